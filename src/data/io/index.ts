@@ -1,1 +1,4 @@
 export * from "./png";
+export * from "./npy";
+export * from "./tiff";
+export * from "./load";

@@ -1,0 +1,188 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ImageStack, imageStack } from "../image-stack";
+import { check, IvaeInputError } from "../../util/errors";
+import { decodeNpy, encodeNpy, isNpy } from "./npy";
+import { decodePng, encodePng } from "./png";
+import { decodeTiff, isTiff } from "./tiff";
+
+/** How {@link normalizeImages} maps intensities. */
+export type Normalization =
+  | "none"
+  /** linear to [0, 1] between the minimum and the maximum */
+  | "minmax"
+  /** linear to [0, 1] between the low and high percentile, clipped (robust to hot pixels) */
+  | "percentile"
+  /** zero mean, unit standard deviation */
+  | "zscore";
+
+/** Options of {@link normalizeImages}. */
+export interface NormalizeOptions {
+  mode?: Normalization;
+  /** normalise each frame on its own (default true: beam current drifts between frames of a movie) */
+  perFrame?: boolean;
+  /** percentiles for mode "percentile", default [0.1, 99.9] */
+  percentiles?: [number, number];
+}
+
+/**
+ * Normalises intensities (returns a new stack). "percentile" is the default because detector images
+ * carry a few saturated or dead pixels that would squash a min–max scaling.
+ */
+export function normalizeImages(stack: ImageStack, opts: NormalizeOptions = {}): ImageStack {
+  const mode = opts.mode ?? "percentile";
+  const perFrame = opts.perFrame ?? true;
+  const [plo, phi] = opts.percentiles ?? [0.1, 99.9];
+  check(["none", "minmax", "percentile", "zscore"].includes(mode), "normalizeImages",
+    `mode must be "none", "minmax", "percentile" or "zscore", got ${JSON.stringify(mode)}`);
+  check(plo >= 0 && phi <= 100 && plo < phi, "normalizeImages", `percentiles must satisfy 0 <= lo < hi <= 100, got [${plo}, ${phi}]`);
+  const out = new Float32Array(stack.data);
+  if (mode === "none") return { ...stack, data: out };
+  const size = stack.height * stack.width;
+  const groups = perFrame ? stack.n : 1;
+  const gsize = perFrame ? size : out.length;
+  for (let g = 0; g < groups; g++) {
+    const v = out.subarray(g * gsize, (g + 1) * gsize);
+    if (mode === "zscore") {
+      let m = 0;
+      for (let i = 0; i < v.length; i++) m += v[i];
+      m /= v.length;
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s += (v[i] - m) ** 2;
+      s = Math.sqrt(s / v.length) || 1;
+      for (let i = 0; i < v.length; i++) v[i] = (v[i] - m) / s;
+      continue;
+    }
+    let lo: number, hi: number;
+    if (mode === "minmax") {
+      lo = Infinity; hi = -Infinity;
+      for (let i = 0; i < v.length; i++) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
+    } else {
+      const sorted = Float32Array.from(v).sort();
+      lo = sorted[Math.min(sorted.length - 1, Math.floor((plo / 100) * (sorted.length - 1)))];
+      hi = sorted[Math.min(sorted.length - 1, Math.ceil((phi / 100) * (sorted.length - 1)))];
+    }
+    const span = hi - lo;
+    for (let i = 0; i < v.length; i++) {
+      const t = span > 0 ? (v[i] - lo) / span : 0.5;
+      v[i] = mode === "percentile" ? Math.min(1, Math.max(0, t)) : t;
+    }
+  }
+  return { ...stack, data: out };
+}
+
+/** Options of {@link loadImages} / {@link decodeImages}. */
+export interface LoadOptions extends NormalizeOptions {
+  /** force the format instead of sniffing the file's magic bytes */
+  format?: "npy" | "png" | "tiff";
+  /** keep only these frame indices */
+  frames?: number[];
+  /**
+   * for .npy arrays with a trailing channel axis [n, h, w, c] or [h, w, c] (c ≤ 4): "mean" averages the
+   * channels (default); a number picks that channel
+   */
+  channel?: "mean" | number;
+}
+
+/**
+ * Decodes an image file's bytes (.npy, PNG or TIFF, recognised by content) into a stack of frames,
+ * then normalises it (default: per-frame percentile to [0, 1]; `mode: "none"` keeps the raw counts).
+ * Shapes: 2-D → one frame; 3-D [n, h, w] → n frames; 4-D [n, h, w, c] → channels merged.
+ */
+export function decodeImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "the file"): ImageStack {
+  const fmt = opts.format ?? (isNpy(bytes) ? "npy" : isTiff(bytes) ? "tiff" : isPngBytes(bytes) ? "png" : undefined);
+  let stack: ImageStack;
+  if (fmt === "npy") stack = npyToStack(bytes, opts, name);
+  else if (fmt === "png") {
+    const d = decodePng(bytes);
+    stack = imageStack(d.data, 1, d.height, d.width);
+  } else if (fmt === "tiff") {
+    const d = decodeTiff(bytes);
+    stack = imageStack(d.data, d.n, d.height, d.width);
+  } else {
+    const head = Array.from(bytes.subarray(0, 8)).map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    throw new IvaeInputError(
+      `loadImages: ${name} is not a supported image (first bytes ${head}); expected .npy, .png or .tif/.tiff. ` +
+        `Convert DM3/DM4/EMD/HDF5 files to .npy (numpy.save) or 32-bit TIFF first`,
+    );
+  }
+  if (opts.frames) {
+    for (const f of opts.frames) {
+      check(Number.isInteger(f) && f >= 0 && f < stack.n, "loadImages", `frame ${f} out of range; ${name} has ${stack.n} frame(s)`);
+    }
+    const size = stack.height * stack.width;
+    const data = new Float32Array(opts.frames.length * size);
+    opts.frames.forEach((f, k) => data.set(stack.data.subarray(f * size, (f + 1) * size), k * size));
+    stack = imageStack(data, opts.frames.length, stack.height, stack.width);
+  }
+  for (let i = 0; i < stack.data.length; i++) {
+    if (!Number.isFinite(stack.data[i])) {
+      const size = stack.height * stack.width;
+      throw new IvaeInputError(
+        `loadImages: ${name} has a non-finite pixel (${stack.data[i]}) in frame ${Math.floor(i / size)} at row ` +
+          `${Math.floor((i % size) / stack.width)}, column ${i % stack.width}; replace NaN/Inf pixels before loading`,
+      );
+    }
+  }
+  return normalizeImages(stack, opts);
+}
+
+function isPngBytes(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
+}
+
+function npyToStack(bytes: Uint8Array, opts: LoadOptions, name: string): ImageStack {
+  const a = decodeNpy(bytes);
+  let shape = a.shape;
+  let data = a.data;
+  const hasChannels = (shape.length === 4) || (shape.length === 3 && shape[2] <= 4 && shape[0] > 4 && shape[1] > 4);
+  if (hasChannels) {
+    const c = shape[shape.length - 1];
+    check(c <= 4 || shape.length === 4, "loadImages", `${name}: cannot interpret shape [${shape.join(", ")}]`);
+    const pix = data.length / c;
+    const merged = new Float32Array(pix);
+    const ch = opts.channel ?? "mean";
+    check(ch === "mean" || (Number.isInteger(ch) && ch >= 0 && ch < c), "loadImages",
+      `channel must be "mean" or an integer in [0, ${c}), got ${String(ch)}`);
+    for (let p = 0; p < pix; p++) {
+      if (ch === "mean") { let s = 0; for (let k = 0; k < c; k++) s += data[p * c + k]; merged[p] = s / c; }
+      else merged[p] = data[p * c + ch];
+    }
+    data = merged;
+    shape = shape.slice(0, -1);
+  }
+  if (shape.length === 2) return imageStack(data, 1, shape[0], shape[1]);
+  if (shape.length === 3) return imageStack(data, shape[0], shape[1], shape[2]);
+  throw new IvaeInputError(
+    `loadImages: ${name} holds an array of shape [${a.shape.join(", ")}]; expected [height, width], [frames, height, width] ` +
+      `or [frames, height, width, channels]`,
+  );
+}
+
+/** Reads an image file (.npy, .png, .tif/.tiff; single image or stack of frames) from disk; see {@link decodeImages}. */
+export function loadImages(file: string, opts: LoadOptions = {}): ImageStack {
+  check(typeof file === "string" && file.length > 0, "loadImages", "expected a file path");
+  if (!fs.existsSync(file)) throw new IvaeInputError(`loadImages: no such file ${JSON.stringify(file)}`);
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  return decodeImages(bytes, opts, path.basename(file));
+}
+
+/**
+ * Writes a stack to disk: ".npy" stores float32 [n, h, w] (or [h, w] for one frame); ".png" stores one
+ * frame scaled min–max to 8 bits (pass `frame` to choose).
+ */
+export function saveImages(file: string, stack: ImageStack, opts: { frame?: number; bitDepth?: 8 | 16 } = {}): void {
+  const ext = path.extname(file).toLowerCase();
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (ext === ".npy") {
+    const shape = stack.n === 1 ? [stack.height, stack.width] : [stack.n, stack.height, stack.width];
+    fs.writeFileSync(file, encodeNpy(stack.data, shape));
+  } else if (ext === ".png") {
+    const f = opts.frame ?? 0;
+    check(Number.isInteger(f) && f >= 0 && f < stack.n, "saveImages", `frame ${f} out of range [0, ${stack.n})`);
+    const size = stack.height * stack.width;
+    fs.writeFileSync(file, encodePng(stack.data.subarray(f * size, (f + 1) * size), stack.width, stack.height, { bitDepth: opts.bitDepth }));
+  } else {
+    throw new IvaeInputError(`saveImages: cannot write ${JSON.stringify(ext)} files; expected a path ending in .npy or .png`);
+  }
+}
