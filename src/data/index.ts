@@ -5,3 +5,6 @@ export type { CardsOptions, CardsDataSet, CardsFactors, CardsVariant, LectureVar
 export { SUIT_NAMES, SUIT_SYMMETRY, suitOutline } from "./suits";
 export type { SuitName, SuitOutline } from "./suits";
 export { fillPolygons } from "./rasterize";
+export { digits } from "./digits";
+export type { DigitsSet, DigitsLoadOptions, DigitsSplitOptions } from "./digits";
+export { oneHot, labelCounts } from "./labels";
