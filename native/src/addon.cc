@@ -1,0 +1,512 @@
+// N-API glue of the ivae native kernels: argument checking, padding to the SIMD column block,
+// splitting (image, pixel tile) tasks over threads, the activation cache between forward and backward,
+// and run-time choice of the instruction set. The arithmetic lives in kernels.h.
+//
+// Exposed to JavaScript (src/native/addon.ts wraps it with types):
+//   info() -> { isa, threads, mr, nr, cacheBytes }
+//   setThreads(n), setIsa("avx512"|"avx2"|"generic"|"auto"), release()
+//   forward(B, P, dims, coords, A, o, Ws, bs, zs, wOut, bOut, logitsOut, keep) -> cacheId (0: not kept)
+//   backward(B, P, dims, coords, A, o, Ws, bs, zs, wOut, bOut, cacheId, dlogits,
+//            dA, do, dWs, dbs, dzs, dwOut) -> dbOut
+#include <node_api.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernels_api.h"
+
+namespace ivae_native {
+namespace {
+
+struct Isa {
+  const char* name;
+  int (*mr)();
+  int (*nr)();
+  float (*tanh_scalar)(float);
+  void (*forward)(const Net&, int, int, int, float* const*, float*);
+  void (*backward)(const Net&, int, int, int, float* const*, const float*, Grads&, float*, float*);
+};
+
+#define IVAE_ISA(NS) Isa{#NS, NS::mr, NS::nr, NS::tanh_scalar, NS::forward, NS::backward}
+
+bool cpu_has(const char* what) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (std::strcmp(what, "avx512") == 0) return __builtin_cpu_supports("avx512f");
+  if (std::strcmp(what, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return std::strcmp(what, "generic") == 0;
+}
+
+Isa isa_by_name(const std::string& name) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (name == "avx512") return IVAE_ISA(avx512);
+  if (name == "avx2") return IVAE_ISA(avx2);
+#endif
+  (void)name;
+  return IVAE_ISA(generic);
+}
+
+Isa best_isa() {
+  const char* env = std::getenv("IVAE_NATIVE_ISA");
+  if (env && *env && std::string(env) != "auto" && cpu_has(env)) return isa_by_name(env);
+  if (cpu_has("avx512")) return isa_by_name("avx512");
+  if (cpu_has("avx2")) return isa_by_name("avx2");
+  return isa_by_name("generic");
+}
+
+Isa g_isa = best_isa();
+
+int default_threads() {
+  const char* env = std::getenv("IVAE_NATIVE_THREADS");
+  if (env && std::atoi(env) > 0) return std::atoi(env);
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? static_cast<int>(hw) : 1;
+}
+int g_threads = default_threads();
+
+// Activation cache: the forward pass of a training step keeps h_0..h_L here (one slot, reused, so its
+// pages are not faulted in again every step) and the backward pass of the same step reads them instead
+// of recomputing. A backward whose id does not match recomputes its tiles, so results never depend on it.
+struct Cache {
+  uint64_t id = 0;
+  float* mem = nullptr;
+  size_t cap = 0;  // floats
+  int B = 0, Ppad = 0;
+  std::vector<int> dims;
+} g_cache;
+uint64_t g_next_id = 1;
+
+size_t cache_limit_floats() {
+  const char* env = std::getenv("IVAE_NATIVE_CACHE_MB");
+  const double mb = env ? std::atof(env) : 2048.0;
+  return static_cast<size_t>(mb * 1024 * 1024 / 4);
+}
+
+constexpr int kTile = 192;  // pixel rows per task: a 192 x 128 tile of one layer is 96 KB (L2-resident)
+
+// ---------------------------------------------------------------- N-API helpers
+struct JsError {
+  std::string msg;
+};
+
+void check(napi_env env, napi_status st) {
+  if (st != napi_ok) {
+    const napi_extended_error_info* info = nullptr;
+    napi_get_last_error_info(env, &info);
+    throw JsError{std::string("napi call failed: ") + (info && info->error_message ? info->error_message : "?")};
+  }
+}
+
+template <typename T>
+T* typed(napi_env env, napi_value v, size_t expect, const char* what, napi_typedarray_type type) {
+  bool is = false;
+  check(env, napi_is_typedarray(env, v, &is));
+  if (!is) throw JsError{std::string(what) + ": expected a typed array"};
+  napi_typedarray_type t;
+  size_t len;
+  void* data;
+  napi_value ab;
+  size_t off;
+  check(env, napi_get_typedarray_info(env, v, &t, &len, &data, &ab, &off));
+  if (t != type) throw JsError{std::string(what) + ": wrong typed array type"};
+  if (expect != SIZE_MAX && len != expect)
+    throw JsError{std::string(what) + ": expected " + std::to_string(expect) + " elements, got " + std::to_string(len)};
+  return static_cast<T*>(data);
+}
+
+float* f32(napi_env env, napi_value v, size_t expect, const char* what) {
+  return typed<float>(env, v, expect, what, napi_float32_array);
+}
+
+bool is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  check(env, napi_typeof(env, v, &t));
+  return t == napi_null || t == napi_undefined;
+}
+
+int to_int(napi_env env, napi_value v) {
+  int32_t x;
+  check(env, napi_get_value_int32(env, v, &x));
+  return x;
+}
+
+double to_double(napi_env env, napi_value v) {
+  double x;
+  check(env, napi_get_value_double(env, v, &x));
+  return x;
+}
+
+napi_value array_at(napi_env env, napi_value arr, uint32_t i) {
+  napi_value v;
+  check(env, napi_get_element(env, arr, i, &v));
+  return v;
+}
+
+uint32_t array_len(napi_env env, napi_value arr, const char* what) {
+  bool is = false;
+  check(env, napi_is_array(env, arr, &is));
+  if (!is) throw JsError{std::string(what) + ": expected an array"};
+  uint32_t n;
+  check(env, napi_get_array_length(env, arr, &n));
+  return n;
+}
+
+int round_up(int x, int m) { return (x + m - 1) / m * m; }
+
+// ---------------------------------------------------------------- padded copy of the decoder
+struct Padded {
+  int B = 0, P = 0, Ppad = 0, L = 0;
+  std::vector<int> dims, pdims;  // true and padded widths n_0..n_L
+  std::vector<float> coords, A, o, wOut;
+  std::vector<std::vector<float>> W, WT, b, z;
+  std::vector<const float*> Wp, WTp, bp, zp;
+  Net net{};
+};
+
+// Reads the decoder arguments (positions 0..10 of forward and backward) and pads them.
+void read_net(napi_env env, napi_value* a, Padded& d) {
+  d.B = to_int(env, a[0]);
+  d.P = to_int(env, a[1]);
+  if (d.B <= 0 || d.P <= 0) throw JsError{"B and P must be positive"};
+  const int32_t* dims = typed<int32_t>(env, a[2], SIZE_MAX, "dims", napi_int32_array);
+  size_t ndims;
+  {
+    napi_typedarray_type t; void* data; napi_value ab; size_t off;
+    check(env, napi_get_typedarray_info(env, a[2], &t, &ndims, &data, &ab, &off));
+  }
+  if (ndims < 1) throw JsError{"dims: need at least one width"};
+  d.L = static_cast<int>(ndims) - 1;
+  const int nr = g_isa.nr();
+  for (size_t i = 0; i < ndims; ++i) {
+    if (dims[i] <= 0) throw JsError{"dims: widths must be positive"};
+    d.dims.push_back(dims[i]);
+    d.pdims.push_back(round_up(dims[i], nr));
+  }
+  d.Ppad = round_up(d.P, 8);
+  const int B = d.B, P = d.P, n0 = d.dims[0], p0 = d.pdims[0];
+  const float* coords = f32(env, a[3], (size_t)P * 2, "coords");
+  d.coords.assign((size_t)d.Ppad * 2, 0.f);
+  std::memcpy(d.coords.data(), coords, sizeof(float) * P * 2);
+  const float* A = f32(env, a[4], (size_t)B * 2 * n0, "A");
+  const float* o = f32(env, a[5], (size_t)B * n0, "o");
+  d.A.assign((size_t)B * 2 * p0, 0.f);
+  d.o.assign((size_t)B * p0, 0.f);
+  for (int bb = 0; bb < B; ++bb) {
+    for (int r = 0; r < 2; ++r) std::memcpy(&d.A[((size_t)bb * 2 + r) * p0], &A[((size_t)bb * 2 + r) * n0], sizeof(float) * n0);
+    std::memcpy(&d.o[(size_t)bb * p0], &o[(size_t)bb * n0], sizeof(float) * n0);
+  }
+  const uint32_t nW = array_len(env, a[6], "Ws"), nb = array_len(env, a[7], "bs"), nz = array_len(env, a[8], "zs");
+  if ((int)nW != d.L || (int)nb != d.L || (int)nz != d.L) throw JsError{"Ws, bs, zs: need one entry per hidden layer"};
+  d.W.resize(d.L); d.WT.resize(d.L); d.b.resize(d.L); d.z.resize(d.L);
+  for (int l = 0; l < d.L; ++l) {
+    const int k = d.dims[l], m = d.dims[l + 1], kp = d.pdims[l], mp = d.pdims[l + 1];
+    const float* W = f32(env, array_at(env, a[6], l), (size_t)k * m, "W");
+    const float* bias = f32(env, array_at(env, a[7], l), (size_t)m, "b");
+    d.W[l].assign((size_t)kp * mp, 0.f);
+    d.WT[l].assign((size_t)mp * kp, 0.f);
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < m; ++j) {
+        d.W[l][(size_t)i * mp + j] = W[(size_t)i * m + j];
+        d.WT[l][(size_t)j * kp + i] = W[(size_t)i * m + j];
+      }
+    d.b[l].assign(mp, 0.f);
+    std::memcpy(d.b[l].data(), bias, sizeof(float) * m);
+    napi_value zv = array_at(env, a[8], l);
+    if (!is_nullish(env, zv)) {
+      const float* z = f32(env, zv, (size_t)B * m, "zOffset");
+      d.z[l].assign((size_t)B * mp, 0.f);
+      for (int bb = 0; bb < B; ++bb) std::memcpy(&d.z[l][(size_t)bb * mp], &z[(size_t)bb * m], sizeof(float) * m);
+    }
+  }
+  const float* wOut = f32(env, a[9], (size_t)d.dims[d.L], "wOut");
+  d.wOut.assign(d.pdims[d.L], 0.f);
+  std::memcpy(d.wOut.data(), wOut, sizeof(float) * d.dims[d.L]);
+  for (int l = 0; l < d.L; ++l) {
+    d.Wp.push_back(d.W[l].data());
+    d.WTp.push_back(d.WT[l].data());
+    d.bp.push_back(d.b[l].data());
+    d.zp.push_back(d.z[l].empty() ? nullptr : d.z[l].data());
+  }
+  d.net.L = d.L;
+  d.net.dims = d.pdims.data();
+  d.net.coords = d.coords.data();
+  d.net.A = d.A.data();
+  d.net.o = d.o.data();
+  d.net.W = d.Wp.data();
+  d.net.WT = d.WTp.data();
+  d.net.b = d.bp.data();
+  d.net.z = d.zp.data();
+  d.net.wOut = d.wOut.data();
+  d.net.bOut = static_cast<float>(to_double(env, a[10]));
+}
+
+size_t act_floats(const Padded& d) {
+  size_t s = 0;
+  for (int w : d.pdims) s += (size_t)d.B * d.Ppad * w;
+  return s;
+}
+
+// Pointer to the cached tile of layer l, image b, rows from row0.
+float* cache_tile(const Padded& d, int l, int b, int row0) {
+  size_t off = 0;
+  for (int i = 0; i < l; ++i) off += (size_t)d.B * d.Ppad * d.pdims[i];
+  return g_cache.mem + off + ((size_t)b * d.Ppad + row0) * d.pdims[l];
+}
+
+bool cache_matches(const Padded& d, uint64_t id) {
+  return id != 0 && g_cache.id == id && g_cache.B == d.B && g_cache.Ppad == d.Ppad && g_cache.dims == d.pdims;
+}
+
+// Runs fn(thread, taskBegin, taskEnd) on g_threads threads with a static split of the (image, tile)
+// tasks: the split, and so the order of every floating-point sum, depends only on the thread count.
+template <typename F>
+void parallel_tasks(int ntasks, F fn) {
+  const int nt = std::max(1, std::min(g_threads, ntasks));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < nt; ++t)
+    pool.emplace_back([&, t] { fn(t, (long)ntasks * t / nt, (long)ntasks * (t + 1) / nt); });
+  fn(0, 0, (long)ntasks / nt);
+  for (auto& th : pool) th.join();
+}
+
+int tiles_per_image(const Padded& d) { return (d.Ppad + kTile - 1) / kTile; }
+
+// ---------------------------------------------------------------- exported functions
+napi_value Forward(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value a[13];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 13) throw JsError{"forward: expected 13 arguments"};
+  Padded d;
+  read_net(env, a, d);
+  float* logits = f32(env, a[11], (size_t)d.B * d.P, "logits");
+  bool keep = false;
+  check(env, napi_get_value_bool(env, a[12], &keep));
+  const size_t need = act_floats(d);
+  keep = keep && need <= cache_limit_floats();
+  uint64_t id = 0;
+  if (keep) {
+    if (g_cache.cap < need) {
+      std::free(g_cache.mem);
+      g_cache.mem = static_cast<float*>(std::aligned_alloc(64, ((need * 4 + 63) / 64) * 64));
+      if (!g_cache.mem) { g_cache.cap = 0; keep = false; }
+      else g_cache.cap = need;
+    }
+  }
+  if (keep) {
+    id = g_next_id++;
+    g_cache.id = id;
+    g_cache.B = d.B;
+    g_cache.Ppad = d.Ppad;
+    g_cache.dims = d.pdims;
+  }
+  const int tpi = tiles_per_image(d);
+  size_t scratch = 0;
+  for (int w : d.pdims) scratch += (size_t)kTile * w;
+  parallel_tasks(d.B * tpi, [&](int, long t0, long t1) {
+    std::vector<float> buf(keep ? 0 : scratch);
+    std::vector<float*> H(d.L + 1);
+    float lg[kTile];
+    for (long task = t0; task < t1; ++task) {
+      const int b = task / tpi, row0 = (task % tpi) * kTile, T = std::min(kTile, d.Ppad - row0);
+      size_t off = 0;
+      for (int l = 0; l <= d.L; ++l) {
+        H[l] = keep ? cache_tile(d, l, b, row0) : buf.data() + off;
+        off += (size_t)kTile * d.pdims[l];
+      }
+      g_isa.forward(d.net, b, row0, T, H.data(), lg);
+      const int valid = std::max(0, std::min(T, d.P - row0));
+      std::memcpy(logits + (size_t)b * d.P + row0, lg, sizeof(float) * valid);
+    }
+  });
+  napi_value out;
+  check(env, napi_create_double(env, static_cast<double>(id), &out));
+  return out;
+}
+
+napi_value Backward(napi_env env, napi_callback_info info) {
+  size_t argc = 19;
+  napi_value a[19];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 19) throw JsError{"backward: expected 19 arguments"};
+  Padded d;
+  read_net(env, a, d);
+  const uint64_t id = static_cast<uint64_t>(to_double(env, a[11]));
+  const float* dy = f32(env, a[12], (size_t)d.B * d.P, "dlogits");
+  const bool cached = cache_matches(d, id);
+  const int B = d.B, L = d.L, tpi = tiles_per_image(d);
+  const int nthreads = std::max(1, std::min(g_threads, B * tpi));
+  int nmax = 0;
+  for (int w : d.pdims) nmax = std::max(nmax, w);
+
+  // per-thread padded accumulators, one flat block each
+  std::vector<size_t> offW(L), offb(L), offz(L);
+  size_t per = 0;
+  const size_t offA = per; per += (size_t)B * 2 * d.pdims[0];
+  const size_t offo = per; per += (size_t)B * d.pdims[0];
+  for (int l = 0; l < L; ++l) {
+    offW[l] = per; per += (size_t)d.pdims[l] * d.pdims[l + 1];
+    offb[l] = per; per += d.pdims[l + 1];
+    offz[l] = per; if (d.zp[l]) per += (size_t)B * d.pdims[l + 1];
+  }
+  const size_t offw = per; per += d.pdims[L];
+  std::vector<std::vector<float>> acc(nthreads, std::vector<float>(per, 0.f));
+  std::vector<float> accbOut(nthreads, 0.f);
+  size_t scratch = 0;
+  for (int w : d.pdims) scratch += (size_t)kTile * w;
+
+  parallel_tasks(B * tpi, [&](int th, long t0, long t1) {
+    float* base = acc[th].data();
+    std::vector<float*> gW(L), gb(L), gz(L);
+    for (int l = 0; l < L; ++l) {
+      gW[l] = base + offW[l];
+      gb[l] = base + offb[l];
+      gz[l] = d.zp[l] ? base + offz[l] : nullptr;
+    }
+    Grads g{base + offA, base + offo, gW.data(), gb.data(), gz.data(), base + offw, 0.f};
+    std::vector<float> buf(cached ? 0 : scratch), dH((size_t)kTile * nmax), dP((size_t)kTile * nmax);
+    std::vector<float*> H(L + 1);
+    float lg[kTile], gt[kTile];
+    for (long task = t0; task < t1; ++task) {
+      const int b = task / tpi, row0 = (task % tpi) * kTile, T = std::min(kTile, d.Ppad - row0);
+      size_t off = 0;
+      for (int l = 0; l <= L; ++l) {
+        H[l] = cached ? cache_tile(d, l, b, row0) : buf.data() + off;
+        off += (size_t)kTile * d.pdims[l];
+      }
+      if (!cached) g_isa.forward(d.net, b, row0, T, H.data(), lg);
+      const int valid = std::max(0, std::min(T, d.P - row0));
+      std::memcpy(gt, dy + (size_t)b * d.P + row0, sizeof(float) * valid);
+      std::fill(gt + valid, gt + T, 0.f);  // padded rows contribute nothing
+      g_isa.backward(d.net, b, row0, T, H.data(), gt, g, dH.data(), dP.data());
+    }
+    accbOut[th] = g.bOut;
+  });
+  // sum the threads in a fixed order (deterministic for a given thread count)
+  std::vector<float>& tot = acc[0];
+  for (int t = 1; t < nthreads; ++t)
+    for (size_t i = 0; i < per; ++i) tot[i] += acc[t][i];
+  double dbOut = 0;
+  for (int t = 0; t < nthreads; ++t) dbOut += accbOut[t];
+
+  // un-pad into the caller's arrays
+  const int n0 = d.dims[0], p0 = d.pdims[0];
+  float* dA = f32(env, a[13], (size_t)B * 2 * n0, "dA");
+  float* dob = f32(env, a[14], (size_t)B * n0, "do");
+  for (int bb = 0; bb < B; ++bb) {
+    for (int r = 0; r < 2; ++r) std::memcpy(&dA[((size_t)bb * 2 + r) * n0], &tot[offA + ((size_t)bb * 2 + r) * p0], sizeof(float) * n0);
+    std::memcpy(&dob[(size_t)bb * n0], &tot[offo + (size_t)bb * p0], sizeof(float) * n0);
+  }
+  if ((int)array_len(env, a[15], "dWs") != L || (int)array_len(env, a[16], "dbs") != L || (int)array_len(env, a[17], "dzs") != L)
+    throw JsError{"dWs, dbs, dzs: need one entry per hidden layer"};
+  for (int l = 0; l < L; ++l) {
+    const int k = d.dims[l], m = d.dims[l + 1], mp = d.pdims[l + 1];
+    float* dW = f32(env, array_at(env, a[15], l), (size_t)k * m, "dW");
+    for (int i = 0; i < k; ++i) std::memcpy(&dW[(size_t)i * m], &tot[offW[l] + (size_t)i * mp], sizeof(float) * m);
+    float* db = f32(env, array_at(env, a[16], l), (size_t)m, "db");
+    std::memcpy(db, &tot[offb[l]], sizeof(float) * m);
+    napi_value zv = array_at(env, a[17], l);
+    if (d.zp[l] && !is_nullish(env, zv)) {
+      float* dz = f32(env, zv, (size_t)B * m, "dzOffset");
+      for (int bb = 0; bb < B; ++bb) std::memcpy(&dz[(size_t)bb * m], &tot[offz[l] + (size_t)bb * mp], sizeof(float) * m);
+    }
+  }
+  float* dw = f32(env, a[18], (size_t)d.dims[L], "dwOut");
+  std::memcpy(dw, &tot[offw], sizeof(float) * d.dims[L]);
+  napi_value out;
+  check(env, napi_create_double(env, dbOut, &out));
+  return out;
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, v;
+  check(env, napi_create_object(env, &obj));
+  check(env, napi_create_string_utf8(env, g_isa.name, NAPI_AUTO_LENGTH, &v));
+  check(env, napi_set_named_property(env, obj, "isa", v));
+  check(env, napi_create_int32(env, g_threads, &v));
+  check(env, napi_set_named_property(env, obj, "threads", v));
+  check(env, napi_create_int32(env, g_isa.mr(), &v));
+  check(env, napi_set_named_property(env, obj, "mr", v));
+  check(env, napi_create_int32(env, g_isa.nr(), &v));
+  check(env, napi_set_named_property(env, obj, "nr", v));
+  check(env, napi_create_double(env, (double)g_cache.cap * 4, &v));
+  check(env, napi_set_named_property(env, obj, "cacheBytes", v));
+  return obj;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  const int n = argc > 0 ? to_int(env, a[0]) : 0;
+  g_threads = n > 0 ? n : default_threads();
+  return nullptr;
+}
+
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  char name[32] = {0};
+  size_t len;
+  check(env, napi_get_value_string_utf8(env, a[0], name, sizeof name, &len));
+  const std::string s(name);
+  if (s == "auto") g_isa = best_isa();
+  else if (cpu_has(name)) g_isa = isa_by_name(s);
+  else throw JsError{"setIsa: this CPU (or build) does not support " + s};
+  g_cache.id = 0;  // padding may change with the ISA
+  return nullptr;
+}
+
+napi_value TanhScalar(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  napi_value out;
+  check(env, napi_create_double(env, g_isa.tanh_scalar((float)to_double(env, a[0])), &out));
+  return out;
+}
+
+napi_value Release(napi_env, napi_callback_info) {
+  std::free(g_cache.mem);
+  g_cache = Cache{};
+  return nullptr;
+}
+
+// Converts C++ exceptions into JavaScript errors so a bad argument never aborts the process.
+template <napi_value (*F)(napi_env, napi_callback_info)>
+napi_value guarded(napi_env env, napi_callback_info info) {
+  try {
+    return F(env, info);
+  } catch (const JsError& e) {
+    napi_throw_error(env, nullptr, ("ivae native: " + e.msg).c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("ivae native: ") + e.what()).c_str());
+  }
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"forward", nullptr, guarded<Forward>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"backward", nullptr, guarded<Backward>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, guarded<Info>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, guarded<SetThreads>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, guarded<SetIsa>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"tanhScalar", nullptr, guarded<TanhScalar>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"release", nullptr, guarded<Release>, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+}  // namespace
+}  // namespace ivae_native
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, ivae_native::Init)

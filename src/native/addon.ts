@@ -1,0 +1,110 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/** The raw functions of the C++ addon (native/src/addon.cc); use the typed wrappers of this folder. */
+export interface NativeAddon {
+  info(): NativeInfo;
+  setThreads(n: number): void;
+  setIsa(name: string): void;
+  tanhScalar(x: number): number;
+  release(): void;
+  forward(
+    B: number, P: number, dims: Int32Array, coords: Float32Array, A: Float32Array, o: Float32Array,
+    Ws: Float32Array[], bs: Float32Array[], zs: (Float32Array | null)[], wOut: Float32Array, bOut: number,
+    logitsOut: Float32Array, keep: boolean,
+  ): number;
+  backward(
+    B: number, P: number, dims: Int32Array, coords: Float32Array, A: Float32Array, o: Float32Array,
+    Ws: Float32Array[], bs: Float32Array[], zs: (Float32Array | null)[], wOut: Float32Array, bOut: number,
+    cacheId: number, dlogits: Float32Array, dA: Float32Array, dO: Float32Array, dWs: Float32Array[],
+    dbs: Float32Array[], dzs: (Float32Array | null)[], dwOut: Float32Array,
+  ): number;
+}
+
+/** What the loaded addon runs on. */
+export interface NativeInfo {
+  /** instruction set picked at run time: "avx512", "avx2" or "generic" */
+  isa: string;
+  /** worker threads per call (IVAE_NATIVE_THREADS, default: all cores) */
+  threads: number;
+  /** register tile of the matrix micro-kernel, rows x columns */
+  mr: number;
+  nr: number;
+  /** bytes held by the activation cache between a forward and its backward */
+  cacheBytes: number;
+}
+
+let loaded: NativeAddon | null | undefined;
+let loadError = "";
+
+/** Where the built addon can be: next to the sources (tsx) or next to dist/ (built package). */
+function candidates(): string[] {
+  const rel = path.join("native", "build", "Release", "ivae_native.node");
+  const out: string[] = [];
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    out.push(path.join(dir, rel));
+    dir = path.dirname(dir);
+  }
+  return out;
+}
+
+/**
+ * Loads the native addon once. Returns null, remembering why, when IVAE_NATIVE=0 or when it was not
+ * built (no compiler at set-up); callers then use the tfjs reference ops.
+ */
+export function loadNative(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  if (process.env.IVAE_NATIVE === "0") {
+    loadError = "disabled by IVAE_NATIVE=0";
+    loaded = null;
+    return null;
+  }
+  const file = candidates().find((f) => fs.existsSync(f));
+  if (!file) {
+    loadError = "native/build/Release/ivae_native.node not built (run: node scripts/build-native.js)";
+    loaded = null;
+    return null;
+  }
+  try {
+    // computed require: the addon is optional and must not be resolved by bundlers
+    const req = eval("require") as NodeRequire;
+    loaded = req(file) as NativeAddon;
+  } catch (e) {
+    loadError = `failed to load ${file}: ${(e as Error).message}`;
+    loaded = null;
+  }
+  return loaded;
+}
+
+/** True when the native kernels are built, loadable and not disabled with IVAE_NATIVE=0. */
+export function nativeAvailable(): boolean {
+  return loadNative() !== null;
+}
+
+/** Why the native kernels are not in use ("" when they are). */
+export function nativeUnavailableReason(): string {
+  loadNative();
+  return loadError;
+}
+
+/** Instruction set, threads and cache size of the addon, or null when it is not available. */
+export function nativeInfo(): NativeInfo | null {
+  const a = loadNative();
+  return a ? a.info() : null;
+}
+
+/** Sets the addon's thread count (0: back to IVAE_NATIVE_THREADS or all cores). */
+export function setNativeThreads(n: number): void {
+  loadNative()?.setThreads(n);
+}
+
+/** Pins the instruction set ("avx512", "avx2", "generic" or "auto"); tests use it to check every path. */
+export function setNativeIsa(name: "avx512" | "avx2" | "generic" | "auto"): void {
+  loadNative()?.setIsa(name);
+}
+
+/** Frees the activation cache the addon keeps between a forward pass and its backward pass. */
+export function releaseNativeMemory(): void {
+  loadNative()?.release();
+}

@@ -1,0 +1,111 @@
+import * as tf from "@tensorflow/tfjs";
+import { IvaeInputError } from "../util/errors";
+import { CoordDecoderInputs, coordDecoderReference, setCoordDecoder } from "../models/coord-decoder";
+import { loadNative } from "./addon";
+
+/** True while a gradient tape records (tf.grad, variableGrads, optimizer.minimize). */
+function recordingGradients(): boolean {
+  // Not public API, but stable across tfjs 1-4. Only decides whether the forward pass keeps its
+  // activations for the backward pass; a wrong answer costs time (recompute) or memory, never results.
+  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state;
+  return state?.gradientDepth === undefined ? true : state.gradientDepth > 0;
+}
+
+function f32(t: tf.Tensor): Float32Array {
+  if (t.dtype !== "float32") throw new IvaeInputError(`coordDecoderNative: expected float32 tensors, got ${t.dtype}`);
+  return t.dataSync() as Float32Array;
+}
+
+function checkShape(name: string, t: tf.Tensor, shape: number[]): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new IvaeInputError(`coordDecoderNative: ${name} has shape [${t.shape}], expected [${shape}]`);
+  }
+}
+
+/**
+ * The coordinate decoder (DEVELOPERS.md, "The coordinate decoder") as one fused native op with its
+ * own gradient: `logits[b,p] = h_L wOut + bOut`, `h_l = tanh(h_{l-1} W_l + b_l [+ zOffset_l[b]])`,
+ * `h_0 = tanh(coords_p A_b + o_b)`. Forward and backward run in the C++ addon (SIMD, all cores, tiled
+ * over pixels so the B x P x h activations are produced and consumed in cache); gradients flow to A,
+ * o, every W, b, zOffset, wOut and bOut (coords get zeros: the grid is a constant). Works on any tfjs
+ * backend: only the small parameter tensors and the [B,P] logits cross the boundary. Falls back to the
+ * tfjs reference when the addon is absent or IVAE_NATIVE=0.
+ */
+export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
+  const addon = loadNative();
+  if (!addon) return coordDecoderReference(inputs);
+  const { coords, A, o, layers, wOut, bOut } = inputs;
+  if (A.rank !== 3 || A.shape[1] !== 2) throw new IvaeInputError(`coordDecoderNative: A must be [B,2,h], got [${A.shape}]`);
+  const [B, , h0] = A.shape;
+  const P = coords.shape[0];
+  checkShape("coords", coords, [P, 2]);
+  checkShape("o", o, [B, h0]);
+  const dims = [h0];
+  layers.forEach((layer, l) => {
+    const k = dims[dims.length - 1];
+    if (layer.W.rank !== 2 || layer.W.shape[0] !== k) throw new IvaeInputError(`coordDecoderNative: layers[${l}].W has shape [${layer.W.shape}], expected [${k}, m]`);
+    const m = layer.W.shape[1];
+    checkShape(`layers[${l}].b`, layer.b, [m]);
+    if (layer.zOffset) checkShape(`layers[${l}].zOffset`, layer.zOffset, [B, m]);
+    dims.push(m);
+  });
+  const hL = dims[dims.length - 1];
+  checkShape("wOut", wOut, [hL, 1]);
+  checkShape("bOut", bOut, [1]);
+  const dimsArr = Int32Array.from(dims);
+  const L = layers.length;
+  const zIndex: number[] = [];  // position of each layer's zOffset among the op's inputs, -1 if none
+  const list: tf.Tensor[] = [coords, A, o];
+  for (const layer of layers) list.push(layer.W, layer.b);
+  for (const layer of layers) {
+    zIndex.push(layer.zOffset ? list.length : -1);
+    if (layer.zOffset) list.push(layer.zOffset);
+  }
+  list.push(wOut, bOut);
+  const keep = recordingGradients();
+
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const t = args.slice(0, list.length) as tf.Tensor[];
+    // Copies of the (small) inputs: the backward pass needs them, and tensors may be disposed by then.
+    const coordsD = f32(t[0]), AD = f32(t[1]), oD = f32(t[2]);
+    const Ws: Float32Array[] = [], bs: Float32Array[] = [];
+    for (let l = 0; l < L; l++) {
+      Ws.push(f32(t[3 + 2 * l]));
+      bs.push(f32(t[4 + 2 * l]));
+    }
+    const zs = zIndex.map((i) => (i >= 0 ? f32(t[i]) : null));
+    const wOutD = f32(t[list.length - 2]);
+    const bOutV = f32(t[list.length - 1])[0];
+    const logits = new Float32Array(B * P);
+    const cacheId = addon.forward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, logits, keep);
+    const value = tf.tensor2d(logits, [B, P]);
+    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
+      const dA = new Float32Array(AD.length), dO = new Float32Array(oD.length);
+      const dWs = Ws.map((w) => new Float32Array(w.length)), dbs = bs.map((b) => new Float32Array(b.length));
+      const dzs = zs.map((z) => (z ? new Float32Array(z.length) : null));
+      const dwOut = new Float32Array(wOutD.length);
+      const dbOut = addon.backward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, cacheId, f32(dy),
+        dA, dO, dWs, dbs, dzs, dwOut);
+      const grads: tf.Tensor[] = [tf.zerosLike(t[0]), tf.tensor3d(dA, [B, 2, h0]), tf.tensor2d(dO, [B, h0])];
+      for (let l = 0; l < L; l++) grads.push(tf.tensor2d(dWs[l], [dims[l], dims[l + 1]]), tf.tensor1d(dbs[l]));
+      dzs.forEach((dz, l) => { if (dz) grads.push(tf.tensor2d(dz, [B, dims[l + 1]])); });
+      grads.push(tf.tensor2d(dwOut, [hL, 1]), tf.tensor1d([dbOut]));
+      return grads;
+    };
+    return { value, gradFunc };
+  });
+  return op(...list) as tf.Tensor2D;
+}
+
+/**
+ * Routes the models' `coordDecoder` through the native op (true) or back to the tfjs reference
+ * (false). Returns whether the native op is now in use: false when the addon is not available.
+ */
+export function useNativeCoordDecoder(enable = true): boolean {
+  if (enable && loadNative()) {
+    setCoordDecoder(coordDecoderNative, "native");
+    return true;
+  }
+  setCoordDecoder(null);
+  return false;
+}

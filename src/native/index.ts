@@ -1,0 +1,11 @@
+// Optional native kernels (C++ addon in native/) with tfjs reference fallbacks.
+export { coordDecoderNative, useNativeCoordDecoder } from "./coord-decoder";
+export {
+  nativeAvailable, nativeInfo, nativeUnavailableReason, setNativeThreads, setNativeIsa, releaseNativeMemory,
+} from "./addon";
+export type { NativeInfo } from "./addon";
+import { useNativeCoordDecoder } from "./coord-decoder";
+
+// The default path is the fast one: importing ivae routes the rVAE decoder through the native op when
+// the addon is built, unless IVAE_NATIVE=0 (then the tfjs reference stays in place).
+useNativeCoordDecoder(process.env.IVAE_NATIVE !== "0");
