@@ -1,1 +1,4 @@
-export {};
+export * from "./filters";
+export * from "./find";
+export * from "./score";
+export * from "./patches";

@@ -8,3 +8,4 @@ export { fillPolygons } from "./rasterize";
 export { digits } from "./digits";
 export type { DigitsSet, DigitsLoadOptions, DigitsSplitOptions } from "./digits";
 export { oneHot, labelCounts } from "./labels";
+export * from "./stem";
