@@ -7,7 +7,7 @@ import { randomBytes } from "crypto";
 import * as path from "path";
 import { ImageStack } from "../data/image-stack";
 import { check } from "../util/errors";
-import { ImageGridOptions, PngImage, autoScale, imageGridPng } from "./png";
+import { ImageGridOptions, autoScale, imageGridPng } from "./png";
 import { renderSvg } from "./render";
 import { VlSpec } from "./types";
 
@@ -62,9 +62,10 @@ export interface ShowOptions {
 /**
  * Show a vega-lite figure: in tslab as a bundle of the spec (JupyterLab renders it interactively) and
  * its SVG (classic notebooks, nbconvert, the headless runner, which also writes .svg/.png/.vl.json).
- * Returns the SVG.
+ * Resolves to nothing, so `await show(...)` as a cell's last line prints nothing (use
+ * {@link renderSvg} for the SVG text).
  */
-export async function show(spec: VlSpec, opts: ShowOptions = {}): Promise<string> {
+export async function show(spec: VlSpec, opts: ShowOptions = {}): Promise<void> {
   check(spec !== null && typeof spec === "object", "show", "expected a vega-lite spec");
   const svg = await renderSvg(spec);
   const { $schema, ...rest } = spec; // JupyterLab's renderer is vega-lite 5: no v6 schema warning
@@ -75,13 +76,13 @@ export async function show(spec: VlSpec, opts: ShowOptions = {}): Promise<string
     metadata: { ivae: { kind: "figure", name: opts.name ?? null, spec } },
   });
   if (!sent) console.log(`[figure] ${title}`);
-  return svg;
 }
 
 /**
- * Show images (one image or a grid of a stack) as a PNG. Returns the PNG.
+ * Show images (one image or a grid of a stack) as a PNG (returns nothing, so nothing is printed after
+ * it; {@link imageGridPng} gives the PNG).
  */
-export function showImage(images: ImageStack, opts: ImageGridOptions & ShowOptions & { title?: string } = {}): PngImage {
+export function showImage(images: ImageStack, opts: ImageGridOptions & ShowOptions & { title?: string } = {}): void {
   const cols = opts.cols ?? Math.ceil(Math.sqrt(images.n));
   const rawW = cols * images.width;
   const png = imageGridPng(images, { ...opts, cols, scale: opts.scale ?? autoScale(rawW, 256) });
@@ -92,7 +93,6 @@ export function showImage(images: ImageStack, opts: ImageGridOptions & ShowOptio
   }
   const sent = displayBundle({ data, metadata: { ivae: { kind: "image", name: opts.name ?? null, title: opts.title ?? null } } });
   if (!sent) console.log(`[image] ${opts.title ?? ""} ${png.width}x${png.height}`);
-  return png;
 }
 
 function escapeHtml(s: string): string {
@@ -108,14 +108,13 @@ function fmt(v: unknown): string {
  * Show named results (metrics) as a small table. The headless runner collects them (per notebook,
  * later ones overwrite earlier ones of the same name) into `summary.json`; the tests check them.
  */
-export function showMetrics(metrics: Record<string, number | string | boolean>, opts: { title?: string } = {}): Record<string, number | string | boolean> {
+export function showMetrics(metrics: Record<string, number | string | boolean>, opts: { title?: string } = {}): void {
   const rows = Object.entries(metrics);
   const text = (opts.title ? `${opts.title}\n` : "") + rows.map(([k, v]) => `  ${k}: ${fmt(v)}`).join("\n");
   const html = `<table>${opts.title ? `<caption style="text-align:left"><b>${escapeHtml(opts.title)}</b></caption>` : ""}` +
     rows.map(([k, v]) => `<tr><td style="text-align:left">${escapeHtml(k)}</td><td style="text-align:right">${escapeHtml(fmt(v))}</td></tr>`).join("") + "</table>";
   const sent = displayBundle({ data: { [METRICS_MIME]: metrics, "text/html": html, "text/plain": text }, metadata: {} });
   if (!sent) console.log(text);
-  return metrics;
 }
 
 /** What the progress display shows of a training epoch (a subset of the training `EpochReport`). */

@@ -1,8 +1,8 @@
 /**
  * Images (ImageStack, single images, grids of images) to PNG bytes and data URLs, with colour maps.
  */
-import { PNG } from "pngjs";
 import { ImageStack, imageStack, isImageStack } from "../data/image-stack";
+import { encodePngRgb } from "../data/io/png";
 import { IvaeInputError, check, checkInt } from "../util/errors";
 
 /** A colour map: value in [0,1] -> [r,g,b] in 0..255. */
@@ -29,17 +29,9 @@ export function colormapFn(cmap: Colormap = "gray"): (t: number) => [number, num
   };
 }
 
-/**
- * Encode RGBA bytes (row-major, 4 bytes a pixel) as a PNG file.
- * (A local encoder via pngjs; `src/data/io` may offer the same for grayscale data.)
- */
+/** Encode RGBA bytes (row-major, 4 bytes a pixel) as a PNG file (the data area's `encodePngRgb`). */
 export function encodeRgbaPng(rgba: Uint8Array, width: number, height: number): Buffer {
-  checkInt(width, "encodeRgbaPng", "width");
-  checkInt(height, "encodeRgbaPng", "height");
-  check(rgba.length === width * height * 4, "encodeRgbaPng", `expected ${width * height * 4} bytes (RGBA), got ${rgba.length}`);
-  const png = new PNG({ width, height, colorType: 6 });
-  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
-  return PNG.sync.write(png, { colorType: 6 });
+  return encodePngRgb(rgba, width, height, 4);
 }
 
 /** Options for turning float images into pixels. */

@@ -150,7 +150,7 @@ export function scatter(x: ArrayLike<number>, y: ArrayLike<number>, opts: Scatte
 }
 
 /** Options of a latent scatter plot. */
-export interface LatentScatterOptions extends ScatterOptions {
+export interface LatentScatterPlotOptions extends ScatterOptions {
   /** Latent dimension of a flat array (default: the Encoding's, else 2). */
   latentDim?: number;
   /** Which two latent dimensions to plot (default [0, 1]). */
@@ -162,7 +162,7 @@ export interface LatentScatterOptions extends ScatterOptions {
  * (e.g. suit: `{values: factors.suit, categories: suitNames, name: "suit"}`) or a continuous one
  * (e.g. `{values: degrees(factors.angle), name: "angle (°)", scheme: "sinebow"}`).
  */
-export function latentScatter(z: LatentInput, opts: LatentScatterOptions = {}): VlSpec {
+export function latentScatter(z: LatentInput, opts: LatentScatterPlotOptions = {}): VlSpec {
   const rows = latentRows(z, opts.latentDim);
   const [a, b] = opts.dims ?? [0, 1];
   check(rows.length === 0 || (rows[0].length > Math.max(a, b)), "latentScatter", `dims [${a}, ${b}] out of range for latent dimension ${rows[0]?.length}`);

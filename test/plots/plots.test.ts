@@ -167,10 +167,17 @@ describe("plots: rendering", function () {
 });
 
 describe("plots: notebook display", () => {
-  it("outside tslab: show returns the SVG, nothing is sent", async () => {
+  it("outside tslab: show prints a line and sends nothing", async () => {
     assert.equal(P.inTslab(), false);
-    const svg = await P.show(P.lossCurves({ loss: [3, 2, 1] }));
-    assert.match(svg, /<svg/);
+    const log = console.log;
+    const lines: string[] = [];
+    console.log = (s: string) => lines.push(s);
+    try {
+      assert.equal(await P.show(P.lossCurves({ loss: [3, 2, 1] })), undefined);
+    } finally {
+      console.log = log;
+    }
+    assert.deepEqual(lines, ["[figure] training loss"]);
   });
 
   it("inside tslab: show sends spec + SVG; progress updates one display in place; metrics bundle", async () => {
@@ -194,8 +201,9 @@ describe("plots: notebook display", () => {
 
       P.showMetrics({ purity: 0.9 });
       assert.deepEqual(sent[4].bundle.data[P.METRICS_MIME], { purity: 0.9 });
-      const png = P.showImage(imageStack(new Float32Array(4 * 9), 4, 3, 3), { title: "x" });
-      assert.equal(sent[5].bundle.data["image/png"], png.png.toString("base64"));
+      const stack = imageStack(Float32Array.from({ length: 4 * 9 }, (_, i) => i), 4, 3, 3);
+      P.showImage(stack, { title: "x", cols: 2, scale: 4 });
+      assert.equal(sent[5].bundle.data["image/png"], P.imageGridPng(stack, { cols: 2, scale: 4 }).png.toString("base64"));
     });
   });
 });
