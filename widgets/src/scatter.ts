@@ -1,0 +1,360 @@
+/**
+ * LatentScatter front end: canvas scatter of tens of thousands of points (one fillRect per point,
+ * batched by colour), colour by channel, wheel zoom / drag pan, hover → patch, box and lasso
+ * selection written back to the model (and so to the kernel).
+ */
+import { DOMWidgetModel, DOMWidgetView } from "@jupyter-widgets/base";
+import { Coloring, ChannelInfo, MODULE_NAME, MODULE_VERSION, PointGrid, Viewport, colorize, drawGrey, ensureCss, f32, fmt, h, inPolygon, legend, u8, COLORMAPS } from "./common";
+
+/** Model of the LatentScatter widget (defaults mirror src/widgets/latent-scatter.ts). */
+export class LatentScatterModel extends DOMWidgetModel {
+  override defaults(): Backbone.ObjectHash {
+    return {
+      ...super.defaults(),
+      _model_name: "LatentScatterModel",
+      _model_module: MODULE_NAME,
+      _model_module_version: MODULE_VERSION,
+      _view_name: "LatentScatterView",
+      _view_module: MODULE_NAME,
+      _view_module_version: MODULE_VERSION,
+      x: null,
+      y: null,
+      channels: {},
+      channel_info: {},
+      color_by: "",
+      colormap: "viridis",
+      patches: null,
+      patch_shape: [0, 0],
+      selected: [],
+      hovered: -1,
+      point_size: 3,
+      width: 520,
+      height: 440,
+      title: "",
+      x_label: "z1",
+      y_label: "z2",
+    };
+  }
+}
+
+type Mode = "pan" | "box" | "lasso";
+
+/** View of the LatentScatter widget. */
+export class LatentScatterView extends DOMWidgetView {
+  private canvas!: HTMLCanvasElement;
+  private overlay!: HTMLCanvasElement;
+  private patch!: HTMLCanvasElement;
+  private info!: HTMLElement;
+  private legendBox!: HTMLElement;
+  private countLabel!: HTMLElement;
+  private channelSel!: HTMLSelectElement;
+  private vp!: Viewport;
+  private xs = new Float32Array(0);
+  private ys = new Float32Array(0);
+  private sx = new Float32Array(0);
+  private sy = new Float32Array(0);
+  private coloring: Coloring | null = null;
+  private selectedMask = new Uint8Array(0);
+  private grid = new PointGrid(12);
+  private mode: Mode = "pan";
+  private frame = 0;
+  private modeButtons: { [m: string]: HTMLButtonElement } = {};
+
+  override render(): void {
+    try {
+      this.build();
+    } catch (err) {
+      // create_view swallows render errors; show and log them instead.
+      console.error("LatentScatterView.render", err);
+      this.el.append(h("div", { class: "ivae-error" }, String((err as Error)?.stack ?? err)));
+    }
+  }
+
+  private build(): void {
+    ensureCss();
+    const m = this.model;
+    const W = m.get("width") as number, H = m.get("height") as number;
+    this.el.classList.add("ivae-widget", "ivae-scatter");
+    this.canvas = h("canvas", { width: W, height: H, class: "ivae-plot" });
+    this.overlay = h("canvas", { width: W, height: H, style: "position:absolute;left:0;top:0;pointer-events:none" });
+    const plotWrap = h("div", { style: `position:relative;width:${W + 2}px;height:${H + 2}px` }, this.canvas, this.overlay);
+    this.channelSel = h("select", { title: "colour points by this channel" });
+    const cmapSel = h("select", { title: "colour map for continuous channels" });
+    for (const c of COLORMAPS) cmapSel.append(h("option", { value: c }, c));
+    cmapSel.value = (m.get("colormap") as string) || "viridis";
+    cmapSel.onchange = () => {
+      m.set("colormap", cmapSel.value);
+      m.save_changes();
+    };
+    this.channelSel.onchange = () => {
+      m.set("color_by", this.channelSel.value);
+      m.save_changes();
+    };
+    const modeBtn = (mode: Mode, label: string, title: string): HTMLButtonElement => {
+      const b = h("button", { class: "ivae-btn", title, textContent: label, "data-mode": mode });
+      b.onclick = () => this.setMode(mode);
+      this.modeButtons[mode] = b;
+      return b;
+    };
+    const reset = h("button", { class: "ivae-btn", textContent: "reset view", title: "fit all points" });
+    reset.onclick = () => {
+      this.vp.fit(this.xs, this.ys);
+      this.draw();
+    };
+    const clear = h("button", { class: "ivae-btn", textContent: "clear", title: "clear the selection" });
+    clear.onclick = () => this.commitSelection([]);
+    this.countLabel = h("span", { class: "ivae-status" });
+    const toolbar = h(
+      "div",
+      { class: "ivae-toolbar" },
+      h("label", {}, "colour", this.channelSel),
+      h("label", {}, "map", cmapSel),
+      modeBtn("pan", "pan", "drag to pan, wheel to zoom"),
+      modeBtn("box", "box", "drag a rectangle to select (or shift-drag in pan mode)"),
+      modeBtn("lasso", "lasso", "draw a loop to select (or alt-drag in pan mode)"),
+      reset,
+      clear,
+      this.countLabel,
+    );
+    const [ph, pw] = m.get("patch_shape") as [number, number];
+    const ps = 128;
+    this.patch = h("canvas", { width: ps, height: ps ? Math.round((ps * (ph || 1)) / (pw || 1)) : ps, class: "ivae-patch", title: "patch of the point under the mouse" });
+    this.info = h("div", { class: "ivae-info" }, "hover a point");
+    this.legendBox = h("div");
+    const side = h("div", { class: "ivae-side" }, ph > 0 ? this.patch : h("span"), this.info, this.legendBox);
+    const title = m.get("title") as string;
+    if (title) this.el.append(h("div", { class: "ivae-title" }, title));
+    this.el.append(toolbar, h("div", { class: "ivae-row" }, plotWrap, side));
+    this.vp = new Viewport(W, H, 30);
+    this.loadData();
+    this.vp.fit(this.xs, this.ys);
+    this.setMode("pan");
+    this.attachMouse();
+    this.listenTo(m, "change:x change:y", () => (this.loadData(), this.vp.fit(this.xs, this.ys), this.draw()));
+    this.listenTo(m, "change:color_by change:colormap change:channels change:channel_info", () => (this.updateColors(), this.draw()));
+    this.listenTo(m, "change:selected", () => (this.updateSelection(), this.draw()));
+    this.listenTo(m, "change:point_size", () => this.draw());
+    this.updateColors();
+    this.updateSelection();
+    this.draw();
+    // Test and debugging hook: screen position (CSS px inside the plot canvas) of point i.
+    (this.el as unknown as { ivae: unknown }).ivae = { screenPos: (i: number) => [this.vp.sx(this.xs[i]), this.vp.sy(this.ys[i])], canvas: this.canvas, view: this };
+  }
+
+  private loadData(): void {
+    this.xs = f32(this.model.get("x"));
+    this.ys = f32(this.model.get("y"));
+    this.sx = new Float32Array(this.xs.length);
+    this.sy = new Float32Array(this.xs.length);
+    this.selectedMask = new Uint8Array(this.xs.length);
+  }
+
+  private setMode(mode: Mode): void {
+    this.mode = mode;
+    for (const [k, b] of Object.entries(this.modeButtons)) b.classList.toggle("active", k === mode);
+  }
+
+  private updateColors(): void {
+    const m = this.model;
+    const chans = (m.get("channels") ?? {}) as { [k: string]: unknown };
+    const infos = (m.get("channel_info") ?? {}) as { [k: string]: ChannelInfo };
+    const names = Object.keys(chans);
+    this.channelSel.replaceChildren(...names.map((n) => h("option", { value: n }, n)));
+    const by = m.get("color_by") as string;
+    this.channelSel.value = by;
+    this.channelSel.disabled = names.length === 0;
+    this.coloring = by && chans[by] ? colorize(f32(chans[by] as DataView), infos[by], m.get("colormap") as string) : null;
+    this.legendBox.replaceChildren(this.coloring ? legend(this.coloring, by) : h("span"));
+  }
+
+  private updateSelection(): void {
+    this.selectedMask.fill(0);
+    const sel = (this.model.get("selected") ?? []) as number[];
+    for (const i of sel) if (i >= 0 && i < this.selectedMask.length) this.selectedMask[i] = 1;
+    this.countLabel.textContent = `${this.xs.length.toLocaleString()} points · ${sel.length.toLocaleString()} selected`;
+  }
+
+  /** Redraws all points; batched by colour bucket so the canvas state changes rarely. */
+  private draw(): void {
+    const g = this.canvas.getContext("2d")!;
+    const W = this.canvas.width, H = this.canvas.height, vp = this.vp;
+    g.clearRect(0, 0, W, H);
+    const n = this.xs.length;
+    for (let i = 0; i < n; i++) {
+      this.sx[i] = vp.sx(this.xs[i]);
+      this.sy[i] = vp.sy(this.ys[i]);
+    }
+    this.drawAxes(g);
+    const r = this.model.get("point_size") as number;
+    const hasSel = (this.model.get("selected") as number[]).length > 0;
+    const col = this.coloring;
+    const nb = col ? col.palette.length : 1;
+    const order: number[][] = Array.from({ length: nb }, () => []);
+    for (let i = 0; i < n; i++) {
+      if (this.sx[i] < -r || this.sx[i] > W + r || this.sy[i] < -r || this.sy[i] > H + r) continue;
+      order[col ? col.bucket[i] : 0].push(i);
+    }
+    g.globalAlpha = hasSel ? 0.25 : 0.85;
+    const d = 2 * r;
+    order.forEach((list, b) => {
+      g.fillStyle = col ? col.palette[b] : "#3465a4";
+      for (const i of list) g.fillRect(this.sx[i] - r, this.sy[i] - r, d, d);
+    });
+    g.globalAlpha = 1;
+    if (hasSel) {
+      g.strokeStyle = "#111";
+      g.lineWidth = 1;
+      for (let i = 0; i < n; i++) {
+        if (!this.selectedMask[i]) continue;
+        g.fillStyle = col ? col.palette[col.bucket[i]] : "#3465a4";
+        g.fillRect(this.sx[i] - r - 1, this.sy[i] - r - 1, d + 2, d + 2);
+        g.strokeRect(this.sx[i] - r - 1.5, this.sy[i] - r - 1.5, d + 3, d + 3);
+      }
+    }
+    this.grid.build(this.sx, this.sy, (i) => this.sx[i] >= 0 && this.sx[i] <= W && this.sy[i] >= 0 && this.sy[i] <= H);
+  }
+
+  private drawAxes(g: CanvasRenderingContext2D): void {
+    const vp = this.vp, W = this.canvas.width, H = this.canvas.height;
+    g.save();
+    g.strokeStyle = "#e6e6e6";
+    g.fillStyle = "#888";
+    g.font = "10px system-ui,sans-serif";
+    const ticks = (a: number, b: number): number[] => {
+      const step = Math.pow(10, Math.floor(Math.log10((b - a) / 5)));
+      const s = (b - a) / step > 20 ? step * 5 : (b - a) / step > 8 ? step * 2 : step;
+      const out: number[] = [];
+      for (let t = Math.ceil(a / s) * s; t <= b; t += s) out.push(Math.abs(t) < s * 1e-9 ? 0 : t);
+      return out;
+    };
+    for (const t of ticks(vp.x0, vp.x1)) {
+      const x = vp.sx(t);
+      g.beginPath(), g.moveTo(x, 0), g.lineTo(x, H), g.stroke();
+      g.fillText(fmt(t), x + 2, H - 4);
+    }
+    for (const t of ticks(vp.y0, vp.y1)) {
+      const y = vp.sy(t);
+      g.beginPath(), g.moveTo(0, y), g.lineTo(W, y), g.stroke();
+      g.fillText(fmt(t), 2, y - 2);
+    }
+    g.fillStyle = "#444";
+    g.font = "11px system-ui,sans-serif";
+    g.fillText(this.model.get("x_label") as string, W - 30, H - 16);
+    g.fillText(this.model.get("y_label") as string, 6, 14);
+    g.restore();
+  }
+
+  private hover(i: number): void {
+    const m = this.model;
+    if (i === m.get("hovered")) return;
+    m.set("hovered", i);
+    m.save_changes();
+    if (i < 0) return;
+    const [ph, pw] = m.get("patch_shape") as [number, number];
+    if (ph > 0) drawGrey(this.patch, u8(m.get("patches")), ph, pw, i * ph * pw);
+    const chans = (m.get("channels") ?? {}) as { [k: string]: DataView };
+    const infos = (m.get("channel_info") ?? {}) as { [k: string]: ChannelInfo };
+    const lines = [`#${i}  (${fmt(this.xs[i])}, ${fmt(this.ys[i])})`];
+    for (const [k, dv] of Object.entries(chans)) {
+      const v = dv.getFloat32(4 * i, true);
+      const lab = infos[k]?.labels?.[Math.round(v)];
+      lines.push(`${k}: ${lab ?? (infos[k]?.kind === "categorical" ? String(Math.round(v)) : fmt(v))}`);
+    }
+    this.info.textContent = lines.join("\n");
+  }
+
+  private commitSelection(sel: number[]): void {
+    this.model.set("selected", sel);
+    this.model.save_changes();
+  }
+
+  private attachMouse(): void {
+    const c = this.canvas;
+    const pos = (e: MouseEvent): [number, number] => {
+      const r = c.getBoundingClientRect();
+      return [((e.clientX - r.left) * c.width) / r.width, ((e.clientY - r.top) * c.height) / r.height];
+    };
+    c.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const [x, y] = pos(e);
+      this.vp.zoom(x, y, e.deltaY > 0 ? 1.15 : 1 / 1.15);
+      this.scheduleDraw();
+    }, { passive: false });
+    let drag: { mode: Mode; start: [number, number]; last: [number, number]; path: [number, number][] } | null = null;
+    c.addEventListener("pointerdown", (e) => {
+      const p = pos(e);
+      const mode: Mode = this.mode === "pan" && e.shiftKey ? "box" : this.mode === "pan" && e.altKey ? "lasso" : this.mode;
+      drag = { mode, start: p, last: p, path: [p] };
+      c.setPointerCapture(e.pointerId);
+    });
+    c.addEventListener("pointermove", (e) => {
+      const p = pos(e);
+      if (!drag) {
+        this.hover(this.grid.nearest(p[0], p[1], this.sx, this.sy, 10));
+        return;
+      }
+      if (drag.mode === "pan") {
+        this.vp.pan(p[0] - drag.last[0], p[1] - drag.last[1]);
+        this.scheduleDraw();
+      } else {
+        drag.path.push(p);
+        this.drawRubber(drag.mode, drag.start, p, drag.path);
+      }
+      drag.last = p;
+    });
+    c.addEventListener("pointerup", (e) => {
+      if (!drag) return;
+      const p = pos(e);
+      const d = drag;
+      drag = null;
+      this.overlay.getContext("2d")!.clearRect(0, 0, this.overlay.width, this.overlay.height);
+      const moved = Math.hypot(p[0] - d.start[0], p[1] - d.start[1]) > 3;
+      if (d.mode === "pan") {
+        if (!moved) {
+          // A click selects the nearest point (shift/ctrl adds to the selection).
+          const i = this.grid.nearest(p[0], p[1], this.sx, this.sy, 10);
+          const cur = (this.model.get("selected") as number[]) ?? [];
+          if (i >= 0) this.commitSelection(e.ctrlKey || e.metaKey ? [...new Set([...cur, i])].sort((a, b) => a - b) : [i]);
+        }
+        return;
+      }
+      if (!moved) return;
+      const sel: number[] = [];
+      const n = this.xs.length;
+      if (d.mode === "box") {
+        const [xa, xb] = [Math.min(d.start[0], p[0]), Math.max(d.start[0], p[0])];
+        const [ya, yb] = [Math.min(d.start[1], p[1]), Math.max(d.start[1], p[1])];
+        for (let i = 0; i < n; i++) if (this.sx[i] >= xa && this.sx[i] <= xb && this.sy[i] >= ya && this.sy[i] <= yb) sel.push(i);
+      } else {
+        const poly = d.path;
+        for (let i = 0; i < n; i++) if (inPolygon(this.sx[i], this.sy[i], poly)) sel.push(i);
+      }
+      this.commitSelection(sel);
+    });
+    c.addEventListener("pointerleave", () => {
+      if (!drag) this.hover(-1);
+    });
+  }
+
+  private drawRubber(mode: Mode, a: [number, number], b: [number, number], path: [number, number][]): void {
+    const g = this.overlay.getContext("2d")!;
+    g.clearRect(0, 0, this.overlay.width, this.overlay.height);
+    g.strokeStyle = "#2f6fdf";
+    g.fillStyle = "rgba(47,111,223,0.12)";
+    g.setLineDash([4, 3]);
+    g.beginPath();
+    if (mode === "box") g.rect(a[0], a[1], b[0] - a[0], b[1] - a[1]);
+    else path.forEach(([x, y], k) => (k ? g.lineTo(x, y) : g.moveTo(x, y)));
+    g.closePath();
+    g.fill();
+    g.stroke();
+  }
+
+  private scheduleDraw(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+}
