@@ -4,13 +4,14 @@
 //
 // Exposed to JavaScript (src/native/addon.ts wraps it with types):
 //   info() -> { isa, threads, mr, nr, cacheBytes }
-//   setThreads(n), setIsa("avx512"|"avx2"|"generic"|"auto"), release()
+//   setThreads(n), setIsa("avx512"|"avx2"|"generic"|"auto"), release(), peak(threads, ms) -> GFLOP/s
 //   forward(B, P, dims, coords, A, o, Ws, bs, zs, wOut, bOut, logitsOut, keep) -> cacheId (0: not kept)
 //   backward(B, P, dims, coords, A, o, Ws, bs, zs, wOut, bOut, cacheId, dlogits,
 //            dA, do, dWs, dbs, dzs, dwOut) -> dbOut
 #include <node_api.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -30,9 +31,10 @@ struct Isa {
   float (*tanh_scalar)(float);
   void (*forward)(const Net&, int, int, int, float* const*, float*);
   void (*backward)(const Net&, int, int, int, float* const*, const float*, Grads&, float*, float*);
+  double (*gemm_flops)(int);
 };
 
-#define IVAE_ISA(NS) Isa{#NS, NS::mr, NS::nr, NS::tanh_scalar, NS::forward, NS::backward}
+#define IVAE_ISA(NS) Isa{#NS, NS::mr, NS::nr, NS::tanh_scalar, NS::forward, NS::backward, NS::gemm_flops}
 
 bool cpu_has(const char* what) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -473,6 +475,33 @@ napi_value TanhScalar(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// Measured peak fp32 GFLOP/s of the kernel's matrix product on `threads` threads (each on its own
+// cache-resident operands) over about `ms` milliseconds: the hardware limit the decoder is judged against.
+napi_value Peak(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  const int threads = argc > 0 ? std::max(1, to_int(env, a[0])) : g_threads;
+  const double ms = argc > 1 ? to_double(env, a[1]) : 300;
+  // calibrate the repetitions on one thread so every thread runs about `ms`
+  auto t0 = std::chrono::steady_clock::now();
+  g_isa.gemm_flops(20);
+  const double one = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / 20;
+  const int reps = std::max(1, static_cast<int>(ms / std::max(one, 1e-3)));
+  std::vector<double> flops(threads, 0.0);
+  t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back([&, t] { flops[t] = g_isa.gemm_flops(reps); });
+  flops[0] = g_isa.gemm_flops(reps);
+  for (auto& th : pool) th.join();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double total = 0;
+  for (double f : flops) total += f;
+  napi_value out;
+  check(env, napi_create_double(env, total / s / 1e9, &out));
+  return out;
+}
+
 napi_value Release(napi_env, napi_callback_info) {
   std::free(g_cache.mem);
   g_cache = Cache{};
@@ -500,6 +529,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, guarded<SetThreads>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, guarded<SetIsa>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tanhScalar", nullptr, guarded<TanhScalar>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"peak", nullptr, guarded<Peak>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"release", nullptr, guarded<Release>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

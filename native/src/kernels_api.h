@@ -37,6 +37,7 @@ struct Grads {
   void forward(const Net& net, int b, int row0, int T, float* const* H, float* logits);            \
   void backward(const Net& net, int b, int row0, int T, float* const* H, const float* dlogit,      \
                 Grads& g, float* dH, float* dP);                                                   \
+  double gemm_flops(int reps);                                                                     \
   }
 
 IVAE_DECLARE_KERNELS(avx512)

@@ -8,6 +8,7 @@ export interface NativeAddon {
   setIsa(name: string): void;
   tanhScalar(x: number): number;
   release(): void;
+  peak(threads: number, ms: number): number;
   forward(
     B: number, P: number, dims: Int32Array, coords: Float32Array, A: Float32Array, o: Float32Array,
     Ws: Float32Array[], bs: Float32Array[], zs: (Float32Array | null)[], wOut: Float32Array, bOut: number,
@@ -102,6 +103,15 @@ export function setNativeThreads(n: number): void {
 /** Pins the instruction set ("avx512", "avx2", "generic" or "auto"); tests use it to check every path. */
 export function setNativeIsa(name: "avx512" | "avx2" | "generic" | "auto"): void {
   loadNative()?.setIsa(name);
+}
+
+/**
+ * Measured peak fp32 GFLOP/s of the addon's matrix micro-kernel on cache-resident operands with
+ * `threads` threads (default: the addon's thread count), or null without the addon.
+ */
+export function nativePeakGflops(threads?: number, ms = 300): number | null {
+  const a = loadNative();
+  return a ? a.peak(threads ?? a.info().threads, ms) : null;
 }
 
 /** Frees the activation cache the addon keeps between a forward pass and its backward pass. */

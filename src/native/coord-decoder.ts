@@ -3,6 +3,23 @@ import { IvaeInputError } from "../util/errors";
 import { CoordDecoderInputs, coordDecoderReference, setCoordDecoder } from "../models/coord-decoder";
 import { loadNative } from "./addon";
 
+/** Time spent in the addon by `coordDecoderNative` since the last reset (for the bench's per-op profile). */
+export interface NativeOpStats {
+  forwardCalls: number;
+  forwardMs: number;
+  backwardCalls: number;
+  backwardMs: number;
+}
+
+const stats: NativeOpStats = { forwardCalls: 0, forwardMs: 0, backwardCalls: 0, backwardMs: 0 };
+
+/** A copy of the accumulated timings of the native decoder op; `reset` zeroes them afterwards. */
+export function nativeOpStats(reset = false): NativeOpStats {
+  const copy = { ...stats };
+  if (reset) Object.assign(stats, { forwardCalls: 0, forwardMs: 0, backwardCalls: 0, backwardMs: 0 });
+  return copy;
+}
+
 /** True while a gradient tape records (tf.grad, variableGrads, optimizer.minimize). */
 function recordingGradients(): boolean {
   // Not public API, but stable across tfjs 1-4. Only decides whether the forward pass keeps its
@@ -77,15 +94,22 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
     const wOutD = f32(t[list.length - 2]);
     const bOutV = f32(t[list.length - 1])[0];
     const logits = new Float32Array(B * P);
+    const t0 = performance.now();
     const cacheId = addon.forward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, logits, keep);
+    stats.forwardMs += performance.now() - t0;
+    stats.forwardCalls++;
     const value = tf.tensor2d(logits, [B, P]);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const dA = new Float32Array(AD.length), dO = new Float32Array(oD.length);
       const dWs = Ws.map((w) => new Float32Array(w.length)), dbs = bs.map((b) => new Float32Array(b.length));
       const dzs = zs.map((z) => (z ? new Float32Array(z.length) : null));
       const dwOut = new Float32Array(wOutD.length);
-      const dbOut = addon.backward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, cacheId, f32(dy),
+      const dyD = f32(dy);
+      const t1 = performance.now();
+      const dbOut = addon.backward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, cacheId, dyD,
         dA, dO, dWs, dbs, dzs, dwOut);
+      stats.backwardMs += performance.now() - t1;
+      stats.backwardCalls++;
       const grads: tf.Tensor[] = [tf.zerosLike(t[0]), tf.tensor3d(dA, [B, 2, h0]), tf.tensor2d(dO, [B, h0])];
       for (let l = 0; l < L; l++) grads.push(tf.tensor2d(dWs[l], [dims[l], dims[l + 1]]), tf.tensor1d(dbs[l]));
       dzs.forEach((dz, l) => { if (dz) grads.push(tf.tensor2d(dz, [B, dims[l + 1]])); });

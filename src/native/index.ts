@@ -1,7 +1,8 @@
 // Optional native kernels (C++ addon in native/) with tfjs reference fallbacks.
-export { coordDecoderNative, useNativeCoordDecoder } from "./coord-decoder";
+export { coordDecoderNative, useNativeCoordDecoder, nativeOpStats } from "./coord-decoder";
+export type { NativeOpStats } from "./coord-decoder";
 export {
-  nativeAvailable, nativeInfo, nativeUnavailableReason, setNativeThreads, setNativeIsa, releaseNativeMemory,
+  nativeAvailable, nativeInfo, nativeUnavailableReason, setNativeThreads, setNativeIsa, releaseNativeMemory, nativePeakGflops,
 } from "./addon";
 export type { NativeInfo } from "./addon";
 import { useNativeCoordDecoder } from "./coord-decoder";
