@@ -1,4 +1,16 @@
 export {};
+export { encodeImages, latentColumn } from "./encode";
+export type { Encoding, EncodeOptions } from "./encode";
+export { latentManifold, latentTraversal } from "./manifold";
+export type { ManifoldOptions, TraversalOptions } from "./manifold";
+export { pca, symmetricEigen } from "./pca";
+export type { PCAResult } from "./pca";
+export { nmf } from "./nmf";
+export type { NMFResult } from "./nmf";
+export { baselineClasses } from "./baselines";
+export type { BaselineMethod, BaselineOptions, BaselineResult } from "./baselines";
+export { mapPoints, rasterizeMap, labelImage, valueHistogram, valueDensity2d, colorizeMap } from "./maps";
+export type { MapSites, MapPoint, RasterMap, Histogram, Density2D } from "./maps";
 export {
   pearson, offsetCorrelation, circularMean, circularCorrelation, wrapAngle, angleRecovery, confusionMatrix,
   clusterPurity, adjustedRandIndex, hungarian, bestMatchAccuracy, nearestCentroidAccuracy,

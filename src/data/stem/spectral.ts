@@ -26,7 +26,7 @@ export interface SpectralOptions {
   width?: number;
   channels?: number;
   seed?: number;
-  /** counts at the spectrum maximum; default 200 (Poisson noise) */
+  /** counts at the spectrum maximum; default 400 (Poisson noise) */
   dose?: number;
   /** width of the mixed zone at phase boundaries, px; default 3 */
   boundary?: number;
@@ -45,7 +45,7 @@ export function stemSpectral(opts: SpectralOptions = {}): SpectralImage {
   checkInt(H, "stemSpectral", "height", 4);
   checkInt(W, "stemSpectral", "width", 4);
   checkInt(C, "stemSpectral", "channels", 8);
-  const dose = opts.dose ?? 200;
+  const dose = opts.dose ?? 400;
   check(dose > 0, "stemSpectral", `dose must be > 0, got ${dose}`);
   const rng = new Random(opts.seed ?? 0);
   const energy = Float32Array.from({ length: C }, (_, i) => 250 + (650 * i) / (C - 1));
@@ -53,8 +53,8 @@ export function stemSpectral(opts: SpectralOptions = {}): SpectralImage {
   const peak = (e: number, c: number, w: number) => Math.exp(-((e - c) ** 2) / (2 * w * w));
   const bgr = (e: number) => Math.pow(250 / e, 3);
   const specs: ((e: number) => number)[] = [
-    (e) => bgr(e) + 0.35 * edge(e, 532, 10) + 0.25 * peak(e, 537, 2.5) + 0.6 * peak(e, 853, 2.5) + 0.25 * peak(e, 870, 2.5) + 0.2 * edge(e, 855, 15),
-    (e) => bgr(e) + 0.08 * peak(e, 529, 2) + 0.35 * edge(e, 532, 10) + 0.55 * peak(e, 642, 2.5) + 0.3 * peak(e, 653, 2.5) + 0.2 * edge(e, 644, 15) + 0.3 * peak(e, 834, 2.5) + 0.3 * peak(e, 851, 2.5),
+    (e) => bgr(e) + 0.35 * edge(e, 532, 10) + 0.25 * peak(e, 537, 2.5) + 1.2 * peak(e, 853, 4) + 0.6 * peak(e, 870, 4) + 0.2 * edge(e, 855, 15),
+    (e) => bgr(e) + 0.08 * peak(e, 529, 2) + 0.35 * edge(e, 532, 10) + 1.2 * peak(e, 642, 4) + 0.6 * peak(e, 653, 4) + 0.2 * edge(e, 644, 15) + 0.3 * peak(e, 834, 2.5) + 0.3 * peak(e, 851, 2.5),
     (e) => 1.3 * bgr(e) + 0.6 * edge(e, 284, 20) + 0.3 * peak(e, 286, 2),
   ];
   const K = specs.length;
@@ -65,7 +65,7 @@ export function stemSpectral(opts: SpectralOptions = {}): SpectralImage {
   const gx = Array.from({ length: ng }, () => rng.uniform(0, W)), gy = Array.from({ length: ng }, () => rng.uniform(0, H));
   // deal phases so every phase gets grains
   const gp = rng.shuffle(Array.from({ length: ng }, (_, i) => i % K));
-  const bw = opts.boundary ?? 3;
+  const bw = opts.boundary ?? 1.5;
   const abundances = new Float32Array(H * W * K), labels = new Int32Array(H * W), data = new Float32Array(H * W * C);
   let smax = 0;
   for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) smax = Math.max(smax, endmembers[k * C + c]);
