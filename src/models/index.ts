@@ -1,1 +1,11 @@
-export {};
+export * from "./model";
+export { VAE, CVAE } from "./vae";
+export { RVAE, ShiftVAE } from "./rvae";
+export { loadModel, modelFromConfig } from "./load";
+export type { AnyModel } from "./load";
+export { writeArtifacts, readArtifacts } from "./io";
+export { coordGrid, pixelsToGrid, gridToPixels } from "./grid";
+export { coordDecoder, coordDecoderReference, setCoordDecoder, coordDecoderName } from "./coord-decoder";
+export type { CoordDecoderInputs, CoordDecoderLayer, CoordDecoderFn } from "./coord-decoder";
+export { klStandardNormal, klNormal, bernoulliNll, gaussianNll } from "./elbo";
+export { fastTanh } from "./ops";

@@ -1,1 +1,4 @@
-export {};
+export { train } from "./train";
+export type { TrainOptions, TrainHistory, BetaWarmup } from "./train";
+export { terminalProgress, textProgress, formatReport, formatDuration } from "./progress";
+export type { EpochReport, ProgressSink } from "./progress";

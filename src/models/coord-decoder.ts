@@ -1,0 +1,99 @@
+import * as tf from "@tensorflow/tfjs";
+import { dense, fastTanh } from "./ops";
+
+/** One hidden layer of the coordinate decoder: `h_l = tanh(h_{l−1} W + b [+ zOffset_b])`. */
+export interface CoordDecoderLayer {
+  /** [h, h] */
+  W: tf.Tensor2D;
+  /** [h] */
+  b: tf.Tensor1D;
+  /** [B, h], skip-rVAE only: z_b U_l added inside the tanh for every pixel of image b */
+  zOffset?: tf.Tensor2D;
+}
+
+/**
+ * Inputs of the coordinate decoder kernel (see DEVELOPERS.md, "The coordinate decoder"). Layer 0 is
+ * folded per image: `h0[b,p] = tanh(coords_p A_b + o_b)`, so rotation, shift and latent code enter only
+ * through the small tensors A and o.
+ */
+export interface CoordDecoderInputs {
+  /** [P, 2] pixel coordinates (a subset of the grid when pixels are subsampled) */
+  coords: tf.Tensor2D;
+  /** [B, 2, h] per-image first-layer weights R(γ_b)ᵀ W_c */
+  A: tf.Tensor3D;
+  /** [B, h] per-image first-layer offsets t_b W_c + z_b W_z + b_0 */
+  o: tf.Tensor2D;
+  layers: CoordDecoderLayer[];
+  /** [h, 1] */
+  wOut: tf.Tensor2D;
+  /** [1] */
+  bOut: tf.Tensor1D;
+}
+
+/** Signature shared by the tfjs reference and the native fused kernel; must be differentiable. */
+export type CoordDecoderFn = (inputs: CoordDecoderInputs) => tf.Tensor2D;
+
+/**
+ * Reference implementation in plain tfjs ops (autodiff gives the gradients). Returns logits [B, P].
+ * Cost is dominated by B·P·h² per hidden layer; everything per pixel is one fused matmul plus a
+ * sigmoid-based tanh.
+ */
+export function coordDecoderReference(inputs: CoordDecoderInputs): tf.Tensor2D {
+  const { coords, A, o, layers, wOut, bOut } = inputs;
+  const [B, , h] = A.shape;
+  const P = coords.shape[0];
+  return tf.tidy(() => {
+    // Rows are ordered pixel-major ([P, B, h]) so that layer 0 is one plain matmul
+    // coords [P,2] · A2 [2, B·h]; the hidden layers do not care about the row order.
+    const A2 = tf.reshape(tf.transpose(A, [1, 0, 2]), [2, B * h]) as tf.Tensor2D;
+    const pre0 = coordLayer0(coords, A2, tf.reshape(o, [1, B * h]) as tf.Tensor2D);
+    let x = tf.reshape(fastTanh(pre0), [P * B, h]) as tf.Tensor2D;
+    for (const layer of layers) {
+      let pre = dense(x, layer.W, layer.b) as tf.Tensor;
+      if (layer.zOffset) pre = tf.reshape(tf.add(tf.reshape(pre, [P, B * h]), tf.reshape(layer.zOffset, [1, B * h])), [P * B, h]);
+      x = fastTanh(pre) as tf.Tensor2D;
+    }
+    return tf.transpose(tf.reshape(dense(x, wOut, bOut), [P, B])) as tf.Tensor2D;
+  });
+}
+
+/**
+ * coords [P,2] · A2 [2, n] + o [1, n] with a transpose-free gradient (dA2 = coordsᵀ·dy with an explicit
+ * transpose of the small coords, do = 1ᵀ·dy), since wasm runs transposed matmuls outside XNNPACK.
+ */
+const coordLayer0: (coords: tf.Tensor2D, A2: tf.Tensor2D, o: tf.Tensor2D) => tf.Tensor2D = tf.customGrad(((
+  coords: tf.Tensor2D, A2: tf.Tensor2D, o: tf.Tensor2D, save: tf.GradSaveFunc,
+) => {
+  save([coords, A2]);
+  return {
+    value: tf.add(tf.matMul(coords, A2), o),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [c, a] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const ones = tf.ones([1, dy.shape[0]]) as tf.Tensor2D;
+      return [tf.matMul(dy, tf.transpose(a)), tf.matMul(tf.transpose(c), dy), tf.matMul(ones, dy)];
+    },
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+}) as any) as unknown as (coords: tf.Tensor2D, A2: tf.Tensor2D, o: tf.Tensor2D) => tf.Tensor2D;
+
+let implementation: CoordDecoderFn = coordDecoderReference;
+let implementationName = "tfjs-reference";
+
+/**
+ * The coordinate decoder every rVAE/shift-VAE in ivae calls. By default the tfjs reference; a faster
+ * differentiable implementation (the native fused kernel) can be plugged in with `setCoordDecoder`.
+ */
+export function coordDecoder(inputs: CoordDecoderInputs): tf.Tensor2D {
+  return implementation(inputs);
+}
+
+/** Plugs in another implementation of `coordDecoder` (null restores the tfjs reference). */
+export function setCoordDecoder(fn: CoordDecoderFn | null, name = "custom"): void {
+  implementation = fn ?? coordDecoderReference;
+  implementationName = fn ? name : "tfjs-reference";
+}
+
+/** Name of the implementation `coordDecoder` currently routes to. */
+export function coordDecoderName(): string {
+  return implementationName;
+}

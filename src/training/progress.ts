@@ -1,0 +1,81 @@
+/** One line of training progress, per epoch (and, on a terminal, updated during the epoch). */
+export interface EpochReport {
+  /** 1-based */
+  epoch: number;
+  epochs: number;
+  /** loss = reconstruction + β (klZ + klAngle + klOffset), mean over the epoch's images, nats per image */
+  loss: number;
+  reconstruction: number;
+  klZ: number;
+  klAngle: number;
+  klOffset: number;
+  /** the KL weight used in this epoch */
+  beta: number;
+  /** wall-clock seconds of this epoch */
+  seconds: number;
+  /** estimated seconds until training ends */
+  etaSeconds: number;
+}
+
+/** Where progress goes. `update` may be called several times per epoch (`final` false) and once at its end. */
+export interface ProgressSink {
+  update(line: string, final: boolean): void;
+  /** called once when training ends (normally or not) */
+  close?(): void;
+}
+
+/** Formats seconds as 1h02m, 3m05s or 12.3s. */
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+  return `${s.toFixed(1)}s`;
+}
+
+/** The progress line for an epoch report. */
+export function formatReport(r: EpochReport): string {
+  const f = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
+  return (
+    `epoch ${String(r.epoch).padStart(String(r.epochs).length)}/${r.epochs}  loss ${f(r.loss)}  recon ${f(r.reconstruction)}  ` +
+    `KL z ${f(r.klZ)}  KL γ ${f(r.klAngle)}  KL Δr ${f(r.klOffset)}  β ${r.beta.toFixed(2)}  ` +
+    `${r.seconds.toFixed(1)} s/epoch  left ${formatDuration(r.etaSeconds)}`
+  );
+}
+
+/**
+ * Progress on a terminal stream: in place with \r when the stream is a TTY (with updates during the
+ * epoch), one line per epoch otherwise (logs, CI).
+ */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stdout): ProgressSink {
+  const tty = Boolean(stream.isTTY);
+  let open = false;
+  let lastLen = 0;
+  return {
+    update(line, final) {
+      if (tty) {
+        stream.write("\r" + line.padEnd(lastLen));
+        lastLen = line.length;
+        open = true;
+        if (final) {
+          stream.write("\n");
+          open = false;
+          lastLen = 0;
+        }
+      } else if (final) {
+        stream.write(line + "\n");
+      }
+    },
+    close() {
+      if (open) stream.write("\n");
+      open = false;
+    },
+  };
+}
+
+/**
+ * Progress through a callback, one call per epoch, e.g. in a tslab notebook:
+ * `progress: textProgress((s) => tslab.display.text(s))`.
+ */
+export function textProgress(write: (line: string) => void): ProgressSink {
+  return { update: (line, final) => { if (final) write(line); } };
+}

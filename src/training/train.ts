@@ -1,0 +1,218 @@
+import * as tf from "@tensorflow/tfjs";
+import type { ImageStack } from "../data/image-stack";
+import type { LatentModel } from "../models/model";
+import { check, checkInt, TrainingDivergedError } from "../util/errors";
+import { Random } from "../util/random";
+import { EpochReport, formatReport, ProgressSink, terminalProgress } from "./progress";
+
+/** Linear KL warm-up: β goes from `from` (default 0) to `beta` over the first `warmupEpochs` epochs. */
+export interface BetaWarmup {
+  warmupEpochs: number;
+  from?: number;
+}
+
+/** Options of `train`. */
+export interface TrainOptions {
+  epochs: number;
+  /** images per step (default 128) */
+  batchSize?: number;
+  /** Adam learning rate (default 1e-3) */
+  learningRate?: number;
+  /** seeds data order and reparameterisation noise (default 0); initialisation is seeded by the model */
+  seed?: number;
+  /** class index per image, for conditional models */
+  labels?: ArrayLike<number>;
+  /** KL weight β (default 1) */
+  beta?: number;
+  /** β per epoch: a function of the 1-based epoch, or a linear warm-up to `beta` */
+  betaSchedule?: ((epoch: number) => number) | BetaWarmup;
+  /**
+   * Estimate the reconstruction term from a random subset of pixels per step (the same subset for the
+   * images of a step), scaled by P/m: an unbiased estimate of the ELBO at a fraction of the decoder cost.
+   * A count of pixels (≥ 1) or a fraction in (0, 1). Default: all pixels.
+   */
+  pixelSubsample?: number;
+  /** called after every epoch (awaited) */
+  onEpoch?: (report: EpochReport) => void | Promise<void>;
+  /** progress line: true (default) on the terminal, false for none, or a custom sink */
+  progress?: boolean | ProgressSink;
+  /** stops training after the current step; the history so far is returned */
+  signal?: AbortSignal;
+}
+
+/** What `train` returns: one report per completed epoch, and the per-term curves. */
+export interface TrainHistory {
+  reports: EpochReport[];
+  loss: number[];
+  reconstruction: number[];
+  klZ: number[];
+  klAngle: number[];
+  klOffset: number[];
+  /** total wall-clock seconds */
+  seconds: number;
+  /** true when stopped by `signal` */
+  aborted: boolean;
+}
+
+function betaFor(epoch: number, opts: TrainOptions): number {
+  const beta = opts.beta ?? 1;
+  const s = opts.betaSchedule;
+  if (!s) return beta;
+  if (typeof s === "function") return s(epoch);
+  const from = s.from ?? 0;
+  if (s.warmupEpochs <= 0) return beta;
+  return epoch >= s.warmupEpochs ? beta : from + ((beta - from) * (epoch - 1)) / s.warmupEpochs;
+}
+
+/** NaN when any value of the tensors is NaN or ±Inf, else 0 (0·x is NaN exactly for non-finite x). */
+function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar);
+}
+
+/**
+ * Trains a model by maximising the ELBO with Adam on seeded mini-batches. Reports each epoch's loss
+ * terms (reconstruction and each KL separately) through `onEpoch` and the progress line. A non-finite
+ * loss, gradient or weight stops training with `TrainingDivergedError`, and the model keeps the weights
+ * of the last good step. Same seeds (model and `seed`) give the same numbers.
+ */
+export async function train(model: LatentModel, images: ImageStack | tf.Tensor | number[][][], opts: TrainOptions): Promise<TrainHistory> {
+  const where = "train";
+  check(opts != null && typeof opts === "object", where, "expected options { epochs, ... }");
+  checkInt(opts.epochs, where, "epochs", 1);
+  const batchSize = opts.batchSize ?? 128;
+  checkInt(batchSize, where, "batchSize", 1);
+  const lr = opts.learningRate ?? 1e-3;
+  check(Number.isFinite(lr) && lr > 0, where, `learningRate must be a positive number, got ${lr}`);
+  const beta0 = opts.beta ?? 1;
+  check(Number.isFinite(beta0) && beta0 >= 0, where, `beta must be a number >= 0, got ${beta0}`);
+  if (opts.betaSchedule && typeof opts.betaSchedule !== "function") {
+    check(Number.isFinite(opts.betaSchedule.warmupEpochs) && opts.betaSchedule.warmupEpochs >= 0, where, "betaSchedule.warmupEpochs must be a number >= 0");
+  }
+  const stack = model.checkImages(images, where);
+  const labels = model.checkLabels(opts.labels, stack.n, where);
+  const n = stack.n;
+  const P = stack.height * stack.width;
+  let m = P;
+  if (opts.pixelSubsample !== undefined) {
+    const ps = opts.pixelSubsample;
+    check(Number.isFinite(ps) && ps > 0, where, `pixelSubsample must be a pixel count >= 1 or a fraction in (0, 1), got ${ps}`);
+    m = ps < 1 ? Math.max(1, Math.round(ps * P)) : Math.floor(ps);
+    check(m <= P, where, `pixelSubsample ${ps} exceeds the ${P} pixels of an image`);
+  }
+  const rng = new Random(opts.seed ?? 0);
+  const sink: ProgressSink | null = opts.progress === false ? null : opts.progress === undefined || opts.progress === true ? terminalProgress() : opts.progress;
+  const vars = model.params.vars;
+  const optimizer = tf.train.adam(lr);
+  const history: TrainHistory = { reports: [], loss: [], reconstruction: [], klZ: [], klAngle: [], klOffset: [], seconds: 0, aborted: false };
+  const pixelPool = new Int32Array(P).map((_, i) => i);
+  const xBuf = new Float32Array(Math.min(batchSize, n) * P);
+  const steps = Math.ceil(n / batchSize);
+  let snapshot: tf.Tensor[] = vars.map((v) => tf.clone(v));
+  const restore = () => vars.forEach((v, i) => v.assign(snapshot[i]));
+  const t0 = Date.now();
+  try {
+    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+      const te = Date.now();
+      const beta = betaFor(epoch, opts);
+      check(Number.isFinite(beta) && beta >= 0, where, `betaSchedule gave β = ${beta} at epoch ${epoch}; expected a number >= 0`);
+      const perm = rng.permutation(n);
+      const sums = [0, 0, 0, 0, 0];
+      let lastUpdate = Date.now();
+      for (let s = 0; s < steps; s++) {
+        const start = s * batchSize;
+        const B = Math.min(batchSize, n - start);
+        const idx = perm.subarray(start, start + B);
+        for (let k = 0; k < B; k++) xBuf.set(stack.data.subarray(idx[k] * P, (idx[k] + 1) * P), k * P);
+        const noiseSeed = rng.seed();
+        let pixelIndices: Int32Array | undefined;
+        if (m < P) {
+          for (let i = 0; i < m; i++) {
+            const j = i + rng.int(P - i);
+            const t = pixelPool[i]; pixelPool[i] = pixelPool[j]; pixelPool[j] = t;
+          }
+          pixelIndices = pixelPool.slice(0, m).sort();
+        }
+        const x = tf.tensor2d(xBuf.subarray(0, B * P), [B, P]);
+        const c = labels ? tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => labels[i]), "int32"), model.config.conditionDim).toFloat() as tf.Tensor2D) : null;
+        let termsT: tf.Tensor | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          const t = model.lossTerms(x, c, { seed: noiseSeed, beta, pixelIndices });
+          termsT = tf.keep(tf.stack([t.loss, t.reconstruction, t.klZ, t.klAngle, t.klOffset]));
+          return t.loss;
+        }, vars);
+        x.dispose();
+        c?.dispose();
+        const gradList = vars.map((v) => grads[v.name]);
+        const probe = nonFiniteProbe(gradList);
+        const terms = (termsT as unknown as tf.Tensor).dataSync() as Float32Array;
+        const gradOk = Number.isFinite(probe.dataSync()[0]);
+        probe.dispose();
+        (termsT as unknown as tf.Tensor).dispose();
+        value.dispose();
+        const lossOk = terms.every((v) => Number.isFinite(v));
+        if (!lossOk || !gradOk) {
+          tf.dispose(gradList);
+          restore();
+          throw new TrainingDivergedError(
+            `train: the ${lossOk ? "gradient" : "loss"} became non-finite at epoch ${epoch}, batch ${s + 1}/${steps} ` +
+              `(loss ${terms[0]}, reconstruction ${terms[1]}, KL z ${terms[2]}, KL γ ${terms[3]}, KL Δr ${terms[4]}); ` +
+              `the model keeps the weights of the last good step. Try a smaller learningRate (was ${lr}) or check the data.`,
+            epoch, s + 1,
+          );
+        }
+        optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+        tf.dispose(gradList);
+        const wprobe = nonFiniteProbe(vars);
+        const wOk = Number.isFinite(wprobe.dataSync()[0]);
+        wprobe.dispose();
+        if (!wOk) {
+          restore();
+          throw new TrainingDivergedError(
+            `train: the weights became non-finite after the Adam step at epoch ${epoch}, batch ${s + 1}/${steps}; ` +
+              `the model keeps the weights of the last good step. Try a smaller learningRate (was ${lr}).`,
+            epoch, s + 1,
+          );
+        }
+        // clones share the variables' data, so this snapshot costs no copy
+        tf.dispose(snapshot);
+        snapshot = vars.map((v) => tf.clone(v));
+        for (let k = 0; k < 5; k++) sums[k] += terms[k] * B;
+        if (sink && Date.now() - lastUpdate > 1000 && s + 1 < steps) {
+          lastUpdate = Date.now();
+          const el = (Date.now() - te) / 1000;
+          sink.update(`epoch ${epoch}/${opts.epochs}  batch ${s + 1}/${steps}  loss ${(sums[0] / (start + B)).toFixed(2)}  ${el.toFixed(1)}s`, false);
+        }
+        if (opts.signal?.aborted) break;
+        if (s % 8 === 7) await new Promise((r) => setImmediate(r)); // keep notebooks/widgets responsive
+      }
+      const seen = opts.signal?.aborted ? null : n;
+      const seconds = (Date.now() - te) / 1000;
+      const elapsed = (Date.now() - t0) / 1000;
+      const report: EpochReport = {
+        epoch, epochs: opts.epochs,
+        loss: sums[0] / (seen ?? n), reconstruction: sums[1] / (seen ?? n), klZ: sums[2] / (seen ?? n),
+        klAngle: sums[3] / (seen ?? n), klOffset: sums[4] / (seen ?? n), beta, seconds,
+        etaSeconds: (elapsed / epoch) * (opts.epochs - epoch),
+      };
+      if (opts.signal?.aborted) {
+        history.aborted = true;
+        break;
+      }
+      history.reports.push(report);
+      history.loss.push(report.loss);
+      history.reconstruction.push(report.reconstruction);
+      history.klZ.push(report.klZ);
+      history.klAngle.push(report.klAngle);
+      history.klOffset.push(report.klOffset);
+      sink?.update(formatReport(report), true);
+      if (opts.onEpoch) await opts.onEpoch(report);
+    }
+  } finally {
+    tf.dispose(snapshot);
+    optimizer.dispose();
+    sink?.close?.();
+  }
+  history.seconds = (Date.now() - t0) / 1000;
+  return history;
+}
+
