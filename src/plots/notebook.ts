@@ -120,6 +120,8 @@ export function showMetrics(metrics: Record<string, number | string | boolean>, 
 /** What the progress display shows of a training epoch (a subset of the training `EpochReport`). */
 export interface ProgressReport {
   epoch: number;
+  /** Total epochs of the run (the training's report has it). */
+  epochs?: number;
   loss: number;
   reconstruction?: number;
   klZ?: number;
@@ -131,10 +133,15 @@ export interface ProgressReport {
 
 /** An in-place progress display for training loops. */
 export interface NotebookProgress {
-  /** Pass as `train(..., {onEpoch: progress.onEpoch})`; bound, so it can be passed around. */
+  /** Pass as `train(..., {onEpoch: bar.onEpoch})`; bound, so it can be passed around. */
   onEpoch: (report: ProgressReport) => void;
-  /** Update with free text (e.g. for loops other than training). */
-  update: (done: number, text?: string) => void;
+  /**
+   * Both training hooks at once: `train(model, x, {epochs, ...bar.hooks})` shows the bar and keeps the
+   * training's own text progress line off the cell output.
+   */
+  hooks: { onEpoch: (report: ProgressReport) => void; progress: { update(line: string, final: boolean): void } };
+  /** Show a step of any loop with free text. */
+  step: (done: number, text?: string) => void;
   /** Final state (e.g. "done in 12 s"). */
   done: (text?: string) => void;
   /** The reports received so far. */
@@ -147,43 +154,50 @@ function secs(s: number | undefined): string {
 }
 
 /**
- * A progress bar that updates in place (tslab's `newDisplay`): epoch, loss terms, time per epoch and
- * the estimated time left. Outside tslab it prints one line per update to stdout.
+ * A progress bar that updates in place (tslab's `newDisplay` mechanism: one display id, updated):
+ * epoch, loss terms, time per epoch and the estimated time left. Outside tslab it prints one line per
+ * update to stdout.
  *
- * @param total epochs (or steps) expected
+ * @param total epochs (or steps) expected; default: taken from the training reports (`epochs`)
  */
-export function notebookProgress(total: number, opts: { title?: string } = {}): NotebookProgress {
-  check(Number.isInteger(total) && total > 0, "notebookProgress", `expected a positive integer total, got ${total}`);
+export function notebookProgress(total?: number, opts: { title?: string } = {}): NotebookProgress {
+  check(total === undefined || (Number.isInteger(total) && total > 0), "notebookProgress", `expected a positive integer total, got ${total}`);
   const id = randomBytes(8).toString("hex");
   const title = opts.title ?? "training";
   const reports: ProgressReport[] = [];
   const t0 = Date.now();
   let first = true;
+  let expected = total;
   const render = (done: number, text: string, finished: boolean) => {
-    const frac = Math.max(0, Math.min(1, done / total));
+    const all = expected ?? Math.max(done, 1);
+    const frac = Math.max(0, Math.min(1, done / all));
     const html = `<div style="font:13px monospace"><b>${escapeHtml(title)}</b> ` +
-      `<progress value="${done}" max="${total}" style="width:220px;vertical-align:middle"></progress> ` +
-      `${done}/${total} ${escapeHtml(text)}${finished ? " ✓" : ""}</div>`;
+      `<progress value="${done}" max="${all}" style="width:220px;vertical-align:middle"></progress> ` +
+      `${done}/${all} ${escapeHtml(text)}${finished ? " ✓" : ""}</div>`;
     const bar = "█".repeat(Math.round(frac * 20)).padEnd(20, "·");
-    const plain = `${title} [${bar}] ${done}/${total} ${text}`;
+    const plain = `${title} [${bar}] ${done}/${all} ${text}`;
     const sent = displayBundle({ data: { "text/html": html, "text/plain": plain }, metadata: { ivae: { kind: "progress" } }, transient: { display_id: id } }, !first);
     first = false;
     if (!sent) console.log(plain);
   };
   const onEpoch = (r: ProgressReport): void => {
     reports.push(r);
+    expected = total ?? r.epochs ?? expected;
     const parts = [`loss ${r.loss.toFixed(2)}`];
     if (r.reconstruction !== undefined) parts.push(`recon ${r.reconstruction.toFixed(2)}`);
     const kl = (r.klZ ?? 0) + (r.klAngle ?? 0) + (r.klOffset ?? 0);
     if (r.klZ !== undefined) parts.push(`KL ${kl.toFixed(2)}`);
     if (r.seconds !== undefined) parts.push(`${secs(r.seconds)}/epoch`);
-    if (r.etaSeconds !== undefined && r.epoch < total) parts.push(`ETA ${secs(r.etaSeconds)}`);
-    render(r.epoch, parts.join(" · "), r.epoch >= total);
+    if (r.etaSeconds !== undefined && expected !== undefined && r.epoch < expected) parts.push(`ETA ${secs(r.etaSeconds)}`);
+    render(r.epoch, parts.join(" · "), expected !== undefined && r.epoch >= expected);
   };
+  // The training's text line is redundant with the bar: swallow it (the final one included).
+  const quietSink = { update: (_line: string, _final: boolean): void => undefined };
   return {
     onEpoch,
-    update: (done, text = "") => render(done, text, false),
-    done: (text) => render(reports.length ? reports[reports.length - 1].epoch : total, text ?? `done in ${secs((Date.now() - t0) / 1000)}`, true),
+    hooks: { onEpoch, progress: quietSink },
+    step: (done, text = "") => render(done, text, false),
+    done: (text) => render(reports.length ? reports[reports.length - 1].epoch : expected ?? 0, text ?? `done in ${secs((Date.now() - t0) / 1000)}`, true),
     get reports() { return reports; },
   };
 }

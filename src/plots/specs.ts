@@ -227,13 +227,13 @@ export interface HistogramOptions extends FigureOptions {
  * Histogram of one series (an array) or of several (`{z1: ..., z2: ...}`), e.g. the latent
  * distributions. Several series are drawn as small multiples with their own x range, or overlaid.
  */
-export function histogram(values: ArrayLike<number> | Record<string, ArrayLike<number>>, opts: HistogramOptions = {}): VlSpec {
+export function histogramFigure(values: ArrayLike<number> | Record<string, ArrayLike<number>>, opts: HistogramOptions = {}): VlSpec {
   const series: Record<string, ArrayLike<number>> =
     typeof (values as ArrayLike<number>).length === "number" ? { value: values as ArrayLike<number> } : (values as Record<string, ArrayLike<number>>);
   const names = Object.keys(series);
-  check(names.length > 0, "histogram", "expected at least one series");
+  check(names.length > 0, "histogramFigure", "expected at least one series");
   const rows: VlSpec[] = [];
-  for (const s of names) for (const v of toNumbers(series[s], "histogram", s)) if (Number.isFinite(v)) rows.push({ s, v });
+  for (const s of names) for (const v of toNumbers(series[s], "histogramFigure", s)) if (Number.isFinite(v)) rows.push({ s, v });
   const bin = { maxbins: opts.bins ?? 40 };
   const single = names.length === 1;
   const xTitle = opts.xTitle ?? (single ? (names[0] === "value" ? "value" : names[0]) : "value");
@@ -269,10 +269,10 @@ export interface Density2dOptions extends FigureOptions {
 }
 
 /** 2-D histogram (counts in x-y bins) as a heat map, e.g. the density of latent codes. */
-export function density2d(x: ArrayLike<number>, y: ArrayLike<number>, opts: Density2dOptions = {}): VlSpec {
-  const xs = toNumbers(x, "density2d", "x");
-  const ys = toNumbers(y, "density2d", "y");
-  check(xs.length === ys.length, "density2d", `x has ${xs.length} values but y has ${ys.length}`);
+export function densityFigure(x: ArrayLike<number>, y: ArrayLike<number>, opts: Density2dOptions = {}): VlSpec {
+  const xs = toNumbers(x, "densityFigure", "x");
+  const ys = toNumbers(y, "densityFigure", "y");
+  check(xs.length === ys.length, "densityFigure", `x has ${xs.length} values but y has ${ys.length}`);
   const values = xs.map((v, i) => ({ x: v, y: ys[i] })).filter((r) => Number.isFinite(r.x) && Number.isFinite(r.y));
   const bin = { maxbins: opts.bins ?? 40 };
   return top(
@@ -441,7 +441,14 @@ export function manifoldFigure(images: ImageStack, opts: ManifoldFigureOptions =
   check(steps * steps === images.n, "manifoldFigure", `expected steps² images, got ${images.n} for steps ${steps}`);
   const [lo, hi] = opts.range ?? [-2, 2];
   const half = steps > 1 ? (hi - lo) / (steps - 1) / 2 : 0.5;
+  // Decoded images are pixel probabilities: keep [0, 1] in the grey scale so that a blurry, undecided
+  // decoder looks grey rather than contrast-stretched noise.
+  let dmin = Infinity;
+  let dmax = -Infinity;
+  for (const v of images.data) if (Number.isFinite(v)) { if (v < dmin) dmin = v; if (v > dmax) dmax = v; }
   return imageGrid(images, {
+    vmin: Math.min(0, dmin),
+    vmax: Math.max(1, dmax),
     ...opts,
     cols: steps,
     pad: opts.pad ?? 0,

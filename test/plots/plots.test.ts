@@ -136,7 +136,7 @@ describe("plots: rendering", function () {
     const { z, angle } = blobs(80);
     const spec = P.concatFigures([
       P.latentScatter(z, { title: "a", color: { values: P.degrees(angle), name: "angle (°)", scheme: "sinebow" } }),
-      P.histogram({ z1: z.filter((_, i) => i % 2 === 0), z2: z.filter((_, i) => i % 2 === 1) }),
+      P.histogramFigure({ z1: z.filter((_, i) => i % 2 === 0), z2: z.filter((_, i) => i % 2 === 1) }),
     ]);
     const png = await P.renderPng(spec);
     const im = decode(png);
