@@ -223,6 +223,11 @@ export interface GMMOptions {
   init?: "auto" | "kmeans" | "kmeans++" | "random";
   /** EM runs from different seeded initialisations; the highest log-likelihood is kept (default 4) */
   nInit?: number;
+  /**
+   * with nInit > 1 and more points than this, the starts are compared on a seeded random subsample of this
+   * many points and only the best is refined on all points (default 20000; 0 = always use all points)
+   */
+  initSubsample?: number;
 }
 
 /** A fitted Gaussian mixture. */
@@ -255,9 +260,6 @@ export interface GMMResult {
   /** m × k posterior probabilities of new points */
   predictProba(points: Points): Float32Array;
 }
-
-/** Per-component precomputation: Cholesky factor L (Σ = L Lᵀ) and log-normaliser. */
-interface Component { chol: Float64Array; logNorm: number }
 
 function cholesky(a: Float64Array, dim: number): Float64Array | null {
   const L = new Float64Array(dim * dim);
@@ -310,160 +312,82 @@ export function gmm(points: Points, dim: number, k: number, opts: GMMOptions = {
   const rng = new Random(checkSeed(where, opts.seed));
   const p = k - 1 + k * dim + (full ? (k * dim * (dim + 1)) / 2 : k * dim);
 
+  // With several starts on a large set, choose among them on a seeded subsample (EM from random starts
+  // needs many iterations) and refine only the winner on all points.
+  const subN = opts.initSubsample ?? 20000;
+  checkInt(subN, where, "initSubsample", 0);
+  const useSub = nInit > 1 && subN > 0 && n > subN;
+  const all = Float64Array.from(points);
+  let fitPts = all, m = n;
+  if (useSub) {
+    const idx = new Random(rng.seed()).permutation(n).subarray(0, subN).sort();
+    const sub = new Float64Array(subN * dim);
+    for (let i = 0; i < subN; i++) for (let d = 0; d < dim; d++) sub[i * dim + d] = all[idx[i] * dim + d];
+    fitPts = sub; m = subN;
+  }
+
   let best: GMMResult | null = null;
   for (let run = 0; run < nInit; run++) {
     const runSeed = rng.seed();
-    const resp = new Float64Array(n * k);
+    const resp = new Float64Array(m * k);
     const how = init === "auto" ? (run === 0 ? "kmeans" : "random") : init;
     if (how === "random") {
       // random soft assignments (every component starts near the global mean with the global spread)
       const r = new Random(runSeed);
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < m; i++) {
         let s = 0;
         for (let c = 0; c < k; c++) s += resp[i * k + c] = r.next();
         for (let c = 0; c < k; c++) resp[i * k + c] /= s;
       }
     } else {
       const labels = how === "kmeans"
-        ? kmeans(points, dim, k, { seed: runSeed, restarts: opts.restarts ?? 4 }).labels
-        : kmeans(points, dim, k, { seed: runSeed, restarts: 1, maxIter: 1 }).labels; // k-means++ seeds, nearest-centre split
-      for (let i = 0; i < n; i++) resp[i * k + labels[i]] = 1;
+        ? kmeans(fitPts, dim, k, { seed: runSeed, restarts: opts.restarts ?? 4 }).labels
+        : kmeans(fitPts, dim, k, { seed: runSeed, restarts: 1, maxIter: 1 }).labels; // k-means++ seeds, one Lloyd step
+      for (let i = 0; i < m; i++) resp[i * k + labels[i]] = 1;
     }
-    const fit = runEM(points, n, dim, k, full, reg, resp, maxIter, tol, covType, p);
+    const fit = runEM(fitPts, m, dim, k, full, reg, resp, maxIter, tol, covType, p);
     if (!best || fit.logLikelihood > best.logLikelihood) best = fit;
   }
-  return best!;
+  if (!useSub) return best!;
+  return runEM(all, n, dim, k, full, reg, Float64Array.from(best!.predictProba(all)), maxIter, tol, covType, p);
 }
 
-/** EM from initial responsibilities `resp` (n × k, overwritten). */
+/** EM from initial responsibilities `resp` (n × k, overwritten). All arrays float64 so the loops stay monomorphic. */
 function runEM(
-  points: Points, n: number, dim: number, k: number, full: boolean, reg: number, resp: Float64Array,
+  points: Float64Array, n: number, dim: number, k: number, full: boolean, reg: number, resp: Float64Array,
   maxIter: number, tol: number, covType: "full" | "diag", p: number,
 ): GMMResult {
-  const weights = new Float64Array(k), means = new Float64Array(k * dim);
-  const covs = new Float64Array(full ? k * dim * dim : k * dim);
-  let comps: Component[] = [];
-  const mStep = () => {
-    const nk = new Float64Array(k);
-    means.fill(0); covs.fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < k; c++) {
-        const r = resp[i * k + c];
-        if (r === 0) continue;
-        nk[c] += r;
-        for (let d = 0; d < dim; d++) means[c * dim + d] += r * points[i * dim + d];
-      }
-    }
-    for (let c = 0; c < k; c++) {
-      const w = nk[c] + 10 * Number.EPSILON; // a starved component keeps a defined mean
-      for (let d = 0; d < dim; d++) means[c * dim + d] /= w;
-      weights[c] = nk[c] / n;
-    }
-    const diff = new Float64Array(dim);
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < k; c++) {
-        const r = resp[i * k + c];
-        if (r === 0) continue;
-        for (let d = 0; d < dim; d++) diff[d] = points[i * dim + d] - means[c * dim + d];
-        if (full) {
-          const o = c * dim * dim;
-          for (let a = 0; a < dim; a++) {
-            const ra = r * diff[a];
-            for (let b = 0; b <= a; b++) covs[o + a * dim + b] += ra * diff[b];
-          }
-        } else {
-          for (let d = 0; d < dim; d++) covs[c * dim + d] += r * diff[d] * diff[d];
-        }
-      }
-    }
-    for (let c = 0; c < k; c++) {
-      const w = nk[c] + 10 * Number.EPSILON;
-      if (full) {
-        const o = c * dim * dim;
-        for (let a = 0; a < dim; a++) {
-          for (let b = 0; b <= a; b++) {
-            const v = covs[o + a * dim + b] / w + (a === b ? reg : 0);
-            covs[o + a * dim + b] = v;
-            covs[o + b * dim + a] = v;
-          }
-        }
-      } else {
-        for (let d = 0; d < dim; d++) covs[c * dim + d] = covs[c * dim + d] / w + reg;
-      }
-    }
-    comps = [];
-    for (let c = 0; c < k; c++) {
-      let chol: Float64Array | null;
-      if (full) {
-        chol = cholesky(covs.subarray(c * dim * dim, (c + 1) * dim * dim), dim);
-        if (!chol) {
-          throw new IvaeInputError(`gmm: covariance of component ${c} is not positive definite; increase regCovar or use covariance: "diag"`);
-        }
-      } else {
-        chol = new Float64Array(dim * dim);
-        for (let d = 0; d < dim; d++) chol[d * dim + d] = Math.sqrt(covs[c * dim + d]);
-      }
-      let logDet = 0;
-      for (let d = 0; d < dim; d++) logDet += 2 * Math.log(chol[d * dim + d]);
-      comps.push({ chol, logNorm: -0.5 * (dim * Math.log(2 * Math.PI) + logDet) });
-    }
+  const st: EMState = {
+    k, dim, full, reg,
+    weights: new Float64Array(k), means: new Float64Array(k * dim),
+    covs: new Float64Array(full ? k * dim * dim : k * dim),
+    chol: new Float64Array(k * dim * dim), logNorm: new Float64Array(k), logW: new Float64Array(k),
   };
-
-  // E-step on any point set: log(weight · N(x)) per component, normalised with log-sum-exp.
-  // Returns the total log-likelihood and fills `out` (m × k) with the posteriors.
-  const eStep = (pts: Points, m: number, out: Float64Array | Float32Array): number => {
-    const z = new Float64Array(dim), lp = new Float64Array(k);
-    const logW = Array.from(weights, (w) => (w > 0 ? Math.log(w) : -Infinity));
-    let ll = 0;
-    for (let i = 0; i < m; i++) {
-      let mx = -Infinity;
-      for (let c = 0; c < k; c++) {
-        const L = comps[c].chol;
-        // solve L z = x − μ (forward substitution); Mahalanobis distance = |z|²
-        let q = 0;
-        for (let a = 0; a < dim; a++) {
-          let s = pts[i * dim + a] - means[c * dim + a];
-          for (let b = 0; b < a; b++) s -= L[a * dim + b] * z[b];
-          z[a] = s / L[a * dim + a];
-          q += z[a] * z[a];
-        }
-        lp[c] = logW[c] + comps[c].logNorm - 0.5 * q;
-        if (lp[c] > mx) mx = lp[c];
-      }
-      let s = 0;
-      for (let c = 0; c < k; c++) s += Math.exp(lp[c] - mx);
-      const lse = mx + Math.log(s);
-      ll += lse;
-      for (let c = 0; c < k; c++) out[i * k + c] = Math.exp(lp[c] - lse);
-    }
-    return ll;
-  };
-
-  mStep();
+  mStep(st, points, n, resp);
   let ll = -Infinity, iterations = 0, converged = false;
   for (let it = 0; it < maxIter; it++) {
     iterations = it + 1;
-    const next = eStep(points, n, resp);
-    mStep();
+    const next = eStep(st, points, n, resp);
+    mStep(st, points, n, resp);
     if (Math.abs(next - ll) / n < tol) {
-      ll = next;
       converged = true;
       break;
     }
     ll = next;
   }
   // Final responsibilities and likelihood for the final parameters.
-  const respOut = new Float32Array(n * k);
-  ll = eStep(points, n, respOut);
-  const labels = argmaxRows(respOut, n, k);
+  ll = eStep(st, points, n, resp);
+  const respOut = Float32Array.from(resp);
+  const labels = argmaxRows(resp, n, k);
   const predictProba = (pts: Points): Float32Array => {
     const m = checkPoints("gmm.predict", pts, dim);
-    const out = new Float32Array(m * k);
-    eStep(pts, m, out);
-    return out;
+    const out = new Float64Array(m * k);
+    eStep(st, Float64Array.from(pts), m, out);
+    return Float32Array.from(out);
   };
   return {
-    k, dim, covariance: covType, weights, means, covariances: covs, labels, responsibilities: respOut,
+    k, dim, covariance: covType, weights: st.weights, means: st.means, covariances: st.covs, labels,
+    responsibilities: respOut,
     logLikelihood: ll, bic: -2 * ll + p * Math.log(n), aic: -2 * ll + 2 * p, nParameters: p,
     iterations, converged,
     predict: (pts: Points) => {
@@ -472,6 +396,119 @@ function runEM(
     },
     predictProba,
   };
+}
+
+/** Parameters of a mixture plus per-component Cholesky factors (Σ = L Lᵀ) and log-normalisers. */
+interface EMState {
+  k: number; dim: number; full: boolean; reg: number;
+  weights: Float64Array; means: Float64Array; covs: Float64Array;
+  chol: Float64Array; logNorm: Float64Array; logW: Float64Array;
+}
+
+/** M-step: weights, means and (regularised) covariances from responsibilities, then their Cholesky factors. */
+function mStep(st: EMState, points: Float64Array, n: number, resp: Float64Array): void {
+  const { k, dim, full, reg, weights, means, covs, chol, logNorm, logW } = st;
+  const nk = new Float64Array(k);
+  means.fill(0); covs.fill(0);
+  for (let i = 0; i < n; i++) {
+    const io = i * dim, ro = i * k;
+    for (let c = 0; c < k; c++) {
+      const r = resp[ro + c];
+      if (r === 0) continue;
+      nk[c] += r;
+      const co = c * dim;
+      for (let d = 0; d < dim; d++) means[co + d] += r * points[io + d];
+    }
+  }
+  for (let c = 0; c < k; c++) {
+    const w = nk[c] + 10 * Number.EPSILON; // a starved component keeps a defined mean
+    for (let d = 0; d < dim; d++) means[c * dim + d] /= w;
+    weights[c] = nk[c] / n;
+    logW[c] = nk[c] > 0 ? Math.log(weights[c]) : -Infinity;
+  }
+  // Second pass about the new means (two-pass covariance: no cancellation for off-centre clusters).
+  const diff = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    const io = i * dim, ro = i * k;
+    for (let c = 0; c < k; c++) {
+      const r = resp[ro + c];
+      if (r === 0) continue;
+      const co = c * dim;
+      for (let d = 0; d < dim; d++) diff[d] = points[io + d] - means[co + d];
+      if (full) {
+        const o = c * dim * dim;
+        for (let a = 0; a < dim; a++) {
+          const ra = r * diff[a], oa = o + a * dim;
+          for (let b = 0; b <= a; b++) covs[oa + b] += ra * diff[b];
+        }
+      } else {
+        for (let d = 0; d < dim; d++) covs[co + d] += r * diff[d] * diff[d];
+      }
+    }
+  }
+  chol.fill(0);
+  for (let c = 0; c < k; c++) {
+    const w = nk[c] + 10 * Number.EPSILON;
+    const o = c * dim * dim;
+    if (full) {
+      for (let a = 0; a < dim; a++) {
+        for (let b = 0; b <= a; b++) {
+          const v = covs[o + a * dim + b] / w + (a === b ? reg : 0);
+          covs[o + a * dim + b] = v;
+          covs[o + b * dim + a] = v;
+        }
+      }
+      const L = cholesky(covs.subarray(o, o + dim * dim), dim);
+      if (!L) {
+        throw new IvaeInputError(`gmm: covariance of component ${c} is not positive definite; increase regCovar or use covariance: "diag"`);
+      }
+      chol.set(L, o);
+    } else {
+      for (let d = 0; d < dim; d++) {
+        covs[c * dim + d] = covs[c * dim + d] / w + reg;
+        chol[o + d * dim + d] = Math.sqrt(covs[c * dim + d]);
+      }
+    }
+    let logDet = 0;
+    for (let d = 0; d < dim; d++) logDet += 2 * Math.log(chol[o + d * dim + d]);
+    logNorm[c] = -0.5 * (dim * Math.log(2 * Math.PI) + logDet);
+  }
+}
+
+/**
+ * E-step: log(weight · N(x | μ, Σ)) per component via forward substitution with L, normalised with
+ * log-sum-exp into `out` (m × k posteriors). Returns the total log-likelihood.
+ */
+function eStep(st: EMState, pts: Float64Array, m: number, out: Float64Array): number {
+  const { k, dim, means, chol, logNorm, logW } = st;
+  const z = new Float64Array(dim), lp = new Float64Array(k);
+  let ll = 0;
+  for (let i = 0; i < m; i++) {
+    const io = i * dim;
+    let mx = -Infinity;
+    for (let c = 0; c < k; c++) {
+      const o = c * dim * dim, co = c * dim;
+      let q = 0;
+      for (let a = 0; a < dim; a++) {
+        const oa = o + a * dim;
+        let s = pts[io + a] - means[co + a];
+        for (let b = 0; b < a; b++) s -= chol[oa + b] * z[b];
+        const za = s / chol[oa + a];
+        z[a] = za;
+        q += za * za;
+      }
+      const v = logW[c] + logNorm[c] - 0.5 * q;
+      lp[c] = v;
+      if (v > mx) mx = v;
+    }
+    let s = 0;
+    for (let c = 0; c < k; c++) s += Math.exp(lp[c] - mx);
+    const lse = mx + Math.log(s);
+    ll += lse;
+    const ro = i * k;
+    for (let c = 0; c < k; c++) out[ro + c] = Math.exp(lp[c] - lse);
+  }
+  return ll;
 }
 
 function argmaxRows(x: ArrayLike<number>, n: number, k: number): Int32Array {

