@@ -290,11 +290,15 @@ export function densityFigure(x: ArrayLike<number>, y: ArrayLike<number>, opts: 
   );
 }
 
-/** A training history: epoch reports, or columns of numbers. */
-export type HistoryInput = ArrayLike<Record<string, unknown>> | Record<string, unknown>;
+/**
+ * A training history: the `TrainHistory` of `train()` (its `reports`), an array of epoch reports, or
+ * columns of numbers (`{loss: number[], ...}`).
+ */
+export type HistoryInput = ArrayLike<object> | object;
 
 /** Rows {epoch, name: value} from any of the usual history layouts. */
 export function historyRows(history: HistoryInput): Record<string, number>[] {
+  check(history !== null && typeof history === "object", "lossCurves", "expected a training history object");
   const h = history as Record<string, unknown>;
   if (Array.isArray(history)) {
     return (history as Record<string, unknown>[]).map((r, i) => {
