@@ -11,6 +11,9 @@ import { encodeImages } from "../analysis/encode";
 import type { ManifoldOptions, TraversalOptions } from "../analysis/manifold";
 import { latentManifold, latentTraversal } from "../analysis/manifold";
 
+/** Initial log-variance of the pose posteriors q(γ|x), q(Δr|x): log(0.05²). */
+export const POSE_INIT_LOGVAR = Math.log(0.05 * 0.05);
+
 /** Pixel likelihood p(x|z): Bernoulli (BCE with logits; pixels in [0,1]) or Gaussian with fixed σ. */
 export type Likelihood = "bernoulli" | "gaussian";
 
@@ -136,8 +139,14 @@ export abstract class LatentModel {
       this.encLayers.push({ W: this.params.glorot(`encoder.${i}.W`, fan, width, rng), b: this.params.zeros(`encoder.${i}.b`, width) });
       fan = width;
     });
-    const out = 2 * (config.latentDim + this.extraLatents());
-    this.encHead = { W: this.params.glorot("encoder.head.W", fan, out, rng), b: this.params.zeros("encoder.head.b", out) };
+    const k = config.latentDim + this.extraLatents();
+    // The log-variance biases of the angle and shift start at log(0.05²): a near-deterministic pose at
+    // the start lets the decoder learn to use it. With the usual 0 (σ = 1 rad) the sampled angle is so
+    // noisy that the decoder first learns rotation-blurred blobs and the angle latent collapses to the
+    // prior (observed on cards3; the local optimum of spatial-VAE issue #2).
+    const headBias = new Float32Array(2 * k);
+    for (let j = k + config.latentDim; j < 2 * k; j++) headBias[j] = POSE_INIT_LOGVAR;
+    this.encHead = { W: this.params.glorot("encoder.head.W", fan, 2 * k, rng), b: this.params.add("encoder.head.b", [2 * k], headBias) };
     this.decoderRng = rng.fork();
   }
 

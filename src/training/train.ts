@@ -5,7 +5,7 @@ import { check, checkInt, TrainingDivergedError } from "../util/errors";
 import { Random } from "../util/random";
 import { EpochReport, formatReport, ProgressSink, terminalProgress } from "./progress";
 
-/** Linear KL warm-up: β goes from `from` (default 0) to `beta` over the first `warmupEpochs` epochs. */
+/** Linear KL warm-up: β goes from `from` (default 0) in epoch 1 to `beta` in epoch warmupEpochs + 1. */
 export interface BetaWarmup {
   warmupEpochs: number;
   from?: number;
@@ -61,7 +61,7 @@ function betaFor(epoch: number, opts: TrainOptions): number {
   if (typeof s === "function") return s(epoch);
   const from = s.from ?? 0;
   if (s.warmupEpochs <= 0) return beta;
-  return epoch >= s.warmupEpochs ? beta : from + ((beta - from) * (epoch - 1)) / s.warmupEpochs;
+  return from + (beta - from) * Math.min(1, (epoch - 1) / s.warmupEpochs);
 }
 
 /** NaN when any value of the tensors is NaN or ±Inf, else 0 (0·x is NaN exactly for non-finite x). */

@@ -1,0 +1,128 @@
+import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs";
+import { RVAE, VAE, CVAE, train, TrainingDivergedError, IvaeInputError, formatReport } from "../../src/index";
+import type { EpochReport, ProgressSink } from "../../src/index";
+import { useBackend } from "../models/setup";
+import { circCorr, renderShapes } from "../models/helpers";
+
+const H = 12;
+
+describe("training", () => {
+  before(useBackend);
+
+  it("reports every loss term per epoch, decreasing the loss, through onEpoch and a pluggable sink", async () => {
+    const { images } = renderShapes(96, H, { seed: 1 });
+    const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16], seed: 1 });
+    const reports: EpochReport[] = [];
+    const lines: string[] = [];
+    const sink: ProgressSink = { update: (l, final) => { if (final) lines.push(l); } };
+    const h = await train(m, images, { epochs: 4, batchSize: 32, learningRate: 3e-3, seed: 2, progress: sink, onEpoch: (r) => { reports.push(r); } });
+    assert.equal(reports.length, 4);
+    assert.equal(lines.length, 4);
+    assert.match(lines[3], /^epoch 4\/4 {2}loss .* recon .* KL z .* KL γ .* KL Δr .* left/);
+    assert.equal(lines[0], formatReport(reports[0]));
+    for (const r of reports) {
+      for (const v of [r.loss, r.reconstruction, r.klZ, r.klAngle, r.klOffset]) assert.ok(Number.isFinite(v));
+      assert.ok(Math.abs(r.loss - (r.reconstruction + r.klZ + r.klAngle + r.klOffset)) < 1e-3 * r.loss);
+      assert.ok(r.klAngle > 0 && r.klOffset > 0 && r.klZ > 0);
+    }
+    assert.deepEqual(h.loss, reports.map((r) => r.loss));
+    assert.ok(h.loss[3] < h.loss[0], `loss went ${h.loss[0]} → ${h.loss[3]}`);
+    m.dispose();
+  });
+
+  it("is deterministic: same seeds give the same trained numbers, another seed different ones", async () => {
+    const { images } = renderShapes(64, H, { seed: 3 });
+    const run = async (modelSeed: number, seed: number, sub?: number) => {
+      const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16], seed: modelSeed });
+      const h = await train(m, images, { epochs: 2, batchSize: 16, seed, progress: false, pixelSubsample: sub });
+      const e = m.encode(images);
+      m.dispose();
+      return { loss: h.loss, z: Array.from(e.zMean), a: Array.from(e.angle!) };
+    };
+    const a = await run(1, 5), b = await run(1, 5), c = await run(1, 6), d = await run(2, 5);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.z, c.z);
+    assert.notDeepEqual(a.z, d.z);
+    assert.deepEqual(await run(1, 5, 40), await run(1, 5, 40));
+  });
+
+  it("does not leak tensors across epochs", async () => {
+    const { images } = renderShapes(64, H, { seed: 4 });
+    const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16], skip: true, conditionDim: 2 });
+    const labels = Array.from({ length: 64 }, (_, i) => i % 2);
+    const counts: number[] = [];
+    await train(m, images, { epochs: 4, batchSize: 20, labels, progress: false, pixelSubsample: 0.5, onEpoch: () => { counts.push(tf.memory().numTensors); } });
+    assert.equal(counts[3], counts[1], `tensors per epoch: ${counts.join(", ")}`);
+    const before = tf.memory().numTensors;
+    m.encode(images, { labels }); m.manifold({ steps: 2, label: 1 }); m.reconstruct(images, { labels });
+    assert.equal(tf.memory().numTensors, before);
+    m.dispose();
+  });
+
+  it("stops on a non-finite loss with TrainingDivergedError and keeps the last good weights", async () => {
+    const { images } = renderShapes(48, H, { seed: 5 });
+    const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16] });
+    let good: Map<string, Float32Array> | null = null;
+    const err = await train(m, images, {
+      epochs: 5, batchSize: 16, progress: false,
+      onEpoch: (r) => {
+        if (r.epoch !== 2) return;
+        good = m.getWeights();
+        // inject a NaN into one decoder weight, as a corrupted step would
+        const v = m.params.get("decoder.1.W");
+        const vals = v.dataSync().slice();
+        vals[7] = NaN;
+        v.assign(tf.tensor(vals, v.shape));
+      },
+    }).then(() => null, (e) => e);
+    assert.ok(err instanceof TrainingDivergedError, `expected TrainingDivergedError, got ${err}`);
+    assert.equal(err.epoch, 3);
+    assert.equal(err.batch, 1);
+    assert.match(err.message, /non-finite at epoch 3, batch 1\/3.*last good step/);
+    const now = m.getWeights();
+    for (const [k, v] of good!) assert.deepEqual(Array.from(now.get(k)!), Array.from(v), `weight ${k} not restored`);
+    m.dispose();
+  });
+
+  it("catches a real divergence (absurd learning rate) and leaves finite weights", async () => {
+    const { images } = renderShapes(48, H, { seed: 6 });
+    const m = new VAE({ imageShape: [H, H], likelihood: "gaussian", decoderSigma: 1e-3 });
+    await assert.rejects(train(m, images, { epochs: 5, batchSize: 8, learningRate: 1e38, progress: false }), TrainingDivergedError);
+    for (const v of m.getWeights().values()) assert.ok(v.every(Number.isFinite));
+    m.dispose();
+  });
+
+  it("rejects bad training input", async () => {
+    const { images } = renderShapes(8, H);
+    const m = new CVAE({ imageShape: [H, H], conditionDim: 2 });
+    await assert.rejects(train(m, images, { epochs: 1, progress: false }), /conditional.*pass labels/);
+    await assert.rejects(train(m, images, { epochs: 0, labels: new Array(8).fill(0), progress: false }), /epochs must be an integer >= 1/);
+    await assert.rejects(train(m, images, { epochs: 1, labels: new Array(8).fill(0), pixelSubsample: 1e6, progress: false }), /exceeds/);
+    await assert.rejects(train(m, renderShapes(3, 10).images, { epochs: 1, labels: [0, 0, 0], progress: false }), IvaeInputError);
+    m.dispose();
+  });
+
+  it("stops when the abort signal fires and applies a β warm-up", async () => {
+    const { images } = renderShapes(32, H);
+    const m = new VAE({ imageShape: [H, H] });
+    const ac = new AbortController();
+    const betas: number[] = [];
+    const h = await train(m, images, { epochs: 10, batchSize: 8, progress: false, beta: 2, betaSchedule: { warmupEpochs: 4 }, signal: ac.signal,
+      onEpoch: (r) => { betas.push(r.beta); if (r.epoch === 5) ac.abort(); } });
+    assert.deepEqual(betas, [0, 0.5, 1, 1.5, 2]);
+    assert.equal(h.reports.length, 5);
+    assert.ok(h.aborted);
+    m.dispose();
+  });
+
+  it("learns the rotation: the rVAE angle follows the true angle of rotated glyphs", async function () {
+    this.timeout(60000);
+    const data = renderShapes(384, 16, { seed: 7, maxAngle: Math.PI / 2 });
+    const m = new RVAE({ imageShape: [16, 16], latentDim: 1, translation: false, decoderHidden: [32, 32], encoderHidden: [64], seed: 1 });
+    await train(m, data.images, { epochs: 12, batchSize: 32, learningRate: 3e-3, seed: 1, progress: false, pixelSubsample: 96 });
+    const rho = circCorr(m.encode(data.images).angle!, data.angle);
+    assert.ok(Math.abs(rho) > 0.9, `circular correlation ${rho}`);
+    m.dispose();
+  });
+});
