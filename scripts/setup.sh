@@ -12,6 +12,8 @@ APT_PACKAGES=(
   jupyter-notebook jupyter-nbconvert python3-nbclient python3-jupyter-client
   # fonts for SVG -> PNG rendering of figures
   fonts-dejavu-core
+  # browser tests of the Jupyter widgets (headless Chromium driven by playwright-core)
+  chromium
 )
 for arg in "$@"; do
   case "$arg" in

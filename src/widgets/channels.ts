@@ -31,8 +31,10 @@ const CATEGORICAL = /suit|class|label|frame|species|cluster/i;
 export function toChannelTraits(where: string, n: number, channels: { [name: string]: ChannelInput } = {}): ChannelTraits {
   const out: ChannelTraits = { channels: {}, channel_info: {} };
   for (const [name, ch] of Object.entries(channels)) {
-    const values = "values" in (ch as object) && !ArrayBuffer.isView(ch) ? (ch as { values: ArrayLike<number> }).values : (ch as ArrayLike<number>);
-    const spec = ch as { kind?: ChannelKind; labels?: string[] };
+    // Note: `"values" in array` is true (Array.prototype.values), so test for plain arrays first.
+    const isPlain = Array.isArray(ch) || ArrayBuffer.isView(ch);
+    const values = isPlain ? (ch as ArrayLike<number>) : (ch as { values: ArrayLike<number> }).values;
+    const spec = (isPlain ? {} : ch) as { kind?: ChannelKind; labels?: string[] };
     if (values.length !== n) throw new IvaeInputError(`${where}: channel "${name}" has ${values.length} values, expected one per point (${n})`);
     const f = Float32Array.from(values);
     for (let i = 0; i < n; i++) {

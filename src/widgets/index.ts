@@ -13,7 +13,7 @@ export type { LatentScatterOptions, LatentScatterState } from "./latent-scatter"
 export { MapOverlay } from "./map-overlay";
 export type { MapOverlayOptions, MapOverlayState } from "./map-overlay";
 export { Traversal } from "./traversal";
-export type { TraversalOptions, TraversalState } from "./traversal";
+export type { TraversalOptions as TraversalWidgetOptions, TraversalState as TraversalWidgetState } from "./traversal";
 export { CoordDecoder, decoderConfig, describeDecoder, randomDecoder, decodeDescription, decoderFromArtifacts, pixelCoords, weightLayout, weightCount, packWeights, unpackWeights } from "./decoder";
 export type { DecoderConfig, DecoderWeights, DecodeInputs, DecoderDescription, HasArtifacts } from "./decoder";
 export { widgetStateDocument, widgetsHtml, saveWidgetsHtml, embedBundlePath } from "./embed";

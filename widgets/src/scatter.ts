@@ -308,7 +308,9 @@ export class LatentScatterView extends DOMWidgetView {
       const d = drag;
       drag = null;
       this.overlay.getContext("2d")!.clearRect(0, 0, this.overlay.width, this.overlay.height);
-      const moved = Math.hypot(p[0] - d.start[0], p[1] - d.start[1]) > 3;
+      // A lasso ends where it started, so "moved" means the path spans more than a few pixels.
+      const xs = d.path.map((q) => q[0]).concat(p[0]), ys = d.path.map((q) => q[1]).concat(p[1]);
+      const moved = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) > 3;
       if (d.mode === "pan") {
         if (!moved) {
           // A click selects the nearest point (shift/ctrl adds to the selection).
