@@ -17,13 +17,14 @@ import { gmm } from "../src/analysis/cluster";
 import { RVAE, ShiftVAE, VAE } from "../src/models";
 import { train } from "../src/training";
 import { ImageStack } from "../src/data/image-stack";
+import { selectBackend } from "../src/backend";
 
 const fast = process.argv.includes("--fast");
 const outArg = process.argv.indexOf("--out");
 const OUT = outArg > 0 ? process.argv[outArg + 1] : "out/microscopy";
 fs.mkdirSync(OUT, { recursive: true });
 const scores: Record<string, unknown> = { fast, generated: new Date().toISOString() };
-const SIZE = fast ? 256 : 384, PATCH = fast ? 24 : 32, EPOCHS = fast ? 12 : 40;
+const SIZE = fast ? 256 : 384, PATCH = fast ? 24 : 32, EPOCHS = fast ? 6 : 40;
 
 function save(name: string, buf: Buffer): void { fs.writeFileSync(path.join(OUT, name), buf); }
 function r4(x: number): number { return Math.round(x * 1e4) / 1e4; }
@@ -112,6 +113,7 @@ async function rvaeOnPatches(name: string, s: SyntheticStem, k: number, truthCla
 }
 
 async function main(): Promise<void> {
+  scores.backend = await selectBackend({ verbose: true });
   // 1. interface: classes vs the three column kinds (NiO, LSMO A, LSMO B) and the two phases
   const itf = stemInterface({ height: SIZE, width: SIZE, seed: 7 });
   const siteClass = Int32Array.from(itf.truth.species, (sp, i) => (itf.truth.phase[i] === 0 ? 0 : sp === 2 || sp === 5 ? 2 : 1));
