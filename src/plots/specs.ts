@@ -13,7 +13,7 @@ export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json
 const CONFIG = {
   font: "DejaVu Sans",
   axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridOpacity: 0.5 },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 280 },
   title: { fontSize: 14, anchor: "start" },
 };
 
@@ -98,7 +98,11 @@ function colorEncoding(c: ColorChannel, type: "nominal" | "quantitative"): VlSpe
   else scale.scheme = type === "nominal" ? "category10" : "viridis";
   if (c.domain) scale.domain = c.domain;
   if (c.domainMid !== undefined) scale.domainMid = c.domainMid;
-  if (type === "nominal" && c.categories) scale.domain = c.categories;
+  if (type === "nominal" && c.categories) {
+    // the categories that occur, in the categories' order (a legend without absent classes)
+    const present = new Set(Array.from(c.values as ArrayLike<number | string>, (v) => (typeof v === "number" ? c.categories![v] : v)));
+    scale.domain = c.categories.filter((name) => present.has(name));
+  }
   return { field: "c", type, title: c.name, scale };
 }
 
