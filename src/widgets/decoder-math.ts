@@ -7,7 +7,7 @@
 import type * as tfc from "@tensorflow/tfjs-core";
 
 /** The tfjs ops used here (satisfied by both `@tensorflow/tfjs` and `@tensorflow/tfjs-core`). */
-export type TfOps = Pick<typeof tfc, "tidy" | "tensor1d" | "tensor2d" | "tensor3d" | "matMul" | "add" | "mul" | "tanh" | "sigmoid" | "reshape" | "stack" | "cos" | "sin" | "neg" | "expandDims" | "tile" | "squeeze">;
+export type TfOps = Pick<typeof tfc, "tidy" | "tensor1d" | "tensor2d" | "tensor3d" | "matMul" | "add" | "sub" | "mul" | "tanh" | "sigmoid" | "reshape" | "stack" | "cos" | "sin" | "neg" | "expandDims" | "tile" | "squeeze">;
 
 /** Static description of a decoder (JSON; goes into the widget state as is). */
 export interface DecoderConfig {
@@ -58,9 +58,9 @@ export interface DecoderWeights {
 export interface DecodeInputs {
   /** B × (latentDim + conditionDim), row-major. */
   z: Float32Array;
-  /** B angles (rad); ignored without rotation. */
+  /** B angles (rad, CCW): the decoded content is rotated by this; ignored without rotation. */
   angle?: Float32Array;
-  /** B shifts in grid units (the image spans [-1, 1]); ignored without translation. */
+  /** B shifts of the content in grid units (x right, y up; the image spans [-1, 1]); ignored without translation. */
   tx?: Float32Array;
   ty?: Float32Array;
 }
@@ -191,11 +191,15 @@ export class CoordDecoder {
       const z = tf.tensor2d(inp.z, [B, zin]);
       const c = tf.cos(g);
       const s = tf.sin(g);
-      // Rows of A_b = R(γ)ᵀ W_c: row0 = cos·Wc0 + sin·Wc1, row1 = −sin·Wc0 + cos·Wc1 (each [B, h0]).
-      const a0 = tf.add(tf.mul(c, this.wc0), tf.mul(s, this.wc1));
-      const a1 = tf.add(tf.mul(tf.neg(s), this.wc0), tf.mul(c, this.wc1));
+      // Same pose convention as the models (src/models/rvae.ts): the decoded content is rotated by
+      // +γ and shifted by +t, i.e. pixel c is rendered at c' = R(−γ)(c − t). As a row vector
+      // c' = (c − t) R(γ), so A_b = R(γ) W_c (row0 = cos·Wc0 − sin·Wc1, row1 = sin·Wc0 + cos·Wc1)
+      // and o_b = z_b W_z + b_0 − t_b A_b.
+      const a0 = tf.sub(tf.mul(c, this.wc0), tf.mul(s, this.wc1));
+      const a1 = tf.add(tf.mul(s, this.wc0), tf.mul(c, this.wc1));
       const A = tf.stack([a0, a1], 1) as tfc.Tensor3D; // [B, 2, h0]
-      const o = tf.add(tf.add(tf.add(tf.mul(tx, this.wc0), tf.mul(ty, this.wc1)), tf.matMul(z, this.wz)), this.b0); // [B, h0]
+      const tA = tf.add(tf.mul(tx, a0), tf.mul(ty, a1));
+      const o = tf.sub(tf.add(tf.matMul(z, this.wz), this.b0), tA); // [B, h0]
       const coordsB = tf.tile(tf.expandDims(this.coords, 0), [B, 1, 1]) as tfc.Tensor3D; // [B, P, 2]
       let hcur = tf.tanh(tf.add(tf.matMul(coordsB, A), tf.expandDims(o, 1))) as tfc.Tensor; // [B, P, h0]
       let width = h0;

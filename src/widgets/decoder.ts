@@ -87,19 +87,18 @@ export interface HasArtifacts {
 }
 
 /**
- * Extracts a decoder description from a model's artifacts. The artifact format belongs to the
- * models area; this adapter accepts the shapes it is known to produce: either an explicit
- * `{decoder: {config, weights}}` or a tfjs-style `{config, weightSpecs, weightData}` whose weight
- * names end in the decoder parameter names (`wc`, `wz`, `b0`, `w1`/`W1`, `b1`, `u1`, `wOut`, `bOut`).
+ * Extracts a decoder description from a model's artifacts (`model.toArtifacts()`: tfjs
+ * ModelArtifacts whose `modelTopology.config` is the model config and whose weights are named
+ * `decoder.0.Wc`, `decoder.0.Wz`, `decoder.0.b`, `decoder.<l>.W|b|U`, `decoder.out.W|b`, as
+ * src/models/rvae.ts writes them). Only coordinate decoders (RVAE, ShiftVAE) can be traversed over
+ * angle and shift; a plain VAE's MLP decoder is rejected with a clear message.
  */
 export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
-  const a = artifacts as { [k: string]: unknown };
-  const dec = a?.decoder as { config?: DecoderConfig; weights?: Float32Array } | undefined;
-  if (dec?.config && dec.weights instanceof Float32Array) return { config: decoderConfig(dec.config), weights: dec.weights };
-  const cfgRaw = (a?.config ?? {}) as { [k: string]: unknown };
-  const specs = a?.weightSpecs as { name: string; shape: number[]; dtype?: string }[] | undefined;
-  const data = a?.weightData as ArrayBuffer | ArrayBufferView | undefined;
-  if (!specs || !data) throw new IvaeInputError("Traversal.fromModel: the model's artifacts have neither {decoder} nor {weightSpecs, weightData}");
+  const a = artifacts as { modelTopology?: { className?: string; config?: { [k: string]: unknown } }; weightSpecs?: { name: string; shape: number[] }[]; weightData?: ArrayBuffer | ArrayBufferView };
+  const cfgRaw = a?.modelTopology?.config;
+  const specs = a?.weightSpecs;
+  const data = a?.weightData;
+  if (!cfgRaw || !specs || !data) throw new IvaeInputError("Traversal.fromModel: model.toArtifacts() gave no config/weightSpecs/weightData");
   const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
   const all = new Float32Array(bytes.slice().buffer);
   const named = new Map<string, Float32Array>();
@@ -109,42 +108,27 @@ export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
     named.set(s.name, all.subarray(off, off + n));
     off += n;
   }
-  const find = (...names: string[]): Float32Array | undefined => {
-    for (const [k, v] of named) {
-      const tail = k.split(/[/.]/).pop()!;
-      if (k.toLowerCase().includes("decoder") || !k.toLowerCase().includes("encoder")) {
-        if (names.includes(tail)) return v;
-      }
-    }
-    return undefined;
-  };
-  const shape = (cfgRaw.imageShape ?? cfgRaw.image_shape) as [number, number];
-  const hidden = (cfgRaw.decoderHidden ?? cfgRaw.hidden) as number[] | number | undefined;
-  const wc = find("wc", "Wc", "W_c");
-  if (!wc) throw new IvaeInputError("Traversal.fromModel: no decoder coordinate weight (wc) in the artifacts");
-  const h0 = wc.length / 2;
-  const hid = Array.isArray(hidden) ? hidden : [h0];
-  const layers: DecoderWeights["layers"] = [];
-  for (let l = 1; l < hid.length; l++) {
-    const w = find(`w${l}`, `W${l}`);
-    const b = find(`b${l}`);
-    if (!w || !b) throw new IvaeInputError(`Traversal.fromModel: decoder layer ${l} weights missing`);
-    layers.push({ w, b, u: find(`u${l}`, `U${l}`) });
+  if (!named.has("decoder.0.Wc")) {
+    throw new IvaeInputError(`Traversal.fromModel: ${a.modelTopology?.className ?? "this model"} has no coordinate decoder (decoder.0.Wc); use an RVAE or ShiftVAE`);
   }
+  const hidden = cfgRaw.decoderHidden as number[];
+  const need = (name: string): Float32Array => {
+    const v = named.get(name);
+    if (!v) throw new IvaeInputError(`Traversal.fromModel: weight ${name} missing from the artifacts`);
+    return v;
+  };
+  const skip = Boolean(cfgRaw.skip);
+  const layers: DecoderWeights["layers"] = [];
+  for (let l = 1; l < hidden.length; l++) layers.push({ w: need(`decoder.${l}.W`), b: need(`decoder.${l}.b`), u: skip ? need(`decoder.${l}.U`) : undefined });
   const config = decoderConfig({
-    imageShape: shape,
-    latentDim: Number(cfgRaw.latentDim ?? 2),
+    imageShape: cfgRaw.imageShape as [number, number],
+    latentDim: Number(cfgRaw.latentDim),
     conditionDim: Number(cfgRaw.conditionDim ?? 0),
-    hidden: hid,
-    rotation: Boolean(cfgRaw.rotation ?? false),
-    translation: Boolean(cfgRaw.translation ?? false),
-    skip: Boolean(cfgRaw.skip ?? false),
+    hidden: [...hidden],
+    rotation: Boolean(cfgRaw.rotation),
+    translation: Boolean(cfgRaw.translation),
+    skip,
     likelihood: (cfgRaw.likelihood as "bernoulli" | "gaussian") ?? "bernoulli",
   });
-  const wz = find("wz", "Wz", "W_z");
-  const b0 = find("b0");
-  const wOut = find("wOut", "w_out", "Wout");
-  const bOut = find("bOut", "b_out", "bout");
-  if (!wz || !b0 || !wOut || !bOut) throw new IvaeInputError("Traversal.fromModel: decoder weights wz/b0/wOut/bOut missing");
-  return describeDecoder(config, { wc, wz, b0, layers, wOut, bOut });
+  return describeDecoder(config, { wc: need("decoder.0.Wc"), wz: need("decoder.0.Wz"), b0: need("decoder.0.b"), layers, wOut: need("decoder.out.W"), bOut: need("decoder.out.b") });
 }

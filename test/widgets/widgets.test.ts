@@ -5,6 +5,7 @@
  * independent per-pixel implementation of the DEVELOPERS.md formulas.
  */
 import { strict as assert } from "assert";
+import * as models from "../../src/models";
 import { createHmac } from "crypto";
 import { CommManager, commManager, Json } from "../../src/widgets/comm";
 import { parseWireMessage } from "../../src/widgets/kernel";
@@ -28,9 +29,10 @@ function naiveDecode(cfg: ReturnType<typeof decoderConfig>, data: Float32Array, 
   const c = pixelCoords(H, W);
   for (let p = 0; p < H * W; p++) {
     const x = c[2 * p], y = c[2 * p + 1];
-    // c' = R(γ) c + t
-    const xr = Math.cos(angle) * x - Math.sin(angle) * y + tx;
-    const yr = Math.sin(angle) * x + Math.cos(angle) * y + ty;
+    // the models' pose convention: content rotated by +γ and shifted by +t, c' = R(−γ)(c − t)
+    const ux = x - tx, uy = y - ty;
+    const xr = Math.cos(angle) * ux + Math.sin(angle) * uy;
+    const yr = -Math.sin(angle) * ux + Math.cos(angle) * uy;
     let act = new Float64Array(h[0]);
     for (let k = 0; k < h[0]; k++) {
       let s = xr * w.wc[k] + yr * w.wc[h[0] + k] + w.b0[k];
@@ -170,5 +172,22 @@ describe("widgets: kernel layer", () => {
     const b = naiveDecode(cfg, t.decoder.weights, [0.5, 0.5], 0.3, (2 * 1.5) / 9, (-2 * -2) / 11);
     for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 2e-5);
     assert.throws(() => t.setLatent([1]), /2 finite numbers/);
+  });
+});
+
+describe("widgets: Traversal.fromModel (models convention)", () => {
+  it("decodes exactly like RVAE.decode for the same z, angle and shift", async () => {
+    const M = models as unknown as { RVAE?: new (o: object) => { decode(z: number[][], o: object): { data: Float32Array }; toArtifacts(): unknown; dispose(): void } };
+    if (!M.RVAE) throw new Error("RVAE is not exported by src/models");
+    recordingTransport(commManager());
+    const model = new M.RVAE({ imageShape: [10, 12], latentDim: 2, decoderHidden: [16, 16], seed: 5 });
+    const t = Traversal.fromModel(model as never);
+    const want = model.decode([[0.3, -0.8]], { angle: [0.6], dx: [1.2], dy: [-0.7] }).data;
+    const got = t.decodeHere({ z: [0.3, -0.8], angle: 0.6, dx: 1.2, dy: -0.7 });
+    let md = 0;
+    for (let i = 0; i < want.length; i++) md = Math.max(md, Math.abs(want[i] - got[i]));
+    assert.ok(md < 1e-4, `max |diff| vs RVAE.decode ${md}`);
+    model.dispose();
+    commManager().transport = undefined;
   });
 });
