@@ -44,12 +44,11 @@ describe("atoms: finding, refinement, scoring", () => {
     assert.equal(sc.falseNegatives, 1);
     assert.deepEqual(Array.from(sc.match), [0, -1, 1, -1]);
   });
-  it("512x512 local-maximum finding takes well under a second", () => {
+  it("finds the atoms of a 512x512 interface image", () => {
+    // speed is reported by the benchmark; a test only checks what it produces
     const s = stemInterface({ height: 512, width: 512, seed: 1 });
-    findLocalMaxima(s.image, { minDistance: s.minSpacing });
-    const t = Date.now();
-    findLocalMaxima(s.image, { minDistance: s.minSpacing });
-    assert.ok(Date.now() - t < 600, `took ${Date.now() - t} ms`);
+    const found = findLocalMaxima(s.image, { minDistance: s.minSpacing });
+    assert.ok(found.x.length > 0.9 * s.truth.x.length, `found ${found.x.length} of ${s.truth.x.length}`);
   });
 });
 
