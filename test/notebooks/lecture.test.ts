@@ -1,0 +1,146 @@
+/**
+ * The lecture notebooks, executed headless in fast mode (IVAE_FAST=1), checked on what they produce:
+ * figures (files that decode, specs with the expected panels and points) and metrics in range.
+ * A subset by default to keep the test time down (01, 02, 05, 06: data, a training notebook on cards,
+ * atom finding, a training notebook on STEM patches); IVAE_TEST_ALL_NOTEBOOKS=1 runs all of them.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PNG } from "pngjs";
+import { ROOT, codeCells, readNb, requireBuild, runLecture } from "./helpers";
+
+const ALL = process.env.IVAE_TEST_ALL_NOTEBOOKS === "1";
+const SUBSET = ["01", "02", "05", "06"];
+
+interface Result { notebook: string; ok: boolean; metrics: Record<string, number>; figures: string[]; executedCells: number; codeCells: number }
+
+function inRange(v: unknown, lo: number, hi: number, what: string): void {
+  assert.equal(typeof v, "number", `${what} missing`);
+  assert.ok((v as number) >= lo && (v as number) <= hi, `${what} = ${v}, expected in [${lo}, ${hi}]`);
+}
+
+describe("notebooks: the lecture in fast mode", function () {
+  this.timeout(900000);
+  let out: string;
+  let run: ReturnType<typeof runLecture>;
+  const results = new Map<string, Result>();
+
+  before(() => {
+    requireBuild();
+    out = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-lecture-nb-"));
+    run = runLecture(["--out", out, ...(ALL ? [] : SUBSET)], 900);
+    if (fs.existsSync(path.join(out, "summary.json"))) {
+      for (const r of JSON.parse(fs.readFileSync(path.join(out, "summary.json"), "utf8")).notebooks as Result[]) {
+        results.set(path.basename(r.notebook).slice(0, 2), r);
+      }
+    }
+  });
+  after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  const get = (id: string): Result => {
+    const r = results.get(id);
+    assert.ok(r, `notebook ${id} did not run:\n${run.stderr.slice(-3000)}`);
+    assert.ok(r!.ok, `notebook ${id} failed:\n${run.stderr.slice(-3000)}`);
+    return r!;
+  };
+  const figure = (id: string, name: string): any => {
+    const r = get(id);
+    const json = r.figures.find((f) => f.endsWith(`-${name}.vl.json`));
+    assert.ok(json, `${id}: no figure "${name}" among ${r.figures.map((f) => path.basename(f)).join(", ")}`);
+    const png = PNG.sync.read(fs.readFileSync(json!.replace(/\.vl\.json$/, ".png")));
+    assert.ok(png.width >= 300 && png.height >= 150, `${name}.png is ${png.width}x${png.height}`);
+    assert.match(fs.readFileSync(json!.replace(/\.vl\.json$/, ".svg"), "utf8"), /^<svg/);
+    return JSON.parse(fs.readFileSync(json!, "utf8"));
+  };
+
+  it("runs every selected notebook to the end and prints a summary (exit 0)", () => {
+    assert.equal(run.status, 0, run.stderr.slice(-4000));
+    assert.match(run.stdout, /summary/);
+    const names = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb"));
+    const expected = ALL ? names.length : SUBSET.length;
+    assert.equal(results.size, expected);
+    for (const [id, r] of results) {
+      assert.equal(r.executedCells, r.codeCells, id);
+      const nb = readNb(path.join(out, path.basename(r.notebook)));
+      const cells = codeCells(nb);
+      assert.deepEqual(cells.map((c) => c.execution_count), cells.map((_, i) => i + 1));
+      assert.ok(cells.every((c) => !(c.outputs ?? []).some((o) => o.output_type === "error")));
+      assert.deepEqual((nb.metadata.kernelspec as { name: string }).name, "ivae");
+      for (const f of r.figures.filter((f) => f.endsWith(".png"))) PNG.sync.read(fs.readFileSync(f)); // all decode
+    }
+  });
+
+  it("01 cards: the four variants have the lecture's rotation and shear ranges; examples and factor figures", () => {
+    const m = get("01").metrics;
+    inRange(m.cards1_maxRotationDeg, 10, 12.01, "cards1 rotation");
+    inRange(m.cards3_maxRotationDeg, 100, 120.01, "cards3 rotation");
+    inRange(m.cards2_maxShearDeg, 15, 20.01, "cards2 shear");
+    inRange(m.cards3_maxShearDeg, 0.5, 1.01, "cards3 shear");
+    inRange(m.minSuitFraction, 0.2, 0.25, "suit balance");
+    const examples = get("01").figures.filter((f) => /-cards\d-examples\.png$/.test(f));
+    assert.equal(examples.length, 4);
+    const angles = figure("01", "angles");
+    assert.equal(angles.concat.length, 4);
+    assert.equal(figure("01", "factors").concat[2].data.values.length, m.n);
+  });
+
+  it("02 VAE: training lowers the loss on all four sets; latent figures coloured by suit and angle; manifolds", () => {
+    const m = get("02").metrics;
+    for (const v of ["cards1", "cards2", "cards3", "cards4"]) {
+      assert.ok(m[`${v}_lossLast`] < m[`${v}_lossFirst`], `${v}: loss did not go down`);
+      inRange(m[`${v}_suitAccuracy`], 0.3, 1, `${v} suit accuracy`); // chance is 0.25
+      inRange(m[`${v}_angleCorr`], 0, 1, `${v} angle correlation`);
+    }
+    const suit = figure("02", "latent-suit");
+    assert.equal(suit.concat.length, 4);
+    assert.equal(suit.concat[0].encoding.color.type, "nominal");
+    const angle = figure("02", "latent-angle");
+    assert.equal(angle.concat[3].encoding.color.type, "quantitative");
+    const man = figure("02", "manifolds");
+    assert.deepEqual(man.concat[0].encoding.x.scale.domain.map((v: number) => Math.round(v * 100) / 100), [-2.22, 2.22]);
+    figure("02", "loss");
+  });
+
+  it("05 atoms: columns found with high precision/recall and sub-pixel error; patches cut", () => {
+    const m = get("05").metrics;
+    inRange(m.precision, 0.9, 1, "precision");
+    inRange(m.recall, 0.85, 1, "recall");
+    inRange(m.rmsErrorPx, 0, 1, "rms position error (px)");
+    assert.ok(m.patches > 100 && m.patches <= m.columnsFound, `patches ${m.patches}`);
+    const atoms = figure("05", "atoms");
+    assert.equal(atoms.concat[0].layer[1].data.values.length, m.columnsFound);
+  });
+
+  it("06 rVAE on patches: maps of angle, offsets and latents over the image; latent distributions; labelled image", () => {
+    const m = get("06").metrics;
+    assert.ok(m.lossLast < m.lossFirst, "loss did not go down");
+    inRange(m.phasePurity, 0.5, 1, "phase purity");
+    inRange(m.angleVsLatticeRotation, -1, 1, "angle correlation");
+    const maps = figure("06", "maps");
+    assert.deepEqual(maps.concat.map((p: { title: string }) => p.title), ["angle (°)", "x offset (px)", "y offset (px)", "latent 1", "latent 2"]);
+    for (const p of maps.concat) assert.equal(p.layer[1].data.values.length, m.patches);
+    figure("06", "latent-distributions");
+    const lab = figure("06", "labelled");
+    assert.equal(lab.layer[1].encoding.color.type, "nominal");
+  });
+
+  if (ALL) {
+    it("03 rVAE on cards, 04 conditional VAE, 07 sliding windows: loss goes down, metrics in range", () => {
+      const m3 = get("03").metrics;
+      for (const v of ["cards1", "cards2", "cards3", "cards4"]) {
+        assert.ok(m3[`${v}_lossLast`] < m3[`${v}_lossFirst`], v);
+        inRange(m3[`${v}_angleRho`], 0, 1, `${v} angle rho`);
+      }
+      assert.equal(figure("03", "angle-vs-truth").concat.length, 4);
+      const m4 = get("04").metrics;
+      assert.ok(m4.digitsLossLast < m4.digitsLossFirst && m4.cardsLossLast < m4.cardsLossFirst);
+      figure("04", "digits-trends");
+      const m7 = get("07").metrics;
+      inRange(m7.vaePurity, 0.3, 1, "VAE purity");
+      inRange(m7.shiftPurity, 0.3, 1, "shift-VAE purity");
+      assert.equal(figure("07", "maps").concat.length, 6);
+    });
+  }
+});
