@@ -2,7 +2,7 @@
  * The Jupyter path: executes notebooks through a real kernel-protocol client (Debian's
  * jupyter-nbconvert / nbclient, installed by scripts/setup.sh) with a kernelspec named "ivae", as in
  * the notebooks' metadata. The kernelspec lives in a temporary JUPYTER_PATH and runs the ivae kernel
- * (tslab + comms, dist/src/widgets/kernel.js) when built, else stock tslab.
+ * (tslab + comms, installed by scripts/install-kernel.ts) when built, else stock tslab.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
@@ -13,17 +13,25 @@ import { ROOT, codeCells, readNb, requireBuild, streams } from "./helpers";
 
 const JUPYTER = "/usr/bin/jupyter";
 
-/** A temporary Jupyter data dir with kernels/ivae/kernel.json. */
+/**
+ * A temporary Jupyter data dir with kernels/ivae/kernel.json: written by the project's own
+ * `install-kernel` (the ivae kernel, tslab + comms) when built, else by hand for stock tslab.
+ */
 export function makeKernelspec(dir: string): { argv: string[]; ivaeKernel: boolean } {
-  const ivaeKernel = path.join(ROOT, "dist", "src", "widgets", "kernel.js");
-  const useIvae = fs.existsSync(ivaeKernel);
-  const argv = useIvae
-    ? [process.execPath, ivaeKernel, "{connection_file}"]
-    : [process.execPath, path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"];
+  const installer = path.join(ROOT, "dist", "scripts", "install-kernel.js");
+  if (fs.existsSync(installer) && fs.existsSync(path.join(ROOT, "dist", "src", "widgets", "kernel.js"))) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { installKernel } = require(installer) as { installKernel(o: { dataDir: string; labextension: boolean }): { kernelDir: string } };
+    const { kernelDir } = installKernel({ dataDir: dir, labextension: false });
+    const spec = JSON.parse(fs.readFileSync(path.join(kernelDir, "kernel.json"), "utf8")) as { argv: string[] };
+    assert.equal(path.basename(kernelDir), "ivae");
+    return { argv: spec.argv, ivaeKernel: true };
+  }
+  const argv = [process.execPath, path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"];
   const k = path.join(dir, "kernels", "ivae");
   fs.mkdirSync(k, { recursive: true });
   fs.writeFileSync(path.join(k, "kernel.json"), JSON.stringify({ argv, display_name: "TypeScript (ivae)", language: "typescript" }, null, 1));
-  return { argv, ivaeKernel: useIvae };
+  return { argv, ivaeKernel: false };
 }
 
 function nbconvert(nb: string, out: string, env: NodeJS.ProcessEnv) {
@@ -74,6 +82,25 @@ describe("notebooks: Jupyter kernel protocol (nbconvert/nbclient)", function () 
     const metrics = cells[2].outputs!.find((o) => o.data?.["application/vnd.ivae.metrics+json"]);
     assert.deepEqual(metrics!.data!["application/vnd.ivae.metrics+json"], { n: 50, fast: true, answer: 42 });
     if (kernel.ivaeKernel) assert.deepEqual(cells.map((c) => c.execution_count), [1, 2, 3]);
+  });
+
+  it("executes lecture notebook 01 through the kernel (fast mode): example images, figures, metrics", () => {
+    const src = path.join(ROOT, "notebooks", "01-cards.ipynb");
+    const copy = path.join(ROOT, "notebooks", ".jt-01-cards.ipynb");
+    fs.copyFileSync(src, copy);
+    try {
+      const r = nbconvert(copy, ".jt-01-cards.out.ipynb", env);
+      assert.equal(r.status, 0, r.stderr);
+      const cells = codeCells(readNb(path.join(ROOT, "notebooks", ".jt-01-cards.out.ipynb")));
+      const outs = cells.flatMap((c) => c.outputs ?? []);
+      assert.equal(outs.filter((o) => o.output_type === "display_data" && o.data!["image/png"]).length, 4);
+      assert.equal(outs.filter((o) => o.output_type === "display_data" && o.data!["image/svg+xml"]).length, 2);
+      const m = outs.find((o) => o.data?.["application/vnd.ivae.metrics+json"])!.data!["application/vnd.ivae.metrics+json"] as Record<string, number>;
+      assert.equal(m.n, 400);
+      assert.ok(m.cards3_maxRotationDeg > 100 && m.cards3_maxRotationDeg <= 120.01);
+    } finally {
+      for (const f of [copy, path.join(ROOT, "notebooks", ".jt-01-cards.out.ipynb")]) fs.rmSync(f, { force: true });
+    }
   });
 
   it("a failing cell fails the nbconvert run, its error on the cell's stderr", () => {
