@@ -5,6 +5,7 @@
 // Exposed to JavaScript (src/native/addon.ts wraps it with types):
 //   info() -> { isa, threads, mr, nr, cacheBytes }
 //   setThreads(n), setIsa("avx512"|"avx2"|"generic"|"auto"), release(), peak(threads, ms) -> GFLOP/s
+//   matmul(M, K, N, A, transA, B, transB, bias|null, C)
 //   forward(B, P, dims, coords, A, o, Ws, bs, zs, wOut, bOut, logitsOut, keep) -> cacheId (0: not kept)
 //   backward(B, P, dims, coords, A, o, Ws, bs, zs, wOut, bOut, cacheId, dlogits,
 //            dA, do, dWs, dbs, dzs, dwOut) -> dbOut
@@ -32,9 +33,10 @@ struct Isa {
   void (*forward)(const Net&, int, int, int, float* const*, float*);
   void (*backward)(const Net&, int, int, int, float* const*, const float*, Grads&, float*, float*);
   double (*gemm_flops)(int);
+  void (*gemm_packed)(int, int, int, const float*, const float*, float*);
 };
 
-#define IVAE_ISA(NS) Isa{#NS, NS::mr, NS::nr, NS::tanh_scalar, NS::forward, NS::backward, NS::gemm_flops}
+#define IVAE_ISA(NS) Isa{#NS, NS::mr, NS::nr, NS::tanh_scalar, NS::forward, NS::backward, NS::gemm_flops, NS::gemm_packed}
 
 bool cpu_has(const char* what) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -426,6 +428,54 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// matmul(M, K, N, A, transA, B, transB, bias|null, C): C[M x N] = op(A) op(B) (+ bias[N]), op(A) [M x K]
+// (A stored [K x M] when transA), op(B) [K x N] (stored [N x K] when transB). Operands are packed
+// into padded row-major blocks (transposing on the way), row blocks of C are split over the threads.
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value a[9];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 9) throw JsError{"matmul: expected 9 arguments"};
+  const int M = to_int(env, a[0]), K = to_int(env, a[1]), N = to_int(env, a[2]);
+  if (M <= 0 || K <= 0 || N <= 0) throw JsError{"matmul: sizes must be positive"};
+  bool tA = false, tB = false;
+  const float* A = f32(env, a[3], (size_t)M * K, "A");
+  check(env, napi_get_value_bool(env, a[4], &tA));
+  const float* Bm = f32(env, a[5], (size_t)K * N, "B");
+  check(env, napi_get_value_bool(env, a[6], &tB));
+  const float* bias = is_nullish(env, a[7]) ? nullptr : f32(env, a[7], (size_t)N, "bias");
+  float* C = f32(env, a[8], (size_t)M * N, "C");
+  const int mr = g_isa.mr(), nr = g_isa.nr();
+  const int Mp = round_up(M, mr), Np = round_up(N, nr);
+  std::vector<float> pa((size_t)Mp * K, 0.f), pb((size_t)K * Np, 0.f), pc((size_t)Mp * Np);
+  // pack B once ([K x Np]); the threads pack their own rows of A
+  for (int kk = 0; kk < K; ++kk)
+    for (int j = 0; j < N; ++j) pb[(size_t)kk * Np + j] = tB ? Bm[(size_t)j * K + kk] : Bm[(size_t)kk * N + j];
+  const int blocks = Mp / mr;
+  const int nt = std::max(1, std::min(g_threads, blocks));
+  auto work = [&](int t) {
+    const int r0 = (int)((long)blocks * t / nt) * mr, r1 = (int)((long)blocks * (t + 1) / nt) * mr;
+    if (r1 <= r0) return;
+    for (int i = r0; i < std::min(r1, M); ++i) {
+      float* dst = &pa[(size_t)i * K];
+      if (tA) for (int kk = 0; kk < K; ++kk) dst[kk] = A[(size_t)kk * M + i];
+      else std::memcpy(dst, &A[(size_t)i * K], sizeof(float) * K);
+    }
+    g_isa.gemm_packed(r1 - r0, Np, K, &pa[(size_t)r0 * K], pb.data(), &pc[(size_t)r0 * Np]);
+    for (int i = r0; i < std::min(r1, M); ++i) {
+      const float* src = &pc[(size_t)i * Np];
+      float* dst = &C[(size_t)i * N];
+      if (bias) for (int j = 0; j < N; ++j) dst[j] = src[j] + bias[j];
+      else std::memcpy(dst, src, sizeof(float) * N);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < nt; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, v;
   check(env, napi_create_object(env, &obj));
@@ -529,6 +579,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, guarded<SetThreads>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, guarded<SetIsa>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tanhScalar", nullptr, guarded<TanhScalar>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, guarded<MatMul>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"peak", nullptr, guarded<Peak>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"release", nullptr, guarded<Release>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -89,6 +89,12 @@ static void gemm(int m, int n, int k, const float* a, long ars, long acs, const 
 }
 
 int mr() { return MR; }
+
+// C[m x n] = A[m x k] B[k x n], all row-major and contiguous; m a multiple of MR, n of NR (packed by
+// the caller). Used by the dense (matmul) op of the encoder and the plain VAE.
+void gemm_packed(int m, int n, int k, const float* a, const float* b, float* c) {
+  gemm<false>(m, n, k, a, k, 1, b, n, c, n);
+}
 int nr() { return NR; }
 
 // Forward of one tile: rows [row0, row0 + T) of image b (padded rows carry coordinates 0 and are

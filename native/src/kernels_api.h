@@ -38,6 +38,7 @@ struct Grads {
   void backward(const Net& net, int b, int row0, int T, float* const* H, const float* dlogit,      \
                 Grads& g, float* dH, float* dP);                                                   \
   double gemm_flops(int reps);                                                                     \
+  void gemm_packed(int m, int n, int k, const float* a, const float* b, float* c);                \
   }
 
 IVAE_DECLARE_KERNELS(avx512)

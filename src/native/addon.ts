@@ -9,6 +9,8 @@ export interface NativeAddon {
   tanhScalar(x: number): number;
   release(): void;
   peak(threads: number, ms: number): number;
+  matmul(M: number, K: number, N: number, A: Float32Array, transA: boolean, B: Float32Array, transB: boolean,
+    bias: Float32Array | null, C: Float32Array): void;
   forward(
     B: number, P: number, dims: Int32Array, coords: Float32Array, A: Float32Array, o: Float32Array,
     Ws: Float32Array[], bs: Float32Array[], zs: (Float32Array | null)[], wOut: Float32Array, bOut: number,

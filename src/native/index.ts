@@ -1,5 +1,6 @@
 // Optional native kernels (C++ addon in native/) with tfjs reference fallbacks.
 export { coordDecoderNative, useNativeCoordDecoder, nativeOpStats } from "./coord-decoder";
+export { denseNative } from "./dense";
 export type { NativeOpStats } from "./coord-decoder";
 export {
   nativeAvailable, nativeInfo, nativeUnavailableReason, setNativeThreads, setNativeIsa, releaseNativeMemory, nativePeakGflops,

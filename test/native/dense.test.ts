@@ -1,0 +1,72 @@
+import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs";
+import { Random } from "../../src/util/random";
+import { denseNative } from "../../src/native/dense";
+import { nativeAvailable, setNativeIsa, setNativeThreads } from "../../src/native/addon";
+
+// The native dense op (x W + b) against tfjs's matMul: values and gradients for x, W and b, odd sizes
+// (row and column padding), every instruction set this CPU has, 1 and 3 threads. No timing.
+
+function randn(rng: Random, shape: number[]): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = rng.normal();
+  return tf.tensor(v, shape);
+}
+
+function close(name: string, got: tf.Tensor, want: tf.Tensor): void {
+  assert.deepEqual(got.shape, want.shape, name);
+  const g = got.dataSync(), w = want.dataSync();
+  let scale = 1e-3, worst = 0;
+  for (let i = 0; i < w.length; i++) scale = Math.max(scale, Math.abs(w[i]));
+  for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(g[i] - w[i]));
+  assert.ok(worst <= 1e-5 * scale * 10, `${name}: max error ${worst} (scale ${scale})`);
+}
+
+function check(M: number, K: number, N: number, bias: boolean, seed: number): void {
+  const rng = new Random(seed);
+  const x = randn(rng, [M, K]) as tf.Tensor2D, W = randn(rng, [K, N]) as tf.Tensor2D, b = randn(rng, [N]) as tf.Tensor1D;
+  const dy = randn(rng, [M, N]);
+  const ref = (xx: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) => (bb ? tf.add(tf.matMul(xx, ww), bb) : tf.matMul(xx, ww)) as tf.Tensor2D;
+  const nat = (xx: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) => denseNative(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D | undefined);
+  const inputs = bias ? [x, W, b] : [x, W];
+  close("y", nat(x, W, bias ? b : undefined), ref(x, W, bias ? b : undefined));
+  const gW = tf.grads((...t: tf.Tensor[]) => ref(t[0], t[1], t[2]))(inputs, dy);
+  const gN = tf.grads((...t: tf.Tensor[]) => nat(t[0], t[1], t[2]))(inputs, dy);
+  ["dx", "dW", "db"].slice(0, inputs.length).forEach((n, i) => close(n, gN[i], gW[i]));
+  tf.dispose([x, W, b, dy, ...gW, ...gN]);
+}
+
+describe("native dense op", function () {
+  before(async function () {
+    await tf.setBackend("cpu");
+    await tf.ready();
+  });
+  after(function () {
+    if (nativeAvailable()) {
+      setNativeIsa("auto");
+      setNativeThreads(0);
+    }
+  });
+
+  it("matches tfjs (falls back to it without the addon)", function () {
+    check(5, 7, 3, true, 1);
+  });
+
+  for (const isa of ["avx512", "avx2", "generic"] as const) {
+    it(`values and gradients match tfjs matMul (${isa})`, function () {
+      if (!nativeAvailable()) this.skip();
+      try {
+        setNativeIsa(isa);
+      } catch {
+        this.skip();
+      }
+      for (const threads of [1, 3]) {
+        setNativeThreads(threads);
+        check(13, 37, 21, true, 10 + threads);
+        check(40, 9, 66, false, 20 + threads);
+        check(1, 5, 1, true, 30 + threads);
+      }
+    });
+  }
+});
