@@ -1,0 +1,63 @@
+import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs";
+import { RVAE } from "../../src/models";
+import { setCoordDecoder } from "../../src/models/coord-decoder";
+import { train } from "../../src/training";
+import { coordDecoderNative } from "../../src/native/coord-decoder";
+import { nativeAvailable } from "../../src/native/addon";
+
+// The native decoder plugged into a real rVAE (rotation, translation, skip offsets): training with it
+// follows the tfjs reference step for step (losses and weights), and decoding gives the same images.
+
+function images(n: number, size: number): { data: Float32Array; n: number; height: number; width: number } {
+  const data = new Float32Array(n * size * size);
+  for (let k = 0; k < n; k++)
+    for (let i = 0; i < size; i++)
+      for (let j = 0; j < size; j++) {
+        const di = i - size / 2 + (k % 3), dj = j - size / 2 - (k % 2);
+        data[(k * size + i) * size + j] = Math.exp(-(di * di + 2 * dj * dj) / (4 + (k % 5)));
+      }
+  return { data, n, height: size, width: size };
+}
+
+async function run(native: boolean, skip: boolean) {
+  setCoordDecoder(native ? coordDecoderNative : null, "native");
+  try {
+    const model = new RVAE({ imageShape: [10, 10], decoderHidden: [24, 24, 24], skip, seed: 3 });
+    const hist = await train(model, images(24, 10), { epochs: 2, batchSize: 8, seed: 5, progress: false });
+    const decoded = model.decode([[0.3, -0.2], [1, 0.5]], { angle: [0.4, -1], dx: [1, 0], dy: [0, -1] });
+    const w = model.getWeights();
+    model.dispose();
+    return { loss: hist.loss, decoded: decoded.data, w };
+  } finally {
+    setCoordDecoder(null);
+  }
+}
+
+describe("native decoder inside the rVAE", function () {
+  before(async function () {
+    if (!nativeAvailable()) this.skip();
+    await tf.setBackend("cpu");
+    await tf.ready();
+  });
+
+  for (const skip of [false, true]) {
+    it(`trains like the tfjs reference (${skip ? "skip-rVAE" : "rVAE"}): same losses, weights and decoded images`, async function () {
+      const ref = await run(false, skip);
+      const nat = await run(true, skip);
+      ref.loss.forEach((l, i) => assert.ok(Math.abs(l - nat.loss[i]) <= 1e-4 * Math.abs(l), `epoch ${i + 1} loss ${nat.loss[i]} vs ${l}`));
+      for (const [name, w] of ref.w) {
+        const v = nat.w.get(name)!;
+        let worst = 0, scale = 1e-3;
+        for (let i = 0; i < w.length; i++) {
+          worst = Math.max(worst, Math.abs(w[i] - v[i]));
+          scale = Math.max(scale, Math.abs(w[i]));
+        }
+        assert.ok(worst <= 1e-3 * scale, `${name}: weights differ by ${worst}`);
+      }
+      let worst = 0;
+      ref.decoded.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - nat.decoded[i]))));
+      assert.ok(worst < 1e-4, `decoded images differ by ${worst}`);
+    });
+  }
+});
