@@ -14,6 +14,8 @@ APT_PACKAGES=(
   fonts-dejavu-core
   # browser tests of the Jupyter widgets (headless Chromium driven by playwright-core)
   chromium
+  # optional native kernels (native/, built offline by scripts/build-native.js with npm's node-gyp)
+  g++ make
 )
 for arg in "$@"; do
   case "$arg" in
