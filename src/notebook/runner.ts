@@ -122,7 +122,6 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
   const realOut = process.stdout.write.bind(process.stdout);
   const realErr = process.stderr.write.bind(process.stderr);
   let outputs: NbOutput[] = [];
-  let cellIndex = -1;
   let figureCount = 0;
   const figureJobs: Promise<void>[] = [];
   const stderrText: string[] = [];
@@ -185,7 +184,6 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
     for (let i = 0; i < nb.cells.length; i++) {
       const cell = nb.cells[i];
       if (cell.cell_type !== "code") continue;
-      cellIndex = i;
       outputs = [];
       stderrText.length = 0;
       cell.outputs = outputs;
@@ -229,7 +227,6 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
     convs.close();
     process.chdir(cwd);
   }
-  void cellIndex;
   result.seconds = (Date.now() - t0) / 1000;
   // Outputs as nbformat wants them: no transient, stream text as lines.
   for (const cell of nb.cells) {

@@ -522,7 +522,7 @@ export function imageOverlay(
   bg.encoding.x.axis = { grid: false };
   bg.encoding.y.axis = { grid: false };
   const area = width * height;
-  const size = opts.size ?? Math.max(6, Math.min(60, (0.5 * area) / Math.max(1, values.length)));
+  const size = opts.size ?? Math.max(6, Math.min(60, (0.3 * area) / Math.max(1, values.length)));
   const filled = opts.filled ?? true;
   const points: VlSpec = {
     data: { values },

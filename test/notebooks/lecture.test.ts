@@ -121,7 +121,8 @@ describe("notebooks: the lecture in fast mode", function () {
     const maps = figure("06", "maps");
     assert.deepEqual(maps.concat.map((p: { title: string }) => p.title), ["angle (°)", "x offset (px)", "y offset (px)", "latent 1", "latent 2"]);
     for (const p of maps.concat) assert.equal(p.layer[1].data.values.length, m.patches);
-    figure("06", "latent-distributions");
+    assert.equal(figure("06", "latent-distributions").concat.length, 3);
+    assert.equal(figure("06", "latent-density").concat[0].mark, "rect");
     const lab = figure("06", "labelled");
     assert.equal(lab.layer[1].encoding.color.type, "nominal");
   });
