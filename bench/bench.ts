@@ -267,6 +267,8 @@ async function main(): Promise<void> {
   showProfile("ivae-wasm rvae", w0);
   showProfile("torch rvae", t0);
   if (t0 && !t0.ok) log(`PyTorch reference unavailable: ${t0.error}`);
+  else if (t0) log(`PyTorch ${String(t0.torch)} (Debian python3-torch), ${String(t0.threads)} threads, BLAS ${String(t0.blas)}, ATen CPU capability ${String(t0.cpuCapability ?? "?")}`);
+  if (n0?.native) log(`ivae native addon: ${JSON.stringify(n0.native)}; tfjs: ${String(n0.backend)}`);
 
   const result = {
     date: new Date().toISOString(), machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadavg: os.loadavg(), node: process.version },

@@ -15,6 +15,7 @@ The decoder is written the way a PyTorch user would write it efficiently: one ba
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
@@ -196,7 +197,11 @@ def main():
     }
     try:
         cfg = torch.__config__.show()
-        out["blas"] = ",".join(s.split("=")[1].strip() for s in cfg.split("\n") if "BLAS_INFO" in s or "LAPACK_INFO" in s)
+        import re
+        m = re.search(r"BLAS_INFO=([^,\s]+)", cfg)
+        cap = re.search(r"CPU capability usage: (\S+)", cfg)
+        out["blas"] = (m.group(1) if m else "?") + " (libblas.so.3: " + os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3") + ")"
+        out["cpuCapability"] = cap.group(1) if cap else "?"
     except Exception:  # noqa: BLE001
         pass
 
