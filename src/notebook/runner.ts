@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { format } from "util";
 import { METRICS_MIME } from "../plots/notebook";
-import { svgToPng } from "../plots/render";
+import { setFigureSink } from "../plots/notebook";
 
 /** A Jupyter output (nbformat 4). */
 export type NbOutput = Record<string, unknown> & { output_type: string };
@@ -123,7 +123,6 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
   const realErr = process.stderr.write.bind(process.stderr);
   let outputs: NbOutput[] = [];
   let figureCount = 0;
-  const figureJobs: Promise<void>[] = [];
   const stderrText: string[] = [];
   const byDisplayId = new Map<string, NbOutput[]>();
 
@@ -134,26 +133,28 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
     else outputs.push({ output_type: "stream", name, text });
     if (echo) echo.write(name === "stderr" ? `\x1b[31m${text}\x1b[0m` : text);
   };
-  const saveFigure = (bundle: { data: Record<string, unknown>; metadata: Record<string, unknown> }) => {
-    if (!opts.figuresDir) return;
-    const meta = (bundle.metadata?.ivae ?? {}) as { kind?: string; name?: string | null; title?: string | null; spec?: unknown };
-    if (meta.kind !== "figure" && meta.kind !== "image") return;
+  const nextBase = (name: string | null | undefined, title: string | null | undefined): string => {
     figureCount++;
-    const spec = meta.spec as { title?: unknown } | undefined;
-    const title = typeof spec?.title === "string" ? spec.title : (spec?.title as { text?: string } | undefined)?.text ?? meta.title ?? "";
-    const base = path.join(opts.figuresDir, `${String(figureCount).padStart(2, "0")}-${slug(meta.name ?? title ?? "")}`);
-    fs.mkdirSync(opts.figuresDir, { recursive: true });
-    if (meta.kind === "figure") {
-      const svg = bundle.data["image/svg+xml"] as string;
-      fs.writeFileSync(`${base}.vl.json`, JSON.stringify(meta.spec, null, 1));
-      fs.writeFileSync(`${base}.svg`, svg);
-      // PNG rasterising is the slow part: do it after the cell, not while it trains.
-      figureJobs.push(Promise.resolve().then(() => fs.writeFileSync(`${base}.png`, svgToPng(svg))));
+    fs.mkdirSync(opts.figuresDir!, { recursive: true });
+    return path.join(opts.figuresDir!, `${String(figureCount).padStart(2, "0")}-${slug(name ?? title ?? "")}`);
+  };
+  // vega-lite figures come through the plots' figure sink (spec, SVG and PNG already rendered by show)
+  if (opts.figuresDir) {
+    setFigureSink((fig) => {
+      const base = nextBase(fig.name, fig.title);
+      fs.writeFileSync(`${base}.vl.json`, JSON.stringify(fig.spec, null, 1));
+      fs.writeFileSync(`${base}.svg`, fig.svg);
+      fs.writeFileSync(`${base}.png`, fig.png);
       result.figures.push(`${base}.svg`, `${base}.png`, `${base}.vl.json`);
-    } else {
-      fs.writeFileSync(`${base}.png`, Buffer.from(bundle.data["image/png"] as string, "base64"));
-      result.figures.push(`${base}.png`);
-    }
+    });
+  }
+  // images (showImage) come as display data
+  const saveImage = (bundle: { data: Record<string, unknown>; metadata: Record<string, unknown> }) => {
+    const meta = (bundle.metadata?.ivae ?? {}) as { kind?: string; name?: string | null; title?: string | null };
+    if (!opts.figuresDir || meta.kind !== "image") return;
+    const base = nextBase(meta.name, meta.title);
+    fs.writeFileSync(`${base}.png`, Buffer.from(bundle.data["image/png"] as string, "base64"));
+    result.figures.push(`${base}.png`);
   };
   jupyter.lastWriteDisplayData = (msg: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) => {
     const id = msg.transient?.display_id;
@@ -167,7 +168,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
       if (id) byDisplayId.set(id, [...(byDisplayId.get(id) ?? []), out]);
     }
     if (msg.data[METRICS_MIME]) Object.assign(result.metrics, msg.data[METRICS_MIME]);
-    saveFigure(msg);
+    saveImage(msg);
     if (echo && typeof msg.data["text/plain"] === "string" && (msg.metadata?.ivae as { kind?: string })?.kind === "progress") {
       echo.write(`    ${msg.data["text/plain"]}\n`);
     }
@@ -208,7 +209,6 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
         process.stdout.write = realOut;
         process.stderr.write = realErr;
       }
-      await Promise.all(figureJobs.splice(0));
       cell.execution_count = ++count;
       result.cellSeconds.push((Date.now() - tc) / 1000);
       if (!ok) {
@@ -223,6 +223,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
     }
   } finally {
     process.off("unhandledRejection", onUnhandled);
+    setFigureSink(null);
     executor.close?.();
     convs.close();
     process.chdir(cwd);

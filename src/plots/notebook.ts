@@ -8,7 +8,7 @@ import * as path from "path";
 import { ImageStack } from "../data/image-stack";
 import { check } from "../util/errors";
 import { ImageGridOptions, autoScale, imageGridPng } from "./png";
-import { renderSvg } from "./render";
+import { renderSvg, svgToPng } from "./render";
 import { VlSpec } from "./types";
 
 /** One Jupyter display bundle, as tslab's `lastWriteDisplayData` takes it. */
@@ -55,27 +55,63 @@ export function displayBundle(bundle: DisplayBundle, update = false): boolean {
 
 /** Options of {@link show} / {@link showImage}. */
 export interface ShowOptions {
-  /** File name stem the headless runner gives the figure (default: figure number). */
+  /** File name stem the headless runner gives the figure (default: from the title). */
   name?: string;
 }
 
+/** A figure as shown: the spec, its SVG and PNG (2x), for {@link FigureSink}s. */
+export interface ShownFigure {
+  spec: VlSpec;
+  svg: string;
+  png: Buffer;
+  name: string | null;
+  title: string;
+}
+
+/** Receives every figure {@link show} renders (the headless runner writes them to files). */
+export type FigureSink = (figure: ShownFigure) => void;
+
+const SINK_KEY = "__ivaeFigureSink";
+
 /**
- * Show a vega-lite figure: in tslab as a bundle of the spec (JupyterLab renders it interactively) and
- * its SVG (classic notebooks, nbconvert, the headless runner, which also writes .svg/.png/.vl.json).
- * Resolves to nothing, so `await show(...)` as a cell's last line prints nothing (use
- * {@link renderSvg} for the SVG text).
+ * Install (or remove, with null) the receiver of shown figures. Kept on `globalThis` so that every
+ * copy of the library in the process (the runner's and the notebook's `import "ivae"`) reaches it.
+ */
+export function setFigureSink(sink: FigureSink | null): void {
+  (globalThis as Record<string, unknown>)[SINK_KEY] = sink ?? undefined;
+}
+
+function figureSink(): FigureSink | undefined {
+  const s = (globalThis as Record<string, unknown>)[SINK_KEY];
+  return typeof s === "function" ? (s as FigureSink) : undefined;
+}
+
+/**
+ * Show a vega-lite figure: in tslab as a bundle of the spec (JupyterLab renders it interactively, with
+ * tooltips) and a PNG rendering (other front ends, nbconvert, GitHub); the headless runner also writes
+ * it as .svg/.png/.vl.json. Resolves to nothing, so `await show(...)` as a cell's last line prints
+ * nothing (use {@link renderSvg} / {@link renderPng} / {@link saveFigure} for the rendered figure).
  */
 export async function show(spec: VlSpec, opts: ShowOptions = {}): Promise<void> {
   check(spec !== null && typeof spec === "object", "show", "expected a vega-lite spec");
+  const title = typeof spec.title === "string" ? spec.title : spec.title?.text ?? "figure";
+  const sink = figureSink();
+  const inside = inTslab();
+  if (!inside && !sink) {
+    console.log(`[figure] ${title}`);
+    return;
+  }
   const svg = await renderSvg(spec);
+  const scale = 2;
+  const png = svgToPng(svg, { scale });
   const { $schema, ...rest } = spec; // JupyterLab's renderer is vega-lite 5: no v6 schema warning
   void $schema;
-  const title = typeof spec.title === "string" ? spec.title : spec.title?.text ?? "figure";
-  const sent = displayBundle({
-    data: { [VEGALITE_MIME]: rest, "image/svg+xml": svg, "text/plain": `<vega-lite figure: ${title}>` },
-    metadata: { ivae: { kind: "figure", name: opts.name ?? null, spec } },
+  const width = Math.round(Number(svg.match(/width="([\d.]+)"/)?.[1] ?? 0)) || undefined;
+  displayBundle({
+    data: { [VEGALITE_MIME]: rest, "image/png": png.toString("base64"), "text/plain": `<vega-lite figure: ${title}>` },
+    metadata: { ivae: { kind: "figure", name: opts.name ?? null, title }, ...(width ? { "image/png": { width } } : {}) },
   });
-  if (!sent) console.log(`[figure] ${title}`);
+  sink?.({ spec, svg, png, name: opts.name ?? null, title });
 }
 
 /**

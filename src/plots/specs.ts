@@ -29,9 +29,10 @@ function top(spec: VlSpec, opts: FigureOptions, defaults: { width?: number; heig
   return out;
 }
 
+/** Numbers for the spec's inline data: 5 significant digits keep the JSON (and the notebooks) small. */
 function toNumbers(values: ArrayLike<number>, where: string, what: string): number[] {
   check(values !== null && values !== undefined && typeof values.length === "number", where, `expected ${what} as an array of numbers`);
-  return Array.from(values, (v) => (Number.isFinite(v) ? v : NaN));
+  return Array.from(values, (v) => (Number.isFinite(v) ? Number(v.toPrecision(5)) : NaN));
 }
 
 /** Radians to degrees, element-wise (figures label angles in degrees). */

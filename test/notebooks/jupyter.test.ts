@@ -72,10 +72,10 @@ describe("notebooks: Jupyter kernel protocol (nbconvert/nbclient)", function () 
     const nb = readNb(path.join(ROOT, "test/notebooks/fixtures/.jt-tiny.out.ipynb"));
     const cells = codeCells(nb);
     for (const c of cells) assert.equal(streams(c, "stderr"), "", "a cell wrote to stderr");
-    const fig = cells[1].outputs!.find((o) => o.output_type === "display_data" && o.data!["image/svg+xml"]);
+    const fig = cells[1].outputs!.find((o) => o.output_type === "display_data" && o.data!["application/vnd.vegalite.v5+json"]);
     assert.ok(fig, "no figure display");
-    assert.ok(fig!.data!["application/vnd.vegalite.v5+json"]);
-    assert.ok(cells[1].outputs!.some((o) => o.output_type === "display_data" && typeof o.data!["image/png"] === "string"));
+    assert.equal(typeof fig!.data!["image/png"], "string");
+    assert.equal(cells[1].outputs!.filter((o) => o.output_type === "display_data" && typeof o.data!["image/png"] === "string").length, 2);
     const progress = cells[2].outputs!.filter((o) => o.output_type === "display_data" && /loop/.test(String(o.data!["text/plain"])));
     assert.equal(progress.length, 1, "update_display_data should replace the progress display in place");
     assert.match(String(progress[0].data!["text/plain"]), /3\/3/);
@@ -93,8 +93,8 @@ describe("notebooks: Jupyter kernel protocol (nbconvert/nbclient)", function () 
       assert.equal(r.status, 0, r.stderr);
       const cells = codeCells(readNb(path.join(ROOT, "notebooks", ".jt-01-cards.out.ipynb")));
       const outs = cells.flatMap((c) => c.outputs ?? []);
-      assert.equal(outs.filter((o) => o.output_type === "display_data" && o.data!["image/png"]).length, 4);
-      assert.equal(outs.filter((o) => o.output_type === "display_data" && o.data!["image/svg+xml"]).length, 2);
+      assert.equal(outs.filter((o) => o.output_type === "display_data" && o.data!["image/png"]).length, 6); // 4 example grids + 2 figures
+      assert.equal(outs.filter((o) => o.output_type === "display_data" && o.data!["application/vnd.vegalite.v5+json"]).length, 2);
       const m = outs.find((o) => o.data?.["application/vnd.ivae.metrics+json"])!.data!["application/vnd.ivae.metrics+json"] as Record<string, number>;
       assert.equal(m.n, 400);
       assert.ok(m.cards3_maxRotationDeg > 100 && m.cards3_maxRotationDeg <= 120.01);

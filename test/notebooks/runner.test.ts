@@ -38,10 +38,11 @@ describe("notebooks: headless lecture runner", function () {
     const nb = readNb(path.join(out, "tiny.ipynb"));
     const cells = codeCells(nb);
     assert.deepEqual(cells.map((c) => c.execution_count), [1, 2, 3]);
-    const fig = cells[1].outputs!.find((o) => o.output_type === "display_data" && o.data!["image/svg+xml"]);
+    const fig = cells[1].outputs!.find((o) => o.output_type === "display_data" && o.data!["application/vnd.vegalite.v5+json"]);
     assert.ok(fig, "no figure output");
-    assert.ok((fig!.data!["application/vnd.vegalite.v5+json"] as { mark: unknown }).mark);
-    assert.match(fig!.data!["image/svg+xml"] as string, />tiny scatter</);
+    assert.equal((fig!.data!["application/vnd.vegalite.v5+json"] as { title: string }).title, "tiny scatter");
+    assert.ok(PNG.sync.read(Buffer.from(fig!.data!["image/png"] as string, "base64")).width > 300);
+    assert.match(fs.readFileSync(path.join(out, "tiny", "01-scatter.svg"), "utf8"), />tiny scatter</);
     // three progress updates collapse into one output showing the last state
     const progress = cells[2].outputs!.filter((o) => (o.metadata?.ivae as { kind?: string })?.kind === "progress");
     assert.equal(progress.length, 1);
