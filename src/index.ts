@@ -13,3 +13,6 @@ export * from "./analysis";
 export * from "./atoms";
 export * from "./plots";
 export * from "./widgets";
+// importing the native kernels switches the coordinate decoder to the fused C++ op when it is built
+// (IVAE_NATIVE=0 keeps the tfjs reference)
+export * from "./native";
