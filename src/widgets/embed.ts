@@ -36,7 +36,7 @@ export function widgetStateDocument(widgets: Widget<object>[]): { version_major:
 }
 
 /** Escapes `</` so JSON and JS can sit inside a `<script>` element. */
-function scriptSafe(s: string): string {
+export function scriptSafe(s: string): string {
   return s.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
 }
 

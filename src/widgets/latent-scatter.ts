@@ -16,6 +16,8 @@ export interface LatentScatterState extends ChannelTraits {
   /** n × patch_shape patches as 8-bit grey (0..255), or null. */
   patches: Uint8Array | null;
   patch_shape: [number, number];
+  /** Shape of the patches as given, before downsampling for the browser. */
+  patch_source_shape: [number, number];
   selected: number[];
   hovered: number;
   point_size: number;
@@ -40,6 +42,13 @@ export interface LatentScatterOptions {
   colormap?: string;
   /** The patch of each point, shown on hover (values scaled to 0..255 over the stack's range). */
   patches?: ImageStack;
+  /**
+   * Hover patches travel as 8-bit n × h × w buffers, so they are downsampled (area average) to at
+   * most `maxPatchSize` pixels on their longer side (default 24)...
+   */
+  maxPatchSize?: number;
+  /** ...and further, keeping the aspect ratio, until all of them fit in `maxPatchBytes` (default 16 MiB). */
+  maxPatchBytes?: number;
   pointSize?: number;
   width?: number;
   height?: number;
@@ -60,6 +69,66 @@ export function patchesToBytes(p: ImageStack): Uint8Array {
   const out = new Uint8Array(p.data.length);
   for (let i = 0; i < out.length; i++) out[i] = Math.round((p.data[i] - lo) * s);
   return out;
+}
+
+/** Default cap on the longer side of hover patches sent to the browser. */
+export const MAX_PATCH_SIZE = 24;
+/** Default cap on the bytes of all hover patches together (n × h × w). */
+export const MAX_PATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The patch shape sent to the browser: `[h, w]` scaled down (never up, aspect kept) so that the
+ * longer side is at most `maxSize` and `n·h·w <= maxBytes`; at least 1×1.
+ */
+export function hoverPatchShape(n: number, h: number, w: number, maxSize = MAX_PATCH_SIZE, maxBytes = MAX_PATCH_BYTES): [number, number] {
+  if (!(maxSize >= 1) || !(maxBytes >= n)) throw new IvaeInputError(`LatentScatter: maxPatchSize must be >= 1 and maxPatchBytes >= the number of patches (${n}); got ${maxSize}, ${maxBytes}`);
+  let f = Math.min(1, maxSize / Math.max(h, w), Math.sqrt(maxBytes / (n * h * w)));
+  let oh = Math.max(1, Math.floor(h * f + 1e-9));
+  let ow = Math.max(1, Math.floor(w * f + 1e-9));
+  while (n * oh * ow > maxBytes && (oh > 1 || ow > 1)) {
+    f *= 0.97;
+    oh = Math.max(1, Math.floor(h * f));
+    ow = Math.max(1, Math.floor(w * f));
+  }
+  return [oh, ow];
+}
+
+/**
+ * Area-average downsampling of every image of a stack to `oh × ow` (each output pixel is the mean
+ * of the input area it covers, fractional pixels weighted), so thin features fade instead of
+ * aliasing away. Returns the stack itself when the shape does not change.
+ */
+export function downsampleStack(p: ImageStack, oh: number, ow: number): ImageStack {
+  const { n, height: h, width: w } = p;
+  if (oh === h && ow === w) return p;
+  if (!(oh >= 1 && ow >= 1 && oh <= h && ow <= w)) throw new IvaeInputError(`downsampleStack: ${oh}x${ow} is not a downsampling of ${h}x${w}`);
+  // Separable weights: out index -> list of (in index, weight), weights sum to 1.
+  const weights = (inN: number, outN: number): { i: number; w: number }[][] => {
+    const s = inN / outN;
+    return Array.from({ length: outN }, (_, o) => {
+      const a = o * s, b = (o + 1) * s, out: { i: number; w: number }[] = [];
+      for (let i = Math.floor(a); i < Math.min(inN, Math.ceil(b)); i++) {
+        const cover = Math.min(b, i + 1) - Math.max(a, i);
+        if (cover > 1e-9) out.push({ i, w: cover / s });
+      }
+      return out;
+    });
+  };
+  const wr = weights(h, oh), wc = weights(w, ow);
+  const data = new Float32Array(n * oh * ow);
+  const rows = new Float32Array(oh * w);
+  for (let k = 0; k < n; k++) {
+    const src = k * h * w;
+    rows.fill(0);
+    for (let o = 0; o < oh; o++) for (const { i, w: wt } of wr[o]) for (let c = 0; c < w; c++) rows[o * w + c] += wt * p.data[src + i * w + c];
+    const dst = k * oh * ow;
+    for (let o = 0; o < oh; o++) for (let q = 0; q < ow; q++) {
+      let v = 0;
+      for (const { i, w: wt } of wc[q]) v += wt * rows[o * w + i];
+      data[dst + o * ow + q] = v;
+    }
+  }
+  return { data, n, height: oh, width: ow };
 }
 
 /** Kernel side of the LatentScatter widget. */
@@ -95,6 +164,11 @@ export class LatentScatter extends Widget<LatentScatterState> {
     const colorBy = opts.colorBy ?? names[0] ?? "";
     if (colorBy && !(colorBy in ch.channels)) throw new IvaeInputError(`${where}: colorBy "${colorBy}" is not one of the channels (${names.join(", ")})`);
     if (opts.patches && opts.patches.n !== n) throw new IvaeInputError(`${where}: ${opts.patches.n} patches for ${n} points`);
+    let hover: ImageStack | undefined;
+    if (opts.patches) {
+      const [oh, ow] = hoverPatchShape(n, opts.patches.height, opts.patches.width, opts.maxPatchSize, opts.maxPatchBytes);
+      hover = downsampleStack(opts.patches, oh, ow);
+    }
     const dl = opts.z ? (opts.dims ?? [0, 1]).map((d) => `z${d + 1}`) : ["x", "y"];
     super("LatentScatterModel", "LatentScatterView", {
       x,
@@ -102,8 +176,9 @@ export class LatentScatter extends Widget<LatentScatterState> {
       ...ch,
       color_by: colorBy,
       colormap: opts.colormap ?? "viridis",
-      patches: opts.patches ? patchesToBytes(opts.patches) : null,
-      patch_shape: opts.patches ? [opts.patches.height, opts.patches.width] : [0, 0],
+      patches: hover ? patchesToBytes(hover) : null,
+      patch_shape: hover ? [hover.height, hover.width] : [0, 0],
+      patch_source_shape: opts.patches ? [opts.patches.height, opts.patches.width] : [0, 0],
       selected: [],
       hovered: -1,
       point_size: opts.pointSize ?? (n > 20000 ? 1.5 : n > 2000 ? 2.5 : 4),

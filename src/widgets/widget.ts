@@ -92,11 +92,28 @@ export type ChangeListener<S> = (changes: Partial<S>, fromFrontend: boolean) => 
 /** A custom-message listener. */
 export type CustomListener = (content: Json, buffers: Uint8Array[]) => void;
 
+type DisplayWriter = (msg: { data: { [mime: string]: unknown }; metadata: { [key: string]: unknown } }, update: boolean) => void;
+
+/** tslab's current display writer (set while a tslab cell runs, in its kernel or the headless runner). */
+function tslabDisplayWriter(): DisplayWriter | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require("tslab/dist/jupyter") as { lastWriteDisplayData: DisplayWriter | null }).lastWriteDisplayData ?? null;
+  } catch {
+    return null;
+  }
+}
+
 const registry = new Map<string, Widget<object>>();
 
 /** A widget that was created in this process and not closed (for resolving `IPY_MODEL_` references). */
 export function widgetById(id: string): Widget<object> | undefined {
   return registry.get(id);
+}
+
+/** Every widget created in this process and not closed, oldest first (for saving a notebook's widget state). */
+export function liveWidgets(): Widget<object>[] {
+  return [...registry.values()];
 }
 
 /**
@@ -197,12 +214,28 @@ export class Widget<S extends object> {
     };
   }
 
-  /** Shows the widget in the output of the running cell (needs the `ivae` kernel). */
-  display(): this {
+  /**
+   * Shows the widget in the output of the running cell. In the `ivae` kernel the view is live.
+   * Without a kernel comm (the stock tslab kernel, the headless lecture runner) the widget is
+   * detached: the same display bundle goes through tslab's display channel when there is one
+   * (the output records the model id; its state can be saved with `notebookWidgetState()`), and
+   * in plain Node a one-line text stands in for it. It never throws for want of a front end.
+   * Returns nothing, so that a cell ending in `w.display()` prints no object dump in tslab.
+   */
+  display(): void {
     const hook = commManager().displayHook;
-    if (!hook) throw new Error("Widget.display() needs the ivae kernel (see docs/widgets.md); use toHtml() to save a static page instead");
-    hook(this.mimeBundle());
-    return this;
+    if (hook) {
+      hook(this.mimeBundle());
+      return;
+    }
+    const write = tslabDisplayWriter();
+    if (write) write({ data: this.mimeBundle(), metadata: {} }, false);
+    else console.log(`${this.mimeBundle()["text/plain"]} (detached: no Jupyter front end; save it with saveWidgetsHtml)`);
+  }
+
+  /** What tslab / console.log print for a widget: its name and id, not the comm internals. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return String(this.mimeBundle()["text/plain"]);
   }
 
   /** Widgets this one refers to through `IPY_MODEL_<id>` traits (saved along with it). */

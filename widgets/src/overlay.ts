@@ -206,13 +206,24 @@ export class MapOverlayView extends DOMWidgetView {
         const isSel = this.mask[i] === 1;
         if ((pass === 1) !== isSel) continue;
         if (this.sx[i] < -r || this.sx[i] > W + r || this.sy[i] < -r || this.sy[i] > H + r) continue;
-        g.globalAlpha = anySel && !isSel ? op * 0.35 : op;
+        const dim = anySel && !isSel;
+        g.globalAlpha = dim ? dimAlpha(op) : op;
         g.fillStyle = col ? col.palette[col.bucket[i]] : "#ffcc00";
         g.beginPath();
-        g.arc(this.sx[i], this.sy[i], isSel ? r * 1.4 : r, 0, 2 * Math.PI);
+        g.arc(this.sx[i], this.sy[i], isSel ? r * 1.4 : dim ? r * 0.85 : r, 0, 2 * Math.PI);
         g.fill();
+        if (dim && op > 0) {
+          // A thin dark rim keeps the dimmed markers readable on bright parts of the image.
+          g.globalAlpha = Math.min(1, 0.6 * op + 0.15);
+          g.strokeStyle = "#000";
+          g.lineWidth = 0.75;
+          g.stroke();
+        }
         if (isSel) {
           g.globalAlpha = 1;
+          g.strokeStyle = "#fff";
+          g.lineWidth = 3.5;
+          g.stroke();
           g.strokeStyle = "#ff2d55";
           g.lineWidth = 2;
           g.stroke();
@@ -298,4 +309,12 @@ export class MapOverlayView extends DOMWidgetView {
       }
     });
   }
+}
+
+/**
+ * Opacity of unselected markers while something is selected: dimmed, but kept as context (about
+ * 70 % of the chosen opacity, not below 0.3 unless the opacity itself is lower).
+ */
+export function dimAlpha(opacity: number): number {
+  return Math.max(Math.min(opacity, 0.3), 0.7 * opacity);
 }
