@@ -13,6 +13,7 @@ import * as path from "path";
 import { format } from "util";
 import { METRICS_MIME } from "../plots/notebook";
 import { setFigureSink } from "../plots/notebook";
+import { notebookWidgetState } from "../widgets/export-notebook";
 
 /** A Jupyter output (nbformat 4). */
 export type NbOutput = Record<string, unknown> & { output_type: string };
@@ -242,6 +243,10 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
   }
   for (const cell of nb.cells) if (cell.cell_type !== "code") cell.source = splitLines(cellSource(cell));
   nb.metadata.ivae_run = { ok: result.ok, seconds: result.seconds, fast: process.env.IVAE_FAST === "1", date: new Date().toISOString() };
+  // the widgets the cells displayed, saved like nbclient does under the ivae kernel, so that
+  // `npm run export-html` and other front ends render them from the executed notebook
+  const widgets = notebookWidgetState();
+  if (widgets) nb.metadata.widgets = widgets;
   if (opts.output) {
     fs.mkdirSync(path.dirname(path.resolve(opts.output)), { recursive: true });
     fs.writeFileSync(opts.output, JSON.stringify(nb, null, 1) + "\n");
