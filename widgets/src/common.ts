@@ -315,3 +315,16 @@ export function ensureCss(): void {
   cssDone = true;
   document.head.append(h("style", { "data-ivae": "1" }, CSS));
 }
+
+/**
+ * Runs a view's build step and shows any error inside the view: ManagerBase.create_view swallows
+ * exceptions from render() and logs only "Could not create a view", hiding the stack.
+ */
+export function renderSafely(el: HTMLElement, viewName: string, build: () => void): void {
+  try {
+    build();
+  } catch (err) {
+    console.error(`${viewName}.render`, err);
+    el.append(h("div", { class: "ivae-error" }, String((err as Error)?.stack ?? err)));
+  }
+}

@@ -5,7 +5,7 @@
  * browser (so the link also works in saved HTML), and each side saves its own state to the kernel.
  */
 import { DOMWidgetModel, DOMWidgetView, WidgetModel, unpack_models } from "@jupyter-widgets/base";
-import { COLORMAPS, ChannelInfo, Coloring, MODULE_NAME, MODULE_VERSION, PointGrid, Viewport, colorize, ensureCss, f32, fmt, h, legend, u8 } from "./common";
+import { COLORMAPS, ChannelInfo, Coloring, MODULE_NAME, MODULE_VERSION, PointGrid, Viewport, colorize, ensureCss, f32, fmt, h, legend, u8, renderSafely } from "./common";
 
 /** Model of the MapOverlay widget. */
 export class MapOverlayModel extends DOMWidgetModel {
@@ -60,12 +60,7 @@ export class MapOverlayView extends DOMWidgetView {
   private frame = 0;
 
   override render(): void {
-    try {
-      this.build();
-    } catch (err) {
-      console.error("MapOverlayView.render", err);
-      this.el.append(h("div", { class: "ivae-error" }, String((err as Error)?.stack ?? err)));
-    }
+    renderSafely(this.el, "MapOverlayView", () => this.build());
   }
 
   private build(): void {

@@ -4,7 +4,7 @@
  * selection written back to the model (and so to the kernel).
  */
 import { DOMWidgetModel, DOMWidgetView } from "@jupyter-widgets/base";
-import { Coloring, ChannelInfo, MODULE_NAME, MODULE_VERSION, PointGrid, Viewport, colorize, drawGrey, ensureCss, f32, fmt, h, inPolygon, legend, u8, COLORMAPS } from "./common";
+import { Coloring, ChannelInfo, MODULE_NAME, MODULE_VERSION, PointGrid, Viewport, colorize, drawGrey, ensureCss, f32, fmt, h, inPolygon, legend, u8, COLORMAPS, renderSafely } from "./common";
 
 /** Model of the LatentScatter widget (defaults mirror src/widgets/latent-scatter.ts). */
 export class LatentScatterModel extends DOMWidgetModel {
@@ -61,13 +61,7 @@ export class LatentScatterView extends DOMWidgetView {
   private modeButtons: { [m: string]: HTMLButtonElement } = {};
 
   override render(): void {
-    try {
-      this.build();
-    } catch (err) {
-      // create_view swallows render errors; show and log them instead.
-      console.error("LatentScatterView.render", err);
-      this.el.append(h("div", { class: "ivae-error" }, String((err as Error)?.stack ?? err)));
-    }
+    renderSafely(this.el, "LatentScatterView", () => this.build());
   }
 
   private build(): void {

@@ -6,7 +6,7 @@
  */
 import { DOMWidgetModel, DOMWidgetView } from "@jupyter-widgets/base";
 import { CoordDecoder, DecoderConfig } from "../../src/widgets/decoder-math";
-import { MODULE_NAME, MODULE_VERSION, drawGrey, ensureCss, f32, fmt, h } from "./common";
+import { MODULE_NAME, MODULE_VERSION, drawGrey, ensureCss, f32, fmt, h, renderSafely } from "./common";
 import { tf, tfReady } from "./tf";
 
 /** Model of the Traversal widget; one decoder per model, shared by its views. */
@@ -97,12 +97,7 @@ export class TraversalView extends DOMWidgetView {
   decodeCount = 0;
 
   override render(): void {
-    try {
-      this.build();
-    } catch (err) {
-      console.error("TraversalView.render", err);
-      this.el.append(h("div", { class: "ivae-error" }, String((err as Error)?.stack ?? err)));
-    }
+    renderSafely(this.el, "TraversalView", () => this.build());
   }
 
   private build(): void {
