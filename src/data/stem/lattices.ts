@@ -43,6 +43,19 @@ export interface InterfaceOptions extends ImagingOptions {
   vacancyFraction?: number;
   /** fraction of columns replaced by a heavier (B/Ni sites) or lighter (A sites) species; default 0.015 */
   substitutionFraction?: number;
+  /**
+   * number of NiO grains (Voronoi cells seeded on the NiO side); default 1 = a single epitaxial NiO
+   * crystal. More than 1 gives a polycrystalline NiO layer on the epitaxial LSMO, each grain turned
+   * about the beam axis by its own angle (drawn uniformly in ±`grainRotationDeg`), as in NiO films
+   * grown on a mismatched perovskite. Columns of two grains closer than 0.75 NiO spacings at a grain
+   * boundary cannot both exist: the one of the later grain is dropped.
+   */
+  grains?: number;
+  /**
+   * largest grain rotation, degrees; default 45 (the NiO column lattice is 4-fold, so ±45° covers every
+   * in-plane orientation). Ground-truth `rotation` of a NiO column = its grain's angle + the misfit field's.
+   */
+  grainRotationDeg?: number;
 }
 
 /** Options of {@link stemDomains}. */
@@ -139,7 +152,29 @@ function interfaceColumns(o: InterfaceOptions, H: number, W: number, st: Interfa
   const vf = o.vacancyFraction ?? 0.01, sf = o.substitutionFraction ?? 0.015;
   let vac = 0, sub = 0;
   const margin = 3 * aL;
-  const add = (x0: number, y0: number, species: number, lsmo: boolean) => {
+  // NiO grains: seeds spread over the NiO side, each with its own in-plane rotation and lattice origin.
+  // Drawn from their own stream so that grains: 1 reproduces the single-crystal image exactly.
+  const nG = o.grains ?? 1;
+  checkInt(nG, "stemInterface", "grains");
+  const gRot = ((o.grainRotationDeg ?? 45) * Math.PI) / 180;
+  const grains: { x: number; y: number; th: number; ox: number; oy: number }[] = [];
+  if (nG === 1) grains.push({ x: 0, y: 0, th: 0, ox: 2, oy: 3 });
+  else {
+    const gr = new Random(lat.seed());
+    // a jittered grid of seeds over [−margin, front] × [0, H] gives grains of similar size (no slivers)
+    const cols_ = Math.max(1, Math.round(Math.sqrt((nG * Math.max(1, st.front)) / H))), rows_ = Math.ceil(nG / cols_);
+    for (let g = 0; g < nG; g++) {
+      const cx = ((g % cols_) + gr.uniform(0.2, 0.8)) / cols_, cy = (Math.floor(g / cols_) + gr.uniform(0.2, 0.8)) / rows_;
+      grains.push({ x: cx * st.front, y: cy * H, th: gr.uniform(-gRot, gRot), ox: gr.uniform(0, aN), oy: gr.uniform(0, aN) });
+    }
+  }
+  const grainOf = (x: number, y: number) => {
+    let best = 0, bd = Infinity;
+    grains.forEach((g, k) => { const d = (x - g.x) ** 2 + (y - g.y) ** 2; if (d < bd) { bd = d; best = k; } });
+    return best;
+  };
+  const nioGrain: number[] = [];
+  const add = (x0: number, y0: number, species: number, lsmo: boolean, extraRot = 0, grain = 0) => {
     const [x, y] = F(x0, y0, lsmo);
     if (x < -margin || x > W + margin || y < -margin || y > H + margin) return;
     if (lsmo ? x < xInt(y) : x >= xInt(y)) return;
@@ -149,10 +184,22 @@ function interfaceColumns(o: InterfaceOptions, H: number, W: number, st: Interfa
       sp = species === SPECIES.LSMO_A ? SPECIES.LIGHT_SUB : SPECIES.HEAVY_SUB;
       defect = 1; sub++;
     }
-    cols.add({ x, y, species: sp, phase: lsmo ? 1 : 0, rotation: localRotation((a, b) => F(a, b, lsmo), x0, y0), defect });
+    cols.add({ x, y, species: sp, phase: lsmo ? 1 : 0, rotation: extraRot + localRotation((a, b) => F(a, b, lsmo), x0, y0), defect });
+    nioGrain[cols.length - 1] = lsmo ? -1 : grain;
   };
   // NiO: square lattice of equal Ni–O columns (origin pinned so the interface plane is an atomic plane)
-  for (let i = -6; i * aN < W + 6 * aN; i++) for (let j = -6; j * aN < H + 6 * aN; j++) add(i * aN + 2, j * aN + 3, SPECIES.NiO, false);
+  if (nG === 1) {
+    for (let i = -6; i * aN < W + 6 * aN; i++) for (let j = -6; j * aN < H + 6 * aN; j++) add(i * aN + 2, j * aN + 3, SPECIES.NiO, false);
+  } else {
+    const R = Math.hypot(W, H) + 6 * aN, n = Math.ceil(R / aN);
+    grains.forEach((g, k) => {
+      for (let i = -n; i <= n; i++) for (let j = -n; j <= n; j++) {
+        const [x0, y0] = rotateAbout(g.x + i * aN + g.ox, g.y + j * aN + g.oy, g.x, g.y, g.th);
+        if (x0 < -6 * aN || x0 > W + 6 * aN || y0 < -6 * aN || y0 > H + 6 * aN || grainOf(x0, y0) !== k) continue;
+        add(x0, y0, SPECIES.NiO, false, g.th, k);
+      }
+    });
+  }
   // LSMO: A columns on the cell corners, B (Mn–O) columns at the centres
   for (let i = -8; i * aL < W + 8 * aL; i++) {
     for (let j = -8; j * aL < H + 8 * aL; j++) {
@@ -163,9 +210,17 @@ function interfaceColumns(o: InterfaceOptions, H: number, W: number, st: Interfa
   // where the two lattices meet, columns closer than ~0.75 NiO spacings cannot both exist: drop the NiO one
   const keep = new Uint8Array(cols.length).fill(1);
   const dmin2 = (0.75 * aN) ** 2;
+  if (nG > 1) {
+    // grain boundaries: of two NiO columns of different grains closer than 0.75 spacings keep the earlier grain's
+    const nio = Array.from({ length: cols.length }, (_, i) => i).filter((i) => cols.phase[i] === 0);
+    for (const i of nio) for (const j of nio) {
+      if (nioGrain[j] >= nioGrain[i] || !keep[j]) continue;
+      if ((cols.x[i] - cols.x[j]) ** 2 + (cols.y[i] - cols.y[j]) ** 2 < dmin2) { keep[i] = 0; break; }
+    }
+  }
   const idx = Array.from({ length: cols.length }, (_, i) => i).filter((i) => Math.abs(cols.x[i] - xInt(cols.y[i])) < 2 * aL);
   for (const i of idx) {
-    if (cols.phase[i] !== 0) continue;
+    if (cols.phase[i] !== 0 || !keep[i]) continue;
     for (const j of idx) {
       if (cols.phase[j] !== 1) continue;
       if ((cols.x[i] - cols.x[j]) ** 2 + (cols.y[i] - cols.y[j]) ** 2 < dmin2) { keep[i] = 0; break; }
@@ -186,8 +241,9 @@ function interfaceColumns(o: InterfaceOptions, H: number, W: number, st: Interfa
  * at the cell centres. The LSMO lattice is tilted by `tiltDeg`, the interface is rough and carries a
  * misfit strain field with local lattice rotations of ±`interfaceRotationDeg` that decay into both
  * crystals; a few columns are missing (vacancies) or substituted. Scan distortion and Poisson–Gaussian
- * noise as in {@link ImagingOptions}. Ground truth: every column's imaged position, species, phase
- * (0 NiO, 1 LSMO), local rotation.
+ * noise as in {@link ImagingOptions}. With `grains` > 1 the NiO is polycrystalline: Voronoi grains,
+ * each rotated about the beam axis. Ground truth: every column's imaged position, species, phase
+ * (0 NiO, 1 LSMO), local rotation (grain angle + misfit field + LSMO tilt).
  */
 export function stemInterface(opts: InterfaceOptions = {}): SyntheticStem {
   const { H, W, seed } = sizes(opts, "stemInterface");
