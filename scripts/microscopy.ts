@@ -1,10 +1,21 @@
 /**
- * Regenerates the microscopy scores and figures: `node dist/scripts/microscopy.js [--fast] [--out DIR]`.
- * Synthetic NiO|LSMO interface and BiFeO3-like domain images → atom finding (scored against the ground
- * truth) → atom-centred patches → rVAE → maps (angle, offsets, latents) over the image and GMM classes,
- * compared with PCA + k-means on the same patches (adjusted Rand index); sliding windows with VAE vs
- * shift-VAE; the movie; PCA/NMF/k-means/GMM on a spectral image. Writes DIR/scores.json and PNGs.
+ * Regenerates the microscopy scores and figures: `npm run microscopy -- [--fast] [--out DIR]`
+ * (= `node dist/scripts/microscopy.js`).
+ *
+ * 1. Atom finding (LoG + refinement) scored against the ground truth on every synthetic image.
+ * 2. Atom-centred patches → rVAE → classes, against PCA + k-means on the *same* patches with the *same*
+ *    number of classes, over several seeds (both methods seeded alike), scored against the ground-truth
+ *    phase / domain label. Images: the NiO|LSMO interface (single crystal and with polycrystalline NiO,
+ *    i.e. rotated grains) and the BiFeO3-like domains (all columns; and the Fe sublattice alone, which
+ *    carries the polarisation).
+ * 3. Maps over the image (angle, dx, dy, z1, z2, classes, phases named by majority) and latent distributions.
+ * 4. The movie: one rVAE on the patches of all frames; classes per frame; LSMO fraction per frame vs truth.
+ * 5. Without atom finding: VAE vs shift-VAE on sliding windows; translation invariance measured on windows
+ *    at every 1-px offset within a unit cell, and phase maps.
+ * 6. PCA/NMF/k-means/GMM on a spectral image.
+ * Writes DIR/scores.json, DIR/tables.md and PNGs.
  */
+import "../src/native"; // the fused C++ coordinate decoder where it is built (falls back to tfjs otherwise)
 import * as fs from "fs";
 import * as path from "path";
 import { stemDomains, stemInterface, stemSpectral, stemTimeSeries, SyntheticStem } from "../src/data/stem";
@@ -12,9 +23,10 @@ import { encodePng, encodePngRgb } from "../src/data/io/png";
 import { extractPatches, findAtomsLoG, refinePositions, scoreAtoms, slidingWindows, PatchSet } from "../src/atoms";
 import { baselineClasses } from "../src/analysis/baselines";
 import { colorizeMap, labelImage, rasterizeMap, valueDensity2d, valueHistogram } from "../src/analysis/maps";
-import { adjustedRandIndex, bestMatchAccuracy } from "../src/analysis/metrics";
-import { gmm } from "../src/analysis/cluster";
-import { RVAE, ShiftVAE, VAE } from "../src/models";
+import { adjustedRandIndex, circularCorrelation } from "../src/analysis/metrics";
+import { gmm, kmeans } from "../src/analysis/cluster";
+import { ClusterFeatures, meanSd, nameClustersByMajority, rvaePatchClasses, unitPatches } from "../src/analysis/microscopy";
+import { ShiftVAE, VAE } from "../src/models";
 import { train } from "../src/training";
 import { ImageStack } from "../src/data/image-stack";
 import { selectBackend } from "../src/backend";
@@ -24,139 +36,286 @@ const outArg = process.argv.indexOf("--out");
 const OUT = outArg > 0 ? process.argv[outArg + 1] : "out/microscopy";
 fs.mkdirSync(OUT, { recursive: true });
 const scores: Record<string, unknown> = { fast, generated: new Date().toISOString() };
-const SIZE = fast ? 256 : 384, PATCH = fast ? 24 : 32, EPOCHS = fast ? 6 : 40;
+const SIZE = fast ? 256 : 384, PATCH = 24, EPOCHS = fast ? 120 : 200;
+const SEEDS = fast ? [1, 2, 3] : [1, 2, 3, 4, 5];
+const tables: string[] = [];
 
 function save(name: string, buf: Buffer): void { fs.writeFileSync(path.join(OUT, name), buf); }
 function r4(x: number): number { return Math.round(x * 1e4) / 1e4; }
+function ms(xs: number[]): { mean: number; sd: number; values: number[] } { const m = meanSd(xs); return { mean: r4(m.mean), sd: r4(m.sd), values: xs.map(r4) }; }
+function fmt(m: { mean: number; sd: number }): string { return `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`; }
+function log(s: string): void { console.log(s); }
 
-/** Scales patches to [0, 1] by the 99.9th percentile of all patches (the rVAE's Bernoulli likelihood wants [0, 1]). */
-function unitPatches(p: ImageStack): ImageStack {
-  const s = Float32Array.from(p.data).sort();
-  const lo = s[Math.floor(0.001 * (s.length - 1))], hi = s[Math.floor(0.999 * (s.length - 1))];
-  return { ...p, data: p.data.map((v) => Math.min(1, Math.max(0, (v - lo) / (hi - lo)))) };
-}
-
-/** Many-to-one mapping of clusters to classes by majority: the accuracy a user gets by naming each cluster. */
-function majorityAccuracy(pred: ArrayLike<number>, truth: ArrayLike<number>): number {
-  const votes = new Map<number, Map<number, number>>();
-  for (let i = 0; i < pred.length; i++) {
-    const m = votes.get(pred[i]) ?? votes.set(pred[i], new Map()).get(pred[i])!;
-    m.set(truth[i], (m.get(truth[i]) ?? 0) + 1);
-  }
-  let ok = 0;
-  for (const m of votes.values()) ok += Math.max(...m.values());
-  return ok / pred.length;
-}
-
+/** Finds atoms, scores them, and gives every found atom the labels of its matched (else nearest) true column. */
 function atomsOf(s: SyntheticStem, name: string) {
   const t0 = Date.now();
   const found = refinePositions(s.image, findAtomsLoG(s.image, { minDistance: s.minSpacing }));
-  const ms = Date.now() - t0;
+  const took = Date.now() - t0;
   const m = 3, region = { x0: m, y0: m, x1: s.image.width - m, y1: s.image.height - m };
   const sc = scoreAtoms(found, s.truth, { tolerance: s.minSpacing / 2, region });
-  scores[`${name}.atomFinding`] = { method: "LoG + centroid refinement", precision: r4(sc.precision), recall: r4(sc.recall),
-    meanErrorPx: r4(sc.meanError), rmsErrorPx: r4(sc.rmsError), found: found.x.length, ms };
-  console.log(`${name}: atoms precision ${sc.precision.toFixed(3)} recall ${sc.recall.toFixed(3)} error ${sc.meanError.toFixed(3)} px (${ms} ms)`);
-  // truth labels of the found atoms (matched; unmatched get the nearest true atom's labels)
+  scores[`${name}.atomFinding`] = { method: "LoG + centroid refinement", tolerancePx: r4(s.minSpacing / 2), precision: r4(sc.precision), recall: r4(sc.recall),
+    meanErrorPx: r4(sc.meanError), rmsErrorPx: r4(sc.rmsError), found: found.x.length, ms: took };
+  tables.push(`| ${name} | ${sc.precision.toFixed(3)} | ${sc.recall.toFixed(3)} | ${sc.meanError.toFixed(3)} |`);
+  log(`${name}: atoms precision ${sc.precision.toFixed(3)} recall ${sc.recall.toFixed(3)} error ${sc.meanError.toFixed(3)} px`);
   const idx = Int32Array.from(sc.match, (j, i) => {
     if (j >= 0) return j;
     let best = 0, bd = Infinity;
-    for (let k = 0; k < s.truth.x.length; k++) { const d = (s.truth.x[k] - found.x[i]) ** 2 + (s.truth.y[k] - found.y[i]) ** 2; if (d < bd) { bd = d; best = k; } }
+    for (let k = 0; k < s.truth.x.length; k++) {
+      if (s.truth.frame[k] !== found.frame[i]) continue;
+      const d = (s.truth.x[k] - found.x[i]) ** 2 + (s.truth.y[k] - found.y[i]) ** 2;
+      if (d < bd) { bd = d; best = k; }
+    }
     return best;
   });
   return { found, idx };
 }
 
-function drawMaps(prefix: string, s: SyntheticStem, p: PatchSet, values: Record<string, Float32Array | Int32Array>, frame = 0): void {
+function drawMaps(prefix: string, s: SyntheticStem, p: PatchSet, values: Record<string, ArrayLike<number>>, frame = 0, radius = s.minSpacing * 0.6): void {
   const H = s.image.height, W = s.image.width;
   const under = s.image.data.subarray(frame * H * W, (frame + 1) * H * W);
   save(`${prefix}_image.png`, encodePng(under, W, H));
   for (const [k, v] of Object.entries(values)) {
-    const opts = { height: H, width: W, frame, radius: s.minSpacing * 0.6 };
-    const rgb = k === "class"
+    const opts = { height: H, width: W, frame, radius };
+    const isLabel = /class|phase/i.test(k);
+    const rgb = isLabel
       ? colorizeMap({ data: labelImage(p, v, opts) }, { colormap: "labels", under })
       : colorizeMap(rasterizeMap(p, v, opts), { colormap: k === "angle" ? "twilight" : "viridis", under });
     save(`${prefix}_${k}.png`, encodePngRgb(rgb, W, H));
   }
 }
 
-async function rvaeOnPatches(name: string, s: SyntheticStem, k: number, truthClass: Int32Array, truthPhase: Int32Array) {
-  const { found, idx } = atomsOf(s, name);
-  const p = extractPatches(s.image, found, { size: PATCH, edge: "drop" });
+interface CompareSpec {
+  name: string; s: SyntheticStem; k: number;
+  /** truth per true column: what is scored (phase / domain) and the finer class (phase × site) */
+  truthPhase: Int32Array; truthClass: Int32Array;
+  features: ClusterFeatures; why: string;
+  /** keep only the dim columns (B sublattice), chosen by the measured peak intensity, not the truth */
+  dimOnly?: boolean;
+}
+
+/** rVAE + GMM vs PCA + k-means on the same patches, same k, same seeds, scored against the truth phase. */
+async function compareOnPatches(c: CompareSpec) {
+  const { found, idx } = atomsOf(c.s, c.name);
+  let atoms: { x: Float32Array; y: Float32Array; frame: Int32Array } = found, keepIdx = idx;
+  if (c.dimOnly) {
+    // the B-site (Fe–O) columns are the dim sublattice: 2-means on the found peak intensity picks them
+    const inten = Float32Array.from(found.x, (x, i) => c.s.image.data[Math.round(found.y[i]) * c.s.image.width + Math.round(x)]);
+    const km = kmeans(inten, 1, 2, { seed: 0, restarts: 4 });
+    const dim = km.centers[0] < km.centers[1] ? 0 : 1;
+    const sel = Array.from(found.x, (_, i) => i).filter((i) => km.labels[i] === dim);
+    atoms = { x: Float32Array.from(sel, (i) => found.x[i]), y: Float32Array.from(sel, (i) => found.y[i]), frame: Int32Array.from(sel, (i) => found.frame[i]) };
+    keepIdx = Int32Array.from(sel, (i) => idx[i]);
+  }
+  const p = extractPatches(c.s.image, atoms, { size: PATCH, edge: "drop" });
   const imgs = unitPatches(p.images);
-  const cls = Int32Array.from(p.source, (i) => truthClass[idx[i]]);
-  const phs = Int32Array.from(p.source, (i) => truthPhase[idx[i]]);
-  const model = new RVAE({ imageShape: [PATCH, PATCH], latentDim: 2, seed: 1 });
-  const t0 = Date.now();
-  await train(model, imgs, { epochs: EPOCHS, batchSize: 64, learningRate: 1e-3, seed: 1, progress: false });
-  const enc = model.encode(imgs);
-  const z1 = new Float32Array(enc.n), z2 = new Float32Array(enc.n);
-  for (let i = 0; i < enc.n; i++) { z1[i] = enc.zMean[2 * i]; z2[i] = enc.zMean[2 * i + 1]; }
-  const g = gmm(enc.zMean, 2, k, { seed: 0, nInit: 4 });
-  const base = baselineClasses(imgs, { k, method: "pca-kmeans", components: 3, seed: 0 });
-  const nmfb = baselineClasses(imgs, { k, method: "nmf-kmeans", components: 3, seed: 0 });
+  const phs = Int32Array.from(p.source, (i) => c.truthPhase[keepIdx[i]]);
+  const cls = Int32Array.from(p.source, (i) => c.truthClass[keepIdx[i]]);
+  const acc = { rvae: [] as number[], pca: [] as number[] }, ari = { rvae: [] as number[], pca: [] as number[] }, cari = { rvae: [] as number[], pca: [] as number[] };
+  const kl = { angle: [] as number[], offset: [] as number[] };
+  let first: Awaited<ReturnType<typeof rvaePatchClasses>> | null = null;
+  let firstPca: Int32Array | null = null;
+  let secs = 0;
+  for (const seed of SEEDS) {
+    const r = await rvaePatchClasses(imgs, { k: c.k, features: c.features, epochs: EPOCHS, seed });
+    const b = baselineClasses(imgs, { k: c.k, method: "pca-kmeans", components: 3, seed });
+    const rn = nameClustersByMajority(r.labels, phs), bn = nameClustersByMajority(b.labels, phs);
+    acc.rvae.push(rn.accuracy); acc.pca.push(bn.accuracy);
+    ari.rvae.push(adjustedRandIndex(rn.named, phs)); ari.pca.push(adjustedRandIndex(bn.named, phs));
+    cari.rvae.push(adjustedRandIndex(r.labels, cls)); cari.pca.push(adjustedRandIndex(b.labels, cls));
+    kl.angle.push(r.final.klAngle); kl.offset.push(r.final.klOffset);
+    secs += r.trainSeconds;
+    log(`  ${c.name} seed ${seed}: rVAE phase acc ${rn.accuracy.toFixed(3)} ARI ${ari.rvae.at(-1)!.toFixed(3)} | PCA+k-means ${bn.accuracy.toFixed(3)} ARI ${ari.pca.at(-1)!.toFixed(3)} (KLγ ${r.final.klAngle.toFixed(2)}, ${r.trainSeconds.toFixed(0)} s)`);
+    if (!first) { first = r; firstPca = b.labels; } else r.model.dispose();
+  }
   const res = {
-    patches: p.images.n, patchSize: PATCH, epochs: EPOCHS, trainSeconds: Math.round((Date.now() - t0) / 1000), k,
-    rvaeGmm: { ariClass: r4(adjustedRandIndex(g.labels, cls)), accClass: r4(bestMatchAccuracy(g.labels, cls).accuracy), phaseAccuracy: r4(majorityAccuracy(g.labels, phs)), ariPhase: r4(adjustedRandIndex(g.labels, phs)) },
-    pcaKmeans: { ariClass: r4(adjustedRandIndex(base.labels, cls)), accClass: r4(bestMatchAccuracy(base.labels, cls).accuracy), phaseAccuracy: r4(majorityAccuracy(base.labels, phs)), ariPhase: r4(adjustedRandIndex(base.labels, phs)) },
-    nmfKmeans: { ariClass: r4(adjustedRandIndex(nmfb.labels, cls)), phaseAccuracy: r4(majorityAccuracy(nmfb.labels, phs)) },
+    patches: imgs.n, patchSize: PATCH, epochs: EPOCHS, k: c.k, seeds: SEEDS, clusterFeatures: c.features, why: c.why,
+    model: "RVAE latentDim 2, encoder [128,128], decoder [64,64], s_γ 0.3 rad, s_Δr 0.05, Adam 2e-3, batch 32; GMM (full) on standardised features",
+    baseline: "PCA (3 components) of the same scaled patches, k-means (8 restarts)",
+    scoring: "clusters named by the majority true label of their members (same rule for both); accuracy and ARI of the named labels vs truth; class ARI = raw clusters vs phase × site",
+    phaseAccuracy: { rvae: ms(acc.rvae), pcaKmeans: ms(acc.pca) },
+    phaseAri: { rvae: ms(ari.rvae), pcaKmeans: ms(ari.pca) },
+    classAri: { rvae: ms(cari.rvae), pcaKmeans: ms(cari.pca) },
+    rvaeKlAngle: ms(kl.angle), rvaeKlOffset: ms(kl.offset), rvaeTrainSecondsPerSeed: Math.round(secs / SEEDS.length),
   };
-  scores[`${name}.classes`] = res;
-  console.log(`${name}: rVAE+GMM ARI ${res.rvaeGmm.ariClass} vs PCA+k-means ${res.pcaKmeans.ariClass}`);
-  drawMaps(name, s, p, { angle: enc.angle ?? new Float32Array(enc.n), dx: enc.dx ?? new Float32Array(enc.n), dy: enc.dy ?? new Float32Array(enc.n), z1, z2, class: g.labels, pcaClass: base.labels });
+  scores[`${c.name}.classes`] = res;
+  const mark = (a: number[], b: number[]) => (meanSd(a).mean - meanSd(b).mean > meanSd(a).sd + meanSd(b).sd ? "rVAE" : meanSd(b).mean - meanSd(a).mean > meanSd(a).sd + meanSd(b).sd ? "PCA" : "tie");
+  tables.push(`| ${c.name} | ${imgs.n} | ${c.k} | ${c.features} | ${fmt(res.phaseAccuracy.rvae)} | ${fmt(res.phaseAccuracy.pcaKmeans)} | ${fmt(res.phaseAri.rvae)} | ${fmt(res.phaseAri.pcaKmeans)} | ${mark(ari.rvae, ari.pca)} |`);
+  // maps of the first seed
+  const enc = first!.encoding;
+  const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]), z2 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i + 1]);
+  const deg = Float32Array.from(enc.angle ?? new Float32Array(enc.n), (a) => (a * 180) / Math.PI);
+  drawMaps(c.name, c.s, p, {
+    angle: deg, dx: enc.dx ?? new Float32Array(enc.n), dy: enc.dy ?? new Float32Array(enc.n), z1, z2,
+    class: first!.labels, phase: nameClustersByMajority(first!.labels, phs).named, pcaClass: firstPca!, truePhase: phs,
+  });
   const dens = valueDensity2d(z1, z2, { bins: 64, smooth: 1 });
-  save(`${name}_latent_density.png`, encodePng(dens.counts.map((v) => Math.sqrt(v)), 64, 64));
-  fs.writeFileSync(path.join(OUT, `${name}_distributions.json`), JSON.stringify({
-    angleDeg: valueHistogram(Array.from(enc.angle ?? [], (a) => (a * 180) / Math.PI), 40), z1: valueHistogram(z1, 40), z2: valueHistogram(z2, 40),
+  save(`${c.name}_latent_density.png`, encodePng(dens.counts.map((v) => Math.sqrt(v)), 64, 64));
+  fs.writeFileSync(path.join(OUT, `${c.name}_distributions.json`), JSON.stringify({
+    angleDeg: valueHistogram(deg, 40), dx: valueHistogram(enc.dx ?? [], 40), dy: valueHistogram(enc.dy ?? [], 40),
+    z1: valueHistogram(z1, 40), z2: valueHistogram(z2, 40), z1z2Density: dens,
   }));
-  return { model, p, enc, labels: g.labels };
+  first!.model.dispose();
+  return res;
+}
+
+/** The movie: one rVAE over the patches of all frames (so classes mean the same in every frame). */
+async function movie() {
+  const mov = stemTimeSeries({ height: fast ? 192 : 256, width: fast ? 192 : 256, frames: fast ? 4 : 6, seed: 7 });
+  const { found, idx } = atomsOf(mov, "movie");
+  const p = extractPatches(mov.image, found, { size: PATCH, edge: "drop" });
+  const imgs = unitPatches(p.images);
+  const phs = Int32Array.from(p.source, (i) => mov.truth.phase[idx[i]]);
+  const r = await rvaePatchClasses(imgs, { k: 3, features: "z", epochs: EPOCHS, seed: 1 });
+  const b = baselineClasses(imgs, { k: 3, method: "pca-kmeans", components: 3, seed: 1 });
+  const rn = nameClustersByMajority(r.labels, phs), bn = nameClustersByMajority(b.labels, phs);
+  const perFrame = [];
+  for (let f = 0; f < mov.image.n; f++) {
+    const sel = Array.from(p.frame, (fr, i) => (fr === f ? i : -1)).filter((i) => i >= 0);
+    const frac = (lab: ArrayLike<number>) => sel.reduce((a, i) => a + lab[i], 0) / sel.length;
+    const accF = (lab: ArrayLike<number>) => sel.reduce((a, i) => a + (lab[i] === phs[i] ? 1 : 0), 0) / sel.length;
+    let tot = 0, ls = 0;
+    for (let i = 0; i < mov.truth.x.length; i++) if (mov.truth.frame[i] === f) { tot++; ls += mov.truth.phase[i]; }
+    perFrame.push({ frame: f, patches: sel.length, lsmoFractionTrueColumns: r4(ls / tot), lsmoFractionTruePatches: r4(frac(phs)),
+      lsmoFractionRvae: r4(frac(rn.named)), lsmoFractionPca: r4(frac(bn.named)), phaseAccuracyRvae: r4(accF(rn.named)), phaseAccuracyPca: r4(accF(bn.named)) });
+    const enc = r.encoding;
+    drawMaps(`movie_f${f}`, mov, p, { class: r.labels, phase: rn.named, angle: Float32Array.from(enc.angle!, (a) => (a * 180) / Math.PI) }, f);
+    const pf = perFrame[perFrame.length - 1];
+    tables.push(`| ${f} | ${pf.patches} | ${pf.lsmoFractionTruePatches.toFixed(3)} | ${pf.lsmoFractionRvae.toFixed(3)} | ${pf.lsmoFractionPca.toFixed(3)} | ${pf.phaseAccuracyRvae.toFixed(3)} | ${pf.phaseAccuracyPca.toFixed(3)} |`);
+  }
+  scores["movie.classes"] = { frames: mov.image.n, patches: imgs.n, k: 3, seed: 1, features: "z", phaseAccuracyRvae: r4(rn.accuracy), phaseAccuracyPca: r4(bn.accuracy), perFrame,
+    note: "one rVAE and one GMM over all frames; clusters named by majority phase over all frames; LSMO grows into NiO frame by frame" };
+  log(`movie: rVAE phase acc ${rn.accuracy.toFixed(3)}, PCA ${bn.accuracy.toFixed(3)}`);
+  r.model.dispose();
+}
+
+/** Linear-regression R² of y (n) on the columns of X (n × m) plus an intercept. */
+function r2(X: number[][], y: ArrayLike<number>): number {
+  const n = y.length, m = X[0].length + 1;
+  const A = Array.from({ length: m }, () => new Float64Array(m)), bv = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    const row = [1, ...X[i]];
+    for (let a = 0; a < m; a++) { bv[a] += row[a] * y[i]; for (let c = 0; c < m; c++) A[a][c] += row[a] * row[c]; }
+  }
+  for (let a = 0; a < m; a++) A[a][a] += 1e-9;
+  // Gaussian elimination
+  const M = A.map((r, i) => [...r, bv[i]]);
+  for (let c = 0; c < m; c++) {
+    let piv = c;
+    for (let r = c + 1; r < m; r++) if (Math.abs(M[r][c]) > Math.abs(M[piv][c])) piv = r;
+    [M[c], M[piv]] = [M[piv], M[c]];
+    for (let r = 0; r < m; r++) if (r !== c) { const f = M[r][c] / M[c][c]; for (let k = c; k <= m; k++) M[r][k] -= f * M[c][k]; }
+  }
+  const w = M.map((r, i) => r[m] / r[i]);
+  let mu = 0; for (let i = 0; i < n; i++) mu += y[i]; mu /= n;
+  let ssr = 0, sst = 0;
+  for (let i = 0; i < n; i++) { const pred = [1, ...X[i]].reduce((a, v, k) => a + v * w[k], 0); ssr += (y[i] - pred) ** 2; sst += (y[i] - mu) ** 2; }
+  return sst > 0 ? 1 - ssr / sst : 0;
+}
+
+/** Without atom finding: VAE vs shift-VAE on sliding windows of the interface image. */
+async function windows(itf: SyntheticStem) {
+  const WS = 32, stride = fast ? 6 : 4;
+  const win = slidingWindows(itf.image, { size: WS, stride });
+  const all = unitPatches({ ...win.images, data: Float32Array.from(win.images.data) });
+  // the same scaling for the offset probes: percentiles of the training windows
+  const s = Float32Array.from(win.images.data).sort();
+  const lo = s[Math.floor(0.001 * (s.length - 1))], hi = s[Math.floor(0.999 * (s.length - 1))];
+  const scale = (st: ImageStack): ImageStack => ({ ...st, data: st.data.map((v) => Math.min(1, Math.max(0, (v - lo) / (hi - lo)))) });
+  const nearestPhase = (x: number, y: number) => {
+    let best = 0, bd = Infinity;
+    for (let k = 0; k < itf.truth.x.length; k++) { const d = (itf.truth.x[k] - x) ** 2 + (itf.truth.y[k] - y) ** 2; if (d < bd) { bd = d; best = k; } }
+    return itf.truth.phase[best];
+  };
+  const wPhase = Int32Array.from(win.x, (x, i) => nearestPhase(x, win.y[i]));
+  // probes: windows at every 1-px offset (u, v) within one LSMO unit cell (a = 19.4 px), deep in the LSMO
+  const aL = 3.88 / itf.pixelSize, x0 = Math.round(0.8 * itf.image.width), y0 = Math.round(0.5 * itf.image.height);
+  const U: number[] = [], V: number[] = [];
+  for (let v = 0; v < Math.round(aL); v++) for (let u = 0; u < Math.round(aL); u++) { U.push(u); V.push(v); }
+  const probes = extractPatches(itf.image, { x: Float32Array.from(U, (u) => x0 + u), y: Float32Array.from(V, (v) => y0 + v) }, { size: WS, interpolation: "nearest", edge: "reflect" });
+  const pimgs = scale(probes.images);
+  const circ = U.map((u, i) => [Math.cos((2 * Math.PI * u) / aL), Math.sin((2 * Math.PI * u) / aL), Math.cos((2 * Math.PI * V[i]) / aL), Math.sin((2 * Math.PI * V[i]) / aL)]);
+  const res: Record<string, unknown> = { windows: all.n, windowSize: WS, stride, probes: pimgs.n, unitCellPx: r4(aL) };
+  const rows: string[] = [];
+  const epochs = fast ? 30 : 60;
+  for (const nm of ["vae", "shiftVae"] as const) {
+    const model = nm === "vae"
+      ? new VAE({ imageShape: [WS, WS], latentDim: 2, seed: 2 })
+      // s_Δr 0.4 grid units ≈ 6 px on a 32-px window: offsets up to half a unit cell (9.7 px) are plausible a priori
+      : new ShiftVAE({ imageShape: [WS, WS], latentDim: 2, seed: 2, translationPrior: 0.4 });
+    const t0 = Date.now();
+    await train(model, all, { epochs, batchSize: 64, learningRate: 2e-3, seed: 2, progress: false });
+    const secs = (Date.now() - t0) / 1000;
+    const enc = model.encode(all), pe = model.encode(pimgs);
+    // variance of z over the offsets within one cell, relative to the variance of z over the whole image
+    const tr = (e: { zMean: Float32Array; n: number }) => { let t = 0; for (let j = 0; j < 2; j++) { let mu = 0, v = 0; for (let i = 0; i < e.n; i++) mu += e.zMean[2 * i + j]; mu /= e.n; for (let i = 0; i < e.n; i++) v += (e.zMean[2 * i + j] - mu) ** 2; t += v / e.n; } return t; };
+    const ratio = tr(pe) / tr(enc);
+    const r2z = [0, 1].map((j) => r2(circ, Float32Array.from({ length: pe.n }, (_, i) => pe.zMean[2 * i + j])));
+    const g = gmm(enc.zMean, 2, 2, { seed: 0, nInit: 4 });
+    const named = nameClustersByMajority(g.labels, wPhase);
+    const out: Record<string, unknown> = {
+      epochs, trainSeconds: Math.round(secs), offsetVarianceRatio: r4(ratio), r2ZFromOffset: r2z.map(r4),
+      phaseAccuracy: r4(named.accuracy), phaseAri: r4(adjustedRandIndex(named.named, wPhase)),
+    };
+    if (pe.dx && pe.dy) {
+      // the shift latents should follow the window offset (modulo the lattice): circular correlation of phases
+      out.dxVsOffsetCircularRho = r4(circularCorrelation(Float32Array.from(pe.dx, (d) => (2 * Math.PI * d) / aL), Float32Array.from(U, (u) => (2 * Math.PI * u) / aL)));
+      out.dyVsOffsetCircularRho = r4(circularCorrelation(Float32Array.from(pe.dy, (d) => (2 * Math.PI * d) / aL), Float32Array.from(V, (v) => (2 * Math.PI * v) / aL)));
+    }
+    res[nm] = out;
+    rows.push(`| ${nm === "vae" ? "VAE" : "shift-VAE"} | ${ratio.toFixed(3)} | ${r2z.map((x) => x.toFixed(2)).join(", ")} | ${out.dxVsOffsetCircularRho ?? "–"} / ${out.dyVsOffsetCircularRho ?? "–"} | ${named.accuracy.toFixed(3)} | ${(out.phaseAri as number).toFixed(3)} |`);
+    const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]);
+    drawMaps(`windows_${nm}`, itf, win, { z1, class: g.labels, phase: named.named }, 0, stride * 0.75);
+    log(`windows ${nm}: offset variance ratio ${ratio.toFixed(3)}, R² z|offset ${r2z.map((x) => x.toFixed(2))}, phase acc ${named.accuracy.toFixed(3)}`);
+    model.dispose();
+  }
+  scores["interface.slidingWindows"] = res;
+  tables.push(...rows);
 }
 
 async function main(): Promise<void> {
   scores.backend = await selectBackend({ verbose: true });
-  // 1. interface: classes vs the three column kinds (NiO, LSMO A, LSMO B) and the two phases
-  const itf = stemInterface({ height: SIZE, width: SIZE, seed: 7 });
-  const siteClass = Int32Array.from(itf.truth.species, (sp, i) => (itf.truth.phase[i] === 0 ? 0 : sp === 2 || sp === 5 ? 2 : 1));
-  await rvaeOnPatches("interface", itf, 3, siteClass, itf.truth.phase);
-  // 2. BFO-like domains: classes vs domain × site
+  const T0 = Date.now();
+  const itfOpts = { height: SIZE, width: SIZE, seed: 7 };
+  // 1. interface, single-crystal NiO (defaults) and polycrystalline NiO (6 grains, any in-plane orientation)
+  const itf = stemInterface(itfOpts);
+  const grains = stemInterface({ ...itfOpts, grains: fast ? 6 : 10 });
   const dom = stemDomains({ height: SIZE, width: SIZE, seed: 7 });
-  const domSite = Int32Array.from(dom.truth.species, (sp, i) => 2 * dom.truth.phase[i] + (sp === 4 || sp === 5 ? 1 : 0));
-  await rvaeOnPatches("domains", dom, 4, domSite, dom.truth.phase);
-  // 3. without atom finding: VAE vs shift-VAE on sliding windows of the interface image
-  const win = slidingWindows(itf.image, { size: PATCH, stride: fast ? 8 : 6 });
-  const wimgs = unitPatches(win.images);
-  const wPhase = Int32Array.from(win.x, (x, i) => {
-    let best = 0, bd = Infinity;
-    for (let k = 0; k < itf.truth.x.length; k++) { const d = (itf.truth.x[k] - x) ** 2 + (itf.truth.y[k] - win.y[i]) ** 2; if (d < bd) { bd = d; best = k; } }
-    return itf.truth.phase[best];
-  });
-  const windows: Record<string, unknown> = { windows: win.images.n };
-  for (const [nm, model] of [["vae", new VAE({ imageShape: [PATCH, PATCH], latentDim: 2, seed: 2 })], ["shiftVae", new ShiftVAE({ imageShape: [PATCH, PATCH], latentDim: 2, seed: 2 })]] as const) {
-    await train(model, wimgs, { epochs: EPOCHS, batchSize: 64, seed: 2, progress: false });
-    const enc = model.encode(wimgs);
-    const g = gmm(enc.zMean, 2, 2, { seed: 0, nInit: 4 });
-    windows[nm] = { ariPhase: r4(adjustedRandIndex(g.labels, wPhase)), phaseAccuracy: r4(bestMatchAccuracy(g.labels, wPhase).accuracy) };
-    const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]);
-    drawMaps(`windows_${nm}`, itf, win, { z1, class: g.labels });
+  const itfClass = (s: SyntheticStem) => Int32Array.from(s.truth.species, (sp, i) => (s.truth.phase[i] === 0 ? 0 : sp === 2 || sp === 5 ? 2 : 1));
+  const domClass = Int32Array.from(dom.truth.species, (sp, i) => 2 * dom.truth.phase[i] + (sp === 4 || sp === 5 ? 1 : 0));
+  tables.push("### Atom finding (LoG + refinement, tolerance = half the smallest spacing, 3-px border excluded)", "", "| image | precision | recall | mean error px |", "|---|---|---|---|");
+  const zWhy = "phases are orientation-independent: a NiO grain is NiO at any rotation, so only z (rotation- and shift-invariant content) is clustered";
+  const poseWhy = "the domain label is a direction: the Fe off-centring reads as the lattice-frame offset (dx, dy) and 90°-related domains differ in angle, so z + (cos γ, sin γ) + (dx, dy) is clustered";
+  const specs: CompareSpec[] = [
+    { name: "interface", s: itf, k: 3, truthPhase: itf.truth.phase, truthClass: itfClass(itf), features: "z", why: zWhy },
+    { name: "interfaceGrains", s: grains, k: 3, truthPhase: grains.truth.phase, truthClass: itfClass(grains), features: "z", why: zWhy },
+    { name: "domains", s: dom, k: 4, truthPhase: dom.truth.phase, truthClass: domClass, features: "z+pose", why: poseWhy },
+    { name: "domainsFe", s: dom, k: 2, truthPhase: dom.truth.phase, truthClass: dom.truth.phase, features: "z+pose", why: poseWhy + "; Fe sublattice only (dim columns by measured intensity), which carries the polarisation", dimOnly: true },
+  ];
+  const cmpRows: string[] = [];
+  for (const c of specs) {
+    const n0 = tables.length;
+    await compareOnPatches(c);
+    cmpRows.push(...tables.splice(n0 + 1)); // keep the atom row in its table, the comparison row for the next one
   }
-  scores["interface.slidingWindows"] = windows;
-  console.log("sliding windows", JSON.stringify(windows));
-  // 4. movie: classes per frame and the LSMO fraction found vs true
-  const mov = stemTimeSeries({ height: fast ? 160 : 256, width: fast ? 160 : 256, frames: fast ? 3 : 6, seed: 7 });
-  const mfound = refinePositions(mov.image, findAtomsLoG(mov.image, { minDistance: mov.minSpacing }));
-  const msc = scoreAtoms(mfound, mov.truth, { tolerance: mov.minSpacing / 2 });
-  scores["movie.atomFinding"] = { precision: r4(msc.precision), recall: r4(msc.recall), meanErrorPx: r4(msc.meanError) };
-  const trueFrac = Array.from({ length: mov.image.n }, (_, f) => { let a = 0, b = 0; for (let i = 0; i < mov.truth.x.length; i++) if (mov.truth.frame[i] === f) { a++; b += mov.truth.phase[i]; } return r4(b / a); });
-  scores["movie.lsmoFractionTrue"] = trueFrac;
-  // 5. spectral image: classical descriptors on per-pixel spectra
+  tables.push("", `### Classes vs ground-truth phase / domain (${SEEDS.length} seeds, mean ± sd)`, "",
+    "| image | patches | k | rVAE features | phase acc rVAE | phase acc PCA+k-means | phase ARI rVAE | phase ARI PCA+k-means | better (gap > sum of sds) |", "|---|---|---|---|---|---|---|---|---|", ...cmpRows);
+  tables.push("", "### Movie (one rVAE over all frames, seed 1): LSMO fraction of the patches per frame", "", "| frame | patches | true | rVAE | PCA+k-means | phase acc rVAE | phase acc PCA |", "|---|---|---|---|---|---|---|");
+  await movie();
+  tables.push("", "### Sliding windows (no atom finding): translation invariance", "",
+    "| model | var(z over offsets in one cell) / var(z over image) | R² of z1, z2 from the offset | shift latents vs offset (circ. ρ dx / dy) | phase acc (GMM k=2) | phase ARI |", "|---|---|---|---|---|---|");
+  await windows(itf);
+  // spectral image: classical descriptors on per-pixel spectra
   const sp = stemSpectral({ height: 48, width: 48, channels: 64, seed: 7 });
   const spec: Record<string, number> = {};
   for (const m of ["kmeans", "gmm", "pca-kmeans", "pca-gmm", "nmf-kmeans"] as const) {
     spec[m] = r4(adjustedRandIndex(baselineClasses({ data: sp.data, n: 48 * 48, d: 64 }, { k: 3, method: m, components: 3 }).labels, sp.labels));
   }
   scores["spectral.ari"] = spec;
+  scores.totalSeconds = Math.round((Date.now() - T0) / 1000);
   fs.writeFileSync(path.join(OUT, "scores.json"), JSON.stringify(scores, null, 2));
-  console.log(`wrote ${OUT}/scores.json`);
+  fs.writeFileSync(path.join(OUT, "tables.md"), `Generated ${scores.generated} by \`npm run microscopy${fast ? " -- --fast" : ""}\` (${scores.totalSeconds} s)\n\n${tables.join("\n")}\n`);
+  log(tables.join("\n"));
+  log(`wrote ${OUT}/scores.json and tables.md`);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

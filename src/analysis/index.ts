@@ -18,3 +18,5 @@ export {
 export type { AngleFit, AngleRecovery, AngleRecoveryOptions, ConfusionMatrix, BestMatch, CentroidAccuracy } from "./metrics";
 export { kmeans, gmm } from "./cluster";
 export type { KMeansOptions, KMeansResult, GMMOptions, GMMResult } from "./cluster";
+export { unitPatches, clusterFeatures, rvaePatchClasses, nameClustersByMajority, meanSd } from "./microscopy";
+export type { ClusterFeatures, RvaePatchOptions, RvaePatchResult } from "./microscopy";
