@@ -31,7 +31,11 @@ export function unitPatches(p: ImageStack): ImageStack {
  */
 export type ClusterFeatures = "z" | "z+pose";
 
-/** Builds n × dim clustering features from an encoding; columns standardised (zero mean, unit variance) so no unit dominates. */
+/**
+ * Builds n × dim clustering features from an encoding. Not standardised: z is on the N(0, 1) prior's scale,
+ * cos/sin in [−1, 1] and offsets in px (±1 for the displacements here) are comparable already, and
+ * standardising would blow up a feature that barely varies (an unused angle) into noise of unit variance.
+ */
 export function clusterFeatures(enc: Encoding, which: ClusterFeatures): { data: Float32Array; dim: number } {
   const d = enc.latentDim, n = enc.n;
   const extra = which === "z" ? 0 : (enc.angle ? 2 : 0) + (enc.dx ? 2 : 0);
@@ -44,14 +48,6 @@ export function clusterFeatures(enc: Encoding, which: ClusterFeatures): { data: 
       if (enc.angle) { out[i * dim + c++] = Math.cos(enc.angle[i]); out[i * dim + c++] = Math.sin(enc.angle[i]); }
       if (enc.dx && enc.dy) { out[i * dim + c++] = enc.dx[i]; out[i * dim + c++] = enc.dy[i]; }
     }
-  }
-  for (let j = 0; j < dim; j++) {
-    let mu = 0, v = 0;
-    for (let i = 0; i < n; i++) mu += out[i * dim + j];
-    mu /= n;
-    for (let i = 0; i < n; i++) v += (out[i * dim + j] - mu) ** 2;
-    const sd = Math.sqrt(v / n) || 1;
-    for (let i = 0; i < n; i++) out[i * dim + j] = (out[i * dim + j] - mu) / sd;
   }
   return { data: out, dim };
 }
