@@ -122,17 +122,29 @@ export interface ScatterOptions extends FigureOptions {
   yDomain?: [number, number];
 }
 
-/** A generic scatter plot of y against x, optionally coloured. */
-export function scatter(x: ArrayLike<number>, y: ArrayLike<number>, opts: ScatterOptions = {}): VlSpec {
-  const xs = toNumbers(x, "scatter", "x");
-  const ys = toNumbers(y, "scatter", "y");
-  check(xs.length === ys.length, "scatter", `x has ${xs.length} values but y has ${ys.length}`);
-  const col = opts.color ? colorValues(opts.color, xs.length, "scatter") : undefined;
+/**
+ * Data rows {i, x, y[, c]} of a point layer, dropping points without finite coordinates (and, with
+ * `dropNaNColor`, points whose colour value is NaN). `col` is the colour channel as `colorValues` gives it.
+ */
+function pointRows(
+  x: ArrayLike<number>, y: ArrayLike<number>, color: Parameters<typeof colorValues>[0] | undefined,
+  where: string, what: string, dropNaNColor: boolean,
+): { values: VlSpec[]; col: ReturnType<typeof colorValues> | undefined } {
+  const xs = toNumbers(x, where, "x");
+  const ys = toNumbers(y, where, "y");
+  check(xs.length === ys.length, where, `x has ${xs.length} ${what} but y has ${ys.length}`);
+  const col = color ? colorValues(color, xs.length, where) : undefined;
   const values = xs.map((xv, i) => {
     const row: VlSpec = { i, x: xv, y: ys[i] };
     if (col) row.c = col.values[i];
     return row;
-  }).filter((r) => Number.isFinite(r.x) && Number.isFinite(r.y));
+  }).filter((r) => Number.isFinite(r.x) && Number.isFinite(r.y) && (!dropNaNColor || !col || r.c === r.c));
+  return { values, col };
+}
+
+/** A generic scatter plot of y against x, optionally coloured. */
+export function scatter(x: ArrayLike<number>, y: ArrayLike<number>, opts: ScatterOptions = {}): VlSpec {
+  const { values, col } = pointRows(x, y, opts.color, "scatter", "values", false);
   const n = values.length;
   const encoding: VlSpec = {
     x: { field: "x", type: "quantitative", title: opts.xTitle ?? "x", scale: opts.xDomain ? { domain: opts.xDomain } : { zero: false } },
@@ -497,15 +509,7 @@ export function imageOverlay(
   const H = image.height;
   const W = image.width;
   const png = imageToPng(image, { colormap: opts.colormap, scale: autoScale(Math.max(H, W), 400) });
-  const xs = toNumbers(x, "imageOverlay", "x");
-  const ys = toNumbers(y, "imageOverlay", "y");
-  check(xs.length === ys.length, "imageOverlay", `x has ${xs.length} positions but y has ${ys.length}`);
-  const col = opts.color ? colorValues(opts.color, xs.length, "imageOverlay") : undefined;
-  const values = xs.map((xv, i) => {
-    const r: VlSpec = { i, x: xv, y: ys[i] };
-    if (col) r.c = col.values[i];
-    return r;
-  }).filter((r) => Number.isFinite(r.x) && Number.isFinite(r.y) && (!col || r.c === r.c));
+  const { values, col } = pointRows(x, y, opts.color, "imageOverlay", "positions", true);
   // Pixel (row i, col j) covers [j-0.5, j+0.5] x [i-0.5, i+0.5].
   const xDom: [number, number] = [-0.5, W - 0.5];
   const yDom: [number, number] = [-0.5, H - 0.5];
