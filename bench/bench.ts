@@ -23,6 +23,8 @@ interface WorkerConfig {
   backend: "wasm" | "cpu";
   native: boolean;
   model: ModelKind;
+  /** rVAE pose encoder; "mlp" is the architecture of the PyTorch reference */
+  poseEncoder: "mlp" | "equivariant";
   steps: number;
   warmup: number;
   threads: number;
@@ -82,7 +84,8 @@ async function worker(cfg: WorkerConfig): Promise<RunResult> {
   const P = cfg.size * cfg.size;
   const all = new Float32Array(fs.readFileSync(cfg.dataFile).buffer.slice(0));
   const model = cfg.model === "rvae"
-    ? new models.RVAE({ imageShape: [cfg.size, cfg.size], seed: 0 })
+    // the MLP pose encoder: the architecture of the PyTorch reference (bench/torch_ref.py)
+    ? new models.RVAE({ imageShape: [cfg.size, cfg.size], seed: 0, poseEncoder: cfg.poseEncoder })
     : new models.VAE({ imageShape: [cfg.size, cfg.size], seed: 0 });
   const opt = tf.train.adam(1e-3);
   const nb = Math.floor(cfg.n / cfg.batch);
@@ -200,7 +203,7 @@ async function main(): Promise<void> {
   const ds = cards.lecture("cards1", { n, seed: 0, size });
   const dataFile = path.join(os.tmpdir(), `ivae-bench-cards-${process.pid}.f32`);
   fs.writeFileSync(dataFile, Buffer.from(ds.images.data.buffer, ds.images.data.byteOffset, ds.images.data.byteLength));
-  const base = { steps, warmup, threads, dataFile, n, size, batch, encodeN: 0, manifold: 0, profile: false };
+  const base = { steps, warmup, threads, dataFile, n, size, batch, encodeN: 0, manifold: 0, profile: false, poseEncoder: "mlp" as const };
   const torchArgs = (model: ModelKind, extra: string[] = []) => [
     "--model", model, "--data", dataFile, "--size", String(size), "--batch", String(batch), "--steps", String(steps),
     "--warmup", String(warmup), "--threads", String(threads), ...extra,
@@ -219,6 +222,8 @@ async function main(): Promise<void> {
     add("torch rvae", runTorch(torchArgs("rvae", first ? ["--profile", "--encode-n", String(encodeN), "--manifold", String(manifold), "--peak"] : [])));
     add("ivae-native rvae", runWorker({ ...base, label: "ivae-native rvae", backend: "wasm", native: true, model: "rvae", profile: first, encodeN: first ? encodeN : 0, manifold: first ? manifold : 0 }));
   }
+  // the library's default rVAE (rotation-equivariant pose encoder); GFLOP/s counts the MLP architecture only
+  add("ivae-native rvae-equiv", runWorker({ ...base, label: "ivae-native rvae-equiv", backend: "wasm", native: true, model: "rvae", poseEncoder: "equivariant" }));
   add("ivae-wasm rvae", runWorker({ ...base, label: "ivae-wasm rvae", backend: "wasm", native: false, model: "rvae", profile: true, manifold }));
   add("ivae-cpu rvae", runWorker({ ...base, label: "ivae-cpu rvae", backend: "cpu", native: false, model: "rvae", steps: Math.min(steps, 2), warmup: 1 }));
   add("torch vae", runTorch(torchArgs("vae")));

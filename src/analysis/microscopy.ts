@@ -1,6 +1,6 @@
 import { ImageStack } from "../data/image-stack";
 import { check, checkInt } from "../util/errors";
-import { RVAE, ShiftVAE } from "../models";
+import { PoseEncoder, RVAE, ShiftVAE } from "../models";
 import { train } from "../training";
 import type { Encoding } from "./encode";
 import { gmm, kmeans } from "./cluster";
@@ -70,6 +70,13 @@ export interface RvaePatchOptions {
    * Measured on the polycrystalline interface: KL_γ ≈ 1.9 nats (the angle is used) vs 0.03 with π/2.
    */
   rotationPrior?: number;
+  /**
+   * Pose encoder of the rVAE; default "mlp". The equivariant one (the library default, built for isolated
+   * objects under large rotations) centres patches on their intensity centroid and picks one of the
+   * lattice's n equivalent orientations per patch, so its angle map would jump by 360°/n between
+   * neighbours; lattice patches turn by a few degrees at most, where the one-pass MLP is enough.
+   */
+  poseEncoder?: PoseEncoder;
   /** s_Δr in grid units; default 0.05 (≈ 0.6 px on a 24 px patch: atom-finding errors and polar displacements) */
   translationPrior?: number;
   epochs?: number;
@@ -104,7 +111,7 @@ export async function rvaePatchClasses(images: ImageStack, opts: RvaePatchOption
     translationPrior: opts.translationPrior ?? 0.05,
     encoderHidden: opts.encoderHidden ?? [128, 128], decoderHidden: opts.decoderHidden ?? [64, 64],
   };
-  const model = opts.model === "shift" ? new ShiftVAE(common) : new RVAE({ ...common, rotationPrior: opts.rotationPrior ?? 0.3 });
+  const model = opts.model === "shift" ? new ShiftVAE(common) : new RVAE({ ...common, rotationPrior: opts.rotationPrior ?? 0.3, poseEncoder: opts.poseEncoder ?? "mlp" });
   const t0 = Date.now();
   const h = await train(model, images, {
     epochs: opts.epochs ?? 150, batchSize: opts.batchSize ?? 32, learningRate: opts.learningRate ?? 2e-3, seed, progress: false,

@@ -10,6 +10,7 @@ import type { Encoding, EncodeOptions } from "../analysis/encode";
 import { encodeImages } from "../analysis/encode";
 import type { ManifoldOptions, TraversalOptions } from "../analysis/manifold";
 import { latentManifold, latentTraversal } from "../analysis/manifold";
+import { angleFromScores, centroids, createPoseScorer, disposePoseScorer, frameScores, normalisedImages, polarImages, poseGeometry, PoseScorer } from "./pose-encoder";
 
 /** Initial log-variance of the pose posteriors q(γ|x), q(Δr|x): log(0.05²). */
 export const POSE_INIT_LOGVAR = Math.log(0.05 * 0.05);
@@ -49,7 +50,19 @@ export interface RVAEOptions extends ModelOptions {
   rotationPrior?: number;
   /** s_Δr, standard deviation of the shift prior in grid units, the image spanning [−1, 1] (default 0.1) */
   translationPrior?: number;
+  /**
+   * How q(γ|x) is inferred (models with rotation). "equivariant" (default): the encoder MLP reads the image
+   * de-rotated by `rotationSteps` trial angles and picks the best frame, so the angle turns with the image by
+   * construction (see pose-encoder.ts; needed for large rotations). "mlp": one MLP pass as pyroVED/AtomAI,
+   * which works for small rotations only (its angle collapses on ±120°, docs/experiments/rvae-angle-collapse.md).
+   */
+  poseEncoder?: PoseEncoder;
+  /** number of trial angles of the equivariant encoder (default 64, i.e. every 5.6°) */
+  rotationSteps?: number;
 }
+
+/** How an rVAE infers its angle; see `RVAEOptions.poseEncoder`. */
+export type PoseEncoder = "equivariant" | "mlp";
 
 /** Fully resolved configuration, stored in model.json. */
 export interface ModelConfig {
@@ -67,6 +80,9 @@ export interface ModelConfig {
   skip: boolean;
   rotationPrior: number;
   translationPrior: number;
+  /** absent in models saved before it existed: read as "mlp" */
+  poseEncoder?: PoseEncoder;
+  rotationSteps?: number;
 }
 
 /** Posterior parameters of one batch, as tensors. */
@@ -127,6 +143,8 @@ export abstract class LatentModel {
   protected readonly encLayers: { W: tf.Variable; b: tf.Variable }[] = [];
   protected readonly encHead: { W: tf.Variable; b: tf.Variable };
   private disposed = false;
+  /** frame scorer of the equivariant pose encoder (null for the MLP encoder) */
+  protected readonly poseScorer: PoseScorer | null = null;
   /** seeded generator for the subclass's decoder initialisation */
   protected readonly decoderRng: Random;
 
@@ -147,7 +165,13 @@ export abstract class LatentModel {
     const headBias = new Float32Array(2 * k);
     for (let j = k + config.latentDim; j < 2 * k; j++) headBias[j] = POSE_INIT_LOGVAR;
     this.encHead = { W: this.params.glorot("encoder.head.W", fan, 2 * k, rng), b: this.params.add("encoder.head.b", [2 * k], headBias) };
+    if (this.usesEquivariantPose()) this.poseScorer = createPoseScorer(this.params, poseGeometry(h, w, config.rotationSteps ?? 64), rng);
     this.decoderRng = rng.fork();
+  }
+
+  /** True when q(γ|x) comes from the rotation-equivariant encoder. */
+  usesEquivariantPose(): boolean {
+    return this.config.rotation && this.config.poseEncoder === "equivariant";
   }
 
   /** Number of pixels per image. */
@@ -175,10 +199,9 @@ export abstract class LatentModel {
 
   /** q(z, γ, Δr | x) for a batch x [B, P] (and one-hot labels c [B, conditionDim]). */
   encodeTensors(x: tf.Tensor2D, c?: tf.Tensor2D | null): PosteriorTensors {
+    if (this.poseScorer) return this.encodeEquivariant(x, c ?? null, this.poseScorer);
     return tf.tidy((): tf.TensorContainer => {
-      let hdn: tf.Tensor2D = c ? tf.concat([x, c], 1) : x;
-      for (const l of this.encLayers) hdn = fastTanh(dense(hdn, l.W as tf.Tensor2D, l.b as tf.Tensor1D)) as tf.Tensor2D;
-      const head = dense(hdn, this.encHead.W as tf.Tensor2D, this.encHead.b as tf.Tensor1D);
+      const head = this.encoderHead(x, c ?? null);
       const d = this.config.latentDim;
       const k = d + this.extraLatents();
       const mean = head.slice([0, 0], [-1, k]);
@@ -196,6 +219,59 @@ export abstract class LatentModel {
       }
       return post as unknown as tf.TensorContainer;
     }) as unknown as PosteriorTensors;
+  }
+
+  /** The encoder MLP's head output [B, 2k]: means then log-variances of (z, angle, shift). */
+  protected encoderHead(x: tf.Tensor2D, c: tf.Tensor2D | null): tf.Tensor2D {
+    return tf.tidy(() => {
+      let hdn: tf.Tensor2D = c ? tf.concat([x, c], 1) : x;
+      for (const l of this.encLayers) hdn = fastTanh(dense(hdn, l.W as tf.Tensor2D, l.b as tf.Tensor1D)) as tf.Tensor2D;
+      return dense(hdn, this.encHead.W as tf.Tensor2D, this.encHead.b as tf.Tensor1D);
+    });
+  }
+
+  /**
+   * q(z, γ, Δr | x) with the rotation-equivariant pose encoder (pose-encoder.ts): angle from the frame
+   * scores of the polar image, then z, an angle residual and the shift from the MLP on the image
+   * centred and de-rotated by that angle. The shift is the centroid plus the MLP's offset turned by γ.
+   */
+  private encodeEquivariant(x: tf.Tensor2D, c: tf.Tensor2D | null, scorer: PoseScorer): PosteriorTensors {
+    const [B, P] = x.shape;
+    const [H, W] = this.config.imageShape;
+    const g = scorer.geometry;
+    const xv = x.dataSync() as Float32Array;
+    const centre = centroids(xv, B, H, W);
+    const coarse = tf.tidy(() => angleFromScores(frameScores(tf.tensor2d(polarImages(xv, B, g, centre), [B, g.steps * g.radii]), scorer), scorer.angles));
+    const xn = tf.tensor2d(normalisedImages(xv, B, H, W, centre, coarse.dataSync() as Float32Array), [B, P]);
+    const post = tf.tidy((): tf.TensorContainer => {
+      const head = this.encoderHead(xn, c);
+      const d = this.config.latentDim;
+      const k = d + this.extraLatents();
+      const col = (j: number, n: number) => head.slice([0, j], [-1, n]);
+      const step = (2 * Math.PI) / g.steps;
+      const gamma = tf.add(coarse, tf.mul(step, fastTanh(col(d, 1).reshape([-1]))));
+      const out: PosteriorTensors = {
+        zMean: col(0, d), zLogVar: col(k, d),
+        angleMean: tf.atan2(tf.sin(gamma), tf.cos(gamma)) as tf.Tensor1D,
+        angleLogVar: col(k + d, 1).reshape([-1]) as tf.Tensor1D,
+      };
+      if (this.config.translation) {
+        const cg = new Float32Array(2 * B);
+        for (let b = 0; b < B; b++) {
+          cg[2 * b] = (2 * centre[2 * b + 1]) / (W - 1) - 1;
+          cg[2 * b + 1] = 1 - (2 * centre[2 * b]) / (H - 1);
+        }
+        const u = col(d + 1, 2);
+        const ux = u.slice([0, 0], [-1, 1]).reshape([-1]), uy = u.slice([0, 1], [-1, 1]).reshape([-1]);
+        const cos = tf.cos(gamma), sin = tf.sin(gamma);
+        const turned = tf.stack([tf.sub(tf.mul(ux, cos), tf.mul(uy, sin)), tf.add(tf.mul(ux, sin), tf.mul(uy, cos))], 1);
+        out.tMean = tf.add(tf.tensor2d(cg, [B, 2]), turned) as tf.Tensor2D;
+        out.tLogVar = col(k + d + 1, 2);
+      }
+      return out as unknown as tf.TensorContainer;
+    }) as unknown as PosteriorTensors;
+    // coarse and xn stay alive until the caller's tidy ends: the backward pass still reads xn
+    return post;
   }
 
   /**
@@ -439,6 +515,7 @@ export abstract class LatentModel {
     if (this.disposed) return;
     this.disposed = true;
     this.params.dispose();
+    if (this.poseScorer) disposePoseScorer(this.poseScorer);
     this.disposeExtra();
   }
 
@@ -478,7 +555,12 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   const translationPrior = o.translationPrior ?? 0.1;
   check(Number.isFinite(rotationPrior) && rotationPrior > 0, where, `rotationPrior (s_γ, radians) must be positive, got ${rotationPrior}`);
   check(Number.isFinite(translationPrior) && translationPrior > 0, where, `translationPrior (s_Δr, grid units) must be positive, got ${translationPrior}`);
+  const poseEncoder = o.poseEncoder ?? "equivariant";
+  check(poseEncoder === "equivariant" || poseEncoder === "mlp", where, `poseEncoder must be "equivariant" or "mlp", got ${String(poseEncoder)}`);
+  const rotationSteps = o.rotationSteps ?? 64;
+  checkInt(rotationSteps, where, "rotationSteps", 8);
   return {
+    poseEncoder: rotation ? poseEncoder : undefined, rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
     className, imageShape: [o.imageShape[0], o.imageShape[1]], latentDim, encoderHidden: [...encoderHidden], decoderHidden: [...decoderHidden],
     likelihood, decoderSigma, conditionDim, seed, rotation, translation, skip: coordinate ? o.skip ?? false : false, rotationPrior, translationPrior,
   };

@@ -1,0 +1,207 @@
+import * as tf from "@tensorflow/tfjs";
+import { Random } from "../util/random";
+import { dense, fastTanh } from "./ops";
+import { ParamStore } from "./params";
+
+/**
+ * Rotation-equivariant pose inference for the rVAE (`poseEncoder: "equivariant"`).
+ *
+ * Why: with a plain MLP encoder the angle latent of an rVAE collapses to its prior once rotations are
+ * large (cards3, ±120°): the decoder first learns rotation-blurred shapes, which give the angle no
+ * gradient, and nothing breaks the symmetry (docs/experiments/rvae-angle-collapse.md; TARGET-VAE,
+ * Nasiri & Bepler 2022, report the same for spatial-VAE). Here the angle is read where a rotation is
+ * only a shift: the image is resampled on a polar grid around its intensity centroid, a learned score is
+ * computed for each of K trial angles by a circular convolution over that grid, and the best trial gives
+ * the angle. Rotating the input shifts the scores cyclically, so the inferred angle turns with the image
+ * by construction (γ(R_δ x) = γ(x) + δ on the trial grid); training only has to agree on one canonical
+ * orientation per class. The content z and the shift are then read by the usual MLP from the image
+ * centred and de-rotated by that angle, so z cannot encode rotation.
+ *
+ * The angle is the best trial angle refined by a softmax over the trials within ±45° of it (less than
+ * 90°, so that two-fold symmetric shapes, whose scores repeat every 180°, stay well defined) plus a
+ * residual of at most one step from the content MLP. Scores get gradients through that softmax, the
+ * residual through the content path. The geometry (centroid, polar and de-rotated resampling) acts on
+ * the data only and runs in plain JS.
+ */
+
+/** Fixed geometry of the equivariant pose encoder for one image size. */
+export interface PoseGeometry {
+  height: number;
+  width: number;
+  /** trial angles K */
+  steps: number;
+  /** polar radii R */
+  radii: number;
+  /** kernel width of the circular convolution over angle, in trial steps (odd) */
+  kernel: number;
+  /** largest polar radius, pixels */
+  rMax: number;
+}
+
+/** Defaults: 64 trial angles (5.6°), one radius per 1.5 px, a kernel spanning half a turn. */
+export function poseGeometry(height: number, width: number, steps = 64): PoseGeometry {
+  const rMax = Math.min(height, width) / 2 - 1;
+  const radii = Math.max(4, Math.round(rMax / 1.5));
+  const kernel = 2 * Math.floor(steps / 4) + 1;
+  return { height, width, steps, radii, kernel, rMax };
+}
+
+/** Scorer weights: circular convolution over angle (kernel·R → C), then a 1×1 layer to one score. */
+export interface PoseScorer {
+  W0: tf.Variable;
+  b0: tf.Variable;
+  /** no bias: the scores enter only through a softmax and an argmax, which ignore a common offset */
+  W1: tf.Variable;
+  /** [K·kernel·R] gather indices of the circular im2col of the polar image (trial-major) */
+  unfold: tf.Tensor1D;
+  /** [K] trial angles */
+  angles: tf.Tensor1D;
+  geometry: PoseGeometry;
+}
+
+const SCORER_CHANNELS = 32;
+
+/** Creates the scorer's parameters in `params` (names pose.*) and its fixed tables. */
+export function createPoseScorer(params: ParamStore, geometry: PoseGeometry, rng: Random): PoseScorer {
+  const { steps: K, radii: R, kernel: kw } = geometry;
+  const idx = new Int32Array(K * kw * R);
+  const half = (kw - 1) / 2;
+  for (let k = 0; k < K; k++) {
+    for (let j = 0; j < kw; j++) {
+      const src = (((k + j - half) % K) + K) % K;
+      for (let r = 0; r < R; r++) idx[(k * kw + j) * R + r] = src * R + r;
+    }
+  }
+  return {
+    W0: params.glorot("pose.0.W", kw * R, SCORER_CHANNELS, rng),
+    b0: params.zeros("pose.0.b", SCORER_CHANNELS),
+    W1: params.glorot("pose.1.W", SCORER_CHANNELS, 1, rng),
+    unfold: tf.tensor1d(idx, "int32"),
+    angles: tf.tensor1d(Float32Array.from({ length: K }, (_, k) => (2 * Math.PI * k) / K)),
+    geometry,
+  };
+}
+
+/** Frees the scorer's fixed tables (its variables belong to the ParamStore). */
+export function disposePoseScorer(s: PoseScorer): void {
+  s.unfold.dispose();
+  s.angles.dispose();
+}
+
+/** Bilinear sample of one image (row-major H×W) at fractional (row, col); 0 outside. */
+function bilinear(img: Float32Array, off: number, H: number, W: number, row: number, col: number): number {
+  const i0 = Math.floor(row), j0 = Math.floor(col);
+  const fy = row - i0, fx = col - j0;
+  let v = 0;
+  if (i0 >= 0 && i0 < H) {
+    if (j0 >= 0 && j0 < W) v += (1 - fx) * (1 - fy) * img[off + i0 * W + j0];
+    if (j0 + 1 >= 0 && j0 + 1 < W) v += fx * (1 - fy) * img[off + i0 * W + j0 + 1];
+  }
+  if (i0 + 1 >= 0 && i0 + 1 < H) {
+    if (j0 >= 0 && j0 < W) v += (1 - fx) * fy * img[off + (i0 + 1) * W + j0];
+    if (j0 + 1 >= 0 && j0 + 1 < W) v += fx * fy * img[off + (i0 + 1) * W + j0 + 1];
+  }
+  return v;
+}
+
+/**
+ * Intensity centroid of each image in pixels (row, col); the image centre when an image is blank.
+ * Returns [B·2] as (row, col) pairs.
+ */
+export function centroids(x: Float32Array, B: number, H: number, W: number): Float64Array {
+  const out = new Float64Array(2 * B);
+  const P = H * W;
+  for (let b = 0; b < B; b++) {
+    let s = 0, sr = 0, sc = 0;
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < W; j++) {
+        const v = Math.max(0, x[b * P + i * W + j]);
+        s += v; sr += v * i; sc += v * j;
+      }
+    }
+    out[2 * b] = s > 0 ? sr / s : (H - 1) / 2;
+    out[2 * b + 1] = s > 0 ? sc / s : (W - 1) / 2;
+  }
+  return out;
+}
+
+/**
+ * Polar resampling around each centroid: [B, K·R] (trial-major), angle α_k = 2πk/K counter-clockwise
+ * from +x as displayed, radius (r + ½)·rMax/R. Each sample averages three sub-angles so that the scores
+ * vary smoothly with rotations smaller than one step.
+ */
+export function polarImages(x: Float32Array, B: number, g: PoseGeometry, centre: Float64Array): Float32Array {
+  const { height: H, width: W, steps: K, radii: R, rMax } = g;
+  const P = H * W;
+  const out = new Float32Array(B * K * R);
+  const sub = [-1 / 3, 0, 1 / 3];
+  for (let b = 0; b < B; b++) {
+    const cr = centre[2 * b], cc = centre[2 * b + 1];
+    for (let k = 0; k < K; k++) {
+      for (let r = 0; r < R; r++) {
+        const rad = ((r + 0.5) * rMax) / R;
+        let v = 0;
+        for (const s of sub) {
+          const a = (2 * Math.PI * (k + s)) / K;
+          v += bilinear(x, b * P, H, W, cr - rad * Math.sin(a), cc + rad * Math.cos(a));
+        }
+        out[(b * K + k) * R + r] = v / 3;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Each image centred on its centroid and de-rotated by `angle` (radians, CCW as displayed): output pixel
+ * p (offset from the image centre, y up) shows the input at centroid + R(angle)·p.
+ */
+export function normalisedImages(x: Float32Array, B: number, H: number, W: number, centre: Float64Array, angle: Float32Array): Float32Array {
+  const P = H * W;
+  const out = new Float32Array(B * P);
+  const cy = (H - 1) / 2, cx = (W - 1) / 2;
+  for (let b = 0; b < B; b++) {
+    const cos = Math.cos(angle[b]), sin = Math.sin(angle[b]);
+    const cr = centre[2 * b], cc = centre[2 * b + 1];
+    for (let i = 0; i < H; i++) {
+      const Y = cy - i;
+      for (let j = 0; j < W; j++) {
+        const X = j - cx;
+        const sx = X * cos - Y * sin, sy = X * sin + Y * cos; // y up
+        out[b * P + i * W + j] = bilinear(x, b * P, H, W, cr - sy, cc + sx);
+      }
+    }
+  }
+  return out;
+}
+
+const WINDOW_RAD = Math.PI / 4 + 1e-6;
+
+/** Frame scores [B, K] of a batch of polar images [B, K·R]. */
+export function frameScores(polar: tf.Tensor2D, s: PoseScorer): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { steps: K, radii: R, kernel: kw } = s.geometry;
+    const B = polar.shape[0];
+    const cols = tf.reshape(tf.gather(polar, s.unfold, 1), [B * K, kw * R]) as tf.Tensor2D;
+    const h = fastTanh(dense(cols, s.W0 as tf.Tensor2D, s.b0 as tf.Tensor1D)) as tf.Tensor2D;
+    return tf.reshape(dense(h, s.W1 as tf.Tensor2D), [B, K]) as tf.Tensor2D;
+  });
+}
+
+/**
+ * The angle from frame scores: the best trial refined by a softmax over the trials within ±45° of it.
+ * Returns [B] radians in [−π, π) + the best trial's angle (unwrapped; callers wrap).
+ */
+export function angleFromScores(scores: tf.Tensor2D, angles: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const [B, K] = scores.shape;
+    // one-hot rather than gather: tfjs's gather gradient rejects int indices that depend on variables
+    const bestAngle = tf.sum(tf.mul(tf.oneHot(tf.argMax(scores, 1), K), tf.reshape(angles, [1, K])), 1);
+    const diff = tf.sub(tf.reshape(angles, [1, K]), tf.reshape(bestAngle, [B, 1]));
+    const rel = tf.atan2(tf.sin(diff), tf.cos(diff));
+    // 1 inside the window, 0 outside (sign/relu: comparisons have no gradient in tfjs)
+    const inWindow = tf.relu(tf.sign(tf.sub(WINDOW_RAD, tf.abs(rel))));
+    const w = tf.softmax(tf.add(scores, tf.mul(tf.sub(1, inWindow), -1e9)));
+    return tf.add(bestAngle, tf.sum(tf.mul(w, rel), 1)) as tf.Tensor1D;
+  });
+}

@@ -1,0 +1,107 @@
+import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs";
+import { RVAE, loadModel } from "../../src/index";
+import { centroids, normalisedImages, polarImages, poseGeometry } from "../../src/models/pose-encoder";
+import { useBackend } from "./setup";
+import { maxAbsDiff, renderShapes } from "./helpers";
+
+/** The image rotated by 90° counter-clockwise as displayed (numpy rot90). */
+function rot90(img: Float32Array, H: number): Float32Array {
+  const out = new Float32Array(H * H);
+  for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) out[i * H + j] = img[j * H + (H - 1 - i)];
+  return out;
+}
+
+const wrap = (a: number) => Math.atan2(Math.sin(a), Math.cos(a));
+
+describe("models: rotation-equivariant pose encoder", () => {
+  before(useBackend);
+
+  it("finds intensity centroids (image centre for a blank image)", () => {
+    const H = 9, W = 7;
+    const x = new Float32Array(2 * H * W);
+    x[2 * W + 5] = 1; // row 2, col 5
+    x[4 * W + 1] = 3; // row 4, col 1
+    const c = centroids(x, 2, H, W);
+    assert.ok(Math.abs(c[0] - (2 + 3 * 4) / 4) < 1e-12 && Math.abs(c[1] - (5 + 3 * 1) / 4) < 1e-12);
+    assert.deepEqual([c[2], c[3]], [4, 3]);
+  });
+
+  it("turns a 90° rotation of the image into a cyclic shift of its polar image by K/4 trials", () => {
+    const H = 20;
+    const { images } = renderShapes(1, H, { seed: 3, maxAngle: 1, maxShift: 2 });
+    const g = poseGeometry(H, H, 32);
+    const a = images.data, b = rot90(a, H);
+    const pa = polarImages(a, 1, g, centroids(a, 1, H, H));
+    const pb = polarImages(b, 1, g, centroids(b, 1, H, H));
+    const R = g.radii, K = g.steps;
+    let worst = 0, spread = 0;
+    for (let k = 0; k < K; k++) {
+      for (let r = 0; r < R; r++) {
+        worst = Math.max(worst, Math.abs(pb[((k + K / 4) % K) * R + r] - pa[k * R + r]));
+        spread = Math.max(spread, Math.abs(pa[k * R + r] - pa[((k + K / 4) % K) * R + r]));
+      }
+    }
+    assert.ok(spread > 0.3, "the glyph should not look the same turned by 90°");
+    assert.ok(worst < 1e-5, `polar images differ by ${worst}`);
+  });
+
+  it("de-rotates: the normalised image of rot90(x) at γ + π/2 equals that of x at γ", () => {
+    const H = 16;
+    const { images } = renderShapes(1, H, { seed: 5, maxShift: 2 });
+    const a = images.data, b = rot90(a, H);
+    const na = normalisedImages(a, 1, H, H, centroids(a, 1, H, H), Float32Array.of(0.3));
+    const nb = normalisedImages(b, 1, H, H, centroids(b, 1, H, H), Float32Array.of(0.3 + Math.PI / 2));
+    assert.ok(maxAbsDiff(na, nb) < 1e-5);
+  });
+
+  it("is equivariant by construction, untrained: angle + 90° and shift turned by 90° for rot90(x), the same z", () => {
+    const H = 24;
+    const { images } = renderShapes(6, H, { seed: 11, maxAngle: Math.PI, maxShift: 3 });
+    const turned = new Float32Array(images.data.length);
+    for (let i = 0; i < images.n; i++) turned.set(rot90(images.data.subarray(i * H * H, (i + 1) * H * H), H), i * H * H);
+    const m = new RVAE({ imageShape: [H, H], latentDim: 2, decoderHidden: [16, 16], seed: 4 });
+    assert.equal(m.config.poseEncoder, "equivariant");
+    const e1 = m.encode(images), e2 = m.encode({ ...images, data: turned });
+    for (let i = 0; i < images.n; i++) {
+      assert.ok(Math.abs(wrap(e2.angle![i] - e1.angle![i] - Math.PI / 2)) < 1e-3, `image ${i}: ${e1.angle![i]} → ${e2.angle![i]}`);
+      // a shift (dx right, dy down) turned by 90° counter-clockwise on screen is (dy, −dx)
+      assert.ok(Math.abs(e2.dx![i] - e1.dy![i]) < 1e-3 && Math.abs(e2.dy![i] + e1.dx![i]) < 1e-3, `shift of image ${i}`);
+    }
+    assert.ok(maxAbsDiff(e1.zMean, e2.zMean) < 1e-4);
+    m.dispose();
+  });
+
+  it("trains the frame scorer (its weights get gradients) and round-trips through save/load", async () => {
+    const H = 16;
+    const { images } = renderShapes(8, H, { seed: 2 });
+    const m = new RVAE({ imageShape: [H, H], latentDim: 2, decoderHidden: [16, 16], seed: 6 });
+    const x = tf.tensor2d(images.data, [images.n, H * H]);
+    const scorer = m.params.vars.filter((_, i) => m.params.names[i].startsWith("pose."));
+    assert.equal(scorer.length, 3);
+    const { grads } = tf.variableGrads(() => m.lossTerms(x, null, { seed: 1 }).loss, scorer);
+    for (const [name, g] of Object.entries(grads)) assert.ok(tf.max(tf.abs(g)).dataSync()[0] > 0, `no gradient for ${name}`);
+    tf.dispose([x, ...Object.values(grads)]);
+    const copy = await loadModel(m.toArtifacts());
+    assert.equal(copy.config.poseEncoder, "equivariant");
+    const a = m.encode(images), b = copy.encode(images);
+    assert.ok(maxAbsDiff(a.angle!, b.angle!) < 1e-6 && maxAbsDiff(a.zMean, b.zMean) < 1e-6);
+    m.dispose();
+    copy.dispose();
+  });
+
+  it("keeps the one-pass MLP encoder on request and for models saved before the option existed", async () => {
+    const H = 12;
+    const m = new RVAE({ imageShape: [H, H], poseEncoder: "mlp", decoderHidden: [8, 8] });
+    assert.ok(!m.params.names.some((n) => n.startsWith("pose.")));
+    const art = m.toArtifacts();
+    const topo = art.modelTopology as unknown as { config: Record<string, unknown> };
+    delete topo.config.poseEncoder;
+    const old = await loadModel(art);
+    assert.ok(!old.usesEquivariantPose());
+    m.dispose();
+    old.dispose();
+    assert.throws(() => new RVAE({ imageShape: [H, H], poseEncoder: "polar" as never }), /poseEncoder must be "equivariant" or "mlp"/);
+    assert.throws(() => new RVAE({ imageShape: [H, H], rotationSteps: 3 }), /rotationSteps/);
+  });
+});
