@@ -10,7 +10,7 @@ import type { Encoding, EncodeOptions } from "../analysis/encode";
 import { encodeImages } from "../analysis/encode";
 import type { ManifoldOptions, TraversalOptions } from "../analysis/manifold";
 import { latentManifold, latentTraversal } from "../analysis/manifold";
-import { angleFromScores, centroids, createPoseScorer, disposePoseScorer, frameScores, normalisedImages, polarImages, poseGeometry, PoseScorer } from "./pose-encoder";
+import { centroids, createPoseScorer, disposePoseScorer, frameScores, normalisedImages, polarImages, poseGeometry, PoseScorer, topFrames, windowedAngle } from "./pose-encoder";
 
 /** Initial log-variance of the pose posteriors q(γ|x), q(Δr|x): log(0.05²). */
 export const POSE_INIT_LOGVAR = Math.log(0.05 * 0.05);
@@ -59,6 +59,12 @@ export interface RVAEOptions extends ModelOptions {
   poseEncoder?: PoseEncoder;
   /** number of trial angles of the equivariant encoder (default 64, i.e. every 5.6°) */
   rotationSteps?: number;
+  /**
+   * Equivariant encoder: how many of the best-scoring frames (at least 45° apart) are tried by decoding
+   * them; the one that reconstructs the image best gives the pose (default 1: the best score only). Each
+   * extra candidate costs a decoder pass per step; on cards3 (2 seeds, white-noise scorer init) it did not change the angle recovery.
+   */
+  frameCandidates?: number;
 }
 
 /** How an rVAE infers its angle; see `RVAEOptions.poseEncoder`. */
@@ -83,6 +89,7 @@ export interface ModelConfig {
   /** absent in models saved before it existed: read as "mlp" */
   poseEncoder?: PoseEncoder;
   rotationSteps?: number;
+  frameCandidates?: number;
 }
 
 /** Posterior parameters of one batch, as tensors. */
@@ -236,19 +243,54 @@ export abstract class LatentModel {
    * centred and de-rotated by that angle. The shift is the centroid plus the MLP's offset turned by γ.
    */
   private encodeEquivariant(x: tf.Tensor2D, c: tf.Tensor2D | null, scorer: PoseScorer): PosteriorTensors {
-    const [B, P] = x.shape;
+    const [B] = x.shape;
     const [H, W] = this.config.imageShape;
     const g = scorer.geometry;
     const xv = x.dataSync() as Float32Array;
     const centre = centroids(xv, B, H, W);
-    const coarse = tf.tidy(() => angleFromScores(frameScores(tf.tensor2d(polarImages(xv, B, g, centre), [B, g.steps * g.radii]), scorer), scorer.angles));
+    const scores = frameScores(tf.tensor2d(polarImages(xv, B, g, centre), [B, g.steps * g.radii]), scorer);
+    const frames = topFrames(scores.dataSync(), B, g.steps, Math.max(1, this.config.frameCandidates ?? 1));
+    let chosen = frames[0];
+    if (frames.length > 1) {
+      // decode each candidate frame (posterior means, a grid of pixels) and keep the best reconstruction
+      const pix = candidatePixels(H, W);
+      let bestNll: Float32Array | null = null;
+      chosen = new Int32Array(B);
+      for (const f of frames) {
+        const nll = tf.tidy(() => {
+          const p = this.posteriorInFrame(x, xv, c, scores, f, centre, g.steps);
+          let zc: tf.Tensor2D = p.zMean;
+          if (c) zc = tf.concat([zc, c], 1);
+          const logits = this.decodeLogits(zc, p.angleMean!, p.tMean ?? null, pix);
+          const target = tf.gather(x, tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D;
+          return this.config.likelihood === "bernoulli" ? bernoulliNll(logits, target) : gaussianNll(logits, target, this.config.decoderSigma);
+        });
+        const v = nll.dataSync() as Float32Array;
+        nll.dispose();
+        for (let b = 0; b < B; b++) {
+          if (!bestNll || v[b] < bestNll[b]) chosen[b] = f[b];
+        }
+        bestNll = bestNll ? bestNll.map((u, b) => Math.min(u, v[b])) : v.slice();
+      }
+    }
+    return this.posteriorInFrame(x, xv, c, scores, chosen, centre, g.steps);
+  }
+
+  /**
+   * The posterior when frame `frame[b]` is taken for image b: angle refined around that trial, z, angle
+   * residual and offset from the MLP on the image centred and de-rotated by it.
+   */
+  private posteriorInFrame(x: tf.Tensor2D, xv: Float32Array, c: tf.Tensor2D | null, scores: tf.Tensor2D, frame: Int32Array, centre: Float64Array, steps: number): PosteriorTensors {
+    const [B, P] = x.shape;
+    const [H, W] = this.config.imageShape;
+    const coarse = windowedAngle(scores, frame);
     const xn = tf.tensor2d(normalisedImages(xv, B, H, W, centre, coarse.dataSync() as Float32Array), [B, P]);
     const post = tf.tidy((): tf.TensorContainer => {
       const head = this.encoderHead(xn, c);
       const d = this.config.latentDim;
       const k = d + this.extraLatents();
       const col = (j: number, n: number) => head.slice([0, j], [-1, n]);
-      const step = (2 * Math.PI) / g.steps;
+      const step = (2 * Math.PI) / steps;
       const gamma = tf.add(coarse, tf.mul(step, fastTanh(col(d, 1).reshape([-1]))));
       const out: PosteriorTensors = {
         zMean: col(0, d), zLogVar: col(k, d),
@@ -559,9 +601,21 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   check(poseEncoder === "equivariant" || poseEncoder === "mlp", where, `poseEncoder must be "equivariant" or "mlp", got ${String(poseEncoder)}`);
   const rotationSteps = o.rotationSteps ?? 64;
   checkInt(rotationSteps, where, "rotationSteps", 8);
+  const frameCandidates = o.frameCandidates ?? 1;
+  checkInt(frameCandidates, where, "frameCandidates", 1);
+  check(frameCandidates <= 4, where, `frameCandidates must be at most 4 (frames are at least 45° apart), got ${frameCandidates}`);
   return {
     poseEncoder: rotation ? poseEncoder : undefined, rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
+    frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
     className, imageShape: [o.imageShape[0], o.imageShape[1]], latentDim, encoderHidden: [...encoderHidden], decoderHidden: [...decoderHidden],
     likelihood, decoderSigma, conditionDim, seed, rotation, translation, skip: coordinate ? o.skip ?? false : false, rotationPrior, translationPrior,
   };
+}
+
+/** Pixels on which candidate frames are compared: a regular grid of at most ~600 pixels (every pixel for small images). */
+function candidatePixels(H: number, W: number): Int32Array {
+  const stride = Math.max(1, Math.round(Math.sqrt((H * W) / 600)));
+  const out: number[] = [];
+  for (let i = Math.floor(stride / 2); i < H; i += stride) for (let j = Math.floor(stride / 2); j < W; j += stride) out.push(i * W + j);
+  return Int32Array.from(out);
 }
