@@ -237,11 +237,12 @@ async function windows(itf: SyntheticStem) {
   const res: Record<string, unknown> = { windows: all.n, windowSize: WS, stride, probes: pimgs.n, unitCellPx: r4(aL) };
   const rows: string[] = [];
   const epochs = fast ? 30 : 60;
-  for (const nm of ["vae", "shiftVae"] as const) {
+  for (const nm of ["vae", "shiftVae", "shiftVaeEq"] as const) {
     const model = nm === "vae"
       ? new VAE({ imageShape: [WS, WS], latentDim: 2, seed: 2 })
-      // s_Δr 0.4 grid units ≈ 6 px on a 32-px window: offsets up to half a unit cell (9.7 px) are plausible a priori
-      : new ShiftVAE({ imageShape: [WS, WS], latentDim: 2, seed: 2, translationPrior: 0.4 });
+      // s_Δr 0.4 grid units ≈ 6 px on a 32-px window: offsets up to half a unit cell (9.7 px) are plausible a priori;
+      // shiftVaeEq: the translation-equivariant offset encoder (src/models/offset-encoder.ts)
+      : new ShiftVAE({ imageShape: [WS, WS], latentDim: 2, seed: 2, translationPrior: 0.4, offsetEncoder: nm === "shiftVaeEq" ? "equivariant" : "mlp" });
     const t0 = Date.now();
     await train(model, all, { epochs, batchSize: 64, learningRate: 2e-3, seed: 2, progress: false });
     const secs = (Date.now() - t0) / 1000;
@@ -262,7 +263,7 @@ async function windows(itf: SyntheticStem) {
       out.dyVsOffsetCircularRho = r4(circularCorrelation(Float32Array.from(pe.dy, (d) => (2 * Math.PI * d) / aL), Float32Array.from(V, (v) => (2 * Math.PI * v) / aL)));
     }
     res[nm] = out;
-    rows.push(`| ${nm === "vae" ? "VAE" : "shift-VAE"} | ${ratio.toFixed(3)} | ${r2z.map((x) => x.toFixed(2)).join(", ")} | ${out.dxVsOffsetCircularRho ?? "–"} / ${out.dyVsOffsetCircularRho ?? "–"} | ${named.accuracy.toFixed(3)} | ${(out.phaseAri as number).toFixed(3)} |`);
+    rows.push(`| ${nm === "vae" ? "VAE" : nm === "shiftVae" ? "shift-VAE (MLP encoder)" : "shift-VAE (equivariant offset encoder)"} | ${ratio.toFixed(3)} | ${r2z.map((x) => x.toFixed(2)).join(", ")} | ${out.dxVsOffsetCircularRho ?? "–"} / ${out.dyVsOffsetCircularRho ?? "–"} | ${named.accuracy.toFixed(3)} | ${(out.phaseAri as number).toFixed(3)} |`);
     const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]);
     drawMaps(`windows_${nm}`, itf, win, { z1, class: g.labels, phase: named.named }, 0, stride * 0.75);
     log(`windows ${nm}: offset variance ratio ${ratio.toFixed(3)}, R² z|offset ${r2z.map((x) => x.toFixed(2))}, phase acc ${named.accuracy.toFixed(3)}`);

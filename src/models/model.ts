@@ -10,6 +10,7 @@ import type { Encoding, EncodeOptions } from "../analysis/encode";
 import { encodeImages } from "../analysis/encode";
 import type { ManifoldOptions, TraversalOptions } from "../analysis/manifold";
 import { latentManifold, latentTraversal } from "../analysis/manifold";
+import { createOffsetScorer, disposeOffsetScorer, offsetGeometry, OffsetScorer, recentredImages, refinedShift, shiftScores } from "./offset-encoder";
 import { centroids, createPoseScorer, disposePoseScorer, frameScores, normalisedImages, polarImages, poseGeometry, PoseScorer, topFrames, windowedAngle } from "./pose-encoder";
 
 /** Initial log-variance of the pose posteriors q(γ|x), q(Δr|x): log(0.05²). */
@@ -65,7 +66,17 @@ export interface RVAEOptions extends ModelOptions {
    * extra candidate costs a decoder pass per step; on cards3 (2 seeds, white-noise scorer init) it did not change the angle recovery.
    */
   frameCandidates?: number;
+  /**
+   * How the shift is inferred when the pose encoder is not the equivariant one (e.g. the shift-VAE).
+   * "mlp" (default): one MLP pass. "equivariant": a learned kernel is correlated with the image at every
+   * integer shift up to a third of its side, the best shift re-centres it and the MLP reads z from the
+   * re-centred image (offset-encoder.ts); for windows cut on a grid over a lattice, without atom finding.
+   */
+  offsetEncoder?: OffsetEncoder;
 }
+
+/** How a model with translation infers its shift; see `RVAEOptions.offsetEncoder`. */
+export type OffsetEncoder = "equivariant" | "mlp";
 
 /** How an rVAE infers its angle; see `RVAEOptions.poseEncoder`. */
 export type PoseEncoder = "equivariant" | "mlp";
@@ -90,6 +101,8 @@ export interface ModelConfig {
   poseEncoder?: PoseEncoder;
   rotationSteps?: number;
   frameCandidates?: number;
+  /** absent in models saved before it existed: read as "mlp" */
+  offsetEncoder?: OffsetEncoder;
 }
 
 /** Posterior parameters of one batch, as tensors. */
@@ -152,6 +165,8 @@ export abstract class LatentModel {
   private disposed = false;
   /** frame scorer of the equivariant pose encoder (null for the MLP encoder) */
   protected readonly poseScorer: PoseScorer | null = null;
+  /** shift scorer of the equivariant offset encoder (null otherwise) */
+  protected readonly offsetScorer: OffsetScorer | null = null;
   /** seeded generator for the subclass's decoder initialisation */
   protected readonly decoderRng: Random;
 
@@ -173,6 +188,7 @@ export abstract class LatentModel {
     for (let j = k + config.latentDim; j < 2 * k; j++) headBias[j] = POSE_INIT_LOGVAR;
     this.encHead = { W: this.params.glorot("encoder.head.W", fan, 2 * k, rng), b: this.params.add("encoder.head.b", [2 * k], headBias) };
     if (this.usesEquivariantPose()) this.poseScorer = createPoseScorer(this.params, poseGeometry(h, w, config.rotationSteps ?? 64), rng);
+    else if (config.translation && config.offsetEncoder === "equivariant") this.offsetScorer = createOffsetScorer(this.params, offsetGeometry(h, w), rng);
     this.decoderRng = rng.fork();
   }
 
@@ -207,8 +223,13 @@ export abstract class LatentModel {
   /** q(z, γ, Δr | x) for a batch x [B, P] (and one-hot labels c [B, conditionDim]). */
   encodeTensors(x: tf.Tensor2D, c?: tf.Tensor2D | null): PosteriorTensors {
     if (this.poseScorer) return this.encodeEquivariant(x, c ?? null, this.poseScorer);
+    if (this.offsetScorer) return this.encodeOffsetSearch(x, c ?? null, this.offsetScorer);
+    return tf.tidy(() => this.posteriorFromHead(this.encoderHead(x, c ?? null)) as unknown as tf.TensorContainer) as unknown as PosteriorTensors;
+  }
+
+  /** Splits the MLP head [B, 2k] into the posterior tensors (the MLP encoder's layout). */
+  private posteriorFromHead(head: tf.Tensor2D): PosteriorTensors {
     return tf.tidy((): tf.TensorContainer => {
-      const head = this.encoderHead(x, c ?? null);
       const d = this.config.latentDim;
       const k = d + this.extraLatents();
       const mean = head.slice([0, 0], [-1, k]);
@@ -235,6 +256,26 @@ export abstract class LatentModel {
       for (const l of this.encLayers) hdn = fastTanh(dense(hdn, l.W as tf.Tensor2D, l.b as tf.Tensor1D)) as tf.Tensor2D;
       return dense(hdn, this.encHead.W as tf.Tensor2D, this.encHead.b as tf.Tensor1D);
     });
+  }
+
+  /**
+   * q(z, γ, Δr | x) with the equivariant offset encoder (offset-encoder.ts): the best-scoring integer shift,
+   * refined over its 3×3 neighbours, re-centres the image; the MLP reads z (and the angle, if any) from it,
+   * and the shift is that offset plus a residual of at most one pixel.
+   */
+  private encodeOffsetSearch(x: tf.Tensor2D, c: tf.Tensor2D | null, scorer: OffsetScorer): PosteriorTensors {
+    const [B, P] = x.shape;
+    const [H, W] = this.config.imageShape;
+    const xv = x.dataSync() as Float32Array;
+    const coarse = refinedShift(shiftScores(x, scorer), scorer); // [B, 2] px, dx right / dy down
+    const xn = tf.tensor2d(recentredImages(xv, B, H, W, coarse.dataSync() as Float32Array), [B, P]);
+    return tf.tidy((): tf.TensorContainer => {
+      const post = this.posteriorFromHead(this.encoderHead(xn, c));
+      const px = tf.tensor1d([2 / (W - 1), -2 / (H - 1)]);
+      // grid units (x right, y up); the MLP's shift column is a residual of at most one pixel
+      post.tMean = tf.add(tf.mul(coarse, px), tf.mul(fastTanh(post.tMean!), tf.abs(px))) as tf.Tensor2D;
+      return post as unknown as tf.TensorContainer;
+    }) as unknown as PosteriorTensors;
   }
 
   /**
@@ -558,6 +599,7 @@ export abstract class LatentModel {
     this.disposed = true;
     this.params.dispose();
     if (this.poseScorer) disposePoseScorer(this.poseScorer);
+    if (this.offsetScorer) disposeOffsetScorer(this.offsetScorer);
     this.disposeExtra();
   }
 
@@ -601,12 +643,17 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   check(poseEncoder === "equivariant" || poseEncoder === "mlp", where, `poseEncoder must be "equivariant" or "mlp", got ${String(poseEncoder)}`);
   const rotationSteps = o.rotationSteps ?? 64;
   checkInt(rotationSteps, where, "rotationSteps", 8);
+  const offsetEncoder = o.offsetEncoder ?? "mlp";
+  check(offsetEncoder === "equivariant" || offsetEncoder === "mlp", where, `offsetEncoder must be "equivariant" or "mlp", got ${String(offsetEncoder)}`);
+  check(offsetEncoder === "mlp" || (translation && !(rotation && poseEncoder === "equivariant")), where,
+    'offsetEncoder: "equivariant" needs translation: true and no equivariant pose encoder (that one already centres the image); use it with the shift-VAE or with poseEncoder: "mlp"');
   const frameCandidates = o.frameCandidates ?? 1;
   checkInt(frameCandidates, where, "frameCandidates", 1);
   check(frameCandidates <= 4, where, `frameCandidates must be at most 4 (frames are at least 45° apart), got ${frameCandidates}`);
   return {
     poseEncoder: rotation ? poseEncoder : undefined, rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
     frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
+    offsetEncoder: translation ? offsetEncoder : undefined,
     className, imageShape: [o.imageShape[0], o.imageShape[1]], latentDim, encoderHidden: [...encoderHidden], decoderHidden: [...decoderHidden],
     likelihood, decoderSigma, conditionDim, seed, rotation, translation, skip: coordinate ? o.skip ?? false : false, rotationPrior, translationPrior,
   };

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
-import { RVAE, loadModel } from "../../src/index";
+import { RVAE, ShiftVAE, loadModel } from "../../src/index";
 import { centroids, normalisedImages, polarImages, poseGeometry } from "../../src/models/pose-encoder";
 import { useBackend } from "./setup";
 import { maxAbsDiff, renderShapes } from "./helpers";
@@ -103,5 +103,37 @@ describe("models: rotation-equivariant pose encoder", () => {
     old.dispose();
     assert.throws(() => new RVAE({ imageShape: [H, H], poseEncoder: "polar" as never }), /poseEncoder must be "equivariant" or "mlp"/);
     assert.throws(() => new RVAE({ imageShape: [H, H], rotationSteps: 3 }), /rotationSteps/);
+  });
+});
+
+describe("models: translation-equivariant offset encoder (shift-VAE on windows)", () => {
+  before(useBackend);
+
+  /** The image shifted by (dx right, dy down) whole pixels, zeros coming in. */
+  function roll(img: Float32Array, H: number, dx: number, dy: number): Float32Array {
+    const out = new Float32Array(H * H);
+    for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) {
+      const r = i - dy, c = j - dx;
+      if (r >= 0 && r < H && c >= 0 && c < H) out[i * H + j] = img[r * H + c];
+    }
+    return out;
+  }
+
+  it("moves the inferred shift with the content and keeps z, untrained", async () => {
+    const H = 24;
+    const { images } = renderShapes(4, H, { seed: 8, maxAngle: Math.PI, sizes: [0.45] });
+    const moved = new Float32Array(images.data.length);
+    for (let i = 0; i < images.n; i++) moved.set(roll(images.data.subarray(i * H * H, (i + 1) * H * H), H, 2, -1), i * H * H);
+    const m = new ShiftVAE({ imageShape: [H, H], decoderHidden: [16, 16], offsetEncoder: "equivariant", seed: 3 });
+    const a = m.encode(images), b = m.encode({ ...images, data: moved });
+    for (let i = 0; i < images.n; i++) {
+      assert.ok(Math.abs(b.dx![i] - a.dx![i] - 2) < 1e-3 && Math.abs(b.dy![i] - a.dy![i] + 1) < 1e-3, `image ${i}: (${a.dx![i]}, ${a.dy![i]}) → (${b.dx![i]}, ${b.dy![i]})`);
+    }
+    assert.ok(maxAbsDiff(a.zMean, b.zMean) < 1e-4);
+    const copy = await loadModel(m.toArtifacts());
+    assert.ok(maxAbsDiff(copy.encode(images).dx!, a.dx!) < 1e-6);
+    m.dispose();
+    copy.dispose();
+    assert.throws(() => new RVAE({ imageShape: [H, H], offsetEncoder: "equivariant" }), /offsetEncoder: "equivariant" needs/);
   });
 });
