@@ -268,7 +268,7 @@ export abstract class LatentModel {
     const [H, W] = this.config.imageShape;
     const xv = x.dataSync() as Float32Array;
     const coarse = refinedShift(shiftScores(x, scorer), scorer); // [B, 2] px, dx right / dy down
-    const xn = tf.tensor2d(recentredImages(xv, B, H, W, coarse.dataSync() as Float32Array), [B, P]);
+    const xn = tf.tensor2d(recentredImages(xv, B, H, W, coarse.dataSync() as Float32Array, scorer.geometry.radius + 1), [B, P]);
     return tf.tidy((): tf.TensorContainer => {
       const post = this.posteriorFromHead(this.encoderHead(xn, c));
       const px = tf.tensor1d([2 / (W - 1), -2 / (H - 1)]);

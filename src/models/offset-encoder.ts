@@ -138,16 +138,21 @@ export function refinedShift(scores: tf.Tensor2D, s: OffsetScorer): tf.Tensor2D 
   });
 }
 
-/** Each window resampled so that the point at centre + (dx, dy) px comes to the centre (bilinear, 0 outside). */
-export function recentredImages(x: Float32Array, B: number, H: number, W: number, shift: Float32Array): Float32Array {
+/**
+ * Each window resampled so that the point at centre + (dx, dy) px comes to the centre (bilinear), then cut
+ * to the central square that every shift up to `margin` px keeps inside the window (zero around it). Why
+ * the cut: otherwise the band of pixels a shift brings in from outside the window (zeros) moves with the
+ * offset and z would see it; with the cut all re-centred windows have the same support.
+ */
+export function recentredImages(x: Float32Array, B: number, H: number, W: number, shift: Float32Array, margin = 0): Float32Array {
   const P = H * W;
   const out = new Float32Array(B * P);
   for (let b = 0; b < B; b++) {
     const dx = shift[2 * b], dy = shift[2 * b + 1];
     const j0 = Math.floor(dx), i0 = Math.floor(dy);
     const fx = dx - j0, fy = dy - i0;
-    for (let i = 0; i < H; i++) {
-      for (let j = 0; j < W; j++) {
+    for (let i = margin; i < H - margin; i++) {
+      for (let j = margin; j < W - margin; j++) {
         let v = 0;
         const r = i + i0, c = j + j0;
         const at = (rr: number, cc: number) => (rr >= 0 && rr < H && cc >= 0 && cc < W ? x[b * P + rr * W + cc] : 0);
