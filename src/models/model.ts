@@ -267,7 +267,7 @@ export abstract class LatentModel {
     const [B, P] = x.shape;
     const [H, W] = this.config.imageShape;
     const xv = x.dataSync() as Float32Array;
-    const coarse = refinedShift(shiftScores(x, scorer), scorer); // [B, 2] px, dx right / dy down
+    const coarse = refinedShift(shiftScores(xv, B, scorer), scorer); // [B, 2] px, dx right / dy down
     const xn = tf.tensor2d(recentredImages(xv, B, H, W, coarse.dataSync() as Float32Array, scorer.geometry.radius + 1), [B, P]);
     return tf.tidy((): tf.TensorContainer => {
       const post = this.posteriorFromHead(this.encoderHead(xn, c));
@@ -289,7 +289,7 @@ export abstract class LatentModel {
     const g = scorer.geometry;
     const xv = x.dataSync() as Float32Array;
     const centre = centroids(xv, B, H, W);
-    const scores = frameScores(tf.tensor2d(polarImages(xv, B, g, centre), [B, g.steps * g.radii]), scorer);
+    const scores = frameScores(polarImages(xv, B, g, centre), B, scorer);
     const frames = topFrames(scores.dataSync(), B, g.steps, Math.max(1, this.config.frameCandidates ?? 1));
     let chosen = frames[0];
     if (frames.length > 1) {

@@ -42,7 +42,7 @@ export interface OffsetScorer {
   /** no bias: only the argmax and a softmax of the scores are used */
   W1: tf.Variable;
   /** [Q·kernel²] pixel index of kernel tap j at candidate shift q (candidate-major) */
-  unfold: tf.Tensor1D;
+  unfold: Int32Array;
   /** pixel shift (dx right, dy down) of each candidate */
   shifts: Int32Array;
   geometry: OffsetGeometry;
@@ -92,25 +92,25 @@ export function createOffsetScorer(params: ParamStore, g: OffsetGeometry, rng: R
     W0: params.add("offset.0.W", [kk * kk, CHANNELS], w0),
     b0: params.zeros("offset.0.b", CHANNELS),
     W1: params.add("offset.1.W", [CHANNELS, 1], w1),
-    unfold: tf.tensor1d(idx, "int32"),
+    unfold: idx,
     shifts,
     geometry: g,
   };
 }
 
-/** Frees the scorer's fixed table (its variables belong to the ParamStore). */
-export function disposeOffsetScorer(s: OffsetScorer): void {
-  s.unfold.dispose();
-}
+/** Frees what the scorer holds besides its variables (nothing today; kept for symmetry with the pose scorer). */
+export function disposeOffsetScorer(_s: OffsetScorer): void {}
 
-/** Scores [B, Q] of every candidate shift of a batch of windows x [B, P]. */
-export function shiftScores(x: tf.Tensor2D, s: OffsetScorer): tf.Tensor2D {
+/** Scores [B, Q] of every candidate shift of a batch of windows x [B·P] (im2col in JS: x is data). */
+export function shiftScores(x: Float32Array, B: number, s: OffsetScorer): tf.Tensor2D {
+  const kk = s.geometry.kernel;
+  const Q = s.shifts.length / 2;
+  const P = s.geometry.height * s.geometry.width;
+  const T = s.unfold.length;
+  const cols = new Float32Array(B * T);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) cols[b * T + t] = x[b * P + s.unfold[t]];
   return tf.tidy(() => {
-    const B = x.shape[0];
-    const kk = s.geometry.kernel;
-    const Q = s.shifts.length / 2;
-    const cols = tf.reshape(tf.gather(x, s.unfold, 1), [B * Q, kk * kk]) as tf.Tensor2D;
-    const h = fastTanh(dense(cols, s.W0 as tf.Tensor2D, s.b0 as tf.Tensor1D)) as tf.Tensor2D;
+    const h = fastTanh(dense(tf.tensor2d(cols, [B * Q, kk * kk]), s.W0 as tf.Tensor2D, s.b0 as tf.Tensor1D)) as tf.Tensor2D;
     return tf.reshape(dense(h, s.W1 as tf.Tensor2D), [B, Q]) as tf.Tensor2D;
   });
 }

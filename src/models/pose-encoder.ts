@@ -52,8 +52,6 @@ export interface PoseScorer {
   b0: tf.Variable;
   /** no bias: the scores enter only through a softmax and an argmax, which ignore a common offset */
   W1: tf.Variable;
-  /** [K·kernel·R] gather indices of the circular im2col of the polar image (trial-major) */
-  unfold: tf.Tensor1D;
   geometry: PoseGeometry;
 }
 
@@ -62,19 +60,10 @@ const SCORER_CHANNELS = 32;
 /** Creates the scorer's parameters in `params` (names pose.*) and its fixed tables. */
 export function createPoseScorer(params: ParamStore, geometry: PoseGeometry, rng: Random): PoseScorer {
   const { steps: K, radii: R, kernel: kw } = geometry;
-  const idx = new Int32Array(K * kw * R);
-  const half = (kw - 1) / 2;
-  for (let k = 0; k < K; k++) {
-    for (let j = 0; j < kw; j++) {
-      const src = (((k + j - half) % K) + K) % K;
-      for (let r = 0; r < R; r++) idx[(k * kw + j) * R + r] = src * R + r;
-    }
-  }
   return {
     W0: params.add("pose.0.W", [kw * R, SCORER_CHANNELS], smoothKernel(kw, R, K, SCORER_CHANNELS, rng)),
     b0: params.zeros("pose.0.b", SCORER_CHANNELS),
     W1: params.glorot("pose.1.W", SCORER_CHANNELS, 1, rng),
-    unfold: tf.tensor1d(idx, "int32"),
     geometry,
   };
 }
@@ -103,10 +92,8 @@ function smoothKernel(kw: number, R: number, K: number, C: number, rng: Random):
   return v;
 }
 
-/** Frees the scorer's fixed tables (its variables belong to the ParamStore). */
-export function disposePoseScorer(s: PoseScorer): void {
-  s.unfold.dispose();
-}
+/** Frees what the scorer holds besides its variables (nothing today; kept for symmetry with the model's dispose). */
+export function disposePoseScorer(_s: PoseScorer): void {}
 
 /** Bilinear sample of one image (row-major H×W) at fractional (row, col); 0 outside. */
 function bilinear(img: Float32Array, off: number, H: number, W: number, row: number, col: number): number {
@@ -154,19 +141,25 @@ export function polarImages(x: Float32Array, B: number, g: PoseGeometry, centre:
   const { height: H, width: W, steps: K, radii: R, rMax } = g;
   const P = H * W;
   const out = new Float32Array(B * K * R);
-  const sub = [-1 / 3, 0, 1 / 3];
+  // sample offsets (row, col) per (trial, radius, sub-angle), the same for every image
+  const offsets = new Float64Array(K * R * 3 * 2);
+  for (let k = 0; k < K; k++) {
+    for (let r = 0; r < R; r++) {
+      const rad = ((r + 0.5) * rMax) / R;
+      for (let t = 0; t < 3; t++) {
+        const a = (2 * Math.PI * (k + (t - 1) / 3)) / K;
+        const o = ((k * R + r) * 3 + t) * 2;
+        offsets[o] = -rad * Math.sin(a);
+        offsets[o + 1] = rad * Math.cos(a);
+      }
+    }
+  }
   for (let b = 0; b < B; b++) {
     const cr = centre[2 * b], cc = centre[2 * b + 1];
-    for (let k = 0; k < K; k++) {
-      for (let r = 0; r < R; r++) {
-        const rad = ((r + 0.5) * rMax) / R;
-        let v = 0;
-        for (const s of sub) {
-          const a = (2 * Math.PI * (k + s)) / K;
-          v += bilinear(x, b * P, H, W, cr - rad * Math.sin(a), cc + rad * Math.cos(a));
-        }
-        out[(b * K + k) * R + r] = v / 3;
-      }
+    for (let q = 0; q < K * R; q++) {
+      let v = 0;
+      for (let t = 0; t < 3; t++) v += bilinear(x, b * P, H, W, cr + offsets[(q * 3 + t) * 2], cc + offsets[(q * 3 + t) * 2 + 1]);
+      out[b * K * R + q] = v / 3;
     }
   }
   return out;
@@ -197,13 +190,26 @@ export function normalisedImages(x: Float32Array, B: number, H: number, W: numbe
 
 const WINDOW_RAD = Math.PI / 4 + 1e-6;
 
-/** Frame scores [B, K] of a batch of polar images [B, K·R]. */
-export function frameScores(polar: tf.Tensor2D, s: PoseScorer): tf.Tensor2D {
+/**
+ * Frame scores [B, K] of a batch of polar images [B, K·R] (trial-major). The circular im2col is built in JS:
+ * the polar images are data (no gradient), and tfjs-wasm's gather is ≈ 40× slower than this copy here.
+ */
+export function frameScores(polar: Float32Array, B: number, s: PoseScorer): tf.Tensor2D {
+  const { steps: K, radii: R, kernel: kw } = s.geometry;
+  const half = (kw - 1) / 2;
+  const block = kw * R;
+  const cols = new Float32Array(B * K * block);
+  // each image's polar rows padded circularly by `half` on both sides, so that every window is one copy
+  const padded = new Float32Array((K + kw - 1) * R);
+  for (let b = 0; b < B; b++) {
+    const img = polar.subarray(b * K * R, (b + 1) * K * R);
+    padded.set(img.subarray((K - half) * R), 0);
+    padded.set(img, half * R);
+    padded.set(img.subarray(0, half * R), (half + K) * R);
+    for (let k = 0; k < K; k++) cols.set(padded.subarray(k * R, k * R + block), (b * K + k) * block);
+  }
   return tf.tidy(() => {
-    const { steps: K, radii: R, kernel: kw } = s.geometry;
-    const B = polar.shape[0];
-    const cols = tf.reshape(tf.gather(polar, s.unfold, 1), [B * K, kw * R]) as tf.Tensor2D;
-    const h = fastTanh(dense(cols, s.W0 as tf.Tensor2D, s.b0 as tf.Tensor1D)) as tf.Tensor2D;
+    const h = fastTanh(dense(tf.tensor2d(cols, [B * K, kw * R]), s.W0 as tf.Tensor2D, s.b0 as tf.Tensor1D)) as tf.Tensor2D;
     return tf.reshape(dense(h, s.W1 as tf.Tensor2D), [B, K]) as tf.Tensor2D;
   });
 }
