@@ -9,34 +9,12 @@ import { strict as assert } from "assert";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as path from "path";
-import { chromium, Browser, BrowserContext, Page } from "playwright-core";
+import { BrowserContext, Page } from "playwright-core";
 import { installKernel } from "../../scripts/install-kernel";
+import { CHROMIUM, OUT, ROOT, SHOTS, freePort, launchChromium, pointOnPage, staticServer, waitFor } from "./harness";
 
-const ROOT = path.resolve(__dirname, "../..");
-const OUT = path.join(ROOT, "out");
-const SHOTS = path.join(OUT, "screenshots");
 const JUPYTER = "/usr/bin/jupyter-notebook";
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
-
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => res(p));
-    });
-  });
-}
-
-async function waitFor(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await cond().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const prerequisites = fs.existsSync(JUPYTER) && !!CHROMIUM && fs.existsSync(path.join(ROOT, "widgets/dist/ivae-widgets-live.js")) && fs.existsSync(path.join(ROOT, "dist/src/widgets/kernel.js"));
 
@@ -69,22 +47,16 @@ describe("widgets: live in a real browser with the ivae kernel", function () {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/api/status?token=${token}`)).ok, 30000, `jupyter-notebook (${serverLog.slice(-500)})`);
     const liveJs = fs.readFileSync(path.join(ROOT, "widgets/dist/ivae-widgets-live.js"));
-    pageServer = http.createServer((req, res) => {
-      if (req.url === "/live.js") res.writeHead(200, { "content-type": "text/javascript" }).end(liveJs);
-      else res.writeHead(200, { "content-type": "text/html" }).end(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>ivae widgets test</title></head><body style="font-family:sans-serif;margin:12px"><div id="out"></div><script src="/live.js"></script></body></html>`);
+    const pages = await staticServer({
+      "/live.js": { body: liveJs.toString("utf8"), type: "text/javascript" },
+      "/": { body: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>ivae widgets test</title></head><body style="font-family:sans-serif;margin:12px"><div id="out"></div><script src="/live.js"></script></body></html>`, type: "text/html" },
     });
-    const pport = await freePort();
-    await new Promise<void>((r) => pageServer!.listen(pport, "127.0.0.1", r));
-    browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(work, "chrome-")), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1100, height: 900 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    pageServer = pages.server;
+    browser = await launchChromium(work);
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on("console", (m) => m.type() === "error" && console.log("[browser]", m.text()));
     page.on("pageerror", (e) => console.log("[pageerror]", e.message));
-    await page.goto(`http://127.0.0.1:${pport}/`);
+    await page.goto(`${pages.base}/`);
     await page.evaluate(
       async ({ baseUrl, token }) => {
         (window as any).session = await (window as any).ivaeLive.connect({ baseUrl, token, kernelName: "ivae", output: document.getElementById("out") });
@@ -140,12 +112,7 @@ sc.display();
 
   it("hover shows the point's patch and the kernel sees the hovered index", async () => {
     const i = 1234;
-    const [x, y] = await page.evaluate((i) => {
-      const el = document.querySelector(".ivae-scatter") as any;
-      const [sx, sy] = el.ivae.screenPos(i);
-      const r = el.ivae.canvas.getBoundingClientRect();
-      return [r.left + sx, r.top + sy];
-    }, i);
+    const [x, y] = await pointOnPage(page, ".ivae-scatter", i);
     await page.mouse.move(x, y);
     const hovered = await page.evaluate(async () => {
       const el = document.querySelector(".ivae-scatter") as any;
@@ -218,12 +185,7 @@ sc2.display(); ov.display();
     assert.ok(lasso.length > 5 && JSON.stringify(lasso) !== JSON.stringify(browserSel), `lasso selected ${lasso.length} (box ${browserSel.length})`);
     await waitFor(async () => (await run(`console.log(JSON.stringify(sc2.selected))`)).stdout.trim() === JSON.stringify(lasso), 5000, "kernel lasso selection");
     // and back: clicking an atom in the overlay selects that point in the scatter and the kernel
-    const [ox, oy] = await page.evaluate(() => {
-      const el = document.querySelector(".ivae-overlay") as any;
-      const [sx, sy] = el.ivae.screenPos(42);
-      const r = el.ivae.canvas.getBoundingClientRect();
-      return [r.left + sx, r.top + sy];
-    });
+    const [ox, oy] = await pointOnPage(page, ".ivae-overlay", 42);
     await page.mouse.click(ox, oy);
     await waitFor(async () => (await run(`console.log(JSON.stringify(sc2.selected))`)).stdout.trim() === "[42]", 5000, "overlay click -> scatter selection in the kernel");
     // channel selector and opacity

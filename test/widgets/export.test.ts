@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { BrowserContext, Page } from "playwright-core";
 import { installKernel } from "../../scripts/install-kernel";
-import { CHROMIUM, OUT, ROOT, SHOTS, canvasGrid, corr, guard, launchChromium } from "./harness";
+import { CHROMIUM, OUT, ROOT, SHOTS, canvasGrid, corr, guard, launchChromium, pointOnPage } from "./harness";
 
 const NBCONVERT = "/usr/bin/jupyter-nbconvert";
 const STATE = "application/vnd.jupyter.widget-state+json";
@@ -145,12 +145,7 @@ describe("widgets: notebook 08 executed by nbconvert with the ivae kernel, expor
   it("hovering the card scatter shows a real card; the STEM MapOverlay shows the linked selection with the other columns still visible", async () => {
     const sc = page.locator(".ivae-scatter").first();
     await sc.scrollIntoViewIfNeeded();
-    const [hx, hy] = await page.evaluate(() => {
-      const el = document.querySelector(".ivae-scatter") as any;
-      const [sx, sy] = el.ivae.screenPos(5);
-      const r = el.ivae.canvas.getBoundingClientRect();
-      return [r.left + sx, r.top + sy];
-    });
+    const [hx, hy] = await pointOnPage(page, ".ivae-scatter", 5);
     await page.mouse.move(hx, hy);
     await page.waitForFunction(() => (document.querySelector(".ivae-scatter") as any).ivae.view.model.get("hovered") >= 0);
     const lit = await page.evaluate(() => {

@@ -99,6 +99,19 @@ export async function canvasGrid(page: Page, selector: string, h: number, w: num
   );
 }
 
+/** Page coordinates of point `index` of the widget `selector` (a LatentScatter or MapOverlay), for mouse events. */
+export async function pointOnPage(page: Page, selector: string, index: number): Promise<[number, number]> {
+  return page.evaluate(
+    ({ selector, index }) => {
+      const el = document.querySelector(selector) as any;
+      const [sx, sy] = el.ivae.screenPos(index);
+      const r = el.ivae.canvas.getBoundingClientRect();
+      return [r.left + sx, r.top + sy] as [number, number];
+    },
+    { selector, index },
+  );
+}
+
 /** Pearson correlation. */
 export function corr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
