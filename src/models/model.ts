@@ -10,8 +10,8 @@ import type { Encoding, EncodeOptions } from "../analysis/encode";
 import { encodeImages } from "../analysis/encode";
 import type { ManifoldOptions, TraversalOptions } from "../analysis/manifold";
 import { latentManifold, latentTraversal } from "../analysis/manifold";
-import { createOffsetScorer, disposeOffsetScorer, offsetGeometry, OffsetScorer, recentredImages, refinedShift, shiftScores } from "./offset-encoder";
-import { centroids, createPoseScorer, disposePoseScorer, frameScores, normalisedImages, polarImages, poseGeometry, PoseScorer, topFrames, windowedAngle } from "./pose-encoder";
+import { createOffsetScorer, offsetGeometry, OffsetScorer, recentredImages, refinedShift, shiftScores } from "./offset-encoder";
+import { centroids, createPoseScorer, frameScores, normalisedImages, polarImages, poseGeometry, PoseScorer, topFrames, windowedAngle } from "./pose-encoder";
 
 /** Initial log-variance of the pose posteriors q(γ|x), q(Δr|x): log(0.05²). */
 export const POSE_INIT_LOGVAR = Math.log(0.05 * 0.05);
@@ -327,29 +327,20 @@ export abstract class LatentModel {
     const coarse = windowedAngle(scores, frame);
     const xn = tf.tensor2d(normalisedImages(xv, B, H, W, centre, coarse.dataSync() as Float32Array), [B, P]);
     const post = tf.tidy((): tf.TensorContainer => {
-      const head = this.encoderHead(xn, c);
-      const d = this.config.latentDim;
-      const k = d + this.extraLatents();
-      const col = (j: number, n: number) => head.slice([0, j], [-1, n]);
-      const step = (2 * Math.PI) / steps;
-      const gamma = tf.add(coarse, tf.mul(step, fastTanh(col(d, 1).reshape([-1]))));
-      const out: PosteriorTensors = {
-        zMean: col(0, d), zLogVar: col(k, d),
-        angleMean: tf.atan2(tf.sin(gamma), tf.cos(gamma)) as tf.Tensor1D,
-        angleLogVar: col(k + d, 1).reshape([-1]) as tf.Tensor1D,
-      };
-      if (this.config.translation) {
+      // the MLP's angle column is a residual of at most one trial step; its shift column an offset in the de-rotated frame
+      const out = this.posteriorFromHead(this.encoderHead(xn, c));
+      const gamma = tf.add(coarse, tf.mul((2 * Math.PI) / steps, fastTanh(out.angleMean!)));
+      out.angleMean = tf.atan2(tf.sin(gamma), tf.cos(gamma)) as tf.Tensor1D;
+      if (out.tMean) {
         const cg = new Float32Array(2 * B);
         for (let b = 0; b < B; b++) {
           cg[2 * b] = (2 * centre[2 * b + 1]) / (W - 1) - 1;
           cg[2 * b + 1] = 1 - (2 * centre[2 * b]) / (H - 1);
         }
-        const u = col(d + 1, 2);
-        const ux = u.slice([0, 0], [-1, 1]).reshape([-1]), uy = u.slice([0, 1], [-1, 1]).reshape([-1]);
+        const ux = out.tMean.slice([0, 0], [-1, 1]).reshape([-1]), uy = out.tMean.slice([0, 1], [-1, 1]).reshape([-1]);
         const cos = tf.cos(gamma), sin = tf.sin(gamma);
         const turned = tf.stack([tf.sub(tf.mul(ux, cos), tf.mul(uy, sin)), tf.add(tf.mul(ux, sin), tf.mul(uy, cos))], 1);
         out.tMean = tf.add(tf.tensor2d(cg, [B, 2]), turned) as tf.Tensor2D;
-        out.tLogVar = col(k + d + 1, 2);
       }
       return out as unknown as tf.TensorContainer;
     }) as unknown as PosteriorTensors;
@@ -598,8 +589,6 @@ export abstract class LatentModel {
     if (this.disposed) return;
     this.disposed = true;
     this.params.dispose();
-    if (this.poseScorer) disposePoseScorer(this.poseScorer);
-    if (this.offsetScorer) disposeOffsetScorer(this.offsetScorer);
     this.disposeExtra();
   }
 

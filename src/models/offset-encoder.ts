@@ -98,8 +98,6 @@ export function createOffsetScorer(params: ParamStore, g: OffsetGeometry, rng: R
   };
 }
 
-/** Frees what the scorer holds besides its variables (nothing today; kept for symmetry with the pose scorer). */
-export function disposeOffsetScorer(_s: OffsetScorer): void {}
 
 /** Scores [B, Q] of every candidate shift of a batch of windows x [B·P] (im2col in JS: x is data). */
 export function shiftScores(x: Float32Array, B: number, s: OffsetScorer): tf.Tensor2D {

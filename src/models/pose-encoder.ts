@@ -92,8 +92,6 @@ function smoothKernel(kw: number, R: number, K: number, C: number, rng: Random):
   return v;
 }
 
-/** Frees what the scorer holds besides its variables (nothing today; kept for symmetry with the model's dispose). */
-export function disposePoseScorer(_s: PoseScorer): void {}
 
 /** Bilinear sample of one image (row-major H×W) at fractional (row, col); 0 outside. */
 function bilinear(img: Float32Array, off: number, H: number, W: number, row: number, col: number): number {
