@@ -5,9 +5,12 @@ import { extractPatches, findAtomsLoG, refinePositions, scoreAtoms } from "../..
 import { baselineClasses } from "../../src/analysis/baselines";
 import { labelImage, rasterizeMap } from "../../src/analysis/maps";
 import { clusterFeatures, meanSd, nameClustersByMajority, rvaePatchClasses, unitPatches } from "../../src/analysis/microscopy";
+import { useBackend } from "../models/setup";
 
 describe("microscopy pipeline (atoms → patches → rVAE → maps, classes)", function () {
   this.timeout(120000);
+  // the default backend, whatever an earlier test file left selected (the native tests switch to cpu)
+  before(useBackend);
 
   it("polycrystalline NiO: grains rotated as asked, ground truth exact, no overlapping columns", () => {
     const s = stemInterface({ height: 160, width: 160, seed: 3, grains: 4, grainRotationDeg: 40, noise: false });
