@@ -90,6 +90,16 @@ export function wrapAngle(x: number): number {
   return t === -Math.PI ? Math.PI : t;
 }
 
+/**
+ * Wraps an angle into (−π/fold, π/fold]: the orientation of an object with `fold`-fold symmetry (a square
+ * lattice of columns: 4), for which angles 2π/fold apart are the same pose. The equivariant pose encoder
+ * picks one of the equivalent frames per patch, so its angle map over a lattice is only meaningful folded.
+ */
+export function foldAngle(x: number, fold: number): number {
+  if (!Number.isInteger(fold) || fold < 1) throw new Error(`foldAngle: fold must be an integer >= 1 (the object's rotational symmetry), got ${fold}`);
+  return wrapAngle(x * fold) / fold;
+}
+
 /** How well one group's inferred angles follow the true ones. */
 export interface AngleFit {
   /** group label (−1 for the pooled result) */
@@ -431,4 +441,45 @@ export function nearestCentroidAccuracy(
     foldAccuracy.push(fh / fn);
   }
   return { accuracy: hits / n, foldAccuracy, chance };
+}
+
+/**
+ * Leave-one-out k-nearest-neighbour classification of points (n × dim, row-major) by their labels
+ * (majority of the k nearest others, ties to the nearest): how much of a label a latent space holds
+ * whatever the shape of the classes, where a clustering (k-means, GMM) may still fail to find them.
+ * O(n²·dim): meant for a few thousand points.
+ */
+export function knnAccuracy(points: Num, dim: number, labels: Num, opts: { k?: number } = {}): number {
+  const where = "knnAccuracy";
+  checkInt(dim, where, "dim", 1);
+  check(points.length % dim === 0, where, `points has ${points.length} values, not a multiple of dim = ${dim}`);
+  const n = points.length / dim;
+  check(labels.length === n, where, `labels has ${labels.length} entries but points has ${n} rows of dim ${dim}`);
+  const k = opts.k ?? 10;
+  checkInt(k, where, "k", 1);
+  check(k < n, where, `k = ${k} needs more than k points, got ${n}`);
+  for (let i = 0; i < points.length; i++) {
+    if (!Number.isFinite(points[i])) throw new IvaeInputError(`${where}: points contains a non-finite value at flat index ${i}`);
+  }
+  checkLabels(where, "labels", labels);
+  const { codes, values } = encode(labels);
+  const votes = new Float64Array(values.length);
+  const d2 = new Float64Array(n), order = new Int32Array(n);
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let c = 0; c < dim; c++) { const t = points[i * dim + c] - points[j * dim + c]; s += t * t; }
+      d2[j] = j === i ? Infinity : s;
+      order[j] = j;
+    }
+    const nb = Array.from(order).sort((a, b) => d2[a] - d2[b]).slice(0, k);
+    votes.fill(0);
+    // a tiny bonus by rank breaks ties in favour of the nearer neighbours
+    nb.forEach((j, r) => { votes[codes[j]] += 1 + 1e-6 * (k - r); });
+    let best = 0;
+    for (let c = 1; c < votes.length; c++) if (votes[c] > votes[best]) best = c;
+    if (best === codes[i]) hits++;
+  }
+  return hits / n;
 }

@@ -73,6 +73,12 @@ export interface RVAEOptions extends ModelOptions {
    * re-centred image (offset-encoder.ts); for windows cut on a grid over a lattice, without atom finding.
    */
   offsetEncoder?: OffsetEncoder;
+  /**
+   * Equivariant offset encoder: largest shift tried, px (default a third of the image side). z is read
+   * from the central square every such shift keeps inside the image (side − 2·(radius + 1)), so on windows
+   * of several unit cells set it to about half the largest lattice period.
+   */
+  offsetSearchRadius?: number;
 }
 
 /** How a model with translation infers its shift; see `RVAEOptions.offsetEncoder`. */
@@ -103,6 +109,7 @@ export interface ModelConfig {
   frameCandidates?: number;
   /** absent in models saved before it existed: read as "mlp" */
   offsetEncoder?: OffsetEncoder;
+  offsetSearchRadius?: number;
 }
 
 /** Posterior parameters of one batch, as tensors. */
@@ -188,7 +195,7 @@ export abstract class LatentModel {
     for (let j = k + config.latentDim; j < 2 * k; j++) headBias[j] = POSE_INIT_LOGVAR;
     this.encHead = { W: this.params.glorot("encoder.head.W", fan, 2 * k, rng), b: this.params.add("encoder.head.b", [2 * k], headBias) };
     if (this.usesEquivariantPose()) this.poseScorer = createPoseScorer(this.params, poseGeometry(h, w, config.rotationSteps ?? 64), rng);
-    else if (config.translation && config.offsetEncoder === "equivariant") this.offsetScorer = createOffsetScorer(this.params, offsetGeometry(h, w), rng);
+    else if (config.translation && config.offsetEncoder === "equivariant") this.offsetScorer = createOffsetScorer(this.params, offsetGeometry(h, w, config.offsetSearchRadius), rng);
     this.decoderRng = rng.fork();
   }
 
@@ -636,6 +643,13 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   check(offsetEncoder === "equivariant" || offsetEncoder === "mlp", where, `offsetEncoder must be "equivariant" or "mlp", got ${String(offsetEncoder)}`);
   check(offsetEncoder === "mlp" || (translation && !(rotation && poseEncoder === "equivariant")), where,
     'offsetEncoder: "equivariant" needs translation: true and no equivariant pose encoder (that one already centres the image); use it with the shift-VAE or with poseEncoder: "mlp"');
+  const side = Math.min(o.imageShape[0], o.imageShape[1]);
+  const offsetSearchRadius = o.offsetSearchRadius ?? Math.max(1, Math.floor(side / 3));
+  if (offsetEncoder === "equivariant") {
+    checkInt(offsetSearchRadius, where, "offsetSearchRadius", 1);
+    check(side - 2 * (offsetSearchRadius + 1) >= 4, where,
+      `offsetSearchRadius ${offsetSearchRadius} px leaves no central square of at least 4 px in a ${side}-px image (need radius ≤ ${Math.floor((side - 4) / 2) - 1})`);
+  }
   const frameCandidates = o.frameCandidates ?? 1;
   checkInt(frameCandidates, where, "frameCandidates", 1);
   check(frameCandidates <= 4, where, `frameCandidates must be at most 4 (frames are at least 45° apart), got ${frameCandidates}`);
@@ -643,6 +657,7 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
     poseEncoder: rotation ? poseEncoder : undefined, rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
     frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
     offsetEncoder: translation ? offsetEncoder : undefined,
+    offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     className, imageShape: [o.imageShape[0], o.imageShape[1]], latentDim, encoderHidden: [...encoderHidden], decoderHidden: [...decoderHidden],
     likelihood, decoderSigma, conditionDim, seed, rotation, translation, skip: coordinate ? o.skip ?? false : false, rotationPrior, translationPrior,
   };

@@ -27,12 +27,15 @@ export interface OffsetGeometry {
 }
 
 /**
- * Defaults: shifts up to a third of the window (a window of about one unit cell then always has a column
- * of each kind within reach, so every window can centre on the same kind), a kernel of ±side/8.
+ * Default search radius: a third of the window (a window of about one unit cell then always has a column
+ * of each kind within reach, so every window can centre on the same kind); a kernel of ±side/8. On a
+ * lattice, half the largest cell period is enough (offsets are only defined modulo a cell), and a smaller
+ * radius leaves a larger central square for z: pass `radius` for windows of several cells.
  */
-export function offsetGeometry(height: number, width: number): OffsetGeometry {
+export function offsetGeometry(height: number, width: number, radius?: number): OffsetGeometry {
   const side = Math.min(height, width);
-  return { height, width, radius: Math.max(1, Math.floor(side / 3)), kernel: 2 * Math.max(1, Math.floor(side / 8)) + 1 };
+  const r = radius ?? Math.max(1, Math.floor(side / 3));
+  return { height, width, radius: r, kernel: 2 * Math.max(1, Math.floor(side / 8)) + 1 };
 }
 
 /** Scorer weights (kernel² → C channels, tanh, → 1) and the im2col table of the candidate shifts. */

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import {
   adjustedRandIndex, angleRecovery, bestMatchAccuracy, circularCorrelation, clusterPurity, confusionMatrix,
-  hungarian, nearestCentroidAccuracy, offsetCorrelation, pearson, wrapAngle,
+  foldAngle, hungarian, knnAccuracy, nearestCentroidAccuracy, offsetCorrelation, pearson, wrapAngle,
 } from "../../src/analysis/metrics";
 import { IvaeInputError } from "../../src/util/errors";
 import { Random } from "../../src/util/random";
@@ -35,6 +35,14 @@ describe("metrics: correlations", () => {
     close(wrapAngle(3 * Math.PI / 2), -Math.PI / 2, 1e-12);
     close(wrapAngle(-Math.PI), Math.PI, 1e-12);
     close(wrapAngle(7), 7 - 2 * Math.PI, 1e-12);
+  });
+
+  it("foldAngle maps the equivalent frames of a 4-fold lattice onto one angle in (−45°, 45°]", () => {
+    const d = Math.PI / 180;
+    for (const k of [-2, -1, 0, 1, 2, 3]) close(foldAngle((7 + 90 * k) * d, 4), 7 * d, 1e-9, `7° + ${90 * k}°`);
+    close(foldAngle(-45 * d, 4), 45 * d, 1e-9, "−45° is +45°");
+    close(foldAngle(200 * d, 1), -160 * d, 1e-9, "fold 1 is wrapAngle");
+    assert.throws(() => foldAngle(0.1, 0), /fold must be an integer >= 1/);
   });
 });
 
@@ -152,5 +160,21 @@ describe("metrics: clustering agreement", () => {
     assert.throws(() => nearestCentroidAccuracy(pts, 7, lab), /not a multiple of dim = 7/);
     assert.throws(() => nearestCentroidAccuracy(pts, dim, lab.subarray(1)), /labels has 599 entries/);
     assert.throws(() => nearestCentroidAccuracy(pts, dim, new Int32Array(n)), /at least two classes/);
+  });
+
+  it("k-NN accuracy finds classes a centroid cannot (two rings), and random labels stay near chance", () => {
+    const rng = new Random(5);
+    const n = 400;
+    const pts = new Float32Array(2 * n), ring = new Int32Array(n), rnd = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      ring[i] = i % 2; rnd[i] = rng.int(2);
+      const r = ring[i] ? 3 : 1, t = rng.uniform(0, 2 * Math.PI);
+      pts[2 * i] = r * Math.cos(t) + rng.normal(0, 0.1); pts[2 * i + 1] = r * Math.sin(t) + rng.normal(0, 0.1);
+    }
+    assert.ok(knnAccuracy(pts, 2, ring) > 0.99, "concentric rings are k-NN separable");
+    assert.ok(nearestCentroidAccuracy(pts, 2, ring, { seed: 1 }).accuracy < 0.7, "but not by their (shared) centroid");
+    assert.ok(Math.abs(knnAccuracy(pts, 2, rnd) - 0.5) < 0.1, "random labels ≈ chance");
+    assert.throws(() => knnAccuracy(pts, 2, ring, { k: n }), /needs more than k points/);
+    assert.throws(() => knnAccuracy(pts.subarray(1), 2, ring), /not a multiple of dim = 2/);
   });
 });

@@ -111,6 +111,13 @@ describe("notebooks: the lecture in fast mode", function () {
     assert.ok(m.patches > 100 && m.patches <= m.columnsFound, `patches ${m.patches}`);
     const atoms = figure("05", "atoms");
     assert.equal(atoms.concat[0].layer[1].data.values.length, m.columnsFound);
+    // the issue's bar for the LoG detector, on both synthetic images (columns cut by the border excluded)
+    for (const img of ["interface", "domains"]) {
+      inRange(m[`${img}_LoG_precision`], 0.95, 1, `${img} LoG precision`);
+      inRange(m[`${img}_LoG_recall`], 0.95, 1, `${img} LoG recall`);
+    }
+    assert.equal(m.patchesPadded, m.columnsFound, "edge: pad keeps every column");
+    figure("05", "domains-species");
   });
 
   it("06 rVAE on patches: maps of angle, offsets and latents over the image; latent distributions; labelled image", () => {
@@ -124,7 +131,16 @@ describe("notebooks: the lecture in fast mode", function () {
     assert.equal(figure("06", "latent-distributions").concat.length, 3);
     assert.equal(figure("06", "latent-density").concat[0].mark, "rect");
     const lab = figure("06", "labelled");
-    assert.equal(lab.layer[1].encoding.color.type, "nominal");
+    assert.equal(lab.concat.length, 3);
+    assert.equal(lab.concat[0].layer[1].encoding.color.type, "nominal");
+    for (const k of ["phaseAccuracyKmeans", "phaseAccuracyGmm", "phaseAccuracyPcaKmeans"]) inRange(m[k], 0.3, 1, k);
+    assert.equal(figure("06", "baselines").concat.length, 2);
+    // the movie: one panel per frame, the patches keep their frame, and the true LSMO fraction grows
+    const movie = figure("06", "movie");
+    assert.equal(movie.concat.length, m.movieFrames);
+    assert.ok(m.moviePatches > 100, `movie patches ${m.moviePatches}`);
+    assert.ok(m[`frame${m.movieFrames - 1}_lsmoFractionTrue`] > m.frame0_lsmoFractionTrue, "LSMO grows into the NiO");
+    for (let f = 0; f < m.movieFrames; f++) inRange(m[`frame${f}_lsmoFraction`], 0, 1, `frame ${f} LSMO fraction`);
   });
 
   if (ALL) {
@@ -141,7 +157,11 @@ describe("notebooks: the lecture in fast mode", function () {
       const m7 = get("07").metrics;
       inRange(m7.vaePurity, 0.3, 1, "VAE purity");
       inRange(m7.shiftPurity, 0.3, 1, "shift-VAE purity");
+      inRange(m7.pcaKmeansPurity, 0.3, 1, "PCA + k-means purity");
       assert.equal(figure("07", "maps").concat.length, 6);
+      assert.equal(figure("07", "invariance").concat.length, 4);
+      // translation invariance: the shift-VAE's z moves far less over one cell of window offsets than the VAE's
+      assert.ok(m7.shiftOffsetVarianceRatio < 0.5 * m7.vaeOffsetVarianceRatio, `shift ${m7.shiftOffsetVarianceRatio} vs VAE ${m7.vaeOffsetVarianceRatio}`);
     });
   }
 });

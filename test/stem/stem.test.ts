@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { stemDomains, stemInterface, stemSpectral, stemTimeSeries, SPECIES, STEM_SPECIES } from "../../src/data/stem";
+import { stemDomains, stemInterface, stemPolycrystal, stemSpectral, stemTimeSeries, SPECIES, STEM_SPECIES } from "../../src/data/stem";
 
 describe("stem: synthetic images", () => {
   it("interface: same seed same image; two phases with Z-contrast ordering; ground truth inside the image", () => {
@@ -63,6 +63,34 @@ describe("stem: synthetic images", () => {
     });
     assert.ok(frac[0] < frac[1] && frac[1] < frac[2], `LSMO fraction must grow: ${frac}`);
   });
+  it("polycrystal: square and hexagonal grains with 4 and 6 neighbours at equal column density, any orientation", () => {
+    const a = stemPolycrystal({ height: 160, width: 160, seed: 3, grains: 6 });
+    assert.deepEqual(a.image.data, stemPolycrystal({ height: 160, width: 160, seed: 3, grains: 6 }).image.data);
+    const t = a.truth, n = t.x.length;
+    assert.deepEqual([...new Set(t.phase)].sort(), [0, 1]);
+    assert.ok(new Set(t.species).size === 1, "one column species: only the arrangement differs");
+    const aS = 10.4, aH = aS * Math.sqrt(2 / Math.sqrt(3));
+    // interior columns (away from the edges and from columns of the other phase): count neighbours within 1.2 spacings
+    const count = [new Map<number, number>(), new Map<number, number>()];
+    for (let i = 0; i < n; i++) {
+      if (t.x[i] < 30 || t.x[i] > 130 || t.y[i] < 30 || t.y[i] > 130) continue;
+      let nb = 0, mixed = false;
+      for (let j = 0; j < n; j++) {
+        const d = Math.hypot(t.x[i] - t.x[j], t.y[i] - t.y[j]);
+        if (j !== i && d < 1.25 * aH) { nb++; if (t.phase[j] !== t.phase[i]) mixed = true; }
+      }
+      if (!mixed) count[t.phase[i]].set(nb, (count[t.phase[i]].get(nb) ?? 0) + 1);
+    }
+    const mode = (m: Map<number, number>) => [...m.entries()].sort((p, q) => q[1] - p[1])[0][0];
+    assert.equal(mode(count[0]), 4, "square grains: 4 nearest neighbours");
+    assert.equal(mode(count[1]), 6, "hexagonal grains: 6 nearest neighbours");
+    // grain angles cover the circle (both signs, large magnitudes)
+    const rot = [...new Set(t.rotation)];
+    assert.ok(rot.length >= 4 && Math.max(...rot.map(Math.abs)) > 1, `grain angles ${rot.map((r) => r.toFixed(2))}`);
+    assert.throws(() => stemPolycrystal({ grains: 1 }), /grains/);
+    assert.throws(() => stemPolycrystal({ spacing: 2 }), /spacing must be in/);
+  });
+
   it("spectral image: abundances sum to 1, three phases present, bad sizes rejected", () => {
     const s = stemSpectral({ height: 24, width: 24, channels: 32, seed: 1 });
     assert.equal(s.data.length, 24 * 24 * 32);
