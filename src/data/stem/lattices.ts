@@ -234,6 +234,15 @@ function interfaceColumns(o: InterfaceOptions, H: number, W: number, st: Interfa
   return { cols: out, vac, sub, minSpacing: Math.min(aN, aL / Math.SQRT2) * 0.75 };
 }
 
+/** Renders one frame of columns and packs it with its ground truth as a {@link SyntheticStem}. */
+export function singleFrame(
+  cols: ColumnList, H: number, W: number, im: Required<ImagingOptions>, rng: Random,
+  meta: Pick<SyntheticStem, "phaseNames" | "pixelSize" | "minSpacing" | "defects">,
+): SyntheticStem {
+  const r = renderFrame(cols, H, W, im, rng);
+  return { image: { data: r.image, n: 1, height: H, width: W }, truth: truthOf(cols, r, 0), speciesNames: STEM_SPECIES.map((s) => s.name), ...meta };
+}
+
 /**
  * A NiO (rock salt, left) | La0.7Sr0.3MnO3 (perovskite, right) interface in [001] projection, as a
  * HAADF-STEM image: NiO shows a square lattice of uniform, dim Ni–O columns (10.4 px spacing at the
@@ -252,16 +261,7 @@ export function stemInterface(opts: InterfaceOptions = {}): SyntheticStem {
   const im = imagingDefaults(opts);
   const st: InterfaceState = { front: W * (opts.interfaceAt ?? 0.45), tilt: ((opts.tiltDeg ?? 2) * Math.PI) / 180 };
   const { cols, vac, sub, minSpacing } = interfaceColumns(opts, H, W, st, lat);
-  const r = renderFrame(cols, H, W, im, noise);
-  return {
-    image: { data: r.image, n: 1, height: H, width: W },
-    truth: truthOf(cols, r, 0),
-    speciesNames: STEM_SPECIES.map((s) => s.name),
-    phaseNames: ["NiO", "LSMO"],
-    pixelSize: opts.pixelSize ?? 0.2,
-    minSpacing,
-    defects: { vacancies: vac, substitutions: sub },
-  };
+  return singleFrame(cols, H, W, im, noise, { phaseNames: ["NiO", "LSMO"], pixelSize: opts.pixelSize ?? 0.2, minSpacing, defects: { vacancies: vac, substitutions: sub } });
 }
 
 /**
@@ -327,17 +327,11 @@ export function stemDomains(opts: DomainOptions = {}): SyntheticStem {
       }
     }
   }
-  const r = renderFrame(cols, H, W, im, noise);
   void domainOf;
-  return {
-    image: { data: r.image, n: 1, height: H, width: W },
-    truth: truthOf(cols, r, 0),
-    speciesNames: STEM_SPECIES.map((s) => s.name),
-    phaseNames: pols.map(([p, q]) => `P ∥ (${p.toFixed(2)}, ${q.toFixed(2)})`),
-    pixelSize: px,
-    minSpacing: (a / Math.SQRT2) * 0.8,
-    defects: { vacancies: vac, substitutions: sub },
-  };
+  return singleFrame(cols, H, W, im, noise, {
+    phaseNames: pols.map(([p, q]) => `P ∥ (${p.toFixed(2)}, ${q.toFixed(2)})`), pixelSize: px,
+    minSpacing: (a / Math.SQRT2) * 0.8, defects: { vacancies: vac, substitutions: sub },
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { check, checkInt } from "../../util/errors";
 import { Random } from "../../util/random";
-import { ColumnList, ImagingOptions, imagingDefaults, renderFrame, SPECIES, STEM_SPECIES, truthOf } from "./render";
-import type { SyntheticStem } from "./lattices";
+import { ColumnList, ImagingOptions, imagingDefaults, SPECIES } from "./render";
+import { singleFrame, SyntheticStem } from "./lattices";
 
 /** Options of {@link stemPolycrystal}. */
 export interface PolycrystalOptions extends ImagingOptions {
@@ -84,14 +84,5 @@ export function stemPolycrystal(opts: PolycrystalOptions = {}): SyntheticStem {
   }
   const out = new ColumnList();
   for (let i = 0; i < cols.length; i++) if (keep[i]) out.add({ x: cols.x[i], y: cols.y[i], species: cols.species[i], phase: cols.phase[i], rotation: cols.rotation[i] });
-  const r = renderFrame(out, H, W, im, noise);
-  return {
-    image: { data: r.image, n: 1, height: H, width: W },
-    truth: truthOf(out, r, 0),
-    speciesNames: STEM_SPECIES.map((s) => s.name),
-    phaseNames: ["square", "hexagonal"],
-    pixelSize: opts.pixelSize ?? 0.2,
-    minSpacing: 0.75 * aS,
-    defects: { vacancies: vac, substitutions: 0 },
-  };
+  return singleFrame(out, H, W, im, noise, { phaseNames: ["square", "hexagonal"], pixelSize: opts.pixelSize ?? 0.2, minSpacing: 0.75 * aS, defects: { vacancies: vac, substitutions: 0 } });
 }
