@@ -96,7 +96,7 @@ export function wrapAngle(x: number): number {
  * picks one of the equivalent frames per patch, so its angle map over a lattice is only meaningful folded.
  */
 export function foldAngle(x: number, fold: number): number {
-  if (!Number.isInteger(fold) || fold < 1) throw new Error(`foldAngle: fold must be an integer >= 1 (the object's rotational symmetry), got ${fold}`);
+  check(Number.isInteger(fold) && fold >= 1, "foldAngle", `fold must be an integer >= 1 (the object's rotational symmetry), got ${fold}`);
   return wrapAngle(x * fold) / fold;
 }
 
