@@ -24,9 +24,9 @@ import { encodePng, encodePngRgb } from "../src/data/io/png";
 import { extractPatches, findAtomsLoG, refinePositions, scoreAtoms, slidingWindows, PatchSet } from "../src/atoms";
 import { baselineClasses } from "../src/analysis/baselines";
 import { colorizeMap, labelImage, rasterizeMap, valueDensity2d, valueHistogram } from "../src/analysis/maps";
-import { adjustedRandIndex, angleRecovery, foldAngle, knnAccuracy } from "../src/analysis/metrics";
+import { adjustedRandIndex, angleRecovery, knnAccuracy } from "../src/analysis/metrics";
 import { kmeans } from "../src/analysis/cluster";
-import { ClusterFeatures, meanSd, nameClustersByMajority, patchRange, rvaePatchClasses, RvaePatchOptions, unitPatches } from "../src/analysis/microscopy";
+import { ClusterFeatures, latticeRotation, meanSd, nameClustersByMajority, patchRange, rvaePatchClasses, RvaePatchOptions, unitPatches } from "../src/analysis/microscopy";
 import { offsetProbes, translationInvariance } from "../src/analysis/invariance";
 import { ShiftVAE, VAE } from "../src/models";
 import { train } from "../src/training";
@@ -175,7 +175,8 @@ async function compareOnPatches(c: CompareSpec) {
   // maps of the first seed
   const enc = first!.encoding;
   const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]), z2 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i + 1]);
-  const deg = Float32Array.from(enc.angle ?? new Float32Array(enc.n), (a) => (foldAngle(a, c.fold) * 180) / Math.PI);
+  // the angle map: folded by the symmetry and measured from each class's own upright frame
+  const deg = Float32Array.from(enc.angle ? latticeRotation(enc.angle, first!.labels, c.fold) : new Float32Array(enc.n), (a) => (a * 180) / Math.PI);
   drawMaps(c.name, c.s, p, {
     angle: deg, dx: enc.dx ?? new Float32Array(enc.n), dy: enc.dy ?? new Float32Array(enc.n), z1, z2,
     class: first!.labels, phase: nameClustersByMajority(first!.labels, phs).named, pcaClass: firstPca!, truePhase: phs,
@@ -210,7 +211,7 @@ async function movie() {
     perFrame.push({ frame: f, patches: sel.length, lsmoFractionTrueColumns: r4(ls / tot), lsmoFractionTruePatches: r4(frac(phs)),
       lsmoFractionRvae: r4(frac(rn.named)), lsmoFractionPca: r4(frac(bn.named)), phaseAccuracyRvae: r4(accF(rn.named)), phaseAccuracyPca: r4(accF(bn.named)) });
     const enc = r.encoding;
-    drawMaps(`movie_f${f}`, mov, p, { class: r.labels, phase: rn.named, angle: Float32Array.from(enc.angle!, (a) => (foldAngle(a, 4) * 180) / Math.PI) }, f);
+    drawMaps(`movie_f${f}`, mov, p, { class: r.labels, phase: rn.named, angle: Float32Array.from(latticeRotation(enc.angle!, r.labels, 4), (a) => (a * 180) / Math.PI) }, f);
     const pf = perFrame[perFrame.length - 1];
     tables.push(`| ${f} | ${pf.patches} | ${pf.lsmoFractionTruePatches.toFixed(3)} | ${pf.lsmoFractionRvae.toFixed(3)} | ${pf.lsmoFractionPca.toFixed(3)} | ${pf.phaseAccuracyRvae.toFixed(3)} | ${pf.phaseAccuracyPca.toFixed(3)} |`);
   }
@@ -226,7 +227,7 @@ async function movie() {
  * searching shifts up to half a cell, still leaves z a central square of more than a cell.
  */
 async function windows(itf: SyntheticStem) {
-  const WS = 48, stride = fast ? 6 : 8;
+  const WS = 48, stride = 8;
   const win = slidingWindows(itf.image, { size: WS, stride });
   const range = patchRange(win.images);
   const all = unitPatches(win.images, { range });
@@ -243,39 +244,47 @@ async function windows(itf: SyntheticStem) {
   const radius = Math.ceil(aL / 2);
   const res: Record<string, unknown> = { windows: all.n, windowSize: WS, stride, probes: pimgs.n, unitCellPx: r4(aL), offsetSearchRadiusPx: radius };
   const rows: string[] = [];
-  const epochs = fast ? 30 : 60;
+  const epochs = fast ? 40 : 60;
   // PCA + k-means on the same windows: its components follow the window offset as much as the phase
   const pcaAcc = SEEDS.map((seed) => nameClustersByMajority(baselineClasses(all, { k: 2, method: "pca-kmeans", components: 3, seed }).labels, wPhase).accuracy);
   res.pcaKmeans = { phaseAccuracy: ms(pcaAcc) };
   rows.push(`| PCA (3) + k-means | – | – | – | ${fmt(ms(pcaAcc))} | – | – |`);
   for (const nm of ["vae", "shiftVae", "shiftVaeEq"] as const) {
-    const model = nm === "vae"
-      ? new VAE({ imageShape: [WS, WS], latentDim: 2, seed: 2 })
-      // s_Δr 0.4 grid units ≈ 10 px on a 48-px window: offsets up to half a unit cell (9.7 px) are plausible a priori;
-      // shiftVaeEq: the translation-equivariant offset encoder (src/models/offset-encoder.ts), shifts up to half a cell
-      : new ShiftVAE({ imageShape: [WS, WS], latentDim: 2, seed: 2, translationPrior: 0.4, ...(nm === "shiftVaeEq" ? { offsetEncoder: "equivariant" as const, offsetSearchRadius: radius } : {}) });
-    const t0 = Date.now();
-    await train(model, all, { epochs, batchSize: 64, learningRate: 2e-3, seed: 2, progress: false });
-    const secs = (Date.now() - t0) / 1000;
-    const enc = model.encode(all), pe = model.encode(pimgs);
-    const inv = translationInvariance(probes, pe, enc);
-    const ratio = inv.varianceRatio, r2z = inv.r2FromOffset;
-    const g = kmeans(enc.zMean, 2, 2, { seed: 0, restarts: 8 });
-    const named = nameClustersByMajority(g.labels, wPhase);
-    // how much of the phase z holds at all, whatever the cluster shapes: leave-one-out 10-NN
-    const knn = knnAccuracy(enc.zMean, 2, wPhase, { k: 10 });
+    const per = { ratio: [] as number[], r2a: [] as number[], r2b: [] as number[], acc: [] as number[], ari: [] as number[], knn: [] as number[], dx: [] as number[], dy: [] as number[], secs: [] as number[] };
+    for (const seed of SEEDS) {
+      const model = nm === "vae"
+        ? new VAE({ imageShape: [WS, WS], latentDim: 2, seed })
+        // s_Δr 0.4 grid units ≈ 10 px on a 48-px window: offsets up to half a unit cell (9.7 px) are plausible a priori;
+        // shiftVaeEq: the translation-equivariant offset encoder (src/models/offset-encoder.ts), shifts up to half a cell
+        : new ShiftVAE({ imageShape: [WS, WS], latentDim: 2, seed, translationPrior: 0.4, ...(nm === "shiftVaeEq" ? { offsetEncoder: "equivariant" as const, offsetSearchRadius: radius } : {}) });
+      const t0 = Date.now();
+      await train(model, all, { epochs, batchSize: 64, learningRate: 2e-3, seed, progress: false });
+      per.secs.push((Date.now() - t0) / 1000);
+      const enc = model.encode(all), pe = model.encode(pimgs);
+      const inv = translationInvariance(probes, pe, enc);
+      const g = kmeans(enc.zMean, 2, 2, { seed, restarts: 8 });
+      const named = nameClustersByMajority(g.labels, wPhase);
+      per.ratio.push(inv.varianceRatio); per.r2a.push(inv.r2FromOffset[0]); per.r2b.push(inv.r2FromOffset[1]);
+      per.acc.push(named.accuracy); per.ari.push(adjustedRandIndex(named.named, wPhase));
+      // how much of the phase z holds at all, whatever the cluster shapes: leave-one-out 10-NN
+      per.knn.push(knnAccuracy(enc.zMean, 2, wPhase, { k: 10 }));
+      // the shift latents should follow the window offset modulo the lattice (−1: exactly against it)
+      if (inv.dxVsOffset !== undefined) { per.dx.push(inv.dxVsOffset); per.dy.push(inv.dyVsOffset!); }
+      log(`windows ${nm} seed ${seed}: offset variance ratio ${inv.varianceRatio.toFixed(3)}, phase acc ${named.accuracy.toFixed(3)}, 10-NN ${per.knn.at(-1)!.toFixed(3)}`);
+      if (seed === SEEDS[0]) {
+        const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]);
+        drawMaps(`windows_${nm}`, itf, win, { z1, class: g.labels, phase: named.named }, 0, stride * 0.75);
+      }
+      model.dispose();
+    }
     const out: Record<string, unknown> = {
-      epochs, trainSeconds: Math.round(secs), offsetVarianceRatio: r4(ratio), r2ZFromOffset: r2z.map(r4),
-      phaseAccuracy: r4(named.accuracy), phaseAri: r4(adjustedRandIndex(named.named, wPhase)), phaseKnnAccuracy: r4(knn),
+      epochs, trainSecondsPerSeed: Math.round(meanSd(per.secs).mean), offsetVarianceRatio: ms(per.ratio), r2ZFromOffset: [ms(per.r2a), ms(per.r2b)],
+      phaseAccuracy: ms(per.acc), phaseAri: ms(per.ari), phaseKnnAccuracy: ms(per.knn),
+      ...(per.dx.length ? { dxVsOffsetTracking: ms(per.dx), dyVsOffsetTracking: ms(per.dy) } : {}),
     };
-    // the shift latents should follow the window offset modulo the lattice (−1: exactly against it)
-    if (inv.dxVsOffset !== undefined) { out.dxVsOffsetCircularRho = r4(inv.dxVsOffset); out.dyVsOffsetCircularRho = r4(inv.dyVsOffset!); }
     res[nm] = out;
-    rows.push(`| ${nm === "vae" ? "VAE" : nm === "shiftVae" ? "shift-VAE (MLP encoder)" : "shift-VAE (equivariant offset encoder)"} | ${ratio.toFixed(3)} | ${r2z.map((x) => x.toFixed(2)).join(", ")} | ${out.dxVsOffsetCircularRho ?? "–"} / ${out.dyVsOffsetCircularRho ?? "–"} | ${named.accuracy.toFixed(3)} | ${(out.phaseAri as number).toFixed(3)} | ${knn.toFixed(3)} |`);
-    const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]);
-    drawMaps(`windows_${nm}`, itf, win, { z1, class: g.labels, phase: named.named }, 0, stride * 0.75);
-    log(`windows ${nm}: offset variance ratio ${ratio.toFixed(3)}, R² z|offset ${r2z.map((x) => x.toFixed(2))}, phase acc ${named.accuracy.toFixed(3)}, 10-NN ${knn.toFixed(3)}`);
-    model.dispose();
+    const f2 = (x: number[]) => meanSd(x).mean.toFixed(2);
+    rows.push(`| ${nm === "vae" ? "VAE" : nm === "shiftVae" ? "shift-VAE (MLP encoder)" : "shift-VAE (equivariant offset encoder)"} | ${fmt(ms(per.ratio))} | ${f2(per.r2a)}, ${f2(per.r2b)} | ${per.dx.length ? `${f2(per.dx)} / ${f2(per.dy)}` : "– / –"} | ${fmt(ms(per.acc))} | ${fmt(ms(per.ari))} | ${fmt(ms(per.knn))} |`);
   }
   scores["interface.slidingWindows"] = res;
   tables.push(...rows);
@@ -338,7 +347,7 @@ async function main(): Promise<void> {
   tables.splice(atomsAt, 0, ...atomRows);
   if (runs("windows")) {
     tables.push("", "### Sliding windows (no atom finding): translation invariance", "",
-      "| model | var(z over offsets in one cell) / var(z over image) | R² of z1, z2 from the offset | shift latents vs offset (tracking, ±1 = exact; dx / dy) | phase acc (k-means, k=2) | phase ARI | phase from z, 10-NN |", "|---|---|---|---|---|---|---|");
+      `| model (${SEEDS.length} seeds) | var(z over offsets in one cell) / var(z over image) | R² of z1, z2 from the offset (mean) | shift latents vs offset (tracking, ±1 = exact; dx / dy, mean) | phase acc (k-means, k=2) | phase ARI | phase from z, 10-NN |`, "|---|---|---|---|---|---|---|");
     await windows(itf);
   }
   // spectral image: classical descriptors on per-pixel spectra

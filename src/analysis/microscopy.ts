@@ -4,6 +4,7 @@ import { Likelihood, PoseEncoder, RVAE, ShiftVAE } from "../models";
 import { train } from "../training";
 import type { Encoding } from "./encode";
 import { gmm, kmeans } from "./cluster";
+import { circularMean, foldAngle } from "./metrics";
 
 /**
  * The rVAE route of the microscopy lecture on atom-centred patches, as one call: scale the patches,
@@ -76,6 +77,25 @@ export function clusterFeatures(enc: Encoding, which: ClusterFeatures, opts: { a
     if (useOffsets) { out[c++] = enc.dx![i]; out[c++] = enc.dy![i]; }
   }
   return { data: out, dim };
+}
+
+/**
+ * The local lattice rotation from the rVAE angle: each column kind's decoder learns its own upright frame
+ * (over a square lattice the LSMO A and B columns' frames are 45° apart), so the folded angle is measured
+ * from the circular mean of its class (`labels`, e.g. the k-means classes): what is left is the rotation of
+ * the lattice around each column, in (−π/fold, π/fold]. Map this, not the raw angle.
+ */
+export function latticeRotation(angle: ArrayLike<number>, labels: ArrayLike<number>, fold: number): Float32Array {
+  check(angle.length === labels.length, "latticeRotation", `got ${angle.length} angles for ${labels.length} labels`);
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < angle.length; i++) {
+    check(Number.isFinite(angle[i]), "latticeRotation", `angle ${i} is not finite (${angle[i]})`);
+    let a = byClass.get(labels[i]);
+    if (!a) byClass.set(labels[i], (a = []));
+    a.push(fold * angle[i]);
+  }
+  const mean = new Map([...byClass].map(([c, a]) => [c, circularMean(a) / fold]));
+  return Float32Array.from(angle, (a, i) => foldAngle(a - mean.get(labels[i])!, fold));
 }
 
 /** Options of {@link rvaePatchClasses}. */

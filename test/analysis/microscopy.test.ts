@@ -4,7 +4,7 @@ import { stemInterface } from "../../src/data/stem";
 import { extractPatches, findAtomsLoG, refinePositions, scoreAtoms } from "../../src/atoms";
 import { baselineClasses } from "../../src/analysis/baselines";
 import { labelImage, rasterizeMap } from "../../src/analysis/maps";
-import { clusterFeatures, meanSd, nameClustersByMajority, rvaePatchClasses, unitPatches } from "../../src/analysis/microscopy";
+import { clusterFeatures, latticeRotation, meanSd, nameClustersByMajority, rvaePatchClasses, unitPatches } from "../../src/analysis/microscopy";
 import { useBackend } from "../models/setup";
 
 describe("microscopy pipeline (atoms → patches → rVAE → maps, classes)", function () {
@@ -55,6 +55,11 @@ describe("microscopy pipeline (atoms → patches → rVAE → maps, classes)", f
     assert.throws(() => clusterFeatures({ ...enc, dx: undefined, dy: undefined }, "offsets"), /need offsets/);
     assert.throws(() => clusterFeatures(enc, "angle" as never), /features must be one of/);
     assert.throws(() => clusterFeatures(enc, "pose", { angleFold: 0 }), /angleFold/);
+    // lattice rotation: each class measured from its own (circular, folded) mean frame
+    const d = Math.PI / 180;
+    const rot = latticeRotation([44 * d, -44 * d, 40 * d, -10 * d, -14 * d + Math.PI / 2], [0, 0, 0, 1, 1], 4);
+    assert.deepEqual(Array.from(rot, (r) => Math.round(r / d)), [1, 3, -3, 2, -2]); // class 0 frame 43.3°, class 1 −12°; −44° is +46°, 76° is −14°
+    assert.throws(() => latticeRotation([0, 1], [0], 4), /got 2 angles for 1 labels/);
     const m = meanSd([1, 2, 3]);
     assert.equal(m.mean, 2); assert.ok(Math.abs(m.sd - 1) < 1e-12);
   });

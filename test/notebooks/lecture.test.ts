@@ -126,7 +126,7 @@ describe("notebooks: the lecture in fast mode", function () {
     inRange(m.phasePurity, 0.5, 1, "phase purity");
     inRange(m.angleVsLatticeRotation, -1, 1, "angle correlation");
     const maps = figure("06", "maps");
-    assert.deepEqual(maps.concat.map((p: { title: string }) => p.title), ["angle (°)", "x offset (px)", "y offset (px)", "latent 1", "latent 2"]);
+    assert.deepEqual(maps.concat.map((p: { title: string }) => p.title), ["lattice rotation (°)", "x offset (px)", "y offset (px)", "latent 1", "latent 2"]);
     for (const p of maps.concat) assert.equal(p.layer[1].data.values.length, m.patches);
     assert.equal(figure("06", "latent-distributions").concat.length, 3);
     assert.equal(figure("06", "latent-density").concat[0].mark, "rect");
