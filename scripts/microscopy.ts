@@ -10,11 +10,11 @@
  *    carries the polarisation).
  * 3. Maps over the image (angle, dx, dy, z1, z2, classes, phases named by majority) and latent distributions.
  * 4. The movie: one rVAE on the patches of all frames; classes per frame; LSMO fraction per frame vs truth.
- * 5. Without atom finding: VAE vs shift-VAE on sliding windows; translation invariance measured on windows
- *    at every 1-px offset within a unit cell, and phase maps.
+ * 5. Without atom finding: VAE vs shift-VAE on sliding windows of the interface and of the domain image;
+ *    translation invariance measured on windows at every 1-px offset within a unit cell, and phase maps.
  * 6. PCA/NMF/k-means/GMM on a spectral image.
  * Writes DIR/scores.json, DIR/tables.md and PNGs. `--only interface,movie` runs just those parts (names of
- * the class table's rows, "movie", "windows").
+ * the class table's rows, "movie", "windows", "domainWindows").
  */
 import "../src/native"; // the fused C++ coordinate decoder where it is built (falls back to tfjs otherwise)
 import * as fs from "fs";
@@ -226,7 +226,25 @@ async function movie() {
  * the same windows. Windows of 48 px hold about two LSMO cells, so that the equivariant offset encoder,
  * searching shifts up to half a cell, still leaves z a central square of more than a cell.
  */
-async function windows(itf: SyntheticStem) {
+/** A true column far from any column of another phase: probes cut around it show one structure only. */
+function interiorPoint(s: SyntheticStem, reach: number): [number, number] {
+  const t = s.truth, cx = s.image.width / 2, cy = s.image.height / 2;
+  let best: [number, number] = [cx, cy], bd = Infinity;
+  for (let i = 0; i < t.x.length; i++) {
+    if (t.x[i] < reach + 30 || t.y[i] < reach + 30 || t.x[i] > s.image.width - reach - 30 || t.y[i] > s.image.height - reach - 30) continue;
+    let pure = true;
+    for (let j = 0; j < t.x.length && pure; j++) if (t.phase[j] !== t.phase[i] && (t.x[j] - t.x[i]) ** 2 + (t.y[j] - t.y[i]) ** 2 < reach * reach) pure = false;
+    const d = (t.x[i] - cx) ** 2 + (t.y[i] - cy) ** 2;
+    if (pure && d < bd) { bd = d; best = [Math.round(t.x[i]), Math.round(t.y[i])]; }
+  }
+  return best;
+}
+
+/**
+ * Without atom finding: VAE vs shift-VAE on sliding windows of image `itf` (cell = its largest lattice
+ * period, px), and PCA + k-means on the same windows, scored against the phase of the nearest column.
+ */
+async function windows(itf: SyntheticStem, name: string, cellPx: number, probeAt: [number, number], models: readonly ("vae" | "shiftVae" | "shiftVaeEq")[]) {
   const WS = 48, stride = 8;
   const win = slidingWindows(itf.image, { size: WS, stride });
   const range = patchRange(win.images);
@@ -238,8 +256,9 @@ async function windows(itf: SyntheticStem) {
   };
   const wPhase = Int32Array.from(win.x, (x, i) => nearestPhase(x, win.y[i]));
   // probes: windows at every 1-px offset within one LSMO unit cell (a = 19.4 px), deep in the LSMO, scaled like the training windows
-  const aL = 3.88 / itf.pixelSize;
-  const probes = offsetProbes(itf.image, { x: Math.round(0.8 * itf.image.width), y: Math.round(0.5 * itf.image.height), period: aL, size: WS });
+  const aL = cellPx;
+  const [px0, py0] = probeAt;
+  const probes = offsetProbes(itf.image, { x: px0, y: py0, period: aL, size: WS });
   const pimgs = unitPatches(probes.windows.images, { range });
   const radius = Math.ceil(aL / 2);
   const res: Record<string, unknown> = { windows: all.n, windowSize: WS, stride, probes: pimgs.n, unitCellPx: r4(aL), offsetSearchRadiusPx: radius };
@@ -249,7 +268,7 @@ async function windows(itf: SyntheticStem) {
   const pcaAcc = SEEDS.map((seed) => nameClustersByMajority(baselineClasses(all, { k: 2, method: "pca-kmeans", components: 3, seed }).labels, wPhase).accuracy);
   res.pcaKmeans = { phaseAccuracy: ms(pcaAcc) };
   rows.push(`| PCA (3) + k-means | – | – | – | ${fmt(ms(pcaAcc))} | – | – |`);
-  for (const nm of ["vae", "shiftVae", "shiftVaeEq"] as const) {
+  for (const nm of models) {
     const per = { ratio: [] as number[], r2a: [] as number[], r2b: [] as number[], acc: [] as number[], ari: [] as number[], knn: [] as number[], dx: [] as number[], dy: [] as number[], secs: [] as number[] };
     for (const seed of SEEDS) {
       const model = nm === "vae"
@@ -270,10 +289,10 @@ async function windows(itf: SyntheticStem) {
       per.knn.push(knnAccuracy(enc.zMean, 2, wPhase, { k: 10 }));
       // the shift latents should follow the window offset modulo the lattice (−1: exactly against it)
       if (inv.dxVsOffset !== undefined) { per.dx.push(inv.dxVsOffset); per.dy.push(inv.dyVsOffset!); }
-      log(`windows ${nm} seed ${seed}: offset variance ratio ${inv.varianceRatio.toFixed(3)}, phase acc ${named.accuracy.toFixed(3)}, 10-NN ${per.knn.at(-1)!.toFixed(3)}`);
+      log(`${name} ${nm} seed ${seed}: offset variance ratio ${inv.varianceRatio.toFixed(3)}, phase acc ${named.accuracy.toFixed(3)}, 10-NN ${per.knn.at(-1)!.toFixed(3)}`);
       if (seed === SEEDS[0]) {
         const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]);
-        drawMaps(`windows_${nm}`, itf, win, { z1, class: g.labels, phase: named.named }, 0, stride * 0.75);
+        drawMaps(`${name}_${nm}`, itf, win, { z1, class: g.labels, phase: named.named }, 0, stride * 0.75);
       }
       model.dispose();
     }
@@ -286,7 +305,7 @@ async function windows(itf: SyntheticStem) {
     const f2 = (x: number[]) => meanSd(x).mean.toFixed(2);
     rows.push(`| ${nm === "vae" ? "VAE" : nm === "shiftVae" ? "shift-VAE (MLP encoder)" : "shift-VAE (equivariant offset encoder)"} | ${fmt(ms(per.ratio))} | ${f2(per.r2a)}, ${f2(per.r2b)} | ${per.dx.length ? `${f2(per.dx)} / ${f2(per.dy)}` : "– / –"} | ${fmt(ms(per.acc))} | ${fmt(ms(per.ari))} | ${fmt(ms(per.knn))} |`);
   }
-  scores["interface.slidingWindows"] = res;
+  scores[`${name}.slidingWindows`] = res;
   tables.push(...rows);
 }
 
@@ -345,10 +364,17 @@ async function main(): Promise<void> {
     await movie();
   }
   tables.splice(atomsAt, 0, ...atomRows);
+  const winHeader = (what: string) => ["", `### Sliding windows (no atom finding) on ${what}: translation invariance and phases`, "",
+    `| model (${SEEDS.length} seeds) | var(z over offsets in one cell) / var(z over image) | R² of z1, z2 from the offset (mean) | shift latents vs offset (tracking, ±1 = exact; dx / dy, mean) | phase acc (k-means, k=2) | phase ARI | phase from z, 10-NN |`, "|---|---|---|---|---|---|---|"];
   if (runs("windows")) {
-    tables.push("", "### Sliding windows (no atom finding): translation invariance", "",
-      `| model (${SEEDS.length} seeds) | var(z over offsets in one cell) / var(z over image) | R² of z1, z2 from the offset (mean) | shift latents vs offset (tracking, ±1 = exact; dx / dy, mean) | phase acc (k-means, k=2) | phase ARI | phase from z, 10-NN |`, "|---|---|---|---|---|---|---|");
-    await windows(itf);
+    // the LSMO cell (3.88 Å) is the interface's largest period; probes deep in the LSMO
+    tables.push(...winHeader("the interface"));
+    await windows(itf, "windows", 3.88 / itf.pixelSize, [Math.round(0.8 * itf.image.width), Math.round(0.5 * itf.image.height)], ["vae", "shiftVae", "shiftVaeEq"]);
+  }
+  if (runs("domainWindows")) {
+    // the domain label from windows: the Bi cell is 19.8 px; probes inside one domain
+    tables.push(...winHeader("the BiFeO3-like domains"));
+    await windows(dom, "domainWindows", 3.96 / dom.pixelSize, interiorPoint(dom, 24 + 20), ["vae", "shiftVaeEq"]);
   }
   // spectral image: classical descriptors on per-pixel spectra
   const sp = stemSpectral({ height: 48, width: 48, channels: 64, seed: 7 });
