@@ -64,17 +64,19 @@ function atomsOf(s: SyntheticStem, name: string) {
     meanErrorPx: r4(sc.meanError), rmsErrorPx: r4(sc.rmsError), found: found.x.length, ms: took };
   atomRows.push(`| ${name} | ${sc.precision.toFixed(3)} | ${sc.recall.toFixed(3)} | ${sc.meanError.toFixed(3)} |`);
   log(`${name}: atoms precision ${sc.precision.toFixed(3)} recall ${sc.recall.toFixed(3)} error ${sc.meanError.toFixed(3)} px`);
-  const idx = Int32Array.from(sc.match, (j, i) => {
-    if (j >= 0) return j;
-    let best = 0, bd = Infinity;
-    for (let k = 0; k < s.truth.x.length; k++) {
-      if (s.truth.frame[k] !== found.frame[i]) continue;
-      const d = (s.truth.x[k] - found.x[i]) ** 2 + (s.truth.y[k] - found.y[i]) ** 2;
-      if (d < bd) { bd = d; best = k; }
-    }
-    return best;
-  });
+  const idx = Int32Array.from(sc.match, (j, i) => (j >= 0 ? j : nearestColumn(s, found.x[i], found.y[i], found.frame[i])));
   return { found, idx };
+}
+
+/** Index of the true column of frame `frame` nearest to (x, y). */
+function nearestColumn(s: SyntheticStem, x: number, y: number, frame = 0): number {
+  let best = 0, bd = Infinity;
+  for (let k = 0; k < s.truth.x.length; k++) {
+    if (s.truth.frame[k] !== frame) continue;
+    const d = (s.truth.x[k] - x) ** 2 + (s.truth.y[k] - y) ** 2;
+    if (d < bd) { bd = d; best = k; }
+  }
+  return best;
 }
 
 function drawMaps(prefix: string, s: SyntheticStem, p: PatchSet, values: Record<string, ArrayLike<number>>, frame = 0, radius = s.minSpacing * 0.6): void {
@@ -221,11 +223,6 @@ async function movie() {
   r.model.dispose();
 }
 
-/**
- * Without atom finding: VAE vs shift-VAE on sliding windows of the interface image, and PCA + k-means on
- * the same windows. Windows of 48 px hold about two LSMO cells, so that the equivariant offset encoder,
- * searching shifts up to half a cell, still leaves z a central square of more than a cell.
- */
 /** A true column far from any column of another phase: probes cut around it show one structure only. */
 function interiorPoint(s: SyntheticStem, reach: number): [number, number] {
   const t = s.truth, cx = s.image.width / 2, cy = s.image.height / 2;
@@ -243,22 +240,18 @@ function interiorPoint(s: SyntheticStem, reach: number): [number, number] {
 /**
  * Without atom finding: VAE vs shift-VAE on sliding windows of image `itf` (cell = its largest lattice
  * period, px), and PCA + k-means on the same windows, scored against the phase of the nearest column.
+ * Windows of 48 px hold about two cells, so that the equivariant offset encoder, searching shifts up to
+ * half a cell, still leaves z a central square of more than a cell.
  */
 async function windows(itf: SyntheticStem, name: string, cellPx: number, probeAt: [number, number], models: readonly ("vae" | "shiftVae" | "shiftVaeEq")[]) {
   const WS = 48, stride = 8;
   const win = slidingWindows(itf.image, { size: WS, stride });
   const range = patchRange(win.images);
   const all = unitPatches(win.images, { range });
-  const nearestPhase = (x: number, y: number) => {
-    let best = 0, bd = Infinity;
-    for (let k = 0; k < itf.truth.x.length; k++) { const d = (itf.truth.x[k] - x) ** 2 + (itf.truth.y[k] - y) ** 2; if (d < bd) { bd = d; best = k; } }
-    return itf.truth.phase[best];
-  };
-  const wPhase = Int32Array.from(win.x, (x, i) => nearestPhase(x, win.y[i]));
-  // probes: windows at every 1-px offset within one LSMO unit cell (a = 19.4 px), deep in the LSMO, scaled like the training windows
+  const wPhase = Int32Array.from(win.x, (x, i) => itf.truth.phase[nearestColumn(itf, x, win.y[i])]);
+  // probes: windows at every 1-px offset within one unit cell around `probeAt`, scaled like the training windows
   const aL = cellPx;
-  const [px0, py0] = probeAt;
-  const probes = offsetProbes(itf.image, { x: px0, y: py0, period: aL, size: WS });
+  const probes = offsetProbes(itf.image, { x: probeAt[0], y: probeAt[1], period: aL, size: WS });
   const pimgs = unitPatches(probes.windows.images, { range });
   const radius = Math.ceil(aL / 2);
   const res: Record<string, unknown> = { windows: all.n, windowSize: WS, stride, probes: pimgs.n, unitCellPx: r4(aL), offsetSearchRadiusPx: radius };
