@@ -133,8 +133,9 @@ describe("notebooks: the lecture in fast mode", function () {
     const lab = figure("06", "labelled");
     assert.equal(lab.concat.length, 3);
     assert.equal(lab.concat[0].layer[1].encoding.color.type, "nominal");
-    for (const k of ["phaseAccuracyKmeans", "phaseAccuracyGmm", "phaseAccuracyPcaKmeans"]) inRange(m[k], 0.3, 1, k);
+    for (const k of ["phaseAccuracyKmeans", "phaseAccuracyGmm", "phaseAccuracyPcaKmeans", "phaseAccuracyK2", "phaseAccuracyPcaKmeansK2", "phaseAccuracyNmfKmeansK2"]) inRange(m[k], 0.3, 1, k);
     assert.equal(figure("06", "baselines").concat.length, 2);
+    assert.equal(figure("06", "two-phases").concat.length, 3);
     // the movie: one panel per frame, the patches keep their frame, and the true LSMO fraction grows
     const movie = figure("06", "movie");
     assert.equal(movie.concat.length, m.movieFrames);
