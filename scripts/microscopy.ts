@@ -22,7 +22,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stemDomains, stemInterface, stemPolycrystal, stemSpectral, stemTimeSeries, SyntheticStem } from "../src/data/stem";
 import { encodePng, encodePngRgb } from "../src/data/io/png";
-import { extractPatches, findAtomsLoG, refinePositions, scoreAtoms, slidingWindows, PatchSet } from "../src/atoms";
+import { extractPatches, findAtomsLoG, nearestColumn, refinePositions, scoreAtoms, slidingWindows, PatchSet } from "../src/atoms";
 import { baselineClasses } from "../src/analysis/baselines";
 import { colorizeMap, labelImage, rasterizeMap, valueDensity2d, valueHistogram } from "../src/analysis/maps";
 import { adjustedRandIndex, angleRecovery, knnAccuracy } from "../src/analysis/metrics";
@@ -73,19 +73,8 @@ function atomsOf(s: SyntheticStem, name: string) {
   if (!scoredImages.has(s)) atomRows.push(`| ${name} | ${sc.precision.toFixed(3)} | ${sc.recall.toFixed(3)} | ${sc.meanError.toFixed(3)} |`);
   scoredImages.add(s);
   log(`${name}: atoms precision ${sc.precision.toFixed(3)} recall ${sc.recall.toFixed(3)} error ${sc.meanError.toFixed(3)} px`);
-  const idx = Int32Array.from(sc.match, (j, i) => (j >= 0 ? j : nearestColumn(s, found.x[i], found.y[i], found.frame[i])));
+  const idx = Int32Array.from(sc.match, (j, i) => (j >= 0 ? j : nearestColumn(s.truth, found.x[i], found.y[i], found.frame[i])));
   return { found, idx };
-}
-
-/** Index of the true column of frame `frame` nearest to (x, y). */
-function nearestColumn(s: SyntheticStem, x: number, y: number, frame = 0): number {
-  let best = 0, bd = Infinity;
-  for (let k = 0; k < s.truth.x.length; k++) {
-    if (s.truth.frame[k] !== frame) continue;
-    const d = (s.truth.x[k] - x) ** 2 + (s.truth.y[k] - y) ** 2;
-    if (d < bd) { bd = d; best = k; }
-  }
-  return best;
 }
 
 /** 2nd–98th percentile of a map's values: a few outliers (defects, edge patches) must not flatten its colour scale */
@@ -299,7 +288,7 @@ async function windows(itf: SyntheticStem, name: string, cellPx: number, probeAt
   const win = slidingWindows(itf.image, { size: WS, stride });
   const range = patchRange(win.images);
   const all = unitPatches(win.images, { range });
-  const wPhase = Int32Array.from(win.x, (x, i) => itf.truth.phase[nearestColumn(itf, x, win.y[i])]);
+  const wPhase = Int32Array.from(win.x, (x, i) => itf.truth.phase[nearestColumn(itf.truth, x, win.y[i])]);
   // probes: windows at every 1-px offset within one unit cell around `probeAt`, scaled like the training windows
   const aL = cellPx;
   const probes = offsetProbes(itf.image, { x: probeAt[0], y: probeAt[1], period: aL, size: WS });

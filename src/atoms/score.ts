@@ -66,3 +66,22 @@ export function scoreAtoms(
     meanError: tp ? ae / tp : NaN, rmsError: tp ? Math.sqrt(se / tp) : NaN, match,
   };
 }
+
+/**
+ * Index of the true atom of frame `frame` nearest to (x, y): the ground truth of a found atom that
+ * {@link scoreAtoms} left unmatched, or of a sliding window's centre. A linear scan (a few thousand atoms).
+ */
+export function nearestColumn(
+  truth: { x: ArrayLike<number>; y: ArrayLike<number>; frame?: ArrayLike<number> },
+  x: number, y: number, frame = 0,
+): number {
+  check(truth.x.length > 0, "nearestColumn", "the truth has no atoms");
+  let best = -1, bd = Infinity;
+  for (let k = 0; k < truth.x.length; k++) {
+    if ((truth.frame?.[k] ?? 0) !== frame) continue;
+    const d = (truth.x[k] - x) ** 2 + (truth.y[k] - y) ** 2;
+    if (d < bd) { bd = d; best = k; }
+  }
+  check(best >= 0, "nearestColumn", `the truth has no atoms in frame ${frame}`);
+  return best;
+}

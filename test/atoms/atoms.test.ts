@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { stemInterface } from "../../src/data/stem";
-import { extractPatches, findAtomsLoG, findLocalMaxima, refinePositions, scoreAtoms, slidingWindows } from "../../src/atoms";
+import { extractPatches, findAtomsLoG, findLocalMaxima, refinePositions, nearestColumn, scoreAtoms, slidingWindows } from "../../src/atoms";
 
 function gaussImage(H: number, W: number, pts: [number, number][], sigma = 2): Float32Array {
   const img = new Float32Array(H * W);
@@ -43,6 +43,14 @@ describe("atoms: finding, refinement, scoring", () => {
     assert.equal(sc.falsePositives, 2);
     assert.equal(sc.falseNegatives, 1);
     assert.deepEqual(Array.from(sc.match), [0, -1, 1, -1]);
+  });
+
+  it("nearestColumn picks the closest true atom of the same frame, and says when a frame has none", () => {
+    const truth = { x: [0, 10, 50, 9], y: [0, 10, 50, 9], frame: [0, 0, 0, 1] };
+    assert.equal(nearestColumn(truth, 8, 8), 1);
+    assert.equal(nearestColumn(truth, 8, 8, 1), 3);
+    assert.equal(nearestColumn({ x: [0, 10], y: [0, 10] }, 6, 6), 1);
+    assert.throws(() => nearestColumn(truth, 8, 8, 2), /no atoms in frame 2/);
   });
   it("finds the atoms of a 512x512 interface image", () => {
     // speed is reported by the benchmark; a test only checks what it produces
