@@ -27,7 +27,7 @@ import { baselineClasses } from "../src/analysis/baselines";
 import { colorizeMap, labelImage, rasterizeMap, valueDensity2d, valueHistogram } from "../src/analysis/maps";
 import { adjustedRandIndex, angleRecovery, knnAccuracy } from "../src/analysis/metrics";
 import { kmeans } from "../src/analysis/cluster";
-import { clusterFeatures, ClusterFeatures, latticeRotation, meanSd, nameClustersByMajority, patchRange, rvaePatchClasses, RvaePatchOptions, unitPatches } from "../src/analysis/microscopy";
+import { clusterFeatures, ClusterFeatures, clusterLabels, latticeRotation, meanSd, nameClustersByMajority, patchRange, rvaePatchClasses, RvaePatchOptions, unitPatches } from "../src/analysis/microscopy";
 import { offsetProbes, translationInvariance } from "../src/analysis/invariance";
 import { ShiftVAE, VAE } from "../src/models";
 import { train } from "../src/training";
@@ -170,7 +170,7 @@ async function compareOnPatches(c: CompareSpec) {
     acc.nmf.push(nmf.accuracy); ari.nmf.push(adjustedRandIndex(nmf.named, phs));
     if (kPhases !== c.k) {
       const f = clusterFeatures(r.encoding, c.phaseFeatures ?? c.features, { angleFold: c.fold });
-      const labs = { rvae: kmeans(f.data, f.dim, kPhases, { seed, restarts: 8 }).labels, pca: baselineClasses(imgs, { k: kPhases, method: "pca-kmeans", components: 3, seed }).labels,
+      const labs = { rvae: clusterLabels(f, kPhases, { cluster: c.rvae?.opts.cluster, seed }), pca: baselineClasses(imgs, { k: kPhases, method: "pca-kmeans", components: 3, seed }).labels,
         nmf: baselineClasses(imgs, { k: kPhases, method: "nmf-kmeans", components: 3, seed }).labels };
       for (const m of ["rvae", "pca", "nmf"] as const) {
         const nm = nameClustersByMajority(labs[m], phs);
@@ -314,8 +314,8 @@ async function windows(itf: SyntheticStem, name: string, cellPx: number, probeAt
       per.secs.push((Date.now() - t0) / 1000);
       const enc = model.encode(all), pe = model.encode(pimgs);
       const inv = translationInvariance(probes, pe, enc);
-      const g = kmeans(enc.zMean, 2, 2, { seed, restarts: 8 });
-      const named = nameClustersByMajority(g.labels, wPhase);
+      const labels = clusterLabels({ data: enc.zMean, dim: 2 }, 2, { seed });
+      const named = nameClustersByMajority(labels, wPhase);
       per.ratio.push(inv.varianceRatio); per.r2a.push(inv.r2FromOffset[0]); per.r2b.push(inv.r2FromOffset[1]);
       per.acc.push(named.accuracy); per.ari.push(adjustedRandIndex(named.named, wPhase));
       // how much of the phase z holds at all, whatever the cluster shapes: leave-one-out 10-NN
@@ -325,7 +325,7 @@ async function windows(itf: SyntheticStem, name: string, cellPx: number, probeAt
       log(`${name} ${nm} seed ${seed}: offset variance ratio ${inv.varianceRatio.toFixed(3)}, phase acc ${named.accuracy.toFixed(3)}, 10-NN ${per.knn.at(-1)!.toFixed(3)}`);
       if (seed === SEEDS[0]) {
         const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]);
-        drawMaps(`${name}_${nm}`, itf, win, { z1, class: g.labels, phase: named.named }, 0, stride * 0.75);
+        drawMaps(`${name}_${nm}`, itf, win, { z1, class: labels, phase: named.named }, 0, stride * 0.75);
       }
       model.dispose();
     }

@@ -18,7 +18,7 @@ export {
 export type { AngleFit, AngleRecovery, AngleRecoveryOptions, ConfusionMatrix, BestMatch, CentroidAccuracy } from "./metrics";
 export { kmeans, gmm } from "./cluster";
 export type { KMeansOptions, KMeansResult, GMMOptions, GMMResult } from "./cluster";
-export { patchRange, unitPatches, latticeRotation, clusterFeatures, rvaePatchClasses, nameClustersByMajority, meanSd } from "./microscopy";
+export { patchRange, unitPatches, latticeRotation, clusterFeatures, clusterLabels, rvaePatchClasses, nameClustersByMajority, meanSd } from "./microscopy";
 export type { ClusterFeatures, RvaePatchOptions, RvaePatchResult } from "./microscopy";
 export { offsetProbes, translationInvariance, shiftTracking, linearR2 } from "./invariance";
 export type { OffsetProbes, TranslationInvariance } from "./invariance";

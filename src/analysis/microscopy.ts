@@ -98,6 +98,18 @@ export function latticeRotation(angle: ArrayLike<number>, labels: ArrayLike<numb
   return Float32Array.from(angle, (a, i) => foldAngle(a - mean.get(labels[i])!, fold));
 }
 
+/**
+ * Classes of clustering features, by the rule of {@link rvaePatchClasses}: k-means with 8 restarts (the PCA
+ * baseline's clustering) or a full-covariance GMM started from k-means. Use it to re-cluster the same
+ * features at another k (e.g. the number of phases rather than of column kinds).
+ */
+export function clusterLabels(features: { data: Float32Array; dim: number }, k: number, opts: { cluster?: "gmm" | "kmeans"; seed?: number } = {}): Int32Array {
+  const seed = opts.seed ?? 0;
+  return (opts.cluster ?? "kmeans") === "gmm"
+    ? gmm(features.data, features.dim, k, { seed, init: "kmeans", nInit: 1 }).labels
+    : kmeans(features.data, features.dim, k, { seed, restarts: 8 }).labels;
+}
+
 /** Options of {@link rvaePatchClasses}. */
 export interface RvaePatchOptions {
   /** number of classes */
@@ -189,9 +201,7 @@ export async function rvaePatchClasses(images: ImageStack, opts: RvaePatchOption
   const trainSeconds = (Date.now() - t0) / 1000;
   const encoding = model.encode(images);
   const features = clusterFeatures(encoding, opts.features ?? "z", { angleFold: opts.angleFold });
-  const labels = (opts.cluster ?? "kmeans") === "gmm"
-    ? gmm(features.data, features.dim, opts.k, { seed, init: "kmeans", nInit: 1 }).labels
-    : kmeans(features.data, features.dim, opts.k, { seed, restarts: 8 }).labels;
+  const labels = clusterLabels(features, opts.k, { cluster: opts.cluster, seed });
   const last = (a: number[]) => a[a.length - 1];
   return {
     model, encoding, labels, features, trainSeconds,

@@ -4,7 +4,7 @@ import { stemInterface } from "../../src/data/stem";
 import { extractPatches, findAtomsLoG, refinePositions, scoreAtoms } from "../../src/atoms";
 import { baselineClasses } from "../../src/analysis/baselines";
 import { labelImage, rasterizeMap } from "../../src/analysis/maps";
-import { clusterFeatures, latticeRotation, meanSd, nameClustersByMajority, rvaePatchClasses, unitPatches } from "../../src/analysis/microscopy";
+import { clusterFeatures, clusterLabels, latticeRotation, meanSd, nameClustersByMajority, rvaePatchClasses, unitPatches } from "../../src/analysis/microscopy";
 import { useBackend } from "../models/setup";
 
 describe("microscopy pipeline (atoms → patches → rVAE → maps, classes)", function () {
@@ -55,6 +55,12 @@ describe("microscopy pipeline (atoms → patches → rVAE → maps, classes)", f
     assert.throws(() => clusterFeatures({ ...enc, dx: undefined, dy: undefined }, "offsets"), /need offsets/);
     assert.throws(() => clusterFeatures(enc, "angle" as never), /features must be one of/);
     assert.throws(() => clusterFeatures(enc, "pose", { angleFold: 0 }), /angleFold/);
+    // one clustering rule (k-means or GMM from k-means) for every k asked of the same features
+    const blobs = { data: Float32Array.of(0, 0, 0.1, 0, 0, 0.1, 5, 5, 5.1, 5, 5, 5.1), dim: 2 };
+    for (const cluster of ["kmeans", "gmm"] as const) {
+      const l = clusterLabels(blobs, 2, { cluster, seed: 1 });
+      assert.ok(l[0] === l[1] && l[1] === l[2] && l[3] === l[4] && l[4] === l[5] && l[0] !== l[3], `${cluster}: ${Array.from(l)}`);
+    }
     // lattice rotation: each class measured from its own (circular, folded) mean frame
     const d = Math.PI / 180;
     const rot = latticeRotation([44 * d, -44 * d, 40 * d, -10 * d, -14 * d + Math.PI / 2], [0, 0, 0, 1, 1], 4);
