@@ -10,7 +10,7 @@ import type { Encoding, EncodeOptions } from "../analysis/encode";
 import { encodeImages } from "../analysis/encode";
 import type { ManifoldOptions, TraversalOptions } from "../analysis/manifold";
 import { latentManifold, latentTraversal } from "../analysis/manifold";
-import { createOffsetScorer, offsetGeometry, OffsetScorer, recentredImages, refinedShift, shiftScores } from "./offset-encoder";
+import { createOffsetScorer, defaultOffsetSearchRadius, offsetGeometry, OffsetScorer, recentredImages, refinedShift, shiftScores } from "./offset-encoder";
 import { centroids, createPoseScorer, frameScores, normalisedImages, polarImages, poseGeometry, PoseScorer, topFrames, windowedAngle } from "./pose-encoder";
 
 /** Initial log-variance of the pose posteriors q(γ|x), q(Δr|x): log(0.05²). */
@@ -644,7 +644,7 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   check(offsetEncoder === "mlp" || (translation && !(rotation && poseEncoder === "equivariant")), where,
     'offsetEncoder: "equivariant" needs translation: true and no equivariant pose encoder (that one already centres the image); use it with the shift-VAE or with poseEncoder: "mlp"');
   const side = Math.min(o.imageShape[0], o.imageShape[1]);
-  const offsetSearchRadius = o.offsetSearchRadius ?? Math.max(1, Math.floor(side / 3));
+  const offsetSearchRadius = o.offsetSearchRadius ?? defaultOffsetSearchRadius(o.imageShape[0], o.imageShape[1]);
   if (offsetEncoder === "equivariant") {
     checkInt(offsetSearchRadius, where, "offsetSearchRadius", 1);
     check(side - 2 * (offsetSearchRadius + 1) >= 4, where,

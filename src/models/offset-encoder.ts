@@ -32,10 +32,14 @@ export interface OffsetGeometry {
  * lattice, half the largest cell period is enough (offsets are only defined modulo a cell), and a smaller
  * radius leaves a larger central square for z: pass `radius` for windows of several cells.
  */
-export function offsetGeometry(height: number, width: number, radius?: number): OffsetGeometry {
+export function offsetGeometry(height: number, width: number, radius = defaultOffsetSearchRadius(height, width)): OffsetGeometry {
   const side = Math.min(height, width);
-  const r = radius ?? Math.max(1, Math.floor(side / 3));
-  return { height, width, radius: r, kernel: 2 * Math.max(1, Math.floor(side / 8)) + 1 };
+  return { height, width, radius, kernel: 2 * Math.max(1, Math.floor(side / 8)) + 1 };
+}
+
+/** The default largest shift of the equivariant offset encoder, px: a third of the shorter image side. */
+export function defaultOffsetSearchRadius(height: number, width: number): number {
+  return Math.max(1, Math.floor(Math.min(height, width) / 3));
 }
 
 /** Scorer weights (kernel² → C channels, tanh, → 1) and the im2col table of the candidate shifts. */
