@@ -22,7 +22,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stemDomains, stemInterface, stemPolycrystal, stemSpectral, stemTimeSeries, SyntheticStem } from "../src/data/stem";
 import { encodePng, encodePngRgb } from "../src/data/io/png";
-import { extractPatches, findAtomsLoG, nearestColumn, refinePositions, scoreAtoms, slidingWindows, PatchSet } from "../src/atoms";
+import { extractPatches, findAtomsLoG, nearestColumn, quantile, refinePositions, scoreAtoms, slidingWindows, PatchSet } from "../src/atoms";
 import { baselineClasses } from "../src/analysis/baselines";
 import { colorizeMap, labelImage, rasterizeMap, valueDensity2d, valueHistogram } from "../src/analysis/maps";
 import { adjustedRandIndex, angleRecovery, knnAccuracy } from "../src/analysis/metrics";
@@ -79,10 +79,9 @@ function atomsOf(s: SyntheticStem, name: string) {
 
 /** 2nd–98th percentile of a map's values: a few outliers (defects, edge patches) must not flatten its colour scale */
 function robustRange(v: ArrayLike<number>): { min: number; max: number } | Record<string, never> {
-  const sorted = Float64Array.from(v).filter(Number.isFinite).sort();
-  if (sorted.length < 10) return {};
-  const q = (f: number) => sorted[Math.round(f * (sorted.length - 1))];
-  return q(0.98) > q(0.02) ? { min: q(0.02), max: q(0.98) } : {};
+  if (v.length < 10) return {};
+  const min = quantile(v, 0.02), max = quantile(v, 0.98);
+  return max > min ? { min, max } : {};
 }
 
 function drawMaps(prefix: string, s: SyntheticStem, p: PatchSet, values: Record<string, ArrayLike<number>>, frame = 0, radius = s.minSpacing * 0.6): void {
