@@ -127,7 +127,10 @@ interface CompareSpec {
   epochs?: number;
 }
 
-/** rVAE + k-means vs PCA / NMF + k-means on the same patches, same k, same seeds, scored against the truth phase. */
+/**
+ * rVAE + k-means vs PCA / NMF + k-means on the same patches, same k, same seeds, scored against the truth phase;
+ * stores the scores and maps, returns the rows of the class table.
+ */
 async function compareOnPatches(c: CompareSpec) {
   const { found, idx } = atomsOf(c.s, c.name);
   let atoms: { x: Float32Array; y: Float32Array; frame: Int32Array } = found, keepIdx = idx;
@@ -210,8 +213,10 @@ async function compareOnPatches(c: CompareSpec) {
   const angleCell = res.angleVsTruth.circularRho ? `${fmt(res.angleVsTruth.circularRho)} (${c.angleTruth.name})` : "– (no angle)";
   const row = (k: number, what: string, f: ClusterFeatures, a: typeof acc, r: typeof ari) =>
     `| ${c.name} | ${imgs.n} | ${k} (${what}) | ${f} | ${fmt(ms(a.rvae))} | ${fmt(ms(a.pca))} | ${fmt(ms(a.nmf))} | ${fmt(ms(r.rvae))} | ${fmt(ms(r.pca))} | ${mark(r.rvae, r.pca)} | ${angleCell} |`;
-  if (kPhases !== c.k) tables.push(row(kPhases, "phases", c.phaseFeatures ?? c.features, atPhases.acc, atPhases.ari));
-  tables.push(row(c.k, kPhases === c.k ? "phases = kinds" : "column kinds", c.features, acc, ari));
+  const rows = [
+    ...(kPhases !== c.k ? [row(kPhases, "phases", c.phaseFeatures ?? c.features, atPhases.acc, atPhases.ari)] : []),
+    row(c.k, kPhases === c.k ? "phases = kinds" : "column kinds", c.features, acc, ari),
+  ];
   // maps of the first seed
   const enc = first!.encoding;
   const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]), z2 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i + 1]);
@@ -229,7 +234,7 @@ async function compareOnPatches(c: CompareSpec) {
     z1: valueHistogram(z1, 40), z2: valueHistogram(z2, 40), z1z2Density: dens,
   }));
   first!.model.dispose();
-  return res;
+  return rows;
 }
 
 /** The movie: one rVAE over the patches of all frames (so classes mean the same in every frame). */
@@ -389,11 +394,7 @@ async function main(): Promise<void> {
       angleTruth: rot(poly, poly.truth.phase, [4, 6]), epochs: Math.max(EPOCHS, 200), rvae: { opts: { poseEncoder: "mlp" }, why: "rVAE with pyroVED's one-pass MLP encoder" } },
   ];
   const cmpRows: string[] = [];
-  for (const c of specs.filter((c) => runs(c.name))) {
-    const n0 = tables.length;
-    await compareOnPatches(c);
-    cmpRows.push(...tables.splice(n0));
-  }
+  for (const c of specs.filter((c) => runs(c.name))) cmpRows.push(...await compareOnPatches(c));
   tables.push("### Atom finding (LoG + refinement, tolerance = half the smallest spacing, 3-px border excluded)", "", "| image | precision | recall | mean error px |", "|---|---|---|---|");
   const atomsAt = tables.length; // the movie's row joins them after its run
   tables.push("", `### Classes vs ground-truth phase / domain (${SEEDS.length} seeds, mean ± sd)`, "",
