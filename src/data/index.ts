@@ -9,3 +9,5 @@ export { digits } from "./digits";
 export type { DigitsSet, DigitsLoadOptions, DigitsSplitOptions } from "./digits";
 export { oneHot, labelCounts } from "./labels";
 export * from "./stem";
+export { rotateImages, inversePose } from "./rotate";
+export type { RotateOptions, RotatedImages, Interpolation } from "./rotate";
