@@ -6,7 +6,10 @@ export { SUIT_NAMES, SUIT_SYMMETRY, suitOutline } from "./suits";
 export type { SuitName, SuitOutline } from "./suits";
 export { fillPolygons } from "./rasterize";
 export { digits } from "./digits";
-export type { DigitsSet, DigitsLoadOptions, DigitsSplitOptions } from "./digits";
+export { ASYMMETRIC_DIGITS } from "./digits";
+export type {
+  DigitsSet, DigitsLoadOptions, DigitsSplitOptions, RotatedDigitsSet, DigitsRotatedOptions, DigitsRotatedSplitOptions,
+} from "./digits";
 export { oneHot, labelCounts } from "./labels";
 export * from "./stem";
 export { rotateImages, inversePose } from "./rotate";
