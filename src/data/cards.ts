@@ -30,8 +30,9 @@
  * 30, 30, 27 and 29 px tall in the 48-px frame (clubs, spades, hearts, diamonds; 0.56-0.63, mean 0.60) and
  * 31, 25, 26, 22 px wide, with 1691 px of ink for the four together; ours at 0.60 have 1677 (the shapes
  * differ: our hearts are fuller, our diamond narrower). Turned about the centre the notebook's glyphs sweep a
- * disc of 0.67-0.72 of the frame, not 90 %. Its glyph centroids sit up to 1.9 px off the frame centre (the
- * screenshots were not centred), so its rotations also move them by up to ~3 px; ours are centred.
+ * disc of 0.67-0.72 of the frame, not 90 %. Its glyph centroids sit 0.9-2.4 px off the frame centre (the
+ * screenshots were not centred; spades most), so its ±120° rotations also move them by up to ~4 px; ours
+ * are centred.
  *
  * Scale: `scaleJitter: r` multiplies each glyph by a factor ~ U(1 − r, 1 + r) about its centroid (ground
  * truth `factors.scale`), for scale-invariance experiments; r = 0 (default) draws nothing, so the data sets
