@@ -42,6 +42,7 @@ import { IvaeInputError, check, checkInt } from "../util/errors";
 import { Random } from "../util/random";
 import { ImageStack } from "./image-stack";
 import { fillPolygons } from "./rasterize";
+import { glyphs, matchSuits } from "./suit-match";
 import { SUIT_NAMES, SUIT_SYMMETRY, SuitName, suitOutline } from "./suits";
 
 const DEG = Math.PI / 180;
@@ -321,7 +322,10 @@ export function lecture(name: LectureVariant, opts: LectureOptions = {}): CardsD
   return generate(lectureOptions(name, opts));
 }
 
-/** The cards data set: `cards.lecture`, `cards.generate`, the variants table, suit names and symmetries. */
+/**
+ * The cards data set: `cards.lecture`, `cards.generate`, the variants and styles, suit names and symmetries,
+ * the upright `glyphs` and the nearest-glyph rule `matchSuits` (src/data/suit-match.ts).
+ */
 export const cards = {
   lecture,
   lectureOptions,
@@ -331,4 +335,6 @@ export const cards = {
   suitNames: [...SUIT_NAMES] as SuitName[],
   symmetry: { ...SUIT_SYMMETRY } as Record<SuitName, number>,
   outline: suitOutline,
+  glyphs,
+  matchSuits,
 };

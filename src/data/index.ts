@@ -16,3 +16,5 @@ export { oneHot, labelCounts } from "./labels";
 export * from "./stem";
 export { rotateImages, inversePose } from "./rotate";
 export type { RotateOptions, RotatedImages, Interpolation } from "./rotate";
+export { glyphs, matchSuits } from "./suit-match";
+export type { GlyphOptions, SuitMatch } from "./suit-match";
