@@ -132,13 +132,24 @@ export const CARDS_VARIANTS: Readonly<Record<LectureVariant, CardsVariant>> = Ob
   cards4: variant("cards4", 120, 20, "large rotation and strong shear"),
 });
 
-/** How the lecture's variants are drawn: "ivae" (small glyphs, ±10 % shifts) or "notebook" (the lecture notebook's look). */
+/** How `cards.lecture` draws: "ivae" (small glyphs, ±10 % shifts) or "notebook" (the lecture notebook's look). */
 export type CardsStyle = "ivae" | "notebook";
 
-/** The two styles: glyph height as a fraction of the frame and the maximum shift. */
-export const CARDS_STYLES: Readonly<Record<CardsStyle, { scale: number; shift: (size: number) => number; description: string }>> =
+/** A style: glyph height as a fraction of the frame and the maximum shift (pixels) at a given image size. */
+export interface CardsStyleSpec {
+  scale: number;
+  shift: (size: number) => number;
+  description: string;
+}
+
+/** The two styles of `cards.lecture`. */
+export const CARDS_STYLES: Readonly<Record<CardsStyle, CardsStyleSpec>> =
   Object.freeze({
-    ivae: { scale: 0.45, shift: (size: number) => 0.1 * size, description: "glyph 0.45 of the frame, shifts ±10 % of the size" },
+    ivae: {
+      scale: 0.45,
+      shift: (size: number) => 0.1 * size,
+      description: "glyph 0.45 of the frame, shifts ±10 % of the size",
+    },
     notebook: {
       scale: 0.6,
       // kornia's translation = 0.1 is in pixels of the 48-px frame; scaled with the size so the look is the same
@@ -165,8 +176,8 @@ const WHERE = "cards.generate";
 
 function resolve(opts: CardsOptions): Required<CardsOptions> {
   check(opts !== null && typeof opts === "object", WHERE, `options must be an object, got ${String(opts)}`);
-  const known = new Set(["n", "size", "maxRotation", "maxShear", "maxShift", "suits", "scale", "scaleJitter", "balanced",
-    "shuffle", "supersample", "seed"]);
+  const known = new Set(["n", "size", "maxRotation", "maxShear", "maxShift", "suits", "scale", "scaleJitter",
+    "balanced", "shuffle", "supersample", "seed"]);
   for (const k of Object.keys(opts)) {
     check(known.has(k), WHERE, `unknown option "${k}"; expected one of ${[...known].join(", ")}`);
   }
@@ -187,7 +198,8 @@ function resolve(opts: CardsOptions): Required<CardsOptions> {
   const scale = nonNeg(opts.scale, "scale (glyph height / image size)", 0.45);
   check(scale > 0 && scale <= 2, WHERE, `scale must be in (0, 2], got ${scale}`);
   const scaleJitter = nonNeg(opts.scaleJitter, "scaleJitter (relative scale change)", 0);
-  check(scaleJitter < 1, WHERE, `scaleJitter must be below 1 (the factor is drawn from [1 − r, 1 + r]), got ${scaleJitter}`);
+  check(scaleJitter < 1, WHERE,
+    `scaleJitter must be below 1 (the factor is drawn from [1 − r, 1 + r]), got ${scaleJitter}`);
   const suits = opts.suits ?? [...SUIT_NAMES];
   check(Array.isArray(suits) && suits.length > 0, WHERE, `suits must be a non-empty array of ${SUIT_NAMES.join(", ")}`);
   for (const s of suits) {
@@ -203,7 +215,10 @@ function resolve(opts: CardsOptions): Required<CardsOptions> {
   const shuffle = opts.shuffle ?? true;
   check(typeof balanced === "boolean", WHERE, `balanced must be true or false, got ${String(balanced)}`);
   check(typeof shuffle === "boolean", WHERE, `shuffle must be true or false, got ${String(shuffle)}`);
-  return { n, size, maxRotation, maxShear, maxShift, suits: [...suits], scale, scaleJitter, balanced, shuffle, supersample, seed };
+  return {
+    n, size, maxRotation, maxShear, maxShift, suits: [...suits], scale, scaleJitter,
+    balanced, shuffle, supersample, seed,
+  };
 }
 
 /**
@@ -286,9 +301,11 @@ export function lectureOptions(name: LectureVariant, opts: LectureOptions = {}):
   const where = "cards.lecture";
   const v = (CARDS_VARIANTS as Record<string, CardsVariant>)[name as string];
   if (!v) {
-    throw new IvaeInputError(`${where}: unknown variant "${String(name)}"; expected one of ${Object.keys(CARDS_VARIANTS).join(", ")}`);
+    throw new IvaeInputError(
+      `${where}: unknown variant "${String(name)}"; expected one of ${Object.keys(CARDS_VARIANTS).join(", ")}`);
   }
-  check(opts !== null && typeof opts === "object", where, "options must be an object {n, seed, size, style, scaleJitter}");
+  check(opts !== null && typeof opts === "object", where,
+    "options must be an object {n, seed, size, style, scaleJitter}");
   const keys = ["n", "seed", "size", "style", "scaleJitter"];
   for (const key of Object.keys(opts)) {
     check(keys.includes(key), where,
@@ -297,7 +314,7 @@ export function lectureOptions(name: LectureVariant, opts: LectureOptions = {}):
   const size = opts.size ?? 48;
   checkInt(size, where, "size (image side in pixels)", 8);
   const style = opts.style ?? "ivae";
-  const st = (CARDS_STYLES as Record<string, (typeof CARDS_STYLES)[CardsStyle]>)[style as string];
+  const st = (CARDS_STYLES as Record<string, CardsStyleSpec>)[style as string];
   if (!st) throw new IvaeInputError(`${where}: unknown style "${String(style)}"; expected "ivae" or "notebook"`);
   const out: CardsOptions = {
     n: opts.n ?? 12000,

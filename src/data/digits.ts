@@ -224,7 +224,9 @@ export function rotated(opts: DigitsRotatedOptions = {}): RotatedDigitsSet {
  * A train/test split of rotated digits: the images of `digits.split` with the same n, seed, digits and
  * testFraction, each set rotated with its own independent random poses.
  */
-export function rotatedSplit(opts: DigitsRotatedSplitOptions = {}): { train: RotatedDigitsSet; test: RotatedDigitsSet } {
+export function rotatedSplit(
+  opts: DigitsRotatedSplitOptions = {},
+): { train: RotatedDigitsSet; test: RotatedDigitsSet } {
   checkKeys("digits.rotatedSplit", opts, [...ROTATED_KEYS, "testFraction"]);
   const { train, test } = split({ n: opts.n, seed: opts.seed, digits: opts.digits, testFraction: opts.testFraction });
   const [a, b] = poseSeeds(checkSeed("digits.rotatedSplit", opts.seed));

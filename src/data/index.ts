@@ -2,7 +2,7 @@ export {};
 export * from "./io";
 export { cards, CARDS_VARIANTS, CARDS_STYLES } from "./cards";
 export type {
-  CardsOptions, CardsDataSet, CardsFactors, CardsVariant, LectureVariant, CardsStyle, LectureOptions,
+  CardsOptions, CardsDataSet, CardsFactors, CardsVariant, LectureVariant, CardsStyle, CardsStyleSpec, LectureOptions,
 } from "./cards";
 export { SUIT_NAMES, SUIT_SYMMETRY, suitOutline } from "./suits";
 export type { SuitName, SuitOutline } from "./suits";

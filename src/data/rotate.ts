@@ -87,7 +87,8 @@ function factor(
 
 function nonNegative(v: unknown, what: string, dflt: number): number {
   const x = v ?? dflt;
-  check(typeof x === "number" && Number.isFinite(x) && x >= 0, WHERE, `${what} must be a finite number >= 0, got ${String(v)}`);
+  check(typeof x === "number" && Number.isFinite(x) && x >= 0, WHERE,
+    `${what} must be a finite number >= 0, got ${String(v)}`);
   return x;
 }
 
@@ -100,11 +101,14 @@ export function rotateImages(stack: ImageStack, opts: RotateOptions = {}): Rotat
   check(stack !== null && typeof stack === "object" && stack.data instanceof Float32Array, WHERE,
     "expected an ImageStack {data: Float32Array, n, height, width} as the first argument");
   const { n, height, width } = stack;
-  check(Number.isInteger(n) && n >= 0 && Number.isInteger(height) && height >= 1 && Number.isInteger(width) && width >= 1
-    && stack.data.length === n * height * width, WHERE,
+  const sizesOk = Number.isInteger(n) && n >= 0 && Number.isInteger(height) && height >= 1
+    && Number.isInteger(width) && width >= 1;
+  check(sizesOk && stack.data.length === n * height * width, WHERE,
     `the ImageStack's data has ${stack.data.length} values, expected n*height*width = ${n}*${height}*${width}`);
   check(opts !== null && typeof opts === "object", WHERE, `options must be an object, got ${String(opts)}`);
-  for (const k of Object.keys(opts)) check(KEYS.includes(k), WHERE, `unknown option "${k}"; expected one of ${KEYS.join(", ")}`);
+  for (const k of Object.keys(opts)) {
+    check(KEYS.includes(k), WHERE, `unknown option "${k}"; expected one of ${KEYS.join(", ")}`);
+  }
   if (opts.angle !== undefined && opts.maxAngle !== undefined) {
     throw new IvaeInputError(`${WHERE}: give either angle (explicit) or maxAngle (random), not both`);
   }
@@ -120,7 +124,8 @@ export function rotateImages(stack: ImageStack, opts: RotateOptions = {}): Rotat
   const clamp = opts.clamp ?? true;
   check(typeof clamp === "boolean", WHERE, `clamp must be true or false, got ${String(opts.clamp)}`);
   const seed = opts.seed ?? 0;
-  check(typeof seed === "number" && Number.isFinite(seed), WHERE, `seed must be a finite number, got ${String(opts.seed)}`);
+  check(typeof seed === "number" && Number.isFinite(seed), WHERE,
+    `seed must be a finite number, got ${String(opts.seed)}`);
   checkFinite(stack.data, WHERE, "the images");
 
   const rng = new Random(seed);

@@ -45,12 +45,15 @@ function resolveSuits(where: string, suits: SuitName[] | undefined): SuitName[] 
 
 function resolveScale(where: string, scale: number | undefined): number {
   const g = scale ?? 0.45;
-  check(typeof g === "number" && Number.isFinite(g) && g > 0 && g <= 2, where, `scale must be a number in (0, 2], got ${String(scale)}`);
+  check(typeof g === "number" && Number.isFinite(g) && g > 0 && g <= 2, where,
+    `scale must be a number in (0, 2], got ${String(scale)}`);
   return g;
 }
 
 /** One suit rendered exactly (area coverage) with its centroid at the image centre, rotated by `angle`. */
-function renderGlyph(name: SuitName, size: number, scale: number, angle: number, out: Float32Array, offset: number): void {
+function renderGlyph(
+  name: SuitName, size: number, scale: number, angle: number, out: Float32Array, offset: number,
+): void {
   const g = size * scale, c0 = size / 2, ca = Math.cos(angle), sa = Math.sin(angle);
   const rings = suitOutline(name).rings.map((r) => {
     const v = new Float64Array(r.length);

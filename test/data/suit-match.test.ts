@@ -53,9 +53,9 @@ describe("cards.glyphs and cards.matchSuits (the nearest-glyph rule)", () => {
         const e = angleError(m.angle[i], d.factors.angle[i], d.symmetry[s]);
         worstAngle = Math.max(worstAngle, e);
         meanAngle += e / 120;
-        assert.ok(m.correlation[i] >= 0.98 && m.margin[i] > 0.04, `${style} image ${i}: ${m.correlation[i]}, ${m.margin[i]}`);
+        assert.ok(m.correlation[i] >= 0.98 && m.margin[i] > 0.04, `${style} ${i}: ${m.correlation[i]}, ${m.margin[i]}`);
       }
-      // 5° trial steps refined by a parabola; the ±1° shear of cards3 tilts the glyph a little too (measured mean 0.2°)
+      // 5° trial steps refined by a parabola; cards3's ±1° shear tilts the glyph a little too (measured mean 0.2°)
       assert.ok(worstAngle < (1.5 * Math.PI) / 180, `${style}: angle off by up to ${(worstAngle * 180) / Math.PI}°`);
       assert.ok(meanAngle < (0.4 * Math.PI) / 180, `${style}: mean angle error ${(meanAngle * 180) / Math.PI}°`);
     }
