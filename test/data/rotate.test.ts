@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { ImageStack } from "../../src/data/image-stack";
+import { cards } from "../../src/data/cards";
+import { ImageStack, selectImages } from "../../src/data/image-stack";
 import { fillPolygons } from "../../src/data/rasterize";
 import { inversePose, rotateImages } from "../../src/data/rotate";
 import { SUIT_NAMES, SuitName, suitOutline } from "../../src/data/suits";
@@ -115,6 +116,14 @@ describe("rotateImages (seeded rotation with ground truth)", () => {
     assert.ok(eCubic < 0.022, `bicubic rms ${eCubic}`);
     assert.ok(eCubic < 0.85 * eLinear, `bicubic ${eCubic} should beat bilinear ${eLinear}`);
     assert.ok(eMirror > 4 * eCubic, `mirror-sense rms ${eMirror} vs ${eCubic}`);
+  });
+
+  it("uses the cards' convention: an upright glyph under a card's (angle, dx, dy) is that card", () => {
+    const d = cards.generate({ n: 16, seed: 9, maxRotation: Math.PI, maxShear: 0, maxShift: 3 });
+    const g = cards.glyphs();
+    const r = rotateImages(selectImages(g, d.factors.suit), { angle: d.factors.angle, dx: d.factors.dx, dy: d.factors.dy });
+    const e = rms(r.images.data, d.images.data);
+    assert.ok(e < 0.022, `rms ${e}`);
   });
 
   it("rotating back by the inverse pose recovers the original within interpolation error", () => {
