@@ -121,7 +121,8 @@ describe("rotateImages (seeded rotation with ground truth)", () => {
   it("uses the cards' convention: an upright glyph under a card's (angle, dx, dy) is that card", () => {
     const d = cards.generate({ n: 16, seed: 9, maxRotation: Math.PI, maxShear: 0, maxShift: 3 });
     const g = cards.glyphs();
-    const r = rotateImages(selectImages(g, d.factors.suit), { angle: d.factors.angle, dx: d.factors.dx, dy: d.factors.dy });
+    const pose = { angle: d.factors.angle, dx: d.factors.dx, dy: d.factors.dy };
+    const r = rotateImages(selectImages(g, d.factors.suit), pose);
     const e = rms(r.images.data, d.images.data);
     assert.ok(e < 0.022, `rms ${e}`);
   });
