@@ -61,7 +61,7 @@ export interface CardsOptions {
   maxShift?: number;
   /** suits to draw, in label order (default all four: clubs, spades, hearts, diamonds) */
   suits?: SuitName[];
-  /** glyph height (bounding box, before shear) as a fraction of the image size (default 0.45, like the lecture's glyphs) */
+  /** glyph height (bounding box, before shear) / image size (default 0.45; the lecture notebook's glyphs: 0.60) */
   scale?: number;
   /** random scale factor ~ U(1 − scaleJitter, 1 + scaleJitter) per image, in [0, 1) (default 0: none) */
   scaleJitter?: number;
