@@ -10,7 +10,9 @@ export type SourceFormat =
   | "ser"
   | "velox-emd"
   | "berkeley-emd"
-  | "hyperspy";
+  | "hyperspy"
+  /** an ImageStack made in memory (see stackChannels) */
+  | "array";
 
 /**
  * One axis of the data as the file describes it. Physical position of index i is `offset + i * scale`
@@ -153,7 +155,7 @@ export function makeMetadata(
     format,
     axes,
     pixelSize: { x: { value: x.scale, unit: x.unit }, y: { value: y.scale, unit: y.unit } },
-    calibrated: x.unit !== "px" || y.unit !== "px",
+    calibrated: (x.unit !== "px" && (x.unit !== "" || x.scale !== 1)) || (y.unit !== "px" && (y.unit !== "" || y.scale !== 1)),
     frames,
     channels: rest.channels ?? ["image"],
     signalType: rest.signalType ?? "image",
@@ -180,4 +182,33 @@ export function lengthInNm(value: number, unit: string): number | undefined {
 export function toNm(value: number, unit: string): PixelSize {
   const v = lengthInNm(value, unit);
   return v === undefined ? { value, unit } : { value: v, unit: "nm" };
+}
+
+/**
+ * Normalises a unit string as files write it: openNCEM's "[n_m]" and "n_m" become "nm", "A"/"Ang" "Å",
+ * "um"/"micron" "µm"; HyperSpy's "<undefined>" becomes "" (unknown).
+ */
+export function normalizeUnit(raw: unknown): string {
+  if (typeof raw !== "string") return "";
+  const u = raw.trim().replace(/[[\]_]/g, "");
+  if (u === "<undefined>" || u === "undefined") return "";
+  const map: Record<string, string> = { A: "Å", Ang: "Å", angstrom: "Å", um: "µm", "μm": "µm", micron: "µm", "1/A": "1/Å" };
+  return map[u] ?? u;
+}
+
+/**
+ * An image axis with its calibration expressed in nm when the unit is a length (so every reader reports
+ * pixel sizes in one unit); other units (1/nm, "" when unknown) are kept as given.
+ */
+export function imageAxis(name: string, size: number, scale: number, offset: number, unit: string): AxisInfo {
+  const f = lengthInNm(1, unit);
+  if (!(Number.isFinite(scale) && scale !== 0)) return { name, size, scale: 1, offset: 0, unit: "px", navigate: false };
+  if (f === undefined) return { name, size, scale, offset: Number.isFinite(offset) ? offset : 0, unit, navigate: false };
+  return { name, size, scale: scale * f, offset: Number.isFinite(offset) ? offset * f : 0, unit: "nm", navigate: false };
+}
+
+/** A frame (navigation) axis; uncalibrated frames count in "frame". */
+export function frameAxis(size: number, scale = 1, offset = 0, unit = "frame", name = "frame"): AxisInfo {
+  const ok = Number.isFinite(scale) && scale !== 0;
+  return { name, size, scale: ok ? scale : 1, offset: ok && Number.isFinite(offset) ? offset : 0, unit: ok ? unit || "frame" : "frame", navigate: true };
 }
