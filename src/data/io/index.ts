@@ -3,3 +3,8 @@ export * from "./npy";
 export * from "./tiff";
 export * from "./load";
 export * from "./metadata";
+export * from "./channels";
+export * from "./read";
+export { sniffMicroscopeFormat, MicroscopeFormat } from "./sniff";
+export { parseDMTags } from "./dm";
+export { parseEmi } from "./ser";
