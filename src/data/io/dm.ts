@@ -66,7 +66,10 @@ class DmParser {
     this.c.skip(2, "a tag group header");
     const n = this.word("a tag count");
     // every tag takes at least 3 bytes, so a larger count than that cannot be real
-    if (n * 3 > this.c.length - this.c.pos) fileError(WHERE, this.c.file, `a tag group claims ${n} tags, more than the file can hold`);
+    if (n * 3 > this.c.length - this.c.pos) {
+      fileError(WHERE, this.c.file, `the file is truncated or corrupt: a tag group claims ${n} tags, more than the ` +
+        `${this.c.length - this.c.pos} bytes left can hold`);
+    }
     const out: DmGroup = {};
     for (let i = 0; i < n; i++) {
       const kind = this.c.u8("a tag kind");

@@ -57,7 +57,8 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
     dims.push({ size, offset, delta, element, description, units });
   }
   const osize = off64 ? 8 : 4;
-  c.need(valid * osize, "the data offset array", offsetArray);
+  // the data and tag offset arrays (TotalNumberElements each) end the file; a cut file loses them first
+  c.need(2 * total * osize, "the data and tag offset arrays", offsetArray);
   const offsets: number[] = [];
   c.pos = offsetArray;
   for (let i = 0; i < valid; i++) offsets.push(off64 ? c.u64("a data offset", true) : c.u32("a data offset", true));
