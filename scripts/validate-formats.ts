@@ -28,7 +28,8 @@ function approx(got: number | undefined, expected: string): boolean {
   return Math.abs(got - Number(expected)) <= 0.5 * 10 ** -decimals + 1e-12;
 }
 
-const shapeOf = (r: ImageFile): number[] => (r.images.n > 1 ? [r.images.n] : []).concat([r.images.height, r.images.width]);
+const shapeOf = (r: ImageFile): number[] =>
+  (r.images.n > 1 ? [r.images.n] : []).concat([r.images.height, r.images.width]);
 const nm = (r: ImageFile, axis: "x" | "y"): number | undefined =>
   lengthInNm(r.metadata.pixelSize[axis].value, r.metadata.pixelSize[axis].unit);
 
@@ -40,7 +41,8 @@ function common(file: string, r: ImageFile, format: string, shape: number[], dty
 
 function pixelNm(file: string, r: ImageFile, expected: string): void {
   const x = nm(r, "x"), y = nm(r, "y");
-  fact(file, "pixel size x, y (nm)", expected, `${x?.toPrecision(6)}, ${y?.toPrecision(6)}`, approx(x, expected) && approx(y, expected));
+  const got = `${x?.toPrecision(6)}, ${y?.toPrecision(6)}`;
+  fact(file, "pixel size x, y (nm)", expected, got, approx(x, expected) && approx(y, expected));
 }
 
 function voltage(file: string, r: ImageFile, volts: number): void {
@@ -59,7 +61,8 @@ function sameAsNpy(file: string, r: ImageFile, npy: string, flip: boolean): void
     const src = flip ? h - 1 - i : i;
     for (let j = 0; j < w; j++) maxDiff = Math.max(maxDiff, Math.abs(ref.data[src * w + j] - r.images.data[i * w + j]));
   }
-  fact(file, `pixels = stem-real/${npy}${flip ? " flipped up-down" : ""}`, "max |diff| 0", `max |diff| ${maxDiff}`, maxDiff === 0);
+  const what = `pixels = stem-real/${npy}${flip ? " flipped up-down" : ""}`;
+  fact(file, what, "max |diff| 0", `max |diff| ${maxDiff}`, maxDiff === 0);
 }
 
 const checks: Record<string, (r: ImageFile, f: string) => void> = {
@@ -93,7 +96,8 @@ const checks: Record<string, (r: ImageFile, f: string) => void> = {
   },
   "Camera Ceta Imaging Micro.emd": (r, f) => {
     fact(f, "format (by content)", "velox-emd", r.metadata.format, r.metadata.format === "velox-emd");
-    fact(f, "2-D camera image", "1 frame", `${r.images.n} frame(s) ${r.images.height}×${r.images.width}`, r.images.n === 1);
+    const got = `${r.images.n} frame(s) ${r.images.height}×${r.images.width}`;
+    fact(f, "2-D camera image", "1 frame", got, r.images.n === 1);
   },
   "Cropped_PTO-SRO_Aligned.hspy": (r, f) => {
     common(f, r, "hyperspy", [224, 1312], "float64");
@@ -105,7 +109,8 @@ const checks: Record<string, (r: ImageFile, f: string) => void> = {
     common(f, r, "hyperspy", [400, 380], "float16");
     // the file stores scale 0.0093263 with no units (HyperSpy's <undefined>); the README gives nm
     const s = r.metadata.pixelSize.x.value;
-    fact(f, "pixel scale (file has no unit)", "0.0093263", `${s.toPrecision(6)} "${r.metadata.pixelSize.x.unit}"`, approx(s, "0.0093263"));
+    const got = `${s.toPrecision(6)} "${r.metadata.pixelSize.x.unit}"`;
+    fact(f, "pixel scale (file has no unit)", "0.0093263", got, approx(s, "0.0093263"));
     sameAsNpy(f, r, "sto_atomap_ADF.npy", false);
   },
 };
@@ -120,7 +125,8 @@ function dm3d(r: ImageFile, f: string, fmt: string): void {
 function dmNonSquare(r: ImageFile, f: string, fmt: string): void {
   common(f, r, fmt, [64, 128], "float32");
   const x = nm(r, "x"), y = nm(r, "y");
-  fact(f, "pixel sizes differ along x and y", "x ≠ y", `x ${x} nm, y ${y} nm`, x !== undefined && y !== undefined && x !== y);
+  const differ = x !== undefined && y !== undefined && x !== y;
+  fact(f, "pixel sizes differ along x and y", "x ≠ y", `x ${x} nm, y ${y} nm`, differ);
 }
 
 /** The simultaneous ADF/ABF pair of stem-real, loaded separately and stacked as two aligned channels. */
@@ -134,7 +140,8 @@ async function pairAsChannels(): Promise<void> {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(formats)) {
-    console.log(`validate-formats: ${formats} is absent; nothing to check (the real files live outside the repository)`);
+    console.log(`validate-formats: ${formats} is absent; nothing to check ` +
+      `(the real files live outside the repository)`);
     return;
   }
   const files = fs.readdirSync(formats).filter((f) => !f.endsWith(".emi") && !f.startsWith(".")).sort();

@@ -16,16 +16,27 @@ export class Bytes {
     this.buf = next;
     this.dv = new DataView(next.buffer);
   }
-  u8(v: number): this { this.grow(1); this.dv.setUint8(this.length, v); this.length += 1; return this; }
-  u16(v: number, le = false): this { this.grow(2); this.dv.setUint16(this.length, v, le); this.length += 2; return this; }
-  i16(v: number, le = false): this { this.grow(2); this.dv.setInt16(this.length, v, le); this.length += 2; return this; }
-  u32(v: number, le = false): this { this.grow(4); this.dv.setUint32(this.length, v, le); this.length += 4; return this; }
-  i32(v: number, le = false): this { this.grow(4); this.dv.setInt32(this.length, v, le); this.length += 4; return this; }
-  u64(v: number, le = false): this { this.grow(8); this.dv.setBigUint64(this.length, BigInt(v), le); this.length += 8; return this; }
-  f32(v: number, le = false): this { this.grow(4); this.dv.setFloat32(this.length, v, le); this.length += 4; return this; }
-  f64(v: number, le = false): this { this.grow(8); this.dv.setFloat64(this.length, v, le); this.length += 8; return this; }
+  private put(n: number, set: (dv: DataView, at: number) => void): this {
+    this.grow(n);
+    set(this.dv, this.length);
+    this.length += n;
+    return this;
+  }
+  u8(v: number): this { return this.put(1, (dv, at) => dv.setUint8(at, v)); }
+  u16(v: number, le = false): this { return this.put(2, (dv, at) => dv.setUint16(at, v, le)); }
+  i16(v: number, le = false): this { return this.put(2, (dv, at) => dv.setInt16(at, v, le)); }
+  u32(v: number, le = false): this { return this.put(4, (dv, at) => dv.setUint32(at, v, le)); }
+  i32(v: number, le = false): this { return this.put(4, (dv, at) => dv.setInt32(at, v, le)); }
+  u64(v: number, le = false): this { return this.put(8, (dv, at) => dv.setBigUint64(at, BigInt(v), le)); }
+  f32(v: number, le = false): this { return this.put(4, (dv, at) => dv.setFloat32(at, v, le)); }
+  f64(v: number, le = false): this { return this.put(8, (dv, at) => dv.setFloat64(at, v, le)); }
   text(s: string): this { for (let i = 0; i < s.length; i++) this.u8(s.charCodeAt(i)); return this; }
-  bytes(b: Uint8Array): this { this.grow(b.length); this.buf.set(b, this.length); this.length += b.length; return this; }
+  bytes(b: Uint8Array): this {
+    this.grow(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+    return this;
+  }
   setU32At(at: number, v: number, le = false): void { this.dv.setUint32(at, v, le); }
   setU64At(at: number, v: number, le = false): void { this.dv.setBigUint64(at, BigInt(v), le); }
   done(): Uint8Array { return this.buf.slice(0, this.length); }
@@ -33,7 +44,10 @@ export class Bytes {
 
 // ---------------------------------------------------------------- DigitalMicrograph
 
-/** DM tag value types: 2 int16, 3 int32, 4 uint16, 5 uint32, 6 float32, 7 float64, 8 bool, 9 int8, 10 uint8, 11 int64, 12 uint64. */
+/**
+ * DM tag value types: 2 int16, 3 int32, 4 uint16, 5 uint32, 6 float32, 7 float64, 8 bool, 9 int8, 10 uint8,
+ * 11 int64, 12 uint64; 20 array, 15 struct, 18 string.
+ */
 export type DmTagValue =
   | { type: number; value: number }
   | { type: 20; elem: number; values: ArrayLike<number> }
@@ -109,7 +123,10 @@ export interface DmImageSpec {
   values: ArrayLike<number>;
   /** [width, height] or [width, height, frames] */
   dims: number[];
-  /** DM ImageData.DataType (1 int16, 2 float32, 6 uint8, 7 int32, 9 int8, 10 uint16, 11 uint32, 12 float64, 3 complex, 23 RGB) */
+  /**
+   * DM ImageData.DataType (1 int16, 2 float32, 6 uint8, 7 int32, 9 int8, 10 uint16, 11 uint32, 12 float64,
+   * 3 complex, 23 RGB)
+   */
   dataType: number;
   /** tag element type of the Data array (see {@link DmTagValue}) */
   elem: number;
@@ -128,7 +145,10 @@ export function dmImage(s: DmImageSpec): Uint8Array {
   const calDims: DmTagGroup = {
     group: s.dims.map((_, i) => {
       const c = s.cal?.[i] ?? { scale: 1, origin: 0, units: "" };
-      return ["", { group: [["Origin", { type: 6, value: c.origin }], ["Scale", { type: 6, value: c.scale }], ["Units", units(c.units)]] }];
+      const tags: [string, DmTagValue][] = [
+        ["Origin", { type: 6, value: c.origin }], ["Scale", { type: 6, value: c.scale }], ["Units", units(c.units)],
+      ];
+      return ["", { group: tags }];
     }),
   };
   const image: DmTagGroup = {
@@ -142,7 +162,9 @@ export function dmImage(s: DmImageSpec): Uint8Array {
         ],
       }],
       ["ImageTags", {
-        group: [["Microscope Info", { group: [["Voltage", { type: 7, value: s.voltage ?? 200000 }], ["Microscope", { type: 18, text: "Test TEM" }]] }]],
+        group: [["Microscope Info", {
+          group: [["Voltage", { type: 7, value: s.voltage ?? 200000 }], ["Microscope", { type: 18, text: "Test TEM" }]],
+        }]],
       }],
       ["Name", units(s.name ?? "test image")],
     ],
@@ -157,8 +179,9 @@ export function dmImage(s: DmImageSpec): Uint8Array {
     }]],
   };
   const list: [string, DmTagValue][] = s.thumbnail === false ? [["", image]] : [["", thumb], ["", image]];
-  return writeDM(s.version, { group: [["ApplicationBounds", { type: 20, elem: 3, values: [0, 0, 100, 100] }], ["ImageList", { group: list }]] },
-    s.littleEndian ?? true);
+  const bounds: DmTagValue = { type: 20, elem: 3, values: [0, 0, 100, 100] };
+  const root: DmTagGroup = { group: [["ApplicationBounds", bounds], ["ImageList", { group: list }]] };
+  return writeDM(s.version, root, s.littleEndian ?? true);
 }
 
 // ---------------------------------------------------------------- TIA .ser
@@ -192,7 +215,9 @@ export function serFile(s: SerSpec): Uint8Array {
   const size = { 1: 1, 2: 2, 3: 4, 4: 1, 5: 2, 6: 4, 7: 4, 8: 8, 9: 8 }[s.type] ?? 4;
   for (const f of s.frames) {
     dataOffsets.push(b.length);
-    b.f64(0, le).f64(s.delta, le).i32(0, le).f64(0, le).f64(s.delta, le).i32(0, le).i16(s.type, le).u32(s.width, le).u32(s.height, le);
+    b.f64(0, le).f64(s.delta, le).i32(0, le); // x: calibration offset, delta, element
+    b.f64(0, le).f64(s.delta, le).i32(0, le); // y
+    b.i16(s.type, le).u32(s.width, le).u32(s.height, le);
     for (let r = s.height - 1; r >= 0; r--) {
       for (let c = 0; c < s.width; c++) {
         const x = f[r * s.width + c];

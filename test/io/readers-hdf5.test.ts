@@ -12,6 +12,9 @@ const ramp = (n: number, f: (i: number) => number): number[] => Array.from({ len
 const rejectsNaming = (p: Promise<unknown>, file: string, what: RegExp): Promise<void> =>
   assert.rejects(p, (e: Error) => e instanceof IvaeInputError && e.message.includes(file) && what.test(e.message));
 
+/** The part of h5wasm's Group/Dataset API the writers use. */
+interface Writable { create_attribute(k: string, v: unknown): void; create_dataset(o: object): void }
+
 const [n, h, w] = [2, 3, 4];
 const haadf = ramp(n * h * w, (i) => 1000 + i);
 const df4 = ramp(n * h * w, (i) => 50 + 2 * i);
@@ -27,8 +30,10 @@ function velox(): Promise<Uint8Array> {
       const g = f.get(`Data/Image/${id}`) as unknown as { create_dataset(o: object): void };
       g.create_dataset({ name: "Data", data: framesLast(values, shape[2], shape[0], shape[1]), shape, dtype: "<H" });
       const meta = {
-        BinaryResult: { Detector: det, PixelSize: { width: String(px), height: String(px) }, PixelUnitX: "m", PixelUnitY: "m",
-          Offset: { x: "-1e-9", y: "-2e-9" } },
+        BinaryResult: {
+          Detector: det, PixelSize: { width: String(px), height: String(px) }, PixelUnitX: "m", PixelUnitY: "m",
+          Offset: { x: "-1e-9", y: "-2e-9" },
+        },
         Optics: { AccelerationVoltage: "300000", NominalMagnification: "2550000" },
         Instrument: { InstrumentModel: "Titan", InstrumentId: "42" },
       };
@@ -77,7 +82,7 @@ describe("io readers: HDF5 (h5wasm): Velox, Berkeley EMD, HyperSpy", function ()
       f.create_attribute("version_minor", 2);
       f.create_group("data");
       f.create_group("data/series");
-      const g = f.get("data/series") as unknown as { create_attribute(k: string, v: unknown): void; create_dataset(o: object): void };
+      const g = f.get("data/series") as unknown as Writable;
       g.create_attribute("emd_group_type", 1);
       g.create_dataset({ name: "data", data: Float32Array.from(stack), shape: [3, h, w], dtype: "<f" });
       const dim = (name: string, values: number[], label: string, unit: string): void => {
@@ -115,7 +120,7 @@ describe("io readers: HDF5 (h5wasm): Velox, Berkeley EMD, HyperSpy", function ()
         "Experiments/ABF/metadata/Acquisition_instrument/TEM"]) f.create_group(p);
       const at = (p: string, k: string, v: unknown): void =>
         (f.get(p) as unknown as { create_attribute(k: string, v: unknown): void }).create_attribute(k, v);
-      const g = f.get("Experiments/ABF") as unknown as { create_dataset(o: object): void; create_group(n: string): void };
+      const g = f.get("Experiments/ABF") as unknown as Writable;
       g.create_dataset({ name: "data", data: Float64Array.from(img), shape: [h, w], dtype: "<d" });
       [["y", h, 0.0093, 1.5], ["x", w, 0.0093, -0.25]].forEach(([name, size, scale, offset], i) => {
         f.create_group(`Experiments/ABF/axis-${i}`);
@@ -173,11 +178,16 @@ describe("io readers: readImageFile on plain formats, and stackChannels", () => 
     const s = stackChannels([a, b], { names: ["ADF", "ABF"] });
     assert.deepEqual(s.metadata.channels, ["ADF", "ABF"]);
     assert.equal(s.channels![1], b);
-    assert.throws(() => stackChannels([a, imageStack(new Float32Array(12), 1, 4, 3)]), /channel 1.*is 1×4×3.*pixel for pixel/);
+    assert.throws(() => stackChannels([a, imageStack(new Float32Array(12), 1, 4, 3)]),
+      /channel 1.*is 1×4×3.*pixel for pixel/);
     const cal = (x: typeof a, px: number, file: string) => ({
-      images: x, metadata: { ...s.metadata, file, calibrated: true, pixelSize: { x: { value: px, unit: "nm" }, y: { value: px, unit: "nm" } } },
+      images: x,
+      metadata: {
+        ...s.metadata, file, calibrated: true, pixelSize: { x: { value: px, unit: "nm" }, y: { value: px, unit: "nm" } },
+      },
     });
-    assert.throws(() => stackChannels([cal(a, 0.01, "adf.dm4"), cal(b, 0.02, "abf.dm4")]), /abf\.dm4 has 0\.02 nm per pixel but adf\.dm4/);
+    assert.throws(() => stackChannels([cal(a, 0.01, "adf.dm4"), cal(b, 0.02, "abf.dm4")]),
+      /abf\.dm4 has 0\.02 nm per pixel but adf\.dm4/);
     assert.equal(stackChannels([cal(a, 0.01, "adf.dm4"), cal(b, 0.01004, "abf.dm4")]).channels!.length, 2);
   });
 });

@@ -32,7 +32,9 @@ export function halfToNumber(h: number): number {
  * Converts `count` elements of type `t` starting at byte `offset` into float32. The caller has checked that
  * the bytes exist; 64-bit integers lose precision above 2^24 like every value stored as float32.
  */
-export function toFloat32(bytes: Uint8Array, offset: number, count: number, t: NumericType, little: boolean): Float32Array {
+export function toFloat32(
+  bytes: Uint8Array, offset: number, count: number, t: NumericType, little: boolean,
+): Float32Array {
   const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, count * typeSize(t));
   const out = new Float32Array(count);
   switch (t) {
@@ -70,24 +72,34 @@ export class Cursor {
   /** Throws "truncated" unless `n` bytes are available at `at` (default: the cursor). */
   need(n: number, what: string, at = this.pos): void {
     if (!(n >= 0) || !Number.isFinite(n) || at + n > this.bytes.length || at < 0) {
-      fileError(this.where, this.file,
-        `the file is truncated or corrupt: ${what} needs ${n} bytes at offset ${at} but the file has ${this.bytes.length}`);
+      fileError(this.where, this.file, `the file is truncated or corrupt: ${what} needs ${n} bytes at offset ${at} ` +
+        `but the file has ${this.bytes.length}`);
     }
   }
 
   u8(what: string): number { this.need(1, what); return this.dv.getUint8(this.pos++); }
-  u16(what: string, le: boolean): number { this.need(2, what); const v = this.dv.getUint16(this.pos, le); this.pos += 2; return v; }
-  i16(what: string, le: boolean): number { this.need(2, what); const v = this.dv.getInt16(this.pos, le); this.pos += 2; return v; }
-  u32(what: string, le: boolean): number { this.need(4, what); const v = this.dv.getUint32(this.pos, le); this.pos += 4; return v; }
-  i32(what: string, le: boolean): number { this.need(4, what); const v = this.dv.getInt32(this.pos, le); this.pos += 4; return v; }
-  f64(what: string, le: boolean): number { this.need(8, what); const v = this.dv.getFloat64(this.pos, le); this.pos += 8; return v; }
+  u16(what: string, le: boolean): number { return this.read(2, what, (o) => this.dv.getUint16(o, le)); }
+  i16(what: string, le: boolean): number { return this.read(2, what, (o) => this.dv.getInt16(o, le)); }
+  u32(what: string, le: boolean): number { return this.read(4, what, (o) => this.dv.getUint32(o, le)); }
+  i32(what: string, le: boolean): number { return this.read(4, what, (o) => this.dv.getInt32(o, le)); }
+  f64(what: string, le: boolean): number { return this.read(8, what, (o) => this.dv.getFloat64(o, le)); }
+
+  /** Checks that n bytes follow the cursor, reads them with `get` and advances. */
+  private read(n: number, what: string, get: (offset: number) => number): number {
+    this.need(n, what);
+    const v = get(this.pos);
+    this.pos += n;
+    return v;
+  }
 
   /** An unsigned 64-bit integer as a number; values beyond 2^53 are reported as corrupt. */
   u64(what: string, le: boolean): number {
     this.need(8, what);
     const v = this.dv.getBigUint64(this.pos, le);
     this.pos += 8;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) fileError(this.where, this.file, `${what} is ${v}, which no real file holds (corrupt file?)`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+      fileError(this.where, this.file, `${what} is ${v}, which no real file holds (corrupt file?)`);
+    }
     return Number(v);
   }
 

@@ -24,8 +24,9 @@ export function chooseCandidate(cands: Candidate[], opts: ReadOptions, where: st
   if (sel === undefined) {
     main = cands.reduce((a, c) => (c.stack.data.length > a.stack.data.length ? c : a));
   } else if (typeof sel === "number") {
+    const names = cands.map((c) => c.name).join(", ");
     check(Number.isInteger(sel) && sel >= 0 && sel < cands.length, where,
-      `${file}: dataset ${sel} out of range; the file holds ${cands.length} image(s): ${cands.map((c) => c.name).join(", ")}`);
+      `${file}: dataset ${sel} out of range; the file holds ${cands.length} image(s): ${names}`);
     main = cands[sel];
   } else {
     const found = cands.find((c) => c.id === sel || c.name === sel);
@@ -56,7 +57,8 @@ export function selectFrames(r: ImageFile, opts: ReadOptions, where: string): Im
   if (!frames) return r;
   const n = r.images.n;
   for (const f of frames) {
-    check(Number.isInteger(f) && f >= 0 && f < n, where, `frame ${f} out of range; ${r.metadata.file} has ${n} frame(s)`);
+    check(Number.isInteger(f) && f >= 0 && f < n, where,
+      `frame ${f} out of range; ${r.metadata.file} has ${n} frame(s)`);
   }
   const pick = (s: ImageStack): ImageStack => {
     const size = s.height * s.width;
@@ -120,5 +122,6 @@ function nmPerPixel(m: ImageMetadata): number | undefined {
 }
 
 function bareFile(s: ImageStack, name: string): ImageFile {
-  return { images: s, metadata: makeMetadata(name, "array", defaultAxes(s.n, s.height, s.width), { channels: [name] }) };
+  const axes = defaultAxes(s.n, s.height, s.width);
+  return { images: s, metadata: makeMetadata(name, "array", axes, { channels: [name] }) };
 }

@@ -29,6 +29,11 @@ const SIMPLE: Record<number, NumericType | "bool"> = {
   11: "int64", 12: "uint64",
 };
 
+/** The element type of a simple tag type (bool is stored as one byte). */
+function numeric(t: NumericType | "bool"): NumericType {
+  return t === "bool" ? "uint8" : t;
+}
+
 /** A large numeric array left in the file: where it starts and what it holds. */
 export interface DmArrayRef { offset: number; type: NumericType; count: number }
 
@@ -48,12 +53,18 @@ class DmParser {
   constructor(bytes: Uint8Array, file: string) {
     this.c = new Cursor(bytes, WHERE, file);
     const version = this.c.u32("the version word", false);
-    if (version !== 3 && version !== 4) fileError(WHERE, file, `not a DigitalMicrograph file (version word ${version})`);
+    if (version !== 3 && version !== 4) {
+      fileError(WHERE, file, `not a DigitalMicrograph file (version word ${version})`);
+    }
     this.v4 = version === 4;
     this.word("the file size");
     const order = this.c.u32("the byte-order word", false);
     if (order > 1) fileError(WHERE, file, `unknown byte order ${order}; expected 0 (big) or 1 (little endian)`);
     this.le = order === 1;
+  }
+
+  fail(message: string): never {
+    fileError(WHERE, this.c.file, message);
   }
 
   /** A size/info word: u32 in DM3, u64 in DM4 (big-endian). */
@@ -62,12 +73,12 @@ class DmParser {
   }
 
   group(depth: number): DmGroup {
-    if (depth > MAX_DEPTH) fileError(WHERE, this.c.file, `tag groups nested deeper than ${MAX_DEPTH} (corrupt file?)`);
+    if (depth > MAX_DEPTH) this.fail(`tag groups nested deeper than ${MAX_DEPTH} (corrupt file?)`);
     this.c.skip(2, "a tag group header");
     const n = this.word("a tag count");
     // every tag takes at least 3 bytes, so a larger count than that cannot be real
     if (n * 3 > this.c.length - this.c.pos) {
-      fileError(WHERE, this.c.file, `the file is truncated or corrupt: a tag group claims ${n} tags, more than the ` +
+      this.fail(`the file is truncated or corrupt: a tag group claims ${n} tags, more than the ` +
         `${this.c.length - this.c.pos} bytes left can hold`);
     }
     const out: DmGroup = {};
@@ -79,7 +90,7 @@ class DmParser {
       let value: DmValue;
       if (kind === 20) value = this.group(depth + 1);
       else if (kind === 21) value = this.data(label);
-      else fileError(WHERE, this.c.file, `unknown tag kind ${kind} at offset ${this.c.pos - 3 - len}; the file is corrupt`);
+      else this.fail(`unknown tag kind ${kind} at offset ${this.c.pos - 3 - len}; the file is corrupt`);
       out[label in out ? `${label}#${i}` : label] = value;
     }
     return out;
@@ -87,9 +98,11 @@ class DmParser {
 
   data(label: string): DmValue {
     const delim = this.c.text(4, `the %%%% mark of tag "${label}"`);
-    if (delim !== "%%%%") fileError(WHERE, this.c.file, `tag "${label}" lacks its %%%% mark (offset ${this.c.pos - 4}); the file is corrupt`);
+    if (delim !== "%%%%") {
+      this.fail(`tag "${label}" lacks its %%%% mark (offset ${this.c.pos - 4}); the file is corrupt`);
+    }
     const ninfo = this.word("a tag info length");
-    if (ninfo < 1 || ninfo > 10000) fileError(WHERE, this.c.file, `tag "${label}" has ${ninfo} info words; the file is corrupt`);
+    if (ninfo < 1 || ninfo > 10000) this.fail(`tag "${label}" has ${ninfo} info words; the file is corrupt`);
     const info: number[] = [];
     for (let i = 0; i < ninfo; i++) info.push(this.word("a tag info word"));
     return this.value(info, label);
@@ -108,12 +121,12 @@ class DmParser {
     }
     if (t === 15) return this.struct(info.slice(1), label);
     if (t === 20) return this.array(info.slice(1), label);
-    fileError(WHERE, this.c.file, `tag "${label}" has unknown type ${t}; the file is corrupt`);
+    this.fail(`tag "${label}" has unknown type ${t}; the file is corrupt`);
   }
 
   simple(t: number, label: string): number {
     const type = SIMPLE[t];
-    const nt: NumericType = type === "bool" ? "uint8" : type;
+    const nt = numeric(type);
     const size = typeSize(nt);
     this.c.need(size, `tag "${label}"`);
     const v = toFloat32Exact(this.c.bytes, this.c.pos, nt, this.le);
@@ -124,12 +137,12 @@ class DmParser {
   struct(desc: number[], label: string): number[] {
     const nFields = desc[1];
     if (!(nFields >= 0 && nFields <= 100 && desc.length >= 2 + 2 * nFields)) {
-      fileError(WHERE, this.c.file, `struct tag "${label}" has a bad description; the file is corrupt`);
+      this.fail(`struct tag "${label}" has a bad description; the file is corrupt`);
     }
     const out: number[] = [];
     for (let i = 0; i < nFields; i++) {
       const ft = desc[3 + 2 * i];
-      if (!SIMPLE[ft]) fileError(WHERE, this.c.file, `struct tag "${label}" has a field of type ${ft}; expected numbers`);
+      if (!SIMPLE[ft]) this.fail(`struct tag "${label}" has a field of type ${ft}; expected numbers`);
       out.push(this.simple(ft, label));
     }
     return out;
@@ -142,14 +155,14 @@ class DmParser {
       const nFields = desc[2];
       const fields = Array.from({ length: nFields }, (_, i) => desc[4 + 2 * i]);
       const count = desc[3 + 2 * nFields];
-      const size = fields.reduce((a, ft) => a + (SIMPLE[ft] ? typeSize(SIMPLE[ft] === "bool" ? "uint8" : SIMPLE[ft] as NumericType) : NaN), 0);
+      const size = fields.reduce((a, ft) => a + (SIMPLE[ft] ? typeSize(numeric(SIMPLE[ft])) : NaN), 0);
       this.c.skip(size * count, `array-of-structs tag "${label}"`);
       return `[${count} structs]`;
     }
     const type = SIMPLE[et];
     const count = desc[1];
-    if (!type || count === undefined) fileError(WHERE, this.c.file, `array tag "${label}" holds type ${et}; the file is corrupt`);
-    const nt: NumericType = type === "bool" ? "uint8" : type;
+    if (!type || count === undefined) this.fail(`array tag "${label}" holds type ${et}; the file is corrupt`);
+    const nt = numeric(type);
     const bytes = typeSize(nt) * count;
     this.c.need(bytes, `array tag "${label}" (${count} × ${nt})`);
     const at = this.c.pos;
@@ -179,8 +192,11 @@ function toFloat32Exact64(b: Uint8Array, at: number, count: number, t: NumericTy
   return out;
 }
 
+/** A parsed DM file: its version, the byte order of its values and the root tag group. */
+export interface DmTags { version: 3 | 4; littleEndian: boolean; root: DmGroup }
+
 /** Parses the whole tag tree of a DM3/DM4 file; large arrays (image data) are left in place as references. */
-export function parseDMTags(bytes: Uint8Array, file = "the file"): { version: 3 | 4; littleEndian: boolean; root: DmGroup } {
+export function parseDMTags(bytes: Uint8Array, file = "the file"): DmTags {
   const p = new DmParser(bytes, file);
   const root = p.group(0);
   return { version: p.v4 ? 4 : 3, littleEndian: p.le, root };
@@ -203,7 +219,8 @@ export function readDM(bytes: Uint8Array, file: string, opts: ReadOptions = {}):
     if (!isGroup(img) || !isGroup(img.ImageData)) continue;
     const id = img.ImageData;
     const data = id.Data;
-    const dims = Array.isArray(id.Dimensions) ? id.Dimensions : isGroup(id.Dimensions) ? Object.values(id.Dimensions) : [];
+    const dimTag = id.Dimensions;
+    const dims = Array.isArray(dimTag) ? dimTag : isGroup(dimTag) ? Object.values(dimTag) : [];
     const dt = typeof id.DataType === "number" ? id.DataType : -1;
     const dtName = DATA_TYPES[dt] ?? `DataType ${dt}`;
     if (/complex|RGB/.test(dtName)) {
@@ -230,7 +247,10 @@ export function readDM(bytes: Uint8Array, file: string, opts: ReadOptions = {}):
     const w = shape[0], h = shape[1] ?? 1, n = shape[2] ?? 1;
     const cal = calibrations(id);
     const axes: AxisInfo[] = [axisFor("y", h, cal[1]), axisFor("x", w, cal[0])];
-    if (shape.length === 3) axes.unshift(frameAxis(n, cal[2]?.scale ?? 1, -(cal[2]?.origin ?? 0) * (cal[2]?.scale ?? 1), cal[2]?.unit || "frame"));
+    if (shape.length === 3) {
+      const z = cal[2] ?? { scale: 1, origin: 0, unit: "" };
+      axes.unshift(frameAxis(n, z.scale, -z.origin * z.scale, z.unit || "frame"));
+    }
     const tags = isGroup(img.ImageTags) ? img.ImageTags : {};
     const origins = shape.map((_, i) => cal[i]?.origin ?? 0).reverse();
     cands.push({
@@ -270,7 +290,8 @@ function calibrations(id: DmGroup): DmCal[] {
   return Object.values(cal).map((d) => {
     if (!isGroup(d)) return { scale: 1, origin: 0, unit: "" };
     const unit = str(d.Units) ?? "";
-    return { scale: typeof d.Scale === "number" ? d.Scale : 1, origin: typeof d.Origin === "number" ? d.Origin : 0, unit: normalizeUnit(unit) };
+    const scale = typeof d.Scale === "number" ? d.Scale : 1;
+    return { scale, origin: typeof d.Origin === "number" ? d.Origin : 0, unit: normalizeUnit(unit) };
   });
 }
 
@@ -301,7 +322,8 @@ function acquisition(tags: DmGroup): AcquisitionInfo {
   const out: AcquisitionInfo = {};
   const v = path(tags, "Microscope Info", "Voltage");
   if (typeof v === "number" && v > 0) out.voltage = v;
-  const m = path(tags, "Microscope Info", "Indicated Magnification") ?? path(tags, "Microscope Info", "Actual Magnification");
+  const info = path(tags, "Microscope Info");
+  const m = isGroup(info) ? info["Indicated Magnification"] ?? info["Actual Magnification"] : undefined;
   if (typeof m === "number" && m > 0) out.magnification = m;
   const mic = str(path(tags, "Microscope Info", "Microscope"));
   if (mic) out.microscope = mic;

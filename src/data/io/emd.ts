@@ -3,7 +3,9 @@ import { imageStack } from "../image-stack";
 import { fileError } from "./bytes";
 import { Candidate, chooseCandidate } from "./channels";
 import { OpenH5, attrNumber, attrString, attrs, datasetAt, groupAt, readNumeric } from "./h5";
-import { AcquisitionInfo, AxisInfo, ImageFile, ReadOptions, boundJson, frameAxis, imageAxis, makeMetadata, normalizeUnit } from "./metadata";
+import {
+  AcquisitionInfo, AxisInfo, ImageFile, ReadOptions, boundJson, frameAxis, imageAxis, makeMetadata, normalizeUnit,
+} from "./metadata";
 
 // Berkeley EMD (emdatasets.com, version 0.2), as read by openNCEM (ncempy/io/emd.py): a group with the
 // attribute emd_group_type = 1 holds `data` and one dataset per dimension, dim1 (slowest) ... dimN, each the

@@ -6,7 +6,11 @@ export type H5wasm = typeof import("h5wasm");
 
 /** The emscripten module behind h5wasm: its in-memory file system and the raw dataset read. */
 interface H5Module {
-  FS: { writeFile(path: string, data: Uint8Array): void; readFile(path: string): Uint8Array; unlink(path: string): void };
+  FS: {
+    writeFile(path: string, data: Uint8Array): void;
+    readFile(path: string): Uint8Array;
+    unlink(path: string): void;
+  };
   HEAPU8: Uint8Array;
   _malloc(n: number): number;
   _free(ptr: number): void;
@@ -168,10 +172,12 @@ export function readNumeric(f: OpenH5, ds: Dataset, where: string): H5Array {
     compressed = true;
   }
   if (!compressed && nbytes > f.size * UNCOMPRESSED_SLACK) {
-    fileError(where, f.name, `dataset ${path} claims ${nbytes} bytes but the file has ${f.size}; the file is truncated or corrupt`);
+    fileError(where, f.name,
+      `dataset ${path} claims ${nbytes} bytes but the file has ${f.size}; the file is truncated or corrupt`);
   }
   if (count > MAX_ELEMENTS) {
-    fileError(where, f.name, `dataset ${path} has ${count} elements (shape [${shape.join(", ")}]); at most ${MAX_ELEMENTS} are read`);
+    fileError(where, f.name,
+      `dataset ${path} has ${count} elements (shape [${shape.join(", ")}]); at most ${MAX_ELEMENTS} are read`);
   }
   const dtype = (md.type === 1 ? "float" : md.signed ? "int" : "uint") + 8 * md.size;
   let raw: unknown;
@@ -182,7 +188,7 @@ export function readNumeric(f: OpenH5, ds: Dataset, where: string): H5Array {
   }
   let data: Float32Array;
   if (raw instanceof Float32Array) data = raw;
-  else if (raw instanceof BigInt64Array || raw instanceof BigUint64Array) data = Float32Array.from(raw, (v) => Number(v));
+  else if (raw instanceof BigInt64Array || raw instanceof BigUint64Array) data = Float32Array.from(raw, Number);
   else if (ArrayBuffer.isView(raw)) data = Float32Array.from(raw as unknown as ArrayLike<number>);
   else if (typeof raw === "number") data = Float32Array.of(raw);
   else fileError(where, f.name, `dataset ${path} did not read as numbers`);

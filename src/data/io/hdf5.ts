@@ -15,7 +15,8 @@ export async function readHdf5Image(bytes: Uint8Array, name: string, opts: ReadO
     if (isHyperSpy(f)) return readHyperSpy(f, opts);
     if (isVelox(f)) return readVelox(f, opts);
     if (emdGroups(f).length > 0) return readBerkeleyEmd(f, opts);
-    fileError("readImageFile", name, `an HDF5 file of unknown layout (top level: ${f.file.keys().join(", ") || "empty"}); ` +
+    const top = f.file.keys().join(", ") || "empty";
+    fileError("readImageFile", name, `an HDF5 file of unknown layout (top level: ${top}); ` +
       `expected Velox .emd (/Data/Image), Berkeley EMD (emd_group_type = 1) or HyperSpy (/Experiments)`);
   } finally {
     f.close();

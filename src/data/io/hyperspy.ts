@@ -42,7 +42,10 @@ export function readHyperSpy(f: OpenH5, opts: ReadOptions): ImageFile {
     const [h, w] = [shape[nd - 2], shape[nd - 1]];
     const n = nd === 3 ? shape[0] : 1;
     const [ay, ax] = [axes[nd - 2], axes[nd - 1]];
-    const out: AxisInfo[] = [imageAxis("y", h, ay.scale, ay.offset, ay.unit), imageAxis("x", w, ax.scale, ax.offset, ax.unit)];
+    const out: AxisInfo[] = [
+      imageAxis("y", h, ay.scale, ay.offset, ay.unit),
+      imageAxis("x", w, ax.scale, ax.offset, ax.unit),
+    ];
     if (nd === 3) out.unshift(frameAxis(n, axes[0].scale, axes[0].offset, axes[0].unit, axes[0].name || "frame"));
     const md = groupAt(f, `${g}/metadata`);
     const meta = md ? (walk(f, md, `${g}/metadata`, 0) as Record<string, JsonValue>) : {};
@@ -101,7 +104,8 @@ function walk(f: OpenH5, g: Group, path: string, depth: number): JsonValue {
 }
 
 function acquisition(meta: Record<string, JsonValue>, general: Record<string, unknown>): AcquisitionInfo {
-  const tem = ((meta.Acquisition_instrument ?? {}) as Record<string, JsonValue>).TEM as Record<string, unknown> | undefined;
+  const instrument = (meta.Acquisition_instrument ?? {}) as Record<string, JsonValue>;
+  const tem = instrument.TEM as Record<string, unknown> | undefined;
   const out: AcquisitionInfo = {};
   const keV = tem ? attrNumber(tem, "beam_energy") : undefined;
   if (keV !== undefined && keV > 0) out.voltage = keV * 1000;

@@ -125,7 +125,8 @@ export function boundJson(x: unknown, depth = 0): JsonValue {
   if (typeof x === "object") {
     const out: { [key: string]: JsonValue } = {};
     const keys = Object.keys(x as object);
-    for (const k of keys.slice(0, ORIGINAL_LIMITS.keys)) out[k] = boundJson((x as Record<string, unknown>)[k], depth + 1);
+    const obj = x as Record<string, unknown>;
+    for (const k of keys.slice(0, ORIGINAL_LIMITS.keys)) out[k] = boundJson(obj[k], depth + 1);
     if (keys.length > ORIGINAL_LIMITS.keys) out["…"] = `${keys.length - ORIGINAL_LIMITS.keys} more keys`;
     return out;
   }
@@ -139,6 +140,11 @@ export function defaultAxes(n: number, height: number, width: number): AxisInfo[
   axes.push({ name: "y", size: height, scale: 1, offset: 0, unit: "px", navigate: false });
   axes.push({ name: "x", size: width, scale: 1, offset: 0, unit: "px", navigate: false });
   return axes;
+}
+
+/** An axis carries a calibration unless it is in px, or unit-less with scale 1. */
+function isCalibrated(a: AxisInfo): boolean {
+  return a.unit !== "px" && (a.unit !== "" || a.scale !== 1);
 }
 
 /** Builds the metadata from the axes (slow to fast, last two are y and x); fills pixelSize/frames/calibrated. */
@@ -155,7 +161,7 @@ export function makeMetadata(
     format,
     axes,
     pixelSize: { x: { value: x.scale, unit: x.unit }, y: { value: y.scale, unit: y.unit } },
-    calibrated: (x.unit !== "px" && (x.unit !== "" || x.scale !== 1)) || (y.unit !== "px" && (y.unit !== "" || y.scale !== 1)),
+    calibrated: isCalibrated(x) || isCalibrated(y),
     frames,
     channels: rest.channels ?? ["image"],
     signalType: rest.signalType ?? "image",
@@ -192,7 +198,9 @@ export function normalizeUnit(raw: unknown): string {
   if (typeof raw !== "string") return "";
   const u = raw.trim().replace(/[[\]_]/g, "");
   if (u === "<undefined>" || u === "undefined") return "";
-  const map: Record<string, string> = { A: "Å", Ang: "Å", angstrom: "Å", um: "µm", "μm": "µm", micron: "µm", "1/A": "1/Å" };
+  const map: Record<string, string> = {
+    A: "Å", Ang: "Å", angstrom: "Å", um: "µm", "μm": "µm", micron: "µm", "1/A": "1/Å",
+  };
   return map[u] ?? u;
 }
 
@@ -203,12 +211,14 @@ export function normalizeUnit(raw: unknown): string {
 export function imageAxis(name: string, size: number, scale: number, offset: number, unit: string): AxisInfo {
   const f = lengthInNm(1, unit);
   if (!(Number.isFinite(scale) && scale !== 0)) return { name, size, scale: 1, offset: 0, unit: "px", navigate: false };
-  if (f === undefined) return { name, size, scale, offset: Number.isFinite(offset) ? offset : 0, unit, navigate: false };
-  return { name, size, scale: scale * f, offset: Number.isFinite(offset) ? offset * f : 0, unit: "nm", navigate: false };
+  const off = Number.isFinite(offset) ? offset : 0;
+  if (f === undefined) return { name, size, scale, offset: off, unit, navigate: false };
+  return { name, size, scale: scale * f, offset: off * f, unit: "nm", navigate: false };
 }
 
 /** A frame (navigation) axis; uncalibrated frames count in "frame". */
 export function frameAxis(size: number, scale = 1, offset = 0, unit = "frame", name = "frame"): AxisInfo {
   const ok = Number.isFinite(scale) && scale !== 0;
-  return { name, size, scale: ok ? scale : 1, offset: ok && Number.isFinite(offset) ? offset : 0, unit: ok ? unit || "frame" : "frame", navigate: true };
+  if (!ok) return { name, size, scale: 1, offset: 0, unit: "frame", navigate: true };
+  return { name, size, scale, offset: Number.isFinite(offset) ? offset : 0, unit: unit || "frame", navigate: true };
 }

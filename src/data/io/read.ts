@@ -52,7 +52,8 @@ function plainImage(bytes: Uint8Array, name: string): ImageFile {
   const images = decodeImages(bytes, { mode: "none" }, name);
   const format: SourceFormat = isNpy(bytes) ? "npy" : isTiff(bytes) ? "tiff" : "png";
   const dtype = format === "npy" ? npyDescr(bytes) : format;
-  return { images, metadata: makeMetadata(name, format, defaultAxes(images.n, images.height, images.width), { dtype }) };
+  const axes = defaultAxes(images.n, images.height, images.width);
+  return { images, metadata: makeMetadata(name, format, axes, { dtype }) };
 }
 
 function npyDescr(bytes: Uint8Array): string {
@@ -65,8 +66,9 @@ function rejectNonFinite(r: ImageFile, name: string): void {
     const d = s.data, size = s.height * s.width;
     for (let i = 0; i < d.length; i++) {
       if (!Number.isFinite(d[i])) {
-        throw new IvaeInputError(`readImageFile: ${name} has a non-finite pixel (${d[i]}) in channel ${c}, frame ` +
-          `${Math.floor(i / size)}, row ${Math.floor((i % size) / s.width)}, column ${i % s.width}; replace NaN/Inf pixels first`);
+        const [frame, row, col] = [Math.floor(i / size), Math.floor((i % size) / s.width), i % s.width];
+        throw new IvaeInputError(`readImageFile: ${name} has a non-finite pixel (${d[i]}) in channel ${c}, ` +
+          `frame ${frame}, row ${row}, column ${col}; replace NaN/Inf pixels first`);
       }
     }
   }
@@ -78,7 +80,9 @@ function findEmi(file: string): Uint8Array | undefined {
   const base = file.slice(0, -4);
   for (const candidate of [base.replace(/_\d+$/, "") + ".emi", base + ".emi"]) {
     try {
-      if (fs.existsSync(candidate) && fs.statSync(candidate).size <= MAX_EMI_BYTES) return new Uint8Array(fs.readFileSync(candidate));
+      if (fs.existsSync(candidate) && fs.statSync(candidate).size <= MAX_EMI_BYTES) {
+        return new Uint8Array(fs.readFileSync(candidate));
+      }
     } catch {
       // an unreadable sibling only costs the acquisition facts
     }

@@ -15,6 +15,11 @@ import { AcquisitionInfo, AxisInfo, ImageFile, JsonValue, ReadOptions, frameAxis
 
 const WHERE = "readSER";
 
+/** One dimension of the series (e.g. the frame number or a scan position) as the header describes it. */
+interface SeriesDimension {
+  size: number; offset: number; delta: number; element: number; description: string; units: string;
+}
+
 /** True when the bytes start with the TIA series header (little-endian mark and series id 0x0197). */
 export function isSER(b: Uint8Array): boolean {
   return b.length >= 6 && b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x97 && b[3] === 0x01;
@@ -28,12 +33,14 @@ const SER_TYPES: Record<number, NumericType | "complex64" | "complex128"> = {
 /** Reads a TIA .ser file of 2-D elements (one image or a series of frames); `emi` is the sibling .emi file. */
 export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {}, emi?: Uint8Array): ImageFile {
   const c = new Cursor(bytes, WHERE, file);
+  // typed on the const so that TypeScript narrows after a call (it never returns)
+  const fail: (message: string) => never = (message) => fileError(WHERE, file, message);
   const order = c.u16("the byte-order mark", true);
   const id = c.u16("the series id", true);
-  if (order !== 0x4949 || id !== 0x0197) fileError(WHERE, file, "not a TIA .ser file (no 0x4949/0x0197 header)");
+  if (order !== 0x4949 || id !== 0x0197) fail("not a TIA .ser file (no 0x4949/0x0197 header)");
   const version = c.u16("the series version", true);
   if (version !== 0x0210 && version !== 0x0220) {
-    fileError(WHERE, file, `unknown TIA series version 0x${version.toString(16)}; expected 0x0210 or 0x0220`);
+    fail(`unknown TIA series version 0x${version.toString(16)}; expected 0x0210 or 0x0220`);
   }
   const off64 = version === 0x0220;
   const dataTypeId = c.u32("the data type id", true);
@@ -42,11 +49,15 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
   const valid = c.u32("the valid number of elements", true);
   const offsetArray = off64 ? c.u64("the offset array offset", true) : c.u32("the offset array offset", true);
   const ndims = c.u32("the number of dimensions", true);
-  if (dataTypeId === 0x4120) fileError(WHERE, file, "holds 1-D elements (spectra); only 2-D images are read");
-  if (dataTypeId !== 0x4122) fileError(WHERE, file, `unknown data type id 0x${dataTypeId.toString(16)}; expected 0x4122 (2-D images)`);
-  if (valid < 1 || valid > total) fileError(WHERE, file, `holds ${valid} valid of ${total} elements; expected at least one image`);
-  if (ndims > 16) fileError(WHERE, file, `claims ${ndims} series dimensions; the file is corrupt`);
-  const dims: { size: number; offset: number; delta: number; element: number; description: string; units: string }[] = [];
+  if (dataTypeId === 0x4120) fail("holds 1-D elements (spectra); only 2-D images are read");
+  if (dataTypeId !== 0x4122) {
+    fail(`unknown data type id 0x${dataTypeId.toString(16)}; expected 0x4122 (2-D images)`);
+  }
+  if (valid < 1 || valid > total) {
+    fail(`holds ${valid} valid of ${total} elements; expected at least one image`);
+  }
+  if (ndims > 16) fail(`claims ${ndims} series dimensions; the file is corrupt`);
+  const dims: SeriesDimension[] = [];
   for (let i = 0; i < ndims; i++) {
     const size = c.u32("a dimension size", true);
     const offset = c.f64("a dimension calibration offset", true);
@@ -75,18 +86,22 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
     const code = c.i16("the element data type", true);
     const sx = c.u32("the array width", true), sy = c.u32("the array height", true);
     const type = SER_TYPES[code];
-    if (!type) fileError(WHERE, file, `element ${k} has unknown data type ${code}`);
-    if (type === "complex64" || type === "complex128") fileError(WHERE, file, `element ${k} is ${type}; complex images are not supported`);
+    if (!type) fail(`element ${k} has unknown data type ${code}`);
+    if (type === "complex64" || type === "complex128") {
+      fail(`element ${k} is ${type}; complex images are not supported`);
+    }
     if (k === 0) {
       [w, h, dtype] = [sx, sy, type];
       cal = { ox, dx, ex, oy, dy, ey };
       // the whole series must fit in the file before the stack is allocated
       if (sx * sy * typeSize(type) * valid > bytes.length) {
-        fileError(WHERE, file, `${valid} images of ${sx}×${sy} ${type} need more bytes than the file has (${bytes.length}); the file is truncated`);
+        fail(`${valid} images of ${sx}×${sy} ${type} need more bytes than the file has (${bytes.length}); ` +
+          `the file is truncated`);
       }
       data = new Float32Array(valid * sx * sy);
     } else if (sx !== w || sy !== h || type !== dtype) {
-      fileError(WHERE, file, `element ${k} is ${sx}×${sy} ${type} but element 0 is ${w}×${h} ${dtype}; a stack must be uniform`);
+      fail(`element ${k} is ${sx}×${sy} ${type} but element 0 is ${w}×${h} ${dtype}; ` +
+        `a stack must be uniform`);
     }
     c.need(sx * sy * typeSize(type), `the pixels of element ${k}`);
     const px = toFloat32(bytes, c.pos, sx * sy, type, true);
@@ -99,7 +114,9 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
   ];
   if (valid > 1) {
     const d = dims.length === 1 ? dims[0] : undefined;
-    axes.unshift(d ? frameAxis(valid, d.delta, d.offset - d.element * d.delta, normalizeUnit(d.units), d.description || "frame") : frameAxis(valid));
+    const offset = d ? d.offset - d.element * d.delta : 0;
+    const name = d?.description || "frame";
+    axes.unshift(d ? frameAxis(valid, d.delta, offset, normalizeUnit(d.units), name) : frameAxis(valid));
   }
   const emiInfo = emi ? parseEmi(emi) : undefined;
   const result: ImageFile = {

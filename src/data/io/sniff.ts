@@ -20,13 +20,15 @@ export function sniffMicroscopeFormat(bytes: Uint8Array): MicroscopeFormat | und
  * `decodeImages`/`loadImages`; returns undefined for other formats. HDF5 files need h5wasm, which loads
  * asynchronously, so they are refused here with the function to call instead.
  */
-export function decodeMicroscopeSync(bytes: Uint8Array, name: string, opts: ReadOptions = {}, emi?: Uint8Array): ImageFile | undefined {
+export function decodeMicroscopeSync(
+  bytes: Uint8Array, name: string, opts: ReadOptions = {}, emi?: Uint8Array,
+): ImageFile | undefined {
   const fmt = sniffMicroscopeFormat(bytes);
   if (fmt === "dm") return readDM(bytes, name, opts);
   if (fmt === "ser") return readSER(bytes, name, opts, emi);
   if (fmt === "hdf5") {
-    throw new IvaeInputError(`loadImages: ${name} is an HDF5 file (Velox/Berkeley .emd, HyperSpy .hspy); HDF5 is read ` +
-      `asynchronously: use \`const { images, metadata } = await readImageFile(path)\` instead`);
+    throw new IvaeInputError(`loadImages: ${name} is an HDF5 file (Velox/Berkeley .emd, HyperSpy .hspy); ` +
+      `HDF5 is read asynchronously: use \`const { images, metadata } = await readImageFile(path)\` instead`);
   }
   return undefined;
 }

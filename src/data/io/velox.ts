@@ -2,7 +2,9 @@ import { imageStack } from "../image-stack";
 import { fileError } from "./bytes";
 import { Candidate, chooseCandidate } from "./channels";
 import { OpenH5, datasetAt, groupAt, readNumeric } from "./h5";
-import { AcquisitionInfo, ImageFile, ReadOptions, boundJson, frameAxis, imageAxis, makeMetadata, normalizeUnit } from "./metadata";
+import {
+  AcquisitionInfo, ImageFile, ReadOptions, boundJson, frameAxis, imageAxis, makeMetadata, normalizeUnit,
+} from "./metadata";
 
 // Layout of Thermo Fisher Velox .emd files as documented by RosettaSciIO (rsciio/emd/_emd_velox.py) and
 // openNCEM (ncempy/io/emdVelox.py); read from those descriptions and the files themselves, no code copied:
@@ -16,7 +18,8 @@ const WHERE = "readVelox";
 
 /** True when the HDF5 file has Velox's /Data/Image groups (and no HyperSpy/EMD marks). */
 export function isVelox(f: OpenH5): boolean {
-  return groupAt(f, "Data/Image") !== undefined || datasetAt(f, "Version") !== undefined && groupAt(f, "Data") !== undefined;
+  if (groupAt(f, "Data/Image") !== undefined) return true;
+  return datasetAt(f, "Version") !== undefined && groupAt(f, "Data") !== undefined;
 }
 
 /** Reads a Velox .emd file: every image under /Data/Image; the largest is returned, same-shape ones as channels. */
