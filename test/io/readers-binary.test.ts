@@ -78,12 +78,26 @@ describe("io readers: DigitalMicrograph .dm3/.dm4", () => {
       thumbnail: false });
     throwsNaming(() => readDM(bad, "bad.dm3"), "bad.dm3", /5 values but Dimensions \[2, 3\] need 6/);
   });
-  it("every truncation of a DM4 file is rejected with an IvaeInputError naming the file (no RangeError)", () => {
-    const full = dmImage({ version: 4, values: ramp(64, (i) => i), dims: [8, 8], dataType: 2, elem: 6 });
-    fc.assert(fc.property(fc.integer({ min: 0, max: full.length - 1 }), (cut) => {
-      throwsNaming(() => readDM(full.subarray(0, cut), "cut.dm4"), "cut.dm4",
-        /truncated|corrupt|not a DigitalMicrograph/);
-    }), { numRuns: 200, seed: 14 });
+  for (const version of [3, 4] as const) {
+    it(`every truncation of a DM${version} file is rejected with an IvaeInputError naming the file`, () => {
+      const full = dmImage({ version, values: ramp(64, (i) => i), dims: [8, 8], dataType: 2, elem: 6 });
+      fc.assert(fc.property(fc.integer({ min: 0, max: full.length - 1 }), (cut) => {
+        throwsNaming(() => readDM(full.subarray(0, cut), "cut.dm"), "cut.dm", /truncated|corrupt|not a DigitalMicrograph/);
+      }), { numRuns: 200, seed: 14 });
+    });
+  }
+  it("random bytes in a DM file's tag area give an IvaeInputError or a valid image, never a crash", () => {
+    const full = dmImage({ version: 4, values: ramp(16, (i) => i), dims: [4, 4], dataType: 10, elem: 4 });
+    fc.assert(fc.property(fc.integer({ min: 16, max: full.length - 1 }), fc.integer({ min: 0, max: 255 }), (at, byte) => {
+      const b = full.slice();
+      b[at] = byte;
+      try {
+        const r = readDM(b, "flip.dm4");
+        assert.equal(r.images.data.length, r.images.n * r.images.height * r.images.width);
+      } catch (e) {
+        assert.ok(e instanceof IvaeInputError, `not an input error: ${(e as Error).message}`);
+      }
+    }), { numRuns: 300, seed: 7 });
   });
   it("rejects tag counts and array sizes larger than the file before allocating", () => {
     const b = dmImage({ version: 3, values: ramp(4, (i) => i), dims: [2, 2], dataType: 10, elem: 4, thumbnail: false });
@@ -142,9 +156,9 @@ describe("io readers: TIA .ser (+ .emi)", () => {
     const cx = serFile({ frames: [frames[0]], width: w, height: h, type: 9, delta: 1e-10 });
     throwsNaming(() => readSER(cx, "cx.ser"), "cx.ser", /complex64/);
     const full = serFile({ frames, width: w, height: h, type: 2, delta: 1e-10 });
-    for (const cut of [3, 20, 40, full.length - 30, full.length - 1]) {
+    fc.assert(fc.property(fc.integer({ min: 0, max: full.length - 1 }), (cut) => {
       throwsNaming(() => readSER(full.subarray(0, cut), "cut.ser"), "cut.ser", /truncated|corrupt|not a TIA/);
-    }
+    }), { numRuns: 100, seed: 3 });
     await assert.rejects(decodeImageFile(new Uint8Array(100).fill(0x41), "foreign.emd"),
       (e: Error) => e instanceof IvaeInputError && /foreign\.emd.*not a supported image/.test(e.message));
   });

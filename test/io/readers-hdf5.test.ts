@@ -151,6 +151,26 @@ describe("io readers: HDF5 (h5wasm): Velox, Berkeley EMD, HyperSpy", function ()
     }
     const other = await writeH5((f) => { f.create_dataset({ name: "spectrum", data: new Float32Array(8) }); });
     await rejectsNaming(decodeImageFile(other, "other.h5"), "other.h5", /unknown layout \(top level: spectrum\)/);
+    const complex = await writeH5((f) => {
+      f.create_attribute("file_format", "HyperSpy");
+      f.create_group("Experiments");
+      f.create_group("Experiments/c");
+      const g = f.get("Experiments/c") as unknown as Writable;
+      g.create_dataset({ name: "data", data: new Map([["r", [1, 3, 5, 7]], ["i", [2, 4, 6, 8]]]), shape: [2, 2],
+        dtype: [["r", "<f"], ["i", "<f"]] });
+      for (const i of [0, 1]) {
+        f.create_group(`Experiments/c/axis-${i}`);
+        (f.get(`Experiments/c/axis-${i}`) as unknown as Writable).create_attribute("navigate", 0);
+      }
+    });
+    await rejectsNaming(decodeImageFile(complex, "c.hspy"), "c.hspy", /compound \(e\.g\. complex\).*expected integers/);
+  });
+  it("readImageFile goes by content: a Velox file named .tif opens as Velox", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-h5-"));
+    fs.writeFileSync(path.join(dir, "misnamed.tif"), await velox());
+    const r = await readImageFile(path.join(dir, "misnamed.tif"));
+    assert.deepEqual([r.metadata.format, r.metadata.file, r.metadata.channels.length], ["velox-emd", "misnamed.tif", 2]);
+    fs.rmSync(dir, { recursive: true });
   });
   it("loadImages (sync) refuses HDF5 with a pointer to readImageFile", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-h5-"));
