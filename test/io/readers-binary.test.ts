@@ -82,13 +82,15 @@ describe("io readers: DigitalMicrograph .dm3/.dm4", () => {
     it(`every truncation of a DM${version} file is rejected with an IvaeInputError naming the file`, () => {
       const full = dmImage({ version, values: ramp(64, (i) => i), dims: [8, 8], dataType: 2, elem: 6 });
       fc.assert(fc.property(fc.integer({ min: 0, max: full.length - 1 }), (cut) => {
-        throwsNaming(() => readDM(full.subarray(0, cut), "cut.dm"), "cut.dm", /truncated|corrupt|not a DigitalMicrograph/);
+        const cutFile = full.subarray(0, cut);
+        throwsNaming(() => readDM(cutFile, "cut.dm"), "cut.dm", /truncated|corrupt|not a DigitalMicrograph/);
       }), { numRuns: 200, seed: 14 });
     });
   }
   it("random bytes in a DM file's tag area give an IvaeInputError or a valid image, never a crash", () => {
     const full = dmImage({ version: 4, values: ramp(16, (i) => i), dims: [4, 4], dataType: 10, elem: 4 });
-    fc.assert(fc.property(fc.integer({ min: 16, max: full.length - 1 }), fc.integer({ min: 0, max: 255 }), (at, byte) => {
+    const where = fc.integer({ min: 16, max: full.length - 1 }), value = fc.integer({ min: 0, max: 255 });
+    fc.assert(fc.property(where, value, (at, byte) => {
       const b = full.slice();
       b[at] = byte;
       try {

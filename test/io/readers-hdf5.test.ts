@@ -169,7 +169,8 @@ describe("io readers: HDF5 (h5wasm): Velox, Berkeley EMD, HyperSpy", function ()
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-h5-"));
     fs.writeFileSync(path.join(dir, "misnamed.tif"), await velox());
     const r = await readImageFile(path.join(dir, "misnamed.tif"));
-    assert.deepEqual([r.metadata.format, r.metadata.file, r.metadata.channels.length], ["velox-emd", "misnamed.tif", 2]);
+    const m = r.metadata;
+    assert.deepEqual([m.format, m.file, m.channels.length], ["velox-emd", "misnamed.tif", 2]);
     fs.rmSync(dir, { recursive: true });
   });
   it("loadImages (sync) refuses HDF5 with a pointer to readImageFile", () => {
@@ -203,7 +204,8 @@ describe("io readers: readImageFile on plain formats, and stackChannels", () => 
     const cal = (x: typeof a, px: number, file: string) => ({
       images: x,
       metadata: {
-        ...s.metadata, file, calibrated: true, pixelSize: { x: { value: px, unit: "nm" }, y: { value: px, unit: "nm" } },
+        ...s.metadata, file, calibrated: true,
+        pixelSize: { x: { value: px, unit: "nm" }, y: { value: px, unit: "nm" } },
       },
     });
     assert.throws(() => stackChannels([cal(a, 0.01, "adf.dm4"), cal(b, 0.02, "abf.dm4")]),

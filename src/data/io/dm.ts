@@ -153,7 +153,9 @@ class DmParser {
     if (et === 15) {
       // array of structs (e.g. complex pairs or RGB in some files): skipped, reported as its size
       const nFields = desc[2];
-      if (!(nFields >= 0 && nFields <= 100)) this.fail(`array-of-structs tag "${label}" has ${nFields} fields; corrupt file`);
+      if (!(nFields >= 0 && nFields <= 100)) {
+        this.fail(`array-of-structs tag "${label}" has ${nFields} fields; the file is corrupt`);
+      }
       const fields = Array.from({ length: nFields }, (_, i) => desc[4 + 2 * i]);
       const count = desc[3 + 2 * nFields];
       const size = fields.reduce((a, ft) => a + (SIMPLE[ft] ? typeSize(numeric(SIMPLE[ft])) : NaN), 0);
