@@ -81,7 +81,8 @@ class DmParser {
       this.fail(`the file is truncated or corrupt: a tag group claims ${n} tags, more than the ` +
         `${this.c.length - this.c.pos} bytes left can hold`);
     }
-    const out: DmGroup = {};
+    // a null-prototype object: a tag labelled "__proto__" or "constructor" is data, nothing more
+    const out = Object.create(null) as DmGroup;
     for (let i = 0; i < n; i++) {
       const kind = this.c.u8("a tag kind");
       const len = this.c.u16("a tag label length", false);
