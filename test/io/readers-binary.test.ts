@@ -58,6 +58,13 @@ describe("io readers: DigitalMicrograph .dm3/.dm4", () => {
       assert.equal(r.metadata.axes[0].unit, "s");
       assert.equal(r.metadata.frames, 2);
     });
+    it(`DM${version} large image (read in place from the file, not from the tag tree)`, () => {
+      const [w, h] = [80, 64]; // 5120 values: above the size up to which tag arrays are copied into the tree
+      const values = ramp(w * h, (i) => (i * 37) % 65536);
+      const r = readDM(dmImage({ version, values, dims: [w, h], dataType: 10, elem: 4 }), "big.dm");
+      assert.deepEqual([r.images.height, r.images.width], [h, w]);
+      assert.deepEqual(Array.from(r.images.data), values);
+    });
     it(`DM${version} big-endian data and an uncalibrated image`, () => {
       const values = ramp(6, (i) => 1000 * i + 1);
       const r = readDM(dmImage({ version, values, dims: [3, 2], dataType: 10, elem: 4, littleEndian: false }), "be.dm");
