@@ -243,10 +243,11 @@ export function serFile(s: SerSpec): Uint8Array {
 }
 
 /** A minimal .emi: binary padding around the <ObjectInfo> XML that TIA writes. */
-export function emiFile(voltage: number, magnification: number): Uint8Array {
+export function emiFile(voltage: number, magnification: number, mode = "STEM nP SA Zoom Image"): Uint8Array {
   const xml = `<ObjectInfo><ExperimentalConditions><MicroscopeConditions><AcceleratingVoltage>${voltage}` +
     `</AcceleratingVoltage></MicroscopeConditions></ExperimentalConditions><ExperimentalDescription><Root>` +
     `<Data><Label>Microscope</Label><Value>Test TIA</Value><Unit></Unit></Data>` +
+    `<Data><Label>Mode</Label><Value>${mode}</Value><Unit></Unit></Data>` +
     `<Data><Label>Magnification</Label><Value>${magnification}</Value><Unit>x</Unit></Data></Root>` +
     `</ExperimentalDescription></ObjectInfo>`;
   return new Bytes().bytes(new Uint8Array(64).fill(7)).text(xml).bytes(new Uint8Array(16)).done();

@@ -159,6 +159,13 @@ describe("io readers: TIA .ser (+ .emi)", () => {
     assert.deepEqual(r.metadata.axes.map((a) => a.name), ["y", "x"]);
     fs.rmSync(dir, { recursive: true });
   });
+  it("a TEM diffraction pattern (the .emi's Mode) is calibrated in 1/nm; a STEM image stays in nm", () => {
+    const ser = serFile({ frames: [frames[0]], width: w, height: h, type: 2, delta: 2e7 });
+    const diff = readSER(ser, "d_1.ser", {}, emiFile(300000, 1, "TEM LM Diffraction"));
+    assert.deepEqual([diff.metadata.pixelSize.x.value, diff.metadata.pixelSize.x.unit], [0.02, "1/nm"]);
+    const stem = readSER(ser, "s_1.ser", {}, emiFile(300000, 1, "STEM nP Mh Zoom Diffraction"));
+    assert.deepEqual([stem.metadata.pixelSize.x.value, stem.metadata.pixelSize.x.unit], [2e16, "nm"]);
+  });
   it("rejects spectra, complex images, truncation and foreign bytes with the file named", async () => {
     const spec = serFile({ frames: [frames[0]], width: w, height: h, type: 2, delta: 1e-10, dataTypeId: 0x4120 });
     throwsNaming(() => readSER(spec, "spec.ser"), "spec.ser", /1-D elements \(spectra\)/);

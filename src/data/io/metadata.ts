@@ -205,15 +205,19 @@ export function normalizeUnit(raw: unknown): string {
 }
 
 /**
- * An image axis with its calibration expressed in nm when the unit is a length (so every reader reports
- * pixel sizes in one unit); other units (1/nm, "" when unknown) are kept as given.
+ * An image axis with its calibration expressed in nm when the unit is a length, and in 1/nm when it is a
+ * reciprocal length (diffraction), so every reader reports pixel sizes in one unit; other units (eV, s, ""
+ * when unknown) are kept as given.
  */
 export function imageAxis(name: string, size: number, scale: number, offset: number, unit: string): AxisInfo {
-  const f = lengthInNm(1, unit);
   if (!(Number.isFinite(scale) && scale !== 0)) return { name, size, scale: 1, offset: 0, unit: "px", navigate: false };
   const off = Number.isFinite(offset) ? offset : 0;
-  if (f === undefined) return { name, size, scale, offset: off, unit, navigate: false };
-  return { name, size, scale: scale * f, offset: off * f, unit: "nm", navigate: false };
+  const f = lengthInNm(1, unit);
+  if (f !== undefined) return { name, size, scale: scale * f, offset: off * f, unit: "nm", navigate: false };
+  const inverse = /^1\s*\/\s*(.+)$/.exec(unit);
+  const g = inverse ? lengthInNm(1, normalizeUnit(inverse[1])) : undefined;
+  if (g !== undefined) return { name, size, scale: scale / g, offset: off / g, unit: "1/nm", navigate: false };
+  return { name, size, scale, offset: off, unit, navigate: false };
 }
 
 /** A frame (navigation) axis; uncalibrated frames count in "frame". */

@@ -108,9 +108,14 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
     // bottom row first in the file: flip so that row 0 is the top of the image as TIA displays it
     for (let r = 0; r < sy; r++) data.set(px.subarray((sy - 1 - r) * sx, (sy - r) * sx), (k * sy + r) * sx);
   });
+  const emiInfo = emi ? parseEmi(emi) : undefined;
+  // TIA calibrates in SI units: metres, or 1/m for a TEM diffraction pattern (the .emi's Mode says which;
+  // STEM images recorded in a "Diffraction" projector mode are still in metres, as RosettaSciIO reads them)
+  const mode = emiInfo?.fields.Mode ?? "";
+  const unit = /Diffraction/i.test(mode) && !/STEM/.test(mode) ? "1/m" : "m";
   const axes: AxisInfo[] = [
-    imageAxis("y", h, cal.dy, cal.oy - cal.ey * cal.dy, "m"),
-    imageAxis("x", w, cal.dx, cal.ox - cal.ex * cal.dx, "m"),
+    imageAxis("y", h, cal.dy, cal.oy - cal.ey * cal.dy, unit),
+    imageAxis("x", w, cal.dx, cal.ox - cal.ex * cal.dx, unit),
   ];
   if (valid > 1) {
     const d = dims.length === 1 ? dims[0] : undefined;
@@ -118,7 +123,6 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
     const name = d?.description || "frame";
     axes.unshift(d ? frameAxis(valid, d.delta, offset, normalizeUnit(d.units), name) : frameAxis(valid));
   }
-  const emiInfo = emi ? parseEmi(emi) : undefined;
   const result: ImageFile = {
     images: imageStack(data, valid, h, w),
     metadata: makeMetadata(file, "ser", axes, {
