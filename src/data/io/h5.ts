@@ -140,7 +140,6 @@ export function attrNumber(a: Record<string, unknown>, key: string): number | un
   return Number.isFinite(n) ? n : undefined;
 }
 
-const UNCOMPRESSED_SLACK = 1.0;
 const MAX_ELEMENTS = 1 << 29;
 
 /** A numeric dataset as float32 in C order with its shape and element type name. */
@@ -171,7 +170,7 @@ export function readNumeric(f: OpenH5, ds: Dataset, where: string): H5Array {
   } catch {
     compressed = true;
   }
-  if (!compressed && nbytes > f.size * UNCOMPRESSED_SLACK) {
+  if (!compressed && nbytes > f.size) {
     fileError(where, f.name,
       `dataset ${path} claims ${nbytes} bytes but the file has ${f.size}; the file is truncated or corrupt`);
   }
