@@ -14,10 +14,10 @@ import { decodeNpy } from "../src/data/io/npy";
 import { encodePng, encodePngRgb } from "../src/data/io/png";
 import { ImageStack } from "../src/data/image-stack";
 import {
-  estimateLatticeScale, extractPatches, findAtomsLoG, LatticeScale, PatchSet, quantile, refinePositions, scaleDefaults, scoreAtoms,
+  columnPolarity, estimateLatticeScale, extractPatches, findAtomsLoG, LatticeScale, PatchSet, quantile, refinePositions, scaleDefaults, scoreAtoms,
 } from "../src/atoms";
 import { colorizeMap, labelImage, rasterizeMap } from "../src/analysis/maps";
-import { rvaePatchClasses, unitPatches } from "../src/analysis/microscopy";
+import { clusterLabels, rvaePatchClasses, unitPatches } from "../src/analysis/microscopy";
 import { selectBackend } from "../src/backend";
 import { Random } from "../src/util/random";
 
@@ -92,7 +92,7 @@ function drawMaps(name: string, img: Float32Array, H: number, W: number, p: Patc
 }
 
 interface Row {
-  image: string; size: string; spacingPx: number; periodPx: number; periodNm?: number; columnSigmaPx: number; seconds: number;
+  image: string; size: string; polarity: string; spacingPx: number; periodPx: number; periodNm?: number; columnSigmaPx: number; seconds: number;
   atoms: number; patchSize: number; score?: Record<string, number | string>; rvae?: Record<string, number | string>;
 }
 
@@ -100,14 +100,18 @@ async function one(file: string): Promise<Row> {
   const name = path.basename(file, ".npy");
   const a = decodeNpy(new Uint8Array(fs.readFileSync(file)));
   const [H, W] = a.shape.slice(-2);
-  const img = { data: a.data.subarray(0, H * W), height: H, width: W };
   const t0 = Date.now();
-  const scale: LatticeScale = estimateLatticeScale(img, { pixelSize: PIXEL_NM[name], unit: "nm" });
+  const raw = { data: a.data.subarray(0, H * W), height: H, width: W };
+  const scale: LatticeScale = estimateLatticeScale(raw, { pixelSize: PIXEL_NM[name], unit: "nm" });
+  // ABF shows the columns dark: the finders look for bright peaks, so such an image is negated (decided by
+  // the image's own skewness, not by its name)
+  const pol = columnPolarity(raw.data, H, W, scale.spacing);
+  const img = pol.polarity === "dark" ? { ...raw, data: raw.data.map((v) => -v) } : raw;
   const d = scaleDefaults(scale);
   const atoms = refinePositions(img, findAtomsLoG(img, { scale }), { radius: d.refineRadius });
   const row: Row = {
     image: name, size: `${H}x${W}`, spacingPx: r3(scale.spacing), periodPx: r3(scale.period), periodNm: scale.periodPhysical && r3(scale.periodPhysical),
-    columnSigmaPx: r3(scale.columnSigma), seconds: 0, atoms: atoms.x.length, patchSize: d.patchSize,
+    columnSigmaPx: r3(scale.columnSigma), polarity: pol.polarity, seconds: 0, atoms: atoms.x.length, patchSize: d.patchSize,
   };
   save(`${name}_image.png`, encodePng(img.data, W, H));
   // the found atoms as dots over the image, to judge the finder by eye
@@ -140,7 +144,7 @@ async function one(file: string): Promise<Row> {
     const res = await rvaePatchClasses(train, { k: 2, epochs: EPOCHS, seed: 1 });
     const enc = res.model.encode(small);
     const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]), z2 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i + 1]);
-    const cls = await import("../src/analysis/microscopy").then((m) => m.clusterLabels({ data: enc.zMean, dim: 2 }, 2, { seed: 1 }));
+    const cls = clusterLabels({ data: enc.zMean, dim: 2 }, 2, { seed: 1 });
     // offsets back in px of the image (the patch was resampled from patchSize to SIDE)
     const f = d.patchSize / SIDE;
     drawMaps(name, img.data, H, W, p, {
@@ -166,7 +170,7 @@ async function main(): Promise<void> {
     rows.push(row);
     const s = row.score ? ` recallA ${row.score.recallA} precisionAB ${row.score.precisionAB}` : "";
     console.log(`${row.image.padEnd(26)} ${row.size.padEnd(10)} spacing ${row.spacingPx.toFixed(1).padStart(5)} px  period ${row.periodPx.toFixed(1).padStart(5)} px` +
-      ` (${row.periodNm ?? "?"} nm)  σ ${row.columnSigmaPx.toFixed(1)}  atoms ${String(row.atoms).padStart(5)}  patch ${row.patchSize}${s}  ${row.seconds}s`);
+      ` (${row.periodNm ?? "?"} nm)  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ${String(row.atoms).padStart(5)}  patch ${row.patchSize}${s}  ${row.seconds}s`);
   }
   fs.writeFileSync(path.join(OUT, "summary.json"), JSON.stringify(rows, null, 1));
   console.log(`wrote ${path.join(OUT, "summary.json")} and the maps`);

@@ -59,3 +59,22 @@ export function logNoiseFactor(s: number): number {
   // continuous 2-D result: Var ∇²(G_s * n) = 1/(2π s⁶), so s²·std = 1/(√(2π) s)
   return 1 / (Math.sqrt(2 * Math.PI) * Math.max(0.5, s));
 }
+
+/**
+ * Whether the columns are bright peaks (HAADF/ADF) or dark dips (ABF, some BF images), from the skewness of
+ * the band-passed image (Gaussian 1 px minus Gaussian spacing/2): sharp columns on a broad background skew it
+ * towards the columns. Measured: +0.7 … +1.7 on 8 real HAADF/ADF images, −0.8 on the real SrTiO3 ABF,
+ * ±1.8 … 3.0 on the synthetic images and their negatives. The finders look for bright peaks: negate a "dark" image.
+ */
+export function columnPolarity(img: Float32Array, height: number, width: number, spacing: number): { polarity: "bright" | "dark"; skewness: number } {
+  const broad = gaussianBlur(img, height, width, Math.max(1, spacing / 2)), fine = gaussianBlur(img, height, width, 1);
+  const n = img.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += fine[i] - broad[i];
+  m /= n;
+  let m2 = 0, m3 = 0;
+  for (let i = 0; i < n; i++) { const d = fine[i] - broad[i] - m; m2 += d * d; m3 += d * d * d; }
+  m2 /= n; m3 /= n;
+  const skewness = m2 > 0 ? m3 / m2 ** 1.5 : 0;
+  return { polarity: skewness < 0 ? "dark" : "bright", skewness };
+}

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { stemDomains, stemInterface } from "../../src/data/stem";
-import { findAtomsLoG, findLocalMaxima, refinePositions, scoreAtoms } from "../../src/atoms";
+import { columnPolarity, findAtomsLoG, findLocalMaxima, refinePositions, scoreAtoms } from "../../src/atoms";
 import { IvaeInputError } from "../../src/util/errors";
 
 describe("atoms: finding without per-image parameters", () => {
@@ -67,5 +67,13 @@ describe("atoms: bad input (issue 16)", () => {
     const atoms = { x: Float32Array.of(10, NaN), y: Float32Array.of(10, 12), frame: Int32Array.of(0, 0) };
     assert.throws(() => refinePositions(s.image, atoms), /x coordinates contains a non-finite value/);
     assert.throws(() => findLocalMaxima(s.image, { background: "none" as never }), /background must be/);
+  });
+});
+
+describe("atoms: column polarity", () => {
+  it("tells bright columns (HAADF) from dark ones (ABF-like, the negative)", () => {
+    const s = stemDomains({ seed: 4, height: 128, width: 128 });
+    assert.equal(columnPolarity(s.image.data, 128, 128, 14).polarity, "bright");
+    assert.equal(columnPolarity(s.image.data.map((v) => 1 - v), 128, 128, 14).polarity, "dark");
   });
 });
