@@ -27,7 +27,9 @@ export function localBackground(img: Float32Array, height: number, width: number
  * and columns (σ = 1.4826·median|d²|/√6 for white noise; the median ignores the curvature of the columns,
  * which covers a minority of the pixels). Returns a lookup (x, y) → σ of the block holding the pixel.
  */
-export function localNoise(img: Float32Array, height: number, width: number, block: number): (x: number, y: number) => number {
+export function localNoise(
+  img: Float32Array, height: number, width: number, block: number,
+): (x: number, y: number) => number {
   const B = Math.max(8, Math.round(block));
   const bw = Math.ceil(width / B), bh = Math.ceil(height / B);
   const sig = new Float32Array(bw * bh);
@@ -66,7 +68,9 @@ export function logNoiseFactor(s: number): number {
  * towards the columns. Measured: +0.7 … +1.7 on 8 real HAADF/ADF images, −0.8 on the real SrTiO3 ABF,
  * ±1.8 … 3.0 on the synthetic images and their negatives. The finders look for bright peaks: negate a "dark" image.
  */
-export function columnPolarity(img: Float32Array, height: number, width: number, spacing: number): { polarity: "bright" | "dark"; skewness: number } {
+export function columnPolarity(
+  img: Float32Array, height: number, width: number, spacing: number,
+): { polarity: "bright" | "dark"; skewness: number } {
   const broad = gaussianBlur(img, height, width, Math.max(1, spacing / 2)), fine = gaussianBlur(img, height, width, 1);
   const n = img.length;
   let m = 0;

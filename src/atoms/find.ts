@@ -128,7 +128,8 @@ function collect(per: Cand[][], withSigma: boolean): AtomPositions {
 
 /** Validated common settings of both finders; `spacing` drives every default the caller left open. */
 interface Common {
-  img: ImageStack; md: number; spacing: number; d: ScaleDefaults; border: number; t: number; local: boolean; k: number; frames: number[];
+  img: ImageStack; md: number; spacing: number; d: ScaleDefaults; border: number; t: number; local: boolean; k: number;
+  frames: number[];
 }
 
 function common(image: ImageStack | { data: Float32Array; height: number; width: number }, o: FindOptions, where: string,
@@ -136,7 +137,8 @@ function common(image: ImageStack | { data: Float32Array; height: number; width:
   const img = asStack(image, where);
   const frames = frameList(img, o.frames, where);
   if (o.minDistance !== undefined) {
-    check(Number.isFinite(o.minDistance) && o.minDistance >= 1, where, `minDistance must be a number >= 1 px, got ${o.minDistance}`);
+    check(Number.isFinite(o.minDistance) && o.minDistance >= 1, where,
+      `minDistance must be a number >= 1 px, got ${o.minDistance}`);
   }
   // one spacing drives every default left open: the given scale, else the image's own, else minDistance's
   let spacing = o.minDistance !== undefined ? o.minDistance / 0.6 : 5 / 0.6, cs: number | undefined;
@@ -158,7 +160,8 @@ function common(image: ImageStack | { data: Float32Array; height: number; width:
   check(o.absoluteThreshold === undefined || Number.isFinite(o.absoluteThreshold), where,
     `absoluteThreshold must be a finite number, got ${o.absoluteThreshold}`);
   const bgMode = o.background ?? "local";
-  check(bgMode === "local" || bgMode === "global", where, `background must be "local" or "global", got ${JSON.stringify(bgMode)}`);
+  check(bgMode === "local" || bgMode === "global", where,
+    `background must be "local" or "global", got ${JSON.stringify(bgMode)}`);
   const k = o.noiseFactor ?? 5;
   check(Number.isFinite(k) && k >= 0, where, `noiseFactor must be >= 0, got ${k}`);
   const d = scaleDefaults({ spacing, period: spacing, columnSigma: cs });
@@ -202,7 +205,8 @@ export function findLocalMaxima(image: ImageStack | { data: Float32Array; height
       for (let y = border; y < H - border; y++) {
         for (let x = border; x < W - border; x++) {
           const i = y * W + x, p = prom[i];
-          if (score[i] === mx[i] && p > 0 && p >= thr(x, y)) cand.push({ x, y, v: opts.subtractBackground ? p : sm[i], s: 0, f });
+          if (score[i] !== mx[i] || !(p > 0) || p < thr(x, y)) continue;
+          cand.push({ x, y, v: opts.subtractBackground ? p : sm[i], s: 0, f });
         }
       }
       return suppress(cand, md, W, H);
@@ -232,7 +236,8 @@ export function findLocalMaxima(image: ImageStack | { data: Float32Array; height
  */
 export function findAtomsLoG(image: ImageStack | { data: Float32Array; height: number; width: number }, opts: LoGOptions = {}): AtomPositions {
   const where = "findAtomsLoG";
-  const c = common(image, opts, where, opts.minDistance === undefined || opts.minSigma === undefined || opts.maxSigma === undefined);
+  const open = opts.minDistance === undefined || opts.minSigma === undefined || opts.maxSigma === undefined;
+  const c = common(image, opts, where, open);
   const { img, md, border } = c;
   const s0 = opts.minSigma ?? c.d.minSigma, s1 = opts.maxSigma ?? Math.max(s0, c.d.maxSigma), ns = opts.numSigma ?? 6;
   check(s0 > 0 && s1 >= s0, where, `need 0 < minSigma <= maxSigma, got ${s0}, ${s1}`);

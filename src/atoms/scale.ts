@@ -93,7 +93,9 @@ function autocorrelation(src: Float32Array, H: number, W: number, L: number): Fl
 /** Frames to use: the given ones, or up to 8 spread over the stack. */
 function pickFrames(n: number, frames: number[] | undefined): number[] {
   if (frames) {
-    for (const f of frames) check(Number.isInteger(f) && f >= 0 && f < n, "estimateLatticeScale", `frame ${f} out of range [0, ${n})`);
+    for (const f of frames) {
+      check(Number.isInteger(f) && f >= 0 && f < n, "estimateLatticeScale", `frame ${f} out of range [0, ${n})`);
+    }
     check(frames.length > 0, "estimateLatticeScale", "frames must name at least one frame");
     return frames;
   }
@@ -116,7 +118,8 @@ function acPeaks(srcs: Float32Array[], H: number, W: number, L: number, rMin: nu
   const at = (dx: number, dy: number) => ac[(dy + L) * S + dx + L];
   const bilinear = (x: number, y: number) => {
     const x0 = Math.floor(x), y0 = Math.floor(y), tx = x - x0, ty = y - y0;
-    return (1 - ty) * ((1 - tx) * at(x0, y0) + tx * at(x0 + 1, y0)) + ty * ((1 - tx) * at(x0, y0 + 1) + tx * at(x0 + 1, y0 + 1));
+    return (1 - ty) * ((1 - tx) * at(x0, y0) + tx * at(x0 + 1, y0)) +
+      ty * ((1 - tx) * at(x0, y0 + 1) + tx * at(x0 + 1, y0 + 1));
   };
   // local maxima over the half plane (the autocorrelation is symmetric), not touching the search border
   const raw: { dx: number; dy: number; v: number; prom: number }[] = [];
@@ -128,7 +131,9 @@ function acPeaks(srcs: Float32Array[], H: number, W: number, L: number, rMin: nu
       const v = at(dx, dy);
       if (!(v > 0)) continue;
       let isMax = true;
-      for (let j = -1; j <= 1 && isMax; j++) for (let i = -1; i <= 1; i++) if ((i || j) && at(dx + i, dy + j) > v) { isMax = false; break; }
+      for (let j = -1; j <= 1 && isMax; j++) {
+        for (let i = -1; i <= 1; i++) if ((i || j) && at(dx + i, dy + j) > v) { isMax = false; break; }
+      }
       if (!isMax) continue;
       // sub-pixel position from a parabola through the 3 values along each axis
       const ox = 0.5 * (at(dx - 1, dy) - at(dx + 1, dy)) / (at(dx - 1, dy) - 2 * v + at(dx + 1, dy) || 1);
@@ -195,7 +200,8 @@ export function estimateLatticeScale(
   check(fPer > 0 && fPer <= 1 && fNb > 0 && fNb <= 1, where, "periodFraction and neighbourFraction must be in (0, 1]");
   const frames = pickFrames(img.n, opts.frames);
   const global = acPeaks(frames.map((f) => img.data.subarray(f * H * W, (f + 1) * H * W)), H, W, L, rMin);
-  check(global, where, "found no periodic structure (the image autocorrelation has no peak); expected an atomic-resolution image");
+  check(global, where,
+    "found no periodic structure (the image autocorrelation has no peak); expected an atomic-resolution image");
   // the first shell of strong peaks: the lattice translations; their mean length is the period (with scan
   // drift the lattice vectors differ in length, e.g. 17.2, 17.4 and 19.5 px on the real MoS2 image)
   const p0 = nearestAbove(global.peaks, fPer).distance;
@@ -234,7 +240,9 @@ export function estimateLatticeScale(
   // a column cannot be wider than a third of the spacing nor narrower than half a pixel
   const cs = Number.isFinite(global.columnSigma) ? global.columnSigma : spacing / 5;
   const columnSigma = Math.min(spacing / 3, Math.max(0.5, cs));
-  const out: LatticeScale = { spacing, period, columnSigma, peaks: global.peaks, tiles: tiles.length, contrast: global.contrast };
+  const out: LatticeScale = {
+    spacing, period, columnSigma, peaks: global.peaks, tiles: tiles.length, contrast: global.contrast,
+  };
   if (opts.pixelSize !== undefined) {
     check(Number.isFinite(opts.pixelSize) && opts.pixelSize > 0, where, `pixelSize must be > 0, got ${opts.pixelSize}`);
     out.pixelSize = opts.pixelSize;
@@ -270,7 +278,8 @@ export function scaleDefaults(scale: { spacing: number; period: number; columnSi
     `need 0 < spacing <= period, got spacing ${spacing}, period ${period}`);
   const even = (v: number) => Math.max(8, 2 * Math.round(v / 2));
   return {
-    minDistance: Math.max(1, 0.6 * spacing), minSigma: Math.max(0.5, cs / 2), maxSigma: Math.max(1, 2 * cs), smooth: cs / 2,
+    minDistance: Math.max(1, 0.6 * spacing), minSigma: Math.max(0.5, cs / 2), maxSigma: Math.max(1, 2 * cs),
+    smooth: cs / 2,
     refineRadius: Math.max(1, Math.round(1.5 * cs)), patchSize: even(1.25 * period), windowSize: even(2.5 * period),
   };
 }
