@@ -33,7 +33,10 @@ export interface FindOptions {
    * BiFeO3-like image sit at ~0.1–0.15 of the range)
    */
   threshold?: number;
-  /** use this absolute threshold on the filtered image instead of the relative one */
+  /**
+   * use this absolute threshold instead of the relative one: on the height above the local background
+   * (background "local", local maxima), on the LoG response (LoG), or on the smoothed image ("global")
+   */
   absoluteThreshold?: number;
   /**
    * "local" (default): a peak must stand above its local background (a grey opening at half the spacing)
