@@ -4,7 +4,7 @@ import { Worker } from "worker_threads";
 /**
  * Runs a decoder on hostile bytes in a worker thread, so that each case is time-boxed (a hang is killed, not
  * waited for) and its largest typed-array allocation is measured: the worker replaces the typed-array
- * constructors by subclasses that record the largest byte length created.
+ * constructors by proxies that record the largest byte length created.
  */
 export type DecoderName = "tiff" | "png" | "npy" | "images";
 
@@ -20,12 +20,14 @@ require("tsx/cjs");
 let maxAlloc = 0;
 for (const name of ["Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array",
   "Float32Array", "Float64Array", "Uint8ClampedArray"]) {
-  const Base = globalThis[name];
-  const Tracked = class extends Base {
-    constructor(...a) { super(...a); if (this.byteLength > maxAlloc) maxAlloc = this.byteLength; }
-  };
-  Object.defineProperty(Tracked, "name", { value: name });
-  globalThis[name] = Tracked;
+  // a Proxy keeps instanceof and Buffer working both ways, unlike a subclass
+  globalThis[name] = new Proxy(globalThis[name], {
+    construct(target, args, newTarget) {
+      const r = Reflect.construct(target, args, newTarget);
+      if (r.byteLength > maxAlloc) maxAlloc = r.byteLength;
+      return r;
+    },
+  });
 }
 const io = require(${JSON.stringify(path.resolve(__dirname, "../../src/data/io"))});
 parentPort.on("message", ({ id, decoder, bytes }) => {
@@ -52,8 +54,14 @@ function start(): Worker {
   const w = new Worker(WORKER, { eval: true });
   w.unref();
   // a fatal error in the worker (e.g. out of memory) ends it: report a crash for the case in flight
-  w.on("error", (e) => { if (worker === w) worker = null; pending?.({ kind: "crash", message: String(e) }); });
-  w.on("exit", (code) => { if (worker === w) worker = null; pending?.({ kind: "crash", message: `worker exited with ${code}` }); });
+  // (a worker ended on purpose, by a time-out or closeSandbox, is no longer `worker` and reports nothing)
+  const died = (why: string): void => {
+    if (worker !== w) return;
+    worker = null;
+    pending?.({ kind: "crash", message: why });
+  };
+  w.on("error", (e) => died(String(e)));
+  w.on("exit", (code) => died(`worker exited with ${code}`));
   worker = w;
   return w;
 }
