@@ -26,7 +26,7 @@ export type SaveStep = "weights-staged" | "manifest-committed" | "weights-rename
 const WEIGHTS = "weights.bin";
 
 /** Writes `data` to `file` through a fsynced temporary file in the same directory and an atomic rename. */
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
+export async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const fh = await fs.promises.open(tmp, "w");
   try {
@@ -39,14 +39,15 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
 }
 
 /** Makes the renames in `dir` durable; directories cannot be fsynced on every platform, so failure is ignored. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   try {
     const fh = await fs.promises.open(dir, "r");
     try { await fh.sync(); } finally { await fh.close(); }
   } catch { /* not supported here (e.g. Windows): the renames are still atomic, only durability is weaker */ }
 }
 
-function sha256(data: Uint8Array): string {
+/** Hex sha256 of bytes. */
+export function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
