@@ -43,10 +43,13 @@ for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".tif")).sort()) {
   const dv = new DataView(u.buffer, u.byteOffset, u.byteLength);
   // UTIF hands 16-bit samples back little-endian whatever the file's order (the cause of issue 16 item 1)
   let sameAsUtif = tif.sampleType === "uint16";
-  for (let i = 0; sameAsUtif && i < tif.data.length; i++) if (dv.getUint16(2 * i, true) !== tif.data[i]) sameAsUtif = false;
+  for (let i = 0; sameAsUtif && i < tif.data.length; i++) {
+    if (dv.getUint16(2 * i, true) !== tif.data[i]) sameAsUtif = false;
+  }
   const preview = path.join(dir, name + "_preview.png");
   const png = fs.existsSync(preview) ? decodePng(new Uint8Array(fs.readFileSync(preview))) : null;
-  const ok = tif.width === w && tif.height === h && tif.n === 1 && maxErr <= (raw ? 0 : 0.5 + 65535 * 1e-6) && sameAsUtif;
+  const sizeOk = tif.width === w && tif.height === h && tif.n === 1;
+  const ok = sizeOk && maxErr <= (raw ? 0 : 0.5 + 65535 * 1e-6) && sameAsUtif;
   if (!ok) bad++;
   console.log(`${ok ? "ok  " : "FAIL"} ${name}: ${tif.width}x${tif.height} ${tif.sampleType} ${le ? "LE" : "BE"} ` +
     `(${raw ? "raw counts" : "min-max mapped"}) max |tif - npy| ${maxErr.toFixed(3)}, same as UTIF ${sameAsUtif}, ` +

@@ -89,7 +89,8 @@ export async function writeArtifacts(
 /** Deletes what killed saves left behind: temporary files and staged weights of other hashes. */
 async function removeLeftovers(dir: string): Promise<void> {
   for (const f of await fs.promises.readdir(dir)) {
-    if (/^(model\.json|weights(\.[0-9a-f]{64})?\.bin)\.tmp-\d+-\w+$/.test(f) || /^weights\.[0-9a-f]{64}\.bin$/.test(f)) {
+    const temporary = /^(model\.json|weights(\.[0-9a-f]{64})?\.bin)\.tmp-\d+-\w+$/.test(f);
+    if (temporary || /^weights\.[0-9a-f]{64}\.bin$/.test(f)) {
       await fs.promises.rm(path.join(dir, f), { force: true });
     }
   }
@@ -112,10 +113,12 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
   try {
     json = JSON.parse(await fs.promises.readFile(file, "utf8"));
   } catch (e) {
-    throw new IvaeInputError(`loadModel: cannot read ${file} (${(e as Error).message}); expected a directory written by model.save(dir)`);
+    throw new IvaeInputError(
+      `loadModel: cannot read ${file} (${(e as Error).message}); expected a directory written by model.save(dir)`);
   }
   if (json === null || typeof json !== "object" || !Array.isArray(json.weightsManifest)) {
-    throw new IvaeInputError(`loadModel: ${file} has no weightsManifest; expected a model.json written by model.save(dir)`);
+    throw new IvaeInputError(
+      `loadModel: ${file} has no weightsManifest; expected a model.json written by model.save(dir)`);
   }
   const base = path.dirname(file);
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -127,7 +130,8 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
       try {
         b = await fs.promises.readFile(path.join(base, p));
       } catch (e) {
-        if (!json.weightsSha256) throw new IvaeInputError(`loadModel: cannot read ${p} next to ${file} (${(e as Error).message})`);
+        if (!json.weightsSha256) throw new IvaeInputError(
+          `loadModel: cannot read ${p} next to ${file} (${(e as Error).message})`);
         b = Buffer.alloc(0); // the staged copy below may hold the weights
       }
       buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
@@ -140,7 +144,8 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
     const b = fs.existsSync(staged) ? await fs.promises.readFile(staged) : null;
     if (b === null || sha256(b) !== want) {
       throw new IvaeInputError(
-        `loadModel: the weights next to ${file} do not match the sha256 it names (${want.slice(0, 12)}…): they come from ` +
+        `loadModel: the weights next to ${file} do not match the sha256 it names (${want.slice(0, 12)}…): they come ` +
+          `from ` +
           "another save or are damaged; save the model again",
       );
     }

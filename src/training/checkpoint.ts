@@ -30,7 +30,10 @@ export interface CheckpointOptions {
 export interface TrainState {
   rng: Random;
   optimizer: tf.Optimizer;
-  history: { reports: EpochReport[]; loss: number[]; reconstruction: number[]; klZ: number[]; klAngle: number[]; klOffset: number[] };
+  history: {
+    reports: EpochReport[]; loss: number[]; reconstruction: number[];
+    klZ: number[]; klAngle: number[]; klOffset: number[];
+  };
   pixelPool: Int32Array;
   /** settings that must be the same for a resumed run to continue the same numbers */
   fingerprint: { [k: string]: number | string };
@@ -130,7 +133,8 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJson; blob
   } catch (e) {
     throw new IvaeInputError(`train: cannot read the checkpoint ${file} (${(e as Error).message})`);
   }
-  check(json?.format === "ivae-checkpoint" && json.version === 1, "train", `${file} is not an ivae checkpoint (version 1)`);
+  check(json?.format === "ivae-checkpoint" && json.version === 1, "train",
+    `${file} is not an ivae checkpoint (version 1)`);
   const blobFile = path.join(dir, path.basename(json.file));
   const blob = fs.existsSync(blobFile) ? new Uint8Array(await fs.promises.readFile(blobFile)) : null;
   check(blob !== null && sha256(blob) === json.sha256, "train",
@@ -143,7 +147,8 @@ async function restore(model: LatentModel, state: TrainState, json: CheckpointJs
   const differs = (what: string, a: unknown, b: unknown): void => {
     if (JSON.stringify(a) !== JSON.stringify(b)) {
       throw new IvaeInputError(`train: cannot resume: the checkpoint was made with ${what} ${JSON.stringify(a)}, ` +
-        `this run has ${JSON.stringify(b)}; resume with the same model, images and options, or use another checkpoint.dir`);
+        `this run has ${JSON.stringify(b)}; resume with the same model, images and options, or use another ` +
+          `checkpoint.dir`);
     }
   };
   differs("the model config", json.config, model.config);
@@ -171,8 +176,9 @@ async function restore(model: LatentModel, state: TrainState, json: CheckpointJs
   }
   const adam = state.optimizer as unknown as AdamInternals;
   tf.tidy(() => {
-    if (adam.accBeta1 && Number.isFinite(json.optimizer.accBeta1)) adam.accBeta1.assign(tf.scalar(json.optimizer.accBeta1));
-    if (adam.accBeta2 && Number.isFinite(json.optimizer.accBeta2)) adam.accBeta2.assign(tf.scalar(json.optimizer.accBeta2));
+    const { accBeta1, accBeta2 } = json.optimizer;
+    if (adam.accBeta1 && Number.isFinite(accBeta1)) adam.accBeta1.assign(tf.scalar(accBeta1));
+    if (adam.accBeta2 && Number.isFinite(accBeta2)) adam.accBeta2.assign(tf.scalar(accBeta2));
   });
   state.rng.setState(json.rng);
   check(json.pixelPool.length === state.pixelPool.length, "train", "the checkpoint's pixel pool has the wrong size");

@@ -106,7 +106,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   const optimizer = tf.train.adam(lr);
   const history: TrainHistory = { reports: [], loss: [], reconstruction: [], klZ: [], klAngle: [], klOffset: [], seconds: 0, aborted: false };
   const pixelPool = new Int32Array(P).map((_, i) => i);
-  const ckpt = await openCheckpoint(model, opts, { rng, optimizer, history, pixelPool, fingerprint: { n, P, m, batchSize, lr, seed: opts.seed ?? 0 } })
+  const fingerprint = { n, P, m, batchSize, lr, seed: opts.seed ?? 0 };
+  const ckpt = await openCheckpoint(model, opts, { rng, optimizer, history, pixelPool, fingerprint })
     .catch((e: unknown) => { optimizer.dispose(); throw e; });
   const xBuf = new Float32Array(Math.min(batchSize, n) * P);
   const steps = Math.ceil(n / batchSize);

@@ -79,7 +79,9 @@ export class Random {
 
   /** Restores a state from {@link getState}. */
   setState(s: { state: number; spareNormal: number | null }): void {
-    if (!Number.isInteger(s?.state) || s.state < 0 || s.state > 0xffffffff) throw new Error(`Random: bad state ${JSON.stringify(s)}`);
+    if (!Number.isInteger(s?.state) || s.state < 0 || s.state > 0xffffffff) {
+      throw new Error(`Random: bad state ${JSON.stringify(s)}`);
+    }
     this.state = s.state;
     this.spareNormal = s.spareNormal ?? null;
   }

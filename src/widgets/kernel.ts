@@ -107,7 +107,9 @@ export function parseWireMessage(key: string, frames: Buffer[], history?: Signat
   if (key && (sig.length !== want.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(want)))) {
     throw new Error("ivae kernel: invalid HMAC signature");
   }
-  if (key && history && !history.add(sig)) throw new Error("ivae kernel: replayed message (signature already seen), ignored");
+  if (key && history && !history.add(sig)) {
+    throw new Error("ivae kernel: replayed message (signature already seen), ignored");
+  }
   return {
     identities: frames.slice(0, delimIndex),
     header: JSON.parse(parts[0].toString()),
@@ -162,7 +164,8 @@ export class IvaeZmqServer extends tslabJupyter.ZmqServer {
     const frames: (string | Buffer)[] = [`kernel.${this.session}.${msgType}`, DELIM, signParts(this.connInfo.key, parts), ...parts];
     for (const b of buffers) frames.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     // zeromq 6 queues sends; tslab does not await them either. Log instead of an unhandled rejection.
-    Promise.resolve(this.iopub.send(frames)).catch((err: unknown) => this.log(`ivae kernel: iopub send failed: ${String(err)}`));
+    Promise.resolve(this.iopub.send(frames))
+      .catch((err: unknown) => this.log(`ivae kernel: iopub send failed: ${String(err)}`));
   }
 
   private reply(sock: { send(frames: (string | Buffer)[]): unknown }, req: WireMessage, msgType: string, content: { [key: string]: Json }): void {

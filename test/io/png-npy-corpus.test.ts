@@ -16,7 +16,8 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   dv.setUint32(0, data.length);
   out.set(Buffer.from(type, "latin1"), 4);
   out.set(data, 8);
-  dv.setUint32(8 + data.length, (zlib as unknown as { crc32(d: Uint8Array): number }).crc32(out.subarray(4, 8 + data.length)));
+  const crc32 = (zlib as unknown as { crc32(d: Uint8Array): number }).crc32;
+  dv.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
   return out;
 }
 
@@ -30,7 +31,8 @@ function grayPng(w: number, h: number, rows = h, claim?: [number, number]): Uint
   const raw = new Uint8Array(rows * (w + 1));
   for (let r = 0; r < rows; r++) for (let c = 0; c < w; c++) raw[r * (w + 1) + 1 + c] = (r * 16 + c) & 255;
   const sig = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([sig, chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", new Uint8Array(0))]);
+  return Buffer.concat([sig, chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk(
+    "IEND", new Uint8Array(0))]);
 }
 
 function assertClearError(o: Outcome, what: string, pattern?: RegExp): void {
@@ -91,7 +93,7 @@ describe("io: PNG and .npy hostile-file corpus", function () {
     new DataView(ihdr.buffer).setUint32(0, 5);
     new DataView(ihdr.buffer).setUint32(4, 3);
     ihdr[8] = 8; ihdr[12] = 1;
-    // Adam7 on 5x3: pass sizes (w x h) 1x1, 0, 1x1, 1x1, 2x1, 2x1, 5x1 (pass 6 has rows 1; pass 7 has row 1? no: rows 1)
+    // Adam7 on 5x3: the passes hold 1x1, 0x0, 1x1, 1x1, 3x1, 2x2 and 5x1 pixels
     const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
     const img = Array.from({ length: 15 }, (_, i) => i * 10);
     const raw: number[] = [];
@@ -103,14 +105,16 @@ describe("io: PNG and .npy hostile-file corpus", function () {
       }
     }
     const sig = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    const bytes = Buffer.concat([sig, chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(Uint8Array.from(raw))), chunk("IEND", new Uint8Array(0))]);
+    const bytes = Buffer.concat([sig, chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(Uint8Array.from(raw))), chunk(
+      "IEND", new Uint8Array(0))]);
     assert.deepEqual(Array.from(decodePng(bytes).data), img);
   });
 
   it("reports a .npy cut anywhere, including at 7-9 bytes, as an IvaeInputError", () => {
     const b = encodeNpy(Float32Array.from({ length: 12 }, (_, i) => i), [3, 4]);
     for (let cut = 0; cut < b.length; cut++) {
-      assert.throws(() => decodeImages(b.subarray(0, cut), { format: "npy" }), (e: Error) => e instanceof IvaeInputError,
+      assert.throws(() => decodeImages(b.subarray(0, cut), { format: "npy" }),
+        (e: Error) => e instanceof IvaeInputError,
         `cut at ${cut}`);
     }
     assert.throws(() => decodeNpy(b.subarray(0, 8)), /truncated/);
@@ -131,7 +135,11 @@ describe("io: PNG and .npy hostile-file corpus", function () {
   it("reads channel-first 4-D .npy [n, c, h, w] right and rejects ambiguous 4-D layouts (item 3)", () => {
     const n = 2, c = 3, h = 16, w = 16;
     const data = new Float32Array(n * c * h * w);
-    for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) for (let p = 0; p < h * w; p++) data[((i * c + k) * h * w) + p] = i * 1000 + k * 100 + p;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < c; k++) {
+        for (let p = 0; p < h * w; p++) data[((i * c + k) * h * w) + p] = i * 1000 + k * 100 + p;
+      }
+    }
     const s = decodeImages(encodeNpy(data, [n, c, h, w]), { mode: "none" });
     assert.deepEqual([s.n, s.height, s.width], [2, 16, 16]);
     assert.equal(s.data[0], 100, "mean over the 3 channels of image 0 pixel 0");
@@ -148,7 +156,8 @@ describe("io: PNG and .npy hostile-file corpus", function () {
   it("says a directory is not an image file", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-dir-"));
     try {
-      assert.throws(() => loadImages(dir), (e: Error) => e instanceof IvaeInputError && /is a directory/.test(e.message));
+      assert.throws(() => loadImages(dir),
+        (e: Error) => e instanceof IvaeInputError && /is a directory/.test(e.message));
     } finally {
       fs.rmSync(dir, { recursive: true });
     }

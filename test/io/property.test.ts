@@ -21,7 +21,8 @@ type Corruption =
 
 const corruption: fc.Arbitrary<Corruption> = fc.oneof(
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant("flip" as const), at: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), mask: fc.integer({ min: 1, max: 255 }) }),
+  fc.record({ kind: fc.constant(
+    "flip" as const), at: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), mask: fc.integer({ min: 1, max: 255 }) }),
   fc.record({
     kind: fc.constant("u32" as const), at: fc.nat(), le: fc.boolean(),
     value: fc.oneof(fc.constantFrom(0, 1, 0xffff, 0x7fffffff, 0xffffffff, 60000), fc.nat()),
@@ -39,7 +40,10 @@ function corrupt(bytes: Uint8Array, c: Corruption): Uint8Array {
       if (n >= 4) new DataView(b.buffer).setUint32(c.at % (n - 3), c.value >>> 0, c.le);
       return b;
     }
-    case "splice": { const a = c.at % n; return Uint8Array.from([...bytes.subarray(0, a), ...bytes.subarray(a + c.len)]); }
+    case "splice": {
+      const a = c.at % n;
+      return Uint8Array.from([...bytes.subarray(0, a), ...bytes.subarray(a + c.len)]);
+    }
   }
 }
 
@@ -52,7 +56,8 @@ async function check(decoder: DecoderName, valid: Uint8Array, pixels: Float32Arr
   assert.ok(o.maxAlloc <= MAX_BYTES_PER_FILE_BYTE * bad.length + (1 << 20),
     `${what}: allocated ${o.maxAlloc} bytes for a ${bad.length}-byte file`);
   // a cut file that still decodes must decode to the same pixels (nothing zero-filled)
-  if (o.kind === "ok" && c.kind === "truncate") assert.deepEqual(Array.from(o.data), Array.from(pixels), `${what}: pixels`);
+  if (o.kind === "ok" && c.kind === "truncate") assert.deepEqual(Array.from(o.data), Array.from(pixels),
+    `${what}: pixels`);
 }
 
 const TYPES: SampleType[] = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "float16", "float32", "float64"];
@@ -73,7 +78,8 @@ describe("io: property tests, random corruptions of valid files", function () {
       const rng = new Random(s.seed);
       const predictor = s.compression === 5 || s.compression === 8 ? (s.type.startsWith("float") ? 3 : 2) : 1;
       const pages: PageSpec[] = Array.from({ length: s.pages }, () => ({
-        width: s.width, height: s.height, type: s.type, compression: s.compression as PageSpec["compression"], predictor,
+        width: s.width, height: s.height, type: s.type, predictor,
+        compression: s.compression as PageSpec["compression"],
         values: sampleValues(s.type, s.width * s.height, () => rng.next()),
         ...(s.tiled ? { tile: [16, 16] as [number, number] } : { rowsPerStrip: s.rowsPerStrip }),
       }));
@@ -89,14 +95,16 @@ describe("io: property tests, random corruptions of valid files", function () {
     });
     await fc.assert(fc.asyncProperty(spec, corruption, async (s, c) => {
       const rng = new Random(s.seed);
-      const valid = Uint8Array.from(encodePng(Float32Array.from({ length: s.width * s.height }, () => rng.next()), s.width, s.height,
+      const pixels = Float32Array.from({ length: s.width * s.height }, () => rng.next());
+      const valid = Uint8Array.from(encodePng(pixels, s.width, s.height,
         { bitDepth: s.bitDepth }));
       await check("png", valid, decodePng(valid).data, c);
     }), { numRuns: 250, seed: SEED });
   });
 
   it(".npy: a clear error or the right values, bounded allocation, no hang", async () => {
-    const spec = fc.record({ shape: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }), seed: fc.nat() });
+    const shape = fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 });
+    const spec = fc.record({ shape, seed: fc.nat() });
     await fc.assert(fc.asyncProperty(spec, corruption, async (s, c) => {
       const rng = new Random(s.seed);
       const count = s.shape.reduce((a, b) => a * b, 1);

@@ -36,12 +36,19 @@ parentPort.on("message", ({ id, decoder, bytes }) => {
   try {
     let r;
     if (decoder === "tiff") r = io.decodeTiff(bytes);
-    else if (decoder === "png") { const d = io.decodePng(bytes); r = { data: d.data, n: 1, height: d.height, width: d.width }; }
-    else if (decoder === "npy") { const d = io.decodeNpy(bytes); r = { data: d.data, n: 1, height: 1, width: d.data.length }; }
+    else if (decoder === "png") {
+      const d = io.decodePng(bytes);
+      r = { data: d.data, n: 1, height: d.height, width: d.width };
+    } else if (decoder === "npy") {
+      const d = io.decodeNpy(bytes);
+      r = { data: d.data, n: 1, height: 1, width: d.data.length };
+    }
     else r = io.decodeImages(bytes, { mode: "none" });
-    parentPort.postMessage({ id, kind: "ok", n: r.n, height: r.height, width: r.width, data: r.data, maxAlloc, ms: Date.now() - t0 });
+    const ms = Date.now() - t0;
+    parentPort.postMessage({ id, kind: "ok", n: r.n, height: r.height, width: r.width, data: r.data, maxAlloc, ms });
   } catch (e) {
-    parentPort.postMessage({ id, kind: "error", name: e && e.name, message: String(e && e.message), maxAlloc, ms: Date.now() - t0 });
+    const ms = Date.now() - t0;
+    parentPort.postMessage({ id, kind: "error", name: e && e.name, message: String(e && e.message), maxAlloc, ms });
   }
 });
 `;

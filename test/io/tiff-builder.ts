@@ -71,7 +71,9 @@ function toHalf(v: number): number {
 }
 
 /** Forward predictor 2 or 3 on one chunk of `rows` rows (the inverse of what a reader undoes). */
-function predict(pred: number, buf: Uint8Array, rows: number, perRow: number, spp: number, bps: number, le: boolean): void {
+function predict(
+  pred: number, buf: Uint8Array, rows: number, perRow: number, spp: number, bps: number, le: boolean,
+): void {
   const rowBytes = perRow * bps;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let r = 0; r < rows; r++) {
@@ -108,7 +110,9 @@ export function lzwEncode(src: Uint8Array): Uint8Array {
   let w = -1;
   const added = (): void => {
     next++;
-    if (next === 4094) { emit(256); width = 9; next = 258; dict = new Map(); } else if (next > (1 << width) - 1) width++;
+    if (next === 4094) {
+      emit(256); width = 9; next = 258; dict = new Map();
+    } else if (next > (1 << width) - 1) width++;
   };
   for (let i = 0; i < src.length; i++) {
     const c = src[i];
@@ -227,7 +231,8 @@ export function buildTiff(pages: PageSpec[], le = true, ifdFirst = false): Built
     const blob = ifdBytes(q.tags(chunks.map((k) => k.offset)), ifdAt[p], next, le, entry);
     out.set(blob, ifdAt[p]);
     const nTags = entry.size;
-    boundaries.push(ifdAt[p], ifdAt[p] + 2, ifdAt[p] + 2 + 12 * nTags, ifdAt[p] + 6 + 12 * nTags, ifdAt[p] + blob.length);
+    const at = ifdAt[p];
+    boundaries.push(at, at + 2, at + 2 + 12 * nTags, at + 6 + 12 * nTags, at + blob.length);
     for (const e of entry.values()) boundaries.push(e, e + 8);
     return { ifd: ifdAt[p], entry, chunks };
   });
@@ -238,7 +243,8 @@ export function buildTiff(pages: PageSpec[], le = true, ifdFirst = false): Built
 function ifdBytes(tags: ExtraTag[], at: number, next: number, le: boolean, entry: Map<number, number>): Uint8Array {
   const size = { 2: 1, 3: 2, 4: 4, 5: 8 };
   const head = 2 + 12 * tags.length + 4;
-  const values: number[][] = tags.map((t) => typeof t.values === "string" ? [...Buffer.from(t.values + "\0", "latin1")] : t.values);
+  const values: number[][] = tags.map((t) => typeof t.values === "string" ? [...Buffer.from(t.values + "\0",
+    "latin1")] : t.values);
   let extra = 0;
   const placed = tags.map((t, k) => {
     const n = t.type === 5 ? values[k].length : values[k].length;
@@ -261,7 +267,11 @@ function ifdBytes(tags: ExtraTag[], at: number, next: number, le: boolean, entry
       if (t.type === 2) dv.setUint8(base + i, v);
       else if (t.type === 3) dv.setUint16(base + 2 * i, v, le);
       else if (t.type === 4) dv.setUint32(base + 4 * i, v, le);
-      else { const den = Number.isInteger(v) ? 1 : 1e6; dv.setUint32(base + 8 * i, Math.round(v * den), le); dv.setUint32(base + 8 * i + 4, den, le); }
+      else {
+        const den = Number.isInteger(v) ? 1 : 1e6;
+        dv.setUint32(base + 8 * i, Math.round(v * den), le);
+        dv.setUint32(base + 8 * i + 4, den, le);
+      }
     });
   });
   dv.setUint32(2 + 12 * tags.length, next, le);

@@ -20,12 +20,14 @@ function page(type: SampleType, w: number, h: number, seed: number, extra: Parti
 function assertPixels(got: Float32Array, want: ArrayLike<number>, what: string): void {
   assert.equal(got.length, want.length, `${what}: pixel count`);
   for (let i = 0; i < want.length; i++) {
-    if (got[i] !== Math.fround(want[i])) assert.fail(`${what}: pixel ${i} is ${got[i]}, expected ${Math.fround(want[i])}`);
+    if (got[i] !== Math.fround(want[i])) assert.fail(
+      `${what}: pixel ${i} is ${got[i]}, expected ${Math.fround(want[i])}`);
   }
 }
 
 function assertClearError(o: Outcome, what: string, pattern?: RegExp): void {
-  assert.equal(o.kind, "error", `${what}: expected an IvaeInputError, got ${o.kind}${o.kind === "ok" ? "" : ": " + JSON.stringify(o)}`);
+  assert.equal(o.kind, "error",
+    `${what}: expected an IvaeInputError, got ${o.kind}${o.kind === "ok" ? "" : ": " + JSON.stringify(o)}`);
   if (o.kind !== "error") return;
   assert.equal(o.name, "IvaeInputError", `${what}: ${o.name}: ${o.message}`);
   if (pattern) assert.match(o.message, pattern, what);
@@ -45,7 +47,8 @@ describe("io: TIFF hostile-file corpus", function () {
           const predictor = compression === 5 || compression === 8 ? (float ? 3 : 2) : 1;
           const layout: Partial<PageSpec> = k % 3 === 0 ? { tile: [16, 16] } : { rowsPerStrip: k % 3 === 1 ? 3 : 13 };
           const spec = page(type, 20, 13, k, { compression, predictor, ...layout });
-          const what = `${le ? "LE" : "BE"} ${type} compression ${compression} predictor ${predictor} ${JSON.stringify(layout)}`;
+          const what = `${le ? "LE" : "BE"} ${type} compression ${compression} predictor ${predictor} ` +
+            `${JSON.stringify(layout)}`;
           const t = decodeTiff(buildTiff([spec], le, k % 2 === 0).bytes);
           assert.deepEqual([t.n, t.height, t.width, t.sampleType], [1, 13, 20, type], what);
           assertPixels(t.data, spec.values, what);
@@ -66,7 +69,8 @@ describe("io: TIFF hostile-file corpus", function () {
     for (const compression of [5, 32773] as const) {
       // long runs and a large image so that LZW passes through 10-, 11- and 12-bit codes and a table reset
       const w = 256, h = 96, rng = new Random(7);
-      const values = Array.from({ length: w * h }, (_, i) => (i % 700 < 300 ? (i >> 4) & 255 : Math.floor(rng.next() * 256)));
+      const values = Array.from({ length: w * h }, (_, i) => (i % 700 < 300 ? (i >> 4) & 255
+        : Math.floor(rng.next() * 256)));
       const bytes = buildTiff([{ width: w, height: h, type: "uint8", values, compression }]).bytes;
       const ifds = UTIF.decode(bytes);
       UTIF.decodeImage(bytes, ifds[0]);
@@ -79,27 +83,34 @@ describe("io: TIFF hostile-file corpus", function () {
   it("skips thumbnails, converts RGB to luminance and inverts WhiteIsZero", () => {
     const gray = page("uint8", 6, 4, 1);
     const thumb = page("uint8", 3, 2, 2, { subfile: 1 });
-    const rgb: PageSpec = { width: 6, height: 4, type: "uint8", spp: 3, values: Array.from({ length: 72 }, (_, i) => (i * 37) % 256) };
+    const rgbValues = Array.from({ length: 72 }, (_, i) => (i * 37) % 256);
+    const rgb: PageSpec = { width: 6, height: 4, type: "uint8", spp: 3, values: rgbValues };
     const t = decodeTiff(buildTiff([gray, thumb, rgb], false).bytes);
     assert.equal(t.n, 2);
     assert.ok(Math.abs(t.data[24] - (0.299 * 0 + 0.587 * 37 + 0.114 * 74)) < 1e-3);
-    const inv = decodeTiff(buildTiff([{ width: 2, height: 1, type: "uint16", values: [0, 65000], photometric: 0 }]).bytes);
+    const white: PageSpec = { width: 2, height: 1, type: "uint16", values: [0, 65000], photometric: 0 };
+    const inv = decodeTiff(buildTiff([white]).bytes);
     assert.deepEqual(Array.from(inv.data), [65535, 535]);
   });
 
-  it("turns a cut at every structural boundary (and one byte either side) into a clear error or the right pixels", async () => {
+  it("turns a cut at every structural boundary (and one byte either side) into a clear error or the right pixels",
+    async () => {
     const variants: [string, BuiltTiff, ArrayLike<number>][] = [];
     for (const [i, compression] of COMPRESSIONS.entries()) {
       for (const le of [true, false]) {
         const spec = page(i % 2 ? "uint16" : "float32", 9, 7, i, { compression, rowsPerStrip: 3 });
-        variants.push([`${compression} ${le}`, buildTiff([spec, page(spec.type, 9, 7, 50 + i, { compression })], le, !le), spec.values]);
+        const second = page(spec.type, 9, 7, 50 + i, { compression });
+        variants.push([`${compression} ${le}`, buildTiff([spec, second], le, !le), spec.values]);
       }
     }
-    variants.push(["tiles", buildTiff([page("uint16", 20, 18, 3, { tile: [16, 16], compression: 8, predictor: 2 })]), []]);
+    variants.push(["tiles", buildTiff([page(
+      "uint16", 20, 18, 3, { tile: [16, 16], compression: 8, predictor: 2 })]), []]);
     let cases = 0;
     for (const [name, built] of variants) {
       const cuts = new Set<number>();
-      for (const b of built.boundaries) for (const d of [-1, 0, 1]) if (b + d > 0 && b + d < built.bytes.length) cuts.add(b + d);
+      for (const b of built.boundaries) {
+        for (const d of [-1, 0, 1]) if (b + d > 0 && b + d < built.bytes.length) cuts.add(b + d);
+      }
       const full = decodeTiff(built.bytes);
       for (const cut of cuts) {
         const o = await sandboxed("tiff", built.bytes.subarray(0, cut), 2000);
@@ -111,7 +122,8 @@ describe("io: TIFF hostile-file corpus", function () {
     assert.ok(cases > 300, `only ${cases} cuts`);
   });
 
-  it("rejects strips that are short, past the end of the file, or compressed data that ends early (item 2)", async () => {
+  it("rejects strips that are short, past the end of the file, or compressed data that ends early (item 2)",
+    async () => {
     const built = buildTiff([page("uint16", 16, 16, 1, { rowsPerStrip: 4 })]);
     const le = true;
     const set32 = (b: Uint8Array, at: number, v: number): Uint8Array => {
@@ -122,8 +134,10 @@ describe("io: TIFF hostile-file corpus", function () {
     const pg = built.pages[0];
     const countsAt = new DataView(built.bytes.buffer).getUint32(pg.entry.get(279)! + 8, le);
     const offsetsAt = new DataView(built.bytes.buffer).getUint32(pg.entry.get(273)! + 8, le);
-    assertClearError(await sandboxed("tiff", set32(built.bytes, countsAt + 4, 100)), "short strip", /strip 1 holds 100 bytes but 128/);
-    assertClearError(await sandboxed("tiff", set32(built.bytes, offsetsAt + 8, 1e6)), "offset past EOF", /past the end of the file/);
+    assertClearError(await sandboxed("tiff", set32(built.bytes, countsAt + 4, 100)),
+      "short strip", /strip 1 holds 100 bytes but 128/);
+    assertClearError(await sandboxed("tiff", set32(built.bytes, offsetsAt + 8, 1e6)),
+      "offset past EOF", /past the end of the file/);
     const lzw = buildTiff([page("uint8", 32, 32, 2, { compression: 5 })]);
     const cut = lzw.bytes.slice();
     const dv = new DataView(cut.buffer);
@@ -158,7 +172,8 @@ describe("io: TIFF hostile-file corpus", function () {
     dv.setUint32(b.pages[0].entry.get(278)! + 8, 60000, true);
     const o = await sandboxed("tiff", lie, 2000);
     assertClearError(o, "60000x60000 in 512 bytes", /holds 64 bytes but 3600000000 are needed/);
-    assert.ok(o.kind === "error" && o.maxAlloc < 64 * 1024 && o.ms < 500, `allocated ${JSON.stringify(o).slice(0, 200)}`);
+    assert.ok(o.kind === "error" && o.maxAlloc < 64 * 1024 && o.ms < 500,
+      `allocated ${JSON.stringify(o).slice(0, 200)}`);
     // an LZW page may expand, but not beyond what LZW can reach
     const lzw = buildTiff([page("uint8", 8, 8, 1, { compression: 5 })]);
     const l2 = lzw.bytes.slice();
@@ -185,7 +200,11 @@ describe("io: TIFF hostile-file corpus", function () {
 
   it("names what it does not support (JPEG, BigTIFF, palette, a tag pointing past the end)", () => {
     const b = buildTiff([page("uint8", 4, 4, 1)]);
-    const set16 = (at: number, v: number): Uint8Array => { const c = b.bytes.slice(); new DataView(c.buffer).setUint16(at, v, true); return c; };
+    const set16 = (at: number, v: number): Uint8Array => {
+      const c = b.bytes.slice();
+      new DataView(c.buffer).setUint16(at, v, true);
+      return c;
+    };
     assert.throws(() => decodeTiff(set16(b.pages[0].entry.get(259)! + 8, 7)), /compression 7 \(JPEG\)/);
     assert.throws(() => decodeTiff(set16(2, 43)), (e: Error) => e instanceof IvaeInputError);
     assert.throws(() => decodeTiff(set16(b.pages[0].entry.get(262)! + 8, 3)), /palette/);
@@ -209,13 +228,17 @@ describe("io: TIFF hostile-file corpus", function () {
       { tag: 282, type: 5, values: [4] }] });
     assert.deepEqual(readTiffCalibration(buildTiff([micron]).bytes).pixelSize, { x: 0.25, y: 0.25, unit: "µm" });
     const fei = page("uint8", 4, 4, 1, { extraTags: [{ tag: 34682, type: 2,
-      values: "[User]\r\nDate=01/02/2020\r\n[Scan]\r\nPixelWidth=1.5e-09\r\nPixelHeight=2e-09\r\n[Stage]\r\nX=0.1\r\n" }] });
+      values: "[User]\r\nDate=01/02/2020\r\n[Scan]\r\nPixelWidth=1.5e-09\r\nPixelHeight=2e-09\r\n" +
+        "[Stage]\r\nX=0.1\r\n" }] });
     const c2 = readTiffCalibration(buildTiff([fei]).bytes);
     assert.equal(c2.source, "fei");
     assert.ok(Math.abs(c2.pixelSize!.x - 1.5) < 1e-9 && Math.abs(c2.pixelSize!.y - 2) < 1e-9);
-    const cm = page("uint8", 4, 4, 1, { extraTags: [{ tag: 282, type: 5, values: [1e6] }, { tag: 296, type: 3, values: [3] }] });
+    const cm = page(
+      "uint8", 4, 4, 1, { extraTags: [{ tag: 282, type: 5, values: [1e6] }, { tag: 296, type: 3, values: [3] }] });
     assert.deepEqual(readTiffCalibration(buildTiff([cm]).bytes).pixelSize, { x: 10, y: 10, unit: "nm" });
-    const dpi = page("uint8", 4, 4, 1, { extraTags: [{ tag: 282, type: 5, values: [72] }, { tag: 296, type: 3, values: [2] }] });
-    assert.equal(readTiffCalibration(buildTiff([dpi]).bytes).pixelSize, null, "72 dpi is a print resolution, not a pixel size");
+    const dpi = page(
+      "uint8", 4, 4, 1, { extraTags: [{ tag: 282, type: 5, values: [72] }, { tag: 296, type: 3, values: [2] }] });
+    assert.equal(readTiffCalibration(buildTiff([dpi]).bytes).pixelSize, null,
+      "72 dpi is a print resolution, not a pixel size");
   });
 });

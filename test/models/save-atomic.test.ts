@@ -11,9 +11,10 @@ import { useBackend } from "./setup";
 // exactly as the old one or the new one; weights that do not belong to model.json are an error.
 
 const SRC = path.resolve(__dirname, "../../src/models");
-const small = { imageShape: [8, 8] as [number, number], latentDim: 2, encoderHidden: [16], decoderHidden: [16], seed: 1 };
+const shape: [number, number] = [8, 8];
+const small = { imageShape: shape, latentDim: 2, encoderHidden: [16], decoderHidden: [16], seed: 1 };
 // larger than the old model, as in the issue (a larger model saved over a smaller one)
-const large = { imageShape: [8, 8] as [number, number], latentDim: 2, encoderHidden: [256], decoderHidden: [256, 256], seed: 2 };
+const large = { imageShape: shape, latentDim: 2, encoderHidden: [256], decoderHidden: [256, 256], seed: 2 };
 const Z = [[0.3, -0.7], [1.1, 0.2]];
 
 /** Starts a child that saves `large` into `dir`; `stopAt` names a step at which it stops and waits to be killed. */
@@ -81,7 +82,8 @@ describe("models: atomic save", function () {
     }
   }
 
-  for (const [step, expect] of [["weights-staged", "old"], ["manifest-committed", "new"], ["weights-renamed", "new"]] as const) {
+  for (const [step, expect] of [["weights-staged", "old"], ["manifest-committed", "new"], ["weights-renamed",
+    "new"]] as const) {
     it(`killed (SIGKILL) after step ${step}, the directory loads the ${expect} model exactly`, async () => {
       const { child, ready } = saveInChild(dir, step);
       await ready;
@@ -113,7 +115,8 @@ describe("models: atomic save", function () {
       await m.save(other);
       m.dispose();
       fs.copyFileSync(path.join(other, "weights.bin"), path.join(dir, "weights.bin"));
-      await assert.rejects(loadModel(dir), (e: Error) => e instanceof IvaeInputError && /do not match the sha256/.test(e.message));
+      await assert.rejects(loadModel(dir),
+        (e: Error) => e instanceof IvaeInputError && /do not match the sha256/.test(e.message));
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }

@@ -25,13 +25,16 @@ describe("training: checkpoints and resume", function () {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const cases: [string, () => AnyModel, number | undefined][] = [
-    ["VAE", () => new VAE({ imageShape: [H, H], latentDim: 2, encoderHidden: [16], decoderHidden: [16], seed: 3 }), undefined],
-    ["rVAE with pixel subsampling", () => new RVAE({ imageShape: [H, H], decoderHidden: [12], encoderHidden: [16], seed: 4 }), 30],
+    ["VAE", () => new VAE({ imageShape: [H, H], latentDim: 2, encoderHidden: [16], decoderHidden: [16], seed: 3 }),
+      undefined],
+    ["rVAE with pixel subsampling",
+      () => new RVAE({ imageShape: [H, H], decoderHidden: [12], encoderHidden: [16], seed: 4 }), 30],
   ];
   for (const [name, make, sub] of cases) {
     it(`${name}: interrupted after epoch 2 of 4 and resumed equals the uninterrupted run`, async () => {
       const { images } = renderShapes(24, H, { seed: 5 });
-      const opts = { epochs: 4, batchSize: 8, learningRate: 3e-3, seed: 7, progress: false as const, pixelSubsample: sub };
+      const opts = { epochs: 4, batchSize: 8, learningRate: 3e-3, seed: 7, progress: false as const,
+        pixelSubsample: sub };
       const a = make();
       const ha = await train(a, images, opts);
       const b = make();
@@ -42,7 +45,8 @@ describe("training: checkpoints and resume", function () {
       assert.deepEqual(fs.readdirSync(dir).sort(), ["checkpoint.json", "ckpt-2.bin"]);
       const c = make(); // a fresh model in a new session: its initial weights are replaced from the checkpoint
       const epochsRun: number[] = [];
-      const hc = await train(c, images, { ...opts, checkpoint: { dir, every: 2 }, resume: true, onEpoch: (r) => void epochsRun.push(r.epoch) });
+      const hc = await train(c, images, { ...opts, checkpoint: { dir, every: 2 }, resume: true,
+        onEpoch: (r) => void epochsRun.push(r.epoch) });
       assert.deepEqual(epochsRun, [3, 4], "only the missing epochs run");
       assert.deepEqual(hc.loss, ha.loss, "the history continues with the same losses");
       assert.deepEqual(weightsOf(c), weightsOf(a), "the trained weights are identical");
@@ -58,7 +62,8 @@ describe("training: checkpoints and resume", function () {
     m.dispose();
     const other = make();
     const before = tf.memory().numTensors;
-    await assert.rejects(train(other, images, { epochs: 2, batchSize: 4, seed: 1, progress: false, checkpoint: { dir }, resume: true }),
+    const resumeOpts = { seed: 1, progress: false, checkpoint: { dir }, resume: true };
+    await assert.rejects(train(other, images, { ...resumeOpts, epochs: 2, batchSize: 4 }),
       (e: Error) => e instanceof IvaeInputError && /batchSize 8, this run has 4/.test(e.message));
     assert.equal(tf.memory().numTensors, before, "nothing leaked by the refused resume");
     other.dispose();
@@ -67,7 +72,7 @@ describe("training: checkpoints and resume", function () {
     b[0] ^= 1;
     fs.writeFileSync(bin, b);
     const third = make();
-    await assert.rejects(train(third, images, { epochs: 2, batchSize: 8, seed: 1, progress: false, checkpoint: { dir }, resume: true }),
+    await assert.rejects(train(third, images, { ...resumeOpts, epochs: 2, batchSize: 8 }),
       /does not match/);
     third.dispose();
     const fourth = make();

@@ -9,9 +9,11 @@ import { IvaeZmqServer, parseWireMessage, SignatureHistory } from "../../src/wid
 const KEY = "secret";
 
 function signed(msgId: string, msgType: string, content: object, key = KEY): Buffer[] {
-  const parts = [JSON.stringify({ msg_id: msgId, msg_type: msgType, session: "s", username: "u", date: "", version: "5.3" }),
+  const header = { msg_id: msgId, msg_type: msgType, session: "s", username: "u", date: "", version: "5.3" };
+  const parts = [JSON.stringify(header),
     "{}", "{}", JSON.stringify(content)];
-  const sig = createHmac("sha256", key).update(parts[0]).update(parts[1]).update(parts[2]).update(parts[3]).digest("hex");
+  const sig = createHmac("sha256", key).update(parts[0]).update(parts[1]).update(parts[2]).update(parts[3]).digest(
+    "hex");
   return [Buffer.from("client"), Buffer.from("<IDS|MSG>"), Buffer.from(sig), ...parts.map((p) => Buffer.from(p))];
 }
 
@@ -28,7 +30,8 @@ function server(): { s: IvaeZmqServer; replies: string[]; logs: string[] } {
 }
 
 function socket(replies: string[]): { send(frames: (string | Buffer)[]): void } {
-  return { send: (frames) => void replies.push(JSON.parse(frames[frames.indexOf("<IDS|MSG>") + 2].toString()).msg_type) };
+  return { send: (frames) => void replies.push(JSON.parse(frames[frames.indexOf(
+    "<IDS|MSG>") + 2].toString()).msg_type) };
 }
 
 describe("widgets: kernel replay protection and logging", () => {

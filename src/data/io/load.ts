@@ -78,7 +78,7 @@ export interface LoadOptions extends NormalizeOptions {
   /** keep only these frame indices */
   frames?: number[];
   /**
-   * for .npy arrays with a trailing channel axis [n, h, w, c] or [h, w, c] (c ≤ 4): "mean" averages the
+   * for .npy arrays with a channel axis ([n, h, w, c], [n, c, h, w] or [h, w, c], c ≤ 4): "mean" averages the
    * channels (default); a number picks that channel
    */
   channel?: "mean" | number;
@@ -87,7 +87,8 @@ export interface LoadOptions extends NormalizeOptions {
 /**
  * Decodes an image file's bytes (.npy, PNG or TIFF, recognised by content) into a stack of frames,
  * then normalises it (default: per-frame percentile to [0, 1]; `mode: "none"` keeps the raw counts).
- * Shapes: 2-D → one frame; 3-D [n, h, w] → n frames; 4-D [n, h, w, c] → channels merged.
+ * Shapes: 2-D → one frame; 3-D [n, h, w] → n frames; 4-D [n, h, w, c] or [n, c, h, w] (c ≤ 4) → channels merged;
+ * a 4-D shape whose channel axis cannot be told apart is rejected.
  */
 export function decodeImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "the file"): ImageStack {
   const fmt = opts.format ?? (isNpy(bytes) ? "npy" : isTiff(bytes) ? "tiff" : isPngBytes(bytes) ? "png" : undefined);
@@ -184,7 +185,8 @@ function channelLayout(shape: number[], name: string): "none" | "last" | "first"
 export function loadImages(file: string, opts: LoadOptions = {}): ImageStack {
   check(typeof file === "string" && file.length > 0, "loadImages", "expected a file path");
   if (!fs.existsSync(file)) throw new IvaeInputError(`loadImages: no such file ${JSON.stringify(file)}`);
-  check(!fs.statSync(file).isDirectory(), "loadImages", `${JSON.stringify(file)} is a directory; expected an image file`);
+  check(!fs.statSync(file).isDirectory(), "loadImages",
+    `${JSON.stringify(file)} is a directory; expected an image file`);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(fs.readFileSync(file));

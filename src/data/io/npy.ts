@@ -31,7 +31,8 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerStart = major === 1 ? 10 : 12;
   // the header length field itself must be there before it is read (a cut at 7-9 bytes used to throw a RangeError)
-  check(bytes.length >= headerStart, "decodeNpy", `the file is ${bytes.length} bytes long, truncated inside its header length`);
+  check(bytes.length >= headerStart, "decodeNpy",
+    `the file is ${bytes.length} bytes long, truncated inside its header length`);
   const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   check(headerStart + headerLen <= bytes.length, "decodeNpy", "the file is truncated inside its header");
   const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(headerStart, headerStart + headerLen));

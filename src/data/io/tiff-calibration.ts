@@ -45,7 +45,8 @@ export function pageCalibration(file: TiffFile, ifd: TiffDirectory): TiffCalibra
     if (ini === undefined) continue;
     const pw = iniNumber(ini, "Scan", "PixelWidth"), ph = iniNumber(ini, "Scan", "PixelHeight");
     if (Number.isFinite(pw) && pw > 0) {
-      return { pixelSize: { x: pw * 1e9, y: (Number.isFinite(ph) && ph > 0 ? ph : pw) * 1e9, unit: "nm" }, frameSpacing: null, source: "fei" };
+      const y = (Number.isFinite(ph) && ph > 0 ? ph : pw) * 1e9;
+      return { pixelSize: { x: pw * 1e9, y, unit: "nm" }, frameSpacing: null, source: "fei" };
     }
   }
   if (tagNumber(file, ifd, TAG_RESUNIT, 2) === 3 && xres !== null && yres !== null) {

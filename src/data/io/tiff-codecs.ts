@@ -32,18 +32,21 @@ export function decompress(compression: number, src: Uint8Array, outLen: number,
     case 8: case 32946: return inflate(src, outLen, where);
     case 32773: return packBitsDecode(src, outLen, where);
   }
-  throw new IvaeInputError(`decodeTiff: ${where} uses compression ${compression} (${COMPRESSION_NAME[compression] ?? "unknown"}); ` +
+  throw new IvaeInputError(
+    `decodeTiff: ${where} uses compression ${compression} (${COMPRESSION_NAME[compression] ?? "unknown"}); ` +
     `expected none, LZW, Deflate or PackBits. Re-save it uncompressed or as .npy`);
 }
 
 function inflate(src: Uint8Array, outLen: number, where: string): Uint8Array {
   try {
     // Z_SYNC_FLUSH: a cut stream returns what it holds instead of throwing, so the caller can say how much is missing
-    const out = zlib.inflateSync(src, { maxOutputLength: Math.max(1, outLen), finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const finishFlush = zlib.constants.Z_SYNC_FLUSH;
+    const out = zlib.inflateSync(src, { maxOutputLength: Math.max(1, outLen), finishFlush });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === "ERR_BUFFER_TOO_LARGE" ? `inflates to more than the ${outLen} bytes it should hold` : err.message;
+    const why = err.code === "ERR_BUFFER_TOO_LARGE" ? `inflates to more than the ${outLen} bytes it should hold`
+      : err.message;
     throw new IvaeInputError(`decodeTiff: ${where} is damaged Deflate data (${why})`);
   }
 }
@@ -62,7 +65,8 @@ export function lzwDecode(src: Uint8Array, outLen: number, where: string): Uint8
     if (code === 257) break;
     if (code === 256) { width = 9; next = 258; prev = -1; continue; }
     if (prev === -1) {
-      if (code > 255) throw new IvaeInputError(`decodeTiff: ${where} is damaged LZW data (code ${code} right after a reset)`);
+      if (code > 255) throw new IvaeInputError(
+        `decodeTiff: ${where} is damaged LZW data (code ${code} right after a reset)`);
       out[pos++] = code;
       prev = code;
       continue;
@@ -98,13 +102,15 @@ export function packBitsDecode(src: Uint8Array, outLen: number, where: string): 
   while (i < src.length && pos < outLen) {
     const n = (src[i++] << 24) >> 24;
     if (n >= 0) {
-      if (i + n + 1 > src.length) throw new IvaeInputError(`decodeTiff: ${where} is damaged PackBits data (a literal run ends past the strip)`);
+      if (i + n + 1 > src.length) throw new IvaeInputError(
+        `decodeTiff: ${where} is damaged PackBits data (a literal run ends past the strip)`);
       const take = Math.min(n + 1, outLen - pos);
       out.set(src.subarray(i, i + take), pos);
       pos += take;
       i += n + 1;
     } else if (n !== -128) {
-      if (i >= src.length) throw new IvaeInputError(`decodeTiff: ${where} is damaged PackBits data (a repeat run has no byte)`);
+      if (i >= src.length) throw new IvaeInputError(
+        `decodeTiff: ${where} is damaged PackBits data (a repeat run has no byte)`);
       const take = Math.min(1 - n, outLen - pos);
       out.fill(src[i++], pos, pos + take);
       pos += take;
@@ -150,5 +156,6 @@ export function undoPredictor(
     }
     return;
   }
-  throw new IvaeInputError(`decodeTiff: predictor ${predictor} is not defined; expected 1 (none), 2 (horizontal) or 3 (floating point)`);
+  throw new IvaeInputError(
+    `decodeTiff: predictor ${predictor} is not defined; expected 1 (none), 2 (horizontal) or 3 (floating point)`);
 }

@@ -34,7 +34,10 @@ export interface TiffFile {
   ifds: TiffDirectory[];
 }
 
-const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
+/** Bytes per value of each field type (BYTE, ASCII, SHORT, LONG, RATIONAL, ..., DOUBLE, IFD). */
+const TYPE_SIZE: Record<number, number> = {
+  1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
+};
 
 function fail(msg: string): never {
   throw new IvaeInputError(`decodeTiff: ${msg}`);
@@ -54,15 +57,18 @@ export function parseTiff(bytes: Uint8Array): TiffFile {
   let next = dv.getUint32(4, le);
   if (next === 0) fail("the header names no image directory (first IFD offset 0)");
   while (next !== 0) {
-    if (next + 2 > bytes.length) fail(`IFD ${ifds.length} at offset ${next} lies past the end of the file (${bytes.length} bytes)`);
+    if (next + 2 > bytes.length) fail(
+      `IFD ${ifds.length} at offset ${next} lies past the end of the file (${bytes.length} bytes)`);
     const count = dv.getUint16(next, le);
     const end = next + 2 + 12 * count + 4;
     if (end > bytes.length) {
-      fail(`IFD ${ifds.length} at offset ${next} has ${count} entries and runs past the end of the file (${bytes.length} bytes)`);
+      fail(`IFD ${ifds.length} at offset ${next} has ${count} entries and runs past the end of the file ` +
+        `(${bytes.length} bytes)`);
     }
     const at = insertRange(ranges, next, end);
     if (at < 0) {
-      fail(`the IFD chain loops or overlaps itself (IFD ${ifds.length} at offset ${next} was already read); the file is damaged`);
+      fail(`the IFD chain loops or overlaps itself (IFD ${ifds.length} at offset ${next} was already read); the ` +
+        `file is damaged`);
     }
     const entries = new Map<number, TiffEntry>();
     for (let k = 0; k < count; k++) {

@@ -55,7 +55,8 @@ interface PageLayout {
  * expansion its compression can reach); damaged or short data is an error, never zero-filled pixels.
  */
 export function decodeTiff(bytes: Uint8Array): DecodedTiff {
-  if (!isTiff(bytes)) throw new IvaeInputError("decodeTiff: not a TIFF file (no II*/MM* header); expected a .tif/.tiff image");
+  if (!isTiff(bytes)) throw new IvaeInputError(
+    "decodeTiff: not a TIFF file (no II*/MM* header); expected a .tif/.tiff image");
   const file = parseTiff(bytes);
   const pages = file.ifds.filter((d) => d.entries.has(T.width) && (tagNumber(file, d, T.subfile, 0) & 1) === 0);
   check(pages.length > 0, "decodeTiff", "the TIFF file contains no image page");
@@ -79,7 +80,8 @@ export function decodeTiff(bytes: Uint8Array): DecodedTiff {
   const size = width * height;
   const data = new Float32Array(layouts.length * size);
   layouts.forEach((l, p) => decodePage(file, l, p, data.subarray(p * size, (p + 1) * size)));
-  return { data, n: layouts.length, width, height, sampleType: layouts[0].type, calibration: pageCalibration(file, pages[0]) };
+  const calibration = pageCalibration(file, pages[0]);
+  return { data, n: layouts.length, width, height, sampleType: layouts[0].type, calibration };
 }
 
 /** The calibration (pixel size) of the first full-resolution page of a TIFF file; see {@link TiffCalibration}. */
@@ -100,19 +102,23 @@ function pageLayout(file: TiffFile, ifd: TiffDirectory, p: number): PageLayout {
   checkInt(spp, "decodeTiff", `page ${p} samples per pixel`);
   const bitsAll = tagValues(file, ifd, T.bits) ?? [1];
   const bits = bitsAll[0];
-  check(bitsAll.every((b) => b === bits), "decodeTiff", `page ${p} mixes bit depths ${bitsAll.join("/")}; expected one depth`);
+  check(bitsAll.every((b) => b === bits), "decodeTiff",
+    `page ${p} mixes bit depths ${bitsAll.join("/")}; expected one depth`);
   const fmt = num(T.sampleFormat, 1); // 1 uint, 2 int, 3 float, 4 undefined (read as uint)
   const type = (fmt === 3 ? "float" : fmt === 2 ? "int" : "uint") + bits;
   if (!SUPPORTED.includes(type)) {
-    throw new IvaeInputError(`decodeTiff: page ${p} has ${bits}-bit samples of format ${fmt} (${type}); expected one of ${SUPPORTED.join(", ")}`);
+    throw new IvaeInputError(`decodeTiff: page ${p} has ${bits}-bit samples of format ${fmt} (${type}); expected ` +
+      `one of ${SUPPORTED.join(", ")}`);
   }
   const photometric = num(T.photometric, 1);
   check(photometric !== 3, "decodeTiff", `page ${p} is a palette image; expected gray or RGB intensities`);
-  check(photometric <= 2, "decodeTiff", `page ${p} has photometric interpretation ${photometric}; expected gray (0, 1) or RGB (2)`);
+  check(photometric <= 2, "decodeTiff",
+    `page ${p} has photometric interpretation ${photometric}; expected gray (0, 1) or RGB (2)`);
   check(num(T.planar, 1) === 1 || spp === 1, "decodeTiff",
     `page ${p} uses planar configuration ${num(T.planar, 1)}; expected interleaved (chunky) samples`);
   const compression = num(T.compression, 1);
-  if (MAX_RATIO[compression] === undefined) decompress(compression, new Uint8Array(0), 0, `page ${p}`); // throws, naming it
+  if (MAX_RATIO[compression] === undefined) decompress(compression, new Uint8Array(0), 0,
+    `page ${p}`); // throws, naming it
   const predictor = num(T.predictor, 1);
   check(predictor >= 1 && predictor <= 3, "decodeTiff", `page ${p} has predictor ${predictor}; expected 1, 2 or 3`);
   check(predictor !== 3 || fmt === 3, "decodeTiff", `page ${p} has the floating-point predictor on ${type} samples`);
@@ -127,11 +133,13 @@ function pageLayout(file: TiffFile, ifd: TiffDirectory, p: number): PageLayout {
   const what = tiled ? "tile" : "strip";
   const offsets = tagValues(file, ifd, tiled ? T.tileOffsets : T.stripOffsets);
   check(offsets !== undefined, "decodeTiff", `page ${p} has no ${what} offsets; the file is damaged`);
-  check(offsets.length >= nChunks, "decodeTiff", `page ${p} lists ${offsets.length} ${what}s but its size needs ${nChunks}`);
+  check(offsets.length >= nChunks, "decodeTiff",
+    `page ${p} lists ${offsets.length} ${what}s but its size needs ${nChunks}`);
   const chunkRows = (k: number): number => tiled ? chunkHeight : Math.min(chunkHeight, height - k * chunkHeight);
   const chunkBytes = (k: number): number => chunkWidth * chunkRows(Math.floor(k / across)) * spp * bytesPer;
   const listed = tagValues(file, ifd, tiled ? T.tileBytes : T.stripBytes);
-  check(listed !== undefined || compression === 1, "decodeTiff", `page ${p} has no ${what} byte counts; the file is damaged`);
+  check(listed !== undefined || compression === 1, "decodeTiff",
+    `page ${p} has no ${what} byte counts; the file is damaged`);
   const counts: number[] = [];
   let needed = 0, stored = 0;
   for (let k = 0; k < nChunks; k++) {
@@ -142,7 +150,8 @@ function pageLayout(file: TiffFile, ifd: TiffDirectory, p: number): PageLayout {
         `(${file.bytes.length} bytes); the file is truncated or damaged`);
     if (compression === 1) {
       check(count >= chunkBytes(k), "decodeTiff",
-        `page ${p} ${what} ${k} holds ${count} bytes but ${chunkBytes(k)} are needed; the file is truncated or damaged`);
+        `page ${p} ${what} ${k} holds ${count} bytes but ${chunkBytes(k)} are needed; the file is truncated or ` +
+          `damaged`);
     }
     counts.push(count);
     needed += chunkBytes(k);
@@ -178,7 +187,8 @@ function decodePage(file: TiffFile, l: PageLayout, p: number, frame: Float32Arra
     for (let r = 0; r < rows && y0 + r < height; r++) {
       for (let c = 0; c < chunkWidth && x0 + c < width; c++) {
         const o = (r * chunkWidth + c) * spp * bytesPer;
-        let v = colour ? 0.299 * get(dv, o) + 0.587 * get(dv, o + bytesPer) + 0.114 * get(dv, o + 2 * bytesPer) : get(dv, o);
+        let v = colour ? 0.299 * get(dv, o) + 0.587 * get(dv, o + bytesPer) + 0.114 * get(dv, o + 2 * bytesPer)
+          : get(dv, o);
         if (l.photometric === 0 && maxInt > 0) v = maxInt - v; // WhiteIsZero: bright atoms must stay bright
         frame[(y0 + r) * width + x0 + c] = v;
       }
@@ -213,7 +223,8 @@ export function encodeTiff(frames: Float32Array, n: number, height: number, widt
   checkInt(n, "encodeTiff", "n");
   checkInt(height, "encodeTiff", "height");
   checkInt(width, "encodeTiff", "width");
-  check(frames.length === n * height * width, "encodeTiff", `got ${frames.length} values, expected n*height*width = ${n * height * width}`);
+  check(frames.length === n * height * width, "encodeTiff",
+    `got ${frames.length} values, expected n*height*width = ${n * height * width}`);
   const bytesPer = sampleType === "uint8" ? 1 : sampleType === "uint16" ? 2 : 4;
   const nTags = 10;
   const ifdSize = 2 + nTags * 12 + 4;
