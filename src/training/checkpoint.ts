@@ -120,7 +120,9 @@ async function saveCheckpoint(dir: string, epoch: number, model: LatentModel, st
   await writeAtomic(path.join(dir, "checkpoint.json"), JSON.stringify(json));
   await syncDir(dir);
   for (const f of await fs.promises.readdir(dir)) {
-    if (/^ckpt-\d+\.bin$/.test(f) && f !== file) await fs.promises.rm(path.join(dir, f), { force: true });
+    // older checkpoints, and temporary files of runs killed while saving
+    const stale = (/^ckpt-\d+\.bin$/.test(f) && f !== file) || /^(checkpoint\.json|ckpt-\d+\.bin)\.tmp-/.test(f);
+    if (stale) await fs.promises.rm(path.join(dir, f), { force: true });
   }
 }
 

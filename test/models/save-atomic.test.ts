@@ -108,6 +108,15 @@ describe("models: atomic save", function () {
     }
   });
 
+  it("reads model.json files without a hash (saved before hashes) and rejects a null model.json clearly", async () => {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
+    delete json.weightsSha256;
+    fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(json));
+    assert.equal(await decodesAs(), "old");
+    fs.writeFileSync(path.join(dir, "model.json"), "null");
+    await assert.rejects(loadModel(dir), (e: Error) => e instanceof IvaeInputError && /no weightsManifest/.test(e.message));
+  });
+
   it("rejects weights that belong to another save instead of loading wrong weights", async () => {
     const other = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-other-"));
     try {

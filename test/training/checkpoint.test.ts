@@ -43,6 +43,9 @@ describe("training: checkpoints and resume", function () {
         onEpoch: (r) => { if (r.epoch === 2) throw new Error("power cut"); } }), /power cut/);
       b.dispose();
       assert.deepEqual(fs.readdirSync(dir).sort(), ["checkpoint.json", "ckpt-2.bin"]);
+      // what a run killed while writing the next checkpoint leaves: a partial temp file and data not yet named
+      fs.writeFileSync(path.join(dir, "checkpoint.json.tmp-1-x"), "{\"epoch\": 3, ");
+      fs.writeFileSync(path.join(dir, "ckpt-3.bin"), new Uint8Array(10));
       const c = make(); // a fresh model in a new session: its initial weights are replaced from the checkpoint
       const epochsRun: number[] = [];
       const hc = await train(c, images, { ...opts, checkpoint: { dir, every: 2 }, resume: true,
@@ -50,6 +53,7 @@ describe("training: checkpoints and resume", function () {
       assert.deepEqual(epochsRun, [3, 4], "only the missing epochs run");
       assert.deepEqual(hc.loss, ha.loss, "the history continues with the same losses");
       assert.deepEqual(weightsOf(c), weightsOf(a), "the trained weights are identical");
+      assert.deepEqual(fs.readdirSync(dir).sort(), ["checkpoint.json", "ckpt-4.bin"], "leftovers removed");
       a.dispose(); c.dispose();
     });
   }
