@@ -20,6 +20,8 @@ export interface PageSpec {
   predictor?: 1 | 2 | 3;
   rowsPerStrip?: number;
   tile?: [number, number];
+  /** write the last strip with full rowsPerStrip rows (zero padding), as some writers do */
+  padStrips?: boolean;
   photometric?: number;
   subfile?: number;
   extraTags?: ExtraTag[];
@@ -165,7 +167,7 @@ export function buildTiff(pages: PageSpec[], le = true, ifdFirst = false): Built
     const payloads: Uint8Array[] = [];
     for (let ty = 0; ty < down; ty++) {
       for (let tx = 0; tx < across; tx++) {
-        const rows = pg.tile ? ch : Math.min(ch, pg.height - ty * ch);
+        const rows = pg.tile || pg.padStrips ? ch : Math.min(ch, pg.height - ty * ch);
         const raw = new Uint8Array(cw * rows * spp * bps);
         const dv = new DataView(raw.buffer);
         for (let r = 0; r < rows; r++) {

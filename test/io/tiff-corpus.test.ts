@@ -57,6 +57,13 @@ describe("io: TIFF hostile-file corpus", function () {
     }
   });
 
+  it("reads a last strip padded to full rowsPerStrip rows, with every compression", () => {
+    for (const compression of COMPRESSIONS) {
+      const spec = page("uint16", 7, 10, compression, { compression, rowsPerStrip: 4, padStrips: true });
+      assertPixels(decodeTiff(buildTiff([spec]).bytes).data, spec.values, `padded, compression ${compression}`);
+    }
+  });
+
   it("reads big-endian 16-bit as ImageJ/Fiji writes it without swapping the bytes (item 1)", () => {
     const values = [0, 1, 255, 256, 1000, 65535];
     const t = decodeTiff(buildTiff([{ width: 3, height: 2, type: "uint16", values }], false).bytes);

@@ -176,7 +176,9 @@ function decodePage(file: TiffFile, l: PageLayout, p: number, frame: Float32Arra
     const rows = tiled ? chunkHeight : Math.min(chunkHeight, height - y0);
     const want = chunkWidth * rows * spp * bytesPer;
     const where = `page ${p} ${tiled ? "tile" : "strip"} ${k}`;
-    let buf = decompress(l.compression, file.bytes.subarray(l.offsets[k], l.offsets[k] + l.counts[k]), want, where);
+    // some writers pad the last strip to full rowsPerStrip rows: decode up to a full strip, use the rows needed
+    const cap = chunkWidth * chunkHeight * spp * bytesPer;
+    let buf = decompress(l.compression, file.bytes.subarray(l.offsets[k], l.offsets[k] + l.counts[k]), cap, where);
     check(buf.length >= want, "decodeTiff",
       `${where} decodes to ${buf.length} bytes but ${want} are needed; the data is truncated or damaged`);
     if (l.predictor !== 1) {
