@@ -114,7 +114,8 @@ describe("models: atomic save", function () {
     fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(json));
     assert.equal(await decodesAs(), "old");
     fs.writeFileSync(path.join(dir, "model.json"), "null");
-    await assert.rejects(loadModel(dir), (e: Error) => e instanceof IvaeInputError && /no weightsManifest/.test(e.message));
+    await assert.rejects(loadModel(dir),
+      (e: Error) => e instanceof IvaeInputError && /no weightsManifest/.test(e.message));
   });
 
   it("rejects weights that belong to another save instead of loading wrong weights", async () => {

@@ -221,7 +221,9 @@ export type TiffSampleType = "uint8" | "uint16" | "float32";
  * uint8, uint16 (values rounded and clipped) or float32 samples. Readable by ImageJ/Fiji, tifffile
  * and {@link decodeTiff}.
  */
-export function encodeTiff(frames: Float32Array, n: number, height: number, width: number, sampleType: TiffSampleType = "float32"): Uint8Array {
+export function encodeTiff(
+  frames: Float32Array, n: number, height: number, width: number, sampleType: TiffSampleType = "float32",
+): Uint8Array {
   checkInt(n, "encodeTiff", "n");
   checkInt(height, "encodeTiff", "height");
   checkInt(width, "encodeTiff", "width");
