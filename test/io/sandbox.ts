@@ -58,7 +58,8 @@ let seq = 0;
 let pending: ((o: Outcome) => void) | null = null;
 
 function start(): Worker {
-  const w = new Worker(WORKER, { eval: true });
+  // a runaway JS heap (an endless IFD chain) ends the worker with an error instead of the test process
+  const w = new Worker(WORKER, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 768 } });
   w.unref();
   // a fatal error in the worker (e.g. out of memory) ends it: report a crash for the case in flight
   // (a worker ended on purpose, by a time-out or closeSandbox, is no longer `worker` and reports nothing)
