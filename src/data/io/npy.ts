@@ -1,4 +1,5 @@
 import { check, checkInt, IvaeInputError } from "../../util/errors";
+import { halfToFloat } from "./half";
 
 /** An array read from a .npy file: values as float32 plus the shape. */
 export interface NpyArray {
@@ -80,14 +81,6 @@ function reader(kind: string, size: number, descr: string): (dv: DataView, o: nu
     case "f8": return (dv, o, le) => dv.getFloat64(o, le);
   }
   throw new IvaeInputError(`decodeNpy: dtype '${descr}' is not supported; expected bool, (u)int8-64 or float16/32/64`);
-}
-
-/** IEEE 754 half-precision bits to a number. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
-  if (e === 0) return s * Math.pow(2, -14) * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * Math.pow(2, e - 15) * (1 + f / 1024);
 }
 
 /** Re-orders a column-major (Fortran) array into row-major order. */

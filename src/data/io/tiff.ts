@@ -1,5 +1,5 @@
 import { check, checkInt, IvaeInputError } from "../../util/errors";
-import { halfToFloat } from "./npy";
+import { halfToFloat } from "./half";
 import { pageCalibration, TiffCalibration } from "./tiff-calibration";
 import { COMPRESSION_NAME, decompress, MAX_RATIO, undoPredictor } from "./tiff-codecs";
 import { parseTiff, tagNumber, tagValues, TiffDirectory, TiffFile } from "./tiff-ifd";
