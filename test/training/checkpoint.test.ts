@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -57,6 +58,53 @@ describe("training: checkpoints and resume", function () {
       a.dispose(); c.dispose();
     });
   }
+
+  it("a training process killed (SIGKILL) at any moment resumes to the numbers of an uninterrupted run", async () => {
+    const imageShape: [number, number] = [H, H];
+    const cfg = { imageShape, latentDim: 2, encoderHidden: [16], decoderHidden: [16], seed: 3 };
+    const opts = { epochs: 6, batchSize: 8, learningRate: 3e-3, seed: 7, progress: false as const };
+    const { images } = renderShapes(24, H, { seed: 5 });
+    const a = new VAE(cfg);
+    const ha = await train(a, images, opts);
+    const root = path.resolve(__dirname, "../..");
+    for (const [killAfter, delayMs] of [[2, 0], [3, 2]]) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      const code = `
+        const { VAE, train, selectBackend } = require(${JSON.stringify(path.join(root, "src"))});
+        const { renderShapes } = require(${JSON.stringify(path.join(root, "test/models/helpers"))});
+        (async () => {
+          await selectBackend({ verbose: false });
+          const { images } = renderShapes(24, ${H}, { seed: 5 });
+          await train(new VAE(${JSON.stringify(cfg)}), images, { ...${JSON.stringify(opts)},
+            checkpoint: { dir: ${JSON.stringify(dir)} },
+            onEpoch: (r) => { process.stdout.write("epoch " + r.epoch + "\\n"); } });
+        })();`;
+      const child = spawn(process.execPath, ["--import", "tsx", "-e", code], { stdio: ["ignore", "pipe", "pipe"] });
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => { err += d.toString(); });
+      const gone = new Promise((r) => child.once("exit", r));
+      await new Promise<void>((resolve, reject) => {
+        let out = "", seen = false;
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (!seen && out.includes(`epoch ${killAfter}\n`)) {
+            seen = true;
+            setTimeout(() => { child.kill("SIGKILL"); resolve(); }, delayMs);
+          }
+        });
+        // a child that finished before the kill landed is fine too: resuming then has nothing left to run
+        child.once("exit", () => seen ? resolve()
+          : reject(new Error(`the child ended before epoch ${killAfter}: ${out} ${err}`)));
+      });
+      await gone;
+      const c = new VAE(cfg);
+      const hc = await train(c, images, { ...opts, checkpoint: { dir }, resume: true });
+      assert.deepEqual(hc.loss, ha.loss, `killed after epoch ${killAfter} + ${delayMs} ms`);
+      assert.deepEqual(weightsOf(c), weightsOf(a));
+      c.dispose();
+    }
+    a.dispose();
+  });
 
   it("refuses to resume with other settings or a damaged checkpoint, and does not leak tensors", async () => {
     const { images } = renderShapes(16, H, { seed: 6 });
