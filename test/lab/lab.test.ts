@@ -56,7 +56,7 @@ describe("widgets in a real JupyterLab 4: notebook 08 with the ivae kernel (test
   before(async function () {
     const missing = missingPrerequisites() || (CHROMIUM ? "" : "chromium");
     if (missing) throw new Error(`Lab test prerequisites missing: ${missing}; run bash scripts/setup.sh && npm run build`);
-    lab = await startLab(work, [path.join(ROOT, "notebooks", NB)], { IVAE_FAST: "1", IVAE_BACKEND: "cpu" });
+    lab = await startLab(work, [path.join(ROOT, "notebooks", NB)], { IVAE_FAST: "1" });
     browser = await launchChromium(work, { width: 1280, height: 1000 });
     page = browser.pages()[0] ?? (await browser.newPage());
     rec = await guard(page, true);
@@ -124,9 +124,11 @@ describe("widgets in a real JupyterLab 4: notebook 08 with the ivae kernel (test
     const sc = page.locator(".ivae-scatter").first();
     await sc.scrollIntoViewIfNeeded();
     const [x, y] = await pointOnPage(page, ".ivae-scatter", 17);
-    await page.mouse.move(x, y);
-    const hovered = await page.evaluate(() => (document.querySelector(".ivae-scatter") as any).ivae.view.model.get("hovered"));
-    assert.ok(hovered >= 0, "the browser model has a hovered point");
+    await page.mouse.move(x - 3, y - 3);
+    await page.mouse.move(x, y, { steps: 3 });
+    const hoveredNow = () => page.evaluate(() => (document.querySelector(".ivae-scatter") as any).ivae.view.model.get("hovered") as number);
+    await waitFor(async () => (await hoveredNow()) >= 0, 3000, "a hovered point in the browser model");
+    const hovered = await hoveredNow();
     await waitFor(async () => (await kernelRun(page, "console.log(bySuit.hovered)")).stdout.trim() === String(hovered), 5000, "kernel hovered index");
     assert.ok((await inked(page, ".ivae-scatter canvas.ivae-patch")) > 0.05, "the hovered card's patch is drawn");
     await sc.screenshot({ path: path.join(SHOTS, "lab-08-scatter-hover.png") });
@@ -217,6 +219,7 @@ gtr.display();`;
     assert.equal(JSON.stringify(restored.sel), kernelSel, "overlay selection restored from the kernel");
     assert.ok(Math.abs(restored.angle - angle) < 1e-9, "traversal angle restored from the kernel");
     await page.locator(".ivae-overlay").scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500); // let Lab paint the scrolled notebook
     await page.screenshot({ path: path.join(SHOTS, "lab-08-after-reload.png") });
   });
 
