@@ -8,7 +8,9 @@ const baseConfig = require('@jupyterlab/builder/lib/webpack.config.base');
 const plugins = require('./plugins');
 
 const BUILD = path.join(__dirname, 'build');
-const themeConfig = Build.ensureAssets({ packageNames: plugins, output: BUILD, schemaOutput: BUILD, themeOutput: BUILD });
+const themeConfig = Build.ensureAssets({
+  packageNames: plugins, output: BUILD, schemaOutput: BUILD, themeOutput: BUILD,
+});
 
 // Share every package JupyterLab 4.6.4 shares (its core.package.json resolutions) that is installed here, as
 // singletons where JupyterLab makes them singletons; this is what a federated extension expects to find.
@@ -24,7 +26,7 @@ for (const name of Object.keys(core.resolutions)) {
   }
   shared[name] = { requiredVersion: `~${version}`, version, singleton: singletons.has(name) };
 }
-// The widget manager provides @jupyter-widgets/base to widget extensions (in a pip JupyterLab this is jupyterlab_widgets).
+// The widget manager provides @jupyter-widgets/base to widget extensions (in a pip JupyterLab: jupyterlab_widgets).
 for (const name of ['@jupyter-widgets/base', '@jupyter-widgets/controls', '@jupyter-widgets/output']) {
   const version = require(`${name}/package.json`).version;
   shared[name] = { requiredVersion: `^${version}`, version, singleton: true };
@@ -46,7 +48,11 @@ module.exports = [
     devtool: false,
     plugins: [
       ...baseConfig.plugins,
-      new webpack.container.ModuleFederationPlugin({ library: { type: 'var', name: ['_JUPYTERLAB', 'CORE_LIBRARY_FEDERATION'] }, name: 'CORE_FEDERATION', shared }),
+      new webpack.container.ModuleFederationPlugin({
+        library: { type: 'var', name: ['_JUPYTERLAB', 'CORE_LIBRARY_FEDERATION'] },
+        name: 'CORE_FEDERATION',
+        shared,
+      }),
     ],
   },
   ...themeConfig,

@@ -35,12 +35,14 @@ function run(cmd, args) {
 function buildLab() {
   if (isFresh()) return { built: false, hash: contentHash() };
   const installed = path.join(APP, "node_modules", ".package-lock.json");
-  if (!fs.existsSync(installed) || fs.statSync(installed).mtimeMs < fs.statSync(path.join(APP, "package-lock.json")).mtimeMs) {
+  const lockTime = fs.statSync(path.join(APP, "package-lock.json")).mtimeMs;
+  if (!fs.existsSync(installed) || fs.statSync(installed).mtimeMs < lockTime) {
     run("npm", ["ci", "--no-audit", "--no-fund"]);
   }
   fs.rmSync(BUILD, { recursive: true, force: true });
   const t0 = Date.now();
-  run(process.execPath, [path.join(APP, "node_modules", "webpack", "bin", "webpack.js"), "--config", "webpack.config.js"]);
+  const webpackCli = path.join(APP, "node_modules", "webpack", "bin", "webpack.js");
+  run(process.execPath, [webpackCli, "--config", "webpack.config.js"]);
   const hash = contentHash();
   fs.writeFileSync(STAMP, hash + "\n");
   console.log(`build-lab: built lab-app/build in ${((Date.now() - t0) / 1000).toFixed(1)} s (${hash.slice(0, 12)})`);

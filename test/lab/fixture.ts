@@ -26,7 +26,8 @@ export function missingPrerequisites(): string {
     [fs.existsSync("/usr/lib/python3/dist-packages/jupyterlab_server"), "python3-jupyterlab-server (apt)"],
     [fs.existsSync(path.join(LAB_EXTENSION_DIR, "package.json")), "widgets/lab/labextension (npm run build:widgets)"],
     [fs.existsSync(path.join(ROOT, "dist/src/widgets/kernel.js")), "dist/ (npm run build)"],
-    [fs.existsSync(path.join(LAB_APP, "node_modules", "webpack")) || buildLab.isFresh(), "lab-app (node scripts/build-lab.js)"],
+    [fs.existsSync(path.join(LAB_APP, "node_modules", "webpack")) || buildLab.isFresh(),
+      "lab-app (node scripts/build-lab.js)"],
   ];
   return need.filter(([ok]) => !ok).map(([, what]) => what).join(", ");
 }
@@ -64,7 +65,8 @@ export async function startLab(work: string, files: string[], env: NodeJS.Proces
   let log = "";
   proc.stderr!.on("data", (d) => (log += d.toString()));
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${base}/api/status?token=${token}`)).ok, 30000, `test Lab server (${log.slice(-800)})`);
+  const up = async () => (await fetch(`${base}/api/status?token=${token}`)).ok;
+  await waitFor(up, 30000, `test Lab server (${log.slice(-800)})`);
   return {
     base, token, root, data, log: () => log,
     async stop() {
@@ -100,7 +102,9 @@ export async function kernelRun(page: Page, code: string): Promise<KernelRun> {
 }
 
 /** State of the notebook open in Lab: code cells, how many ran, errors in outputs, kernel status. */
-export async function notebookState(page: Page): Promise<{ code: number; ran: number; errors: string[]; kernel: string }> {
+export async function notebookState(
+  page: Page,
+): Promise<{ code: number; ran: number; errors: string[]; kernel: string }> {
   return page.evaluate(() => {
     const panel = (window as any).jupyterapp.shell.currentWidget;
     const cells = panel.content.widgets.filter((c: any) => c.model.type === "code");
