@@ -4,10 +4,13 @@ import { IvaeInputError, check } from "../../util/errors";
 import { selectFrames } from "./channels";
 import { readHdf5Image } from "./hdf5";
 import { decodeImages } from "./load";
-import { ImageFile, ReadOptions, SourceFormat, defaultAxes, makeMetadata } from "./metadata";
+import { imageStack } from "../image-stack";
+import {
+  ImageFile, ReadOptions, SourceFormat, defaultAxes, frameAxis, imageAxis, makeMetadata, toNm,
+} from "./metadata";
 import { isNpy } from "./npy";
 import { decodeMicroscopeSync, sniffMicroscopeFormat } from "./sniff";
-import { isTiff } from "./tiff";
+import { decodeTiff, isTiff } from "./tiff";
 
 /** Files above this size are refused before reading (the readers hold the whole file in memory). */
 export const MAX_FILE_BYTES = 2 ** 31 - 1;
@@ -20,9 +23,10 @@ export interface SiblingFiles {
 
 /**
  * Reads an image file with its calibration: DigitalMicrograph .dm3/.dm4, TIA .ser (+ its .emi), Velox and
- * Berkeley .emd, HyperSpy .hspy/.h5, and .npy/.png/.tif (uncalibrated unless the TIFF reader finds a
- * calibration). The reader is chosen by the file's content, not its extension. Pixels are raw values
- * (no normalisation: use {@link normalizeImages}); simultaneous detector images come back as `channels`.
+ * Berkeley .emd, HyperSpy .hspy/.h5, .npy and .png (uncalibrated) and .tif (ImageJ, FEI/Thermo or
+ * centimetre-resolution calibration when the file has one). The reader is chosen by the file's content, not
+ * its extension. Pixels are raw values (no normalisation: use {@link normalizeImages}); simultaneous detector
+ * images come back as `channels`.
  */
 export async function readImageFile(file: string, opts: ReadOptions = {}): Promise<ImageFile> {
   check(typeof file === "string" && file.length > 0, "readImageFile", "expected a file path");
@@ -47,13 +51,36 @@ export async function decodeImageFile(bytes: Uint8Array, name = "the file", opts
   return selectFrames(result, opts, "readImageFile");
 }
 
-/** .npy, PNG and TIFF through the existing decoders, raw values, with uncalibrated axes. */
+/** .npy and PNG through the existing decoders, raw values, with uncalibrated axes; TIFF with its calibration. */
 function plainImage(bytes: Uint8Array, name: string): ImageFile {
+  if (isTiff(bytes)) return tiffImage(bytes, name);
   const images = decodeImages(bytes, { mode: "none" }, name);
-  const format: SourceFormat = isNpy(bytes) ? "npy" : isTiff(bytes) ? "tiff" : "png";
+  const format: SourceFormat = isNpy(bytes) ? "npy" : "png";
   const dtype = format === "npy" ? npyDescr(bytes) : format;
   const axes = defaultAxes(images.n, images.height, images.width);
   return { images, metadata: makeMetadata(name, format, axes, { dtype }) };
+}
+
+/**
+ * A TIFF with the calibration {@link decodeTiff} found (ImageJ, FEI/Thermo or centimetre resolution): lengths
+ * in nm like every other reader; ImageJ's `spacing=` becomes the frame axis step of a stack, in the same unit.
+ */
+function tiffImage(bytes: Uint8Array, name: string): ImageFile {
+  const d = decodeTiff(bytes);
+  const images = imageStack(d.data, d.n, d.height, d.width);
+  const cal = d.calibration;
+  let axes = defaultAxes(d.n, d.height, d.width);
+  if (cal.pixelSize) {
+    const { x, y, unit } = cal.pixelSize;
+    const spacing = cal.frameSpacing !== null && d.n > 1 ? toNm(cal.frameSpacing, unit) : undefined;
+    axes = [
+      ...(d.n > 1 ? [spacing ? frameAxis(d.n, spacing.value, 0, spacing.unit) : frameAxis(d.n)] : []),
+      imageAxis("y", d.height, y, 0, unit),
+      imageAxis("x", d.width, x, 0, unit),
+    ];
+  }
+  const original = { calibrationSource: cal.source };
+  return { images, metadata: makeMetadata(name, "tiff", axes, { dtype: d.sampleType, original }) };
 }
 
 function npyDescr(bytes: Uint8Array): string {
