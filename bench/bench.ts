@@ -39,7 +39,7 @@ const fmt = (x: unknown, d = 1) => (typeof x !== "number" || !Number.isFinite(x)
 function child(args: string[]): RunResult {
   const ts = __filename.endsWith(".ts");
   const file = path.join(__dirname, ts ? "worker.ts" : "worker.js");
-  const r = spawnSync(process.execPath, [...(ts ? ["-r", "tsx/cjs"] : []), file, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [...(ts ? ["--import", "tsx"] : []), file, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
   const line = (r.stdout || "").split("\n").find((l) => l.startsWith(MARK));
   if (!line) return { ok: false, error: `worker failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}` };
   return JSON.parse(line.slice(MARK.length)) as RunResult;
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     const runs: Record<string, RunResult[]> = {};
     const add = (key: string, r: RunResult) => {
       (runs[key] ??= []).push({ ...r, label: key });
-      log(`  ${key.padEnd(34)} ${r.ok ? `${fmt(r.imagesPerSecond)} img/s  ${fmt(r.gflops)} GFLOP/s` : `FAILED: ${r.error}`}`);
+      log(`  ${key.padEnd(34)} ${r.ok ? `${fmt(r.imagesPerSecond)} img/s  ${fmt(r.gflops)} GFLOP/s` : `FAILED: ${String(r.error).split("\n")[0]}`}`);
     };
     const pxName = (m: number) => (m > 0 ? `${m}px` : "full");
     const ivaeKey = (v: BenchVariant, w: number, m: number, backend = "native") => `ivae-${backend} ${v} [${w},${w}] ${pxName(m)}`;
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     log("");
     log(`${"configuration".padEnd(34)} ${"img/s".padStart(9)} ${"GFLOP/s".padStart(9)} ${"% peak".padStart(7)}  runs`);
     for (const [key, s] of Object.entries(summary)) {
-      log(`${key.padEnd(34)} ${fmt(s.imagesPerSecond).padStart(9)} ${fmt(s.gflops).padStart(9)} ${fmt(typeof s.fractionOfPeak === "number" ? 100 * s.fractionOfPeak : undefined).padStart(7)}  ${s.runs}${s.ok ? "" : `  (${s.error})`}`);
+      log(`${key.padEnd(34)} ${fmt(s.imagesPerSecond).padStart(9)} ${fmt(s.gflops).padStart(9)} ${fmt(typeof s.fractionOfPeak === "number" ? 100 * s.fractionOfPeak : undefined).padStart(7)}  ${s.runs}${s.ok ? "" : `  (${String(s.error).split("\n")[0]})`}`);
     }
     log(`machine limit (${threads} threads), GFLOP/s:`);
     for (const g of all) log(`  ${g.op.padEnd(44)} ${g.shape.padEnd(26)} ${fmt(g.gflops).padStart(8)}`);
