@@ -65,15 +65,18 @@ export async function worker(cfg: WorkerConfig): Promise<RunResult> {
   const native = await import("../src/native");
   const { train } = await import("../src/training");
   const choice = await selectBackend({ force: cfg.backend, verbose: false });
-  if (cfg.native && !native.nativeAvailable()) return { ok: false, error: `native addon not available: ${native.nativeUnavailableReason()}` };
+  if (cfg.native && !native.nativeAvailable()) return { ok: false,
+    error: `native addon not available: ${native.nativeUnavailableReason()}` };
   native.useNativeCoordDecoder(cfg.native);
   const P = cfg.size * cfg.size;
   const all = new Float32Array(fs.readFileSync(cfg.dataFile).buffer.slice(0));
   const model = await makeModel(cfg.variant, cfg.size, cfg.decoderHidden);
   const nb = Math.floor(cfg.n / cfg.batch);
-  if (cfg.warmup + cfg.steps + 1 > nb) return { ok: false, error: `need ${cfg.warmup + cfg.steps + 1} batches of data, have ${nb}` };
+  if (cfg.warmup + cfg.steps + 1 > nb) return { ok: false,
+    error: `need ${cfg.warmup + cfg.steps + 1} batches of data, have ${nb}` };
   const m = cfg.subsample > 0 && cfg.subsample < P ? cfg.subsample : P;
-  const stackOf = (first: number, count: number) => ({ data: all.subarray(first * cfg.batch * P, (first + count) * cfg.batch * P), n: count * cfg.batch, height: cfg.size, width: cfg.size });
+  const stackOf = (first: number, count: number) => ({ data: all.subarray(first * cfg.batch * P,
+    (first + count) * cfg.batch * P), n: count * cfg.batch, height: cfg.size, width: cfg.size });
   const common = { epochs: 1, batchSize: cfg.batch, progress: false as const, pixelSubsample: m < P ? m : undefined };
   // a warm-up epoch of `warmup` batches, then one timed epoch of `steps` batches (train()'s per-epoch
   // set-up is amortised as in real use)
@@ -88,14 +91,16 @@ export async function worker(cfg: WorkerConfig): Promise<RunResult> {
     decoderHidden: cfg.decoderHidden, poseEncoder: model.config.poseEncoder ?? "n/a", imagesPerSecond: cfg.batch / step,
     stepSecondsMedian: step, flopsPerImage: fl, gflops: (fl * cfg.batch) / step / 1e9, lastLoss: last,
     coordDecoder: cfg.variant === "vae" ? "n/a" : models.coordDecoderName(), native: native.nativeInfo(),
-    threads: { requested: cfg.threads, native: native.nativeInfo()?.threads ?? null, tfjs: `${choice.description} (single-threaded in Node)` },
+    threads: { requested: cfg.threads, native: native.nativeInfo()?.threads ?? null,
+      tfjs: `${choice.description} (single-threaded in Node)` },
   };
   if (!out.ok) out.error = `non-finite loss ${last}`;
 
   if (cfg.profile) {
     // one more step with every kernel timed; the native op reports its own time
     const opt = tf.train.adam(1e-3);
-    const x = tf.tensor2d(all.subarray((cfg.warmup + cfg.steps) * cfg.batch * P, (cfg.warmup + cfg.steps + 1) * cfg.batch * P), [cfg.batch, P]);
+    const x = tf.tensor2d(all.subarray((cfg.warmup + cfg.steps) * cfg.batch * P,
+      (cfg.warmup + cfg.steps + 1) * cfg.batch * P), [cfg.batch, P]);
     native.nativeOpStats(true);
     const tp = performance.now();
     const prof = await tf.profile(() => {
