@@ -1,297 +1,260 @@
 /**
- * `npm run bench`: training throughput of ivae's rVAE and VAE (cards, 48x48, batch 128, default
- * architecture) on every available configuration, side by side with a PyTorch reference of the same
- * architecture and loss (bench/torch_ref.py, Debian's python3-torch) at the same thread count, in one run.
+ * `npm run bench`: ivae against a PyTorch reference of the same architecture and loss (bench/torch_ref.py,
+ * Debian's python3-torch on Debian's OpenBLAS: `bash scripts/setup.sh --bench`), in one run, with the
+ * machine's limit (best sgemm on these cores) measured in the same run. See bench/README.md.
  *
- * Every configuration runs in its own child process (a clean tfjs backend and environment); the ivae
- * native rVAE and PyTorch rVAE runs alternate `--repeat` times so that background load hits both alike,
- * and the medians are reported. Prints a table and writes JSON (default bench/results/latest.json).
+ * Every configuration runs in its own child process (bench/worker.ts). Threads are pinned alike on both
+ * sides (`--threads`, default 2): ivae's native kernels, torch's intra-op pool, OpenBLAS and OpenMP; the
+ * JSON records what each side really used and which BLAS torch/numpy loaded.
  *
- *   node dist/bench/bench.js [--steps 8] [--warmup 2] [--repeat 3] [--threads 2] [--encode 100000]
- *                            [--manifold 20] [--out file.json] [--quick]
+ *   node dist/bench/bench.js [--quick] [--threads 2] [--steps 8] [--warmup 2] [--repeat 3]
+ *     [--variants rvae,rvae-mlp,skip,shift,vae] [--widths 64,128,256] [--subsample 256 (0: full pixels only)]
+ *     [--encode 100000] [--manifold 20] [--peak-budget 1.5] [--no-torch]
+ *     [--time-to-result] [--ttr-only] [--ttr-n 4000] [--ttr-budget 600] [--out bench/results/latest.json]
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { forwardFlopsPerImage } from "./flops";
+import type { BenchVariant } from "./flops";
+import { MARK, RunResult, WorkerConfig } from "./worker";
 
-type ModelKind = "rvae" | "vae";
-
-interface WorkerConfig {
-  label: string;
-  backend: "wasm" | "cpu";
-  native: boolean;
-  model: ModelKind;
-  /** rVAE pose encoder; "mlp" is the architecture of the PyTorch reference */
-  poseEncoder: "mlp" | "equivariant";
-  steps: number;
-  warmup: number;
-  threads: number;
-  dataFile: string;
-  n: number;
-  size: number;
-  batch: number;
-  encodeN: number;
-  manifold: number;
-  profile: boolean;
-}
-
-interface RunResult {
-  ok: boolean;
-  error?: string;
-  label?: string;
-  imagesPerSecond?: number;
-  stepSecondsMedian?: number;
-  stepSeconds?: number[];
-  gflops?: number;
-  flopsPerImage?: number;
-  lastLoss?: number;
-  encodeSeconds?: number;
-  encodeN?: number;
-  manifoldSeconds?: number;
-  profile?: { op: string; ms: number; calls: number }[];
-  backend?: string;
-  native?: unknown;
-  [k: string]: unknown;
-}
-
-const MARK = "BENCH_JSON ";
-const ENC = [128, 128];
-
+const argv = process.argv.slice(2);
+const has = (name: string) => argv.includes(`--${name}`);
 function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : def;
 }
-
+function list(name: string, def: string): string[] {
+  const i = argv.indexOf(`--${name}`);
+  return (i >= 0 ? argv[i + 1] : def).split(",").filter(Boolean);
+}
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+const fmt = (x: unknown, d = 1) => (typeof x !== "number" || !Number.isFinite(x) ? "-" : x.toFixed(d));
 
-// ------------------------------------------------------------------ worker (one configuration)
-async function worker(cfg: WorkerConfig): Promise<RunResult> {
-  // environment first: the native module reads IVAE_NATIVE when it is imported
-  process.env.IVAE_NATIVE = cfg.native ? "1" : "0";
-  process.env.IVAE_NATIVE_THREADS = String(cfg.threads);
-  const tf = await import("@tensorflow/tfjs");
-  const { selectBackend } = await import("../src/backend");
-  const models = await import("../src/models");
-  const native = await import("../src/native");
-  const choice = await selectBackend({ force: cfg.backend, verbose: false });
-  if (cfg.native && !native.nativeAvailable()) return { ok: false, error: `native addon not available: ${native.nativeUnavailableReason()}` };
-  native.useNativeCoordDecoder(cfg.native);
-  const P = cfg.size * cfg.size;
-  const all = new Float32Array(fs.readFileSync(cfg.dataFile).buffer.slice(0));
-  const model = cfg.model === "rvae"
-    // the MLP pose encoder: the architecture of the PyTorch reference (bench/torch_ref.py)
-    ? new models.RVAE({ imageShape: [cfg.size, cfg.size], seed: 0, poseEncoder: cfg.poseEncoder })
-    : new models.VAE({ imageShape: [cfg.size, cfg.size], seed: 0 });
-  const opt = tf.train.adam(1e-3);
-  const nb = Math.floor(cfg.n / cfg.batch);
-  // one optimiser step written out (same as train() without its NaN checks), for the per-op profile
-  const step = (i: number): number => {
-    const b = i % nb;
-    const x = tf.tensor2d(all.subarray(b * cfg.batch * P, (b + 1) * cfg.batch * P), [cfg.batch, P]);
-    const cost = opt.minimize(() => model.lossTerms(x, null, { seed: 1000 + i }).loss, true);
-    const v = cost!.dataSync()[0];  // synchronises, so the step is fully timed
-    cost!.dispose();
-    x.dispose();
-    return v;
-  };
-  // Throughput through the public training loop (what users run): a warm-up epoch of `warmup` batches,
-  // then one timed epoch of `steps` batches (train()'s per-epoch set-up is amortised as in real use).
-  const { train } = await import("../src/training");
-  const stackOf = (first: number, count: number) => ({ data: all.subarray(first * cfg.batch * P, (first + count) * cfg.batch * P), n: count * cfg.batch, height: cfg.size, width: cfg.size });
-  if (cfg.warmup + cfg.steps > nb) return { ok: false, error: `need ${cfg.warmup + cfg.steps} batches of data, have ${nb}` };
-  if (cfg.warmup > 0) await train(model, stackOf(0, cfg.warmup), { epochs: 1, batchSize: cfg.batch, seed: 1, progress: false });
-  const t0 = performance.now();
-  const hist = await train(model, stackOf(cfg.warmup, cfg.steps), { epochs: 1, batchSize: cfg.batch, seed: 2, progress: false });
-  const times = [(performance.now() - t0) / 1000 / cfg.steps];
-  const last = hist.loss[hist.loss.length - 1];
-  const med = times[0];
-  const dec = model.config.decoderHidden;
-  const fl = 3 * forwardFlopsPerImage(cfg.model, P, ENC, dec, model.config.latentDim);
-  const out: RunResult = {
-    ok: true, label: cfg.label, backend: choice.description, imagesPerSecond: cfg.batch / med, stepSecondsMedian: med,
-    stepSeconds: times, flopsPerImage: fl, gflops: (fl * cfg.batch) / med / 1e9, lastLoss: last, decoderHidden: dec,
-    coordDecoder: cfg.model === "rvae" ? models.coordDecoderName() : "n/a", native: native.nativeInfo(),
-  };
-  if (!Number.isFinite(last)) return { ...out, ok: false, error: `non-finite loss ${last}` };
-
-  if (cfg.profile) {
-    // one more step with every kernel timed; the native op reports its own time
-    native.nativeOpStats(true);
-    const t0 = performance.now();
-    const prof = await tf.profile(() => { step(cfg.warmup + cfg.steps); });
-    const wall = performance.now() - t0;
-    const byOp = new Map<string, { ms: number; calls: number }>();
-    for (const k of prof.kernels) {
-      const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-      // tf.customGrad ops (fastTanh, the native decoder) are profiled as "unnamed scope" and their time
-      // includes the kernels they run, so that row overlaps the others
-      const name = k.name === "unnamed scope" ? "customGrad scopes (overlaps the rows)" : k.name;
-      const e = byOp.get(name) ?? { ms: 0, calls: 0 };
-      e.ms += ms;
-      e.calls++;
-      byOp.set(name, e);
-    }
-    const st = native.nativeOpStats(true);
-    if (st.forwardCalls) byOp.set("native coordDecoder forward", { ms: st.forwardMs, calls: st.forwardCalls });
-    if (st.backwardCalls) byOp.set("native coordDecoder backward", { ms: st.backwardMs, calls: st.backwardCalls });
-    out.profile = [...byOp.entries()].map(([op, e]) => ({ op, ...e })).sort((a, b) => b.ms - a.ms).slice(0, 15);
-    out.profileWallMs = wall;
-  }
-  if (cfg.encodeN > 0) {
-    // cards repeated up to encodeN patches; includes the input check and the batching of model.encode
-    const big = new Float32Array(cfg.encodeN * P);
-    for (let i = 0; i < cfg.encodeN; i++) big.set(all.subarray((i % cfg.n) * P, ((i % cfg.n) + 1) * P), i * P);
-    const t0 = performance.now();
-    const enc = model.encode({ data: big, n: cfg.encodeN, height: cfg.size, width: cfg.size }, { batchSize: 1024 });
-    out.encodeSeconds = (performance.now() - t0) / 1000;
-    out.encodeN = enc.n;
-  }
-  if (cfg.manifold > 0) {
-    const t0 = performance.now();
-    const m = model.manifold({ steps: cfg.manifold });
-    out.manifoldSeconds = (performance.now() - t0) / 1000;
-    out.manifoldImages = m.n;
-  }
-  return out;
-}
-
-// ------------------------------------------------------------------ parent
-function runWorker(cfg: WorkerConfig): RunResult {
-  const r = spawnSync(process.execPath, [__filename, "--worker", JSON.stringify(cfg)], { encoding: "utf8", maxBuffer: 1 << 26 });
+/** Runs bench/worker in a child: the built .js, or the .ts through tsx when run as `npx tsx bench/bench.ts`. */
+function child(args: string[]): RunResult {
+  const ts = __filename.endsWith(".ts");
+  const file = path.join(__dirname, ts ? "worker.ts" : "worker.js");
+  const r = spawnSync(process.execPath, [...(ts ? ["--import", "tsx"] : []), file, ...args], { encoding: "utf8",
+    maxBuffer: 1 << 28 });
   const line = (r.stdout || "").split("\n").find((l) => l.startsWith(MARK));
-  if (!line) return { ok: false, label: cfg.label, error: `worker failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}` };
+  if (!line) return { ok: false,
+    error: `worker failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}` };
   return JSON.parse(line.slice(MARK.length)) as RunResult;
 }
 
-function runTorch(args: string[]): RunResult {
+const torchScript = [path.join(__dirname, "torch_ref.py"), path.join(__dirname, "..", "..", "bench",
+  "torch_ref.py")].find((f) => fs.existsSync(f))!;
+/** OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set on some machines for old OpenBLAS builds and slow a current
+ * one (/work/.library/env notes): the reference runs without both, and the JSON says what was removed. */
+const removedEnv: Record<string, string> = {};
+function runTorch(args: string[], threads: number): RunResult {
   const py = "/usr/bin/python3";
-  if (!fs.existsSync(py)) return { ok: false, error: "/usr/bin/python3 not found (bash scripts/setup.sh --bench installs python3-torch)" };
-  const r = spawnSync(py, [path.join(__dirname, "..", "..", "bench", "torch_ref.py"), ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (!fs.existsSync(py)) return { ok: false,
+    error: "/usr/bin/python3 not found (bash scripts/setup.sh --bench installs python3-torch)" };
+  const env = { ...process.env };
+  for (const k of ["OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE"]) if (env[k] !== undefined) { removedEnv[k] = env[k]!; delete env[k]; }
+  for (const k of ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]) env[k] = String(threads);
+  const r = spawnSync(py, [torchScript, ...args], { encoding: "utf8", maxBuffer: 1 << 28, env });
   const line = (r.stdout || "").trim().split("\n").pop() || "";
   try {
     const j = JSON.parse(line) as RunResult;
     if (!j.ok && /not importable/.test(String(j.error))) j.error += " (install with: bash scripts/setup.sh --bench)";
     return j;
   } catch {
-    return { ok: false, error: `torch_ref.py failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}` };
+    return { ok: false,
+      error: `torch_ref.py failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}` };
   }
-}
-
-function fmt(x: number | undefined, d = 1): string {
-  return x === undefined || !Number.isFinite(x) ? "-" : x.toFixed(d);
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes("--quick");
-  const steps = arg("steps", quick ? 3 : 8);
-  const warmup = arg("warmup", quick ? 1 : 2);
-  const repeat = arg("repeat", quick ? 1 : 3);
+  if (has("help")) {
+    console.log(fs.readFileSync(__filename.replace(/dist[\\/]bench[\\/]bench\.js$/, "bench/bench.ts"),
+      "utf8").split("*/")[0]);
+    return;
+  }
+  const quick = has("quick");
   const threads = arg("threads", 2);
-  const encodeN = arg("encode", quick ? 10000 : 100000);
+  const steps = arg("steps", quick ? 2 : 8);
+  const warmup = arg("warmup", 1 + (quick ? 0 : 1));
+  const repeat = arg("repeat", quick ? 1 : 3);
+  const encodeN = arg("encode", quick ? 5000 : 100000);
   const manifold = arg("manifold", 20);
-  const oi = process.argv.indexOf("--out");
-  const outFile = oi >= 0 ? process.argv[oi + 1] : path.join(__dirname, "..", "..", "bench", "results", "latest.json");
-  const size = 48, batch = 128, n = 2048;
-
-  // one data set for everybody: cards (lecture variant cards1), written raw for PyTorch
-  const { cards } = await import("../src/data");
-  const ds = cards.lecture("cards1", { n, seed: 0, size });
-  const dataFile = path.join(os.tmpdir(), `ivae-bench-cards-${process.pid}.f32`);
-  fs.writeFileSync(dataFile, Buffer.from(ds.images.data.buffer, ds.images.data.byteOffset, ds.images.data.byteLength));
-  const base = { steps, warmup, threads, dataFile, n, size, batch, encodeN: 0, manifold: 0, profile: false, poseEncoder: "mlp" as const };
-  const torchArgs = (model: ModelKind, extra: string[] = []) => [
-    "--model", model, "--data", dataFile, "--size", String(size), "--batch", String(batch), "--steps", String(steps),
-    "--warmup", String(warmup), "--threads", String(threads), ...extra,
-  ];
+  const subsample = arg("subsample", 256);
+  const peakBudget = arg("peak-budget", quick ? 0.2 : 1.5);
+  const variants = list("variants", quick ? "rvae,rvae-mlp,vae" : "rvae,rvae-mlp,skip,shift,vae") as BenchVariant[];
+  const widths = list("widths", quick ? "64" : "64,128,256").map(Number);
+  const noTorch = has("no-torch");
+  const oi = argv.indexOf("--out");
+  const outFile = oi >= 0 ? argv[oi + 1] : path.join(__dirname,
+    quick ? "results/quick.json" : "results/latest.json").replace(/dist[\\/]bench/, "bench");
+  const size = 48, batch = quick ? 32 : 128;
+  const n = batch * (warmup + steps + 2) * (quick ? 1 : 2);
   const log = (s: string) => console.log(s);
-  log(`ivae bench: cards 48x48, batch ${batch}, ${steps} timed steps after ${warmup} warm-up, ${threads} threads, ${repeat} alternating repeats; ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
-
-  const runs: Record<string, RunResult[]> = {};
-  const add = (key: string, r: RunResult) => {
-    (runs[key] ??= []).push(r);
-    log(`  ${key.padEnd(22)} ${r.ok ? `${fmt(r.imagesPerSecond)} img/s  ${fmt(r.gflops)} GFLOP/s` : `FAILED: ${r.error}`}`);
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadavg: os.loadavg(), node: process.version },
+    setup: { size, batch, steps, warmup, repeat, threads, encodeN, manifold, subsample, variants, widths, quick,
+      data: `cards.lecture('cards1', {n: ${n}, seed: 0})` },
   };
-  // the headline pair alternates; the first repeat also collects profiles, encode and manifold timings
-  for (let rep = 0; rep < repeat; rep++) {
-    const first = rep === 0;
-    add("torch rvae", runTorch(torchArgs("rvae", first ? ["--profile", "--encode-n", String(encodeN), "--manifold", String(manifold), "--peak"] : [])));
-    add("ivae-native rvae", runWorker({ ...base, label: "ivae-native rvae", backend: "wasm", native: true, model: "rvae", profile: first, encodeN: first ? encodeN : 0, manifold: first ? manifold : 0 }));
+
+  if (!has("ttr-only")) {
+    const { cards } = await import("../src/data");
+    const ds = cards.lecture("cards1", { n, seed: 0, size });
+    const dataFile = path.join(os.tmpdir(), `ivae-bench-cards-${process.pid}.f32`);
+    fs.writeFileSync(dataFile, Buffer.from(ds.images.data.buffer, ds.images.data.byteOffset,
+      ds.images.data.byteLength));
+    log(`ivae bench: cards 48x48, batch ${batch}, ${steps} timed steps after ${warmup} warm-up, ${threads} threads ` +
+      `on both sides, ${repeat} alternating repeats; ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, load ` +
+      `${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+    const runs: Record<string, RunResult[]> = {};
+    const add = (key: string, r: RunResult) => {
+      (runs[key] ??= []).push({ ...r, label: key });
+      const what = r.ok ? `${fmt(r.imagesPerSecond)} img/s  ${fmt(r.gflops)} GFLOP/s`
+        : `FAILED: ${String(r.error).split("\n")[0]}`;
+      log(`  ${key.padEnd(34)} ${what}`);
+    };
+    const pxName = (m: number) => (m > 0 ? `${m}px` : "full");
+    const ivaeKey = (v: BenchVariant, w: number, m: number,
+      backend = "native") => `ivae-${backend} ${v} [${w},${w}] ${pxName(m)}`;
+    const torchVariant = (v: BenchVariant) => (v === "rvae-mlp" ? "rvae" : v);
+    const torchKey = (v: BenchVariant, w: number, m: number) => `torch ${torchVariant(v)} [${w},${w}] ${pxName(m)}`;
+    const base = { steps, warmup, threads, dataFile, n, size, batch, encodeN: 0, manifold: 0, profile: false,
+      backend: "wasm" as const, native: true };
+    const ivae = (v: BenchVariant, w: number, m: number, extra: Partial<WorkerConfig> = {}) => {
+      const cfg: WorkerConfig = { ...base, label: "", variant: v, decoderHidden: [w, w], subsample: m, ...extra };
+      add(ivaeKey(v, w, m, cfg.native ? "native" : cfg.backend), child([JSON.stringify(cfg)]));
+    };
+    const torchArgs = (v: BenchVariant, w: number, m: number, extra: string[] = []) => [
+      "--variant", torchVariant(v), "--data", dataFile, "--size", String(size), "--batch", String(batch), "--steps",
+        String(steps),
+      "--warmup", String(warmup), "--threads", String(threads), "--dec", `${w},${w}`, "--subsample", String(m),
+        ...extra,
+    ];
+    const torch = (v: BenchVariant, w: number, m: number, extra: string[] = []) => {
+      if (!noTorch) add(torchKey(v, w, m), runTorch(torchArgs(v, w, m, extra), threads));
+    };
+    // the headline configurations alternate so that background load hits both sides alike; the first
+    // repeat also collects the sgemm peak, profiles, encode and manifold timings
+    const w0 = widths.includes(64) ? 64 : widths[0];
+    for (let rep = 0; rep < repeat; rep++) {
+      const first = rep === 0;
+      const more = first ? { profile: true, encodeN, manifold } : {};
+      torch("rvae", w0, 0, first ? ["--profile", "--encode-n", String(encodeN), "--manifold", String(manifold),
+        "--peak", "--peak-widths", widths.join(","), "--peak-budget", String(peakBudget)] : []);
+      if (variants.includes("rvae")) ivae("rvae", w0, 0, more);
+      if (variants.includes("rvae-mlp")) ivae("rvae-mlp", w0, 0, more);
+    }
+    // the rest of the matrix: every variant x decoder width x (all pixels, pixelSubsample), once each
+    const pixelModes = subsample > 0 ? [0, subsample] : [0];
+    const done = new Set(Object.keys(runs));
+    for (const v of variants) {
+      for (const w of widths) {
+        for (const m of pixelModes) {
+          const extra = v === "vae" && w === w0 && m === 0 ? { encodeN, manifold } : {};
+          if (!done.has(ivaeKey(v, w, m))) ivae(v, w, m, v === "vae" ? { ...extra, native: false } : extra);
+          if (!done.has(torchKey(v, w, m)) && !runs[torchKey(v, w, m)]) torch(v, w, m,
+            v === "vae" && w === w0 && m === 0 ? ["--encode-n", String(encodeN), "--manifold", String(manifold)] : []);
+        }
+      }
+    }
+    // the pure-tfjs fallback (no addon): what an install without a compiler runs
+    ivae("rvae-mlp", w0, 0, { native: false, profile: true, steps: Math.min(steps, 3), warmup: 1 });
+    fs.rmSync(dataFile, { force: true });
+
+    // the machine's limit, same run: best sgemm (OpenBLAS via torch/numpy) and ivae's own native kernels
+    const { nativeGemm } = await import("./peak");
+    const gemmNative = nativeGemm(threads, batch * size * size, widths, peakBudget * 1000);
+    const torchHead = runs[torchKey("rvae", w0, 0)]?.[0];
+    type Gemm = { op: string; shape: string; gflops: number };
+    const sgemm = (torchHead?.sgemm as { results: Gemm[] } | undefined)?.results ?? [];
+    const all = [...sgemm, ...gemmNative];
+    const best = all.length ? all.reduce((a, b) => (b.gflops > a.gflops ? b : a)) : undefined;
+    result.machineLimit = { best, sgemm, native: gemmNative, note: "% of peak below is against `best`" };
+
+    const summary: Record<string, Record<string, unknown>> = {};
+    for (const [key, rs] of Object.entries(runs)) {
+      const ok = rs.filter((r) => r.ok);
+      const ips = ok.length ? median(ok.map((r) => r.imagesPerSecond!)) : undefined;
+      const gf = ok.length ? median(ok.map((r) => r.gflops!)) : undefined;
+      summary[key] = { imagesPerSecond: ips, gflops: gf, fractionOfPeak: gf && best ? gf / best.gflops : undefined,
+        runs: ok.length, ok: ok.length > 0, error: ok.length ? undefined : rs[0]?.error };
+    }
+    const ips = (k: string) => summary[k]?.imagesPerSecond as number | undefined;
+    const ratio = (a: string, b: string) => (ips(a) && ips(b) ? ips(a)! / ips(b)! : undefined);
+    const ratios: Record<string, number | undefined> = {
+      [`default rvae (equivariant) / torch rvae (mlp), [${w0},${w0}] full`]: ratio(ivaeKey("rvae", w0, 0),
+        torchKey("rvae", w0, 0)),
+      [`vae / torch vae, [${w0},${w0}] full`]: ratio(ivaeKey("vae", w0, 0, "wasm"), torchKey("vae", w0, 0)),
+      [`default rvae step time / mlp rvae step time, [${w0},${w0}] full`]: ratio(ivaeKey("rvae-mlp", w0, 0),
+        ivaeKey("rvae", w0, 0)),
+      [`rvae-mlp [${w0},${w0}] full training GFLOP/s / best sgemm`]: summary[ivaeKey("rvae-mlp", w0,
+        0)]?.fractionOfPeak as number | undefined,
+    };
+    for (const key of Object.keys(summary)) {
+      const m = /^ivae-(native|wasm) (\S+) (\[\d+,\d+\]) (\S+)$/.exec(key);
+      if (m) ratios[`${key} / torch`] = ratio(key, `torch ${torchVariant(m[2] as BenchVariant)} ${m[3]} ${m[4]}`);
+    }
+    const threadsUsed = { torch: torchHead?.threadCheck, ivaeNative: runs[ivaeKey("rvae", w0, 0)]?.[0]?.threads,
+      removedEnvForTorch: removedEnv };
+    Object.assign(result, { blas: torchHead?.blas, threads: threadsUsed, summary, ratios, runs });
+
+    log("");
+    log(`${"configuration".padEnd(34)} ${"img/s".padStart(9)} ${"GFLOP/s".padStart(9)} ${"% peak".padStart(7)}  runs`);
+    for (const [key, s] of Object.entries(summary)) {
+      log(`${key.padEnd(34)} ${fmt(s.imagesPerSecond).padStart(9)} ${fmt(s.gflops).padStart(9)} ` +
+        `${fmt(typeof s.fractionOfPeak === "number" ? 100 * s.fractionOfPeak : undefined).padStart(7)}  ` +
+        `${s.runs}${s.ok ? "" : `  (${String(s.error).split("\n")[0]})`}`);
+    }
+    log(`machine limit (${threads} threads), GFLOP/s:`);
+    for (const g of all) log(`  ${g.op.padEnd(44)} ${g.shape.padEnd(26)} ${fmt(g.gflops).padStart(8)}`);
+    log(`  best: ${best ? `${best.op} ${best.shape} ${fmt(best.gflops)}` : "-"}`);
+    for (const [k, v] of Object.entries(ratios)) log(`ratio ${k}: ${fmt(v, 2)}`);
+    const tr = torchHead, nd = runs[ivaeKey("rvae", w0, 0)]?.[0], nm = runs[ivaeKey("rvae-mlp", w0, 0)]?.[0];
+    const tv = runs[torchKey("vae", w0, 0)]?.[0], iv = runs[ivaeKey("vae", w0, 0, "wasm")]?.[0];
+    log(`encode ${encodeN} patches (s): ivae default rvae ${fmt(nd?.encodeSeconds, 2)}, ivae mlp rvae ` +
+      `${fmt(nm?.encodeSeconds, 2)}, torch rvae ${fmt(tr?.encodeSeconds, 2)}, ivae vae ` +
+      `${fmt(iv?.encodeSeconds, 2)}, torch vae ${fmt(tv?.encodeSeconds, 2)}`);
+    log(`decode ${manifold}x${manifold} manifold (s): ivae rvae ${fmt(nd?.manifoldSeconds, 3)}, torch rvae ` +
+      `${fmt(tr?.manifoldSeconds, 3)}, ivae vae ${fmt(iv?.manifoldSeconds, 3)}, torch vae ` +
+      `${fmt(tv?.manifoldSeconds, 3)}`);
+    for (const r of [nd, runs[ivaeKey("rvae-mlp", w0, 0, "wasm")]?.[0], tr]) {
+      if (!r?.profile) continue;
+      log(`per-op profile, one ${r.label} step (ms, calls):`);
+      for (const p of r.profile.slice(0,
+        8)) log(`  ${p.op.padEnd(40)} ${p.ms.toFixed(1).padStart(9)} ${String(p.calls).padStart(5)}`);
+    }
+    if (tr && !tr.ok) log(`PyTorch reference unavailable: ${tr.error}`);
+    else if (tr) {
+      const tc = (tr.threadCheck ?? {}) as { torchIntraOp?: number; ok?: boolean; reference?: boolean };
+      const removed = Object.keys(removedEnv).length ? `, ran without ${Object.keys(removedEnv).join(" and ")}` : "";
+      log(`PyTorch ${String(tr.torch)}: BLAS ${String(tr.blas)}, intra-op threads ${tc.torchIntraOp}, ` +
+        `all pools pinned to ${threads}: ${tc.ok}, ATen ${String(tr.cpuCapability ?? "?")}${removed}`);
+      if (tc.reference) log("WARNING: torch runs on an unoptimised BLAS, not a fair baseline (setup.sh --bench)");
+    }
+    if (nd?.native) log(`ivae native addon: ${JSON.stringify(nd.native)}; tfjs: ${String(nd.backend)}`);
   }
-  // the library's default rVAE (rotation-equivariant pose encoder); GFLOP/s counts the MLP architecture only
-  add("ivae-native rvae-equiv", runWorker({ ...base, label: "ivae-native rvae-equiv", backend: "wasm", native: true, model: "rvae", poseEncoder: "equivariant" }));
-  add("ivae-wasm rvae", runWorker({ ...base, label: "ivae-wasm rvae", backend: "wasm", native: false, model: "rvae", profile: true, manifold }));
-  add("ivae-cpu rvae", runWorker({ ...base, label: "ivae-cpu rvae", backend: "cpu", native: false, model: "rvae", steps: Math.min(steps, 2), warmup: 1 }));
-  add("torch vae", runTorch(torchArgs("vae")));
-  add("ivae-wasm vae", runWorker({ ...base, label: "ivae-wasm vae", backend: "wasm", native: false, model: "vae" }));
-  add("ivae-cpu vae", runWorker({ ...base, label: "ivae-cpu vae", backend: "cpu", native: false, model: "vae", steps: Math.min(steps, 3), warmup: 1 }));
-  fs.rmSync(dataFile, { force: true });
 
-  // machine peak: the larger of PyTorch's 2048^2 matmul and the native micro-kernel, both on `threads`
-  const native = await import("../src/native");
-  const peakNative = native.nativePeakGflops(threads, 500) ?? undefined;
-  const peakTorch = runs["torch rvae"]?.[0]?.peakMatmulGflops as number | undefined;
-  const peak = Math.max(peakNative ?? 0, peakTorch ?? 0) || undefined;
-
-  const summary: Record<string, { imagesPerSecond?: number; gflops?: number; fractionOfPeak?: number; runs: number; ok: boolean; error?: string }> = {};
-  for (const [key, rs] of Object.entries(runs)) {
-    const ok = rs.filter((r) => r.ok);
-    const ips = ok.length ? median(ok.map((r) => r.imagesPerSecond!)) : undefined;
-    const gf = ok.length ? median(ok.map((r) => r.gflops!)) : undefined;
-    summary[key] = { imagesPerSecond: ips, gflops: gf, fractionOfPeak: gf && peak ? gf / peak : undefined, runs: ok.length, ok: ok.length > 0, error: ok.length ? undefined : rs[0]?.error };
+  if (has("time-to-result") || has("ttr-only")) {
+    const { timeToResult } = await import("./time-to-result");
+    result.timeToResult = await timeToResult(
+      { n: arg("ttr-n", quick ? 256 : 4000), seed: 1, size: 48, threads, budgetSeconds: arg("ttr-budget",
+        quick ? 10 : 600), rho: 0.95, accuracy: 0.95 },
+      { ivae: (cfg) => child(["--ttr", JSON.stringify(cfg)]), torch: (args) => runTorch(args, threads) },
+      log,
+    );
   }
-  const ratio = (a: string, b: string) => (summary[a]?.imagesPerSecond && summary[b]?.imagesPerSecond ? summary[a].imagesPerSecond! / summary[b].imagesPerSecond! : undefined);
-  const ratios = {
-    "ivae-native rvae / torch rvae": ratio("ivae-native rvae", "torch rvae"),
-    "ivae-wasm rvae / torch rvae": ratio("ivae-wasm rvae", "torch rvae"),
-    "ivae-cpu rvae / torch rvae": ratio("ivae-cpu rvae", "torch rvae"),
-    "ivae-wasm vae / torch vae": ratio("ivae-wasm vae", "torch vae"),
-    "ivae-cpu vae / torch vae": ratio("ivae-cpu vae", "torch vae"),
-  };
-
-  log("");
-  log(`${"configuration".padEnd(22)} ${"img/s".padStart(9)} ${"GFLOP/s".padStart(9)} ${"% peak".padStart(7)}  runs`);
-  for (const [key, s] of Object.entries(summary)) {
-    log(`${key.padEnd(22)} ${fmt(s.imagesPerSecond).padStart(9)} ${fmt(s.gflops).padStart(9)} ${fmt(s.fractionOfPeak === undefined ? undefined : 100 * s.fractionOfPeak).padStart(7)}  ${s.runs}${s.ok ? "" : `  (${s.error})`}`);
-  }
-  log(`peak fp32 matmul, ${threads} threads: native micro-kernel ${fmt(peakNative)} GFLOP/s, PyTorch mm 2048 ${fmt(peakTorch)} GFLOP/s`);
-  for (const [k, v] of Object.entries(ratios)) log(`ratio ${k}: ${fmt(v, 2)}x`);
-  const t0 = runs["torch rvae"]?.[0], n0 = runs["ivae-native rvae"]?.[0], w0 = runs["ivae-wasm rvae"]?.[0];
-  log(`encode ${encodeN} patches: ivae-native(wasm encoder) ${fmt(n0?.encodeSeconds, 2)} s, torch ${fmt(t0?.encodeSeconds as number, 2)} s`);
-  log(`decode ${manifold}x${manifold} manifold: ivae-native ${fmt(n0?.manifoldSeconds as number, 3)} s, ivae-wasm ${fmt(w0?.manifoldSeconds as number, 3)} s, torch ${fmt(t0?.manifoldSeconds as number, 3)} s`);
-  const showProfile = (name: string, r?: RunResult) => {
-    if (!r?.profile) return;
-    log(`per-op profile, one ${name} step (ms, calls):`);
-    for (const p of r.profile.slice(0, 10)) log(`  ${p.op.padEnd(40)} ${p.ms.toFixed(1).padStart(9)} ${String(p.calls).padStart(5)}`);
-  };
-  showProfile("ivae-native rvae", n0);
-  showProfile("ivae-wasm rvae", w0);
-  showProfile("torch rvae", t0);
-  if (t0 && !t0.ok) log(`PyTorch reference unavailable: ${t0.error}`);
-  else if (t0) log(`PyTorch ${String(t0.torch)} (Debian python3-torch), ${String(t0.threads)} threads, BLAS ${String(t0.blas)}, ATen CPU capability ${String(t0.cpuCapability ?? "?")}`);
-  if (n0?.native) log(`ivae native addon: ${JSON.stringify(n0.native)}; tfjs: ${String(n0.backend)}`);
-
-  const result = {
-    date: new Date().toISOString(), machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadavg: os.loadavg(), node: process.version },
-    setup: { size, batch, steps, warmup, repeat, threads, encodeN, manifold, data: "cards.lecture('cards1', {n: 2048, seed: 0})" },
-    peakGflops: { native: peakNative, torch: peakTorch, used: peak }, summary, ratios, runs,
-  };
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, JSON.stringify(result, null, 2));
   log(`wrote ${outFile}`);
 }
 
-if (process.argv[2] === "--worker") {
-  worker(JSON.parse(process.argv[3]) as WorkerConfig)
-    .then((r) => console.log(MARK + JSON.stringify(r)))
-    .catch((e: Error) => console.log(MARK + JSON.stringify({ ok: false, error: e.stack ?? String(e) })));
-} else {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,6 +1,7 @@
 // Builds the optional C++ kernels in native/ (N-API addon) with node-gyp, offline, against the Node
 // headers installed with Node (/usr/include/node on Debian) when they are there. Called by
-// `npm run prepare`. The addon is optional: without a compiler, Node headers or node-gyp this prints
+// `npm run prepare` in the repository and by the package's `install` script when ivae is installed from
+// its tarball (the tarball ships native/binding.gyp, native/src and this script, not a build). The addon is optional: without a compiler, Node headers or node-gyp this prints
 // a note and exits 0, and ivae runs its tfjs reference ops instead (src/native/ falls back).
 //   IVAE_NATIVE_BUILD=0   skip the build
 //   node scripts/build-native.js --force   rebuild even if the addon is newer than its sources
@@ -37,7 +38,8 @@ if (!process.argv.includes("--force") && fs.existsSync(out)) {
 
 const cxx = process.env.CXX || "g++";
 if (spawnSync(cxx, ["--version"], { stdio: "ignore" }).status !== 0) {
-  note(`no C++ compiler (${cxx}) found; skipping the native kernels (install g++ and make, then npm run prepare)`);
+  note(`no C++ compiler (${cxx}) found; ivae will use its slower tfjs reference ops (to build the native kernels: ` +
+    `install g++ and make, then run node ${path.relative(process.cwd(), __filename) || __filename} --force)`);
   process.exit(0);
 }
 

@@ -3,8 +3,11 @@
 # then the build (TypeScript, the native kernels where a compiler is present, node_modules/ivae link).
 # Safe to run again: it installs only what is missing.
 #   scripts/setup.sh           everything the lecture and the tests need
-#   scripts/setup.sh --bench   also PyTorch (Debian's python3-torch) for the benchmark's reference
+#   scripts/setup.sh --bench   also PyTorch (Debian's python3-torch) for the benchmark's reference, on Debian's
+#                              OpenBLAS (libopenblas0-pthread switches the libblas.so.3 alternative away from the
+#                              unoptimised reference BLAS), and threadpoolctl, with which the bench reports the BLAS
 set -euo pipefail
+BENCH=0
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
@@ -21,7 +24,7 @@ APT_PACKAGES=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) APT_PACKAGES+=(python3-torch python3-numpy) ;;
+    --bench) BENCH=1; APT_PACKAGES+=(python3-torch python3-numpy libopenblas0-pthread python3-threadpoolctl) ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -36,6 +39,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup.sh: apt-get install ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${BENCH:-0}" = 1 ]; then
+  # a fair baseline needs an optimised BLAS behind torch and numpy (issue 15): say which one is in use
+  blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+  echo "setup.sh: libblas.so.3 -> ${blas:-?}"
+  case "$blas" in *openblas*) ;; *) echo "setup.sh: WARNING: libblas.so.3 is not OpenBLAS; the PyTorch reference will be slow" \
+    "(fix: update-alternatives --set libblas.so.3-x86_64-linux-gnu <the openblas-pthread libblas.so.3>)" >&2 ;; esac
 fi
 
 if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
