@@ -52,7 +52,8 @@ function naiveDecode(cfg: ReturnType<typeof decoderConfig>, data: Float32Array, 
     }
     let logit = w.bOut[0];
     for (let j = 0; j < act.length; j++) logit += act[j] * w.wOut[j];
-    out[p] = cfg.likelihood === "bernoulli" ? 1 / (1 + Math.exp(-logit)) : logit;
+    // the likelihood mean: σ(logit) for Bernoulli and for Gaussian (whose NLL puts its mean at σ(logit))
+    out[p] = 1 / (1 + Math.exp(-logit));
   }
   return out;
 }
