@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
+import { weightBytes } from "./weight-buffer";
 
 /**
  * Writes tfjs-format artifacts into `dir`: model.json (modelTopology, format, weightsManifest) and
@@ -10,7 +11,7 @@ import { IvaeInputError } from "../util/errors";
 export async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<void> {
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new IvaeInputError("save: the artifacts have no weights");
   await fs.promises.mkdir(dir, { recursive: true });
-  const data = artifacts.weightData instanceof ArrayBuffer ? artifacts.weightData : tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]);
+  const data = weightBytes(artifacts.weightData);
   const json = {
     format: artifacts.format,
     generatedBy: artifacts.generatedBy,
@@ -48,6 +49,6 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
   return {
     format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy ?? null,
     modelTopology: json.modelTopology as tf.io.ModelArtifacts["modelTopology"], weightSpecs: specs,
-    weightData: tf.io.concatenateArrayBuffers(buffers),
+    weightData: weightBytes(buffers),
   };
 }
