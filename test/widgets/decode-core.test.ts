@@ -1,5 +1,5 @@
 /**
- * One decoder for kernel and browser (issue 12): the widget's decoder (src/widgets/decoder-math.ts on
+ * One decoder for kernel and browser (issue 12): the widget's decoder (src/jupyter/decoder-math.ts on
  * src/models/decode-core.ts, what the browser bundle runs) against the models' own `decode`, for both
  * likelihoods, skip on and off, shift-only and conditional decoders; the plain-ops kernel the browser
  * uses against the models' reference kernel; and the one weight-buffer parser.
@@ -9,8 +9,8 @@ import * as tf from "@tensorflow/tfjs";
 import { RVAE, ShiftVAE, IvaeInputError, coordDecoderReference } from "../../src/index";
 import { coordKernel, likelihoodMean } from "../../src/models/decode-core";
 import { parseWeights, weightBytes } from "../../src/models/weight-buffer";
-import { commManager } from "../../src/widgets/comm";
-import { Traversal, decoderFromArtifacts } from "../../src/widgets";
+import { commManager } from "../../src/jupyter/comm";
+import { Traversal, decoderFromArtifacts } from "../../src/jupyter";
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);

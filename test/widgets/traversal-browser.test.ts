@@ -11,11 +11,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { BrowserContext } from "playwright-core";
 import { RVAE } from "../../src/models";
-import { commManager } from "../../src/widgets/comm";
-import { Traversal, saveWidgetsHtml } from "../../src/widgets";
+import { commManager } from "../../src/jupyter/comm";
+import { Traversal, saveWidgetsHtml } from "../../src/jupyter";
 import { CHROMIUM, OUT, ROOT, guard, launchChromium } from "./harness";
 
-const BUNDLE = path.join(ROOT, "widgets/dist/ivae-widgets-embed.js");
+const BUNDLE = path.join(ROOT, "frontend/dist/ivae-widgets-embed.js");
 
 describe("widgets: Traversal in the browser decodes like model.decode (both likelihoods, skip on/off)", function () {
   this.timeout(120000);

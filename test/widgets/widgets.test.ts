@@ -7,10 +7,10 @@
 import { strict as assert } from "assert";
 import * as models from "../../src/models";
 import { createHmac } from "crypto";
-import { CommManager, commManager, Json } from "../../src/widgets/comm";
-import { parseWireMessage } from "../../src/widgets/kernel";
-import { splitBuffers, putBuffers } from "../../src/widgets/widget";
-import { LatentScatter, MapOverlay, Traversal, decoderConfig, randomDecoder, decodeDescription, unpackWeights, widgetStateDocument, pixelCoords } from "../../src/widgets";
+import { CommManager, commManager, Json } from "../../src/jupyter/comm";
+import { parseWireMessage } from "../../src/jupyter/kernel";
+import { splitBuffers, putBuffers } from "../../src/jupyter/widget";
+import { LatentScatter, MapOverlay, Traversal, decoderConfig, randomDecoder, decodeDescription, unpackWeights, widgetStateDocument, pixelCoords } from "../../src/jupyter";
 
 type Sent = { type: string; content: { [k: string]: Json }; buffers: Uint8Array[] };
 

@@ -1,6 +1,6 @@
 /**
  * The state of each ivae widget, declared once for both sides: the kernel's `Widget<State>`
- * subclasses and the front-end models in `widgets/src` import these types and defaults (as anywidget
+ * subclasses and the front-end models in `frontend/src` import these types and defaults (as anywidget
  * does with one typed state per widget and `model.get<K extends keyof State>(key)`). Browser-safe:
  * types, constants and plain objects only.
  */
@@ -9,7 +9,7 @@ import type { DecoderConfig } from "./decoder-math";
 
 /** Front-end module that holds the views and models (the lab extension / embed bundle). */
 export const WIDGET_MODULE = "ivae-widgets";
-/** Version of that front-end module (widgets/src announces it, the lab extension is built at it). */
+/** Version of that front-end module (frontend/src announces it, the lab extension is built at it). */
 export const WIDGET_FRONTEND_VERSION = "0.1.0";
 /** Semver range of the front-end module the kernel asks for. */
 export const WIDGET_MODULE_VERSION = `^${WIDGET_FRONTEND_VERSION}`;

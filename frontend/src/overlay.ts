@@ -5,14 +5,14 @@
  * browser (so the link also works in saved HTML), and each side saves its own state to the kernel.
  */
 import { DOMWidgetModel, DOMWidgetView, unpack_models } from "@jupyter-widgets/base";
-import { MAP_OVERLAY_DEFAULTS, MapOverlayState, WireState } from "../../src/widgets/state";
+import { MAP_OVERLAY_DEFAULTS, MapOverlayState, WireState } from "../../src/jupyter/state";
 import type { LatentScatterModel } from "./scatter";
 import { COLORMAPS, Coloring, PointGrid, floatAt, TypedModel, modelNames, Viewport, colorize, ensureCss, f32, fmt, h, legend, u8, renderSafely } from "./common";
 
 /** MapOverlay state in the browser: `scatter` arrives as the linked LatentScatter model (unpack_models). */
 export type MapOverlayFrontState = Omit<WireState<MapOverlayState>, "scatter"> & { scatter: LatentScatterModel | null };
 
-/** Model of the MapOverlay widget: the kernel's MapOverlayState and defaults (src/widgets/state.ts). */
+/** Model of the MapOverlay widget: the kernel's MapOverlayState and defaults (src/jupyter/state.ts). */
 export class MapOverlayModel extends TypedModel<MapOverlayFrontState> {
   static override serializers = { ...DOMWidgetModel.serializers, scatter: { deserialize: unpack_models } };
   override defaults(): Backbone.ObjectHash {

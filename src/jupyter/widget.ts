@@ -5,7 +5,7 @@
  * into JSON and binary buffers (`buffer_paths`). Kernel-side `set()` sends `update`; front-end
  * `update`s are applied here and answered with `echo_update` (protocol 2.1, so other front ends
  * of the same kernel stay in sync); `request_state` re-sends the whole state; `custom` messages go
- * both ways. The front-end classes live in `widgets/src` (npm module name {@link WIDGET_MODULE}).
+ * both ways. The front-end classes live in `frontend/src` (npm module name {@link WIDGET_MODULE}).
  */
 import { Comm, Json, commManager } from "./comm";
 import { WIDGET_MODULE, WIDGET_MODULE_VERSION } from "./state";

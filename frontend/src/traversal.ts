@@ -1,16 +1,16 @@
 /**
  * Traversal front end: sliders over z, angle and shift, a 2-D pad for (z1, z2), and the decoded
  * image. The decoder (weights from the `decoder_weights` buffer) runs here with tfjs, using the
- * same CoordDecoder code as the kernel (src/widgets/decoder-math.ts), so a slider move redraws
+ * same CoordDecoder code as the kernel (src/jupyter/decoder-math.ts), so a slider move redraws
  * the image in about a millisecond with no kernel round trip.
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
-import { TRAVERSAL_DEFAULTS, TraversalState, WireState } from "../../src/widgets/state";
-import { CoordDecoder, DecoderConfig } from "../../src/widgets/decoder-math";
+import { TRAVERSAL_DEFAULTS, TraversalState, WireState } from "../../src/jupyter/state";
+import { CoordDecoder, DecoderConfig } from "../../src/jupyter/decoder-math";
 import { TypedModel, drawGrey, modelNames, ensureCss, f32, fmt, h, renderSafely } from "./common";
 import { tf, tfReady } from "./tf";
 
-/** Model of the Traversal widget (src/widgets/state.ts TraversalState); one decoder per model, shared by its views. */
+/** Model of the Traversal widget (src/jupyter/state.ts TraversalState); one decoder per model, shared by its views. */
 export class TraversalModel extends TypedModel<WireState<TraversalState>> {
   private decoderPromise: Promise<{ dec: CoordDecoder; backend: string }> | null = null;
 

@@ -4,10 +4,10 @@
  * selection written back to the model (and so to the kernel).
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
-import { LATENT_SCATTER_DEFAULTS, LatentScatterState, WireState } from "../../src/widgets/state";
+import { LATENT_SCATTER_DEFAULTS, LatentScatterState, WireState } from "../../src/jupyter/state";
 import { Coloring, PointGrid, floatAt, TypedModel, modelNames, Viewport, colorize, drawGrey, ensureCss, f32, fmt, h, inPolygon, legend, u8, COLORMAPS, renderSafely } from "./common";
 
-/** Model of the LatentScatter widget: the kernel's LatentScatterState and defaults (src/widgets/state.ts). */
+/** Model of the LatentScatter widget: the kernel's LatentScatterState and defaults (src/jupyter/state.ts). */
 export class LatentScatterModel extends TypedModel<WireState<LatentScatterState>> {
   override defaults(): Backbone.ObjectHash {
     return {

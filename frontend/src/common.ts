@@ -4,19 +4,19 @@
  */
 
 import { DOMWidgetModel } from "@jupyter-widgets/base";
-import type { ChannelInfo } from "../../src/widgets/channels";
-import { WIDGET_FRONTEND_VERSION, WIDGET_MODULE, WireState } from "../../src/widgets/state";
+import type { ChannelInfo } from "../../src/jupyter/channels";
+import { WIDGET_FRONTEND_VERSION, WIDGET_MODULE, WireState } from "../../src/jupyter/state";
 
-export type { ChannelInfo } from "../../src/widgets/channels";
+export type { ChannelInfo } from "../../src/jupyter/channels";
 
-/** The npm/AMD module name the kernel asks for (src/widgets/state.ts). */
+/** The npm/AMD module name the kernel asks for (src/jupyter/state.ts). */
 export const MODULE_NAME = WIDGET_MODULE;
-/** Version of this front-end module (src/widgets/state.ts). */
+/** Version of this front-end module (src/jupyter/state.ts). */
 export const MODULE_VERSION = WIDGET_FRONTEND_VERSION;
 
 /**
  * A widget model with one typed state `S`, the kernel's state type as the browser receives it
- * (src/widgets/state.ts): `get("width")` is a number, a misspelt trait name does not compile.
+ * (src/jupyter/state.ts): `get("width")` is a number, a misspelt trait name does not compile.
  */
 export class TypedModel<S extends object> extends DOMWidgetModel {
   override get<K extends keyof S & string>(key: K): S[K];
