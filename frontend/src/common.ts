@@ -20,7 +20,7 @@ export const MODULE_VERSION = WIDGET_FRONTEND_VERSION;
  */
 export class TypedModel<S extends object> extends DOMWidgetModel {
   override get<K extends keyof S & string>(key: K): S[K];
-  /** Any other attribute (the base traits, Backbone internals) is `unknown`, so a misspelt trait does not type-check silently. */
+  /** Any other attribute (base traits, Backbone internals) is `unknown`: a misspelt trait does not type-check. */
   override get(key: string): unknown;
   override get(key: string): unknown {
     return super.get(key);
@@ -55,7 +55,8 @@ export function f32(b: Bytes): Float32Array {
 
 /** Float32 number `i` (little-endian) of a bytes trait, without copying it. */
 export function floatAt(b: DataView | ArrayBuffer | ArrayBufferView, i: number): number {
-  const dv = b instanceof DataView ? b : b instanceof ArrayBuffer ? new DataView(b) : new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b instanceof DataView) return b.getFloat32(4 * i, true);
+  const dv = b instanceof ArrayBuffer ? new DataView(b) : new DataView(b.buffer, b.byteOffset, b.byteLength);
   return dv.getFloat32(4 * i, true);
 }
 

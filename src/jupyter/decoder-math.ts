@@ -158,7 +158,9 @@ export class CoordDecoder {
     weights: Float32Array | DecoderWeights,
     kernel?: CoordKernel,
   ) {
-    if (config.activation !== "tanh") throw new IvaeInputError(`decoder activation ${String(config.activation)} is not supported (the contract fixes tanh)`);
+    if (config.activation !== "tanh") {
+      throw new IvaeInputError(`decoder activation ${String(config.activation)} is not supported (the contract fixes tanh)`);
+    }
     const w = weights instanceof Float32Array ? unpackWeights(config, weights) : weights;
     const [H, W] = config.imageShape;
     const h = config.hidden;
@@ -185,7 +187,9 @@ export class CoordDecoder {
     const cfg = this.config;
     const zin = cfg.latentDim + cfg.conditionDim;
     const B = inp.z.length / zin;
-    if (!Number.isInteger(B) || B < 1) throw new IvaeInputError(`decoder: z has ${inp.z.length} values, not a multiple of ${zin}`);
+    if (!Number.isInteger(B) || B < 1) {
+      throw new IvaeInputError(`decoder: z has ${inp.z.length} values, not a multiple of ${zin}`);
+    }
     return tf.tidy(() => {
       const zero = new Float32Array(B);
       const z = tf.tensor2d(inp.z, [B, zin]);

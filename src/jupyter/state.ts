@@ -85,14 +85,20 @@ export interface TraversalState {
 /** How a binary trait arrives in the browser (the widget manager hands over a DataView, or a buffer/view). */
 export type WireBytes = DataView | ArrayBuffer | ArrayBufferView;
 
-/** A trait value as the front end sees it: typed arrays (also inside a name → array map) arrive as {@link WireBytes}. */
-export type WireValue<V> = V extends ArrayBufferView ? WireBytes : V extends { [name: string]: ArrayBufferView } ? { [name: string]: WireBytes } : V;
+/** A trait value as the front end sees it: typed arrays (also in a name → array map) arrive as {@link WireBytes}. */
+export type WireValue<V> = V extends ArrayBufferView
+  ? WireBytes
+  : V extends { [name: string]: ArrayBufferView }
+    ? { [name: string]: WireBytes }
+    : V;
 
 /** A widget state as the front end sees it. */
 export type WireState<S> = { [K in keyof S]: WireValue<S[K]> };
 
 /** Defaults of the LatentScatter traits the kernel does not compute from the data. */
-export const LATENT_SCATTER_DEFAULTS: Pick<LatentScatterState, "color_by" | "colormap" | "selected" | "hovered" | "width" | "height" | "title"> = {
+export const LATENT_SCATTER_DEFAULTS: Pick<
+  LatentScatterState, "color_by" | "colormap" | "selected" | "hovered" | "width" | "height" | "title"
+> = {
   color_by: "",
   colormap: "viridis",
   selected: [],
@@ -103,7 +109,9 @@ export const LATENT_SCATTER_DEFAULTS: Pick<LatentScatterState, "color_by" | "col
 };
 
 /** Defaults of the MapOverlay traits the kernel does not compute from the data. */
-export const MAP_OVERLAY_DEFAULTS: Pick<MapOverlayState, "colormap" | "opacity" | "vmin" | "vmax" | "marker_size" | "selected" | "scatter" | "width" | "title"> = {
+export const MAP_OVERLAY_DEFAULTS: Pick<
+  MapOverlayState, "colormap" | "opacity" | "vmin" | "vmax" | "marker_size" | "selected" | "scatter" | "width" | "title"
+> = {
   colormap: "auto",
   opacity: 0.85,
   vmin: null,
@@ -116,7 +124,9 @@ export const MAP_OVERLAY_DEFAULTS: Pick<MapOverlayState, "colormap" | "opacity" 
 };
 
 /** Defaults of the Traversal traits the kernel does not compute from the decoder. */
-export const TRAVERSAL_DEFAULTS: Pick<TraversalState, "angle" | "dx" | "dy" | "z_range" | "angle_range" | "backend" | "backend_used"> = {
+export const TRAVERSAL_DEFAULTS: Pick<
+  TraversalState, "angle" | "dx" | "dy" | "z_range" | "angle_range" | "backend" | "backend_used"
+> = {
   angle: 0,
   dx: 0,
   dy: 0,

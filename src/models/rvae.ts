@@ -57,7 +57,9 @@ export class RVAE extends LatentModel {
     // (the tfjs reference with hand-written gradients, or the native fused op).
     const params: CoordDecoderParams = {
       Wc: this.Wc as tf.Tensor2D, Wz: this.Wz as tf.Tensor2D, b0: this.b0 as tf.Tensor1D,
-      hidden: this.hidden.map((l) => ({ W: l.W as tf.Tensor2D, b: l.b as tf.Tensor1D, U: l.U as tf.Tensor2D | undefined })),
+      hidden: this.hidden.map((l) => ({
+        W: l.W as tf.Tensor2D, b: l.b as tf.Tensor1D, U: l.U as tf.Tensor2D | undefined,
+      })),
       wOut: this.wOut as tf.Tensor2D, bOut: this.bOut as tf.Tensor1D,
     };
     return coordDecoderLogits(tf, coordDecoder, params, this.coords, zc, angle, shift, pixelIndices);

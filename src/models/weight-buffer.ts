@@ -19,7 +19,9 @@ export type WeightData = ArrayBuffer | ArrayBuffer[] | ArrayBufferView;
 /** The weight bytes as one ArrayBuffer (buffers of a list are concatenated in order; a view is copied). */
 export function weightBytes(data: WeightData): ArrayBuffer {
   if (data instanceof ArrayBuffer) return data;
-  if (ArrayBuffer.isView(data)) return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  if (ArrayBuffer.isView(data)) {
+    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  }
   const out = new Uint8Array(data.reduce((n, b) => n + b.byteLength, 0));
   let o = 0;
   for (const b of data) {
@@ -37,24 +39,31 @@ export function weightBytes(data: WeightData): ArrayBuffer {
 export function parseWeights(specs: WeightSpec[], data: WeightData, where: string): Map<string, Float32Array> {
   const bytes = weightBytes(data);
   if (bytes.byteLength % 4 !== 0) {
-    throw new IvaeInputError(`${where}: the weight data has ${bytes.byteLength} bytes, not a whole number of float32 values`);
+    throw new IvaeInputError(
+      `${where}: the weight data has ${bytes.byteLength} bytes, not a whole number of float32 values`);
   }
   const all = new Float32Array(bytes);
   const out = new Map<string, Float32Array>();
   let o = 0;
   for (const s of specs) {
-    if (s.dtype && s.dtype !== "float32") throw new IvaeInputError(`${where}: weight ${s.name} has dtype ${s.dtype}, expected float32`);
+    if (s.dtype && s.dtype !== "float32") {
+      throw new IvaeInputError(`${where}: weight ${s.name} has dtype ${s.dtype}, expected float32`);
+    }
     if (!Array.isArray(s.shape) || !s.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new IvaeInputError(`${where}: weight ${s.name} has shape ${JSON.stringify(s.shape)}, expected a list of non-negative integers`);
+      throw new IvaeInputError(
+        `${where}: weight ${s.name} has shape ${JSON.stringify(s.shape)}, expected a list of non-negative integers`);
     }
     if (out.has(s.name)) throw new IvaeInputError(`${where}: weight ${s.name} appears twice in the manifest`);
     const size = s.shape.reduce((a, b) => a * b, 1);
     if (o + size > all.length) {
-      throw new IvaeInputError(`${where}: the weight data is too short for ${s.name} (${all.length} floats, the manifest needs more than ${o + size - 1})`);
+      throw new IvaeInputError(`${where}: the weight data is too short for ${s.name} ` +
+        `(${all.length} floats, the manifest needs more than ${o + size - 1})`);
     }
     out.set(s.name, all.subarray(o, o + size));
     o += size;
   }
-  if (o !== all.length) throw new IvaeInputError(`${where}: the weight data has ${all.length} floats but the manifest describes ${o}`);
+  if (o !== all.length) {
+    throw new IvaeInputError(`${where}: the weight data has ${all.length} floats but the manifest describes ${o}`);
+  }
   return out;
 }

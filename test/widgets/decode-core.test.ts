@@ -27,12 +27,18 @@ describe("widgets: one decoder for kernel and browser", () => {
     commManager().transport = undefined;
   });
 
+  const small = { imageShape: [10, 12] as [number, number], latentDim: 2, decoderHidden: [16, 16], seed: 5 };
+  const skip = { ...small, imageShape: [9, 11] as [number, number], latentDim: 3, decoderHidden: [12, 12, 12] };
+  const skipOn = { ...skip, skip: true };
   const cases = [
-    { name: "rVAE bernoulli", make: () => new RVAE({ imageShape: [10, 12], latentDim: 2, decoderHidden: [16, 16], seed: 5 }) },
-    { name: "rVAE gaussian", make: () => new RVAE({ imageShape: [10, 12], latentDim: 2, decoderHidden: [16, 16], seed: 5, likelihood: "gaussian" }) },
-    { name: "skip-rVAE bernoulli", make: () => new RVAE({ imageShape: [9, 11], latentDim: 3, decoderHidden: [12, 12, 12], seed: 2, skip: true }) },
-    { name: "skip-rVAE gaussian", make: () => new RVAE({ imageShape: [9, 11], latentDim: 3, decoderHidden: [12, 12, 12], seed: 2, skip: true, likelihood: "gaussian", decoderSigma: 0.1 }) },
-    { name: "shift-VAE gaussian", make: () => new ShiftVAE({ imageShape: [8, 8], latentDim: 2, decoderHidden: [8, 8], seed: 4, likelihood: "gaussian" }) },
+    { name: "rVAE bernoulli", make: () => new RVAE(small) },
+    { name: "rVAE gaussian", make: () => new RVAE({ ...small, likelihood: "gaussian" }) },
+    { name: "skip-rVAE bernoulli", make: () => new RVAE(skipOn) },
+    { name: "skip-rVAE gaussian", make: () => new RVAE({ ...skipOn, likelihood: "gaussian", decoderSigma: 0.1 }) },
+    {
+      name: "shift-VAE gaussian",
+      make: () => new ShiftVAE({ ...small, imageShape: [8, 8], decoderHidden: [8, 8], likelihood: "gaussian" }),
+    },
   ];
   for (const c of cases) {
     it(`Traversal.fromModel decodes like model.decode: ${c.name}`, () => {
@@ -60,7 +66,8 @@ describe("widgets: one decoder for kernel and browser", () => {
   it("the browser's plain-ops kernel equals the models' reference kernel bit for bit (skip on and off)", () => {
     for (const skip of [false, true]) {
       const B = 3, P = 20, h = 8;
-      const r = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(s * (i + 1)) * 0.8);
+      const r = (n: number, s: number): Float32Array =>
+        Float32Array.from({ length: n }, (_, i) => Math.sin(s * (i + 1)) * 0.8);
       const inputs = {
         coords: tf.tensor2d(r(P * 2, 1.1), [P, 2]),
         A: tf.tensor3d(r(B * 2 * h, 1.3), [B, 2, h]),
@@ -113,9 +120,14 @@ describe("models: the one weight-buffer parser", () => {
       [Float32Array.from([...vals, 8]).buffer, /8 floats but the manifest describes 7/],
       [new Uint8Array(27).buffer, /not a whole number of float32/],
     ];
-    for (const [data, re] of bad) assert.throws(() => parseWeights(specs, data as ArrayBuffer, "t"), (e: Error) => e instanceof IvaeInputError && re.test(e.message));
-    assert.throws(() => parseWeights([{ name: "a", shape: [7], dtype: "int32" }], vals.buffer, "t"), /dtype int32, expected float32/);
-    assert.throws(() => parseWeights([{ name: "a", shape: [3] }, { name: "a", shape: [4] }], vals.buffer, "t"), /appears twice/);
+    for (const [data, re] of bad) {
+      const expected = (e: Error): boolean => e instanceof IvaeInputError && re.test(e.message);
+      assert.throws(() => parseWeights(specs, data as ArrayBuffer, "t"), expected);
+    }
+    const int32 = [{ name: "a", shape: [7], dtype: "int32" }];
+    assert.throws(() => parseWeights(int32, vals.buffer, "t"), /dtype int32, expected float32/);
+    const twice = [{ name: "a", shape: [3] }, { name: "a", shape: [4] }];
+    assert.throws(() => parseWeights(twice, vals.buffer, "t"), /appears twice/);
   });
 
   it("decoderFromArtifacts reads a model's weights through it (and says so when they do not fit)", () => {

@@ -24,7 +24,7 @@ describe("widgets: Traversal in the browser decodes like model.decode (both like
 
   before(() => {
     if (!CHROMIUM || !fs.existsSync(BUNDLE)) {
-      throw new Error(`prerequisites missing (chromium, ${BUNDLE}): run bash scripts/setup.sh && npm run build:widgets`);
+      throw new Error(`prerequisites missing (chromium, ${BUNDLE}): run bash scripts/setup.sh && npm run build`);
     }
     commManager().transport = { send: () => undefined };
   });
@@ -42,7 +42,10 @@ describe("widgets: Traversal in the browser decodes like model.decode (both like
     ] as const;
     const q = { z: [0.8, -1.2], angle: 0.9, dx: 1.5, dy: -2 };
     const made = cases.map((c, i) => {
-      const model = new RVAE({ imageShape: [20, 18], latentDim: 2, decoderHidden: [24, 24, 24], seed: 10 + i, likelihood: c.likelihood, skip: c.skip, decoderSigma: 0.1 });
+      const model = new RVAE({
+        imageShape: [20, 18], latentDim: 2, decoderHidden: [24, 24, 24], seed: 10 + i,
+        likelihood: c.likelihood, skip: c.skip, decoderSigma: 0.1,
+      });
       // A trained decoder's output bias is not 0: move the logits off 0 so that σ(logit) and the logit differ clearly.
       const w = model.getWeights();
       w.get("decoder.out.b")!.set([1.5]);
@@ -60,7 +63,9 @@ describe("widgets: Traversal in the browser decodes like model.decode (both like
     const page = browser.pages()[0] ?? (await browser.newPage());
     const rec = await guard(page);
     await page.goto("file://" + file);
-    await page.waitForFunction((n) => document.querySelectorAll('.ivae-traversal[data-decodes="1"]').length === n, made.length, { timeout: 60000 });
+    const allDecoded = (n: number): boolean =>
+      document.querySelectorAll('.ivae-traversal[data-decodes="1"]').length === n;
+    await page.waitForFunction(allDecoded, made.length, { timeout: 60000 });
     const got: { pixels: number[]; backend: string }[] = await page.evaluate(() =>
       Array.from(document.querySelectorAll(".ivae-traversal")).map((el) => {
         const v = (el as any).ivae.view;
@@ -79,7 +84,8 @@ describe("widgets: Traversal in the browser decodes like model.decode (both like
         mdLogit = Math.max(mdLogit, Math.abs(b.pixels[k] - m.logits[k]));
       }
       const name = `${m.likelihood}, skip ${m.skip ? "on" : "off"}`;
-      console.log(`      ${name}: browser (wasm) vs model.decode max |diff| ${md.toExponential(1)}; vs the logits ${mdLogit.toFixed(2)}`);
+      console.log(`      ${name}: browser (wasm) vs model.decode max |diff| ${md.toExponential(1)}; ` +
+        `vs the logits ${mdLogit.toFixed(2)}`);
       assert.ok(md < 1e-5, `${name}: browser vs model.decode max |diff| ${md}`);
       assert.ok(mdLogit > 0.5, `${name}: the browser must show the likelihood mean, not the logits`);
       m.tr.close();
