@@ -29,6 +29,12 @@ export interface CoordDecoderInputs {
   wOut: tf.Tensor2D;
   /** [1] */
   bOut: tf.Tensor1D;
+  /**
+   * Activation of layer 0 (default "tanh"). "sin" makes layer 0 learned Fourier features of the
+   * transformed coordinates, sin(c' W + φ) (SIREN's first layer, Sitzmann et al. 2020), which lets the
+   * decoder draw sharp edges that a tanh layer on raw coordinates learns only slowly (spectral bias).
+   */
+  firstActivation?: "tanh" | "sin";
 }
 
 /** Signature shared by the tfjs reference and the native fused kernel; must be differentiable. */

@@ -68,6 +68,11 @@ export interface CoordKernelInputs {
   wOut: tfc.Tensor2D;
   /** [1] */
   bOut: tfc.Tensor1D;
+  /**
+   * Activation of layer 0 (default "tanh"); "sin" gives learned Fourier features of the transformed
+   * coordinates, sin(c' W + φ) (SIREN's first layer), as models/coord-decoder.ts documents.
+   */
+  firstActivation?: "tanh" | "sin";
 }
 
 /** The kernel signature shared by the tfjs reference and the native fused op: logits [B, P]. */
@@ -78,13 +83,14 @@ export type CoordKernel = (inputs: CoordKernelInputs) => tfc.Tensor2D;
  * is one plain matmul coords [P, 2] · A2 [2, B·h]; the hidden layers do not care about the row order.
  */
 export function coordKernel(tf: TfCore, ops: DecoderOps = referenceOps(tf)): CoordKernel {
-  return ({ coords, A, o, layers, wOut, bOut }) =>
+  return ({ coords, A, o, layers, wOut, bOut, firstActivation }) =>
     tf.tidy(() => {
       const [B, , h] = A.shape;
       const P = coords.shape[0];
       const A2 = tf.reshape(tf.transpose(A, [1, 0, 2]), [2, B * h]) as tfc.Tensor2D;
       const pre0 = ops.layer0(coords, A2, tf.reshape(o, [1, B * h]) as tfc.Tensor2D);
-      let x = tf.reshape(ops.tanh(pre0), [P * B, h]) as tfc.Tensor2D;
+      const h0 = firstActivation === "sin" ? tf.sin(pre0) : ops.tanh(pre0);
+      let x = tf.reshape(h0, [P * B, h]) as tfc.Tensor2D;
       for (const layer of layers) {
         let pre: tfc.Tensor = ops.dense(x, layer.W, layer.b);
         if (layer.zOffset) {

@@ -63,8 +63,8 @@ describe("widgets: one decoder for kernel and browser", () => {
     });
   }
 
-  it("the browser's plain-ops kernel equals the models' reference kernel bit for bit (skip on and off)", () => {
-    for (const skip of [false, true]) {
+  it("the browser's plain-ops kernel equals the models' reference bit for bit (skip on/off, tanh/sin layer 0)", () => {
+    for (const [skip, firstActivation] of [[false, "tanh"], [true, "tanh"], [true, "sin"]] as const) {
       const B = 3, P = 20, h = 8;
       const r = (n: number, s: number): Float32Array =>
         Float32Array.from({ length: n }, (_, i) => Math.sin(s * (i + 1)) * 0.8);
@@ -79,6 +79,7 @@ describe("widgets: one decoder for kernel and browser", () => {
         })),
         wOut: tf.tensor2d(r(h, 3.7), [h, 1]),
         bOut: tf.tensor1d([0.3]),
+        firstActivation,
       };
       const a = coordKernel(tf)(inputs), b = coordDecoderReference(inputs);
       assert.deepEqual(a.shape, [B, P]);
