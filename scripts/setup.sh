@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   # Jupyter kernel-protocol test of the notebooks (nbclient drives the ivae/tslab kernel)
   jupyter-notebook jupyter-nbconvert python3-nbclient python3-jupyter-client
+  # server of the test JupyterLab 4 (lab-app/, test/lab): jupyter_server 1.23 + jupyterlab_server 2.16 (LabServerApp)
+  python3-jupyter-server python3-jupyterlab-server
   # fonts for SVG -> PNG rendering of figures
   fonts-dejavu-core
   # browser tests of the Jupyter widgets (headless Chromium driven by playwright-core)
@@ -43,4 +45,6 @@ else
   echo "setup.sh: npm ci"
   npm ci --no-audit --no-fund
 fi
+# the test JupyterLab 4 app (own node_modules in lab-app/), rebuilt only when its content hash changes
+node scripts/build-lab.js
 echo "setup.sh: done"

@@ -3,10 +3,14 @@
  * clamping (nearest edge pixel), which keeps atoms at the edge from being swamped by zeros.
  */
 
-/** Separable Gaussian blur with standard deviation `sigma` px (kernel truncated at 3.5σ). */
+/**
+ * Separable Gaussian blur with standard deviation `sigma` px (kernel truncated at 3.5σ, and at the image
+ * size: with clamped borders a wider kernel only adds more copies of the edge pixels, and an uncapped
+ * radius made `smooth: 1e6` allocate and loop for ever).
+ */
 export function gaussianBlur(img: Float32Array, height: number, width: number, sigma: number): Float32Array {
   if (!(sigma > 0)) return Float32Array.from(img);
-  const r = Math.max(1, Math.ceil(3.5 * sigma));
+  const r = Math.max(1, Math.min(Math.ceil(3.5 * sigma), Math.max(height, width)));
   const k = new Float32Array(2 * r + 1);
   let s = 0;
   for (let i = -r; i <= r; i++) s += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));

@@ -1,4 +1,7 @@
 export * from "./filters";
 export * from "./find";
+export * from "./refine";
+export * from "./scale";
+export * from "./background";
 export * from "./score";
 export * from "./patches";

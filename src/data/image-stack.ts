@@ -88,6 +88,16 @@ export function toImageStack(
 ): ImageStack {
   let stack: ImageStack;
   if (isImageStack(x)) {
+    // a hand-built stack whose n disagrees with its data would read past the images or leave stale values unread
+    checkInt(x.n, where, "the stack's n", 0);
+    checkInt(x.height, where, "the stack's height");
+    checkInt(x.width, where, "the stack's width");
+    if (x.data.length !== x.n * x.height * x.width) {
+      throw new IvaeInputError(
+        `${where}: the ImageStack has ${x.data.length} values but n*height*width = ${x.n}*${x.height}*${x.width} = ` +
+          `${x.n * x.height * x.width}; build stacks with imageStack(data, n, height, width) so that they agree`,
+      );
+    }
     stack = x;
   } else if (x instanceof tf.Tensor) {
     const shape = x.shape;

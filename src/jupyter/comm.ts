@@ -108,6 +108,8 @@ export class Comm {
 export class CommManager {
   /** Set by the ivae kernel; undefined in plain Node (comms are then detached). */
   transport?: CommTransport;
+  /** Where protocol errors (malformed comm messages) are logged; the ivae kernel points it at its own log. */
+  log: (line: string) => void = (line) => console.error(line);
   /** Shows a display_data message in the current cell; set by the ivae kernel. */
   displayHook?: (data: { [mime: string]: unknown }) => void;
   private readonly comms = new Map<string, Comm>();
@@ -153,7 +155,12 @@ export class CommManager {
    * `comm_open` on an unknown target is answered with `comm_close`, as ipykernel does.
    */
   async handle(msgType: CommMsgType, content: { [key: string]: Json }, buffers: Uint8Array[], header?: MessageHeader): Promise<void> {
-    const id = String(content.comm_id ?? "");
+    const id = typeof content.comm_id === "string" ? content.comm_id : "";
+    if (!id) {
+      // a protocol error of the sender, not of the user's code: it goes to the kernel's log
+      this.log(`ivae comm: ${msgType} without a comm_id string ignored`);
+      return;
+    }
     const data = content.data ?? {};
     if (msgType === "comm_open") {
       const target = String(content.target_name ?? "");

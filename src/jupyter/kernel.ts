@@ -16,6 +16,7 @@
  * `handler.execCount`), hence the exact pin of tslab to 1.0.22 in package.json.
  */
 import { createHmac, randomUUID, timingSafeEqual } from "crypto";
+import * as fs from "fs";
 import { createConverter } from "tslab/dist/converter";
 import { createExecutor, ConverterSet } from "tslab/dist/executor";
 import * as tslabJupyter from "tslab/dist/jupyter";
@@ -45,10 +46,58 @@ export function signParts(key: string, parts: (string | Buffer)[]): string {
 }
 
 /**
- * Parses and verifies raw frames. Unlike tslab's parser it signs only header/parent/metadata/
- * content and keeps the binary buffers that follow.
+ * The signatures of recently accepted messages, so that a captured message cannot be replayed: a
+ * correctly signed message is accepted once, on any socket. Bounded like ipykernel's
+ * `Session.digest_history` (2^16 entries); the oldest signatures are forgotten first.
  */
-export function parseWireMessage(key: string, frames: Buffer[]): WireMessage {
+export class SignatureHistory {
+  private readonly seen = new Set<string>();
+  constructor(readonly capacity = 65536) {}
+
+  /** Records `sig`; false when it was already there (a replay). */
+  add(sig: string): boolean {
+    if (this.seen.has(sig)) return false;
+    this.seen.add(sig);
+    // a Set iterates in insertion order: the first entry is the oldest
+    if (this.seen.size > this.capacity) this.seen.delete(this.seen.values().next().value as string);
+    return true;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
+/**
+ * Writes a line to the kernel's own log: file descriptor 2 of the kernel process, which the Jupyter
+ * server keeps in its log. tslab redirects `process.stderr.write` into the output of the last cell, so
+ * `console.error` would print protocol noise (and whatever anyone who can reach the port sends) into the
+ * user's notebook. At most 100 lines a minute, so that a flood cannot fill the server's log either.
+ */
+export function kernelLog(line: string): void {
+  const now = Date.now();
+  if (now - logWindow.start > 60000) {
+    if (logWindow.dropped > 0) writeFd2(`ivae kernel: ${logWindow.dropped} log lines suppressed in the last minute`);
+    logWindow.start = now;
+    logWindow.count = 0;
+    logWindow.dropped = 0;
+  }
+  if (++logWindow.count > 100) { logWindow.dropped++; return; }
+  writeFd2(line);
+}
+
+const logWindow = { start: 0, count: 0, dropped: 0 };
+
+function writeFd2(line: string): void {
+  try { fs.writeSync(2, `[${new Date().toISOString()}] ${line}\n`); } catch { /* no stderr: nothing to log to */ }
+}
+
+/**
+ * Parses and verifies raw frames. Unlike tslab's parser it signs only header/parent/metadata/
+ * content and keeps the binary buffers that follow. With a `history`, a signature seen before is
+ * rejected as a replay (Jupyter messaging spec, "The Wire Protocol": kernels should track signatures).
+ */
+export function parseWireMessage(key: string, frames: Buffer[], history?: SignatureHistory): WireMessage {
   const delimIndex = frames.findIndex((f) => f.length === DELIM.length && f.toString() === DELIM);
   if (delimIndex < 0) throw new Error("ivae kernel: message without <IDS|MSG> delimiter");
   const sig = frames[delimIndex + 1].toString();
@@ -57,6 +106,9 @@ export function parseWireMessage(key: string, frames: Buffer[]): WireMessage {
   const want = signParts(key, parts);
   if (key && (sig.length !== want.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(want)))) {
     throw new Error("ivae kernel: invalid HMAC signature");
+  }
+  if (key && history && !history.add(sig)) {
+    throw new Error("ivae kernel: replayed message (signature already seen), ignored");
   }
   return {
     identities: frames.slice(0, delimIndex),
@@ -76,6 +128,10 @@ export class IvaeZmqServer extends tslabJupyter.ZmqServer {
   readonly session = randomUUID();
   /** Header of the request being handled; the parent of comm messages sent from cells/callbacks. */
   private currentParent: MessageHeader | Record<string, never> = {};
+  /** Signatures already accepted on the shell and control sockets. */
+  readonly signatures = new SignatureHistory();
+  /** Where protocol errors go: the kernel's own log, never the cell output. */
+  log: (line: string) => void = kernelLog;
 
   constructor(
     handler: tslabJupyter.JupyterHandlerImpl,
@@ -83,6 +139,7 @@ export class IvaeZmqServer extends tslabJupyter.ZmqServer {
     readonly comms: CommManager = commManager(),
   ) {
     super(handler, configPath);
+    comms.log = (line) => this.log(line);
     comms.transport = {
       send: (msgType: CommMsgType, content, metadata, buffers) => this.publish(msgType, content, metadata, buffers),
     };
@@ -107,23 +164,24 @@ export class IvaeZmqServer extends tslabJupyter.ZmqServer {
     const frames: (string | Buffer)[] = [`kernel.${this.session}.${msgType}`, DELIM, signParts(this.connInfo.key, parts), ...parts];
     for (const b of buffers) frames.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     // zeromq 6 queues sends; tslab does not await them either. Log instead of an unhandled rejection.
-    Promise.resolve(this.iopub.send(frames)).catch((err: unknown) => console.error("ivae kernel: iopub send failed:", err));
+    Promise.resolve(this.iopub.send(frames))
+      .catch((err: unknown) => this.log(`ivae kernel: iopub send failed: ${String(err)}`));
   }
 
   private reply(sock: { send(frames: (string | Buffer)[]): unknown }, req: WireMessage, msgType: string, content: { [key: string]: Json }): void {
     const header: MessageHeader = { ...req.header, msg_id: randomUUID(), msg_type: msgType, date: new Date().toISOString(), version: "5.3" };
     const parts = [JSON.stringify(header), JSON.stringify(req.header), "{}", JSON.stringify(content)];
     Promise.resolve(sock.send([...req.identities, DELIM, signParts(this.connInfo.key, parts), ...parts])).catch((err: unknown) =>
-      console.error("ivae kernel: reply failed:", err),
+      this.log(`ivae kernel: reply failed: ${String(err)}`),
     );
   }
 
   override async handleShellMessage(sock: Parameters<tslabJupyter.ZmqServer["handleShellMessage"]>[0], ...frames: Buffer[]): Promise<void> {
     let msg: WireMessage;
     try {
-      msg = parseWireMessage(this.connInfo.key, frames);
+      msg = parseWireMessage(this.connInfo.key, frames, this.signatures);
     } catch (err) {
-      console.error(String(err));
+      this.log(String(err));
       return;
     }
     const type = msg.header.msg_type;

@@ -4,6 +4,7 @@ export { RVAE, ShiftVAE } from "./rvae";
 export { loadModel, modelFromConfig } from "./load";
 export type { AnyModel } from "./load";
 export { writeArtifacts, readArtifacts } from "./io";
+export type { SaveStep } from "./io";
 export { coordGrid, pixelsToGrid, gridToPixels } from "./grid";
 export { coordDecoder, coordDecoderReference, setCoordDecoder, coordDecoderName } from "./coord-decoder";
 export type { CoordDecoderInputs, CoordDecoderLayer, CoordDecoderFn } from "./coord-decoder";

@@ -3,6 +3,7 @@ import type { ImageStack } from "../data/image-stack";
 import type { LatentModel } from "../models/model";
 import { check, checkInt, TrainingDivergedError } from "../util/errors";
 import { Random } from "../util/random";
+import { CheckpointOptions, openCheckpoint } from "./checkpoint";
 import { EpochReport, formatReport, ProgressSink, terminalProgress } from "./progress";
 
 /** Linear KL warm-up: β goes from `from` (default 0) in epoch 1 to `beta` in epoch warmupEpochs + 1. */
@@ -12,7 +13,7 @@ export interface BetaWarmup {
 }
 
 /** Options of `train`. */
-export interface TrainOptions {
+export interface TrainOptions extends CheckpointOptions {
   epochs: number;
   /** images per step (default 128) */
   batchSize?: number;
@@ -105,13 +106,16 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   const optimizer = tf.train.adam(lr);
   const history: TrainHistory = { reports: [], loss: [], reconstruction: [], klZ: [], klAngle: [], klOffset: [], seconds: 0, aborted: false };
   const pixelPool = new Int32Array(P).map((_, i) => i);
+  const fingerprint = { n, P, m, batchSize, lr, seed: opts.seed ?? 0 };
+  const ckpt = await openCheckpoint(model, opts, { rng, optimizer, history, pixelPool, fingerprint })
+    .catch((e: unknown) => { optimizer.dispose(); throw e; });
   const xBuf = new Float32Array(Math.min(batchSize, n) * P);
   const steps = Math.ceil(n / batchSize);
   let snapshot: tf.Tensor[] = vars.map((v) => tf.clone(v));
   const restore = () => vars.forEach((v, i) => v.assign(snapshot[i]));
   const t0 = Date.now();
   try {
-    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+    for (let epoch = ckpt.firstEpoch; epoch <= opts.epochs; epoch++) {
       const te = Date.now();
       const beta = betaFor(epoch, opts);
       check(Number.isFinite(beta) && beta >= 0, where, `betaSchedule gave β = ${beta} at epoch ${epoch}; expected a number >= 0`);
@@ -204,6 +208,7 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
       history.klZ.push(report.klZ);
       history.klAngle.push(report.klAngle);
       history.klOffset.push(report.klOffset);
+      await ckpt.epochDone(epoch);
       sink?.update(formatReport(report), true);
       if (opts.onEpoch) await opts.onEpoch(report);
     }

@@ -72,6 +72,20 @@ export class Random {
     return Math.floor(this.next() * 2147483647);
   }
 
+  /** The generator's full state (for checkpoints): restoring it with {@link setState} continues the same stream. */
+  getState(): { state: number; spareNormal: number | null } {
+    return { state: this.state, spareNormal: this.spareNormal };
+  }
+
+  /** Restores a state from {@link getState}. */
+  setState(s: { state: number; spareNormal: number | null }): void {
+    if (!Number.isInteger(s?.state) || s.state < 0 || s.state > 0xffffffff) {
+      throw new Error(`Random: bad state ${JSON.stringify(s)}`);
+    }
+    this.state = s.state;
+    this.spareNormal = s.spareNormal ?? null;
+  }
+
   /** An independent child generator (so sub-tasks do not shift each other's streams). */
   fork(): Random {
     return new Random(this.seed());

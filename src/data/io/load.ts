@@ -79,7 +79,7 @@ export interface LoadOptions extends NormalizeOptions {
   /** keep only these frame indices */
   frames?: number[];
   /**
-   * for .npy arrays with a trailing channel axis [n, h, w, c] or [h, w, c] (c ≤ 4): "mean" averages the
+   * for .npy arrays with a channel axis ([n, h, w, c], [n, c, h, w] or [h, w, c], c ≤ 4): "mean" averages the
    * channels (default); a number picks that channel
    */
   channel?: "mean" | number;
@@ -88,7 +88,8 @@ export interface LoadOptions extends NormalizeOptions {
 /**
  * Decodes an image file's bytes (.npy, PNG or TIFF, recognised by content) into a stack of frames,
  * then normalises it (default: per-frame percentile to [0, 1]; `mode: "none"` keeps the raw counts).
- * Shapes: 2-D → one frame; 3-D [n, h, w] → n frames; 4-D [n, h, w, c] → channels merged.
+ * Shapes: 2-D → one frame; 3-D [n, h, w] → n frames; 4-D [n, h, w, c] or [n, c, h, w] (c ≤ 4) → channels merged;
+ * a 4-D shape whose channel axis cannot be told apart is rejected.
  */
 export function decodeImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "the file"): ImageStack {
   const fmt = opts.format ?? (isNpy(bytes) ? "npy" : isTiff(bytes) ? "tiff" : isPngBytes(bytes) ? "png" : undefined);
@@ -141,21 +142,24 @@ function npyToStack(bytes: Uint8Array, opts: LoadOptions, name: string): ImageSt
   const a = decodeNpy(bytes);
   let shape = a.shape;
   let data = a.data;
-  const hasChannels = (shape.length === 4) || (shape.length === 3 && shape[2] <= 4 && shape[0] > 4 && shape[1] > 4);
-  if (hasChannels) {
-    const c = shape[shape.length - 1];
-    check(c <= 4 || shape.length === 4, "loadImages", `${name}: cannot interpret shape [${shape.join(", ")}]`);
+  const layout = channelLayout(shape, name);
+  if (layout !== "none") {
+    // channels last: [.., h, w, c], the channel stride is 1; channels first [n, c, h, w]: stride h*w within an image
+    const first = layout === "first";
+    const c = first ? shape[1] : shape[shape.length - 1];
+    const plane = first ? shape[2] * shape[3] : 1;
     const pix = data.length / c;
     const merged = new Float32Array(pix);
     const ch = opts.channel ?? "mean";
     check(ch === "mean" || (Number.isInteger(ch) && ch >= 0 && ch < c), "loadImages",
       `channel must be "mean" or an integer in [0, ${c}), got ${String(ch)}`);
     for (let p = 0; p < pix; p++) {
-      if (ch === "mean") { let s = 0; for (let k = 0; k < c; k++) s += data[p * c + k]; merged[p] = s / c; }
-      else merged[p] = data[p * c + ch];
+      const base = first ? Math.floor(p / plane) * c * plane + (p % plane) : p * c;
+      if (ch === "mean") { let s = 0; for (let k = 0; k < c; k++) s += data[base + k * plane]; merged[p] = s / c; }
+      else merged[p] = data[base + ch * plane];
     }
     data = merged;
-    shape = shape.slice(0, -1);
+    shape = first ? [shape[0], shape[2], shape[3]] : shape.slice(0, -1);
   }
   if (shape.length === 2) return imageStack(data, 1, shape[0], shape[1]);
   if (shape.length === 3) return imageStack(data, shape[0], shape[1], shape[2]);
@@ -165,11 +169,36 @@ function npyToStack(bytes: Uint8Array, opts: LoadOptions, name: string): ImageSt
   );
 }
 
+/**
+ * Where the channel axis of a .npy array is. 3-D [h, w, c] with c <= 4 (and h, w > 4) is channels-last;
+ * 4-D is [n, h, w, c] when only the last axis is <= 4, [n, c, h, w] (PyTorch's order) when only axis 1 is;
+ * any other 4-D shape is ambiguous and rejected rather than guessed (a wrong guess averages rows as channels).
+ */
+function channelLayout(shape: number[], name: string): "none" | "last" | "first" {
+  if (shape.length === 3) return shape[2] <= 4 && shape[0] > 4 && shape[1] > 4 ? "last" : "none";
+  if (shape.length !== 4) return "none";
+  const lastSmall = shape[3] <= 4, firstSmall = shape[1] <= 4;
+  if (lastSmall && !firstSmall) return "last";
+  if (firstSmall && !lastSmall) return "first";
+  throw new IvaeInputError(
+    `loadImages: ${name} holds a 4-D array of shape [${shape.join(", ")}] whose channel axis cannot be told apart ` +
+      `from the image axes; expected [frames, height, width, channels] or [frames, channels, height, width] with ` +
+      `at most 4 channels and images larger than 4 pixels. Save it as [frames, height, width] (e.g. arr.mean(axis=1))`,
+  );
+}
+
 /** Reads an image file (.npy, .png, .tif/.tiff; single image or stack of frames) from disk; see {@link decodeImages}. */
 export function loadImages(file: string, opts: LoadOptions = {}): ImageStack {
   check(typeof file === "string" && file.length > 0, "loadImages", "expected a file path");
   if (!fs.existsSync(file)) throw new IvaeInputError(`loadImages: no such file ${JSON.stringify(file)}`);
-  const bytes = new Uint8Array(fs.readFileSync(file));
+  check(!fs.statSync(file).isDirectory(), "loadImages",
+    `${JSON.stringify(file)} is a directory; expected an image file`);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(fs.readFileSync(file));
+  } catch (e) {
+    throw new IvaeInputError(`loadImages: cannot read ${JSON.stringify(file)} (${(e as Error).message})`);
+  }
   return decodeImages(bytes, opts, path.basename(file));
 }
 

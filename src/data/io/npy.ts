@@ -1,4 +1,5 @@
 import { check, checkInt, IvaeInputError } from "../../util/errors";
+import { halfToFloat } from "./half";
 
 /** An array read from a .npy file: values as float32 plus the shape. */
 export interface NpyArray {
@@ -25,11 +26,15 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   if (!isNpy(bytes)) {
     throw new IvaeInputError("decodeNpy: not a .npy file (missing the \\x93NUMPY magic); expected a file written by numpy.save");
   }
+  check(bytes.length >= 8, "decodeNpy", `the file is ${bytes.length} bytes long, truncated before its format version`);
   const major = bytes[6];
   check(major >= 1 && major <= 3, "decodeNpy", `unsupported .npy format version ${major}; expected 1, 2 or 3`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
+  // the header length field itself must be there before it is read (a cut at 7-9 bytes used to throw a RangeError)
+  check(bytes.length >= headerStart, "decodeNpy",
+    `the file is ${bytes.length} bytes long, truncated inside its header length`);
+  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   check(headerStart + headerLen <= bytes.length, "decodeNpy", "the file is truncated inside its header");
   const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(headerStart, headerStart + headerLen));
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
@@ -76,13 +81,6 @@ function reader(kind: string, size: number, descr: string): (dv: DataView, o: nu
     case "f8": return (dv, o, le) => dv.getFloat64(o, le);
   }
   throw new IvaeInputError(`decodeNpy: dtype '${descr}' is not supported; expected bool, (u)int8-64 or float16/32/64`);
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
-  if (e === 0) return s * Math.pow(2, -14) * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * Math.pow(2, e - 15) * (1 + f / 1024);
 }
 
 /** Re-orders a column-major (Fortran) array into row-major order. */

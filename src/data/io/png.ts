@@ -1,5 +1,6 @@
 import { PNG } from "pngjs";
 import { check, checkFinite, checkInt, IvaeInputError } from "../../util/errors";
+import { checkPng } from "./png-check";
 
 /** Options of {@link encodePng}. */
 export interface EncodePngOptions {
@@ -100,6 +101,7 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
   if (bytes.length < 8 || sig.some((b, i) => bytes[i] !== b)) {
     throw new IvaeInputError("decodePng: not a PNG file (the 8-byte PNG signature is missing); expected a .png image");
   }
+  checkPng(bytes);
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
