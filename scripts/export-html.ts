@@ -8,7 +8,7 @@
  *   jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=ivae nb.ipynb --output run.ipynb
  * See docs/widgets.md.
  */
-import { exportNotebookHtml } from "../src/widgets/export-notebook";
+import { exportNotebookHtml } from "../src/jupyter/export-notebook";
 
 function main(argv: string[]): number {
   const files: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * Registers the `ivae` Jupyter kernel (tslab + comm protocol, src/widgets/kernel.ts), like
+ * Registers the `ivae` Jupyter kernel (tslab + comm protocol, src/jupyter/kernel.ts), like
  * `tslab install` but without Python: it writes `kernels/ivae/kernel.json` into a Jupyter data
  * directory and copies the prebuilt lab extension to `labextensions/ivae-widgets` next to it, so
  * JupyterLab 4 / Notebook 7 using that data directory load the widget front end.
@@ -29,7 +29,7 @@ export interface InstallOptions {
   name?: string;
   displayName?: string;
   labextension?: boolean;
-  /** Package root (where dist/src/widgets/kernel.js is); defaults to this package. */
+  /** Package root (where dist/src/jupyter/kernel.js is); defaults to this package. */
   packageRoot?: string;
 }
 
@@ -39,7 +39,7 @@ export function installKernel(opts: InstallOptions = {}): { kernelDir: string; l
   const dataDir = path.resolve(opts.dataDir ?? (opts.prefix ? path.join(opts.prefix, "share", "jupyter") : defaultJupyterDataDir()));
   const name = opts.name ?? "ivae";
   if (!/^[a-zA-Z0-9._-]+$/.test(name)) throw new Error(`install-kernel: invalid kernel name ${name}`);
-  const kernelJs = path.join(pkg, "dist", "src", "widgets", "kernel.js");
+  const kernelJs = path.join(pkg, "dist", "src", "jupyter", "kernel.js");
   if (!fs.existsSync(kernelJs)) throw new Error(`install-kernel: ${kernelJs} is missing; run \`npm run build\` first`);
   const kernelDir = path.join(dataDir, "kernels", name);
   fs.mkdirSync(kernelDir, { recursive: true });
@@ -57,7 +57,7 @@ export function installKernel(opts: InstallOptions = {}): { kernelDir: string; l
     if (fs.existsSync(src)) fs.copyFileSync(src, path.join(kernelDir, logo));
   }
   let labextensionDir: string | null = null;
-  const built = path.join(pkg, "widgets", "lab", "labextension");
+  const built = path.join(pkg, "frontend", "lab", "labextension");
   if (opts.labextension !== false && fs.existsSync(path.join(built, "package.json"))) {
     labextensionDir = path.join(dataDir, "labextensions", "ivae-widgets");
     fs.rmSync(labextensionDir, { recursive: true, force: true });

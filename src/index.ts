@@ -12,7 +12,7 @@ export * from "./training";
 export * from "./analysis";
 export * from "./atoms";
 export * from "./plots";
-export * from "./widgets";
+export * from "./jupyter";
 // importing the native kernels switches the coordinate decoder to the fused C++ op when it is built
 // (IVAE_NATIVE=0 keeps the tfjs reference)
 export * from "./native";

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { dense, fastTanh } from "./ops";
+import { coordKernel } from "./decode-core";
+import { fastTanh, linear } from "./ops";
 
 /** One hidden layer of the coordinate decoder: `h_l = tanh(h_{l−1} W + b [+ zOffset_b])`. */
 export interface CoordDecoderLayer {
@@ -40,27 +41,12 @@ export interface CoordDecoderInputs {
 export type CoordDecoderFn = (inputs: CoordDecoderInputs) => tf.Tensor2D;
 
 /**
- * Reference implementation in plain tfjs ops (autodiff gives the gradients). Returns logits [B, P].
- * Cost is dominated by B·P·h² per hidden layer; everything per pixel is one fused matmul plus a
- * sigmoid-based tanh.
+ * Reference implementation: decode-core's kernel (the one the browser runs) with the hand-written
+ * gradients of ops.ts (autodiff of the rest). Returns logits [B, P]. Cost is dominated by B·P·h² per
+ * hidden layer; everything per pixel is one fused matmul plus a sigmoid-based tanh.
  */
 export function coordDecoderReference(inputs: CoordDecoderInputs): tf.Tensor2D {
-  const { coords, A, o, layers, wOut, bOut } = inputs;
-  const [B, , h] = A.shape;
-  const P = coords.shape[0];
-  return tf.tidy(() => {
-    // Rows are ordered pixel-major ([P, B, h]) so that layer 0 is one plain matmul
-    // coords [P,2] · A2 [2, B·h]; the hidden layers do not care about the row order.
-    const A2 = tf.reshape(tf.transpose(A, [1, 0, 2]), [2, B * h]) as tf.Tensor2D;
-    const pre0 = coordLayer0(coords, A2, tf.reshape(o, [1, B * h]) as tf.Tensor2D);
-    let x = tf.reshape(inputs.firstActivation === "sin" ? tf.sin(pre0) : fastTanh(pre0), [P * B, h]) as tf.Tensor2D;
-    for (const layer of layers) {
-      let pre = dense(x, layer.W, layer.b) as tf.Tensor;
-      if (layer.zOffset) pre = tf.reshape(tf.add(tf.reshape(pre, [P, B * h]), tf.reshape(layer.zOffset, [1, B * h])), [P * B, h]);
-      x = fastTanh(pre) as tf.Tensor2D;
-    }
-    return tf.transpose(tf.reshape(dense(x, wOut, bOut), [P, B])) as tf.Tensor2D;
-  });
+  return referenceKernel(inputs) as tf.Tensor2D;
 }
 
 /**
@@ -81,6 +67,8 @@ const coordLayer0: (coords: tf.Tensor2D, A2: tf.Tensor2D, o: tf.Tensor2D) => tf.
   };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 }) as any) as unknown as (coords: tf.Tensor2D, A2: tf.Tensor2D, o: tf.Tensor2D) => tf.Tensor2D;
+
+const referenceKernel = coordKernel(tf, { dense: linear, tanh: fastTanh, layer0: coordLayer0 });
 
 let implementation: CoordDecoderFn = coordDecoderReference;
 let implementationName = "tfjs-reference";

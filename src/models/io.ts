@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
+import { weightBytes } from "./weight-buffer";
 
 /**
  * Saving and reading model directories: model.json (modelTopology, format, weightsManifest, the sha256 of the
@@ -60,8 +61,7 @@ export async function writeArtifacts(
 ): Promise<void> {
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new IvaeInputError("save: the artifacts have no weights");
   await fs.promises.mkdir(dir, { recursive: true });
-  const data = new Uint8Array(artifacts.weightData instanceof ArrayBuffer ? artifacts.weightData
-    : tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]));
+  const data = new Uint8Array(weightBytes(artifacts.weightData));
   const hash = sha256(data);
   const json = {
     format: artifacts.format,
@@ -137,7 +137,7 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
       buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
     }
   }
-  let weightData = tf.io.concatenateArrayBuffers(buffers);
+  let weightData = weightBytes(buffers);
   const want = json.weightsSha256;
   if (want !== undefined && sha256(new Uint8Array(weightData)) !== want) {
     const staged = path.join(base, `weights.${want}.bin`);

@@ -1,6 +1,7 @@
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
 import { readArtifacts } from "./io";
+import { parseWeights } from "./weight-buffer";
 import { LatentModel, ModelConfig } from "./model";
 import { CVAE, VAE } from "./vae";
 import { RVAE, ShiftVAE } from "./rvae";
@@ -29,18 +30,8 @@ export async function loadModel(source: string | tf.io.ModelArtifacts): Promise<
   if (!topo || !topo.config || !art.weightSpecs || !art.weightData) {
     throw new IvaeInputError("loadModel: the artifacts lack modelTopology.config or weights; expected what model.save / model.toArtifacts wrote");
   }
+  const weights = parseWeights(art.weightSpecs, art.weightData, "loadModel");
   const model = modelFromConfig(topo.config);
-  const data = art.weightData instanceof ArrayBuffer ? art.weightData : tf.io.concatenateArrayBuffers(art.weightData as ArrayBuffer[]);
-  const all = new Float32Array(data);
-  const weights = new Map<string, Float32Array>();
-  let o = 0;
-  for (const s of art.weightSpecs) {
-    if (s.dtype && s.dtype !== "float32") throw new IvaeInputError(`loadModel: weight ${s.name} has dtype ${s.dtype}, expected float32`);
-    const size = s.shape.reduce((a, b) => a * b, 1);
-    if (o + size > all.length) throw new IvaeInputError(`loadModel: weights.bin is too short for ${s.name}`);
-    weights.set(s.name, all.subarray(o, o + size));
-    o += size;
-  }
   try {
     (model as LatentModel).setWeights(weights);
   } catch (e) {

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Random } from "../util/random";
-import { coordDecoder, CoordDecoderLayer } from "./coord-decoder";
+import { coordDecoder } from "./coord-decoder";
+import { coordDecoderLogits, CoordDecoderParams } from "./decode-core";
 import { coordGrid } from "./grid";
 import { glorotValues } from "./params";
 import { LatentModel, ModelConfig, resolveConfig, RVAEOptions } from "./model";
@@ -52,38 +53,16 @@ export class RVAE extends LatentModel {
   }
 
   decodeLogits(zc: tf.Tensor2D, angle: tf.Tensor1D | null, shift: tf.Tensor2D | null, pixelIndices?: Int32Array): tf.Tensor2D {
-    return tf.tidy(() => {
-      const B = zc.shape[0];
-      const h = this.config.decoderHidden[0];
-      const Wc = this.Wc as tf.Tensor2D;
-      // Rendering pixel c at c' = R(−γ)(c − t): as a row vector c' = (c − t) R(γ), so the folded layer 0 is
-      // A_b = R(γ_b) W_c and o_b = z_b W_z + b_0 − t_b A_b (kernel angle −γ, kernel shift −R(−γ)t).
-      let A: tf.Tensor3D;
-      if (angle) {
-        const cos = tf.reshape(tf.cos(angle), [B, 1]);
-        const sin = tf.reshape(tf.sin(angle), [B, 1]);
-        const w0 = tf.slice(Wc, [0, 0], [1, h]);
-        const w1 = tf.slice(Wc, [1, 0], [1, h]);
-        const row0 = tf.sub(tf.mul(cos, w0), tf.mul(sin, w1)); // [B,h]
-        const row1 = tf.add(tf.mul(sin, w0), tf.mul(cos, w1));
-        A = tf.stack([row0, row1], 1) as tf.Tensor3D;
-      } else {
-        A = tf.tile(tf.reshape(Wc, [1, 2, h]), [B, 1, 1]) as tf.Tensor3D;
-      }
-      let o: tf.Tensor2D = tf.add(tf.matMul(zc, this.Wz as tf.Tensor2D), this.b0);
-      if (shift) {
-        // t_b A_b = tx·A_b[0] + ty·A_b[1]
-        const tA = tf.squeeze(tf.matMul(tf.reshape(shift, [B, 1, 2]), A), [1]) as tf.Tensor2D;
-        o = tf.sub(o, tA);
-      }
-      const coords = pixelIndices ? (tf.gather(this.coords, tf.tensor1d(pixelIndices, "int32")) as tf.Tensor2D) : this.coords;
-      const layers: CoordDecoderLayer[] = this.hidden.map((l) => ({
-        W: l.W as tf.Tensor2D,
-        b: l.b as tf.Tensor1D,
-        zOffset: l.U ? (tf.matMul(zc, l.U as tf.Tensor2D) as tf.Tensor2D) : undefined,
-      }));
-      return coordDecoder({ coords, A, o, layers, wOut: this.wOut as tf.Tensor2D, bOut: this.bOut as tf.Tensor1D });
-    });
+    // decode-core holds the math (shared with the Traversal widget); `coordDecoder` is the kernel in use here
+    // (the tfjs reference with hand-written gradients, or the native fused op).
+    const params: CoordDecoderParams = {
+      Wc: this.Wc as tf.Tensor2D, Wz: this.Wz as tf.Tensor2D, b0: this.b0 as tf.Tensor1D,
+      hidden: this.hidden.map((l) => ({
+        W: l.W as tf.Tensor2D, b: l.b as tf.Tensor1D, U: l.U as tf.Tensor2D | undefined,
+      })),
+      wOut: this.wOut as tf.Tensor2D, bOut: this.bOut as tf.Tensor1D,
+    };
+    return coordDecoderLogits(tf, coordDecoder, params, this.coords, zc, angle, shift, pixelIndices);
   }
 
   protected override disposeExtra(): void {

@@ -1,8 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { check } from "../util/errors";
 import { Random } from "../util/random";
-import { dense, fastTanh } from "./ops";
+import { linear, fastTanh } from "./ops";
+import { DecoderOps, mlpDecoderLogits, MlpDecoderParams, referenceOps } from "./decode-core";
 import { LatentModel, ModelOptions, resolveConfig, ModelConfig } from "./model";
+
+/** decode-core's ops with the hand-written gradients of ops.ts (same forward values, faster backward on wasm). */
+const TRAINING_OPS: DecoderOps = { ...referenceOps(tf), dense: linear, tanh: fastTanh };
 
 /**
  * The plain variational autoencoder: MLP encoder → Gaussian q(z|x), MLP decoder z → pixel logits,
@@ -29,16 +33,11 @@ export class VAE extends LatentModel {
   }
 
   decodeLogits(zc: tf.Tensor2D, _angle: tf.Tensor1D | null, _shift: tf.Tensor2D | null, pixelIndices?: Int32Array): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h = zc;
-      for (const l of this.decLayers) h = fastTanh(dense(h, l.W as tf.Tensor2D, l.b as tf.Tensor1D)) as tf.Tensor2D;
-      if (pixelIndices) {
-        // only the output columns of the sampled pixels are needed
-        const idx = tf.tensor1d(pixelIndices, "int32");
-        return dense(h, tf.gather(this.decOut.W, idx, 1) as tf.Tensor2D, tf.gather(this.decOut.b, idx) as tf.Tensor1D);
-      }
-      return dense(h, this.decOut.W as tf.Tensor2D, this.decOut.b as tf.Tensor1D);
-    });
+    const params: MlpDecoderParams = {
+      layers: this.decLayers.map((l) => ({ W: l.W as tf.Tensor2D, b: l.b as tf.Tensor1D })),
+      out: { W: this.decOut.W as tf.Tensor2D, b: this.decOut.b as tf.Tensor1D },
+    };
+    return mlpDecoderLogits(tf, params, zc, pixelIndices, TRAINING_OPS);
   }
 }
 

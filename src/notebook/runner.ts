@@ -13,7 +13,7 @@ import * as path from "path";
 import { format } from "util";
 import { METRICS_MIME } from "../plots/notebook";
 import { setFigureSink } from "../plots/notebook";
-import { notebookWidgetState } from "../widgets/export-notebook";
+import { notebookWidgetState } from "../jupyter/export-notebook";
 
 /** A Jupyter output (nbformat 4). */
 export type NbOutput = Record<string, unknown> & { output_type: string };

@@ -12,8 +12,8 @@ import { Page } from "playwright-core";
 import { installKernel } from "../../scripts/install-kernel";
 import { ROOT, freePort, waitFor } from "../widgets/harness";
 
-/** The prebuilt lab extension (made by widgets/build.mjs). One constant, so a folder rename is a one-line change. */
-export const LAB_EXTENSION_DIR = path.join(ROOT, "widgets", "lab", "labextension");
+/** The prebuilt lab extension (made by frontend/build.mjs). One constant, so a folder rename is a one-line change. */
+export const LAB_EXTENSION_DIR = path.join(ROOT, "frontend", "lab", "labextension");
 export const LAB_APP = path.join(ROOT, "lab-app");
 export const PYTHON = "/usr/bin/python3";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -24,8 +24,8 @@ export function missingPrerequisites(): string {
   const need: [boolean, string][] = [
     [fs.existsSync(PYTHON), PYTHON],
     [fs.existsSync("/usr/lib/python3/dist-packages/jupyterlab_server"), "python3-jupyterlab-server (apt)"],
-    [fs.existsSync(path.join(LAB_EXTENSION_DIR, "package.json")), "widgets/lab/labextension (npm run build:widgets)"],
-    [fs.existsSync(path.join(ROOT, "dist/src/widgets/kernel.js")), "dist/ (npm run build)"],
+    [fs.existsSync(path.join(LAB_EXTENSION_DIR, "package.json")), "frontend/lab/labextension (npm run build:widgets)"],
+    [fs.existsSync(path.join(ROOT, "dist/src/jupyter/kernel.js")), "dist/ (npm run build)"],
     [fs.existsSync(path.join(LAB_APP, "node_modules", "webpack")) || buildLab.isFresh(),
       "lab-app (node scripts/build-lab.js)"],
   ];

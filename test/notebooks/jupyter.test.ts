@@ -19,7 +19,7 @@ const JUPYTER = "/usr/bin/jupyter";
  */
 export function makeKernelspec(dir: string): { argv: string[]; ivaeKernel: boolean } {
   const installer = path.join(ROOT, "dist", "scripts", "install-kernel.js");
-  if (fs.existsSync(installer) && fs.existsSync(path.join(ROOT, "dist", "src", "widgets", "kernel.js"))) {
+  if (fs.existsSync(installer) && fs.existsSync(path.join(ROOT, "dist", "src", "jupyter", "kernel.js"))) {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { installKernel } = require(installer) as { installKernel(o: { dataDir: string; labextension: boolean }): { kernelDir: string } };
     const { kernelDir } = installKernel({ dataDir: dir, labextension: false });

@@ -2,7 +2,7 @@
  * Browser tests of the widgets, end to end: Debian's jupyter-notebook server on 127.0.0.1 runs the
  * `ivae` kernel (registered into a temporary Jupyter data dir by scripts/install-kernel.ts);
  * headless Chromium (playwright-core) opens a page with @jupyterlab/services + our widget manager
- * (widgets/dist/ivae-widgets-live.js), runs cells, renders the widgets and interacts with them.
+ * (frontend/dist/ivae-widgets-live.js), runs cells, renders the widgets and interacts with them.
  * Screenshots go to out/screenshots/. Everything started here is stopped in `after`.
  */
 import { strict as assert } from "assert";
@@ -16,7 +16,7 @@ import { CHROMIUM, OUT, ROOT, SHOTS, freePort, launchChromium, pointOnPage, stat
 
 const JUPYTER = "/usr/bin/jupyter-notebook";
 
-const prerequisites = fs.existsSync(JUPYTER) && !!CHROMIUM && fs.existsSync(path.join(ROOT, "widgets/dist/ivae-widgets-live.js")) && fs.existsSync(path.join(ROOT, "dist/src/widgets/kernel.js"));
+const prerequisites = fs.existsSync(JUPYTER) && !!CHROMIUM && fs.existsSync(path.join(ROOT, "frontend/dist/ivae-widgets-live.js")) && fs.existsSync(path.join(ROOT, "dist/src/jupyter/kernel.js"));
 
 describe("widgets: live in a real browser with the ivae kernel", function () {
   this.timeout(180000);
@@ -31,7 +31,7 @@ describe("widgets: live in a real browser with the ivae kernel", function () {
   before(async function () {
     if (!prerequisites) {
       // setup.sh installs chromium and jupyter-notebook, and npm test builds dist/ and the bundles.
-      throw new Error(`browser test prerequisites missing (${JUPYTER}, chromium, dist/src/widgets/kernel.js, widgets/dist): run bash scripts/setup.sh && npm run build`);
+      throw new Error(`browser test prerequisites missing (${JUPYTER}, chromium, dist/src/jupyter/kernel.js, frontend/dist): run bash scripts/setup.sh && npm run build`);
     }
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(path.join(work, "data"), { recursive: true });
@@ -46,7 +46,7 @@ describe("widgets: live in a real browser with the ivae kernel", function () {
     server.stderr!.on("data", (d) => (serverLog += d));
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/api/status?token=${token}`)).ok, 30000, `jupyter-notebook (${serverLog.slice(-500)})`);
-    const liveJs = fs.readFileSync(path.join(ROOT, "widgets/dist/ivae-widgets-live.js"));
+    const liveJs = fs.readFileSync(path.join(ROOT, "frontend/dist/ivae-widgets-live.js"));
     const pages = await staticServer({
       "/live.js": { body: liveJs.toString("utf8"), type: "text/javascript" },
       "/": { body: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>ivae widgets test</title></head><body style="font-family:sans-serif;margin:12px"><div id="out"></div><script src="/live.js"></script></body></html>`, type: "text/html" },

@@ -1,6 +1,6 @@
 /** Unit tests: hover-patch downsampling, the notebook HTML exporter, detached display. */
 import { strict as assert } from "assert";
-import { LatentScatter, MAX_PATCH_BYTES, downsampleStack, hoverPatchShape, notebookToHtml, notebookWidgetState } from "../../src/widgets";
+import { LatentScatter, MAX_PATCH_BYTES, downsampleStack, hoverPatchShape, notebookToHtml, notebookWidgetState } from "../../src/jupyter";
 
 describe("widgets: hover patch downsampling", () => {
   it("caps the side at 24 px and the total bytes, keeping the aspect ratio; leaves small sets alone", () => {

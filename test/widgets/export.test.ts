@@ -16,7 +16,7 @@ import { CHROMIUM, OUT, ROOT, SHOTS, canvasGrid, corr, guard, launchChromium, po
 const NBCONVERT = "/usr/bin/jupyter-nbconvert";
 const STATE = "application/vnd.jupyter.widget-state+json";
 const VIEW = "application/vnd.jupyter.widget-view+json";
-const prerequisites = fs.existsSync(NBCONVERT) && !!CHROMIUM && fs.existsSync(path.join(ROOT, "widgets/dist/ivae-widgets-embed.js")) && fs.existsSync(path.join(ROOT, "dist/src/widgets/kernel.js")) && fs.existsSync(path.join(ROOT, "dist/scripts/export-html.js"));
+const prerequisites = fs.existsSync(NBCONVERT) && !!CHROMIUM && fs.existsSync(path.join(ROOT, "frontend/dist/ivae-widgets-embed.js")) && fs.existsSync(path.join(ROOT, "dist/src/jupyter/kernel.js")) && fs.existsSync(path.join(ROOT, "dist/scripts/export-html.js"));
 
 type Nb = { cells: { cell_type: string; outputs?: { output_type: string; data?: { [k: string]: any }; text?: string | string[] }[] }[]; metadata: { widgets?: { [k: string]: { state: { [id: string]: { model_name: string; state: any; buffers?: unknown[] } } } } } };
 
@@ -29,7 +29,7 @@ describe("widgets: notebook 08 executed by nbconvert with the ivae kernel, expor
   let rec: { external: string[]; errors: string[] };
 
   before(async function () {
-    if (!prerequisites) throw new Error(`prerequisites missing (${NBCONVERT}, chromium, dist/, widgets/dist): run bash scripts/setup.sh && npm run build`);
+    if (!prerequisites) throw new Error(`prerequisites missing (${NBCONVERT}, chromium, dist/, frontend/dist): run bash scripts/setup.sh && npm run build`);
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(path.join(work, "data"), { recursive: true });
     fs.mkdirSync(SHOTS, { recursive: true });

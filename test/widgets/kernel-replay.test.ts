@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { createHmac } from "crypto";
-import { CommManager } from "../../src/widgets/comm";
-import { IvaeZmqServer, parseWireMessage, SignatureHistory } from "../../src/widgets/kernel";
+import { CommManager } from "../../src/jupyter/comm";
+import { IvaeZmqServer, parseWireMessage, SignatureHistory } from "../../src/jupyter/kernel";
 
 // Issue 16 item 12: replayed signed messages are rejected (bounded memory of signatures), and protocol errors go
 // to the kernel's own log, not to the stderr that tslab routes into the user's last cell.

@@ -1,5 +1,5 @@
 /**
- * The prebuilt JupyterLab extension (widgets/lab/labextension, made by @jupyterlab/builder) checked
+ * The prebuilt JupyterLab extension (frontend/lab/labextension, made by @jupyterlab/builder) checked
  * the way JupyterLab uses it, without JupyterLab (not installable here): a host page
  * (fixtures/lab-host.ts, which bundles only @jupyter-widgets/base + base-manager) reads the
  * extension's package.json, loads `jupyterlab._build.load` (the module-federation remoteEntry),
@@ -13,10 +13,10 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { BrowserContext } from "playwright-core";
-import { LatentScatter, MapOverlay, Traversal, decoderConfig, randomDecoder, widgetStateDocument } from "../../src/widgets";
+import { LatentScatter, MapOverlay, Traversal, decoderConfig, randomDecoder, widgetStateDocument } from "../../src/jupyter";
 import { CHROMIUM, OUT, ROOT, SHOTS, guard, launchChromium, staticServer } from "./harness";
 
-const EXT = path.join(ROOT, "widgets/lab/labextension");
+const EXT = path.join(ROOT, "frontend/lab/labextension");
 
 describe("widgets: the prebuilt lab extension in a simulated JupyterLab module-federation host", function () {
   this.timeout(120000);
@@ -31,7 +31,7 @@ describe("widgets: the prebuilt lab extension in a simulated JupyterLab module-f
 
   it("loads remoteEntry, shares @jupyter-widgets/base, registers the module and renders all three widgets from it", async () => {
     const pkgFile = path.join(EXT, "package.json");
-    if (!CHROMIUM || !fs.existsSync(pkgFile)) throw new Error("chromium or widgets/lab/labextension missing: run bash scripts/setup.sh && npm run build:widgets");
+    if (!CHROMIUM || !fs.existsSync(pkgFile)) throw new Error("chromium or frontend/lab/labextension missing: run bash scripts/setup.sh && npm run build:widgets");
     const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
     assert.equal(pkg.name, "ivae-widgets");
     assert.ok(fs.existsSync(path.join(EXT, pkg.jupyterlab._build.load)), "remoteEntry named in package.json exists");

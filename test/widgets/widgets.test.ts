@@ -7,10 +7,10 @@
 import { strict as assert } from "assert";
 import * as models from "../../src/models";
 import { createHmac } from "crypto";
-import { CommManager, commManager, Json } from "../../src/widgets/comm";
-import { parseWireMessage } from "../../src/widgets/kernel";
-import { splitBuffers, putBuffers } from "../../src/widgets/widget";
-import { LatentScatter, MapOverlay, Traversal, decoderConfig, randomDecoder, decodeDescription, unpackWeights, widgetStateDocument, pixelCoords } from "../../src/widgets";
+import { CommManager, commManager, Json } from "../../src/jupyter/comm";
+import { parseWireMessage } from "../../src/jupyter/kernel";
+import { splitBuffers, putBuffers } from "../../src/jupyter/widget";
+import { LatentScatter, MapOverlay, Traversal, decoderConfig, randomDecoder, decodeDescription, unpackWeights, widgetStateDocument, pixelCoords } from "../../src/jupyter";
 
 type Sent = { type: string; content: { [k: string]: Json }; buffers: Uint8Array[] };
 
@@ -52,7 +52,8 @@ function naiveDecode(cfg: ReturnType<typeof decoderConfig>, data: Float32Array, 
     }
     let logit = w.bOut[0];
     for (let j = 0; j < act.length; j++) logit += act[j] * w.wOut[j];
-    out[p] = cfg.likelihood === "bernoulli" ? 1 / (1 + Math.exp(-logit)) : logit;
+    // the likelihood mean: σ(logit) for Bernoulli and for Gaussian (whose NLL puts its mean at σ(logit))
+    out[p] = 1 / (1 + Math.exp(-logit));
   }
   return out;
 }

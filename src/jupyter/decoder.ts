@@ -1,9 +1,11 @@
 /**
  * Decoder descriptions for the Traversal widget: the small JSON config plus one packed Float32
  * weight buffer, which is what travels to the browser. Node-side decoding runs the same
- * {@link CoordDecoder} code as the browser, on `@tensorflow/tfjs`.
+ * {@link CoordDecoder} code as the browser (src/models/decode-core.ts, as `RVAE.decode`), on
+ * `@tensorflow/tfjs`; a model's weights are read with the models' own parser (weight-buffer.ts).
  */
 import * as tf from "@tensorflow/tfjs";
+import { parseWeights, WeightData, WeightSpec } from "../models/weight-buffer";
 import { IvaeInputError } from "../util/errors";
 import { Random } from "../util/random";
 import { CoordDecoder, DecodeInputs, DecoderConfig, DecoderWeights, packWeights, unpackWeights, weightCount } from "./decoder-math";
@@ -94,20 +96,12 @@ export interface HasArtifacts {
  * angle and shift; a plain VAE's MLP decoder is rejected with a clear message.
  */
 export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
-  const a = artifacts as { modelTopology?: { className?: string; config?: { [k: string]: unknown } }; weightSpecs?: { name: string; shape: number[] }[]; weightData?: ArrayBuffer | ArrayBufferView };
+  const a = artifacts as { modelTopology?: { className?: string; config?: { [k: string]: unknown } }; weightSpecs?: WeightSpec[]; weightData?: WeightData };
   const cfgRaw = a?.modelTopology?.config;
   const specs = a?.weightSpecs;
   const data = a?.weightData;
   if (!cfgRaw || !specs || !data) throw new IvaeInputError("Traversal.fromModel: model.toArtifacts() gave no config/weightSpecs/weightData");
-  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-  const all = new Float32Array(bytes.slice().buffer);
-  const named = new Map<string, Float32Array>();
-  let off = 0;
-  for (const s of specs) {
-    const n = s.shape.reduce((x, y) => x * y, 1);
-    named.set(s.name, all.subarray(off, off + n));
-    off += n;
-  }
+  const named = parseWeights(specs, data, "Traversal.fromModel");
   if (!named.has("decoder.0.Wc")) {
     throw new IvaeInputError(`Traversal.fromModel: ${a.modelTopology?.className ?? "this model"} has no coordinate decoder (decoder.0.Wc); use an RVAE or ShiftVAE`);
   }

@@ -1,13 +1,15 @@
 /**
- * The coordinate decoder of docs/DEVELOPERS.md, written once against the tfjs op API so that the
- * kernel (Node, `@tensorflow/tfjs`) and the browser (Traversal widget, `@tensorflow/tfjs-core` on
- * wasm/cpu) run literally the same code. It takes `tf` as a parameter and imports only types, so
- * the front-end bundle can include this file without pulling in the Node packages.
+ * The Traversal widget's decoder: a JSON config plus one packed Float32 weight buffer (what travels
+ * to the browser), decoded with src/models/decode-core.ts, the code path of the models' `decode`.
+ * Kernel (Node, `@tensorflow/tfjs`) and browser (`@tensorflow/tfjs-core` on wasm/cpu) run the same
+ * code: it takes `tf` as a parameter and imports only types, so the front-end bundle can include it.
  */
 import type * as tfc from "@tensorflow/tfjs-core";
+import { CoordDecoderParams, CoordKernel, coordDecoderLogits, coordKernel, likelihoodMean, TfCore } from "../models/decode-core";
+import { IvaeInputError } from "../util/errors";
 
 /** The tfjs ops used here (satisfied by both `@tensorflow/tfjs` and `@tensorflow/tfjs-core`). */
-export type TfOps = Pick<typeof tfc, "tidy" | "tensor1d" | "tensor2d" | "tensor3d" | "matMul" | "add" | "sub" | "mul" | "tanh" | "sigmoid" | "reshape" | "stack" | "cos" | "sin" | "neg" | "expandDims" | "tile" | "squeeze">;
+export type TfOps = TfCore & Pick<typeof tfc, "tensor2d">;
 
 /** Static description of a decoder (JSON; goes into the widget state as is). */
 export interface DecoderConfig {
@@ -27,7 +29,7 @@ export interface DecoderConfig {
   translation: boolean;
   /** skip-rVAE: z enters every hidden layer through U_l. */
   skip: boolean;
-  /** Bernoulli: image = sigmoid(logit); Gaussian: image = logit (the mean). */
+  /** The model's likelihood; the image is its mean, decode-core `likelihoodMean` (σ(logit) for both). */
   likelihood: "bernoulli" | "gaussian";
 }
 
@@ -110,7 +112,7 @@ export function weightCount(cfg: DecoderConfig): number {
 /** Splits a packed buffer into named arrays (views, no copy). */
 export function unpackWeights(cfg: DecoderConfig, data: Float32Array): DecoderWeights {
   const need = weightCount(cfg);
-  if (data.length !== need) throw new Error(`decoder weights: got ${data.length} floats, the config needs ${need}`);
+  if (data.length !== need) throw new IvaeInputError(`decoder weights: got ${data.length} floats, the config needs ${need}`);
   const m = new Map<string, Float32Array>();
   for (const e of weightLayout(cfg)) m.set(e.name, data.subarray(e.offset, e.offset + e.shape.reduce((a, b) => a * b, 1)));
   const layers: DecoderWeights["layers"] = [];
@@ -130,89 +132,77 @@ export function packWeights(cfg: DecoderConfig, w: DecoderWeights): Float32Array
   for (const e of weightLayout(cfg)) {
     const a = get(e.name);
     const n = e.shape.reduce((x, y) => x * y, 1);
-    if (!a || a.length !== n) throw new Error(`decoder weight ${e.name}: expected ${n} floats (shape ${e.shape.join("×")}), got ${a ? a.length : "none"}`);
+    if (!a || a.length !== n) throw new IvaeInputError(`decoder weight ${e.name}: expected ${n} floats (shape ${e.shape.join("×")}), got ${a ? a.length : "none"}`);
     out.set(a, e.offset);
   }
   return out;
 }
 
 /**
- * Holds the decoder weights as tensors and decodes batches. Call {@link dispose} when done.
- * The layer-0 fold (A_b = R(γ_b)ᵀ W_c, o_b = t_b W_c + z_b W_z + b_0) follows DEVELOPERS.md.
+ * Holds the decoder weights as tensors and decodes batches with decode-core, the code path of
+ * `RVAE.decode`: the folded coordinate decoder, then the likelihood mean (σ(logit) for both
+ * likelihoods). Call {@link dispose} when done.
  */
 export class CoordDecoder {
   private readonly coords: tfc.Tensor2D;
-  private readonly wc0: tfc.Tensor1D;
-  private readonly wc1: tfc.Tensor1D;
-  private readonly wz: tfc.Tensor2D;
-  private readonly b0: tfc.Tensor1D;
-  private readonly layers: { w: tfc.Tensor2D; b: tfc.Tensor1D; u?: tfc.Tensor2D }[];
-  private readonly wOut: tfc.Tensor2D;
-  private readonly bOut: tfc.Tensor1D;
+  private readonly params: CoordDecoderParams;
+  private readonly kernel: CoordKernel;
 
+  /**
+   * `kernel` defaults to decode-core's tfjs reference (what the browser runs); the kernel may pass
+   * the models' `coordDecoder` (possibly the native fused op).
+   */
   constructor(
     private readonly tf: TfOps,
     readonly config: DecoderConfig,
     weights: Float32Array | DecoderWeights,
+    kernel?: CoordKernel,
   ) {
-    if (config.activation !== "tanh") throw new Error(`decoder activation ${String(config.activation)} is not supported (the contract fixes tanh)`);
+    if (config.activation !== "tanh") {
+      throw new IvaeInputError(`decoder activation ${String(config.activation)} is not supported (the contract fixes tanh)`);
+    }
     const w = weights instanceof Float32Array ? unpackWeights(config, weights) : weights;
     const [H, W] = config.imageShape;
     const h = config.hidden;
     const zin = config.latentDim + config.conditionDim;
+    this.kernel = kernel ?? coordKernel(tf);
     this.coords = tf.tensor2d(pixelCoords(H, W), [H * W, 2]);
-    this.wc0 = tf.tensor1d(w.wc.subarray(0, h[0]));
-    this.wc1 = tf.tensor1d(w.wc.subarray(h[0], 2 * h[0]));
-    this.wz = tf.tensor2d(w.wz, [zin, h[0]]);
-    this.b0 = tf.tensor1d(w.b0);
-    this.layers = w.layers.map((L, i) => ({
-      w: tf.tensor2d(L.w, [h[i], h[i + 1]]),
-      b: tf.tensor1d(L.b),
-      u: L.u ? tf.tensor2d(L.u, [zin, h[i + 1]]) : undefined,
-    }));
-    this.wOut = tf.tensor2d(w.wOut, [h[h.length - 1], 1]);
-    this.bOut = tf.tensor1d(w.bOut);
+    this.params = {
+      Wc: tf.tensor2d(w.wc, [2, h[0]]),
+      Wz: tf.tensor2d(w.wz, [zin, h[0]]),
+      b0: tf.tensor1d(w.b0),
+      hidden: w.layers.map((L, i) => ({
+        W: tf.tensor2d(L.w, [h[i], h[i + 1]]),
+        b: tf.tensor1d(L.b),
+        U: L.u ? tf.tensor2d(L.u, [zin, h[i + 1]]) : undefined,
+      })),
+      wOut: tf.tensor2d(w.wOut, [h[h.length - 1], 1]),
+      bOut: tf.tensor1d(w.bOut),
+    };
   }
 
-  /** Decodes B images; returns a tensor [B, H*W] of pixel values (the caller disposes it). */
+  /** Decodes B images; returns a tensor [B, H*W] of pixel values, the likelihood mean (the caller disposes it). */
   decodeTensor(inp: DecodeInputs): tfc.Tensor2D {
     const tf = this.tf;
     const cfg = this.config;
     const zin = cfg.latentDim + cfg.conditionDim;
     const B = inp.z.length / zin;
-    if (!Number.isInteger(B) || B < 1) throw new Error(`decoder: z has ${inp.z.length} values, not a multiple of ${zin}`);
-    const P = cfg.imageShape[0] * cfg.imageShape[1];
-    const h0 = cfg.hidden[0];
+    if (!Number.isInteger(B) || B < 1) {
+      throw new IvaeInputError(`decoder: z has ${inp.z.length} values, not a multiple of ${zin}`);
+    }
     return tf.tidy(() => {
       const zero = new Float32Array(B);
-      const g = tf.tensor2d(cfg.rotation && inp.angle ? inp.angle : zero, [B, 1]);
-      const tx = tf.tensor2d(cfg.translation && inp.tx ? inp.tx : zero, [B, 1]);
-      const ty = tf.tensor2d(cfg.translation && inp.ty ? inp.ty : zero, [B, 1]);
       const z = tf.tensor2d(inp.z, [B, zin]);
-      const c = tf.cos(g);
-      const s = tf.sin(g);
-      // Same pose convention as the models (src/models/rvae.ts): the decoded content is rotated by
-      // +γ and shifted by +t, i.e. pixel c is rendered at c' = R(−γ)(c − t). As a row vector
-      // c' = (c − t) R(γ), so A_b = R(γ) W_c (row0 = cos·Wc0 − sin·Wc1, row1 = sin·Wc0 + cos·Wc1)
-      // and o_b = z_b W_z + b_0 − t_b A_b.
-      const a0 = tf.sub(tf.mul(c, this.wc0), tf.mul(s, this.wc1));
-      const a1 = tf.add(tf.mul(s, this.wc0), tf.mul(c, this.wc1));
-      const A = tf.stack([a0, a1], 1) as tfc.Tensor3D; // [B, 2, h0]
-      const tA = tf.add(tf.mul(tx, a0), tf.mul(ty, a1));
-      const o = tf.sub(tf.add(tf.matMul(z, this.wz), this.b0), tA); // [B, h0]
-      const coordsB = tf.tile(tf.expandDims(this.coords, 0), [B, 1, 1]) as tfc.Tensor3D; // [B, P, 2]
-      let hcur = tf.tanh(tf.add(tf.matMul(coordsB, A), tf.expandDims(o, 1))) as tfc.Tensor; // [B, P, h0]
-      let width = h0;
-      for (const L of this.layers) {
-        const flat = tf.reshape(hcur, [B * P, width]) as tfc.Tensor2D;
-        let pre = tf.reshape(tf.add(tf.matMul(flat, L.w), L.b), [B, P, L.b.shape[0]]) as tfc.Tensor;
-        if (L.u) pre = tf.add(pre, tf.expandDims(tf.matMul(z, L.u), 1));
-        hcur = tf.tanh(pre);
-        width = L.b.shape[0];
+      // As model.decode: an angle tensor only for rotation models, a shift only for translation models.
+      const angle = cfg.rotation ? tf.tensor1d(inp.angle ?? zero) : null;
+      let shift: tfc.Tensor2D | null = null;
+      if (cfg.translation) {
+        const t = new Float32Array(2 * B);
+        for (let b = 0; b < B; b++) (t[2 * b] = inp.tx?.[b] ?? 0), (t[2 * b + 1] = inp.ty?.[b] ?? 0);
+        shift = tf.tensor2d(t, [B, 2]);
       }
-      const logit = tf.add(tf.matMul(tf.reshape(hcur, [B * P, width]) as tfc.Tensor2D, this.wOut), this.bOut);
-      const out = cfg.likelihood === "bernoulli" ? tf.sigmoid(logit) : logit;
-      return tf.reshape(out, [B, P]) as tfc.Tensor2D;
+      const logits = coordDecoderLogits(tf, this.kernel, this.params, this.coords, z, angle, shift);
+      return likelihoodMean(tf, logits, cfg.likelihood) as tfc.Tensor2D;
     });
   }
 
@@ -226,8 +216,9 @@ export class CoordDecoder {
 
   /** Frees the weight tensors. */
   dispose(): void {
-    const all: (tfc.Tensor | undefined)[] = [this.coords, this.wc0, this.wc1, this.wz, this.b0, this.wOut, this.bOut];
-    for (const L of this.layers) all.push(L.w, L.b, L.u);
+    const p = this.params;
+    const all: (tfc.Tensor | undefined)[] = [this.coords, p.Wc, p.Wz, p.b0, p.wOut, p.bOut];
+    for (const L of p.hidden) all.push(L.W, L.b, L.U);
     for (const t of all) t?.dispose();
   }
 }

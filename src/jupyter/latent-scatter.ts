@@ -4,29 +4,11 @@
  */
 import { ImageStack } from "../data/image-stack";
 import { IvaeInputError } from "../util/errors";
-import { ChannelInput, ChannelTraits, checkIndices, toChannelTraits } from "./channels";
+import { ChannelInput, checkIndices, toChannelTraits } from "./channels";
+import { LATENT_SCATTER_DEFAULTS, LatentScatterState } from "./state";
 import { Widget } from "./widget";
 
-/** Traits of the LatentScatter model (names as the front end sees them). */
-export interface LatentScatterState extends ChannelTraits {
-  x: Float32Array;
-  y: Float32Array;
-  color_by: string;
-  colormap: string;
-  /** n × patch_shape patches as 8-bit grey (0..255), or null. */
-  patches: Uint8Array | null;
-  patch_shape: [number, number];
-  /** Shape of the patches as given, before downsampling for the browser. */
-  patch_source_shape: [number, number];
-  selected: number[];
-  hovered: number;
-  point_size: number;
-  width: number;
-  height: number;
-  title: string;
-  x_label: string;
-  y_label: string;
-}
+export type { LatentScatterState } from "./state";
 
 /** Options of {@link LatentScatter}. */
 export interface LatentScatterOptions {
@@ -171,20 +153,19 @@ export class LatentScatter extends Widget<LatentScatterState> {
     }
     const dl = opts.z ? (opts.dims ?? [0, 1]).map((d) => `z${d + 1}`) : ["x", "y"];
     super("LatentScatterModel", "LatentScatterView", {
+      ...LATENT_SCATTER_DEFAULTS,
       x,
       y,
       ...ch,
       color_by: colorBy,
-      colormap: opts.colormap ?? "viridis",
+      colormap: opts.colormap ?? LATENT_SCATTER_DEFAULTS.colormap,
       patches: hover ? patchesToBytes(hover) : null,
       patch_shape: hover ? [hover.height, hover.width] : [0, 0],
       patch_source_shape: opts.patches ? [opts.patches.height, opts.patches.width] : [0, 0],
-      selected: [],
-      hovered: -1,
       point_size: opts.pointSize ?? (n > 20000 ? 1.5 : n > 2000 ? 2.5 : 4),
-      width: opts.width ?? 520,
-      height: opts.height ?? 440,
-      title: opts.title ?? "",
+      width: opts.width ?? LATENT_SCATTER_DEFAULTS.width,
+      height: opts.height ?? LATENT_SCATTER_DEFAULTS.height,
+      title: opts.title ?? LATENT_SCATTER_DEFAULTS.title,
       x_label: opts.xLabel ?? dl[0],
       y_label: opts.yLabel ?? dl[1],
     });

@@ -63,6 +63,6 @@ if (args.has("--no-lab") || (upToDate && !args.has("--lab"))) {
       throw new Error(`build:widgets: @jupyterlab/builder failed (${r.status})`);
     }
     fs.writeFileSync(stamp, hash);
-    console.log(`build:widgets: lab extension built in ${Date.now() - t1} ms -> widgets/lab/labextension`);
+    console.log(`build:widgets: lab extension built in ${Date.now() - t1} ms -> frontend/lab/labextension`);
   }
 }

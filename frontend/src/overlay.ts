@@ -4,21 +4,22 @@
  * `scatter` trait references a LatentScatter model, selections are mirrored both ways in the
  * browser (so the link also works in saved HTML), and each side saves its own state to the kernel.
  */
-import { DOMWidgetModel, DOMWidgetView, WidgetModel, unpack_models } from "@jupyter-widgets/base";
-import { COLORMAPS, ChannelInfo, Coloring, MODULE_NAME, MODULE_VERSION, PointGrid, Viewport, colorize, ensureCss, f32, fmt, h, legend, u8, renderSafely } from "./common";
+import { DOMWidgetModel, DOMWidgetView, unpack_models } from "@jupyter-widgets/base";
+import { MAP_OVERLAY_DEFAULTS, MapOverlayState, WireState } from "../../src/jupyter/state";
+import type { LatentScatterModel } from "./scatter";
+import { COLORMAPS, Coloring, PointGrid, floatAt, TypedModel, modelNames, Viewport, colorize, ensureCss, f32, fmt, h, legend, u8, renderSafely } from "./common";
 
-/** Model of the MapOverlay widget. */
-export class MapOverlayModel extends DOMWidgetModel {
+/** MapOverlay state in the browser: `scatter` arrives as the linked LatentScatter model (unpack_models). */
+export type MapOverlayFrontState = Omit<WireState<MapOverlayState>, "scatter"> & { scatter: LatentScatterModel | null };
+
+/** Model of the MapOverlay widget: the kernel's MapOverlayState and defaults (src/jupyter/state.ts). */
+export class MapOverlayModel extends TypedModel<MapOverlayFrontState> {
   static override serializers = { ...DOMWidgetModel.serializers, scatter: { deserialize: unpack_models } };
   override defaults(): Backbone.ObjectHash {
     return {
       ...super.defaults(),
-      _model_name: "MapOverlayModel",
-      _model_module: MODULE_NAME,
-      _model_module_version: MODULE_VERSION,
-      _view_name: "MapOverlayView",
-      _view_module: MODULE_NAME,
-      _view_module_version: MODULE_VERSION,
+      ...modelNames("MapOverlayModel", "MapOverlayView"),
+      // data traits: always sent by the kernel
       image: null,
       image_shape: [0, 0],
       x: null,
@@ -26,15 +27,7 @@ export class MapOverlayModel extends DOMWidgetModel {
       channels: {},
       channel_info: {},
       channel: "",
-      colormap: "auto",
-      opacity: 0.85,
-      vmin: null,
-      vmax: null,
-      marker_size: 3,
-      selected: [],
-      scatter: null,
-      width: 520,
-      title: "",
+      ...MAP_OVERLAY_DEFAULTS,
     };
   }
 }
@@ -43,6 +36,7 @@ const same = (a: number[], b: number[]): boolean => a.length === b.length && a.e
 
 /** View of the MapOverlay widget. */
 export class MapOverlayView extends DOMWidgetView {
+  declare model: MapOverlayModel;
   private canvas!: HTMLCanvasElement;
   private band!: HTMLCanvasElement;
   private bg!: HTMLCanvasElement;
@@ -66,8 +60,8 @@ export class MapOverlayView extends DOMWidgetView {
   private build(): void {
     ensureCss();
     const m = this.model;
-    const [ih, iw] = m.get("image_shape") as [number, number];
-    const W = m.get("width") as number;
+    const [ih, iw] = m.get("image_shape");
+    const W = m.get("width");
     const H = Math.round((W * ih) / iw);
     this.el.classList.add("ivae-widget", "ivae-overlay");
     this.canvas = h("canvas", { width: W, height: H, class: "ivae-plot" });
@@ -105,7 +99,7 @@ export class MapOverlayView extends DOMWidgetView {
     clear.onclick = () => this.commit([]);
     this.info = h("div", { class: "ivae-info" }, "click an atom; shift-drag to select a region");
     this.legendBox = h("div");
-    const title = m.get("title") as string;
+    const title = m.get("title");
     if (title) this.el.append(h("div", { class: "ivae-title" }, title));
     this.el.append(
       h("div", { class: "ivae-toolbar" }, h("label", {}, "channel", chSel), h("label", {}, "map", cmSel), h("label", {}, "opacity", op), h("label", {}, "size", size)),
@@ -132,21 +126,21 @@ export class MapOverlayView extends DOMWidgetView {
 
   /** Mirrors selections with the linked LatentScatter model, both ways, without echo loops. */
   private linkScatter(): void {
-    const sc = this.model.get("scatter") as WidgetModel | null;
+    const sc = this.model.get("scatter");
     if (!sc) return;
     const fromScatter = (): void => {
-      const s = (sc.get("selected") ?? []) as number[];
-      if (!same(s, this.model.get("selected") as number[])) this.commit(s);
+      const s = sc.get("selected");
+      if (!same(s, this.model.get("selected"))) this.commit(s);
     };
     this.listenTo(sc, "change:selected", fromScatter);
     this.listenTo(this.model, "change:selected", () => {
-      const s = (this.model.get("selected") ?? []) as number[];
-      if (!same(s, (sc.get("selected") ?? []) as number[])) {
+      const s = this.model.get("selected");
+      if (!same(s, sc.get("selected"))) {
         sc.set("selected", s);
         sc.save_changes();
       }
     });
-    if (((sc.get("selected") ?? []) as number[]).length) fromScatter();
+    if (sc.get("selected").length) fromScatter();
   }
 
   private syncControls(): void {
@@ -163,12 +157,12 @@ export class MapOverlayView extends DOMWidgetView {
 
   private recolor(): void {
     const m = this.model;
-    const chans = (m.get("channels") ?? {}) as { [k: string]: DataView };
-    const infos = (m.get("channel_info") ?? {}) as { [k: string]: ChannelInfo };
+    const chans = m.get("channels");
+    const infos = m.get("channel_info");
     const sel = this.controls.channel as HTMLSelectElement;
     sel.replaceChildren(...Object.keys(chans).map((n) => h("option", { value: n }, n)));
-    const ch = m.get("channel") as string;
-    this.coloring = ch && chans[ch] ? colorize(f32(chans[ch]), infos[ch], m.get("colormap") as string, m.get("vmin"), m.get("vmax")) : null;
+    const ch = m.get("channel");
+    this.coloring = ch && chans[ch] ? colorize(f32(chans[ch]), infos[ch], m.get("colormap"), m.get("vmin"), m.get("vmax")) : null;
     this.legendBox.replaceChildren(this.coloring ? legend(this.coloring, ch) : h("span"));
     this.syncControls();
     if (this.coloring && this.coloring.kind !== "categorical") {
@@ -179,7 +173,7 @@ export class MapOverlayView extends DOMWidgetView {
 
   private reselect(): void {
     this.mask.fill(0);
-    for (const i of (this.model.get("selected") ?? []) as number[]) if (i >= 0 && i < this.mask.length) this.mask[i] = 1;
+    for (const i of this.model.get("selected")) if (i >= 0 && i < this.mask.length) this.mask[i] = 1;
   }
 
   private draw(): void {
@@ -192,9 +186,9 @@ export class MapOverlayView extends DOMWidgetView {
     const n = this.xs.length;
     for (let i = 0; i < n; i++) (this.sx[i] = vp.sx(this.xs[i])), (this.sy[i] = vp.sy(this.ys[i]));
     const zoom = W / (vp.x1 - vp.x0) / (W / this.bg.width);
-    const r = (this.model.get("marker_size") as number) * Math.sqrt(Math.max(1, zoom));
-    const anySel = (this.model.get("selected") as number[]).length > 0;
-    const op = this.model.get("opacity") as number;
+    const r = this.model.get("marker_size") * Math.sqrt(Math.max(1, zoom));
+    const anySel = this.model.get("selected").length > 0;
+    const op = this.model.get("opacity");
     const col = this.coloring;
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i < n; i++) {
@@ -259,11 +253,11 @@ export class MapOverlayView extends DOMWidgetView {
       if (!drag) {
         const i = this.grid.nearest(p[0], p[1], this.sx, this.sy, 8);
         if (i >= 0) {
-          const chans = (this.model.get("channels") ?? {}) as { [k: string]: DataView };
-          const infos = (this.model.get("channel_info") ?? {}) as { [k: string]: ChannelInfo };
+          const chans = this.model.get("channels");
+          const infos = this.model.get("channel_info");
           const lines = [`atom #${i} at (${fmt(this.xs[i])}, ${fmt(this.ys[i])}) px`];
           for (const [k, dv] of Object.entries(chans)) {
-            const v = dv.getFloat32(4 * i, true);
+            const v = floatAt(dv, i);
             lines.push(`${k}: ${infos[k]?.labels?.[Math.round(v)] ?? fmt(v)}`);
           }
           this.info.textContent = lines.join("\n");
@@ -299,7 +293,7 @@ export class MapOverlayView extends DOMWidgetView {
         this.commit(sel);
       } else if (!moved) {
         const i = this.grid.nearest(p[0], p[1], this.sx, this.sy, 8);
-        const cur = (this.model.get("selected") ?? []) as number[];
+        const cur = this.model.get("selected");
         if (i >= 0) this.commit(e.ctrlKey || e.metaKey ? [...new Set([...cur, i])].sort((a, b) => a - b) : [i]);
       }
     });

@@ -4,34 +4,12 @@
  * (wasm, cpu fallback), so the image follows the slider without a round trip to the kernel.
  */
 import { IvaeInputError } from "../util/errors";
-import { DecoderConfig, DecoderDescription, HasArtifacts, decodeDescription, decoderConfig, decoderFromArtifacts } from "./decoder";
+import { DecoderDescription, HasArtifacts, decodeDescription, decoderConfig, decoderFromArtifacts } from "./decoder";
 import { Json } from "./comm";
+import { TRAVERSAL_DEFAULTS, TraversalState } from "./state";
 import { Widget } from "./widget";
 
-/** Traits of the Traversal model. */
-export interface TraversalState {
-  decoder_config: DecoderConfig;
-  decoder_weights: Float32Array;
-  /** Latent coordinates (length latentDim). */
-  z: number[];
-  /** One-hot label index for conditional decoders (-1 = none). */
-  label: number;
-  /** Rotation (rad, counter-clockwise) and shift (px, +dx right, +dy down). */
-  angle: number;
-  dx: number;
-  dy: number;
-  z_range: [number, number];
-  angle_range: [number, number];
-  shift_range: [number, number];
-  /** Display size of one image pixel, in CSS pixels. */
-  scale: number;
-  /** Requested tfjs backend in the browser. */
-  backend: "auto" | "wasm" | "cpu";
-  /** Backend the browser actually uses (set by the front end). */
-  backend_used: string;
-  /** Show the 2-D pad for (z1, z2). */
-  pad: boolean;
-}
+export type { TraversalState } from "./state";
 
 /** Options of {@link Traversal}. */
 export interface TraversalOptions {
@@ -64,15 +42,15 @@ export class Traversal extends Widget<TraversalState> {
       decoder_weights: opts.decoder.weights,
       z: [...z],
       label: opts.label ?? (cfg.conditionDim > 0 ? 0 : -1),
-      angle: opts.angle ?? 0,
-      dx: opts.dx ?? 0,
-      dy: opts.dy ?? 0,
-      z_range: opts.zRange ?? [-3, 3],
-      angle_range: opts.angleRange ?? [-Math.PI, Math.PI],
+      angle: opts.angle ?? TRAVERSAL_DEFAULTS.angle,
+      dx: opts.dx ?? TRAVERSAL_DEFAULTS.dx,
+      dy: opts.dy ?? TRAVERSAL_DEFAULTS.dy,
+      z_range: opts.zRange ?? TRAVERSAL_DEFAULTS.z_range,
+      angle_range: opts.angleRange ?? TRAVERSAL_DEFAULTS.angle_range,
       shift_range: opts.shiftRange ?? [-Math.round(Math.min(H, W) / 4), Math.round(Math.min(H, W) / 4)],
       scale: opts.scale ?? Math.max(2, Math.round(256 / Math.max(H, W))),
-      backend: opts.backend ?? "auto",
-      backend_used: "",
+      backend: opts.backend ?? TRAVERSAL_DEFAULTS.backend,
+      backend_used: TRAVERSAL_DEFAULTS.backend_used,
       pad: opts.pad ?? cfg.latentDim >= 2,
     });
     this.desc = { config: cfg, weights: opts.decoder.weights };

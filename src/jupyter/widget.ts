@@ -5,14 +5,12 @@
  * into JSON and binary buffers (`buffer_paths`). Kernel-side `set()` sends `update`; front-end
  * `update`s are applied here and answered with `echo_update` (protocol 2.1, so other front ends
  * of the same kernel stay in sync); `request_state` re-sends the whole state; `custom` messages go
- * both ways. The front-end classes live in `widgets/src` (npm module name {@link WIDGET_MODULE}).
+ * both ways. The front-end classes live in `frontend/src` (npm module name {@link WIDGET_MODULE}).
  */
 import { Comm, Json, commManager } from "./comm";
+import { WIDGET_MODULE, WIDGET_MODULE_VERSION } from "./state";
 
-/** Front-end module that holds the views and models (the lab extension / embed bundle). */
-export const WIDGET_MODULE = "ivae-widgets";
-/** Semver range of the front-end module the kernel asks for. */
-export const WIDGET_MODULE_VERSION = "^0.1.0";
+export { WIDGET_MODULE, WIDGET_MODULE_VERSION } from "./state";
 /** Widget message protocol version sent in the comm_open metadata. */
 export const WIDGET_PROTOCOL_VERSION = "2.1.0";
 

@@ -2,7 +2,7 @@
  * Offline HTML export of an executed notebook with ivae widgets: one self-contained page with the
  * markdown, the code, every output (streams, HTML, PNG/SVG/JPEG images, errors, plain text) and the
  * widgets rendered from the notebook's saved widget state by the inlined embed bundle
- * (widgets/dist/ivae-widgets-embed.js: views, a minimal manager, tfjs + wasm). No network, no CDN.
+ * (frontend/dist/ivae-widgets-embed.js: views, a minimal manager, tfjs + wasm). No network, no CDN.
  *
  * The widget state is read from `metadata.widgets["application/vnd.jupyter.widget-state+json"]`,
  * the standard place where nbclient (`jupyter nbconvert --execute`, store_widget_state) and
@@ -31,7 +31,7 @@ export interface NotebookHtmlOptions {
   title?: string;
   /** Leave out the code of code cells (outputs only). */
   hideCode?: boolean;
-  /** The embed bundle's source (default: read from widgets/dist). */
+  /** The embed bundle's source (default: read from frontend/dist). */
   bundle?: string;
 }
 

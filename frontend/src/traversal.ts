@@ -1,41 +1,32 @@
 /**
  * Traversal front end: sliders over z, angle and shift, a 2-D pad for (z1, z2), and the decoded
  * image. The decoder (weights from the `decoder_weights` buffer) runs here with tfjs, using the
- * same CoordDecoder code as the kernel (src/widgets/decoder-math.ts), so a slider move redraws
+ * same CoordDecoder code as the kernel (src/jupyter/decoder-math.ts), so a slider move redraws
  * the image in about a millisecond with no kernel round trip.
  */
-import { DOMWidgetModel, DOMWidgetView } from "@jupyter-widgets/base";
-import { CoordDecoder, DecoderConfig } from "../../src/widgets/decoder-math";
-import { MODULE_NAME, MODULE_VERSION, drawGrey, ensureCss, f32, fmt, h, renderSafely } from "./common";
+import { DOMWidgetView } from "@jupyter-widgets/base";
+import { TRAVERSAL_DEFAULTS, TraversalState, WireState } from "../../src/jupyter/state";
+import { CoordDecoder, DecoderConfig } from "../../src/jupyter/decoder-math";
+import { TypedModel, drawGrey, modelNames, ensureCss, f32, fmt, h, renderSafely } from "./common";
 import { tf, tfReady } from "./tf";
 
-/** Model of the Traversal widget; one decoder per model, shared by its views. */
-export class TraversalModel extends DOMWidgetModel {
+/** Model of the Traversal widget (src/jupyter/state.ts TraversalState); one decoder per model, shared by its views. */
+export class TraversalModel extends TypedModel<WireState<TraversalState>> {
   private decoderPromise: Promise<{ dec: CoordDecoder; backend: string }> | null = null;
 
   override defaults(): Backbone.ObjectHash {
     return {
       ...super.defaults(),
-      _model_name: "TraversalModel",
-      _model_module: MODULE_NAME,
-      _model_module_version: MODULE_VERSION,
-      _view_name: "TraversalView",
-      _view_module: MODULE_NAME,
-      _view_module_version: MODULE_VERSION,
+      ...modelNames("TraversalModel", "TraversalView"),
+      // data traits: always sent by the kernel
       decoder_config: null,
       decoder_weights: null,
       z: [0, 0],
       label: -1,
-      angle: 0,
-      dx: 0,
-      dy: 0,
-      z_range: [-3, 3],
-      angle_range: [-Math.PI, Math.PI],
       shift_range: [-5, 5],
       scale: 4,
-      backend: "auto",
-      backend_used: "",
       pad: true,
+      ...TRAVERSAL_DEFAULTS,
     };
   }
 
@@ -58,7 +49,7 @@ export class TraversalModel extends DOMWidgetModel {
   decoder(): Promise<{ dec: CoordDecoder; backend: string }> {
     if (!this.decoderPromise) {
       this.decoderPromise = tfReady(this.get("backend")).then((backend) => {
-        const cfg = this.get("decoder_config") as DecoderConfig;
+        const cfg = this.get("decoder_config");
         const dec = new CoordDecoder(tf, cfg, f32(this.get("decoder_weights")));
         if (this.get("backend_used") !== backend) {
           this.set("backend_used", backend);
@@ -85,6 +76,7 @@ export class TraversalModel extends DOMWidgetModel {
 
 /** View of the Traversal widget. */
 export class TraversalView extends DOMWidgetView {
+  declare model: TraversalModel;
   private img!: HTMLCanvasElement;
   private padCanvas!: HTMLCanvasElement;
   private status!: HTMLElement;
@@ -103,14 +95,14 @@ export class TraversalView extends DOMWidgetView {
   private build(): void {
     ensureCss();
     const m = this.model;
-    const cfg = m.get("decoder_config") as DecoderConfig;
+    const cfg = m.get("decoder_config");
     const [H, W] = cfg.imageShape;
-    const scale = m.get("scale") as number;
+    const scale = m.get("scale");
     this.el.classList.add("ivae-widget", "ivae-traversal");
     this.img = h("canvas", { width: W * scale, height: H * scale, class: "ivae-patch", title: "decoded image" });
     this.status = h("div", { class: "ivae-status" }, "loading decoder…");
     const controls = h("div", { class: "ivae-side" });
-    const [zlo, zhi] = m.get("z_range") as [number, number];
+    const [zlo, zhi] = m.get("z_range");
     if (m.get("pad") && cfg.latentDim >= 2) {
       this.padCanvas = h("canvas", { width: 170, height: 170, class: "ivae-plot", title: "drag to set z1 (→) and z2 (↑)" });
       controls.append(this.padCanvas);
@@ -127,18 +119,18 @@ export class TraversalView extends DOMWidgetView {
       (this.sliders[key] as unknown as { show: typeof show }).show = show;
     };
     for (let k = 0; k < cfg.latentDim; k++) {
-      slider(`z${k}`, `z${k + 1}`, zlo, zhi, (zhi - zlo) / 200, () => (m.get("z") as number[])[k], (v) => {
-        const z = [...(m.get("z") as number[])];
+      slider(`z${k}`, `z${k + 1}`, zlo, zhi, (zhi - zlo) / 200, () => m.get("z")[k], (v) => {
+        const z = [...m.get("z")];
         z[k] = v;
         this.change({ z });
       });
     }
     if (cfg.rotation) {
-      const [alo, ahi] = m.get("angle_range") as [number, number];
+      const [alo, ahi] = m.get("angle_range");
       slider("angle", "angle", alo, ahi, (ahi - alo) / 360, () => m.get("angle"), (v) => this.change({ angle: v }), (v) => `${Math.round((v * 180) / Math.PI)}°`);
     }
     if (cfg.translation) {
-      const [slo, shi] = m.get("shift_range") as [number, number];
+      const [slo, shi] = m.get("shift_range");
       slider("dx", "dx (px)", slo, shi, (shi - slo) / 100, () => m.get("dx"), (v) => this.change({ dx: v }));
       slider("dy", "dy (px)", slo, shi, (shi - slo) / 100, () => m.get("dy"), (v) => this.change({ dy: v }));
     }
@@ -172,7 +164,7 @@ export class TraversalView extends DOMWidgetView {
 
   private syncSliders(): void {
     const m = this.model;
-    const z = m.get("z") as number[];
+    const z = m.get("z");
     for (const [k, s] of Object.entries(this.sliders)) {
       const v = k.startsWith("z") ? z[Number(k.slice(1))] : (m.get(k) as number);
       if (document.activeElement !== s.input) s.input.value = String(v);
@@ -192,7 +184,7 @@ export class TraversalView extends DOMWidgetView {
         .decodeState({ z: m.get("z"), angle: m.get("angle"), dx: m.get("dx"), dy: m.get("dy"), label: m.get("label") })
         .then(({ pixels, backend }) => {
           this.pending = false;
-          const cfg = m.get("decoder_config") as DecoderConfig;
+          const cfg = m.get("decoder_config");
           drawGrey(this.img, pixels, cfg.imageShape[0], cfg.imageShape[1]);
           this.lastPixels = pixels;
           this.lastMs = performance.now() - t0;
@@ -215,7 +207,7 @@ export class TraversalView extends DOMWidgetView {
       const r = c.getBoundingClientRect();
       const u = Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
       const v = Math.min(1, Math.max(0, (e.clientY - r.top) / r.height));
-      const z = [...(this.model.get("z") as number[])];
+      const z = [...this.model.get("z")];
       z[0] = lo + u * (hi - lo);
       z[1] = hi - v * (hi - lo);
       this.change({ z });
@@ -230,8 +222,8 @@ export class TraversalView extends DOMWidgetView {
     if (!this.padCanvas) return;
     const g = this.padCanvas.getContext("2d")!;
     const S = this.padCanvas.width;
-    const [lo, hi] = this.model.get("z_range") as [number, number];
-    const z = this.model.get("z") as number[];
+    const [lo, hi] = this.model.get("z_range");
+    const z = this.model.get("z");
     g.clearRect(0, 0, S, S);
     g.strokeStyle = "#e2e2e2";
     for (let k = 1; k < 6; k++) (g.beginPath(), g.moveTo((k * S) / 6, 0), g.lineTo((k * S) / 6, S), g.moveTo(0, (k * S) / 6), g.lineTo(S, (k * S) / 6), g.stroke());

@@ -3,36 +3,28 @@
  * batched by colour), colour by channel, wheel zoom / drag pan, hover → patch, box and lasso
  * selection written back to the model (and so to the kernel).
  */
-import { DOMWidgetModel, DOMWidgetView } from "@jupyter-widgets/base";
-import { Coloring, ChannelInfo, MODULE_NAME, MODULE_VERSION, PointGrid, Viewport, colorize, drawGrey, ensureCss, f32, fmt, h, inPolygon, legend, u8, COLORMAPS, renderSafely } from "./common";
+import { DOMWidgetView } from "@jupyter-widgets/base";
+import { LATENT_SCATTER_DEFAULTS, LatentScatterState, WireState } from "../../src/jupyter/state";
+import { Coloring, PointGrid, floatAt, TypedModel, modelNames, Viewport, colorize, drawGrey, ensureCss, f32, fmt, h, inPolygon, legend, u8, COLORMAPS, renderSafely } from "./common";
 
-/** Model of the LatentScatter widget (defaults mirror src/widgets/latent-scatter.ts). */
-export class LatentScatterModel extends DOMWidgetModel {
+/** Model of the LatentScatter widget: the kernel's LatentScatterState and defaults (src/jupyter/state.ts). */
+export class LatentScatterModel extends TypedModel<WireState<LatentScatterState>> {
   override defaults(): Backbone.ObjectHash {
     return {
       ...super.defaults(),
-      _model_name: "LatentScatterModel",
-      _model_module: MODULE_NAME,
-      _model_module_version: MODULE_VERSION,
-      _view_name: "LatentScatterView",
-      _view_module: MODULE_NAME,
-      _view_module_version: MODULE_VERSION,
+      ...modelNames("LatentScatterModel", "LatentScatterView"),
+      // data traits: always sent by the kernel
       x: null,
       y: null,
       channels: {},
       channel_info: {},
-      color_by: "",
-      colormap: "viridis",
       patches: null,
       patch_shape: [0, 0],
-      selected: [],
-      hovered: -1,
+      patch_source_shape: [0, 0],
       point_size: 3,
-      width: 520,
-      height: 440,
-      title: "",
       x_label: "z1",
       y_label: "z2",
+      ...LATENT_SCATTER_DEFAULTS,
     };
   }
 }
@@ -41,6 +33,7 @@ type Mode = "pan" | "box" | "lasso";
 
 /** View of the LatentScatter widget. */
 export class LatentScatterView extends DOMWidgetView {
+  declare model: LatentScatterModel;
   private canvas!: HTMLCanvasElement;
   private overlay!: HTMLCanvasElement;
   private patch!: HTMLCanvasElement;
@@ -67,7 +60,7 @@ export class LatentScatterView extends DOMWidgetView {
   private build(): void {
     ensureCss();
     const m = this.model;
-    const W = m.get("width") as number, H = m.get("height") as number;
+    const W = m.get("width"), H = m.get("height");
     this.el.classList.add("ivae-widget", "ivae-scatter");
     this.canvas = h("canvas", { width: W, height: H, class: "ivae-plot" });
     this.overlay = h("canvas", { width: W, height: H, style: "position:absolute;left:0;top:0;pointer-events:none" });
@@ -75,7 +68,7 @@ export class LatentScatterView extends DOMWidgetView {
     this.channelSel = h("select", { title: "colour points by this channel" });
     const cmapSel = h("select", { title: "colour map for continuous channels" });
     for (const c of COLORMAPS) cmapSel.append(h("option", { value: c }, c));
-    cmapSel.value = (m.get("colormap") as string) || "viridis";
+    cmapSel.value = m.get("colormap") || "viridis";
     cmapSel.onchange = () => {
       m.set("colormap", cmapSel.value);
       m.save_changes();
@@ -110,13 +103,13 @@ export class LatentScatterView extends DOMWidgetView {
       clear,
       this.countLabel,
     );
-    const [ph, pw] = m.get("patch_shape") as [number, number];
+    const [ph, pw] = m.get("patch_shape");
     const ps = 128;
     this.patch = h("canvas", { width: ps, height: ps ? Math.round((ps * (ph || 1)) / (pw || 1)) : ps, class: "ivae-patch", title: "patch of the point under the mouse" });
     this.info = h("div", { class: "ivae-info" }, "hover a point");
     this.legendBox = h("div");
     const side = h("div", { class: "ivae-side" }, ph > 0 ? this.patch : h("span"), this.info, this.legendBox);
-    const title = m.get("title") as string;
+    const title = m.get("title");
     if (title) this.el.append(h("div", { class: "ivae-title" }, title));
     this.el.append(toolbar, h("div", { class: "ivae-row" }, plotWrap, side));
     this.vp = new Viewport(W, H, 30);
@@ -150,20 +143,20 @@ export class LatentScatterView extends DOMWidgetView {
 
   private updateColors(): void {
     const m = this.model;
-    const chans = (m.get("channels") ?? {}) as { [k: string]: unknown };
-    const infos = (m.get("channel_info") ?? {}) as { [k: string]: ChannelInfo };
+    const chans = m.get("channels");
+    const infos = m.get("channel_info");
     const names = Object.keys(chans);
     this.channelSel.replaceChildren(...names.map((n) => h("option", { value: n }, n)));
-    const by = m.get("color_by") as string;
+    const by = m.get("color_by");
     this.channelSel.value = by;
     this.channelSel.disabled = names.length === 0;
-    this.coloring = by && chans[by] ? colorize(f32(chans[by] as DataView), infos[by], m.get("colormap") as string) : null;
+    this.coloring = by && chans[by] ? colorize(f32(chans[by]), infos[by], m.get("colormap")) : null;
     this.legendBox.replaceChildren(this.coloring ? legend(this.coloring, by) : h("span"));
   }
 
   private updateSelection(): void {
     this.selectedMask.fill(0);
-    const sel = (this.model.get("selected") ?? []) as number[];
+    const sel = this.model.get("selected");
     for (const i of sel) if (i >= 0 && i < this.selectedMask.length) this.selectedMask[i] = 1;
     this.countLabel.textContent = `${this.xs.length.toLocaleString()} points · ${sel.length.toLocaleString()} selected`;
   }
@@ -179,8 +172,8 @@ export class LatentScatterView extends DOMWidgetView {
       this.sy[i] = vp.sy(this.ys[i]);
     }
     this.drawAxes(g);
-    const r = this.model.get("point_size") as number;
-    const hasSel = (this.model.get("selected") as number[]).length > 0;
+    const r = this.model.get("point_size");
+    const hasSel = this.model.get("selected").length > 0;
     const col = this.coloring;
     const nb = col ? col.palette.length : 1;
     const order: number[][] = Array.from({ length: nb }, () => []);
@@ -233,8 +226,8 @@ export class LatentScatterView extends DOMWidgetView {
     }
     g.fillStyle = "#444";
     g.font = "11px system-ui,sans-serif";
-    g.fillText(this.model.get("x_label") as string, W - 30, H - 16);
-    g.fillText(this.model.get("y_label") as string, 6, 14);
+    g.fillText(this.model.get("x_label"), W - 30, H - 16);
+    g.fillText(this.model.get("y_label"), 6, 14);
     g.restore();
   }
 
@@ -244,13 +237,13 @@ export class LatentScatterView extends DOMWidgetView {
     m.set("hovered", i);
     m.save_changes();
     if (i < 0) return;
-    const [ph, pw] = m.get("patch_shape") as [number, number];
+    const [ph, pw] = m.get("patch_shape");
     if (ph > 0) drawGrey(this.patch, u8(m.get("patches")), ph, pw, i * ph * pw);
-    const chans = (m.get("channels") ?? {}) as { [k: string]: DataView };
-    const infos = (m.get("channel_info") ?? {}) as { [k: string]: ChannelInfo };
+    const chans = m.get("channels");
+    const infos = m.get("channel_info");
     const lines = [`#${i}  (${fmt(this.xs[i])}, ${fmt(this.ys[i])})`];
     for (const [k, dv] of Object.entries(chans)) {
-      const v = dv.getFloat32(4 * i, true);
+      const v = floatAt(dv, i);
       const lab = infos[k]?.labels?.[Math.round(v)];
       lines.push(`${k}: ${lab ?? (infos[k]?.kind === "categorical" ? String(Math.round(v)) : fmt(v))}`);
     }
@@ -309,7 +302,7 @@ export class LatentScatterView extends DOMWidgetView {
         if (!moved) {
           // A click selects the nearest point (shift/ctrl adds to the selection).
           const i = this.grid.nearest(p[0], p[1], this.sx, this.sy, 10);
-          const cur = (this.model.get("selected") as number[]) ?? [];
+          const cur = this.model.get("selected");
           if (i >= 0) this.commitSelection(e.ctrlKey || e.metaKey ? [...new Set([...cur, i])].sort((a, b) => a - b) : [i]);
         }
         return;

@@ -1,7 +1,7 @@
 /**
  * Kernel-side Jupyter comm layer, independent of the transport.
  *
- * The `ivae` kernel (src/widgets/kernel.ts) installs a {@link CommTransport} that writes comm
+ * The `ivae` kernel (src/jupyter/kernel.ts) installs a {@link CommTransport} that writes comm
  * messages to the ZeroMQ iopub socket and feeds incoming `comm_*` shell messages into
  * {@link CommManager.handle}. Cell code reaches the same manager through {@link commManager}: the
  * instance lives on `globalThis` because the kernel entry point and the cells' `import "ivae"` may

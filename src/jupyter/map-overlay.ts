@@ -5,31 +5,12 @@
  */
 import { ImageStack } from "../data/image-stack";
 import { IvaeInputError } from "../util/errors";
-import { ChannelInput, ChannelTraits, checkIndices, toChannelTraits } from "./channels";
+import { ChannelInput, checkIndices, toChannelTraits } from "./channels";
+import { MAP_OVERLAY_DEFAULTS, MapOverlayState } from "./state";
 import { LatentScatter, patchesToBytes } from "./latent-scatter";
 import { Widget } from "./widget";
 
-/** Traits of the MapOverlay model. */
-export interface MapOverlayState extends ChannelTraits {
-  /** The image (first frame of the stack), 8-bit grey over its own range. */
-  image: Uint8Array;
-  image_shape: [number, number];
-  /** Marker positions in pixels (x = column, y = row, sub-pixel). */
-  x: Float32Array;
-  y: Float32Array;
-  channel: string;
-  colormap: string;
-  opacity: number;
-  /** Colour-scale limits; null = the channel's range. */
-  vmin: number | null;
-  vmax: number | null;
-  marker_size: number;
-  selected: number[];
-  /** `IPY_MODEL_<id>` of a linked LatentScatter, or null. */
-  scatter: string | null;
-  width: number;
-  title: string;
-}
+export type { MapOverlayState } from "./state";
 
 /** Options of {@link MapOverlay}. */
 export interface MapOverlayOptions {
@@ -69,24 +50,24 @@ export class MapOverlay extends Widget<MapOverlayState> {
     const channel = opts.channel ?? names[0] ?? "";
     if (channel && !(channel in ch.channels)) throw new IvaeInputError(`${where}: channel "${channel}" is not one of ${names.join(", ")}`);
     if (opts.scatter && opts.scatter.n !== n) throw new IvaeInputError(`${where}: linked scatter has ${opts.scatter.n} points, the overlay ${n} atoms`);
-    const opacity = opts.opacity ?? 0.85;
+    const opacity = opts.opacity ?? MAP_OVERLAY_DEFAULTS.opacity;
     if (!(opacity >= 0 && opacity <= 1)) throw new IvaeInputError(`${where}: opacity must be in [0, 1]`);
     super("MapOverlayModel", "MapOverlayView", {
+      ...MAP_OVERLAY_DEFAULTS,
       image: patchesToBytes(first),
       image_shape: [img.height, img.width],
       x,
       y,
       ...ch,
       channel,
-      colormap: opts.colormap ?? "auto",
+      colormap: opts.colormap ?? MAP_OVERLAY_DEFAULTS.colormap,
       opacity,
-      vmin: opts.vmin ?? null,
-      vmax: opts.vmax ?? null,
-      marker_size: opts.markerSize ?? 3,
-      selected: [],
-      scatter: opts.scatter ? `IPY_MODEL_${opts.scatter.id}` : null,
-      width: opts.width ?? 520,
-      title: opts.title ?? "",
+      vmin: opts.vmin ?? MAP_OVERLAY_DEFAULTS.vmin,
+      vmax: opts.vmax ?? MAP_OVERLAY_DEFAULTS.vmax,
+      marker_size: opts.markerSize ?? MAP_OVERLAY_DEFAULTS.marker_size,
+      scatter: opts.scatter ? `IPY_MODEL_${opts.scatter.id}` : MAP_OVERLAY_DEFAULTS.scatter,
+      width: opts.width ?? MAP_OVERLAY_DEFAULTS.width,
+      title: opts.title ?? MAP_OVERLAY_DEFAULTS.title,
     });
     this.n = n;
     // Kernel-side mirror of the link, so a kernel-side select() on either one shows on both.

@@ -1,6 +1,6 @@
 /**
  * Static export: a self-contained HTML page holding the widgets' saved state and the embed bundle
- * (widgets/dist/ivae-widgets-embed.js: views, a minimal widget manager, tfjs with the wasm binary
+ * (frontend/dist/ivae-widgets-embed.js: views, a minimal widget manager, tfjs with the wasm binary
  * inlined). It renders with no kernel, no network and no CDN. The page uses the standard
  * `widget-state+json` / `widget-view+json` script tags, so the bundle also renders those tags in
  * HTML exported by nbconvert when it is added to the page.
@@ -15,10 +15,10 @@ export function embedBundlePath(): string {
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
     const pj = path.join(dir, "package.json");
-    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, "utf8")).name === "ivae") return path.join(dir, "widgets", "dist", "ivae-widgets-embed.js");
+    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, "utf8")).name === "ivae") return path.join(dir, "frontend", "dist", "ivae-widgets-embed.js");
     dir = path.dirname(dir);
   }
-  throw new Error("ivae: cannot find the package root (for widgets/dist/ivae-widgets-embed.js)");
+  throw new Error("ivae: cannot find the package root (for frontend/dist/ivae-widgets-embed.js)");
 }
 
 /** The `application/vnd.jupyter.widget-state+json` document of these widgets and those they reference. */

@@ -3,10 +3,44 @@
  * viewport. No framework: plain DOM + canvas, so tens of thousands of points stay cheap.
  */
 
-/** The npm/AMD module name the kernel asks for (must equal src/widgets/widget.ts WIDGET_MODULE). */
-export const MODULE_NAME = "ivae-widgets";
-/** Version of this front-end module. */
-export const MODULE_VERSION = "0.1.0";
+import { DOMWidgetModel } from "@jupyter-widgets/base";
+import type { ChannelInfo } from "../../src/jupyter/channels";
+import { WIDGET_FRONTEND_VERSION, WIDGET_MODULE, WireState } from "../../src/jupyter/state";
+
+export type { ChannelInfo } from "../../src/jupyter/channels";
+
+/** The npm/AMD module name the kernel asks for (src/jupyter/state.ts). */
+export const MODULE_NAME = WIDGET_MODULE;
+/** Version of this front-end module (src/jupyter/state.ts). */
+export const MODULE_VERSION = WIDGET_FRONTEND_VERSION;
+
+/**
+ * A widget model with one typed state `S`, the kernel's state type as the browser receives it
+ * (src/jupyter/state.ts): `get("width")` is a number, a misspelt trait name does not compile.
+ */
+export class TypedModel<S extends object> extends DOMWidgetModel {
+  override get<K extends keyof S & string>(key: K): S[K];
+  /** Any other attribute (base traits, Backbone internals) is `unknown`: a misspelt trait does not type-check. */
+  override get(key: string): unknown;
+  override get(key: string): unknown {
+    return super.get(key);
+  }
+}
+
+/** A typed model of kernel state `S` (typed arrays arrive as DataView/bytes). */
+export type ModelOf<S extends object> = TypedModel<WireState<S>>;
+
+/** The `_model_*` / `_view_*` defaults of an ivae-widgets model. */
+export function modelNames(model: string, view: string): Backbone.ObjectHash {
+  return {
+    _model_name: model,
+    _model_module: MODULE_NAME,
+    _model_module_version: MODULE_VERSION,
+    _view_name: view,
+    _view_module: MODULE_NAME,
+    _view_module_version: MODULE_VERSION,
+  };
+}
 
 /** A bytes trait as the widget manager hands it over (DataView, ArrayBuffer or typed array). */
 export type Bytes = DataView | ArrayBuffer | ArrayBufferView | null | undefined;
@@ -17,6 +51,13 @@ export function f32(b: Bytes): Float32Array {
   if (b instanceof ArrayBuffer) return new Float32Array(b.slice(0));
   const v = b as ArrayBufferView;
   return new Float32Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+}
+
+/** Float32 number `i` (little-endian) of a bytes trait, without copying it. */
+export function floatAt(b: DataView | ArrayBuffer | ArrayBufferView, i: number): number {
+  if (b instanceof DataView) return b.getFloat32(4 * i, true);
+  const dv = b instanceof ArrayBuffer ? new DataView(b) : new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return dv.getFloat32(4 * i, true);
 }
 
 /** A Uint8Array view of a bytes trait. */
@@ -65,12 +106,6 @@ export function mapColor(name: string, t: number): RGB {
 /** Categorical colour k. */
 export function catColor(k: number): RGB {
   return TAB10[((k % 10) + 10) % 10];
-}
-
-/** Channel metadata from the kernel. */
-export interface ChannelInfo {
-  kind: "continuous" | "categorical" | "cyclic";
-  labels: string[] | null;
 }
 
 /** How a channel maps to colours: per-point colour bucket + palette (drawing batches by bucket). */

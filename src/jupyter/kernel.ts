@@ -11,7 +11,7 @@
  *   rejected as "invalid hmac" (the spec signs only header, parent, metadata and content).
  * It also publishes `execute_input`, without which front ends never learn the execution count.
  *
- * Usage (what the kernelspec's argv runs): `node dist/src/widgets/kernel.js <connection_file>`.
+ * Usage (what the kernelspec's argv runs): `node dist/src/jupyter/kernel.js <connection_file>`.
  * This relies on tslab internals (`handleShellMessage`, `handleExecute`, `connInfo`, `iopub`,
  * `handler.execCount`), hence the exact pin of tslab to 1.0.22 in package.json.
  */
@@ -248,7 +248,7 @@ export function startIvaeKernel(configPath: string, opts: { jsKernel?: boolean }
 if (require.main === module) {
   const args = process.argv.slice(2).filter((a) => a !== "--config-path");
   if (args.length !== 1) {
-    console.error("usage: node dist/src/widgets/kernel.js <connection_file>");
+    console.error("usage: node dist/src/jupyter/kernel.js <connection_file>");
     process.exit(2);
   }
   startIvaeKernel(args[0]);
