@@ -34,7 +34,9 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
   } catch (e) {
     throw new IvaeInputError(`loadModel: cannot read ${file} (${(e as Error).message}); expected a directory written by model.save(dir)`);
   }
-  if (!json.weightsManifest) throw new IvaeInputError(`loadModel: ${file} has no weightsManifest`);
+  if (json == null || typeof json !== "object" || !Array.isArray(json.weightsManifest)) {
+    throw new IvaeInputError(`loadModel: ${file} has no weightsManifest (it holds ${JSON.stringify(json)?.slice(0, 40)}); expected what model.save wrote`);
+  }
   const base = path.dirname(file);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
