@@ -4,8 +4,6 @@ import type { LikelihoodConfig } from "./parts/likelihood";
 
 /** Pixel likelihood p(x|z) by name: Bernoulli (BCE with logits; pixels in [0,1]) or Gaussian with fixed σ. */
 export type Likelihood = "bernoulli" | "gaussian";
-/** The same, as the typed choice of the `Likelihood` part (`parts/likelihood.ts`). */
-export type LikelihoodName = Likelihood;
 
 /** Options shared by every model. */
 export interface ModelOptions {
@@ -83,7 +81,7 @@ export type BuiltinClassName = "VAE" | "CVAE" | "RVAE" | "ShiftVAE";
  * the typed choices below are read from it by `likelihoodConfig` and `encoderConfig`).
  */
 export interface ModelConfig {
-  className: BuiltinClassName;
+  className: BuiltinClassName | (string & Record<never, never>);
   imageShape: [number, number];
   latentDim: number;
   encoderHidden: number[];

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ImageStack } from "../data/image-stack";
 import { checkInt } from "../util/errors";
-import type { LatentModel } from "./model";
+import type { EncodableModel } from "./contracts";
 
 /** Posterior means (and log-variances) of a data set under a model; see DEVELOPERS.md. */
 export interface Encoding {
@@ -39,7 +39,7 @@ export interface EncodeOptions {
  * z means/log-variances, and the angle (radians, CCW as displayed) and the shift (pixels) where the
  * model infers them.
  */
-export function encodeImages(model: LatentModel, images: ImageStack | tf.Tensor | number[][][], opts: EncodeOptions = {}): Encoding {
+export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tensor | number[][][], opts: EncodeOptions = {}): Encoding {
   const where = `${model.config.className}.encode`;
   const stack = model.checkImages(images, where);
   const labels = model.checkLabels(opts.labels, stack.n, where);

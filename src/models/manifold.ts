@@ -1,6 +1,6 @@
 import type { ImageStack } from "../data/image-stack";
 import { check, checkInt } from "../util/errors";
-import type { LatentModel } from "./model";
+import type { DecodableModel } from "./contracts";
 
 /** Options of `manifold`. */
 export interface ManifoldOptions {
@@ -49,7 +49,7 @@ function checkRange(range: [number, number], where: string): void {
  * pyroVED's manifold2d, so that drawn as an image grid z1 grows to the right and z2 upward.
  * Returns steps² images. For a 1-latent model this is a traversal of `steps` images.
  */
-export function latentManifold(model: LatentModel, opts: ManifoldOptions = {}): ImageStack {
+export function latentManifold(model: DecodableModel, opts: ManifoldOptions = {}): ImageStack {
   const where = `${model.config.className}.manifold`;
   const range = opts.range ?? [-2, 2];
   const steps = opts.steps ?? 10;
@@ -72,7 +72,7 @@ export function latentManifold(model: LatentModel, opts: ManifoldOptions = {}): 
 }
 
 /** Decodes `steps` images along latent `dim` with the others held at `base` (default 0). */
-export function latentTraversal(model: LatentModel, opts: TraversalOptions): ImageStack {
+export function latentTraversal(model: DecodableModel, opts: TraversalOptions): ImageStack {
   const where = `${model.config.className}.traversal`;
   const d = model.config.latentDim;
   check(opts != null && Number.isInteger(opts.dim) && opts.dim >= 0 && opts.dim < d, where, `dim must be a latent index in [0, ${d}), got ${opts?.dim}`);
@@ -89,7 +89,7 @@ export function latentTraversal(model: LatentModel, opts: TraversalOptions): Ima
   return model.decode(z, decodeExtras(model, opts));
 }
 
-function decodeExtras(model: LatentModel, o: { angle?: number; dx?: number; dy?: number; label?: number }) {
+function decodeExtras(model: DecodableModel, o: { angle?: number; dx?: number; dy?: number; label?: number }) {
   return {
     angle: model.config.rotation ? o.angle ?? 0 : o.angle,
     dx: model.config.translation ? o.dx ?? 0 : o.dx,

@@ -3,6 +3,7 @@ import type { ImageStack } from "../data/image-stack";
 import { check, checkInt } from "../util/errors";
 import { Random } from "../util/random";
 import { encoderConfig, likelihoodConfig, ModelConfig } from "./config";
+import type { DecodeOptions, LossOptions, LossTerms, PosteriorTensors, ReconstructOptions } from "./contracts";
 import { encodeImages, Encoding, EncodeOptions } from "./encode";
 import { checkModelImages, checkModelLabels, latentRows, perRow } from "./inputs";
 import { latentManifold, latentTraversal, ManifoldOptions, TraversalOptions } from "./manifold";
@@ -19,68 +20,10 @@ import { artifactsOf } from "./weights";
 import { writeArtifacts } from "./io";
 
 export * from "./config";
+export type { PosteriorTensors, LossTerms, LossOptions, DecodeOptions, ReconstructOptions } from "./contracts";
 
 /** Initial log-variance of the pose posteriors q(γ|x), q(Δr|x): log(0.05²). */
 export const POSE_INIT_LOGVAR = Math.log(0.05 * 0.05);
-
-/** Posterior parameters of one batch, as tensors (the z/angle/offset view of `latents`). */
-export interface PosteriorTensors {
-  zMean: tf.Tensor2D;
-  zLogVar: tf.Tensor2D;
-  angleMean?: tf.Tensor1D;
-  angleLogVar?: tf.Tensor1D;
-  /** [B, 2] shift in grid units (x right, y up) */
-  tMean?: tf.Tensor2D;
-  tLogVar?: tf.Tensor2D;
-  /** every latent's posterior by name, [B, dim] */
-  latents: Posterior;
-}
-
-/**
- * The loss of one batch: `loss` and the model's named terms ("reconstruction", then one KL term per latent,
- * e.g. "klZ", "klAngle", "klOffset"), means over the batch in nats per image. `reconstruction`, `klZ`,
- * `klAngle` and `klOffset` are the same tensors under their old names (0 where the model has no such term).
- */
-export interface LossTerms {
-  loss: tf.Scalar;
-  terms: Record<string, tf.Scalar>;
-  reconstruction: tf.Scalar;
-  klZ: tf.Scalar;
-  klAngle: tf.Scalar;
-  klOffset: tf.Scalar;
-}
-
-/** Options of one loss evaluation. */
-export interface LossOptions {
-  /** seed of the reparameterisation noise */
-  seed: number;
-  /** KL weight β (default 1) */
-  beta?: number;
-  /** indices of the pixels that enter the reconstruction term (unbiased estimate, scaled by P/m) */
-  pixelIndices?: Int32Array;
-}
-
-/** Options of `decode`. */
-export interface DecodeOptions {
-  /** angle(s) in radians, CCW-positive as displayed: one for all rows or one per row (rVAE only) */
-  angle?: number | ArrayLike<number>;
-  /** shift(s) in pixels, +dx to the right (shift-VAE / rVAE with translation only) */
-  dx?: number | ArrayLike<number>;
-  /** shift(s) in pixels, +dy downward */
-  dy?: number | ArrayLike<number>;
-  /** class index per row or one for all (conditional models) */
-  labels?: number | ArrayLike<number>;
-  /** return the likelihood's mean image (default) or the decoder's logits */
-  logits?: boolean;
-  /** rows per decoder pass (integer >= 1, default 256) */
-  batchSize?: number;
-}
-
-/** Options of `reconstruct`. */
-export interface ReconstructOptions {
-  labels?: ArrayLike<number>;
-  batchSize?: number;
-}
 
 /** The latents of the built-in models: z, then the angle and the offset where the configuration has them. */
 export function poseLatents(c: ModelConfig): LatentSpec[] {
