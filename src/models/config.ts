@@ -65,6 +65,13 @@ export interface RVAEOptions extends ModelOptions {
    * of several unit cells set it to about half the largest lattice period.
    */
   offsetSearchRadius?: number;
+  /**
+   * Infer a scale latent s (pyroVED's 's' invariance): the canonical image is drawn s times larger,
+   * s = 1 + scalePrior·u with u ~ N(0, 1) (default false).
+   */
+  scale?: boolean;
+  /** σ_s, the scale prior's standard deviation (default 0.1, as pyroVED's `sc_prior`) */
+  scalePrior?: number;
 }
 
 /** How a model with translation infers its shift; see `RVAEOptions.offsetEncoder`. */
@@ -102,6 +109,11 @@ export interface ModelConfig {
   /** absent in models saved before it existed: read as "mlp" */
   offsetEncoder?: OffsetEncoder;
   offsetSearchRadius?: number;
+  /** number of classes of a discrete latent (jrVAE, ssrVAE); absent otherwise */
+  classes?: number;
+  /** absent in models saved before it existed: no scale latent */
+  scale?: boolean;
+  scalePrior?: number;
 }
 
 /** Configuration of the plain and conditional VAE: no pose latents. */
@@ -173,7 +185,7 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   checkInt(conditionDim, where, "conditionDim", 0);
   const seed = o.seed ?? 0;
   check(Number.isFinite(seed), where, `seed must be a finite number, got ${seed}`);
-  for (const k of ["rotation", "translation", "skip"] as const) {
+  for (const k of ["rotation", "translation", "skip", "scale"] as const) {
     check(o[k] === undefined || typeof o[k] === "boolean", where, `${k} must be true or false, got ${JSON.stringify(o[k])}`);
   }
   const rotation = coordinate ? o.rotation ?? true : false;
@@ -197,6 +209,10 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
     check(side - 2 * (offsetSearchRadius + 1) >= 4, where,
       `offsetSearchRadius ${offsetSearchRadius} px leaves no central square of at least 4 px in a ${side}-px image (need radius ≤ ${Math.floor((side - 4) / 2) - 1})`);
   }
+  const scale = coordinate ? o.scale ?? false : false;
+  check(coordinate || !o.scale, where, "scale: true needs the coordinate decoder (RVAE or ShiftVAE)");
+  const scalePrior = o.scalePrior ?? 0.1;
+  check(Number.isFinite(scalePrior) && scalePrior > 0 && scalePrior < 1, where, `scalePrior (σ_s) must be in (0, 1), got ${scalePrior}`);
   const frameCandidates = o.frameCandidates ?? 1;
   checkInt(frameCandidates, where, "frameCandidates", 1);
   check(frameCandidates <= 4, where, `frameCandidates must be at most 4 (frames are at least 45° apart), got ${frameCandidates}`);
@@ -205,6 +221,7 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
     frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
+    ...(scale ? { scale, scalePrior } : {}),
     className, imageShape: [o.imageShape[0], o.imageShape[1]], latentDim, encoderHidden: [...encoderHidden], decoderHidden: [...decoderHidden],
     likelihood, decoderSigma, conditionDim, seed, rotation, translation, skip: coordinate ? o.skip ?? false : false, rotationPrior, translationPrior,
   };

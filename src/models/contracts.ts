@@ -17,6 +17,11 @@ export interface PosteriorTensors {
   /** [B, 2] shift in grid units (x right, y up) */
   tMean?: tf.Tensor2D;
   tLogVar?: tf.Tensor2D;
+  /** [B] scale s = 1 + σ_s u (posterior mean) and the log-variance of u (models with a scale latent) */
+  scaleMean?: tf.Tensor1D;
+  scaleLogVar?: tf.Tensor1D;
+  /** [B, classes] posterior class probabilities (models with a discrete latent) */
+  classProbs?: tf.Tensor2D;
   /** every latent's posterior by name, [B, dim] */
   latents: Posterior;
 }
@@ -43,6 +48,8 @@ export interface LossOptions {
   beta?: number;
   /** indices of the pixels that enter the reconstruction term (unbiased estimate, scaled by P/m) */
   pixelIndices?: Int32Array;
+  /** 1-based training epoch, for objectives that change during training (e.g. the jrVAE's capacity annealing) */
+  epoch?: number;
 }
 
 /** Options of `decode`. */
@@ -53,6 +60,8 @@ export interface DecodeOptions {
   dx?: number | ArrayLike<number>;
   /** shift(s) in pixels, +dy downward */
   dy?: number | ArrayLike<number>;
+  /** size factor(s), 1 = canonical (models with `scale: true` only) */
+  scale?: number | ArrayLike<number>;
   /** class index per row or one for all (conditional models) */
   labels?: number | ArrayLike<number>;
   /** return the likelihood's mean image (default) or the decoder's logits */

@@ -18,6 +18,12 @@ export interface Encoding {
   dy?: Float32Array;
   /** n × 2 log-variances of the shift in grid units (x, y) */
   offsetLogVar?: Float32Array;
+  /** size factor s = 1 + σ_s u, posterior mean (models with a scale latent), and the log-variance of u */
+  scale?: Float32Array;
+  scaleLogVar?: Float32Array;
+  /** n × classes posterior class probabilities and their argmax (models with a discrete latent) */
+  classProbs?: Float32Array;
+  classes?: Int32Array;
 }
 
 /** The encoding of a model with an angle latent (RVAE): angle and its log-variance always present. */
@@ -57,6 +63,14 @@ export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tens
     enc.dy = new Float32Array(n);
     enc.offsetLogVar = new Float32Array(2 * n);
   }
+  if (model.config.classes) {
+    enc.classProbs = new Float32Array(n * model.config.classes);
+    enc.classes = new Int32Array(n);
+  }
+  if (model.config.scale) {
+    enc.scale = new Float32Array(n);
+    enc.scaleLogVar = new Float32Array(n);
+  }
   for (let s = 0; s < n; s += bs) {
     const m = Math.min(bs, n - s);
     // one packed tensor per batch: [zMean, zLogVar, angle, angleLogVar, tMean(2), tLogVar(2)]
@@ -67,6 +81,8 @@ export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tens
       const parts: tf.Tensor2D[] = [post.zMean, post.zLogVar];
       if (post.angleMean && post.angleLogVar) parts.push(post.angleMean.reshape([-1, 1]), post.angleLogVar.reshape([-1, 1]));
       if (post.tMean && post.tLogVar) parts.push(post.tMean, post.tLogVar);
+      if (post.scaleMean && post.scaleLogVar) parts.push(post.scaleMean.reshape([-1, 1]), post.scaleLogVar.reshape([-1, 1]));
+      if (post.classProbs) parts.push(post.classProbs);
       return tf.concat(parts, 1);
     });
     const v = packed.dataSync() as Float32Array;
@@ -89,6 +105,21 @@ export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tens
         enc.dy[k] = (-v[r + col + 1] * (h - 1)) / 2;
         enc.offsetLogVar[2 * k] = v[r + col + 2];
         enc.offsetLogVar[2 * k + 1] = v[r + col + 3];
+        col += 4;
+      }
+      if (enc.scale && enc.scaleLogVar) {
+        enc.scale[k] = v[r + col];
+        enc.scaleLogVar[k] = v[r + col + 1];
+        col += 2;
+      }
+      if (enc.classProbs && enc.classes) {
+        const K = enc.classProbs.length / n;
+        let best = 0;
+        for (let j = 0; j < K; j++) {
+          enc.classProbs[k * K + j] = v[r + col + j];
+          if (v[r + col + j] > v[r + col + best]) best = j;
+        }
+        enc.classes[k] = best;
       }
     }
   }

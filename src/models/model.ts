@@ -30,6 +30,8 @@ export function poseLatents(c: ModelConfig): LatentSpec[] {
   const specs = [normalLatent("z", "continuous", c.latentDim, "klZ")];
   if (c.rotation) specs.push(normalLatent("angle", "angle", 1, "klAngle", c.rotationPrior));
   if (c.translation) specs.push(normalLatent("offset", "offset", 2, "klOffset", c.translationPrior));
+  // u ~ N(0, 1) with s = 1 + σ_s u, as pyroVED's scale latent
+  if (c.scale) specs.push(normalLatent("scale", "scale", 1, "klScale"));
   return specs;
 }
 
@@ -47,11 +49,15 @@ export abstract class LatentModel {
   protected readonly decoder: Decoder;
   private disposed = false;
 
-  /** `makeDecoder` gets the generator after the encoder's draws, so that a seed gives the same weights as before. */
-  protected constructor(config: ModelConfig, makeDecoder: (params: ParamStore, rng: Random) => Decoder) {
+  /**
+   * `makeDecoder` gets the generator after the encoder's draws, so that a seed gives the same weights as
+   * before, and the decoder's input width (`contentDim`: the continuous and discrete latents plus the
+   * condition). `latents` defaults to `poseLatents(config)`.
+   */
+  protected constructor(config: ModelConfig, makeDecoder: (params: ParamStore, rng: Random, contentDim: number) => Decoder, latents?: LatentSpec[]) {
     this.config = config;
     this.likelihood = makeLikelihood(likelihoodConfig(config));
-    this.latents = poseLatents(config);
+    this.latents = latents ?? poseLatents(config);
     const [h, w] = config.imageShape;
     const rng = new Random(config.seed);
     try {
@@ -70,7 +76,8 @@ export abstract class LatentModel {
           break;
         case "offset-search": this.encoder = new OffsetSearchEncoder(mlp, createOffsetScorer(this.params, offsetGeometry(h, w, enc.radius), rng)); break;
       }
-      this.decoder = makeDecoder(this.params, rng.fork());
+      const content = this.latents.filter(isContent).reduce((a, l) => a + l.dim, 0) + config.conditionDim;
+      this.decoder = makeDecoder(this.params, rng.fork(), content);
     } catch (e) {
       this.params.dispose();
       throw e;
@@ -105,11 +112,18 @@ export abstract class LatentModel {
     return this.decoder.logits(zc, { angle, shift }, pixelIndices);
   }
 
-  /** Logits from a value of every latent (a sample or the means), with the condition appended to z. */
+  /**
+   * Logits from a value of every latent (a sample or the means): the content latents (continuous, discrete)
+   * in spec order with the condition appended go in as the code, angle, offset and scale as the pose.
+   */
   protected decodeSample(v: Record<string, tf.Tensor2D>, c: tf.Tensor2D | null, pixelIndices?: Int32Array): tf.Tensor2D {
     return tf.tidy(() => {
-      const zc = c ? (tf.concat([v.z, c], 1) as tf.Tensor2D) : v.z;
-      return this.decodeLogits(zc, v.angle ? (v.angle.reshape([-1]) as tf.Tensor1D) : null, v.offset ?? null, pixelIndices);
+      const parts = this.latents.filter(isContent).map((l) => v[l.name]);
+      if (c) parts.push(c);
+      const zc = parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D);
+      const angle = v.angle ? (v.angle.reshape([-1]) as tf.Tensor1D) : null;
+      const scale = v.scale ? (tf.add(1, tf.mul(this.config.scalePrior ?? 0.1, v.scale.reshape([-1]))) as tf.Tensor1D) : null;
+      return this.decoder.logits(zc, { angle, shift: v.offset ?? null, scale }, pixelIndices);
     });
   }
 
@@ -125,6 +139,10 @@ export abstract class LatentModel {
       if (post.offset) {
         out.tMean = post.offset.mean;
         out.tLogVar = post.offset.logVar;
+      }
+      if (post.scale) {
+        out.scaleMean = tf.add(1, tf.mul(this.config.scalePrior ?? 0.1, post.scale.mean.reshape([-1]))) as tf.Tensor1D;
+        out.scaleLogVar = post.scale.logVar.reshape([-1]) as tf.Tensor1D;
       }
       return out as unknown as tf.TensorContainer;
     }) as unknown as PosteriorTensors;
@@ -190,6 +208,10 @@ export abstract class LatentModel {
     const angle = perRow(opts.angle, n, "angle", where);
     const dx = perRow(opts.dx, n, "dx", where);
     const dy = perRow(opts.dy, n, "dy", where);
+    const scale = perRow(opts.scale, n, "scale", where);
+    check(!scale || this.config.scale, where, "a scale was given but this model has no scale latent");
+    if (scale) check(scale.every((x) => x > 0), where, "scale must be positive (1 = the canonical size)");
+    this.beginDecode(opts, n, where);
     check(!angle || this.config.rotation, where, "an angle was given but this model has no rotation latent");
     check(!(dx || dy) || this.config.translation, where, "a shift (dx/dy) was given but this model has no translation latent");
     let labels: Int32Array | null = null;
@@ -218,6 +240,9 @@ export abstract class LatentModel {
           }
           v.offset = tf.tensor2d(g, [m, 2]);
         }
+        // s = 1 + σ_s u: the latent value of the asked scale (default 1)
+        if (this.config.scale) v.scale = tf.tensor2d(scale ? scale.subarray(s, s + m).map((x) => (x - 1) / (this.config.scalePrior ?? 0.1)) : new Float32Array(m), [m, 1]);
+        this.decodeExtras(v, s, m);
         const logits = this.decodeSample(v, this.oneHot(labels, s, m));
         return opts.logits ? logits : this.likelihood.mean(logits);
       });
@@ -227,10 +252,21 @@ export abstract class LatentModel {
     return { data: out, n, height: h, width: w };
   }
 
+  /** Hook for models with further latents: checks their `decode` options (called once per decode). */
+  protected beginDecode(_opts: DecodeOptions, _n: number, _where: string): void {}
+
+  /** Hook for models with further latents: adds their values for rows [s, s + m) of a decode to `v`. */
+  protected decodeExtras(_v: Record<string, tf.Tensor2D>, _s: number, _m: number): void {}
+
+  /** Hook for models with further latents: the decode options that reproduce an encoding. */
+  protected reconstructExtras(_enc: Encoding): Partial<DecodeOptions> {
+    return {};
+  }
+
   /** Encodes and decodes images with the posterior means (z, angle, shift). */
   reconstruct(images: ImageStack | tf.Tensor | number[][][], opts: ReconstructOptions = {}): ImageStack {
     const enc = this.encode(images, { batchSize: opts.batchSize, labels: opts.labels });
-    return this.decode(enc.zMean, { angle: enc.angle, dx: enc.dx, dy: enc.dy, labels: opts.labels, batchSize: opts.batchSize });
+    return this.decode(enc.zMean, { ...this.reconstructExtras(enc), angle: enc.angle, dx: enc.dx, dy: enc.dy, scale: enc.scale, labels: opts.labels, batchSize: opts.batchSize });
   }
 
   /**
@@ -273,6 +309,11 @@ export abstract class LatentModel {
     this.params.dispose();
     this.decoder.dispose();
   }
+}
+
+/** Latents that enter the decoder as its code (the others set the pose). */
+function isContent(l: LatentSpec): boolean {
+  return l.kind === "continuous" || l.kind === "discrete";
 }
 
 /** The posterior means of every latent. */

@@ -12,7 +12,7 @@ export class VAE extends LatentModel {
   /** `config` (a stored, validated configuration) takes precedence over `options`. */
   constructor(options: ModelOptions, config?: ModelConfig) {
     const c = config ?? resolveConfig("VAE", options, false);
-    super(c, (params, rng) => new MlpDecoder(params, c.latentDim + c.conditionDim, c.decoderHidden, c.imageShape[0] * c.imageShape[1], rng));
+    super(c, (params, rng, content) => new MlpDecoder(params, content, c.decoderHidden, c.imageShape[0] * c.imageShape[1], rng));
   }
 }
 

@@ -146,7 +146,7 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
         let value: tf.Scalar, grads: tf.NamedTensorMap;
         try {
           ({ value, grads } = variableGrads(() => {
-            const t = model.lossTerms(x, c, { seed: noiseSeed, beta, pixelIndices });
+            const t = model.lossTerms(x, c, { seed: noiseSeed, beta, pixelIndices, epoch });
             names ??= Object.keys(t.terms);
             termsT = tf.keep(tf.stack([t.loss, ...names.map((k) => t.terms[k])]));
             return t.loss;

@@ -7,7 +7,8 @@ import type { Decoder, DecoderPose } from "./decoder";
 
 /**
  * The coordinate decoder of the rVAE (Bepler et al.'s spatial-VAE, pyroVED's `sDecoderNet`): an MLP of the
- * pixel coordinates, pixel c showing f(R(−γ)(c − Δr); z); `skip` adds z to every hidden layer (skip-rVAE).
+ * pixel coordinates, pixel c showing f(R(−γ)(c − Δr)/s; z) (s = 1 without a scale latent); `skip` adds z to
+ * every hidden layer (skip-rVAE).
  * Layer 0 is folded per image (DEVELOPERS.md, "The coordinate decoder"), so the per-pixel work starts at
  * layer 1. Parameters: `decoder.0.{Wc,Wz,b}`, `decoder.<l>.{W,b,U}`, `decoder.out.{W,b}`.
  *
@@ -64,6 +65,8 @@ export class CoordinateDecoder implements Decoder {
       } else {
         A = tf.tile(tf.reshape(Wc, [1, 2, h]), [B, 1, 1]) as tf.Tensor3D;
       }
+      // drawn s times larger: c' = (c − t) R(γ) / s, so A_b is divided by s_b (the shift term uses the same A_b)
+      if (pose.scale) A = tf.div(A, tf.reshape(pose.scale, [B, 1, 1])) as tf.Tensor3D;
       let o: tf.Tensor2D = tf.add(tf.matMul(zc, this.Wz as tf.Tensor2D), this.b0);
       if (pose.shift) {
         // t_b A_b = tx·A_b[0] + ty·A_b[1]

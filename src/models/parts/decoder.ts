@@ -9,6 +9,8 @@ export interface DecoderPose {
   angle?: tf.Tensor1D | null;
   /** [B, 2] grid units (x right, y up) */
   shift?: tf.Tensor2D | null;
+  /** [B] size factor: the canonical image drawn s times larger */
+  scale?: tf.Tensor1D | null;
 }
 
 /**
