@@ -62,6 +62,8 @@ export interface DecodeOptions {
   dy?: number | ArrayLike<number>;
   /** size factor(s), 1 = canonical (models with `scale: true` only) */
   scale?: number | ArrayLike<number>;
+  /** category of the discrete latent per row or one for all (jrVAE; default: category 0) */
+  classes?: number | ArrayLike<number>;
   /** class index per row or one for all (conditional models) */
   labels?: number | ArrayLike<number>;
   /** return the likelihood's mean image (default) or the decoder's logits */

@@ -1,6 +1,8 @@
 export * from "./model";
 export { VAE, CVAE } from "./vae";
-export { RVAE, ShiftVAE } from "./rvae";
+export { RVAE, ShiftVAE, CoordinateModel } from "./rvae";
+export { JRVAE } from "./jrvae";
+export type { JRVAEOptions, JRVAEConfig, JRVAEEncoding, Capacity } from "./jrvae";
 export { loadModel, modelFromConfig } from "./load";
 export type { AnyModel } from "./load";
 export { registerModel, registeredModels } from "./registry";

@@ -5,13 +5,15 @@ import type { LatentModel } from "./model";
 import { modelFromConfig } from "./registry";
 import type { CVAE, VAE } from "./vae";
 import type { RVAE, ShiftVAE } from "./rvae";
+import type { JRVAE } from "./jrvae";
 import { parseWeights } from "./weights";
 // the built-in models register themselves when their files load
 import "./vae";
 import "./rvae";
+import "./jrvae";
 
 /** Any model ivae can train, save and load. */
-export type AnyModel = VAE | CVAE | RVAE | ShiftVAE;
+export type AnyModel = VAE | CVAE | RVAE | ShiftVAE | JRVAE;
 
 /**
  * Loads a model saved with `model.save(dir)` (a directory or its model.json) or from in-memory

@@ -72,7 +72,7 @@ export abstract class LatentModel {
         case "mlp": this.encoder = mlp; break;
         case "equivariant-pose":
           this.encoder = new EquivariantPoseEncoder(mlp, createPoseScorer(this.params, poseGeometry(h, w, enc.rotationSteps), rng), enc.frameCandidates,
-            (post, c, pix, x) => this.likelihood.nll(this.decodeSample(meansOf(post), c, pix), tf.gather(x, tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D));
+            (post, c, pix, x) => this.likelihood.nll(this.decodeSample(this.latentMeans(post), c, pix), tf.gather(x, tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D));
           break;
         case "offset-search": this.encoder = new OffsetSearchEncoder(mlp, createOffsetScorer(this.params, offsetGeometry(h, w, enc.radius), rng)); break;
       }
@@ -127,6 +127,13 @@ export abstract class LatentModel {
     });
   }
 
+  /** The value of every latent decoded for its posterior "mean" (the mean; class probabilities for a discrete one). */
+  latentMeans(post: Posterior): Record<string, tf.Tensor2D> {
+    const out: Record<string, tf.Tensor2D> = {};
+    for (const l of this.latents) out[l.name] = l.mean ? l.mean(post[l.name]) : post[l.name].mean;
+    return out;
+  }
+
   /** q(latents | x) for a batch x [B, P] (and one-hot labels c [B, conditionDim]). */
   encodeTensors(x: tf.Tensor2D, c?: tf.Tensor2D | null): PosteriorTensors {
     return tf.tidy((): tf.TensorContainer => {
@@ -140,6 +147,8 @@ export abstract class LatentModel {
         out.tMean = post.offset.mean;
         out.tLogVar = post.offset.logVar;
       }
+      const discrete = this.latents.find((l) => l.kind === "discrete");
+      if (discrete) out.classProbs = tf.softmax(post[discrete.name].mean) as tf.Tensor2D;
       if (post.scale) {
         out.scaleMean = tf.add(1, tf.mul(this.config.scalePrior ?? 0.1, post.scale.mean.reshape([-1]))) as tf.Tensor1D;
         out.scaleLogVar = post.scale.logVar.reshape([-1]) as tf.Tensor1D;
@@ -211,6 +220,7 @@ export abstract class LatentModel {
     const scale = perRow(opts.scale, n, "scale", where);
     check(!scale || this.config.scale, where, "a scale was given but this model has no scale latent");
     if (scale) check(scale.every((x) => x > 0), where, "scale must be positive (1 = the canonical size)");
+    check(opts.classes === undefined || this.latents.some((l) => l.kind === "discrete"), where, "classes were given but this model has no discrete latent");
     this.beginDecode(opts, n, where);
     check(!angle || this.config.rotation, where, "an angle was given but this model has no rotation latent");
     check(!(dx || dy) || this.config.translation, where, "a shift (dx/dy) was given but this model has no translation latent");
@@ -316,9 +326,4 @@ function isContent(l: LatentSpec): boolean {
   return l.kind === "continuous" || l.kind === "discrete";
 }
 
-/** The posterior means of every latent. */
-function meansOf(post: Posterior): Record<string, tf.Tensor2D> {
-  const out: Record<string, tf.Tensor2D> = {};
-  for (const [k, q] of Object.entries(post)) out[k] = q.mean;
-  return out;
-}
+

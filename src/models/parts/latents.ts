@@ -26,6 +26,10 @@ export interface LatentSpec {
   prior: { kind: "normal"; std: number };
   /** KL(q ‖ prior) per image, summed over the columns: [B] */
   kl(q: GaussianPosterior): tf.Tensor1D;
+  /** a reparameterised sample from standard-normal noise eps [B, dim] (default: mean + σ·eps) */
+  sample?(q: GaussianPosterior, eps: tf.Tensor2D): tf.Tensor2D;
+  /** the value decoded for the posterior's "mean" (default: `q.mean`) */
+  mean?(q: GaussianPosterior): tf.Tensor2D;
 }
 
 /** Posteriors of a batch, by latent name. */
@@ -51,7 +55,8 @@ export function sampleLatents(specs: LatentSpec[], post: Posterior, seed: number
   let col = 0;
   for (const s of specs) {
     const q = post[s.name];
-    out[s.name] = tf.add(q.mean, tf.mul(tf.exp(tf.mul(0.5, q.logVar)), eps.slice([0, col], [-1, s.dim]))) as tf.Tensor2D;
+    const e = eps.slice([0, col], [-1, s.dim]);
+    out[s.name] = s.sample ? s.sample(q, e) : (tf.add(q.mean, tf.mul(tf.exp(tf.mul(0.5, q.logVar)), e)) as tf.Tensor2D);
     col += s.dim;
   }
   return out;
@@ -75,4 +80,27 @@ export function negativeElbo(specs: LatentSpec[], post: Posterior, reconstructio
   let klSum: tf.Scalar = kls.length ? kls[0] : tf.scalar(0);
   for (let i = 1; i < kls.length; i++) klSum = tf.add(klSum, kls[i]) as tf.Scalar;
   return { loss: tf.add(terms.reconstruction, tf.mul(beta, klSum)) as tf.Scalar, terms };
+}
+
+/**
+ * A discrete latent of `classes` categories relaxed by Gumbel-softmax (Jang et al. 2017; as AtomAI's jrVAE
+ * and pyroVED's jiVAE), uniform prior. Its posterior's `mean` columns hold the class logits (`logVar` is
+ * unused); the sample is softmax((logits + g)/τ) with Gumbel noise g = −log(−log u), u = Φ(eps) taken from
+ * the model's standard-normal draw; its decoded "mean" is the class probabilities.
+ */
+export function gumbelLatent(name: string, classes: number, term: string, temperature: number): LatentSpec {
+  return {
+    name, kind: "discrete", dim: classes, term, prior: { kind: "normal", std: 1 },
+    kl: (q) => tf.tidy(() => {
+      // KL(q ‖ uniform) = Σ q log q + log K
+      const logp = tf.logSoftmax(q.mean);
+      return tf.add(tf.sum(tf.mul(tf.exp(logp), logp), 1), Math.log(classes)) as tf.Tensor1D;
+    }),
+    sample: (q, eps) => tf.tidy(() => {
+      const u = tf.clipByValue(tf.mul(0.5, tf.add(1, tf.erf(tf.mul(eps, Math.SQRT1_2)))), 1e-7, 1 - 1e-7);
+      const g = tf.neg(tf.log(tf.neg(tf.log(u))));
+      return tf.softmax(tf.div(tf.add(q.mean, g), temperature)) as tf.Tensor2D;
+    }),
+    mean: (q) => tf.softmax(q.mean) as tf.Tensor2D,
+  };
 }
