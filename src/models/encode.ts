@@ -45,7 +45,8 @@ export interface EncodeOptions {
  * z means/log-variances, and the angle (radians, CCW as displayed) and the shift (pixels) where the
  * model infers them.
  */
-export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tensor | number[][][], opts: EncodeOptions = {}): Encoding {
+export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tensor | number[][][],
+  opts: EncodeOptions = {}): Encoding {
   const where = `${model.config.className}.encode`;
   const stack = model.checkImages(images, where);
   const labels = model.checkLabels(opts.labels, stack.n, where);
@@ -79,9 +80,11 @@ export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tens
       const c = model.oneHot(labels, s, m);
       const post = model.encodeTensors(x, c);
       const parts: tf.Tensor2D[] = [post.zMean, post.zLogVar];
-      if (post.angleMean && post.angleLogVar) parts.push(post.angleMean.reshape([-1, 1]), post.angleLogVar.reshape([-1, 1]));
+      if (post.angleMean && post.angleLogVar) parts.push(post.angleMean.reshape([-1, 1]), post.angleLogVar.reshape([-1,
+        1]));
       if (post.tMean && post.tLogVar) parts.push(post.tMean, post.tLogVar);
-      if (post.scaleMean && post.scaleLogVar) parts.push(post.scaleMean.reshape([-1, 1]), post.scaleLogVar.reshape([-1, 1]));
+      if (post.scaleMean && post.scaleLogVar) parts.push(post.scaleMean.reshape([-1, 1]), post.scaleLogVar.reshape([-1,
+        1]));
       if (post.classProbs) parts.push(post.classProbs);
       return tf.concat(parts, 1);
     });

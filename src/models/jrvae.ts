@@ -41,8 +41,10 @@ export type JRVAEEncoding = PoseEncoding & { classProbs: Float32Array; classes: 
 
 function capacity(c: Capacity | undefined, cap: number, where: string, what: string): Required<Capacity> {
   const out = { min: c?.min ?? 0, max: Math.min(c?.max ?? 5, cap), epochs: c?.epochs ?? 25, gamma: c?.gamma ?? 30 };
-  check(Number.isFinite(out.min) && out.min >= 0 && Number.isFinite(out.max) && out.max >= out.min, where, `${what}: need 0 <= min <= max`);
-  check(Number.isFinite(out.epochs) && out.epochs > 0 && Number.isFinite(out.gamma) && out.gamma > 0, where, `${what}: epochs and gamma must be positive`);
+  check(Number.isFinite(out.min) && out.min >= 0 && Number.isFinite(out.max) && out.max >= out.min, where,
+    `${what}: need 0 <= min <= max`);
+  check(Number.isFinite(out.epochs) && out.epochs > 0 && Number.isFinite(out.gamma) && out.gamma > 0, where,
+    `${what}: epochs and gamma must be positive`);
   return out;
 }
 
@@ -80,7 +82,8 @@ export class JRVAE extends CoordinateModel {
       const t = super.lossTerms(x, c, { ...opts, beta: 1 });
       const cont = Object.entries(t.terms).filter(([k]) => k !== "reconstruction" && k !== "klClass").map(([, v]) => v);
       const kc = cfg.continuousCapacity, kd = cfg.discreteCapacity;
-      const penalty = tf.add(tf.mul(kc.gamma, tf.abs(tf.sub(tf.addN(cont), C(kc)))), tf.mul(kd.gamma, tf.abs(tf.sub(t.terms.klClass, C(kd)))));
+      const penalty = tf.add(tf.mul(kc.gamma, tf.abs(tf.sub(tf.addN(cont), C(kc)))), tf.mul(kd.gamma,
+        tf.abs(tf.sub(t.terms.klClass, C(kd)))));
       return { ...t, loss: tf.add(t.terms.reconstruction, tf.mul(opts.beta ?? 1, penalty)) };
     }) as unknown as LossTerms;
   }
@@ -92,7 +95,8 @@ export class JRVAE extends CoordinateModel {
   protected override beginDecode(opts: DecodeOptions, n: number, where: string): void {
     const v = opts.classes ?? 0;
     const a = typeof v === "number" ? new Array<number>(n).fill(v) : Array.from(v);
-    check(a.length === n, where, `classes has ${a.length} values for ${n} latent vectors; expected one per row or a single number`);
+    check(a.length === n, where,
+      `classes has ${a.length} values for ${n} latent vectors; expected one per row or a single number`);
     a.forEach((k, i) => {
       if (!Number.isInteger(k) || k < 0 || k >= this.config.classes) throw new IvaeInputError(`${where}: classes[${i}] = ${k} is not a category in [0, ${this.config.classes})`);
     });
@@ -100,7 +104,8 @@ export class JRVAE extends CoordinateModel {
   }
 
   protected override decodeExtras(v: Record<string, tf.Tensor2D>, s: number, m: number): void {
-    v.class = tf.oneHot(tf.tensor1d(this.decodeClasses!.subarray(s, s + m), "int32"), this.config.classes).toFloat() as tf.Tensor2D;
+    v.class = tf.oneHot(tf.tensor1d(this.decodeClasses!.subarray(s, s + m), "int32"),
+      this.config.classes).toFloat() as tf.Tensor2D;
   }
 
   protected override reconstructExtras(enc: Encoding): Partial<DecodeOptions> {

@@ -54,7 +54,8 @@ export abstract class LatentModel {
    * before, and the decoder's input width (`contentDim`: the continuous and discrete latents plus the
    * condition). `latents` defaults to `poseLatents(config)`.
    */
-  protected constructor(config: ModelConfig, makeDecoder: (params: ParamStore, rng: Random, contentDim: number) => Decoder, latents?: LatentSpec[]) {
+  protected constructor(config: ModelConfig, makeDecoder: (params: ParamStore, rng: Random,
+    contentDim: number) => Decoder, latents?: LatentSpec[]) {
     this.config = config;
     this.likelihood = makeLikelihood(likelihoodConfig(config));
     this.latents = latents ?? poseLatents(config);
@@ -65,16 +66,20 @@ export abstract class LatentModel {
       // the start lets the decoder learn to use it. With the usual 0 (σ = 1 rad) the sampled angle is so
       // noisy that the decoder first learns rotation-blurred blobs and the angle latent collapses to the
       // prior (observed on cards3; the local optimum of spatial-VAE issue #2).
-      const columns: HeadColumn[] = this.latents.map((s) => ({ name: s.name, dim: s.dim, initLogVar: s.name === "z" ? 0 : POSE_INIT_LOGVAR }));
+      const columns: HeadColumn[] = this.latents.map((s) => ({ name: s.name, dim: s.dim,
+        initLogVar: s.name === "z" ? 0 : POSE_INIT_LOGVAR }));
       const mlp = new MlpEncoder(this.params, h * w + config.conditionDim, config.encoderHidden, columns, rng);
       const enc = encoderConfig(config);
       switch (enc.kind) {
         case "mlp": this.encoder = mlp; break;
         case "equivariant-pose":
-          this.encoder = new EquivariantPoseEncoder(mlp, createPoseScorer(this.params, poseGeometry(h, w, enc.rotationSteps), rng), enc.frameCandidates,
-            (post, c, pix, x) => this.likelihood.nll(this.decodeSample(this.latentMeans(post), c, pix), tf.gather(x, tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D));
+          this.encoder = new EquivariantPoseEncoder(mlp, createPoseScorer(this.params, poseGeometry(h, w,
+            enc.rotationSteps), rng), enc.frameCandidates,
+            (post, c, pix, x) => this.likelihood.nll(this.decodeSample(this.latentMeans(post), c, pix), tf.gather(x,
+              tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D));
           break;
-        case "offset-search": this.encoder = new OffsetSearchEncoder(mlp, createOffsetScorer(this.params, offsetGeometry(h, w, enc.radius), rng)); break;
+        case "offset-search": this.encoder = new OffsetSearchEncoder(mlp, createOffsetScorer(this.params,
+          offsetGeometry(h, w, enc.radius), rng)); break;
       }
       const content = this.latents.filter(isContent).reduce((a, l) => a + l.dim, 0) + config.conditionDim;
       this.decoder = makeDecoder(this.params, rng.fork(), content);
@@ -108,7 +113,8 @@ export abstract class LatentModel {
    * Decoder logits [B, P] (or [B, m] for a pixel subset). `zc` is z concatenated with the one-hot label,
    * `angle` [B] radians CCW, `shift` [B, 2] in grid units (x right, y up).
    */
-  decodeLogits(zc: tf.Tensor2D, angle: tf.Tensor1D | null, shift: tf.Tensor2D | null, pixelIndices?: Int32Array): tf.Tensor2D {
+  decodeLogits(zc: tf.Tensor2D, angle: tf.Tensor1D | null, shift: tf.Tensor2D | null,
+    pixelIndices?: Int32Array): tf.Tensor2D {
     return this.decoder.logits(zc, { angle, shift }, pixelIndices);
   }
 
@@ -116,13 +122,15 @@ export abstract class LatentModel {
    * Logits from a value of every latent (a sample or the means): the content latents (continuous, discrete)
    * in spec order with the condition appended go in as the code, angle, offset and scale as the pose.
    */
-  protected decodeSample(v: Record<string, tf.Tensor2D>, c: tf.Tensor2D | null, pixelIndices?: Int32Array): tf.Tensor2D {
+  protected decodeSample(v: Record<string, tf.Tensor2D>, c: tf.Tensor2D | null,
+    pixelIndices?: Int32Array): tf.Tensor2D {
     return tf.tidy(() => {
       const parts = this.latents.filter(isContent).map((l) => v[l.name]);
       if (c) parts.push(c);
       const zc = parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D);
       const angle = v.angle ? (v.angle.reshape([-1]) as tf.Tensor1D) : null;
-      const scale = v.scale ? (tf.add(1, tf.mul(this.config.scalePrior ?? 0.1, v.scale.reshape([-1]))) as tf.Tensor1D) : null;
+      const scale = v.scale ? (tf.add(1, tf.mul(this.config.scalePrior ?? 0.1,
+        v.scale.reshape([-1]))) as tf.Tensor1D) : null;
       return this.decoder.logits(zc, { angle, shift: v.offset ?? null, scale }, pixelIndices);
     });
   }
@@ -176,7 +184,8 @@ export abstract class LatentModel {
       }
       const { loss, terms } = negativeElbo(this.latents, post, rec, beta);
       const zero = tf.scalar(0);
-      return { loss, terms, reconstruction: terms.reconstruction, klZ: terms.klZ ?? zero, klAngle: terms.klAngle ?? zero, klOffset: terms.klOffset ?? zero };
+      return { loss, terms, reconstruction: terms.reconstruction, klZ: terms.klZ ?? zero,
+        klAngle: terms.klAngle ?? zero, klOffset: terms.klOffset ?? zero };
     }) as unknown as LossTerms;
   }
 
@@ -193,7 +202,8 @@ export abstract class LatentModel {
   /** One-hot [B, conditionDim] tensor of labels[start, start+B), or null. */
   oneHot(labels: Int32Array | null, start: number, count: number): tf.Tensor2D | null {
     if (!labels) return null;
-    return tf.tidy(() => tf.oneHot(tf.tensor1d(labels.subarray(start, start + count), "int32"), this.config.conditionDim).toFloat() as tf.Tensor2D);
+    return tf.tidy(() => tf.oneHot(tf.tensor1d(labels.subarray(start, start + count), "int32"),
+      this.config.conditionDim).toFloat() as tf.Tensor2D);
   }
 
   /**
@@ -220,14 +230,17 @@ export abstract class LatentModel {
     const scale = perRow(opts.scale, n, "scale", where);
     check(!scale || this.config.scale, where, "a scale was given but this model has no scale latent");
     if (scale) check(scale.every((x) => x > 0), where, "scale must be positive (1 = the canonical size)");
-    check(opts.classes === undefined || this.latents.some((l) => l.kind === "discrete"), where, "classes were given but this model has no discrete latent");
+    check(opts.classes === undefined || this.latents.some((l) => l.kind === "discrete"), where,
+      "classes were given but this model has no discrete latent");
     this.beginDecode(opts, n, where);
     check(!angle || this.config.rotation, where, "an angle was given but this model has no rotation latent");
-    check(!(dx || dy) || this.config.translation, where, "a shift (dx/dy) was given but this model has no translation latent");
+    check(!(dx || dy) || this.config.translation, where,
+      "a shift (dx/dy) was given but this model has no translation latent");
     let labels: Int32Array | null = null;
     if (this.config.conditionDim > 0) {
       const l = opts.labels;
-      check(l !== undefined, where, `the model is conditional; pass labels (one class index in [0, ${this.config.conditionDim}) or one per row)`);
+      check(l !== undefined, where,
+        `the model is conditional; pass labels (one class index in [0, ${this.config.conditionDim}) or one per row)`);
       labels = this.checkLabels(typeof l === "number" ? new Array(n).fill(l) : l, n, where);
     } else {
       check(opts.labels === undefined, where, "labels were given but the model is not conditional");
@@ -251,7 +264,8 @@ export abstract class LatentModel {
           v.offset = tf.tensor2d(g, [m, 2]);
         }
         // s = 1 + σ_s u: the latent value of the asked scale (default 1)
-        if (this.config.scale) v.scale = tf.tensor2d(scale ? scale.subarray(s, s + m).map((x) => (x - 1) / (this.config.scalePrior ?? 0.1)) : new Float32Array(m), [m, 1]);
+        if (this.config.scale) v.scale = tf.tensor2d(scale ? scale.subarray(s,
+          s + m).map((x) => (x - 1) / (this.config.scalePrior ?? 0.1)) : new Float32Array(m), [m, 1]);
         this.decodeExtras(v, s, m);
         const logits = this.decodeSample(v, this.oneHot(labels, s, m));
         return opts.logits ? logits : this.likelihood.mean(logits);
@@ -276,7 +290,8 @@ export abstract class LatentModel {
   /** Encodes and decodes images with the posterior means (z, angle, shift). */
   reconstruct(images: ImageStack | tf.Tensor | number[][][], opts: ReconstructOptions = {}): ImageStack {
     const enc = this.encode(images, { batchSize: opts.batchSize, labels: opts.labels });
-    return this.decode(enc.zMean, { ...this.reconstructExtras(enc), angle: enc.angle, dx: enc.dx, dy: enc.dy, scale: enc.scale, labels: opts.labels, batchSize: opts.batchSize });
+    return this.decode(enc.zMean, { ...this.reconstructExtras(enc), angle: enc.angle, dx: enc.dx, dy: enc.dy,
+      scale: enc.scale, labels: opts.labels, batchSize: opts.batchSize });
   }
 
   /**

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
 import type { ParamStore } from "./params";
 
-/** The model as in-memory tfjs ModelArtifacts: topology = its config, weights in one float32 buffer in parameter order. */
+/** The model as in-memory tfjs ModelArtifacts: topology = its config,
+  weights in one float32 buffer in parameter order. */
 export function artifactsOf(config: { className: string }, params: ParamStore): tf.io.ModelArtifacts {
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buf = new Float32Array(params.count());
@@ -13,7 +14,8 @@ export function artifactsOf(config: { className: string }, params: ParamStore): 
     o += v.size;
   });
   return {
-    modelTopology: { className: config.className, config: { ...config } } as unknown as tf.io.ModelArtifacts["modelTopology"],
+    modelTopology: { className: config.className,
+      config: { ...config } } as unknown as tf.io.ModelArtifacts["modelTopology"],
     format: "ivae-model",
     generatedBy: "ivae 0.1.0",
     convertedBy: null,
@@ -27,7 +29,8 @@ export function artifactsOf(config: { className: string }, params: ParamStore): 
  * same names with the same shapes, float32, and a buffer exactly as long as they are (a longer one belongs
  * to another model or was written over a larger one). The values are views into the buffer.
  */
-export function parseWeights(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer, params: ParamStore, where: string): Map<string, Float32Array> {
+export function parseWeights(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer, params: ParamStore,
+  where: string): Map<string, Float32Array> {
   const expected = new Map(params.names.map((n, i) => [n, params.vars[i].shape]));
   const weights = new Map<string, Float32Array>();
   let bytes = 0;

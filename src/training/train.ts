@@ -81,7 +81,8 @@ function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
  * loss, gradient or weight stops training with `TrainingDivergedError`, and the model keeps the weights
  * of the last good step. Same seeds (model and `seed`) give the same numbers.
  */
-export async function train(model: LatentModel, images: ImageStack | tf.Tensor | number[][][], opts: TrainOptions): Promise<TrainHistory> {
+export async function train(model: LatentModel, images: ImageStack | tf.Tensor | number[][][],
+  opts: TrainOptions): Promise<TrainHistory> {
   const where = "train";
   check(opts != null && typeof opts === "object", where, "expected options { epochs, ... }");
   checkInt(opts.epochs, where, "epochs", 1);
@@ -92,7 +93,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   const beta0 = opts.beta ?? 1;
   check(Number.isFinite(beta0) && beta0 >= 0, where, `beta must be a number >= 0, got ${beta0}`);
   if (opts.betaSchedule && typeof opts.betaSchedule !== "function") {
-    check(Number.isFinite(opts.betaSchedule.warmupEpochs) && opts.betaSchedule.warmupEpochs >= 0, where, "betaSchedule.warmupEpochs must be a number >= 0");
+    check(Number.isFinite(opts.betaSchedule.warmupEpochs) && opts.betaSchedule.warmupEpochs >= 0, where,
+      "betaSchedule.warmupEpochs must be a number >= 0");
   }
   const stack = model.checkImages(images, where);
   const labels = model.checkLabels(opts.labels, stack.n, where);
@@ -101,7 +103,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   let m = P;
   if (opts.pixelSubsample !== undefined) {
     const ps = opts.pixelSubsample;
-    check(Number.isFinite(ps) && ps > 0, where, `pixelSubsample must be a pixel count >= 1 or a fraction in (0, 1), got ${ps}`);
+    check(Number.isFinite(ps) && ps > 0, where,
+      `pixelSubsample must be a pixel count >= 1 or a fraction in (0, 1), got ${ps}`);
     m = ps < 1 ? Math.max(1, Math.round(ps * P)) : Math.floor(ps);
     check(m <= P, where, `pixelSubsample ${ps} exceeds the ${P} pixels of an image`);
   }
@@ -109,7 +112,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   const sink: ProgressSink | null = opts.progress === false ? null : opts.progress === undefined || opts.progress === true ? terminalProgress() : opts.progress;
   const vars = model.params.vars;
   const optimizer = tf.train.adam(lr);
-  const history: TrainHistory = { reports: [], loss: [], terms: {}, reconstruction: [], klZ: [], klAngle: [], klOffset: [], seconds: 0, aborted: false };
+  const history: TrainHistory = { reports: [], loss: [], terms: {}, reconstruction: [], klZ: [], klAngle: [],
+    klOffset: [], seconds: 0, aborted: false };
   // the model's loss-term names, fixed by its first step
   let names: string[] | null = null;
   const pixelPool = new Int32Array(P).map((_, i) => i);
@@ -122,7 +126,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
       const te = Date.now();
       const beta = betaFor(epoch, opts);
-      check(Number.isFinite(beta) && beta >= 0, where, `betaSchedule gave β = ${beta} at epoch ${epoch}; expected a number >= 0`);
+      check(Number.isFinite(beta) && beta >= 0, where,
+        `betaSchedule gave β = ${beta} at epoch ${epoch}; expected a number >= 0`);
       const perm = rng.permutation(n);
       let sums: number[] = [];
       let lastUpdate = Date.now();
@@ -141,7 +146,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
           pixelIndices = pixelPool.slice(0, m).sort();
         }
         const x = tf.tensor2d(xBuf.subarray(0, B * P), [B, P]);
-        const c = labels ? tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => labels[i]), "int32"), model.config.conditionDim).toFloat() as tf.Tensor2D) : null;
+        const c = labels ? tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => labels[i]), "int32"),
+          model.config.conditionDim).toFloat() as tf.Tensor2D) : null;
         let termsT: tf.Tensor | null = null;
         let value: tf.Scalar, grads: tf.NamedTensorMap;
         try {
@@ -206,7 +212,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
       (names ?? []).forEach((k, i) => (termValues[k] = sums[i + 1] / (seen ?? n)));
       const report: EpochReport = {
         epoch, epochs: opts.epochs, loss: sums[0] / (seen ?? n), terms: termValues,
-        reconstruction: termValues.reconstruction ?? 0, klZ: termValues.klZ ?? 0, klAngle: termValues.klAngle ?? 0, klOffset: termValues.klOffset ?? 0,
+        reconstruction: termValues.reconstruction ?? 0, klZ: termValues.klZ ?? 0, klAngle: termValues.klAngle ?? 0,
+          klOffset: termValues.klOffset ?? 0,
         beta, seconds, etaSeconds: (elapsed / epoch) * (opts.epochs - epoch),
       };
       if (opts.signal?.aborted) {

@@ -25,7 +25,8 @@ export class CoordinateDecoder implements Decoder {
   private readonly coords: tf.Tensor2D;
   private readonly width: number;
 
-  constructor(params: ParamStore, imageShape: [number, number], inputDim: number, hidden: number[], skip: boolean, rng: Random) {
+  constructor(params: ParamStore, imageShape: [number, number], inputDim: number, hidden: number[], skip: boolean,
+    rng: Random) {
     const h = hidden[0];
     this.width = h;
     // layer 0 acts on [x, y, z, c]: Glorot over the full fan-in, split into the coordinate and latent parts
@@ -73,7 +74,8 @@ export class CoordinateDecoder implements Decoder {
         const tA = tf.squeeze(tf.matMul(tf.reshape(pose.shift, [B, 1, 2]), A), [1]) as tf.Tensor2D;
         o = tf.sub(o, tA);
       }
-      const coords = pixelIndices ? (tf.gather(this.coords, tf.tensor1d(pixelIndices, "int32")) as tf.Tensor2D) : this.coords;
+      const coords = pixelIndices ? (tf.gather(this.coords, tf.tensor1d(pixelIndices,
+        "int32")) as tf.Tensor2D) : this.coords;
       const layers: CoordDecoderLayer[] = this.hidden.map((l) => ({
         W: l.W as tf.Tensor2D,
         b: l.b as tf.Tensor1D,

@@ -1,11 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { fastTanh } from "../ops";
-import { centroids, frameScores, normalisedImages, PoseScorer, polarImages, topFrames, windowedAngle } from "../pose-encoder";
+import { centroids, frameScores, normalisedImages, PoseScorer, polarImages, topFrames,
+  windowedAngle } from "../pose-encoder";
 import type { Encoder, MlpEncoder } from "./encoder";
 import type { Posterior } from "./latents";
 
 /** −log p(x | posterior means) on a pixel subset, per image [B]: how well a candidate frame reconstructs. */
-export type CandidateScore = (post: Posterior, c: tf.Tensor2D | null, pixels: Int32Array, x: tf.Tensor2D) => tf.Tensor1D;
+export type CandidateScore = (post: Posterior, c: tf.Tensor2D | null, pixels: Int32Array,
+  x: tf.Tensor2D) => tf.Tensor1D;
 
 /**
  * The rotation-equivariant pose encoder (`poseEncoder: "equivariant"`, pose-encoder.ts): the angle from the
@@ -48,14 +50,16 @@ export class EquivariantPoseEncoder implements Encoder {
    * The posterior when frame `frame[b]` is taken for image b: angle refined around that trial, z, angle
    * residual and offset from the MLP on the image centred and de-rotated by it.
    */
-  private inFrame(x: tf.Tensor2D, xv: Float32Array, c: tf.Tensor2D | null, scores: tf.Tensor2D, frame: Int32Array, centre: Float64Array): Posterior {
+  private inFrame(x: tf.Tensor2D, xv: Float32Array, c: tf.Tensor2D | null, scores: tf.Tensor2D, frame: Int32Array,
+    centre: Float64Array): Posterior {
     const [B, P] = x.shape;
     const { height: H, width: W, steps } = this.scorer.geometry;
     const coarse = windowedAngle(scores, frame);
     const xn = tf.tensor2d(normalisedImages(xv, B, H, W, centre, coarse.dataSync() as Float32Array), [B, P]);
     // coarse and xn stay alive until the caller's tidy ends: the backward pass still reads xn
     return tf.tidy((): tf.TensorContainer => {
-      // the MLP's angle column is a residual of at most one trial step; its offset column an offset in the de-rotated frame
+      // the MLP's angle column is a residual of at most one trial step; its offset column an offset in the de-rotated
+      // frame
       const out = this.mlp.posterior(xn, c);
       const a = out.angle;
       const gamma = tf.add(coarse, tf.mul((2 * Math.PI) / steps, fastTanh(a.mean.reshape([-1]))));
@@ -69,7 +73,8 @@ export class EquivariantPoseEncoder implements Encoder {
         const t = out.offset.mean;
         const ux = t.slice([0, 0], [-1, 1]).reshape([-1]), uy = t.slice([0, 1], [-1, 1]).reshape([-1]);
         const cos = tf.cos(gamma), sin = tf.sin(gamma);
-        const turned = tf.stack([tf.sub(tf.mul(ux, cos), tf.mul(uy, sin)), tf.add(tf.mul(ux, sin), tf.mul(uy, cos))], 1);
+        const turned = tf.stack([tf.sub(tf.mul(ux, cos), tf.mul(uy, sin)), tf.add(tf.mul(ux, sin), tf.mul(uy, cos))],
+          1);
         out.offset = { mean: tf.add(tf.tensor2d(cg, [B, 2]), turned) as tf.Tensor2D, logVar: out.offset.logVar };
       }
       return out as unknown as tf.TensorContainer;

@@ -39,7 +39,8 @@ export type Posterior = Record<string, GaussianPosterior>;
 export function normalLatent(name: string, kind: LatentKind, dim: number, term: string, std = 1): LatentSpec {
   return {
     name, kind, dim, term, prior: { kind: "normal", std },
-    kl: (q) => (std === 1 && kind === "continuous" ? klStandardNormal(q.mean, q.logVar) : klNormal(q.mean, q.logVar, std)),
+    kl: (q) => (std === 1 && kind === "continuous" ? klStandardNormal(q.mean, q.logVar) : klNormal(q.mean, q.logVar,
+      std)),
   };
 }
 
@@ -70,7 +71,8 @@ export interface NamedLoss {
 }
 
 /** The negative ELBO `reconstruction + β Σ KL` from the per-image reconstruction [B] and the posteriors. */
-export function negativeElbo(specs: LatentSpec[], post: Posterior, reconstruction: tf.Tensor1D, beta: number): NamedLoss {
+export function negativeElbo(specs: LatentSpec[], post: Posterior, reconstruction: tf.Tensor1D,
+  beta: number): NamedLoss {
   const terms: Record<string, tf.Scalar> = { reconstruction: tf.mean(reconstruction) as tf.Scalar };
   for (const s of specs) {
     const kl = tf.mean(s.kl(post[s.name])) as tf.Scalar;
