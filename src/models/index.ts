@@ -2,6 +2,8 @@ export * from "./model";
 export { VAE, CVAE } from "./vae";
 export { RVAE, ShiftVAE, CoordinateModel } from "./rvae";
 export { JRVAE } from "./jrvae";
+export { SSRVAE } from "./ssrvae";
+export type { SSRVAEOptions, SSRVAEConfig } from "./ssrvae";
 export type { JRVAEOptions, JRVAEConfig, JRVAEEncoding, Capacity } from "./jrvae";
 export { loadModel, modelFromConfig } from "./load";
 export type { AnyModel } from "./load";

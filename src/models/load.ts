@@ -6,14 +6,16 @@ import { modelFromConfig } from "./registry";
 import type { CVAE, VAE } from "./vae";
 import type { RVAE, ShiftVAE } from "./rvae";
 import type { JRVAE } from "./jrvae";
+import type { SSRVAE } from "./ssrvae";
 import { parseWeights } from "./weights";
 // the built-in models register themselves when their files load
 import "./vae";
 import "./rvae";
 import "./jrvae";
+import "./ssrvae";
 
 /** Any model ivae can train, save and load. */
-export type AnyModel = VAE | CVAE | RVAE | ShiftVAE | JRVAE;
+export type AnyModel = VAE | CVAE | RVAE | ShiftVAE | JRVAE | SSRVAE;
 
 /**
  * Loads a model saved with `model.save(dir)` (a directory or its model.json) or from in-memory

@@ -199,6 +199,14 @@ export abstract class LatentModel {
     return checkModelLabels(this.config.conditionDim, labels, n, where);
   }
 
+  /**
+   * The label tensor a training batch passes to `lossTerms` for these (checked) labels: the one-hot condition
+   * [B, conditionDim] (semi-supervised models override it).
+   */
+  labelBatch(labels: Int32Array): tf.Tensor2D {
+    return this.oneHot(labels, 0, labels.length)!;
+  }
+
   /** One-hot [B, conditionDim] tensor of labels[start, start+B), or null. */
   oneHot(labels: Int32Array | null, start: number, count: number): tf.Tensor2D | null {
     if (!labels) return null;

@@ -146,8 +146,7 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
           pixelIndices = pixelPool.slice(0, m).sort();
         }
         const x = tf.tensor2d(xBuf.subarray(0, B * P), [B, P]);
-        const c = labels ? tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => labels[i]), "int32"),
-          model.config.conditionDim).toFloat() as tf.Tensor2D) : null;
+        const c = labels ? model.labelBatch(Int32Array.from(idx, (i) => labels[i])) : null;
         let termsT: tf.Tensor | null = null;
         let value: tf.Scalar, grads: tf.NamedTensorMap;
         try {
