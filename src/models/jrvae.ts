@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ImageStack } from "../data/image-stack";
-import { check, checkInt, IvaeInputError } from "../util/errors";
+import { check, checkInt } from "../util/errors";
 import { ModelConfig, resolveConfig, RVAEOptions, storedConfig } from "./config";
-import type { DecodeOptions, LossOptions, LossTerms } from "./contracts";
-import type { EncodeOptions, Encoding, PoseEncoding } from "./encode";
+import type { LossOptions, LossTerms } from "./contracts";
+import type { EncodeOptions, PoseEncoding } from "./encode";
 import { poseLatents } from "./model";
 import { gumbelLatent } from "./parts/latents";
 import { registerModel } from "./registry";
@@ -68,7 +68,6 @@ function resolve(o: JRVAEOptions, where: string, stored?: ModelConfig): JRVAECon
  */
 export class JRVAE extends CoordinateModel {
   declare readonly config: JRVAEConfig;
-  private decodeClasses: Int32Array | null = null;
 
   constructor(options: JRVAEOptions, config?: JRVAEConfig) {
     const c = config ?? resolve(options, "new JRVAE");
@@ -90,26 +89,6 @@ export class JRVAE extends CoordinateModel {
 
   override encode(images: ImageStack | tf.Tensor | number[][][], opts: EncodeOptions = {}): JRVAEEncoding {
     return super.encode(images, opts) as JRVAEEncoding;
-  }
-
-  protected override beginDecode(opts: DecodeOptions, n: number, where: string): void {
-    const v = opts.classes ?? 0;
-    const a = typeof v === "number" ? new Array<number>(n).fill(v) : Array.from(v);
-    check(a.length === n, where,
-      `classes has ${a.length} values for ${n} latent vectors; expected one per row or a single number`);
-    a.forEach((k, i) => {
-      if (!Number.isInteger(k) || k < 0 || k >= this.config.classes) throw new IvaeInputError(`${where}: classes[${i}] = ${k} is not a category in [0, ${this.config.classes})`);
-    });
-    this.decodeClasses = Int32Array.from(a);
-  }
-
-  protected override decodeExtras(v: Record<string, tf.Tensor2D>, s: number, m: number): void {
-    v.class = tf.oneHot(tf.tensor1d(this.decodeClasses!.subarray(s, s + m), "int32"),
-      this.config.classes).toFloat() as tf.Tensor2D;
-  }
-
-  protected override reconstructExtras(enc: Encoding): Partial<DecodeOptions> {
-    return { classes: enc.classes };
   }
 }
 

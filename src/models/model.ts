@@ -238,8 +238,10 @@ export abstract class LatentModel {
     const scale = perRow(opts.scale, n, "scale", where);
     check(!scale || this.config.scale, where, "a scale was given but this model has no scale latent");
     if (scale) check(scale.every((x) => x > 0), where, "scale must be positive (1 = the canonical size)");
-    check(opts.classes === undefined || this.latents.some((l) => l.kind === "discrete"), where,
+    const discrete = this.latents.find((l) => l.kind === "discrete");
+    check(opts.classes === undefined || discrete !== undefined, where,
       "classes were given but this model has no discrete latent");
+    const classes = discrete ? categories(opts.classes ?? 0, n, discrete.dim, where) : null;
     this.beginDecode(opts, n, where);
     check(!angle || this.config.rotation, where, "an angle was given but this model has no rotation latent");
     check(!(dx || dy) || this.config.translation, where,
@@ -274,6 +276,10 @@ export abstract class LatentModel {
         // s = 1 + σ_s u: the latent value of the asked scale (default 1)
         if (this.config.scale) v.scale = tf.tensor2d(scale ? scale.subarray(s,
           s + m).map((x) => (x - 1) / (this.config.scalePrior ?? 0.1)) : new Float32Array(m), [m, 1]);
+        if (discrete && classes) {
+          v[discrete.name] = tf.oneHot(tf.tensor1d(classes.subarray(s, s + m), "int32"),
+            discrete.dim).toFloat() as tf.Tensor2D;
+        }
         this.decodeExtras(v, s, m);
         const logits = this.decodeSample(v, this.oneHot(labels, s, m));
         return opts.logits ? logits : this.likelihood.mean(logits);
@@ -298,7 +304,8 @@ export abstract class LatentModel {
   /** Encodes and decodes images with the posterior means (z, angle, shift). */
   reconstruct(images: ImageStack | tf.Tensor | number[][][], opts: ReconstructOptions = {}): ImageStack {
     const enc = this.encode(images, { batchSize: opts.batchSize, labels: opts.labels });
-    return this.decode(enc.zMean, { ...this.reconstructExtras(enc), angle: enc.angle, dx: enc.dx, dy: enc.dy,
+    return this.decode(enc.zMean, { classes: enc.classes, ...this.reconstructExtras(enc), angle: enc.angle, dx: enc.dx,
+      dy: enc.dy,
       scale: enc.scale, labels: opts.labels, batchSize: opts.batchSize });
   }
 
@@ -342,6 +349,16 @@ export abstract class LatentModel {
     this.params.dispose();
     this.decoder.dispose();
   }
+}
+
+/** One category in [0, k) per row, from a single number or one per row. */
+function categories(v: number | ArrayLike<number>, n: number, k: number, where: string): Int32Array {
+  const a = typeof v === "number" ? new Array<number>(n).fill(v) : Array.from(v);
+  check(a.length === n, where,
+    `classes has ${a.length} values for ${n} latent vectors; expected one per row or a number`);
+  a.forEach((c, i) => check(Number.isInteger(c) && c >= 0 && c < k, where,
+    `classes[${i}] = ${c} is not a category in [0, ${k})`));
+  return Int32Array.from(a);
 }
 
 /** Latents that enter the decoder as its code (the others set the pose). */

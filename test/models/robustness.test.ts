@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { CVAE, IvaeInputError, loadModel, RVAE, ShiftVAE, train, VAE } from "../../src/index";
+import { CVAE, IvaeInputError, JRVAE, loadModel, RVAE, ShiftVAE, SSRVAE, train, VAE } from "../../src/index";
 import type { LatentModel } from "../../src/models/model";
 import { useBackend } from "./setup";
 import { renderShapes } from "./helpers";
@@ -15,6 +15,9 @@ const KINDS: [string, () => LatentModel][] = [
   ["RVAE equivariant", () => new RVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], rotationSteps: 16, frameCandidates: 2 })],
   ["RVAE mlp skip", () => new RVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], poseEncoder: "mlp", skip: true })],
   ["ShiftVAE offset search", () => new ShiftVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], offsetEncoder: "equivariant", offsetSearchRadius: 1 })],
+  ["ShiftVAE scale", () => new ShiftVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], scale: true })],
+  ["JRVAE", () => new JRVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], rotationSteps: 16, classes: 3 })],
+  ["SSRVAE", () => new SSRVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], rotationSteps: 16, classes: 2 })],
 ];
 
 /** Artifacts of `m` with the stored config changed by `edit`. */
