@@ -170,7 +170,7 @@ export interface RvaePatchOptions {
 
 /** Result of {@link rvaePatchClasses}. */
 export interface RvaePatchResult {
-  model: RVAE;
+  model: RVAE | ShiftVAE;
   encoding: Encoding;
   labels: Int32Array;
   features: { data: Float32Array; dim: number };

@@ -1,8 +1,15 @@
 export * from "./model";
 export { VAE, CVAE } from "./vae";
-export { RVAE, ShiftVAE } from "./rvae";
+export { RVAE, ShiftVAE, CoordinateModel } from "./rvae";
+export { JRVAE } from "./jrvae";
+export { SSRVAE } from "./ssrvae";
+export type { SSRVAEOptions, SSRVAEConfig } from "./ssrvae";
+export type { JRVAEOptions, JRVAEConfig, JRVAEEncoding, Capacity } from "./jrvae";
 export { loadModel, modelFromConfig } from "./load";
 export type { AnyModel } from "./load";
+export { registerModel, registeredModels } from "./registry";
+export type { ModelFactory } from "./registry";
+export type { PoseEncoding, ShiftEncoding } from "./encode";
 export { writeArtifacts, readArtifacts } from "./io";
 export type { SaveStep } from "./io";
 export { coordGrid, pixelsToGrid, gridToPixels } from "./grid";
@@ -10,3 +17,4 @@ export { coordDecoder, coordDecoderReference, setCoordDecoder, coordDecoderName 
 export type { CoordDecoderInputs, CoordDecoderLayer, CoordDecoderFn } from "./coord-decoder";
 export { klStandardNormal, klNormal, bernoulliNll, gaussianNll } from "./elbo";
 export { fastTanh } from "./ops";
+export * from "./parts";

@@ -2,9 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 
 /**
  * tanh computed as 2·σ(2x) − 1 with its gradient (1 − y²)·dy. Mathematically identical to `tf.tanh`
- * (float32 rounding aside), but the wasm backend's sigmoid is vectorised (≈1 ns/element here) while its
- * tanh is scalar libm (≈20–40 ns/element), and the activation runs on batch × pixels × hidden values in
- * the coordinate decoder, so this is the single largest speed-up of the rVAE on CPU.
+ * (float32 rounding aside), but the wasm backend's sigmoid is vectorised while its tanh is scalar libm,
+ * and the activation runs on batch × pixels × hidden values in the coordinate decoder (timings:
+ * docs/DEVELOPERS.md, "Measured notes").
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const fastTanh: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -27,8 +27,8 @@ export function dense(x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D): tf.Tenso
 /**
  * x·W + b like `dense`, with a hand-written gradient that uses only non-transposed matmuls
  * (dx = dy·(Wᵀ), dW = (xᵀ)·dy with explicit transposes). The wasm backend runs transposed matmuls
- * outside XNNPACK, ≈20× slower, and autodiff of a matmul produces exactly those; on the per-pixel
- * layers of the coordinate decoder this made the backward pass 30× the forward one.
+ * outside XNNPACK, and autodiff of a matmul produces exactly those (timings: docs/DEVELOPERS.md,
+ * "Measured notes").
  */
 export const linear: (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D = tf.customGrad(((
   x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc,
@@ -45,7 +45,7 @@ export const linear: (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Tens
 }) as any) as unknown as (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
 /**
- * Transpose of a tall matrix [N, h] → [h, N]. The wasm Transpose kernel is ≈20× slower on a 2-D
+ * Transpose of a tall matrix [N, h] → [h, N]. The wasm Transpose kernel is much slower on a 2-D
  * [N, h] with large N than on the same data viewed as [a, b, h] with b of a few hundred (cache-sized
  * strides), so the rows are split into blocks: [a, b, h] → [h, a, b] = [h, N].
  */

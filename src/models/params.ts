@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { check, IvaeInputError } from "../util/errors";
 import { Random } from "../util/random";
 
 /** Named trainable variables of a model, in a fixed order (the order of save/load). */
@@ -10,7 +11,10 @@ export class ParamStore {
   /** Adds a variable initialised from `values`. */
   add(name: string, shape: number[], values: Float32Array): tf.Variable {
     if (this.byName.has(name)) throw new Error(`ParamStore: duplicate parameter ${name}`);
-    const v = tf.variable(tf.tensor(values, shape, "float32"), true, `${name}_${uid++}`);
+    const init = tf.tensor(values, shape, "float32");
+    // tf.variable shares init's data and counts it again: dispose init, or every model leaks a copy (issue 16)
+    const v = tf.variable(init, true, `${name}_${uid++}`);
+    init.dispose();
     this.names.push(name);
     this.vars.push(v);
     this.byName.set(name, v);
@@ -43,6 +47,28 @@ export class ParamStore {
     const m = new Map<string, Float32Array>();
     this.vars.forEach((v, i) => m.set(this.names[i], v.dataSync().slice() as Float32Array));
     return m;
+  }
+
+  /**
+   * Sets every parameter from name → values: all names present, each with as many values as the parameter,
+   * all finite; checked before anything is assigned, so a bad map leaves the weights as they were.
+   */
+  setAll(weights: Map<string, Float32Array>, where: string): void {
+    this.vars.forEach((v, i) => {
+      const name = this.names[i];
+      const vals = weights.get(name);
+      check(vals !== undefined, where, `missing weights for ${name}`);
+      check(vals.length === v.size, where, `weights for ${name} have ${vals.length} values, expected ${v.size}`);
+      for (let j = 0; j < vals.length; j++) {
+        if (!Number.isFinite(vals[j])) throw new IvaeInputError(`${where}: weights for ${name} hold a non-finite value (${vals[j]}) at index ${j}`);
+      }
+    });
+    this.vars.forEach((v, i) => {
+      const t = tf.tensor(weights.get(this.names[i])!, v.shape, "float32");
+      // assign keeps t's data and counts it again: dispose t, or every call leaks a copy of the weights
+      v.assign(t);
+      t.dispose();
+    });
   }
 
   dispose(): void {

@@ -163,6 +163,8 @@ export interface ProgressReport {
   klZ?: number;
   klAngle?: number;
   klOffset?: number;
+  /** the model's named loss terms (train's EpochReport.terms); the KL terms are summed for the display */
+  terms?: Record<string, number>;
   seconds?: number;
   etaSeconds?: number;
 }
@@ -221,8 +223,9 @@ export function notebookProgress(total?: number, opts: { title?: string } = {}):
     expected = total ?? r.epochs ?? expected;
     const parts = [`loss ${r.loss.toFixed(2)}`];
     if (r.reconstruction !== undefined) parts.push(`recon ${r.reconstruction.toFixed(2)}`);
-    const kl = (r.klZ ?? 0) + (r.klAngle ?? 0) + (r.klOffset ?? 0);
-    if (r.klZ !== undefined) parts.push(`KL ${kl.toFixed(2)}`);
+    const terms = r.terms ?? { klZ: r.klZ, klAngle: r.klAngle, klOffset: r.klOffset };
+    const kls = Object.entries(terms).filter(([k, v]) => k.startsWith("kl") && v !== undefined).map(([, v]) => v as number);
+    if (kls.length > 0) parts.push(`KL ${kls.reduce((a, b) => a + b, 0).toFixed(2)}`);
     if (r.seconds !== undefined) parts.push(`${secs(r.seconds)}/epoch`);
     if (r.etaSeconds !== undefined && expected !== undefined && r.epoch < expected) parts.push(`ETA ${secs(r.etaSeconds)}`);
     render(r.epoch, parts.join(" · "), expected !== undefined && r.epoch >= expected);

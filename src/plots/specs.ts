@@ -321,6 +321,8 @@ export function historyRows(history: HistoryInput): Record<string, number>[] {
     return (history as Record<string, unknown>[]).map((r, i) => {
       const row: Record<string, number> = { epoch: typeof r.epoch === "number" ? r.epoch : i + 1 };
       for (const [k, v] of Object.entries(r)) if (typeof v === "number" && k !== "epoch") row[k] = v;
+      // a report's named loss terms (train's EpochReport.terms), whatever the model called them
+      if (r.terms && typeof r.terms === "object") for (const [k, v] of Object.entries(r.terms)) if (typeof v === "number") row[k] = v;
       return row;
     });
   }
@@ -352,9 +354,12 @@ export interface LossCurvesOptions extends FigureOptions {
 export function lossCurves(history: HistoryInput, opts: LossCurvesOptions = {}): VlSpec {
   const rows = historyRows(history);
   check(rows.length > 0, "lossCurves", "the history is empty");
-  const known = ["loss", "reconstruction", "klZ", "klAngle", "klOffset", "valLoss"];
+  // the loss, then the model's terms in the order they came (reconstruction and the KL terms), then the rest
+  const skip = new Set(["epoch", "epochs", "beta", "seconds", "etaSeconds"]);
+  const named = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => !skip.has(k));
+  const known = ["loss", ...named.filter((k) => k === "reconstruction" || /^kl[A-Z]/.test(k)), ...named.filter((k) => k === "valLoss")];
   const present = (k: string) => rows.some((r) => typeof r[k] === "number" && r[k] !== 0 && Number.isFinite(r[k]));
-  const keys = opts.keys ?? known.filter(present);
+  const keys = opts.keys ?? [...new Set(known)].filter(present);
   check(keys.length > 0, "lossCurves", `none of ${known.join(", ")} in the history; pass keys`);
   const values: VlSpec[] = [];
   for (const r of rows) for (const k of keys) if (Number.isFinite(r[k])) values.push({ epoch: r.epoch, term: k, value: r[k] });

@@ -1,4 +1,4 @@
 export { train } from "./train";
 export type { TrainOptions, TrainHistory, BetaWarmup } from "./train";
-export { terminalProgress, textProgress, formatReport, formatDuration } from "./progress";
+export { terminalProgress, textProgress, formatReport, formatDuration, termLabel } from "./progress";
 export type { EpochReport, ProgressSink } from "./progress";

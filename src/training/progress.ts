@@ -3,8 +3,11 @@ export interface EpochReport {
   /** 1-based */
   epoch: number;
   epochs: number;
-  /** loss = reconstruction + β (klZ + klAngle + klOffset), mean over the epoch's images, nats per image */
+  /** loss = reconstruction + β Σ KL terms, mean over the epoch's images, nats per image */
   loss: number;
+  /** the model's loss terms by name ("reconstruction", "klZ", ...), means over the epoch's images */
+  terms: Record<string, number>;
+  /** the same as terms.reconstruction, terms.klZ, ... under their old names (0 for a term the model lacks) */
   reconstruction: number;
   klZ: number;
   klAngle: number;
@@ -32,13 +35,22 @@ export function formatDuration(s: number): string {
   return `${s.toFixed(1)}s`;
 }
 
-/** The progress line for an epoch report. */
+const LABELS: Record<string, string> = { reconstruction: "recon", klZ: "KL z", klAngle: "KL γ", klOffset: "KL Δr",
+  klScale: "KL s", klClass: "KL c" };
+
+/** How a loss term is labelled in progress lines and plots: "KL γ" for klAngle; unknown names as they are. */
+export function termLabel(name: string): string {
+  return LABELS[name] ?? name;
+}
+
+/** The progress line for an epoch report: the loss, then every term the model reported, by name. */
 export function formatReport(r: EpochReport): string {
   const f = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
+  const terms = r.terms ?? { reconstruction: r.reconstruction, klZ: r.klZ, klAngle: r.klAngle, klOffset: r.klOffset };
+  const parts = Object.entries(terms).map(([k, v]) => `${termLabel(k)} ${f(v)}`);
   return (
-    `epoch ${String(r.epoch).padStart(String(r.epochs).length)}/${r.epochs}  loss ${f(r.loss)}  recon ${f(r.reconstruction)}  ` +
-    `KL z ${f(r.klZ)}  KL γ ${f(r.klAngle)}  KL Δr ${f(r.klOffset)}  β ${r.beta.toFixed(2)}  ` +
-    `${r.seconds.toFixed(1)} s/epoch  left ${formatDuration(r.etaSeconds)}`
+    `epoch ${String(r.epoch).padStart(String(r.epochs).length)}/${r.epochs}  loss ${f(r.loss)}  ${parts.join("  ")}  ` +
+    `β ${r.beta.toFixed(2)}  ${r.seconds.toFixed(1)} s/epoch  left ${formatDuration(r.etaSeconds)}`
   );
 }
 

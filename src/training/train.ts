@@ -4,7 +4,8 @@ import type { LatentModel } from "../models/model";
 import { check, checkInt, TrainingDivergedError } from "../util/errors";
 import { Random } from "../util/random";
 import { CheckpointOptions, openCheckpoint } from "./checkpoint";
-import { EpochReport, formatReport, ProgressSink, terminalProgress } from "./progress";
+import { EpochReport, formatReport, ProgressSink, termLabel, terminalProgress } from "./progress";
+import { variableGrads } from "./grads";
 
 /** Linear KL warm-up: β goes from `from` (default 0) in epoch 1 to `beta` in epoch warmupEpochs + 1. */
 export interface BetaWarmup {
@@ -41,10 +42,15 @@ export interface TrainOptions extends CheckpointOptions {
   signal?: AbortSignal;
 }
 
-/** What `train` returns: one report per completed epoch, and the per-term curves. */
+/**
+ * What `train` returns: one report per completed epoch, and the per-term curves under the names the model
+ * gave its loss terms (`terms.reconstruction`, `terms.klZ`, ...). `reconstruction`, `klZ`, `klAngle` and
+ * `klOffset` are the same curves under their old names (0 for a term the model does not have).
+ */
 export interface TrainHistory {
   reports: EpochReport[];
   loss: number[];
+  terms: Record<string, number[]>;
   reconstruction: number[];
   klZ: number[];
   klAngle: number[];
@@ -76,7 +82,8 @@ function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
  * loss, gradient or weight stops training with `TrainingDivergedError`, and the model keeps the weights
  * of the last good step. Same seeds (model and `seed`) give the same numbers.
  */
-export async function train(model: LatentModel, images: ImageStack | tf.Tensor | number[][][], opts: TrainOptions): Promise<TrainHistory> {
+export async function train(model: LatentModel, images: ImageStack | tf.Tensor | number[][][],
+  opts: TrainOptions): Promise<TrainHistory> {
   const where = "train";
   check(opts != null && typeof opts === "object", where, "expected options { epochs, ... }");
   checkInt(opts.epochs, where, "epochs", 1);
@@ -87,7 +94,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   const beta0 = opts.beta ?? 1;
   check(Number.isFinite(beta0) && beta0 >= 0, where, `beta must be a number >= 0, got ${beta0}`);
   if (opts.betaSchedule && typeof opts.betaSchedule !== "function") {
-    check(Number.isFinite(opts.betaSchedule.warmupEpochs) && opts.betaSchedule.warmupEpochs >= 0, where, "betaSchedule.warmupEpochs must be a number >= 0");
+    check(Number.isFinite(opts.betaSchedule.warmupEpochs) && opts.betaSchedule.warmupEpochs >= 0, where,
+      "betaSchedule.warmupEpochs must be a number >= 0");
   }
   const stack = model.checkImages(images, where);
   const labels = model.checkLabels(opts.labels, stack.n, where);
@@ -96,7 +104,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   let m = P;
   if (opts.pixelSubsample !== undefined) {
     const ps = opts.pixelSubsample;
-    check(Number.isFinite(ps) && ps > 0, where, `pixelSubsample must be a pixel count >= 1 or a fraction in (0, 1), got ${ps}`);
+    check(Number.isFinite(ps) && ps > 0, where,
+      `pixelSubsample must be a pixel count >= 1 or a fraction in (0, 1), got ${ps}`);
     m = ps < 1 ? Math.max(1, Math.round(ps * P)) : Math.floor(ps);
     check(m <= P, where, `pixelSubsample ${ps} exceeds the ${P} pixels of an image`);
   }
@@ -104,7 +113,10 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   const sink: ProgressSink | null = opts.progress === false ? null : opts.progress === undefined || opts.progress === true ? terminalProgress() : opts.progress;
   const vars = model.params.vars;
   const optimizer = tf.train.adam(lr);
-  const history: TrainHistory = { reports: [], loss: [], reconstruction: [], klZ: [], klAngle: [], klOffset: [], seconds: 0, aborted: false };
+  const history: TrainHistory = { reports: [], loss: [], terms: {}, reconstruction: [], klZ: [], klAngle: [],
+    klOffset: [], seconds: 0, aborted: false };
+  // the model's loss-term names, fixed by its first step
+  let names: string[] | null = null;
   const pixelPool = new Int32Array(P).map((_, i) => i);
   const fingerprint = { n, P, m, batchSize, lr, seed: opts.seed ?? 0 };
   const ckpt = await openCheckpoint(model, opts, { rng, optimizer, history, pixelPool, fingerprint })
@@ -118,9 +130,10 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
     for (let epoch = ckpt.firstEpoch; epoch <= opts.epochs; epoch++) {
       const te = Date.now();
       const beta = betaFor(epoch, opts);
-      check(Number.isFinite(beta) && beta >= 0, where, `betaSchedule gave β = ${beta} at epoch ${epoch}; expected a number >= 0`);
+      check(Number.isFinite(beta) && beta >= 0, where,
+        `betaSchedule gave β = ${beta} at epoch ${epoch}; expected a number >= 0`);
       const perm = rng.permutation(n);
-      const sums = [0, 0, 0, 0, 0];
+      let sums: number[] = [];
       let lastUpdate = Date.now();
       for (let s = 0; s < steps; s++) {
         const start = s * batchSize;
@@ -137,15 +150,21 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
           pixelIndices = pixelPool.slice(0, m).sort();
         }
         const x = tf.tensor2d(xBuf.subarray(0, B * P), [B, P]);
-        const c = labels ? tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => labels[i]), "int32"), model.config.conditionDim).toFloat() as tf.Tensor2D) : null;
+        const c = labels ? model.labelBatch(Int32Array.from(idx, (i) => labels[i])) : null;
         let termsT: tf.Tensor | null = null;
-        const { value, grads } = tf.variableGrads(() => {
-          const t = model.lossTerms(x, c, { seed: noiseSeed, beta, pixelIndices });
-          termsT = tf.keep(tf.stack([t.loss, t.reconstruction, t.klZ, t.klAngle, t.klOffset]));
-          return t.loss;
-        }, vars);
-        x.dispose();
-        c?.dispose();
+        let value: tf.Scalar, grads: tf.NamedTensorMap;
+        try {
+          ({ value, grads } = variableGrads(() => {
+            const t = model.lossTerms(x, c, { seed: noiseSeed, beta, pixelIndices, epoch });
+            names ??= Object.keys(t.terms);
+            termsT = tf.keep(tf.stack([t.loss, ...names.map((k) => t.terms[k])]));
+            return t.loss;
+          }, vars));
+        } finally {
+          x.dispose();
+          c?.dispose();
+        }
+        if (sums.length === 0) sums = new Array(names!.length + 1).fill(0);
         const gradList = vars.map((v) => grads[v.name]);
         const probe = nonFiniteProbe(gradList);
         const terms = (termsT as unknown as tf.Tensor).dataSync() as Float32Array;
@@ -159,7 +178,7 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
           restore();
           throw new TrainingDivergedError(
             `train: the ${lossOk ? "gradient" : "loss"} became non-finite at epoch ${epoch}, batch ${s + 1}/${steps} ` +
-              `(loss ${terms[0]}, reconstruction ${terms[1]}, KL z ${terms[2]}, KL γ ${terms[3]}, KL Δr ${terms[4]}); ` +
+              `(loss ${terms[0]}, ${names!.map((k, i) => `${termLabel(k)} ${terms[i + 1]}`).join(", ")}); ` +
               `the model keeps the weights of the last good step. Try a smaller learningRate (was ${lr}) or check the data.`,
             epoch, s + 1,
           );
@@ -180,7 +199,7 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
         // clones share the variables' data, so this snapshot costs no copy
         tf.dispose(snapshot);
         snapshot = vars.map((v) => tf.clone(v));
-        for (let k = 0; k < 5; k++) sums[k] += terms[k] * B;
+        for (let k = 0; k < sums.length; k++) sums[k] += terms[k] * B;
         if (sink && Date.now() - lastUpdate > 1000 && s + 1 < steps) {
           lastUpdate = Date.now();
           const el = (Date.now() - te) / 1000;
@@ -192,11 +211,13 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
       const seen = opts.signal?.aborted ? null : n;
       const seconds = (Date.now() - te) / 1000;
       const elapsed = (Date.now() - t0) / 1000;
+      const termValues: Record<string, number> = {};
+      (names ?? []).forEach((k, i) => (termValues[k] = sums[i + 1] / (seen ?? n)));
       const report: EpochReport = {
-        epoch, epochs: opts.epochs,
-        loss: sums[0] / (seen ?? n), reconstruction: sums[1] / (seen ?? n), klZ: sums[2] / (seen ?? n),
-        klAngle: sums[3] / (seen ?? n), klOffset: sums[4] / (seen ?? n), beta, seconds,
-        etaSeconds: (elapsed / epoch) * (opts.epochs - epoch),
+        epoch, epochs: opts.epochs, loss: sums[0] / (seen ?? n), terms: termValues,
+        reconstruction: termValues.reconstruction ?? 0, klZ: termValues.klZ ?? 0, klAngle: termValues.klAngle ?? 0,
+          klOffset: termValues.klOffset ?? 0,
+        beta, seconds, etaSeconds: (elapsed / epoch) * (opts.epochs - epoch),
       };
       if (opts.signal?.aborted) {
         history.aborted = true;
@@ -204,6 +225,7 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
       }
       history.reports.push(report);
       history.loss.push(report.loss);
+      for (const [k, v] of Object.entries(report.terms)) (history.terms[k] ??= []).push(v);
       history.reconstruction.push(report.reconstruction);
       history.klZ.push(report.klZ);
       history.klAngle.push(report.klAngle);

@@ -1,0 +1,248 @@
+import { check, checkInt } from "../util/errors";
+import { defaultOffsetSearchRadius } from "./offset-encoder";
+import type { LikelihoodConfig } from "./parts/likelihood";
+
+/** Pixel likelihood p(x|z) by name: Bernoulli (BCE with logits; pixels in [0,1]) or Gaussian with fixed σ. */
+export type Likelihood = "bernoulli" | "gaussian";
+
+/** Options shared by every model. */
+export interface ModelOptions {
+  /** [height, width] of the images */
+  imageShape: [number, number];
+  /** number of content latents z (default 2) */
+  latentDim?: number;
+  /** encoder MLP widths (default [128, 128], as pyroVED and AtomAI) */
+  encoderHidden?: number[];
+  /** decoder MLP widths; for coordinate decoders all widths must be equal */
+  decoderHidden?: number[];
+  /** default "bernoulli" */
+  likelihood?: Likelihood;
+  /** σ of the Gaussian likelihood (default 0.5, as pyroVED) */
+  decoderSigma?: number;
+  /** length of the one-hot label fed to encoder and decoder (0 = unconditional) */
+  conditionDim?: number;
+  /** seed of the Glorot initialisation (default 0) */
+  seed?: number;
+}
+
+/** Options of the rotation/translation invariant VAE. */
+export interface RVAEOptions extends ModelOptions {
+  /** infer an angle latent γ (default true) */
+  rotation?: boolean;
+  /** infer a shift latent Δr = (tx, ty) (default true) */
+  translation?: boolean;
+  /** skip-rVAE: z is added to every hidden decoder layer (default false) */
+  skip?: boolean;
+  /** s_γ, standard deviation of the angle prior in radians (default π/2; see docs/RESULTS.md) */
+  rotationPrior?: number;
+  /** s_Δr, standard deviation of the shift prior in grid units, the image spanning [−1, 1] (default 0.1) */
+  translationPrior?: number;
+  /**
+   * How q(γ|x) is inferred (models with rotation). "equivariant" (default): the encoder MLP reads the image
+   * de-rotated by `rotationSteps` trial angles and picks the best frame, so the angle turns with the image by
+   * construction (see pose-encoder.ts; needed for large rotations). "mlp": one MLP pass as pyroVED/AtomAI,
+   * which works for small rotations only (its angle collapses on ±120°, docs/experiments/rvae-angle-collapse.md).
+   */
+  poseEncoder?: PoseEncoder;
+  /** number of trial angles of the equivariant encoder (default 64, i.e. every 5.6°) */
+  rotationSteps?: number;
+  /**
+   * Equivariant encoder: how many of the best-scoring frames (at least 45° apart) are tried by decoding
+   * them; the one that reconstructs the image best gives the pose (default 1: the best score only). Each
+   * extra candidate costs a decoder pass per step (measurements: docs/DEVELOPERS.md, "Measured notes").
+   */
+  frameCandidates?: number;
+  /**
+   * How the shift is inferred when the pose encoder is not the equivariant one (e.g. the shift-VAE).
+   * "mlp" (default): one MLP pass. "equivariant": a learned kernel is correlated with the image at every
+   * integer shift up to a third of its side, the best shift re-centres it and the MLP reads z from the
+   * re-centred image (offset-encoder.ts); for windows cut on a grid over a lattice, without atom finding.
+   */
+  offsetEncoder?: OffsetEncoder;
+  /**
+   * Equivariant offset encoder: largest shift tried, px (default a third of the image side). z is read
+   * from the central square every such shift keeps inside the image (side − 2·(radius + 1)), so on windows
+   * of several unit cells set it to about half the largest lattice period.
+   */
+  offsetSearchRadius?: number;
+  /**
+   * Infer a scale latent s (pyroVED's 's' invariance): the canonical image is drawn s times larger,
+   * s = 1 + scalePrior·u with u ~ N(0, 1) (default false).
+   */
+  scale?: boolean;
+  /** σ_s, the scale prior's standard deviation (default 0.1, as pyroVED's `sc_prior`) */
+  scalePrior?: number;
+}
+
+/** How a model with translation infers its shift; see `RVAEOptions.offsetEncoder`. */
+export type OffsetEncoder = "equivariant" | "mlp";
+
+/** How an rVAE infers its angle; see `RVAEOptions.poseEncoder`. */
+export type PoseEncoder = "equivariant" | "mlp";
+
+/** Class names of the built-in models (more can be registered, see registry.ts). */
+export type BuiltinClassName = "VAE" | "CVAE" | "RVAE" | "ShiftVAE";
+
+/**
+ * Fully resolved configuration, stored flat in model.json (the format of every saved model since the first;
+ * the typed choices below are read from it by `likelihoodConfig` and `encoderConfig`).
+ */
+export interface ModelConfig {
+  className: BuiltinClassName | (string & Record<never, never>);
+  imageShape: [number, number];
+  latentDim: number;
+  encoderHidden: number[];
+  decoderHidden: number[];
+  likelihood: Likelihood;
+  decoderSigma: number;
+  conditionDim: number;
+  seed: number;
+  rotation: boolean;
+  translation: boolean;
+  skip: boolean;
+  rotationPrior: number;
+  translationPrior: number;
+  /** absent in models saved before it existed: read as "mlp" */
+  poseEncoder?: PoseEncoder;
+  rotationSteps?: number;
+  frameCandidates?: number;
+  /** absent in models saved before it existed: read as "mlp" */
+  offsetEncoder?: OffsetEncoder;
+  offsetSearchRadius?: number;
+  /** number of classes of a discrete latent (jrVAE, ssrVAE); absent otherwise */
+  classes?: number;
+  /** absent in models saved before it existed: no scale latent */
+  scale?: boolean;
+  scalePrior?: number;
+}
+
+/** Configuration of the plain and conditional VAE: no pose latents. */
+export type VAEConfig = ModelConfig & { className: "VAE" | "CVAE"; rotation: false; translation: false };
+/** Configuration of the rVAE family (rVAE, skip-rVAE, shift-VAE). */
+export type RVAEConfig = ModelConfig & { className: "RVAE" | "ShiftVAE" };
+
+/** How a model's encoder infers its latents: the typed choice behind `poseEncoder` / `offsetEncoder`. */
+export type EncoderConfig =
+  | { kind: "mlp" }
+  | { kind: "equivariant-pose"; rotationSteps: number; frameCandidates: number }
+  | { kind: "offset-search"; radius: number };
+
+/** The likelihood part a configuration asks for. */
+export function likelihoodConfig(c: ModelConfig): LikelihoodConfig {
+  return c.likelihood === "gaussian" ? { kind: "gaussian", sigma: c.decoderSigma } : { kind: "bernoulli" };
+}
+
+/** The encoder part a configuration asks for (saved models without `poseEncoder`/`offsetEncoder` read as "mlp"). */
+export function encoderConfig(c: ModelConfig): EncoderConfig {
+  if (c.rotation && c.poseEncoder === "equivariant") {
+    return { kind: "equivariant-pose", rotationSteps: c.rotationSteps ?? 64, frameCandidates: c.frameCandidates ?? 1 };
+  }
+  if (c.translation && c.offsetEncoder === "equivariant") {
+    return { kind: "offset-search", radius: c.offsetSearchRadius ?? defaultOffsetSearchRadius(c.imageShape[0],
+      c.imageShape[1]) };
+  }
+  return { kind: "mlp" };
+}
+
+/**
+ * Validates a configuration read from a saved model.json as the constructors validate options, and fills
+ * what models saved before a field existed lack (`poseEncoder`, `offsetEncoder`: "mlp").
+ */
+export function storedConfig(raw: unknown, className: ModelConfig["className"], coordinate: boolean): ModelConfig {
+  const where = "loadModel";
+  check(raw != null && typeof raw === "object" && !Array.isArray(raw), where,
+    `the stored config is ${JSON.stringify(raw)}; expected an object`);
+  const o = raw as Record<string, unknown>;
+  for (const k of ["imageShape", "latentDim", "encoderHidden", "decoderHidden", "likelihood", "decoderSigma",
+    "conditionDim", "seed"]) {
+    check(o[k] !== undefined, where, `the stored config lacks ${k}; expected what model.save wrote`);
+  }
+  const opts = { ...o, poseEncoder: o.poseEncoder ?? "mlp", offsetEncoder: o.offsetEncoder ?? "mlp" } as RVAEOptions;
+  const c = resolveConfig(className, opts, coordinate, where);
+  return { ...c, poseEncoder: o.poseEncoder === undefined ? undefined : c.poseEncoder,
+    offsetEncoder: o.offsetEncoder === undefined ? undefined : c.offsetEncoder };
+}
+
+/** Fills defaults and validates the options common to all models. */
+export function resolveConfig(className: ModelConfig["className"], o: RVAEOptions, coordinate: boolean,
+  where = `new ${className}`): ModelConfig {
+  check(o != null && typeof o === "object", where, "expected an options object with imageShape: [height, width]");
+  check(Array.isArray(o.imageShape) && o.imageShape.length === 2, where,
+    `imageShape must be [height, width], got ${JSON.stringify(o.imageShape)}`);
+  checkInt(o.imageShape[0], where, "imageShape[0] (height)", 2);
+  checkInt(o.imageShape[1], where, "imageShape[1] (width)", 2);
+  const latentDim = o.latentDim ?? 2;
+  checkInt(latentDim, where, "latentDim", 1);
+  const encoderHidden = o.encoderHidden ?? [128, 128];
+  const decoderHidden = o.decoderHidden ?? (coordinate ? [64, 64] : [128, 128]);
+  check(Array.isArray(encoderHidden), where, "encoderHidden must be an array of layer widths");
+  check(Array.isArray(decoderHidden) && decoderHidden.length >= 1, where,
+    "decoderHidden must be a non-empty array of layer widths");
+  encoderHidden.forEach((v, i) => checkInt(v, where, `encoderHidden[${i}]`, 1));
+  decoderHidden.forEach((v, i) => checkInt(v, where, `decoderHidden[${i}]`, 1));
+  if (coordinate) {
+    check(decoderHidden.every((v) => v === decoderHidden[0]), where,
+      `the coordinate decoder needs equal widths, got decoderHidden = [${decoderHidden.join(", ")}]`);
+  }
+  const likelihood = o.likelihood ?? "bernoulli";
+  check(likelihood === "bernoulli" || likelihood === "gaussian", where,
+    `likelihood must be "bernoulli" or "gaussian", got ${String(likelihood)}`);
+  const decoderSigma = o.decoderSigma ?? 0.5;
+  check(Number.isFinite(decoderSigma) && decoderSigma > 0, where,
+    `decoderSigma must be a positive number, got ${decoderSigma}`);
+  const conditionDim = o.conditionDim ?? 0;
+  checkInt(conditionDim, where, "conditionDim", 0);
+  const seed = o.seed ?? 0;
+  check(Number.isFinite(seed), where, `seed must be a finite number, got ${seed}`);
+  for (const k of ["rotation", "translation", "skip", "scale"] as const) {
+    check(o[k] === undefined || typeof o[k] === "boolean", where,
+      `${k} must be true or false, got ${JSON.stringify(o[k])}`);
+  }
+  const rotation = coordinate ? o.rotation ?? true : false;
+  const translation = coordinate ? o.translation ?? true : false;
+  const rotationPrior = o.rotationPrior ?? Math.PI / 2;
+  const translationPrior = o.translationPrior ?? 0.1;
+  check(Number.isFinite(rotationPrior) && rotationPrior > 0, where,
+    `rotationPrior (s_γ, radians) must be positive, got ${rotationPrior}`);
+  check(Number.isFinite(translationPrior) && translationPrior > 0, where,
+    `translationPrior (s_Δr, grid units) must be positive, got ${translationPrior}`);
+  const poseEncoder = o.poseEncoder ?? "equivariant";
+  check(poseEncoder === "equivariant" || poseEncoder === "mlp", where,
+    `poseEncoder must be "equivariant" or "mlp", got ${String(poseEncoder)}`);
+  const rotationSteps = o.rotationSteps ?? 64;
+  checkInt(rotationSteps, where, "rotationSteps", 8);
+  const offsetEncoder = o.offsetEncoder ?? "mlp";
+  check(offsetEncoder === "equivariant" || offsetEncoder === "mlp", where,
+    `offsetEncoder must be "equivariant" or "mlp", got ${String(offsetEncoder)}`);
+  check(offsetEncoder === "mlp" || (translation && !(rotation && poseEncoder === "equivariant")), where,
+    'offsetEncoder: "equivariant" needs translation: true and no equivariant pose encoder (that one already centres the image); use it with the shift-VAE or with poseEncoder: "mlp"');
+  const side = Math.min(o.imageShape[0], o.imageShape[1]);
+  const offsetSearchRadius = o.offsetSearchRadius ?? defaultOffsetSearchRadius(o.imageShape[0], o.imageShape[1]);
+  if (offsetEncoder === "equivariant") {
+    checkInt(offsetSearchRadius, where, "offsetSearchRadius", 1);
+    check(side - 2 * (offsetSearchRadius + 1) >= 4, where,
+      `offsetSearchRadius ${offsetSearchRadius} px leaves no central square of at least 4 px in a ${side}-px image (need radius ≤ ${Math.floor((side - 4) / 2) - 1})`);
+  }
+  const scale = coordinate ? o.scale ?? false : false;
+  check(coordinate || !o.scale, where, "scale: true needs the coordinate decoder (RVAE or ShiftVAE)");
+  const scalePrior = o.scalePrior ?? 0.1;
+  check(Number.isFinite(scalePrior) && scalePrior > 0 && scalePrior < 1, where,
+    `scalePrior (σ_s) must be in (0, 1), got ${scalePrior}`);
+  const frameCandidates = o.frameCandidates ?? 1;
+  checkInt(frameCandidates, where, "frameCandidates", 1);
+  check(frameCandidates <= 4, where,
+    `frameCandidates must be at most 4 (frames are at least 45° apart), got ${frameCandidates}`);
+  return {
+    poseEncoder: rotation ? poseEncoder : undefined,
+      rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
+    frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
+    offsetEncoder: translation ? offsetEncoder : undefined,
+    offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
+    ...(scale ? { scale, scalePrior } : {}),
+    className, imageShape: [o.imageShape[0], o.imageShape[1]], latentDim, encoderHidden: [...encoderHidden],
+      decoderHidden: [...decoderHidden],
+    likelihood, decoderSigma, conditionDim, seed, rotation, translation, skip: coordinate ? o.skip ?? false : false,
+      rotationPrior, translationPrior,
+  };
+}
+

@@ -1,0 +1,99 @@
+import * as tf from "@tensorflow/tfjs";
+import type { ImageStack } from "../data/image-stack";
+import { check, checkInt } from "../util/errors";
+import { ModelConfig, resolveConfig, RVAEOptions, storedConfig } from "./config";
+import type { LossOptions, LossTerms } from "./contracts";
+import type { EncodeOptions, PoseEncoding } from "./encode";
+import { poseLatents } from "./model";
+import { gumbelLatent } from "./parts/latents";
+import { registerModel } from "./registry";
+import { CoordinateModel } from "./rvae";
+
+/** Capacity annealing of one KL group (Burgess et al. 2018, JointVAE): C grows linearly from min to max. */
+export interface Capacity {
+  /** nats at epoch 1 (default 0) */
+  min?: number;
+  /** nats reached after `epochs` (default 5; the discrete group is capped at log(classes)) */
+  max?: number;
+  /** epochs to reach max (default 25: AtomAI's 25000 steps, counted here in epochs) */
+  epochs?: number;
+  /** weight γ of |KL − C| (default 30) */
+  gamma?: number;
+}
+
+/** Options of the jrVAE: an rVAE's options plus its discrete latent. */
+export interface JRVAEOptions extends RVAEOptions {
+  /** categories of the discrete latent */
+  classes: number;
+  /** Gumbel-softmax temperature τ (default 0.67, AtomAI's) */
+  temperature?: number;
+  /** annealing of the continuous KL (z, angle, offset, scale) */
+  continuousCapacity?: Capacity;
+  /** annealing of the discrete KL */
+  discreteCapacity?: Capacity;
+}
+
+/** Stored configuration of the jrVAE. */
+export type JRVAEConfig = ModelConfig & { classes: number; temperature: number; continuousCapacity: Required<Capacity>; discreteCapacity: Required<Capacity> };
+
+/** The jrVAE's encoding: the rVAE's, with the class probabilities and the most likely class. */
+export type JRVAEEncoding = PoseEncoding & { classProbs: Float32Array; classes: Int32Array };
+
+function capacity(c: Capacity | undefined, cap: number, where: string, what: string): Required<Capacity> {
+  const out = { min: c?.min ?? 0, max: Math.min(c?.max ?? 5, cap), epochs: c?.epochs ?? 25, gamma: c?.gamma ?? 30 };
+  check(Number.isFinite(out.min) && out.min >= 0 && Number.isFinite(out.max) && out.max >= out.min, where,
+    `${what}: need 0 <= min <= max`);
+  check(Number.isFinite(out.epochs) && out.epochs > 0 && Number.isFinite(out.gamma) && out.gamma > 0, where,
+    `${what}: epochs and gamma must be positive`);
+  return out;
+}
+
+function resolve(o: JRVAEOptions, where: string, stored?: ModelConfig): JRVAEConfig {
+  check(o != null && typeof o === "object", where, "expected options with imageShape and classes");
+  checkInt(o.classes, where, "classes", 2);
+  const temperature = o.temperature ?? 0.67;
+  check(Number.isFinite(temperature) && temperature > 0, where, `temperature must be positive, got ${temperature}`);
+  const base = stored ?? resolveConfig("JRVAE", { ...o, rotation: true }, true, where);
+  return {
+    ...base, className: "JRVAE", classes: o.classes, temperature,
+    continuousCapacity: capacity(o.continuousCapacity, Infinity, where, "continuousCapacity"),
+    discreteCapacity: capacity(o.discreteCapacity, Math.log(o.classes), where, "discreteCapacity"),
+  };
+}
+
+/**
+ * Joint rVAE (AtomAI's jrVAE, pyroVED's jiVAE): the rVAE with a discrete latent relaxed by Gumbel-softmax
+ * beside z, both fed to the coordinate decoder. Its objective anneals the capacity of the continuous and
+ * the discrete KL: recon + β(γ_z |KL_cont − C_z(epoch)| + γ_c |KL_class − C_c(epoch)|).
+ */
+export class JRVAE extends CoordinateModel {
+  declare readonly config: JRVAEConfig;
+
+  constructor(options: JRVAEOptions, config?: JRVAEConfig) {
+    const c = config ?? resolve(options, "new JRVAE");
+    super(c, [...poseLatents(c), gumbelLatent("class", c.classes, "klClass", c.temperature)]);
+  }
+
+  override lossTerms(x: tf.Tensor2D, c: tf.Tensor2D | null, opts: LossOptions): LossTerms {
+    const cfg = this.config;
+    const C = (k: Required<Capacity>) => k.min + (k.max - k.min) * Math.min(1, ((opts.epoch ?? 1) - 1) / k.epochs);
+    return tf.tidy((): tf.TensorContainer => {
+      const t = super.lossTerms(x, c, { ...opts, beta: 1 });
+      const cont = Object.entries(t.terms).filter(([k]) => k !== "reconstruction" && k !== "klClass").map(([, v]) => v);
+      const kc = cfg.continuousCapacity, kd = cfg.discreteCapacity;
+      const penalty = tf.add(tf.mul(kc.gamma, tf.abs(tf.sub(tf.addN(cont), C(kc)))), tf.mul(kd.gamma,
+        tf.abs(tf.sub(t.terms.klClass, C(kd)))));
+      return { ...t, loss: tf.add(t.terms.reconstruction, tf.mul(opts.beta ?? 1, penalty)) };
+    }) as unknown as LossTerms;
+  }
+
+  override encode(images: ImageStack | tf.Tensor | number[][][], opts: EncodeOptions = {}): JRVAEEncoding {
+    return super.encode(images, opts) as JRVAEEncoding;
+  }
+}
+
+registerModel("JRVAE", (raw) => {
+  const r = raw as JRVAEOptions;
+  const c = storedConfig({ ...r, className: "RVAE" }, "RVAE", true);
+  return new JRVAE(r, resolve(r, "loadModel", c));
+});

@@ -1,0 +1,91 @@
+import * as tf from "@tensorflow/tfjs";
+import { Random } from "../../util/random";
+import { coordDecoder, CoordDecoderLayer } from "../coord-decoder";
+import { coordGrid } from "../grid";
+import { glorotValues, ParamStore } from "../params";
+import type { Decoder, DecoderPose } from "./decoder";
+
+/**
+ * The coordinate decoder of the rVAE (Bepler et al.'s spatial-VAE, pyroVED's `sDecoderNet`): an MLP of the
+ * pixel coordinates, pixel c showing f(R(−γ)(c − Δr)/s; z) (s = 1 without a scale latent); `skip` adds z to
+ * every hidden layer (skip-rVAE).
+ * Layer 0 is folded per image (DEVELOPERS.md, "The coordinate decoder"), so the per-pixel work starts at
+ * layer 1. Parameters: `decoder.0.{Wc,Wz,b}`, `decoder.<l>.{W,b,U}`, `decoder.out.{W,b}`.
+ *
+ * Extension point: further coordinate features (e.g. Fourier features) would enter as extra columns of
+ * `coords` and rows of `Wc`; the fold of layer 0 then applies to the linear (x, y) columns only.
+ */
+export class CoordinateDecoder implements Decoder {
+  private readonly Wc: tf.Variable; // [2, h]
+  private readonly Wz: tf.Variable; // [d + c, h]
+  private readonly b0: tf.Variable; // [h]
+  private readonly hidden: { W: tf.Variable; b: tf.Variable; U?: tf.Variable }[] = [];
+  private readonly wOut: tf.Variable;
+  private readonly bOut: tf.Variable;
+  private readonly coords: tf.Tensor2D;
+  private readonly width: number;
+
+  constructor(params: ParamStore, imageShape: [number, number], inputDim: number, hidden: number[], skip: boolean,
+    rng: Random) {
+    const h = hidden[0];
+    this.width = h;
+    // layer 0 acts on [x, y, z, c]: Glorot over the full fan-in, split into the coordinate and latent parts
+    const vals = glorotValues(2 + inputDim, h, rng);
+    this.Wc = params.add("decoder.0.Wc", [2, h], vals.subarray(0, 2 * h));
+    this.Wz = params.add("decoder.0.Wz", [inputDim, h], vals.subarray(2 * h));
+    this.b0 = params.zeros("decoder.0.b", h);
+    for (let l = 1; l < hidden.length; l++) {
+      const layer: { W: tf.Variable; b: tf.Variable; U?: tf.Variable } = {
+        W: params.glorot(`decoder.${l}.W`, h, h, rng),
+        b: params.zeros(`decoder.${l}.b`, h),
+      };
+      if (skip) layer.U = params.glorot(`decoder.${l}.U`, inputDim, h, rng);
+      this.hidden.push(layer);
+    }
+    this.wOut = params.glorot("decoder.out.W", h, 1, rng);
+    this.bOut = params.zeros("decoder.out.b", 1);
+    this.coords = tf.tensor2d(coordGrid(imageShape[0], imageShape[1]), [imageShape[0] * imageShape[1], 2]);
+  }
+
+  logits(zc: tf.Tensor2D, pose: DecoderPose, pixelIndices?: Int32Array): tf.Tensor2D {
+    return tf.tidy(() => {
+      const B = zc.shape[0];
+      const h = this.width;
+      const Wc = this.Wc as tf.Tensor2D;
+      // Rendering pixel c at c' = R(−γ)(c − t): as a row vector c' = (c − t) R(γ), so the folded layer 0 is
+      // A_b = R(γ_b) W_c and o_b = z_b W_z + b_0 − t_b A_b (kernel angle −γ, kernel shift −R(−γ)t).
+      let A: tf.Tensor3D;
+      if (pose.angle) {
+        const cos = tf.reshape(tf.cos(pose.angle), [B, 1]);
+        const sin = tf.reshape(tf.sin(pose.angle), [B, 1]);
+        const w0 = tf.slice(Wc, [0, 0], [1, h]);
+        const w1 = tf.slice(Wc, [1, 0], [1, h]);
+        const row0 = tf.sub(tf.mul(cos, w0), tf.mul(sin, w1)); // [B,h]
+        const row1 = tf.add(tf.mul(sin, w0), tf.mul(cos, w1));
+        A = tf.stack([row0, row1], 1) as tf.Tensor3D;
+      } else {
+        A = tf.tile(tf.reshape(Wc, [1, 2, h]), [B, 1, 1]) as tf.Tensor3D;
+      }
+      // drawn s times larger: c' = (c − t) R(γ) / s, so A_b is divided by s_b (the shift term uses the same A_b)
+      if (pose.scale) A = tf.div(A, tf.reshape(pose.scale, [B, 1, 1])) as tf.Tensor3D;
+      let o: tf.Tensor2D = tf.add(tf.matMul(zc, this.Wz as tf.Tensor2D), this.b0);
+      if (pose.shift) {
+        // t_b A_b = tx·A_b[0] + ty·A_b[1]
+        const tA = tf.squeeze(tf.matMul(tf.reshape(pose.shift, [B, 1, 2]), A), [1]) as tf.Tensor2D;
+        o = tf.sub(o, tA);
+      }
+      const coords = pixelIndices ? (tf.gather(this.coords, tf.tensor1d(pixelIndices,
+        "int32")) as tf.Tensor2D) : this.coords;
+      const layers: CoordDecoderLayer[] = this.hidden.map((l) => ({
+        W: l.W as tf.Tensor2D,
+        b: l.b as tf.Tensor1D,
+        zOffset: l.U ? (tf.matMul(zc, l.U as tf.Tensor2D) as tf.Tensor2D) : undefined,
+      }));
+      return coordDecoder({ coords, A, o, layers, wOut: this.wOut as tf.Tensor2D, bOut: this.bOut as tf.Tensor1D });
+    });
+  }
+
+  dispose(): void {
+    this.coords.dispose();
+  }
+}
