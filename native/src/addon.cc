@@ -250,6 +250,13 @@ void read_net(napi_env env, napi_value* a, Padded& d) {
   d.net.bOut = static_cast<float>(to_double(env, a[10]));
 }
 
+// Layer 0's activation code (0 = tanh, 1 = sin), the optional last argument of forward and backward.
+int read_act0(napi_env env, napi_value v) {
+  const int act = to_int(env, v);
+  if (act != 0 && act != 1) throw JsError{"act0: expected 0 (tanh) or 1 (sin)"};
+  return act;
+}
+
 size_t act_floats(const Padded& d) {
   size_t s = 0;
   for (int w : d.pdims) s += (size_t)d.B * d.Ppad * w;
@@ -283,12 +290,13 @@ int tiles_per_image(const Padded& d) { return (d.Ppad + kTile - 1) / kTile; }
 
 // ---------------------------------------------------------------- exported functions
 napi_value Forward(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value a[13];
+  size_t argc = 14;
+  napi_value a[14];
   check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc != 13) throw JsError{"forward: expected 13 arguments"};
+  if (argc != 13 && argc != 14) throw JsError{"forward: expected 13 or 14 arguments"};
   Padded d;
   read_net(env, a, d);
+  if (argc == 14) d.net.act0 = read_act0(env, a[13]);
   float* logits = f32(env, a[11], (size_t)d.B * d.P, "logits");
   bool keep = false;
   check(env, napi_get_value_bool(env, a[12], &keep));
@@ -335,12 +343,13 @@ napi_value Forward(napi_env env, napi_callback_info info) {
 }
 
 napi_value Backward(napi_env env, napi_callback_info info) {
-  size_t argc = 19;
-  napi_value a[19];
+  size_t argc = 20;
+  napi_value a[20];
   check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc != 19) throw JsError{"backward: expected 19 arguments"};
+  if (argc != 19 && argc != 20) throw JsError{"backward: expected 19 or 20 arguments"};
   Padded d;
   read_net(env, a, d);
+  if (argc == 20) d.net.act0 = read_act0(env, a[19]);
   const uint64_t id = static_cast<uint64_t>(to_double(env, a[11]));
   const float* dy = f32(env, a[12], (size_t)d.B * d.P, "dlogits");
   const bool cached = cache_matches(d, id);

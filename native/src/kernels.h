@@ -5,7 +5,7 @@
 // and addon.cc picks the widest one the CPU supports at run time (no -march=native in the build).
 //
 // Math (docs/DEVELOPERS.md, "The coordinate decoder"): for image b and pixel p
-//   h0 = tanh(c_p A_b + o_b), h_l = tanh(h_{l-1} W_l + b_l [+ z_l[b]]), logit = h_L wOut + bOut.
+//   h0 = tanh(c_p A_b + o_b) (or sin: Fourier features), h_l = tanh(h_{l-1} W_l + b_l [+ z_l[b]]), logit = h_L wOut + bOut.
 // Work is organised as (image, tile of T pixel rows) tasks: every layer is a [T x k] x [k x n] product
 // done by a register-blocked micro-kernel while the tile stays in L1/L2, so the 150 MB per layer that
 // an unfused framework writes and reads back per step never leaves the cache unless the caller asks
@@ -46,6 +46,43 @@ static inline vf vtanh(vf x) {
   q = x2 * q + splat(2.26843463243900e-03f);
   q = x2 * q + splat(4.89352518554385e-03f);
   return p / q;
+}
+
+typedef int vi __attribute__((vector_size(VW * 4)));
+
+// sin and cos of x: Cody-Waite reduction by π (x = kπ + r, |r| <= π/2, π split in a float and its
+// remainder), then the Taylor series of sin to r^11 and cos to r^12 (truncation < 1e-7 on |r| <= π/2),
+// and the sign (−1)^k. Layer 0 of the Fourier-feature decoder sees |x| of a few tens at most.
+static inline void vsincos(vf x, vf& s, vf& c) {
+  const vf kf = x * splat(0.318309886183790671f);
+  const vi k = __builtin_convertvector(kf + (kf >= splat(0.f) ? splat(0.5f) : splat(-0.5f)), vi);
+  const vf kr = __builtin_convertvector(k, vf);
+  vf r = x - kr * splat(3.14159274101257324f);
+  r = r - kr * splat(-8.74227766e-08f);
+  const vf r2 = r * r;
+  vf ps = splat(-2.50521083854417e-08f);
+  ps = ps * r2 + splat(2.75573192239859e-06f);
+  ps = ps * r2 + splat(-1.98412698412698e-04f);
+  ps = ps * r2 + splat(8.33333333333333e-03f);
+  ps = ps * r2 + splat(-1.66666666666667e-01f);
+  vf pc = splat(2.08767569878681e-09f);
+  pc = pc * r2 + splat(-2.75573192239859e-07f);
+  pc = pc * r2 + splat(2.48015873015873e-05f);
+  pc = pc * r2 + splat(-1.38888888888889e-03f);
+  pc = pc * r2 + splat(4.16666666666667e-02f);
+  pc = pc * r2 + splat(-0.5f);
+  const vf sign = splat(1.f) - splat(2.f) * __builtin_convertvector(k & 1, vf);
+  s = (r + r * r2 * ps) * sign;
+  c = (splat(1.f) + r2 * pc) * sign;
+}
+
+float sin_scalar(float x) {
+  float in[VW] = {x};
+  vf s, c;
+  vsincos(load(in), s, c);
+  float out[VW];
+  store(out, s);
+  return out[0];
 }
 
 float tanh_scalar(float x) {
@@ -101,7 +138,7 @@ int nr() { return NR; }
 // ignored by the caller). H[l] points at T x n_l buffers (cache or scratch). Writes logits[T].
 static void forward_tile(const Net& net, int b, int row0, int T, float* const* H, float* logits) {
   const int* n = net.dims;  // padded widths
-  // layer 0: h0 = tanh(cx A0 + cy A1 + o), vectorised over the hidden units
+  // layer 0: h0 = tanh(cx A0 + cy A1 + o) (or sin), vectorised over the hidden units
   {
     const float* A0 = net.A + (size_t)b * 2 * n[0];
     const float* A1 = A0 + n[0];
@@ -109,7 +146,15 @@ static void forward_tile(const Net& net, int b, int row0, int T, float* const* H
     for (int t = 0; t < T; ++t) {
       const float cx = net.coords[2 * (row0 + t)], cy = net.coords[2 * (row0 + t) + 1];
       float* h = H[0] + (size_t)t * n[0];
-      for (int j = 0; j < n[0]; j += VW) store(h + j, vtanh(splat(cx) * load(A0 + j) + splat(cy) * load(A1 + j) + load(ob + j)));
+      if (net.act0 == 1) {
+        for (int j = 0; j < n[0]; j += VW) {
+          vf s, c;
+          vsincos(splat(cx) * load(A0 + j) + splat(cy) * load(A1 + j) + load(ob + j), s, c);
+          store(h + j, s);
+        }
+      } else {
+        for (int j = 0; j < n[0]; j += VW) store(h + j, vtanh(splat(cx) * load(A0 + j) + splat(cy) * load(A1 + j) + load(ob + j)));
+      }
     }
   }
   for (int l = 1; l <= net.L; ++l) {
@@ -185,18 +230,30 @@ void backward(const Net& net, int b, int row0, int T, float* const* H, const flo
     // dH_{l-1} = dP W_l^T, with W_l^T pre-transposed once per call (m x k)
     gemm<false>(T, k, m, dP, m, 1, net.WT[l - 1], k, dH, k);
   }
-  // layer 0: dP0 = dH * (1 - h0^2); dA_b += [cx; cy]^T dP0, do_b += sum dP0
+  // layer 0: dP0 = dH * (1 - h0^2) (sin: dH * cos of the recomputed pre-activation);
+  // dA_b += [cx; cy]^T dP0, do_b += sum dP0
   {
     const int m = n[0];
     float* dA0 = g.A + (size_t)b * 2 * m;
     float* dA1 = dA0 + m;
     float* dob = g.o + (size_t)b * m;
+    const float* A0 = net.A + (size_t)b * 2 * m;
+    const float* A1 = A0 + m;
+    const float* ob = net.o + (size_t)b * m;
     for (int j = 0; j < m; j += VW) {
       vf s0 = vf{}, s1 = vf{}, s = vf{};
       for (int t = 0; t < T; ++t) {
-        const vf h = load(H[0] + (size_t)t * m + j);
-        const vf d = load(dH + (size_t)t * m + j) * (splat(1.f) - h * h);
         const float cx = net.coords[2 * (row0 + t)], cy = net.coords[2 * (row0 + t) + 1];
+        vf deriv;
+        if (net.act0 == 1) {
+          vf sn, cs;
+          vsincos(splat(cx) * load(A0 + j) + splat(cy) * load(A1 + j) + load(ob + j), sn, cs);
+          deriv = cs;
+        } else {
+          const vf h = load(H[0] + (size_t)t * m + j);
+          deriv = splat(1.f) - h * h;
+        }
+        const vf d = load(dH + (size_t)t * m + j) * deriv;
         s0 += splat(cx) * d;
         s1 += splat(cy) * d;
         s += d;

@@ -16,6 +16,7 @@ struct Net {
   const float* const* z;   // z[l]: [B, n_{l+1}] or nullptr (skip connections)
   const float* wOut;     // [n_L]
   float bOut;
+  int act0 = 0;          // activation of layer 0: 0 = tanh, 1 = sin (learned Fourier features)
 };
 
 /** One thread's gradient accumulators (padded like Net); summed over threads at the end. */

@@ -22,11 +22,27 @@
  * jitter). We follow the intended "±10 % of the image" (torchvision's `translate = 0.1` meaning):
  * dx, dy ~ U(−0.1·size, 0.1·size), ±4.8 px at 48 × 48, drawn independently for x and y (kornia drew one
  * value for both, which would make translation a one-dimensional factor). Set `maxShift` to change it.
+ *
+ * Two styles of `cards.lecture`: "ivae" (default, above: glyph height 0.45 of the frame, shifts ±10 %) and
+ * "notebook", the lecture notebook's own look: glyph height 0.60 of the frame and shifts ±0.1 px. The 0.60
+ * was measured on the notebook's four JPEGs (m3-learning/m3_learning, identical to its cards.zip) put through
+ * its recipe (grey, bilinear resize to 64 × 64, invert, CenterCrop 48): the glyphs (coverage > 0.5) are
+ * 30, 30, 27 and 29 px tall in the 48-px frame (clubs, spades, hearts, diamonds; 0.56-0.63, mean 0.60) and
+ * 31, 25, 26, 22 px wide, with 1691 px of ink for the four together; ours at 0.60 have 1677 (the shapes
+ * differ: our hearts are fuller, our diamond narrower). Turned about the centre the notebook's glyphs sweep a
+ * disc of 0.67-0.72 of the frame, not 90 %. Its glyph centroids sit 0.9-2.4 px off the frame centre (the
+ * screenshots were not centred; spades most), so its ±120° rotations also move them by up to ~4 px; ours
+ * are centred.
+ *
+ * Scale: `scaleJitter: r` multiplies each glyph by a factor ~ U(1 − r, 1 + r) about its centroid (ground
+ * truth `factors.scale`), for scale-invariance experiments; r = 0 (default) draws nothing, so the data sets
+ * without jitter are unchanged.
  */
 import { IvaeInputError, check, checkInt } from "../util/errors";
 import { Random } from "../util/random";
 import { ImageStack } from "./image-stack";
 import { fillPolygons } from "./rasterize";
+import { glyphs, matchSuits } from "./suit-match";
 import { SUIT_NAMES, SUIT_SYMMETRY, SuitName, suitOutline } from "./suits";
 
 const DEG = Math.PI / 180;
@@ -45,8 +61,10 @@ export interface CardsOptions {
   maxShift?: number;
   /** suits to draw, in label order (default all four: clubs, spades, hearts, diamonds) */
   suits?: SuitName[];
-  /** glyph height (bounding box, before shear) as a fraction of the image size (default 0.45, like the lecture's glyphs) */
+  /** glyph height (bounding box, before shear) / image size (default 0.45; the lecture notebook's glyphs: 0.60) */
   scale?: number;
+  /** random scale factor ~ U(1 − scaleJitter, 1 + scaleJitter) per image, in [0, 1) (default 0: none) */
+  scaleJitter?: number;
   /** equal counts per suit (±1) when true (default); otherwise each suit drawn independently at random */
   balanced?: boolean;
   /** random order (default true); false gives suit-blocked order 0,…,0,1,…, as in the lecture notebook */
@@ -69,6 +87,8 @@ export interface CardsFactors {
   dx: Float32Array;
   /** vertical displacement, pixels, + down */
   dy: Float32Array;
+  /** scale factor of the glyph about its centroid (1 = `options.scale`; all 1 unless `scaleJitter` > 0) */
+  scale: Float32Array;
 }
 
 /** A generated cards data set. */
@@ -112,11 +132,52 @@ export const CARDS_VARIANTS: Readonly<Record<LectureVariant, CardsVariant>> = Ob
   cards4: variant("cards4", 120, 20, "large rotation and strong shear"),
 });
 
+/** How `cards.lecture` draws: "ivae" (small glyphs, ±10 % shifts) or "notebook" (the lecture notebook's look). */
+export type CardsStyle = "ivae" | "notebook";
+
+/** A style: glyph height as a fraction of the frame and the maximum shift (pixels) at a given image size. */
+export interface CardsStyleSpec {
+  scale: number;
+  shift: (size: number) => number;
+  description: string;
+}
+
+/** The two styles of `cards.lecture`. */
+export const CARDS_STYLES: Readonly<Record<CardsStyle, CardsStyleSpec>> =
+  Object.freeze({
+    ivae: {
+      scale: 0.45,
+      shift: (size: number) => 0.1 * size,
+      description: "glyph 0.45 of the frame, shifts ±10 % of the size",
+    },
+    notebook: {
+      scale: 0.6,
+      // kornia's translation = 0.1 is in pixels of the 48-px frame; scaled with the size so the look is the same
+      shift: (size: number) => (0.1 * size) / 48,
+      description: "the lecture notebook's look: glyph 0.60 of the frame (measured), shifts ±0.1 px at 48 px",
+    },
+  });
+
+/** Options of `cards.lecture`. */
+export interface LectureOptions {
+  /** number of images (default 12000) */
+  n?: number;
+  /** seed (default 0) */
+  seed?: number;
+  /** image side in pixels (default 48) */
+  size?: number;
+  /** "ivae" (default) or "notebook" */
+  style?: CardsStyle;
+  /** random scale ±scaleJitter (default 0), as in `cards.generate` */
+  scaleJitter?: number;
+}
+
 const WHERE = "cards.generate";
 
 function resolve(opts: CardsOptions): Required<CardsOptions> {
   check(opts !== null && typeof opts === "object", WHERE, `options must be an object, got ${String(opts)}`);
-  const known = new Set(["n", "size", "maxRotation", "maxShear", "maxShift", "suits", "scale", "balanced", "shuffle", "supersample", "seed"]);
+  const known = new Set(["n", "size", "maxRotation", "maxShear", "maxShift", "suits", "scale", "scaleJitter",
+    "balanced", "shuffle", "supersample", "seed"]);
   for (const k of Object.keys(opts)) {
     check(known.has(k), WHERE, `unknown option "${k}"; expected one of ${[...known].join(", ")}`);
   }
@@ -136,6 +197,9 @@ function resolve(opts: CardsOptions): Required<CardsOptions> {
   const maxShift = nonNeg(opts.maxShift, "maxShift (pixels)", 0.1 * size);
   const scale = nonNeg(opts.scale, "scale (glyph height / image size)", 0.45);
   check(scale > 0 && scale <= 2, WHERE, `scale must be in (0, 2], got ${scale}`);
+  const scaleJitter = nonNeg(opts.scaleJitter, "scaleJitter (relative scale change)", 0);
+  check(scaleJitter < 1, WHERE,
+    `scaleJitter must be below 1 (the factor is drawn from [1 − r, 1 + r]), got ${scaleJitter}`);
   const suits = opts.suits ?? [...SUIT_NAMES];
   check(Array.isArray(suits) && suits.length > 0, WHERE, `suits must be a non-empty array of ${SUIT_NAMES.join(", ")}`);
   for (const s of suits) {
@@ -151,7 +215,10 @@ function resolve(opts: CardsOptions): Required<CardsOptions> {
   const shuffle = opts.shuffle ?? true;
   check(typeof balanced === "boolean", WHERE, `balanced must be true or false, got ${String(balanced)}`);
   check(typeof shuffle === "boolean", WHERE, `shuffle must be true or false, got ${String(shuffle)}`);
-  return { n, size, maxRotation, maxShear, maxShift, suits: [...suits], scale, balanced, shuffle, supersample, seed };
+  return {
+    n, size, maxRotation, maxShear, maxShift, suits: [...suits], scale, scaleJitter,
+    balanced, shuffle, supersample, seed,
+  };
 }
 
 /**
@@ -179,11 +246,14 @@ export function generate(opts: CardsOptions = {}): CardsDataSet {
   if (o.shuffle && o.balanced) rng.shuffle(suit);
 
   const angle = new Float32Array(n), shear = new Float32Array(n), dx = new Float32Array(n), dy = new Float32Array(n);
+  const scale = new Float32Array(n).fill(1);
   for (let i = 0; i < n; i++) {
     angle[i] = rng.uniform(-o.maxRotation, o.maxRotation);
     shear[i] = rng.uniform(-o.maxShear, o.maxShear);
     dx[i] = rng.uniform(-o.maxShift, o.maxShift);
     dy[i] = rng.uniform(-o.maxShift, o.maxShift);
+    // drawn only when asked, so that sets without jitter keep their numbers
+    if (o.scaleJitter > 0) scale[i] = rng.uniform(1 - o.scaleJitter, 1 + o.scaleJitter);
   }
 
   const outlines = suits.map((s) => suitOutline(s));
@@ -191,9 +261,10 @@ export function generate(opts: CardsOptions = {}): CardsDataSet {
   const data = new Float32Array(n * px);
   // Per-suit scratch rings in pixel coordinates, reused for every image.
   const scratch = outlines.map((ol) => ol.rings.map((r) => new Float64Array(r.length)));
-  const g = size * o.scale, c0 = size / 2;
+  const c0 = size / 2;
   for (let i = 0; i < n; i++) {
     const si = suit[i];
+    const g = size * o.scale * scale[i];
     // The factors are stored as float32; transform with exactly the stored values so they are the truth.
     const a = angle[i], t = Math.tan(shear[i]);
     const ca = Math.cos(a), sa = Math.sin(a);
@@ -215,7 +286,7 @@ export function generate(opts: CardsOptions = {}): CardsDataSet {
 
   return {
     images: { data, n, height: size, width: size },
-    factors: { suit, angle, shear, dx, dy },
+    factors: { suit, angle, shear, dx, dy, scale },
     suitNames: [...suits],
     symmetry: suits.map((s) => SUIT_SYMMETRY[s]),
     options: o,
@@ -223,38 +294,64 @@ export function generate(opts: CardsOptions = {}): CardsDataSet {
 }
 
 /**
- * One of the lecture's four data sets (defaults: n = 12000, seed = 0, size = 48), translation ±10 % of
- * the size. `cards.lecture("cards3")` is the large-rotation, small-shear set on which the rVAE separates
- * the suits.
+ * The `cards.generate` options of one of the lecture's variants in a style (what `cards.lecture` draws):
+ * rotation and shear of the variant; glyph size and shifts of the style.
  */
-export function lecture(name: LectureVariant, opts: { n?: number; seed?: number; size?: number } = {}): CardsDataSet {
+export function lectureOptions(name: LectureVariant, opts: LectureOptions = {}): CardsOptions {
+  const where = "cards.lecture";
   const v = (CARDS_VARIANTS as Record<string, CardsVariant>)[name as string];
   if (!v) {
-    throw new IvaeInputError(`cards.lecture: unknown variant "${String(name)}"; expected one of ${Object.keys(CARDS_VARIANTS).join(", ")}`);
+    throw new IvaeInputError(
+      `${where}: unknown variant "${String(name)}"; expected one of ${Object.keys(CARDS_VARIANTS).join(", ")}`);
   }
-  check(opts !== null && typeof opts === "object", "cards.lecture", "options must be an object {n, seed, size}");
+  check(opts !== null && typeof opts === "object", where,
+    "options must be an object {n, seed, size, style, scaleJitter}");
+  const keys = ["n", "seed", "size", "style", "scaleJitter"];
   for (const key of Object.keys(opts)) {
-    check(["n", "seed", "size"].includes(key), "cards.lecture",
-      `unknown option "${key}"; expected n, seed or size (use cards.generate for the other parameters)`);
+    check(keys.includes(key), where,
+      `unknown option "${key}"; expected ${keys.join(", ")} (use cards.generate for the other parameters)`);
   }
   const size = opts.size ?? 48;
-  checkInt(size, "cards.lecture", "size (image side in pixels)", 8);
-  return generate({
+  checkInt(size, where, "size (image side in pixels)", 8);
+  const style = opts.style ?? "ivae";
+  const st = (CARDS_STYLES as Record<string, CardsStyleSpec>)[style as string];
+  if (!st) throw new IvaeInputError(`${where}: unknown style "${String(style)}"; expected "ivae" or "notebook"`);
+  const out: CardsOptions = {
     n: opts.n ?? 12000,
     seed: opts.seed ?? 0,
     size,
     maxRotation: v.maxRotation,
     maxShear: v.maxShear,
-    maxShift: v.shiftFraction * size,
-  });
+    maxShift: st.shift(size),
+    scale: st.scale,
+  };
+  if (opts.scaleJitter !== undefined) out.scaleJitter = opts.scaleJitter;
+  return out;
 }
 
-/** The cards data set: `cards.lecture`, `cards.generate`, the variants table, suit names and symmetries. */
+/**
+ * One of the lecture's four data sets (defaults: n = 12000, seed = 0, size = 48, style "ivae": glyph 0.45
+ * of the frame, translation ±10 % of the size; style "notebook": glyph 0.60, ±0.1 px, the lecture
+ * notebook's look). `cards.lecture("cards3")` is the large-rotation, small-shear set on which the rVAE
+ * separates the suits.
+ */
+export function lecture(name: LectureVariant, opts: LectureOptions = {}): CardsDataSet {
+  return generate(lectureOptions(name, opts));
+}
+
+/**
+ * The cards data set: `cards.lecture`, `cards.generate`, the variants and styles, suit names and symmetries,
+ * the upright `glyphs` and the nearest-glyph rule `matchSuits` (src/data/suit-match.ts).
+ */
 export const cards = {
   lecture,
+  lectureOptions,
   generate,
+  styles: CARDS_STYLES,
   variants: CARDS_VARIANTS,
   suitNames: [...SUIT_NAMES] as SuitName[],
   symmetry: { ...SUIT_SYMMETRY } as Record<SuitName, number>,
   outline: suitOutline,
+  glyphs,
+  matchSuits,
 };

@@ -28,6 +28,12 @@ export interface CoordDecoderInputs {
   wOut: tf.Tensor2D;
   /** [1] */
   bOut: tf.Tensor1D;
+  /**
+   * Activation of layer 0 (default "tanh"). "sin" makes layer 0 learned Fourier features of the
+   * transformed coordinates, sin(c' W + φ) (SIREN's first layer, Sitzmann et al. 2020), which lets the
+   * decoder draw sharp edges that a tanh layer on raw coordinates learns only slowly (spectral bias).
+   */
+  firstActivation?: "tanh" | "sin";
 }
 
 /** Signature shared by the tfjs reference and the native fused kernel; must be differentiable. */
@@ -47,7 +53,7 @@ export function coordDecoderReference(inputs: CoordDecoderInputs): tf.Tensor2D {
     // coords [P,2] · A2 [2, B·h]; the hidden layers do not care about the row order.
     const A2 = tf.reshape(tf.transpose(A, [1, 0, 2]), [2, B * h]) as tf.Tensor2D;
     const pre0 = coordLayer0(coords, A2, tf.reshape(o, [1, B * h]) as tf.Tensor2D);
-    let x = tf.reshape(fastTanh(pre0), [P * B, h]) as tf.Tensor2D;
+    let x = tf.reshape(inputs.firstActivation === "sin" ? tf.sin(pre0) : fastTanh(pre0), [P * B, h]) as tf.Tensor2D;
     for (const layer of layers) {
       let pre = dense(x, layer.W, layer.b) as tf.Tensor;
       if (layer.zOffset) pre = tf.reshape(tf.add(tf.reshape(pre, [P, B * h]), tf.reshape(layer.zOffset, [1, B * h])), [P * B, h]);

@@ -14,13 +14,13 @@ export interface NativeAddon {
   forward(
     B: number, P: number, dims: Int32Array, coords: Float32Array, A: Float32Array, o: Float32Array,
     Ws: Float32Array[], bs: Float32Array[], zs: (Float32Array | null)[], wOut: Float32Array, bOut: number,
-    logitsOut: Float32Array, keep: boolean,
+    logitsOut: Float32Array, keep: boolean, act0?: number,
   ): number;
   backward(
     B: number, P: number, dims: Int32Array, coords: Float32Array, A: Float32Array, o: Float32Array,
     Ws: Float32Array[], bs: Float32Array[], zs: (Float32Array | null)[], wOut: Float32Array, bOut: number,
     cacheId: number, dlogits: Float32Array, dA: Float32Array, dO: Float32Array, dWs: Float32Array[],
-    dbs: Float32Array[], dzs: (Float32Array | null)[], dwOut: Float32Array,
+    dbs: Float32Array[], dzs: (Float32Array | null)[], dwOut: Float32Array, act0?: number,
   ): number;
 }
 

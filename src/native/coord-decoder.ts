@@ -42,7 +42,7 @@ function checkShape(name: string, t: tf.Tensor, shape: number[]): void {
 /**
  * The coordinate decoder (DEVELOPERS.md, "The coordinate decoder") as one fused native op with its
  * own gradient: `logits[b,p] = h_L wOut + bOut`, `h_l = tanh(h_{l-1} W_l + b_l [+ zOffset_l[b]])`,
- * `h_0 = tanh(coords_p A_b + o_b)`. Forward and backward run in the C++ addon (SIMD, all cores, tiled
+ * `h_0 = tanh(coords_p A_b + o_b)` (or sin, `firstActivation`). Forward and backward run in the C++ addon (SIMD, all cores, tiled
  * over pixels so the B x P x h activations are produced and consumed in cache); gradients flow to A,
  * o, every W, b, zOffset, wOut and bOut (coords get zeros: the grid is a constant). Works on any tfjs
  * backend: only the small parameter tensors and the [B,P] logits cross the boundary. Falls back to the
@@ -80,6 +80,9 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
   }
   list.push(wOut, bOut);
   const keep = recordingGradients();
+  // layer 0's activation travels only when it is not the default tanh, so an addon built before the
+  // option existed still serves tanh models
+  const actArg: [number] | [] = inputs.firstActivation === "sin" ? [1] : [];
 
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const t = args.slice(0, list.length) as tf.Tensor[];
@@ -95,7 +98,7 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
     const bOutV = f32(t[list.length - 1])[0];
     const logits = new Float32Array(B * P);
     const t0 = performance.now();
-    const cacheId = addon.forward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, logits, keep);
+    const cacheId = addon.forward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, logits, keep, ...actArg);
     stats.forwardMs += performance.now() - t0;
     stats.forwardCalls++;
     const value = tf.tensor2d(logits, [B, P]);
@@ -107,7 +110,7 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
       const dyD = f32(dy);
       const t1 = performance.now();
       const dbOut = addon.backward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, cacheId, dyD,
-        dA, dO, dWs, dbs, dzs, dwOut);
+        dA, dO, dWs, dbs, dzs, dwOut, ...actArg);
       stats.backwardMs += performance.now() - t1;
       stats.backwardCalls++;
       const grads: tf.Tensor[] = [tf.zerosLike(t[0]), tf.tensor3d(dA, [B, 2, h0]), tf.tensor2d(dO, [B, h0])];

@@ -13,6 +13,7 @@ interface Case {
   P: number;
   dims: number[];  // h_0 .. h_L
   z: boolean[];    // zOffset on hidden layer l
+  sin?: boolean;   // layer 0 as Fourier features (firstActivation "sin"), with frequencies up to ~25
 }
 
 function randn(rng: Random, shape: number[], scale: number): tf.Tensor {
@@ -25,7 +26,7 @@ function randn(rng: Random, shape: number[], scale: number): tf.Tensor {
 function makeInputs(c: Case, seed: number): { inputs: CoordDecoderInputs; list: tf.Tensor[] } {
   const rng = new Random(seed);
   const coords = randn(rng, [c.P, 2], 0.7) as tf.Tensor2D;
-  const A = randn(rng, [c.B, 2, c.dims[0]], 1) as tf.Tensor3D;
+  const A = randn(rng, [c.B, 2, c.dims[0]], c.sin ? 10 : 1) as tf.Tensor3D;
   const o = randn(rng, [c.B, c.dims[0]], 0.5) as tf.Tensor2D;
   const layers = c.dims.slice(1).map((m, l) => ({
     W: randn(rng, [c.dims[l], m], 1 / Math.sqrt(c.dims[l])) as tf.Tensor2D,
@@ -41,7 +42,8 @@ function makeInputs(c: Case, seed: number): { inputs: CoordDecoderInputs; list: 
     if (l.zOffset) list.push(l.zOffset);
   }
   list.push(wOut, bOut);
-  return { inputs: { coords, A, o, layers, wOut, bOut }, list };
+  const firstActivation = c.sin ? ("sin" as const) : undefined;
+  return { inputs: { coords, A, o, layers, wOut, bOut, firstActivation }, list };
 }
 
 /** Rebuilds the inputs from the list that tf.grads differentiates (same order as makeInputs). */
@@ -52,7 +54,10 @@ function fromList(c: Case, coords: tf.Tensor2D, t: tf.Tensor[]): CoordDecoderInp
     const zOffset = c.z[l] ? (t[i++] as tf.Tensor2D) : undefined;
     return { W, b, zOffset };
   });
-  return { coords, A: t[0] as tf.Tensor3D, o: t[1] as tf.Tensor2D, layers, wOut: t[i] as tf.Tensor2D, bOut: t[i + 1] as tf.Tensor1D };
+  return {
+    coords, A: t[0] as tf.Tensor3D, o: t[1] as tf.Tensor2D, layers, wOut: t[i] as tf.Tensor2D, bOut: t[i + 1] as tf.Tensor1D,
+    firstActivation: c.sin ? "sin" : undefined,
+  };
 }
 
 function maxAbs(a: Float32Array): number {
@@ -94,6 +99,7 @@ const CASES: Case[] = [
   { B: 3, P: 37, dims: [20, 24, 20], z: [false, true] },   // odd sizes: padded rows and columns, skip offset
   { B: 2, P: 400, dims: [32, 32], z: [false] },             // more than one pixel tile (192 rows) per image
   { B: 4, P: 9, dims: [16], z: [] },                        // no hidden layer after layer 0
+  { B: 3, P: 230, dims: [24, 24, 24], z: [true, false], sin: true }, // Fourier-feature layer 0, z from layer 1
 ];
 
 describe("native coordinate decoder", function () {

@@ -5,6 +5,7 @@ import { check, IvaeInputError } from "../../util/errors";
 import { decodeNpy, encodeNpy, isNpy } from "./npy";
 import { decodePng, encodePng } from "./png";
 import { decodeTiff, isTiff } from "./tiff";
+import { decodeMicroscopeSync } from "./sniff";
 
 /** How {@link normalizeImages} maps intensities. */
 export type Normalization =
@@ -100,11 +101,16 @@ export function decodeImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "
     const d = decodeTiff(bytes);
     stack = imageStack(d.data, d.n, d.height, d.width);
   } else {
-    const head = Array.from(bytes.subarray(0, 8)).map((b) => b.toString(16).padStart(2, "0")).join(" ");
-    throw new IvaeInputError(
-      `loadImages: ${name} is not a supported image (first bytes ${head}); expected .npy, .png or .tif/.tiff. ` +
-        `Convert DM3/DM4/EMD/HDF5 files to .npy (numpy.save) or 32-bit TIFF first`,
-    );
+    // DM3/DM4 and TIA .ser by content (HDF5 is refused there with a pointer to the async readImageFile)
+    const micro = opts.format === undefined ? decodeMicroscopeSync(bytes, name) : undefined;
+    if (!micro) {
+      const head = Array.from(bytes.subarray(0, 8)).map((b) => b.toString(16).padStart(2, "0")).join(" ");
+      throw new IvaeInputError(
+        `loadImages: ${name} is not a supported image (first bytes ${head}); expected .npy, .png or .tif/.tiff, ` +
+          `or a microscope file (.dm3/.dm4, .ser; .emd/.hspy through readImageFile)`,
+      );
+    }
+    stack = micro.images;
   }
   if (opts.frames) {
     for (const f of opts.frames) {

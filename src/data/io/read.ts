@@ -1,0 +1,91 @@
+import * as fs from "fs";
+import * as path from "path";
+import { IvaeInputError, check } from "../../util/errors";
+import { selectFrames } from "./channels";
+import { readHdf5Image } from "./hdf5";
+import { decodeImages } from "./load";
+import { ImageFile, ReadOptions, SourceFormat, defaultAxes, makeMetadata } from "./metadata";
+import { isNpy } from "./npy";
+import { decodeMicroscopeSync, sniffMicroscopeFormat } from "./sniff";
+import { isTiff } from "./tiff";
+
+/** Files above this size are refused before reading (the readers hold the whole file in memory). */
+export const MAX_FILE_BYTES = 2 ** 31 - 1;
+const MAX_EMI_BYTES = 64 * 2 ** 20;
+
+/** Sibling files that carry metadata for the main file (TIA writes an .emi next to each .ser series). */
+export interface SiblingFiles {
+  emi?: Uint8Array;
+}
+
+/**
+ * Reads an image file with its calibration: DigitalMicrograph .dm3/.dm4, TIA .ser (+ its .emi), Velox and
+ * Berkeley .emd, HyperSpy .hspy/.h5, and .npy/.png/.tif (uncalibrated unless the TIFF reader finds a
+ * calibration). The reader is chosen by the file's content, not its extension. Pixels are raw values
+ * (no normalisation: use {@link normalizeImages}); simultaneous detector images come back as `channels`.
+ */
+export async function readImageFile(file: string, opts: ReadOptions = {}): Promise<ImageFile> {
+  check(typeof file === "string" && file.length > 0, "readImageFile", "expected a file path");
+  if (!fs.existsSync(file)) throw new IvaeInputError(`readImageFile: no such file ${JSON.stringify(file)}`);
+  const size = fs.statSync(file).size;
+  if (size > MAX_FILE_BYTES) {
+    throw new IvaeInputError(`readImageFile: ${path.basename(file)} has ${size} bytes; files above 2 GiB are not read`);
+  }
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  return decodeImageFile(bytes, path.basename(file), opts, { emi: findEmi(file) });
+}
+
+/** {@link readImageFile} on bytes already in memory; `name` is used in messages and the metadata. */
+export async function decodeImageFile(bytes: Uint8Array, name = "the file", opts: ReadOptions = {},
+  siblings: SiblingFiles = {}): Promise<ImageFile> {
+  const fmt = sniffMicroscopeFormat(bytes);
+  let result: ImageFile;
+  if (fmt === "hdf5") result = await readHdf5Image(bytes, name, { ...opts, frames: undefined });
+  else if (fmt) result = decodeMicroscopeSync(bytes, name, { ...opts, frames: undefined }, siblings.emi) as ImageFile;
+  else result = plainImage(bytes, name);
+  rejectNonFinite(result, name);
+  return selectFrames(result, opts, "readImageFile");
+}
+
+/** .npy, PNG and TIFF through the existing decoders, raw values, with uncalibrated axes. */
+function plainImage(bytes: Uint8Array, name: string): ImageFile {
+  const images = decodeImages(bytes, { mode: "none" }, name);
+  const format: SourceFormat = isNpy(bytes) ? "npy" : isTiff(bytes) ? "tiff" : "png";
+  const dtype = format === "npy" ? npyDescr(bytes) : format;
+  const axes = defaultAxes(images.n, images.height, images.width);
+  return { images, metadata: makeMetadata(name, format, axes, { dtype }) };
+}
+
+function npyDescr(bytes: Uint8Array): string {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 512)).toString("latin1");
+  return /'descr'\s*:\s*'([^']*)'/.exec(head)?.[1] ?? "npy";
+}
+
+function rejectNonFinite(r: ImageFile, name: string): void {
+  for (const [c, s] of (r.channels ?? [r.images]).entries()) {
+    const d = s.data, size = s.height * s.width;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) {
+        const [frame, row, col] = [Math.floor(i / size), Math.floor((i % size) / s.width), i % s.width];
+        throw new IvaeInputError(`readImageFile: ${name} has a non-finite pixel (${d[i]}) in channel ${c}, ` +
+          `frame ${frame}, row ${row}, column ${col}; replace NaN/Inf pixels first`);
+      }
+    }
+  }
+}
+
+/** The .emi written by TIA next to `name_1.ser` is `name.emi`; returns its bytes when present and small. */
+function findEmi(file: string): Uint8Array | undefined {
+  if (path.extname(file).toLowerCase() !== ".ser") return undefined;
+  const base = file.slice(0, -4);
+  for (const candidate of [base.replace(/_\d+$/, "") + ".emi", base + ".emi"]) {
+    try {
+      if (fs.existsSync(candidate) && fs.statSync(candidate).size <= MAX_EMI_BYTES) {
+        return new Uint8Array(fs.readFileSync(candidate));
+      }
+    } catch {
+      // an unreadable sibling only costs the acquisition facts
+    }
+  }
+  return undefined;
+}
