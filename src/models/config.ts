@@ -73,8 +73,8 @@ export interface RVAEOptions extends ModelOptions {
   /** σ_s, the scale prior's standard deviation (default 0.1, as pyroVED's `sc_prior`) */
   scalePrior?: number;
   /**
-   * First layer of the coordinate decoder. "fourier" (default): learned Fourier features sin(c′W + φ) of
-   * the transformed pixel coordinates c′, z entering at the next layer (needs at least two decoder layers);
+   * First layer of the coordinate decoder. "fourier" (default when `decoderHidden` has at least two layers):
+   * learned Fourier features sin(c′W + φ) of the transformed pixel coordinates c′, z entering at the next layer;
    * it draws sharp edges in a few epochs (docs/experiments/rvae-decoder.md). "linear": tanh(c′W + zW_z + b),
    * pyroVED's and spatial-VAE's layer, which learns detail slowly.
    */
@@ -178,7 +178,7 @@ export function storedConfig(raw: unknown, className: ModelConfig["className"], 
     check(o[k] !== undefined, where, `the stored config lacks ${k}; expected what model.save wrote`);
   }
   const opts = {
-    ...o, poseEncoder: o.poseEncoder ?? "mlp", offsetEncoder: o.offsetEncoder ?? "mlp", coordinateFeatures: o.coordinateFeatures ?? "linear",
+    ...o, poseEncoder: o.poseEncoder ?? "mlp", offsetEncoder: o.offsetEncoder ?? "mlp", ...(coordinate ? { coordinateFeatures: o.coordinateFeatures ?? "linear" } : {}),
   } as RVAEOptions;
   const c = resolveConfig(className, opts, coordinate, where);
   return { ...c, poseEncoder: o.poseEncoder === undefined ? undefined : c.poseEncoder, offsetEncoder: o.offsetEncoder === undefined ? undefined : c.offsetEncoder };
@@ -193,7 +193,7 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   const latentDim = o.latentDim ?? 2;
   checkInt(latentDim, where, "latentDim", 1);
   const encoderHidden = o.encoderHidden ?? [128, 128];
-  const decoderHidden = o.decoderHidden ?? (coordinate ? [64, 64, 64] : [128, 128]);
+  const decoderHidden = o.decoderHidden ?? (coordinate ? [64, 64] : [128, 128]);
   check(Array.isArray(encoderHidden), where, "encoderHidden must be an array of layer widths");
   check(Array.isArray(decoderHidden) && decoderHidden.length >= 1, where, "decoderHidden must be a non-empty array of layer widths");
   encoderHidden.forEach((v, i) => checkInt(v, where, `encoderHidden[${i}]`, 1));
@@ -238,7 +238,8 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   check(coordinate || !o.scale, where, "scale: true needs the coordinate decoder (RVAE or ShiftVAE)");
   const scalePrior = o.scalePrior ?? 0.1;
   check(Number.isFinite(scalePrior) && scalePrior > 0 && scalePrior < 1, where, `scalePrior (σ_s) must be in (0, 1), got ${scalePrior}`);
-  const coordinateFeatures = coordinate ? o.coordinateFeatures ?? "fourier" : undefined;
+  // Fourier features need a layer after them for z: one-layer decoders default to the linear layer
+  const coordinateFeatures = coordinate ? o.coordinateFeatures ?? (decoderHidden.length >= 2 ? "fourier" : "linear") : undefined;
   check(coordinateFeatures === undefined || coordinateFeatures === "fourier" || coordinateFeatures === "linear", where,
     `coordinateFeatures must be "fourier" or "linear", got ${JSON.stringify(o.coordinateFeatures)}`);
   check(coordinate || o.coordinateFeatures === undefined, where, "coordinateFeatures needs the coordinate decoder (RVAE or ShiftVAE)");
