@@ -72,6 +72,26 @@ export interface RVAEOptions extends ModelOptions {
   scale?: boolean;
   /** σ_s, the scale prior's standard deviation (default 0.1, as pyroVED's `sc_prior`) */
   scalePrior?: number;
+  /**
+   * First layer of the coordinate decoder. "fourier" (default when `decoderHidden` has at least two layers):
+   * learned Fourier features sin(c′W + φ) of the transformed pixel coordinates c′, z entering at the next layer;
+   * it draws sharp edges in a few epochs (docs/experiments/rvae-decoder.md). "linear": tanh(c′W + zW_z + b),
+   * pyroVED's and spatial-VAE's layer, which learns detail slowly.
+   */
+  coordinateFeatures?: CoordinateFeatures;
+  /**
+   * "fourier" features: standard deviation σ of the initial frequencies W ~ N(0, σ²), radians per grid unit
+   * (the image spans [−1, 1]); default 0.3·(side − 1), a typical feature period of about 10 pixels.
+   */
+  fourierScale?: number;
+}
+
+/** First layer of the coordinate decoder; see `RVAEOptions.coordinateFeatures`. */
+export type CoordinateFeatures = "fourier" | "linear";
+
+/** Default σ of the Fourier features' initial frequencies for an image of this size (rad per grid unit). */
+export function defaultFourierScale(height: number, width: number): number {
+  return 0.3 * (Math.min(height, width) - 1);
 }
 
 /** How a model with translation infers its shift; see `RVAEOptions.offsetEncoder`. */
@@ -114,6 +134,9 @@ export interface ModelConfig {
   /** absent in models saved before it existed: no scale latent */
   scale?: boolean;
   scalePrior?: number;
+  /** coordinate decoders; absent in models saved before it existed: read as "linear" */
+  coordinateFeatures?: CoordinateFeatures;
+  fourierScale?: number;
 }
 
 /** Configuration of the plain and conditional VAE: no pose latents. */
@@ -157,7 +180,9 @@ export function storedConfig(raw: unknown, className: ModelConfig["className"], 
     "conditionDim", "seed"]) {
     check(o[k] !== undefined, where, `the stored config lacks ${k}; expected what model.save wrote`);
   }
-  const opts = { ...o, poseEncoder: o.poseEncoder ?? "mlp", offsetEncoder: o.offsetEncoder ?? "mlp" } as RVAEOptions;
+  const opts = {
+    ...o, poseEncoder: o.poseEncoder ?? "mlp", offsetEncoder: o.offsetEncoder ?? "mlp", ...(coordinate ? { coordinateFeatures: o.coordinateFeatures ?? "linear" } : {}),
+  } as RVAEOptions;
   const c = resolveConfig(className, opts, coordinate, where);
   return { ...c, poseEncoder: o.poseEncoder === undefined ? undefined : c.poseEncoder,
     offsetEncoder: o.offsetEncoder === undefined ? undefined : c.offsetEncoder };
@@ -226,8 +251,16 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   const scale = coordinate ? o.scale ?? false : false;
   check(coordinate || !o.scale, where, "scale: true needs the coordinate decoder (RVAE or ShiftVAE)");
   const scalePrior = o.scalePrior ?? 0.1;
-  check(Number.isFinite(scalePrior) && scalePrior > 0 && scalePrior < 1, where,
-    `scalePrior (σ_s) must be in (0, 1), got ${scalePrior}`);
+  check(Number.isFinite(scalePrior) && scalePrior > 0 && scalePrior < 1, where, `scalePrior (σ_s) must be in (0, 1), got ${scalePrior}`);
+  // Fourier features need a layer after them for z: one-layer decoders default to the linear layer
+  const coordinateFeatures = coordinate ? o.coordinateFeatures ?? (decoderHidden.length >= 2 ? "fourier" : "linear") : undefined;
+  check(coordinateFeatures === undefined || coordinateFeatures === "fourier" || coordinateFeatures === "linear", where,
+    `coordinateFeatures must be "fourier" or "linear", got ${JSON.stringify(o.coordinateFeatures)}`);
+  check(coordinate || o.coordinateFeatures === undefined, where, "coordinateFeatures needs the coordinate decoder (RVAE or ShiftVAE)");
+  check(coordinateFeatures !== "fourier" || decoderHidden.length >= 2, where,
+    `coordinateFeatures: "fourier" needs at least two decoder layers (features, then z), got decoderHidden = [${decoderHidden.join(", ")}]`);
+  const fourierScale = o.fourierScale ?? defaultFourierScale(o.imageShape[0], o.imageShape[1]);
+  check(Number.isFinite(fourierScale) && fourierScale > 0, where, `fourierScale (σ, rad per grid unit) must be positive, got ${fourierScale}`);
   const frameCandidates = o.frameCandidates ?? 1;
   checkInt(frameCandidates, where, "frameCandidates", 1);
   check(frameCandidates <= 4, where,
@@ -239,10 +272,10 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),
-    className, imageShape: [o.imageShape[0], o.imageShape[1]], latentDim, encoderHidden: [...encoderHidden],
-      decoderHidden: [...decoderHidden],
-    likelihood, decoderSigma, conditionDim, seed, rotation, translation, skip: coordinate ? o.skip ?? false : false,
-      rotationPrior, translationPrior,
+    ...(coordinateFeatures ? { coordinateFeatures } : {}),
+    ...(coordinateFeatures === "fourier" ? { fourierScale } : {}),
+    className, imageShape: [o.imageShape[0], o.imageShape[1]], latentDim, encoderHidden: [...encoderHidden], decoderHidden: [...decoderHidden],
+    likelihood, decoderSigma, conditionDim, seed, rotation, translation, skip: coordinate ? o.skip ?? false : false, rotationPrior, translationPrior,
   };
 }
 

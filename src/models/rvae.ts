@@ -4,15 +4,15 @@ import { check } from "../util/errors";
 import { ModelConfig, resolveConfig, RVAEOptions, storedConfig } from "./config";
 import type { EncodeOptions, PoseEncoding, ShiftEncoding } from "./encode";
 import { LatentModel } from "./model";
-import { CoordinateDecoder } from "./parts/coordinate-decoder";
+import { CoordinateDecoder, coordinateLayerConfig } from "./parts/coordinate-decoder";
 import type { LatentSpec } from "./parts/latents";
 import { registerModel } from "./registry";
 
 /** A model with the coordinate decoder: the rVAE family. */
 export abstract class CoordinateModel extends LatentModel {
   protected constructor(c: ModelConfig, latents?: LatentSpec[]) {
-    super(c, (params, rng, content) => new CoordinateDecoder(params, c.imageShape, content, c.decoderHidden, c.skip,
-      rng), latents);
+    super(c, (params, rng, content) =>
+      new CoordinateDecoder(params, c.imageShape, content, c.decoderHidden, c.skip, rng, coordinateLayerConfig(c)), latents);
   }
 }
 

@@ -122,6 +122,21 @@ describe("models: geometry of the coordinate decoder", () => {
     m.dispose();
   });
 
+  it("spans the data's region with range: \"data\" (quantiles of the encoded means per latent)", () => {
+    const m = new VAE({ imageShape: [8, 8], latentDim: 3, seed: 1 });
+    // z1 in [10, 20] and z2 in [-4, -2] over 101 points; z3 constant 0.5
+    const n = 101, zMean = new Float32Array(3 * n);
+    for (let i = 0; i < n; i++) { zMean[3 * i] = 10 + i / 10; zMean[3 * i + 1] = -4 + (2 * i) / 100; zMean[3 * i + 2] = 0.5; }
+    const grid = m.manifold({ range: "data", data: { zMean }, quantiles: [0.1, 0.9], steps: 3 });
+    const P = 64;
+    // first image: z1 at its 10 % quantile (11), z2 at its 90 % quantile (-2.2), the third latent at its median
+    assert.ok(maxAbsDiff(grid.data.subarray(0, P), m.decode([[11, -2.2, 0.5]]).data) < 1e-5);
+    assert.ok(maxAbsDiff(grid.data.subarray(8 * P, 9 * P), m.decode([[19, -3.8, 0.5]]).data) < 1e-5);
+    assert.throws(() => m.manifold({ range: "data" }), /range: "data" needs data/);
+    assert.throws(() => m.manifold({ range: "data", data: { zMean }, quantiles: [0.9, 0.1] }), /quantiles/);
+    m.dispose();
+  });
+
   it("conditions CVAE and conditional rVAE on labels", () => {
     const H = 8;
     const imgs = renderShapes(4, H).images;

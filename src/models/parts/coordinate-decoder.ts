@@ -3,7 +3,16 @@ import { Random } from "../../util/random";
 import { coordDecoder, CoordDecoderLayer } from "../coord-decoder";
 import { coordGrid } from "../grid";
 import { glorotValues, ParamStore } from "../params";
+import type { CoordinateFeatures } from "../config";
 import type { Decoder, DecoderPose } from "./decoder";
+
+/** How layer 0 of the coordinate decoder reads the transformed coordinates (`RVAEOptions.coordinateFeatures`). */
+export type CoordinateLayerConfig = { kind: "linear" } | { kind: "fourier"; scale: number };
+
+/** The layer-0 choice of a configuration (saved models without `coordinateFeatures` read as "linear"). */
+export function coordinateLayerConfig(c: { coordinateFeatures?: CoordinateFeatures; fourierScale?: number }): CoordinateLayerConfig {
+  return c.coordinateFeatures === "fourier" ? { kind: "fourier", scale: c.fourierScale ?? 10 } : { kind: "linear" };
+}
 
 /**
  * The coordinate decoder of the rVAE (Bepler et al.'s spatial-VAE, pyroVED's `sDecoderNet`): an MLP of the
@@ -12,8 +21,9 @@ import type { Decoder, DecoderPose } from "./decoder";
  * Layer 0 is folded per image (DEVELOPERS.md, "The coordinate decoder"), so the per-pixel work starts at
  * layer 1. Parameters: `decoder.0.{Wc,Wz,b}`, `decoder.<l>.{W,b,U}`, `decoder.out.{W,b}`.
  *
- * Extension point: further coordinate features (e.g. Fourier features) would enter as extra columns of
- * `coords` and rows of `Wc`; the fold of layer 0 then applies to the linear (x, y) columns only.
+ * With `features: { kind: "fourier" }` layer 0 is sin(c′ W_c + b_0) (learned Fourier features, SIREN's first
+ * layer; W_c ~ N(0, σ²), b_0 ~ U(−π, π)) and z enters layer 1 through `decoder.0.Wz` as a per-image offset:
+ * the rotation and shift still fold into layer 0 (c′ W_c + b_0 = c A_b + o_b), only its activation changes.
  */
 export class CoordinateDecoder implements Decoder {
   private readonly Wc: tf.Variable; // [2, h]
@@ -24,22 +34,38 @@ export class CoordinateDecoder implements Decoder {
   private readonly bOut: tf.Variable;
   private readonly coords: tf.Tensor2D;
   private readonly width: number;
+  private readonly fourier: boolean;
 
-  constructor(params: ParamStore, imageShape: [number, number], inputDim: number, hidden: number[], skip: boolean,
-    rng: Random) {
+  constructor(
+    params: ParamStore, imageShape: [number, number], inputDim: number, hidden: number[], skip: boolean, rng: Random,
+    features: CoordinateLayerConfig = { kind: "linear" },
+  ) {
     const h = hidden[0];
     this.width = h;
-    // layer 0 acts on [x, y, z, c]: Glorot over the full fan-in, split into the coordinate and latent parts
-    const vals = glorotValues(2 + inputDim, h, rng);
-    this.Wc = params.add("decoder.0.Wc", [2, h], vals.subarray(0, 2 * h));
-    this.Wz = params.add("decoder.0.Wz", [inputDim, h], vals.subarray(2 * h));
-    this.b0 = params.zeros("decoder.0.b", h);
+    this.fourier = features.kind === "fourier";
+    if (features.kind === "fourier") {
+      // frequencies N(0, σ²) in radians per grid unit and phases over a whole period, so the features
+      // cover the image's frequencies and positions from the first step (random Fourier features)
+      const w = new Float32Array(2 * h), phase = new Float32Array(h);
+      for (let i = 0; i < w.length; i++) w[i] = features.scale * rng.normal();
+      for (let j = 0; j < h; j++) phase[j] = rng.uniform(-Math.PI, Math.PI);
+      this.Wc = params.add("decoder.0.Wc", [2, h], w);
+      this.Wz = params.add("decoder.0.Wz", [inputDim, h], glorotValues(inputDim, h, rng));
+      this.b0 = params.add("decoder.0.b", [h], phase);
+    } else {
+      // layer 0 acts on [x, y, z, c]: Glorot over the full fan-in, split into the coordinate and latent parts
+      const vals = glorotValues(2 + inputDim, h, rng);
+      this.Wc = params.add("decoder.0.Wc", [2, h], vals.subarray(0, 2 * h));
+      this.Wz = params.add("decoder.0.Wz", [inputDim, h], vals.subarray(2 * h));
+      this.b0 = params.zeros("decoder.0.b", h);
+    }
     for (let l = 1; l < hidden.length; l++) {
       const layer: { W: tf.Variable; b: tf.Variable; U?: tf.Variable } = {
         W: params.glorot(`decoder.${l}.W`, h, h, rng),
         b: params.zeros(`decoder.${l}.b`, h),
       };
-      if (skip) layer.U = params.glorot(`decoder.${l}.U`, inputDim, h, rng);
+      // with Fourier features z already enters layer 1 through Wz
+      if (skip && !(this.fourier && l === 1)) layer.U = params.glorot(`decoder.${l}.U`, inputDim, h, rng);
       this.hidden.push(layer);
     }
     this.wOut = params.glorot("decoder.out.W", h, 1, rng);
@@ -68,20 +94,23 @@ export class CoordinateDecoder implements Decoder {
       }
       // drawn s times larger: c' = (c − t) R(γ) / s, so A_b is divided by s_b (the shift term uses the same A_b)
       if (pose.scale) A = tf.div(A, tf.reshape(pose.scale, [B, 1, 1])) as tf.Tensor3D;
-      let o: tf.Tensor2D = tf.add(tf.matMul(zc, this.Wz as tf.Tensor2D), this.b0);
+      const zIn = tf.matMul(zc, this.Wz as tf.Tensor2D) as tf.Tensor2D;
+      let o: tf.Tensor2D = this.fourier ? tf.tile(tf.reshape(this.b0, [1, h]), [B, 1]) : tf.add(zIn, this.b0);
       if (pose.shift) {
         // t_b A_b = tx·A_b[0] + ty·A_b[1]
         const tA = tf.squeeze(tf.matMul(tf.reshape(pose.shift, [B, 1, 2]), A), [1]) as tf.Tensor2D;
         o = tf.sub(o, tA);
       }
-      const coords = pixelIndices ? (tf.gather(this.coords, tf.tensor1d(pixelIndices,
-        "int32")) as tf.Tensor2D) : this.coords;
-      const layers: CoordDecoderLayer[] = this.hidden.map((l) => ({
+      const coords = pixelIndices ? (tf.gather(this.coords, tf.tensor1d(pixelIndices, "int32")) as tf.Tensor2D) : this.coords;
+      const layers: CoordDecoderLayer[] = this.hidden.map((l, i) => ({
         W: l.W as tf.Tensor2D,
         b: l.b as tf.Tensor1D,
-        zOffset: l.U ? (tf.matMul(zc, l.U as tf.Tensor2D) as tf.Tensor2D) : undefined,
+        zOffset: this.fourier && i === 0 ? zIn : l.U ? (tf.matMul(zc, l.U as tf.Tensor2D) as tf.Tensor2D) : undefined,
       }));
-      return coordDecoder({ coords, A, o, layers, wOut: this.wOut as tf.Tensor2D, bOut: this.bOut as tf.Tensor1D });
+      return coordDecoder({
+        coords, A, o, layers, wOut: this.wOut as tf.Tensor2D, bOut: this.bOut as tf.Tensor1D,
+        firstActivation: this.fourier ? "sin" : undefined,
+      });
     });
   }
 
