@@ -22,3 +22,5 @@ export { patchRange, unitPatches, latticeRotation, clusterFeatures, clusterLabel
 export type { ClusterFeatures, RvaePatchOptions, RvaePatchResult } from "./microscopy";
 export { offsetProbes, translationInvariance, shiftTracking, linearR2 } from "./invariance";
 export type { OffsetProbes, TranslationInvariance } from "./invariance";
+export { poseMaps } from "./pose-maps";
+export type { PoseMapOptions, PoseMapPanel } from "./pose-maps";

@@ -8,3 +8,4 @@ export * from "./png";
 export * from "./render";
 export * from "./notebook";
 export { loadVega, loadVegaLite } from "./esm";
+export * from "./calibration";

@@ -4,6 +4,8 @@
  */
 import { ImageStack } from "../data/image-stack";
 import { IvaeInputError, check, checkInt } from "../util/errors";
+import type { PixelSize } from "../data/io/metadata";
+import { axisCalibration } from "./calibration";
 import { Colormap, autoScale, imageGridPng, imageToPng } from "./png";
 import { FigureOptions, LatentInput, VlSpec } from "./types";
 
@@ -499,6 +501,8 @@ export interface OverlayOptions extends FigureOptions {
   filled?: boolean;
   xTitle?: string;
   yTitle?: string;
+  /** Pixel size of a calibrated image (e.g. `metadata.pixelSize.x`): axes in nm instead of px. */
+  pixelSize?: PixelSize | null;
 }
 
 /**
@@ -514,10 +518,14 @@ export function imageOverlay(
   const H = image.height;
   const W = image.width;
   const png = imageToPng(image, { colormap: opts.colormap, scale: autoScale(Math.max(H, W), 400) });
-  const { values, col } = pointRows(x, y, opts.color, "imageOverlay", "positions", true);
+  // Positions stay in px in the caller's arrays; a calibrated image's axes (and points) are drawn in nm.
+  const cal = axisCalibration(opts.pixelSize);
+  const f = cal.factor;
+  const inUnit = (v: ArrayLike<number>) => (f === 1 ? v : Float32Array.from(v, (u) => u * f));
+  const { values, col } = pointRows(inUnit(x), inUnit(y), opts.color, "imageOverlay", "positions", true);
   // Pixel (row i, col j) covers [j-0.5, j+0.5] x [i-0.5, i+0.5].
-  const xDom: [number, number] = [-0.5, W - 0.5];
-  const yDom: [number, number] = [-0.5, H - 0.5];
+  const xDom: [number, number] = [-0.5 * f, (W - 0.5) * f];
+  const yDom: [number, number] = [-0.5 * f, (H - 0.5) * f];
   const width = opts.width ?? Math.min(420, Math.max(260, png.width));
   const height = opts.height ?? Math.round((width * H) / W);
   const bg = imageLayer(png.dataUrl, xDom, yDom);
@@ -527,8 +535,8 @@ export function imageOverlay(
   const yScale = { domain: yDom, nice: false, zero: false, reverse: true };
   bg.encoding.x.scale = xScale;
   bg.encoding.y.scale = yScale;
-  bg.encoding.x.title = opts.xTitle ?? "x (px)";
-  bg.encoding.y.title = opts.yTitle ?? "y (px)";
+  bg.encoding.x.title = opts.xTitle ?? `x (${cal.unit})`;
+  bg.encoding.y.title = opts.yTitle ?? `y (${cal.unit})`;
   bg.encoding.x.axis = { grid: false };
   bg.encoding.y.axis = { grid: false };
   const area = width * height;
@@ -540,7 +548,8 @@ export function imageOverlay(
     encoding: {
       x: { field: "x", type: "quantitative", scale: xScale },
       y: { field: "y", type: "quantitative", scale: yScale },
-      tooltip: [{ field: "i", title: "index" }, { field: "x", format: ".1f" }, { field: "y", format: ".1f" }],
+      tooltip: [{ field: "i", title: "index" },
+        ...["x", "y"].map((k) => ({ field: k, title: `${k} (${cal.unit})`, format: f === 1 ? ".1f" : ".3f" }))],
     },
   };
   if (col && opts.color) {

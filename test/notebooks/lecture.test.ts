@@ -1,8 +1,9 @@
 /**
  * The lecture notebooks, executed headless in fast mode (IVAE_FAST=1), checked on what they produce:
  * figures (files that decode, specs with the expected panels and points) and metrics in range.
- * A subset by default to keep the test time down (01, 02, 05, 06: data, a training notebook on cards,
- * atom finding, a training notebook on STEM patches); IVAE_TEST_ALL_NOTEBOOKS=1 runs all of them.
+ * A subset by default to keep the test time down (01, 02, 05, 06, 09: data, a training notebook on cards,
+ * atom finding, a training notebook on STEM patches, the whole route on a file read from disk);
+ * IVAE_TEST_ALL_NOTEBOOKS=1 runs all of them.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -12,7 +13,7 @@ import { PNG } from "pngjs";
 import { ROOT, codeCells, readNb, requireBuild, runLecture } from "./helpers";
 
 const ALL = process.env.IVAE_TEST_ALL_NOTEBOOKS === "1";
-const SUBSET = ["01", "02", "05", "06"];
+const SUBSET = ["01", "02", "05", "06", "09"];
 
 interface Result { notebook: string; ok: boolean; metrics: Record<string, number>; figures: string[]; executedCells: number; codeCells: number }
 
@@ -142,6 +143,26 @@ describe("notebooks: the lecture in fast mode", function () {
     assert.ok(m.moviePatches > 100, `movie patches ${m.moviePatches}`);
     assert.ok(m[`frame${m.movieFrames - 1}_lsmoFractionTrue`] > m.frame0_lsmoFractionTrue, "LSMO grows into the NiO");
     for (let f = 0; f < m.movieFrames; f++) inRange(m[`frame${f}_lsmoFraction`], 0, 1, `frame ${f} LSMO fraction`);
+  });
+
+  it("09 your own image: a file read back with its pixel size, scale in nm, maps in nm with offsets in pm", () => {
+    const m = get("09").metrics;
+    assert.equal(m.format, "tiff");
+    assert.equal(m["pixel size used"], "0.02 nm/px");
+    // the synthetic interface: LSMO a = 3.88 Å is the period, at 0.02 nm/px
+    inRange(m["lattice period (nm)"], 0.37, 0.41, "lattice period");
+    inRange(m.atoms, 100, 260, "columns found in the 160 px crop");
+    assert.ok(m["loss last"] < m["loss first"], "loss did not go down");
+    const maps = figure("09", "maps");
+    assert.equal(maps.concat.length, 5);
+    assert.deepEqual(maps.concat.map((p: any) => p.title),
+      ["lattice rotation (°)", "x offset (pm)", "y offset (pm)", "latent 1", "latent 2"]);
+    const bg = maps.concat[0].layer[0].encoding;
+    assert.equal(bg.x.title, "x (nm)");
+    assert.deepEqual(bg.x.scale.domain.map((v: number) => Math.round(v * 1000) / 1000), [-0.01, 3.19]);
+    assert.equal(maps.concat[0].layer[1].data.values.length, m.patches);
+    assert.equal(figure("09", "atoms").layer[1].data.values.length, m.atoms);
+    assert.equal(figure("09", "classes").concat[0].layer[0].encoding.y.title, "y (nm)");
   });
 
   if (ALL) {
