@@ -3,6 +3,9 @@ import { check, checkFinite, checkInt, IvaeInputError } from "../util/errors";
 import { blurNoiseFactor, localBackground, localNoise, logNoiseFactor } from "./background";
 import { gaussianBlur, maxFilter, quantile } from "./filters";
 import { estimateLatticeScale, ScaleDefaults, scaleDefaults } from "./scale";
+import { asStack } from "./image-input";
+
+export { asStack };
 
 /** Atom (column) positions in pixels, sub-pixel: x = column, y = row; with the frame they came from. */
 export interface AtomPositions {
@@ -78,15 +81,6 @@ function frameList(img: ImageStack, frames: number[] | undefined, where: string)
   return fs;
 }
 
-/** Accepts an ImageStack or a single image with its size. */
-export function asStack(img: ImageStack | { data: Float32Array; height: number; width: number }, where: string): ImageStack {
-  const s = isImageStack(img) ? img : { data: img.data, n: 1, height: img.height, width: img.width };
-  check(s.data instanceof Float32Array, where, "expected image data as a Float32Array");
-  check(s.data.length === s.n * s.height * s.width, where,
-    `image data has ${s.data.length} values, expected n*height*width = ${s.n * s.height * s.width}`);
-  checkFinite(s.data, where, "the image");
-  return s;
-}
 
 /**
  * Keeps peaks greedily from the strongest down, dropping any within `minDistance` of a kept one (a

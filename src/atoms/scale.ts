@@ -1,7 +1,7 @@
 import { ImageStack } from "../data/image-stack";
 import { check } from "../util/errors";
 import { fft2d, nextPow2 } from "./fft";
-import { asStack } from "./find";
+import { asStack } from "./image-input";
 
 /** One peak of the image autocorrelation: a translation that maps columns onto columns. */
 export interface LatticePeak {

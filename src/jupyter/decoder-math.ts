@@ -29,6 +29,11 @@ export interface DecoderConfig {
   translation: boolean;
   /** skip-rVAE: z enters every hidden layer through U_l. */
   skip: boolean;
+  /**
+   * Fourier-feature layer 0 (the model's `coordinateFeatures: "fourier"`): h0 = sin(c′ W_c + b_0), z·W_z enters
+   * layer 1 (which then has no U_1). Absent or false: the linear layer.
+   */
+  fourier?: boolean;
   /** The model's likelihood; the image is its mean, decode-core `likelihoodMean` (σ(logit) for both). */
   likelihood: "bernoulli" | "gaussian";
 }
@@ -91,7 +96,7 @@ export function weightLayout(cfg: DecoderConfig): WeightEntry[] {
   ];
   for (let l = 1; l < h.length; l++) {
     entries.push([`w${l}`, [h[l - 1], h[l]]], [`b${l}`, [h[l]]]);
-    if (cfg.skip) entries.push([`u${l}`, [zin, h[l]]]);
+    if (cfg.skip && !(cfg.fourier && l === 1)) entries.push([`u${l}`, [zin, h[l]]]);
   }
   entries.push(["wOut", [h[h.length - 1], 1]], ["bOut", [1]]);
   let offset = 0;
@@ -117,6 +122,7 @@ export function unpackWeights(cfg: DecoderConfig, data: Float32Array): DecoderWe
   for (const e of weightLayout(cfg)) m.set(e.name, data.subarray(e.offset, e.offset + e.shape.reduce((a, b) => a * b, 1)));
   const layers: DecoderWeights["layers"] = [];
   for (let l = 1; l < cfg.hidden.length; l++) layers.push({ w: m.get(`w${l}`)!, b: m.get(`b${l}`)!, u: cfg.skip ? m.get(`u${l}`) : undefined });
+  // (m.get gives undefined for the Fourier decoder's layer 1, which takes z through W_z instead)
   return { wc: m.get("wc")!, wz: m.get("wz")!, b0: m.get("b0")!, layers, wOut: m.get("wOut")!, bOut: m.get("bOut")! };
 }
 
@@ -178,6 +184,7 @@ export class CoordDecoder {
       })),
       wOut: tf.tensor2d(w.wOut, [h[h.length - 1], 1]),
       bOut: tf.tensor1d(w.bOut),
+      fourier: config.fourier ?? false,
     };
   }
 

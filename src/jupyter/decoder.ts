@@ -30,6 +30,7 @@ export function decoderConfig(c: Partial<DecoderConfig> & Pick<DecoderConfig, "i
     rotation: c.rotation ?? true,
     translation: c.translation ?? true,
     skip: c.skip ?? false,
+    fourier: c.fourier ?? false,
     likelihood: c.likelihood ?? "bernoulli",
   };
   const [h, w] = cfg.imageShape;
@@ -112,8 +113,13 @@ export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
     return v;
   };
   const skip = Boolean(cfgRaw.skip);
+  const fourier = cfgRaw.coordinateFeatures === "fourier";
   const layers: DecoderWeights["layers"] = [];
-  for (let l = 1; l < hidden.length; l++) layers.push({ w: need(`decoder.${l}.W`), b: need(`decoder.${l}.b`), u: skip ? need(`decoder.${l}.U`) : undefined });
+  for (let l = 1; l < hidden.length; l++) {
+    // the Fourier decoder's layer 1 takes z through decoder.0.Wz and has no U
+    const u = skip && !(fourier && l === 1) ? need(`decoder.${l}.U`) : undefined;
+    layers.push({ w: need(`decoder.${l}.W`), b: need(`decoder.${l}.b`), u });
+  }
   const config = decoderConfig({
     imageShape: cfgRaw.imageShape as [number, number],
     latentDim: Number(cfgRaw.latentDim),
@@ -122,6 +128,7 @@ export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
     rotation: Boolean(cfgRaw.rotation),
     translation: Boolean(cfgRaw.translation),
     skip,
+    fourier,
     likelihood: (cfgRaw.likelihood as "bernoulli" | "gaussian") ?? "bernoulli",
   });
   return describeDecoder(config, { wc: need("decoder.0.Wc"), wz: need("decoder.0.Wz"), b0: need("decoder.0.b"), layers, wOut: need("decoder.out.W"), bOut: need("decoder.out.b") });

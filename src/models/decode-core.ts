@@ -17,7 +17,7 @@ import { check } from "../util/errors";
 export type TfCore = Pick<
   typeof tfc,
   | "tidy" | "tensor1d" | "matMul" | "add" | "sub" | "mul" | "sigmoid" | "reshape" | "stack" | "cos" | "sin"
-  | "tile" | "slice" | "squeeze" | "transpose" | "gather" | "fused"
+  | "tile" | "slice" | "squeeze" | "transpose" | "gather" | "fused" | "div"
 >;
 
 /** Pixel likelihood p(x|z); see {@link likelihoodMean} for how its logits become an image. */
@@ -115,6 +115,11 @@ export interface CoordDecoderParams {
   /** [h, 1] and [1] */
   wOut: tfc.Tensor2D;
   bOut: tfc.Tensor1D;
+  /**
+   * Fourier-feature layer 0 (`coordinateFeatures: "fourier"`): h0 = sin(c′ W_c + b_0) and z·W_z enters layer 1
+   * as a per-image offset (default false: h0 = tanh(c′ W_c + z W_z + b_0))
+   */
+  fourier?: boolean;
 }
 
 /**
@@ -126,6 +131,7 @@ export interface CoordDecoderParams {
 export function coordDecoderLogits(
   tf: TfCore, kernel: CoordKernel, p: CoordDecoderParams, coords: tfc.Tensor2D,
   zc: tfc.Tensor2D, angle: tfc.Tensor1D | null, shift: tfc.Tensor2D | null, pixelIndices?: Int32Array,
+  scale?: tfc.Tensor1D | null,
 ): tfc.Tensor2D {
   return tf.tidy(() => {
     const B = zc.shape[0];
@@ -142,19 +148,22 @@ export function coordDecoderLogits(
     } else {
       A = tf.tile(tf.reshape(p.Wc, [1, 2, h]), [B, 1, 1]) as tfc.Tensor3D;
     }
-    let o = tf.add(tf.matMul(zc, p.Wz), p.b0) as tfc.Tensor2D;
+    // drawn s times larger: c' = (c − t) R(γ) / s, so A_b is divided by s_b (the shift term uses the same A_b)
+    if (scale) A = tf.div(A, tf.reshape(scale, [B, 1, 1])) as tfc.Tensor3D;
+    const zIn = tf.matMul(zc, p.Wz) as tfc.Tensor2D;
+    let o = (p.fourier ? tf.tile(tf.reshape(p.b0, [1, h]), [B, 1]) : tf.add(zIn, p.b0)) as tfc.Tensor2D;
     if (shift) {
       // t_b A_b = tx·A_b[0] + ty·A_b[1]
       const tA = tf.squeeze(tf.matMul(tf.reshape(shift, [B, 1, 2]) as tfc.Tensor3D, A), [1]) as tfc.Tensor2D;
       o = tf.sub(o, tA);
     }
     const c = pixelIndices ? (tf.gather(coords, tf.tensor1d(pixelIndices, "int32")) as tfc.Tensor2D) : coords;
-    const layers: CoordKernelLayer[] = p.hidden.map((l) => ({
+    const layers: CoordKernelLayer[] = p.hidden.map((l, i) => ({
       W: l.W,
       b: l.b,
-      zOffset: l.U ? (tf.matMul(zc, l.U) as tfc.Tensor2D) : undefined,
+      zOffset: p.fourier && i === 0 ? zIn : l.U ? (tf.matMul(zc, l.U) as tfc.Tensor2D) : undefined,
     }));
-    return kernel({ coords: c, A, o, layers, wOut: p.wOut, bOut: p.bOut });
+    return kernel({ coords: c, A, o, layers, wOut: p.wOut, bOut: p.bOut, firstActivation: p.fourier ? "sin" : undefined });
   });
 }
 

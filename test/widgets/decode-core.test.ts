@@ -35,6 +35,9 @@ describe("widgets: one decoder for kernel and browser", () => {
     { name: "rVAE gaussian", make: () => new RVAE({ ...small, likelihood: "gaussian" }) },
     { name: "skip-rVAE bernoulli", make: () => new RVAE(skipOn) },
     { name: "skip-rVAE gaussian", make: () => new RVAE({ ...skipOn, likelihood: "gaussian", decoderSigma: 0.1 }) },
+    // the default layer 0 is Fourier features; the linear layer of models saved before it
+    { name: "rVAE linear layer 0", make: () => new RVAE({ ...small, coordinateFeatures: "linear" }) },
+    { name: "skip-rVAE linear layer 0", make: () => new RVAE({ ...skipOn, coordinateFeatures: "linear" }) },
     {
       name: "shift-VAE gaussian",
       make: () => new ShiftVAE({ ...small, imageShape: [8, 8], decoderHidden: [8, 8], likelihood: "gaussian" }),

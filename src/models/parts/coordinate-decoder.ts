@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Random } from "../../util/random";
-import { coordDecoder, CoordDecoderLayer } from "../coord-decoder";
+import { coordDecoder } from "../coord-decoder";
+import { coordDecoderLogits, CoordDecoderParams } from "../decode-core";
 import { coordGrid } from "../grid";
 import { glorotValues, ParamStore } from "../params";
 import type { CoordinateFeatures } from "../config";
@@ -74,44 +75,15 @@ export class CoordinateDecoder implements Decoder {
   }
 
   logits(zc: tf.Tensor2D, pose: DecoderPose, pixelIndices?: Int32Array): tf.Tensor2D {
-    return tf.tidy(() => {
-      const B = zc.shape[0];
-      const h = this.width;
-      const Wc = this.Wc as tf.Tensor2D;
-      // Rendering pixel c at c' = R(−γ)(c − t): as a row vector c' = (c − t) R(γ), so the folded layer 0 is
-      // A_b = R(γ_b) W_c and o_b = z_b W_z + b_0 − t_b A_b (kernel angle −γ, kernel shift −R(−γ)t).
-      let A: tf.Tensor3D;
-      if (pose.angle) {
-        const cos = tf.reshape(tf.cos(pose.angle), [B, 1]);
-        const sin = tf.reshape(tf.sin(pose.angle), [B, 1]);
-        const w0 = tf.slice(Wc, [0, 0], [1, h]);
-        const w1 = tf.slice(Wc, [1, 0], [1, h]);
-        const row0 = tf.sub(tf.mul(cos, w0), tf.mul(sin, w1)); // [B,h]
-        const row1 = tf.add(tf.mul(sin, w0), tf.mul(cos, w1));
-        A = tf.stack([row0, row1], 1) as tf.Tensor3D;
-      } else {
-        A = tf.tile(tf.reshape(Wc, [1, 2, h]), [B, 1, 1]) as tf.Tensor3D;
-      }
-      // drawn s times larger: c' = (c − t) R(γ) / s, so A_b is divided by s_b (the shift term uses the same A_b)
-      if (pose.scale) A = tf.div(A, tf.reshape(pose.scale, [B, 1, 1])) as tf.Tensor3D;
-      const zIn = tf.matMul(zc, this.Wz as tf.Tensor2D) as tf.Tensor2D;
-      let o: tf.Tensor2D = this.fourier ? tf.tile(tf.reshape(this.b0, [1, h]), [B, 1]) : tf.add(zIn, this.b0);
-      if (pose.shift) {
-        // t_b A_b = tx·A_b[0] + ty·A_b[1]
-        const tA = tf.squeeze(tf.matMul(tf.reshape(pose.shift, [B, 1, 2]), A), [1]) as tf.Tensor2D;
-        o = tf.sub(o, tA);
-      }
-      const coords = pixelIndices ? (tf.gather(this.coords, tf.tensor1d(pixelIndices, "int32")) as tf.Tensor2D) : this.coords;
-      const layers: CoordDecoderLayer[] = this.hidden.map((l, i) => ({
-        W: l.W as tf.Tensor2D,
-        b: l.b as tf.Tensor1D,
-        zOffset: this.fourier && i === 0 ? zIn : l.U ? (tf.matMul(zc, l.U as tf.Tensor2D) as tf.Tensor2D) : undefined,
-      }));
-      return coordDecoder({
-        coords, A, o, layers, wOut: this.wOut as tf.Tensor2D, bOut: this.bOut as tf.Tensor1D,
-        firstActivation: this.fourier ? "sin" : undefined,
-      });
-    });
+    // decode-core holds the math (shared with the Traversal widget in the browser); `coordDecoder` is the
+    // kernel in use here (the tfjs reference with hand-written gradients, or the native fused op)
+    const p: CoordDecoderParams = {
+      Wc: this.Wc as tf.Tensor2D, Wz: this.Wz as tf.Tensor2D, b0: this.b0 as tf.Tensor1D,
+      hidden: this.hidden.map((l) => ({ W: l.W as tf.Tensor2D, b: l.b as tf.Tensor1D, U: l.U as tf.Tensor2D | undefined })),
+      wOut: this.wOut as tf.Tensor2D, bOut: this.bOut as tf.Tensor1D, fourier: this.fourier,
+    };
+    return coordDecoderLogits(tf, coordDecoder, p, this.coords, zc, pose.angle ?? null, pose.shift ?? null, pixelIndices,
+      pose.scale ?? null);
   }
 
   dispose(): void {
