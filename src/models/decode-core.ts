@@ -17,7 +17,7 @@ import { check } from "../util/errors";
 export type TfCore = Pick<
   typeof tfc,
   | "tidy" | "tensor1d" | "matMul" | "add" | "sub" | "mul" | "sigmoid" | "reshape" | "stack" | "cos" | "sin"
-  | "tile" | "slice" | "squeeze" | "transpose" | "gather" | "fused" | "div"
+  | "tile" | "slice" | "squeeze" | "transpose" | "gather" | "fused" | "div" | "tensor2d"
 >;
 
 /** Pixel likelihood p(x|z); see {@link likelihoodMean} for how its logits become an image. */
@@ -182,8 +182,15 @@ export function mlpDecoderLogits(
     for (const l of p.layers) h = ops.tanh(ops.dense(h, l.W, l.b)) as tfc.Tensor2D;
     if (pixelIndices) {
       // only the output columns of the sampled pixels are needed
-      const idx = tf.tensor1d(pixelIndices, "int32");
-      return ops.dense(h, tf.gather(p.out.W, idx, 1) as tfc.Tensor2D, tf.gather(p.out.b, idx) as tfc.Tensor1D);
+      // Selected by a product with a constant 0/1 matrix S [P, m] rather than by gather: the gradient of gather
+      // (UnsortedSegmentSum) has no tfjs-wasm kernel; unfused, because wasm's fused matmul rejects this bias.
+      const P = p.out.W.shape[1], m = pixelIndices.length;
+      const sel = new Float32Array(P * m);
+      for (let j = 0; j < m; j++) sel[pixelIndices[j] * m + j] = 1;
+      const S = tf.tensor2d(sel, [P, m]);
+      const Wm = tf.matMul(p.out.W, S) as tfc.Tensor2D;
+      const bm = tf.reshape(tf.matMul(tf.reshape(p.out.b, [1, P]) as tfc.Tensor2D, S), [m]) as tfc.Tensor1D;
+      return tf.add(tf.matMul(h, Wm), bm) as tfc.Tensor2D;
     }
     return ops.dense(h, p.out.W, p.out.b);
   });

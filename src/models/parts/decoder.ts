@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Random } from "../../util/random";
 import { dense, fastTanh } from "../ops";
 import { ParamStore } from "../params";
+import { mlpDecoderLogits, MlpDecoderParams, referenceOps } from "../decode-core";
 
 /** The pose a decoder renders at, per image (absent = the canonical pose). */
 export interface DecoderPose {
@@ -39,17 +40,14 @@ export class MlpDecoder implements Decoder {
   }
 
   logits(zc: tf.Tensor2D, _pose: DecoderPose, pixelIndices?: Int32Array): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h = zc;
-      for (const l of this.layers) h = fastTanh(dense(h, l.W as tf.Tensor2D, l.b as tf.Tensor1D)) as tf.Tensor2D;
-      if (pixelIndices) {
-        // only the output columns of the sampled pixels are needed
-        const idx = tf.tensor1d(pixelIndices, "int32");
-        return dense(h, tf.gather(this.out.W, idx, 1) as tf.Tensor2D, tf.gather(this.out.b, idx) as tf.Tensor1D);
-      }
-      return dense(h, this.out.W as tf.Tensor2D, this.out.b as tf.Tensor1D);
-    });
+    // decode-core holds the math (shared with the browser); here with the hand-written-gradient ops
+    const p: MlpDecoderParams = {
+      layers: this.layers.map((l) => ({ W: l.W as tf.Tensor2D, b: l.b as tf.Tensor1D })),
+      out: { W: this.out.W as tf.Tensor2D, b: this.out.b as tf.Tensor1D },
+    };
+    return mlpDecoderLogits(tf, p, zc, pixelIndices, { ...referenceOps(tf), dense, tanh: fastTanh });
   }
+
 
   dispose(): void {}
 }

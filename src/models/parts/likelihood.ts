@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { bernoulliNll, gaussianNll } from "../elbo";
+import { likelihoodMean } from "../decode-core";
 
 /**
  * The pixel likelihood p(x | decoder output): the one place that says how the decoder's logits become an
@@ -18,7 +19,7 @@ export type LikelihoodConfig = { kind: "bernoulli" } | { kind: "gaussian"; sigma
 
 /** Bernoulli pixels (intensities in [0, 1]): BCE with logits; mean σ(logit). */
 export function bernoulli(): Likelihood {
-  return { config: { kind: "bernoulli" }, nll: bernoulliNll, mean: (l) => tf.sigmoid(l) };
+  return { config: { kind: "bernoulli" }, nll: bernoulliNll, mean: (l) => likelihoodMean(tf, l, "bernoulli") };
 }
 
 /**
@@ -26,7 +27,7 @@ export function bernoulli(): Likelihood {
  * sigmoid output), so that Bernoulli and Gaussian models share the decoder and differ only in the score.
  */
 export function gaussian(sigma: number): Likelihood {
-  return { config: { kind: "gaussian", sigma }, nll: (l, x) => gaussianNll(l, x, sigma), mean: (l) => tf.sigmoid(l) };
+  return { config: { kind: "gaussian", sigma }, nll: (l, x) => gaussianNll(l, x, sigma), mean: (l) => likelihoodMean(tf, l, "gaussian") };
 }
 
 /** The likelihood part for a configuration. */
