@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { coordKernel } from "./decode-core";
-import { fastTanh, linear } from "./ops";
+import { fastSin, fastTanh, linear } from "./ops";
 
 /** One hidden layer of the coordinate decoder: `h_l = tanh(h_{l−1} W + b [+ zOffset_b])`. */
 export interface CoordDecoderLayer {
@@ -68,7 +68,7 @@ const coordLayer0: (coords: tf.Tensor2D, A2: tf.Tensor2D, o: tf.Tensor2D) => tf.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 }) as any) as unknown as (coords: tf.Tensor2D, A2: tf.Tensor2D, o: tf.Tensor2D) => tf.Tensor2D;
 
-const referenceKernel = coordKernel(tf, { dense: linear, tanh: fastTanh, layer0: coordLayer0 });
+const referenceKernel = coordKernel(tf, { dense: linear, tanh: fastTanh, layer0: coordLayer0, sin: fastSin });
 
 let implementation: CoordDecoderFn = coordDecoderReference;
 let implementationName = "tfjs-reference";

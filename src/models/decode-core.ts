@@ -17,7 +17,7 @@ import { check } from "../util/errors";
 export type TfCore = Pick<
   typeof tfc,
   | "tidy" | "tensor1d" | "matMul" | "add" | "sub" | "mul" | "sigmoid" | "reshape" | "stack" | "cos" | "sin"
-  | "tile" | "slice" | "squeeze" | "transpose" | "gather" | "fused" | "div" | "tensor2d"
+  | "tile" | "slice" | "squeeze" | "transpose" | "gather" | "fused" | "div" | "tensor2d" | "floor" | "square"
 >;
 
 /** Pixel likelihood p(x|z); see {@link likelihoodMean} for how its logits become an image. */
@@ -31,6 +31,30 @@ export interface DecoderOps {
   tanh(x: tfc.Tensor): tfc.Tensor;
   /** coords [P, 2] · A2 [2, n] + o [1, n]. */
   layer0(coords: tfc.Tensor2D, A2: tfc.Tensor2D, o: tfc.Tensor2D): tfc.Tensor2D;
+  /** sin (the Fourier-feature layer 0); default {@link polySin} */
+  sin?(x: tfc.Tensor): tfc.Tensor;
+}
+
+/**
+ * sin(x) (cos with `cosine`) in elementwise ops: Cody–Waite reduction x = kπ + r (π split in a float and its
+ * remainder), Taylor series of sin to r¹¹ / cos to r¹² (truncation < 1e-7 for |r| ≤ π/2), sign (−1)^k. Why:
+ * tfjs-wasm's Sin and Cos are scalar libm calls, about 1000× slower than these vectorised ops on the decoder's
+ * B·P·h values; the native kernel uses the same reduction and series.
+ */
+export function polySin(tf: TfCore, x: tfc.Tensor, cosine = false): tfc.Tensor {
+  return tf.tidy(() => {
+    const k = tf.floor(tf.add(tf.mul(x, 1 / Math.PI), 0.5));
+    const r = tf.sub(tf.sub(x, tf.mul(k, 3.14159274101257324)), tf.mul(k, -8.74227766e-8));
+    const r2 = tf.square(r);
+    // Horner in r² with the Taylor coefficients
+    const horner = (cs: number[]) => cs.reduceRight((acc: tfc.Tensor, c) => tf.add(tf.mul(acc, r2), c), tf.mul(r2, 0));
+    const v = cosine
+      ? horner([1, -1 / 2, 1 / 24, -1 / 720, 1 / 40320, -1 / 3628800, 1 / 479001600])
+      : tf.mul(r, horner([1, -1 / 6, 1 / 120, -1 / 5040, 1 / 362880, -1 / 39916800]));
+    const half = tf.mul(k, 0.5);
+    const sign = tf.sub(1, tf.mul(tf.sub(half, tf.floor(half)), 4));
+    return tf.mul(v, sign);
+  });
 }
 
 /**
@@ -42,6 +66,7 @@ export function referenceOps(tf: TfCore): DecoderOps {
     dense: (x, W, b) => tf.fused.matMul({ a: x, b: W, bias: b }) as tfc.Tensor2D,
     tanh: (x) => tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1),
     layer0: (coords, A2, o) => tf.add(tf.matMul(coords, A2), o) as tfc.Tensor2D,
+    sin: (x) => polySin(tf, x),
   };
 }
 
@@ -89,7 +114,7 @@ export function coordKernel(tf: TfCore, ops: DecoderOps = referenceOps(tf)): Coo
       const P = coords.shape[0];
       const A2 = tf.reshape(tf.transpose(A, [1, 0, 2]), [2, B * h]) as tfc.Tensor2D;
       const pre0 = ops.layer0(coords, A2, tf.reshape(o, [1, B * h]) as tfc.Tensor2D);
-      const h0 = firstActivation === "sin" ? tf.sin(pre0) : ops.tanh(pre0);
+      const h0 = firstActivation === "sin" ? (ops.sin ? ops.sin(pre0) : polySin(tf, pre0)) : ops.tanh(pre0);
       let x = tf.reshape(h0, [P * B, h]) as tfc.Tensor2D;
       for (const layer of layers) {
         let pre: tfc.Tensor = ops.dense(x, layer.W, layer.b);

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { polySin } from "./decode-core";
 
 /**
  * tanh computed as 2·σ(2x) − 1 with its gradient (1 − y²)·dy. Mathematically identical to `tf.tanh`
@@ -16,6 +17,19 @@ export const fastTanh: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tenso
       const [yy] = saved;
       return tf.mul(dy, tf.sub(1, tf.square(yy)));
     },
+  };
+}) as any) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * sin(x) with its gradient cos(x)·dy, both by decode-core's vectorised series (`polySin`): tfjs-wasm's own
+ * Sin/Cos are scalar libm calls, far too slow for the Fourier-feature layer 0 on B·P·h values.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const fastSin: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: polySin(tf, x),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, polySin(tf, saved[0], true)),
   };
 }) as any) as unknown as (x: tf.Tensor) => tf.Tensor;
 
