@@ -4,15 +4,18 @@ import { coordDecoder } from "../coord-decoder";
 import { coordDecoderLogits, CoordDecoderParams } from "../decode-core";
 import { coordGrid } from "../grid";
 import { glorotValues, ParamStore } from "../params";
-import type { CoordinateFeatures } from "../config";
+import { CoordinateFeatures, defaultFourierScale } from "../config";
 import type { Decoder, DecoderPose } from "./decoder";
 
 /** How layer 0 of the coordinate decoder reads the transformed coordinates (`RVAEOptions.coordinateFeatures`). */
 export type CoordinateLayerConfig = { kind: "linear" } | { kind: "fourier"; scale: number };
 
 /** The layer-0 choice of a configuration (saved models without `coordinateFeatures` read as "linear"). */
-export function coordinateLayerConfig(c: { coordinateFeatures?: CoordinateFeatures; fourierScale?: number }): CoordinateLayerConfig {
-  return c.coordinateFeatures === "fourier" ? { kind: "fourier", scale: c.fourierScale ?? 10 } : { kind: "linear" };
+export function coordinateLayerConfig(
+  c: { coordinateFeatures?: CoordinateFeatures; fourierScale?: number; imageShape: [number, number] },
+): CoordinateLayerConfig {
+  if (c.coordinateFeatures !== "fourier") return { kind: "linear" };
+  return { kind: "fourier", scale: c.fourierScale ?? defaultFourierScale(c.imageShape[0], c.imageShape[1]) };
 }
 
 /**
