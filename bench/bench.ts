@@ -39,26 +39,36 @@ const fmt = (x: unknown, d = 1) => (typeof x !== "number" || !Number.isFinite(x)
 function child(args: string[]): RunResult {
   const ts = __filename.endsWith(".ts");
   const file = path.join(__dirname, ts ? "worker.ts" : "worker.js");
-  const r = spawnSync(process.execPath, [...(ts ? ["--import", "tsx"] : []), file, ...args], { encoding: "utf8",
-    maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [...(ts ? ["--import", "tsx"] : []), file, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   const line = (r.stdout || "").split("\n").find((l) => l.startsWith(MARK));
-  if (!line) return { ok: false,
-    error: `worker failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}` };
+  if (!line)
+    return {
+      ok: false,
+      error: `worker failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}`,
+    };
   return JSON.parse(line.slice(MARK.length)) as RunResult;
 }
 
-const torchScript = [path.join(__dirname, "torch_ref.py"), path.join(__dirname, "..", "..", "bench",
-  "torch_ref.py")].find((f) => fs.existsSync(f))!;
+const torchScript = [
+  path.join(__dirname, "torch_ref.py"),
+  path.join(__dirname, "..", "..", "bench", "torch_ref.py"),
+].find((f) => fs.existsSync(f))!;
 /** OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set on some machines for old OpenBLAS builds and slow a current
  * one (/work/.library/env notes): the reference runs without both, and the JSON says what was removed. */
 const removedEnv: Record<string, string> = {};
 function runTorch(args: string[], threads: number): RunResult {
   const py = "/usr/bin/python3";
-  if (!fs.existsSync(py)) return { ok: false,
-    error: "/usr/bin/python3 not found (bash scripts/setup.sh --bench installs python3-torch)" };
+  if (!fs.existsSync(py))
+    return { ok: false, error: "/usr/bin/python3 not found (bash scripts/setup.sh --bench installs python3-torch)" };
   const env = { ...process.env };
-  for (const k of ["OPENBLAS_CORETYPE",
-    "OPENBLAS_L2_SIZE"]) if (env[k] !== undefined) { removedEnv[k] = env[k]!; delete env[k]; }
+  for (const k of ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"])
+    if (env[k] !== undefined) {
+      removedEnv[k] = env[k]!;
+      delete env[k];
+    }
   for (const k of ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]) env[k] = String(threads);
   const r = spawnSync(py, [torchScript, ...args], { encoding: "utf8", maxBuffer: 1 << 28, env });
   const line = (r.stdout || "").trim().split("\n").pop() || "";
@@ -67,15 +77,18 @@ function runTorch(args: string[], threads: number): RunResult {
     if (!j.ok && /not importable/.test(String(j.error))) j.error += " (install with: bash scripts/setup.sh --bench)";
     return j;
   } catch {
-    return { ok: false,
-      error: `torch_ref.py failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}` };
+    return {
+      ok: false,
+      error: `torch_ref.py failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}`,
+    };
   }
 }
 
 async function main(): Promise<void> {
   if (has("help")) {
-    console.log(fs.readFileSync(__filename.replace(/dist[\\/]bench[\\/]bench\.js$/, "bench/bench.ts"),
-      "utf8").split("*/")[0]);
+    console.log(
+      fs.readFileSync(__filename.replace(/dist[\\/]bench[\\/]bench\.js$/, "bench/bench.ts"), "utf8").split("*/")[0],
+    );
     return;
   }
   const quick = has("quick");
@@ -91,50 +104,101 @@ async function main(): Promise<void> {
   const widths = list("widths", quick ? "64" : "64,128,256").map(Number);
   const noTorch = has("no-torch");
   const oi = argv.indexOf("--out");
-  const outFile = oi >= 0 ? argv[oi + 1] : path.join(__dirname,
-    quick ? "results/quick.json" : "results/latest.json").replace(/dist[\\/]bench/, "bench");
-  const size = 48, batch = quick ? 32 : 128;
+  const outFile =
+    oi >= 0
+      ? argv[oi + 1]
+      : path.join(__dirname, quick ? "results/quick.json" : "results/latest.json").replace(/dist[\\/]bench/, "bench");
+  const size = 48,
+    batch = quick ? 32 : 128;
   const n = batch * (warmup + steps + 2) * (quick ? 1 : 2);
   const log = (s: string) => console.log(s);
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadavg: os.loadavg(), node: process.version },
-    setup: { size, batch, steps, warmup, repeat, threads, encodeN, manifold, subsample, variants, widths, quick,
-      data: `cards.lecture('cards1', {n: ${n}, seed: 0})` },
+    setup: {
+      size,
+      batch,
+      steps,
+      warmup,
+      repeat,
+      threads,
+      encodeN,
+      manifold,
+      subsample,
+      variants,
+      widths,
+      quick,
+      data: `cards.lecture('cards1', {n: ${n}, seed: 0})`,
+    },
   };
 
   if (!has("ttr-only")) {
     const { cards } = await import("../src/data");
     const ds = cards.lecture("cards1", { n, seed: 0, size });
     const dataFile = path.join(os.tmpdir(), `ivae-bench-cards-${process.pid}.f32`);
-    fs.writeFileSync(dataFile, Buffer.from(ds.images.data.buffer, ds.images.data.byteOffset,
-      ds.images.data.byteLength));
-    log(`ivae bench: cards 48x48, batch ${batch}, ${steps} timed steps after ${warmup} warm-up, ${threads} threads ` +
-      `on both sides, ${repeat} alternating repeats; ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, load ` +
-      `${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+    fs.writeFileSync(
+      dataFile,
+      Buffer.from(ds.images.data.buffer, ds.images.data.byteOffset, ds.images.data.byteLength),
+    );
+    log(
+      `ivae bench: cards 48x48, batch ${batch}, ${steps} timed steps after ${warmup} warm-up, ${threads} threads ` +
+        `on both sides, ${repeat} alternating repeats; ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, load ` +
+        `${os
+          .loadavg()
+          .map((x) => x.toFixed(1))
+          .join(" ")}`,
+    );
     const runs: Record<string, RunResult[]> = {};
     const add = (key: string, r: RunResult) => {
       (runs[key] ??= []).push({ ...r, label: key });
-      const what = r.ok ? `${fmt(r.imagesPerSecond)} img/s  ${fmt(r.gflops)} GFLOP/s`
+      const what = r.ok
+        ? `${fmt(r.imagesPerSecond)} img/s  ${fmt(r.gflops)} GFLOP/s`
         : `FAILED: ${String(r.error).split("\n")[0]}`;
       log(`  ${key.padEnd(34)} ${what}`);
     };
     const pxName = (m: number) => (m > 0 ? `${m}px` : "full");
-    const ivaeKey = (v: BenchVariant, w: number, m: number,
-      backend = "native") => `ivae-${backend} ${v} [${w},${w}] ${pxName(m)}`;
+    const ivaeKey = (v: BenchVariant, w: number, m: number, backend = "native") =>
+      `ivae-${backend} ${v} [${w},${w}] ${pxName(m)}`;
     const torchVariant = (v: BenchVariant) => (v === "rvae-mlp" ? "rvae" : v);
     const torchKey = (v: BenchVariant, w: number, m: number) => `torch ${torchVariant(v)} [${w},${w}] ${pxName(m)}`;
-    const base = { steps, warmup, threads, dataFile, n, size, batch, encodeN: 0, manifold: 0, profile: false,
-      backend: "wasm" as const, native: true };
+    const base = {
+      steps,
+      warmup,
+      threads,
+      dataFile,
+      n,
+      size,
+      batch,
+      encodeN: 0,
+      manifold: 0,
+      profile: false,
+      backend: "wasm" as const,
+      native: true,
+    };
     const ivae = (v: BenchVariant, w: number, m: number, extra: Partial<WorkerConfig> = {}) => {
       const cfg: WorkerConfig = { ...base, label: "", variant: v, decoderHidden: [w, w], subsample: m, ...extra };
       add(ivaeKey(v, w, m, cfg.native ? "native" : cfg.backend), child([JSON.stringify(cfg)]));
     };
     const torchArgs = (v: BenchVariant, w: number, m: number, extra: string[] = []) => [
-      "--variant", torchVariant(v), "--data", dataFile, "--size", String(size), "--batch", String(batch), "--steps",
-        String(steps),
-      "--warmup", String(warmup), "--threads", String(threads), "--dec", `${w},${w}`, "--subsample", String(m),
-        ...extra,
+      "--variant",
+      torchVariant(v),
+      "--data",
+      dataFile,
+      "--size",
+      String(size),
+      "--batch",
+      String(batch),
+      "--steps",
+      String(steps),
+      "--warmup",
+      String(warmup),
+      "--threads",
+      String(threads),
+      "--dec",
+      `${w},${w}`,
+      "--subsample",
+      String(m),
+      ...extra,
     ];
     const torch = (v: BenchVariant, w: number, m: number, extra: string[] = []) => {
       if (!noTorch) add(torchKey(v, w, m), runTorch(torchArgs(v, w, m, extra), threads));
@@ -145,8 +209,25 @@ async function main(): Promise<void> {
     for (let rep = 0; rep < repeat; rep++) {
       const first = rep === 0;
       const more = first ? { profile: true, encodeN, manifold } : {};
-      torch("rvae", w0, 0, first ? ["--profile", "--encode-n", String(encodeN), "--manifold", String(manifold),
-        "--peak", "--peak-widths", widths.join(","), "--peak-budget", String(peakBudget)] : []);
+      torch(
+        "rvae",
+        w0,
+        0,
+        first
+          ? [
+              "--profile",
+              "--encode-n",
+              String(encodeN),
+              "--manifold",
+              String(manifold),
+              "--peak",
+              "--peak-widths",
+              widths.join(","),
+              "--peak-budget",
+              String(peakBudget),
+            ]
+          : [],
+      );
       if (variants.includes("rvae")) ivae("rvae", w0, 0, more);
       if (variants.includes("rvae-mlp")) ivae("rvae-mlp", w0, 0, more);
     }
@@ -158,8 +239,13 @@ async function main(): Promise<void> {
         for (const m of pixelModes) {
           const extra = v === "vae" && w === w0 && m === 0 ? { encodeN, manifold } : {};
           if (!done.has(ivaeKey(v, w, m))) ivae(v, w, m, v === "vae" ? { ...extra, native: false } : extra);
-          if (!done.has(torchKey(v, w, m)) && !runs[torchKey(v, w, m)]) torch(v, w, m,
-            v === "vae" && w === w0 && m === 0 ? ["--encode-n", String(encodeN), "--manifold", String(manifold)] : []);
+          if (!done.has(torchKey(v, w, m)) && !runs[torchKey(v, w, m)])
+            torch(
+              v,
+              w,
+              m,
+              v === "vae" && w === w0 && m === 0 ? ["--encode-n", String(encodeN), "--manifold", String(manifold)] : [],
+            );
         }
       }
     }
@@ -182,59 +268,83 @@ async function main(): Promise<void> {
       const ok = rs.filter((r) => r.ok);
       const ips = ok.length ? median(ok.map((r) => r.imagesPerSecond!)) : undefined;
       const gf = ok.length ? median(ok.map((r) => r.gflops!)) : undefined;
-      summary[key] = { imagesPerSecond: ips, gflops: gf, fractionOfPeak: gf && best ? gf / best.gflops : undefined,
-        runs: ok.length, ok: ok.length > 0, error: ok.length ? undefined : rs[0]?.error };
+      summary[key] = {
+        imagesPerSecond: ips,
+        gflops: gf,
+        fractionOfPeak: gf && best ? gf / best.gflops : undefined,
+        runs: ok.length,
+        ok: ok.length > 0,
+        error: ok.length ? undefined : rs[0]?.error,
+      };
     }
     const ips = (k: string) => summary[k]?.imagesPerSecond as number | undefined;
     const ratio = (a: string, b: string) => (ips(a) && ips(b) ? ips(a)! / ips(b)! : undefined);
     const ratios: Record<string, number | undefined> = {
-      [`default rvae (equivariant) / torch rvae (mlp), [${w0},${w0}] full`]: ratio(ivaeKey("rvae", w0, 0),
-        torchKey("rvae", w0, 0)),
+      [`default rvae (equivariant) / torch rvae (mlp), [${w0},${w0}] full`]: ratio(
+        ivaeKey("rvae", w0, 0),
+        torchKey("rvae", w0, 0),
+      ),
       [`vae / torch vae, [${w0},${w0}] full`]: ratio(ivaeKey("vae", w0, 0, "wasm"), torchKey("vae", w0, 0)),
-      [`default rvae step time / mlp rvae step time, [${w0},${w0}] full`]: ratio(ivaeKey("rvae-mlp", w0, 0),
-        ivaeKey("rvae", w0, 0)),
-      [`rvae-mlp [${w0},${w0}] full training GFLOP/s / best sgemm`]: summary[ivaeKey("rvae-mlp", w0,
-        0)]?.fractionOfPeak as number | undefined,
+      [`default rvae step time / mlp rvae step time, [${w0},${w0}] full`]: ratio(
+        ivaeKey("rvae-mlp", w0, 0),
+        ivaeKey("rvae", w0, 0),
+      ),
+      [`rvae-mlp [${w0},${w0}] full training GFLOP/s / best sgemm`]: summary[ivaeKey("rvae-mlp", w0, 0)]
+        ?.fractionOfPeak as number | undefined,
     };
     for (const key of Object.keys(summary)) {
       const m = /^ivae-(native|wasm) (\S+) (\[\d+,\d+\]) (\S+)$/.exec(key);
       if (m) ratios[`${key} / torch`] = ratio(key, `torch ${torchVariant(m[2] as BenchVariant)} ${m[3]} ${m[4]}`);
     }
-    const threadsUsed = { torch: torchHead?.threadCheck, ivaeNative: runs[ivaeKey("rvae", w0, 0)]?.[0]?.threads,
-      removedEnvForTorch: removedEnv };
+    const threadsUsed = {
+      torch: torchHead?.threadCheck,
+      ivaeNative: runs[ivaeKey("rvae", w0, 0)]?.[0]?.threads,
+      removedEnvForTorch: removedEnv,
+    };
     Object.assign(result, { blas: torchHead?.blas, threads: threadsUsed, summary, ratios, runs });
 
     log("");
     log(`${"configuration".padEnd(34)} ${"img/s".padStart(9)} ${"GFLOP/s".padStart(9)} ${"% peak".padStart(7)}  runs`);
     for (const [key, s] of Object.entries(summary)) {
-      log(`${key.padEnd(34)} ${fmt(s.imagesPerSecond).padStart(9)} ${fmt(s.gflops).padStart(9)} ` +
-        `${fmt(typeof s.fractionOfPeak === "number" ? 100 * s.fractionOfPeak : undefined).padStart(7)}  ` +
-        `${s.runs}${s.ok ? "" : `  (${String(s.error).split("\n")[0]})`}`);
+      log(
+        `${key.padEnd(34)} ${fmt(s.imagesPerSecond).padStart(9)} ${fmt(s.gflops).padStart(9)} ` +
+          `${fmt(typeof s.fractionOfPeak === "number" ? 100 * s.fractionOfPeak : undefined).padStart(7)}  ` +
+          `${s.runs}${s.ok ? "" : `  (${String(s.error).split("\n")[0]})`}`,
+      );
     }
     log(`machine limit (${threads} threads), GFLOP/s:`);
     for (const g of all) log(`  ${g.op.padEnd(44)} ${g.shape.padEnd(26)} ${fmt(g.gflops).padStart(8)}`);
     log(`  best: ${best ? `${best.op} ${best.shape} ${fmt(best.gflops)}` : "-"}`);
     for (const [k, v] of Object.entries(ratios)) log(`ratio ${k}: ${fmt(v, 2)}`);
-    const tr = torchHead, nd = runs[ivaeKey("rvae", w0, 0)]?.[0], nm = runs[ivaeKey("rvae-mlp", w0, 0)]?.[0];
-    const tv = runs[torchKey("vae", w0, 0)]?.[0], iv = runs[ivaeKey("vae", w0, 0, "wasm")]?.[0];
-    log(`encode ${encodeN} patches (s): ivae default rvae ${fmt(nd?.encodeSeconds, 2)}, ivae mlp rvae ` +
-      `${fmt(nm?.encodeSeconds, 2)}, torch rvae ${fmt(tr?.encodeSeconds, 2)}, ivae vae ` +
-      `${fmt(iv?.encodeSeconds, 2)}, torch vae ${fmt(tv?.encodeSeconds, 2)}`);
-    log(`decode ${manifold}x${manifold} manifold (s): ivae rvae ${fmt(nd?.manifoldSeconds, 3)}, torch rvae ` +
-      `${fmt(tr?.manifoldSeconds, 3)}, ivae vae ${fmt(iv?.manifoldSeconds, 3)}, torch vae ` +
-      `${fmt(tv?.manifoldSeconds, 3)}`);
+    const tr = torchHead,
+      nd = runs[ivaeKey("rvae", w0, 0)]?.[0],
+      nm = runs[ivaeKey("rvae-mlp", w0, 0)]?.[0];
+    const tv = runs[torchKey("vae", w0, 0)]?.[0],
+      iv = runs[ivaeKey("vae", w0, 0, "wasm")]?.[0];
+    log(
+      `encode ${encodeN} patches (s): ivae default rvae ${fmt(nd?.encodeSeconds, 2)}, ivae mlp rvae ` +
+        `${fmt(nm?.encodeSeconds, 2)}, torch rvae ${fmt(tr?.encodeSeconds, 2)}, ivae vae ` +
+        `${fmt(iv?.encodeSeconds, 2)}, torch vae ${fmt(tv?.encodeSeconds, 2)}`,
+    );
+    log(
+      `decode ${manifold}x${manifold} manifold (s): ivae rvae ${fmt(nd?.manifoldSeconds, 3)}, torch rvae ` +
+        `${fmt(tr?.manifoldSeconds, 3)}, ivae vae ${fmt(iv?.manifoldSeconds, 3)}, torch vae ` +
+        `${fmt(tv?.manifoldSeconds, 3)}`,
+    );
     for (const r of [nd, runs[ivaeKey("rvae-mlp", w0, 0, "wasm")]?.[0], tr]) {
       if (!r?.profile) continue;
       log(`per-op profile, one ${r.label} step (ms, calls):`);
-      for (const p of r.profile.slice(0,
-        8)) log(`  ${p.op.padEnd(40)} ${p.ms.toFixed(1).padStart(9)} ${String(p.calls).padStart(5)}`);
+      for (const p of r.profile.slice(0, 8))
+        log(`  ${p.op.padEnd(40)} ${p.ms.toFixed(1).padStart(9)} ${String(p.calls).padStart(5)}`);
     }
     if (tr && !tr.ok) log(`PyTorch reference unavailable: ${tr.error}`);
     else if (tr) {
       const tc = (tr.threadCheck ?? {}) as { torchIntraOp?: number; ok?: boolean; reference?: boolean };
       const removed = Object.keys(removedEnv).length ? `, ran without ${Object.keys(removedEnv).join(" and ")}` : "";
-      log(`PyTorch ${String(tr.torch)}: BLAS ${String(tr.blas)}, intra-op threads ${tc.torchIntraOp}, ` +
-        `all pools pinned to ${threads}: ${tc.ok}, ATen ${String(tr.cpuCapability ?? "?")}${removed}`);
+      log(
+        `PyTorch ${String(tr.torch)}: BLAS ${String(tr.blas)}, intra-op threads ${tc.torchIntraOp}, ` +
+          `all pools pinned to ${threads}: ${tc.ok}, ATen ${String(tr.cpuCapability ?? "?")}${removed}`,
+      );
       if (tc.reference) log("WARNING: torch runs on an unoptimised BLAS, not a fair baseline (setup.sh --bench)");
     }
     if (nd?.native) log(`ivae native addon: ${JSON.stringify(nd.native)}; tfjs: ${String(nd.backend)}`);
@@ -243,8 +353,15 @@ async function main(): Promise<void> {
   if (has("time-to-result") || has("ttr-only")) {
     const { timeToResult } = await import("./time-to-result");
     result.timeToResult = await timeToResult(
-      { n: arg("ttr-n", quick ? 256 : 4000), seed: 1, size: 48, threads, budgetSeconds: arg("ttr-budget",
-        quick ? 10 : 600), rho: 0.95, accuracy: 0.95 },
+      {
+        n: arg("ttr-n", quick ? 256 : 4000),
+        seed: 1,
+        size: 48,
+        threads,
+        budgetSeconds: arg("ttr-budget", quick ? 10 : 600),
+        rho: 0.95,
+        accuracy: 0.95,
+      },
       { ivae: (cfg) => child(["--ttr", JSON.stringify(cfg)]), torch: (args) => runTorch(args, threads) },
       log,
     );

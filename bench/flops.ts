@@ -9,7 +9,12 @@ export type BenchVariant = "rvae" | "rvae-mlp" | "skip" | "shift" | "vae";
  * gradients w.r.t. activations and weights).
  */
 export function forwardFlopsPerImage(
-  variant: BenchVariant, P: number, enc: number[], dec: number[], latent: number, m = P,
+  variant: BenchVariant,
+  P: number,
+  enc: number[],
+  dec: number[],
+  latent: number,
+  m = P,
 ): number {
   const rotation = variant === "rvae" || variant === "rvae-mlp" || variant === "skip";
   const extra = (rotation ? 1 : 0) + (variant !== "vae" ? 2 : 0);
@@ -22,10 +27,10 @@ export function forwardFlopsPerImage(
   f += 2 * fan * 2 * (latent + extra);
   if (variant !== "vae") {
     const h = dec[0];
-    f += 2 * latent * h + m * (2 * 2 * h + 2 * h);  // o_b, then layer 0 per pixel (c A + o)
-    f += m * 2 * h * h * (dec.length - 1);          // hidden layers
-    if (variant === "skip") f += 2 * latent * h * (dec.length - 1);  // z U_l per image
-    f += m * 2 * h;                                 // output
+    f += 2 * latent * h + m * (2 * 2 * h + 2 * h); // o_b, then layer 0 per pixel (c A + o)
+    f += m * 2 * h * h * (dec.length - 1); // hidden layers
+    if (variant === "skip") f += 2 * latent * h * (dec.length - 1); // z U_l per image
+    f += m * 2 * h; // output
   } else {
     fan = latent;
     for (const w of dec) {

@@ -6,7 +6,11 @@
 import { loadNative } from "../src/native/addon";
 import { nativePeakGflops, setNativeThreads } from "../src/native";
 
-export interface GemmResult { op: string; shape: string; gflops: number }
+export interface GemmResult {
+  op: string;
+  shape: string;
+  gflops: number;
+}
 
 function best(fn: () => void, flops: number, budgetMs: number): number {
   fn(); // warm-up: page faults, thread start
@@ -25,17 +29,28 @@ export function nativeGemm(threads: number, rows: number, widths: number[], budg
   const a = loadNative();
   if (!a) return [];
   setNativeThreads(threads);
-  const out: GemmResult[] = [{ op: "ivae native micro-kernel (cache-resident)", shape: "peak",
-    gflops: nativePeakGflops(threads, budgetMs) ?? 0 }];
+  const out: GemmResult[] = [
+    {
+      op: "ivae native micro-kernel (cache-resident)",
+      shape: "peak",
+      gflops: nativePeakGflops(threads, budgetMs) ?? 0,
+    },
+  ];
   for (const h of widths) {
     const x = new Float32Array(rows * h).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
     const w = new Float32Array(h * h).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
     const y = new Float32Array(rows * h);
     const g = new Float32Array(h * h);
-    out.push({ op: "ivae native matmul", shape: `[${rows},${h}]x[${h},${h}]`, gflops: best(() => a.matmul(rows, h, h,
-      x, false, w, false, null, y), 2 * rows * h * h, budgetMs) });
-    out.push({ op: "ivae native matmul", shape: `[${h},${rows}]x[${rows},${h}]`, gflops: best(() => a.matmul(h, rows,
-      h, x, true, y, false, null, g), 2 * rows * h * h, budgetMs) });
+    out.push({
+      op: "ivae native matmul",
+      shape: `[${rows},${h}]x[${h},${h}]`,
+      gflops: best(() => a.matmul(rows, h, h, x, false, w, false, null, y), 2 * rows * h * h, budgetMs),
+    });
+    out.push({
+      op: "ivae native matmul",
+      shape: `[${h},${rows}]x[${rows},${h}]`,
+      gflops: best(() => a.matmul(h, rows, h, x, true, y, false, null, g), 2 * rows * h * h, budgetMs),
+    });
   }
   return out;
 }

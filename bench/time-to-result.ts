@@ -27,7 +27,12 @@ export interface TtrConfig {
   accuracy: number;
 }
 
-export interface TtrPoint { epoch: number; trainSeconds: number; absRho: number; suitAccuracy: number }
+export interface TtrPoint {
+  epoch: number;
+  trainSeconds: number;
+  absRho: number;
+  suitAccuracy: number;
+}
 
 async function dataSet(cfg: TtrConfig) {
   const { cards } = await import("../src/data");
@@ -62,8 +67,13 @@ export async function ivaeTimeToResult(cfg: TtrConfig): Promise<RunResult> {
   const stop = new AbortController();
   let trainSeconds = 0;
   await train(model, ds.images, {
-    epochs: 100000, batchSize: 32, learningRate: 1e-3, pixelSubsample: 256, seed: 0, progress: false,
-      signal: stop.signal,
+    epochs: 100000,
+    batchSize: 32,
+    learningRate: 1e-3,
+    pixelSubsample: 256,
+    seed: 0,
+    progress: false,
+    signal: stop.signal,
     onEpoch: async (r) => {
       trainSeconds += r.seconds;
       const enc = model.encode(ds.images);
@@ -71,8 +81,13 @@ export async function ivaeTimeToResult(cfg: TtrConfig): Promise<RunResult> {
       if (reachedAt(curve, cfg) || trainSeconds >= cfg.budgetSeconds) stop.abort();
     },
   });
-  return { ok: true, label: "ivae default rVAE", coordDecoder: coordDecoderName(),
-    poseEncoder: model.config.poseEncoder, curve };
+  return {
+    ok: true,
+    label: "ivae default rVAE",
+    coordDecoder: coordDecoderName(),
+    poseEncoder: model.config.poseEncoder,
+    curve,
+  };
 }
 
 /** Scores the PyTorch side's per-epoch encodings (JSON lines written by torch_ref.py --ttr-out). */
@@ -100,43 +115,81 @@ export async function timeToResult(cfg: TtrConfig, run: TtrRunners, log: (s: str
   const dataFile = path.join(os.tmpdir(), `ivae-ttr-${process.pid}.f32`);
   const outFile = path.join(os.tmpdir(), `ivae-ttr-${process.pid}.jsonl`);
   fs.writeFileSync(dataFile, Buffer.from(ds.images.data.buffer, ds.images.data.byteOffset, ds.images.data.byteLength));
-  log(`time to result: cards3 ${cfg.size} px, n ${cfg.n}, until |ρ| ≥ ${cfg.rho} and suit accuracy ≥ ` +
-    `${cfg.accuracy}, budget ${cfg.budgetSeconds} s each`);
+  log(
+    `time to result: cards3 ${cfg.size} px, n ${cfg.n}, until |ρ| ≥ ${cfg.rho} and suit accuracy ≥ ` +
+      `${cfg.accuracy}, budget ${cfg.budgetSeconds} s each`,
+  );
   const iv = run.ivae(cfg);
   const ivCurve = (iv.curve as TtrPoint[] | undefined) ?? [];
   const tr = run.torch([
-    "--variant", "rvae", "--data", dataFile, "--size", String(cfg.size), "--threads", String(cfg.threads),
-    "--batch", "100", "--enc", "128,128", "--dec", "128,128", "--rotation-prior", "1", "--translation-prior", "0.1",
-    "--lr", "1e-3", "--ttr-out", outFile, "--budget", String(cfg.budgetSeconds),
+    "--variant",
+    "rvae",
+    "--data",
+    dataFile,
+    "--size",
+    String(cfg.size),
+    "--threads",
+    String(cfg.threads),
+    "--batch",
+    "100",
+    "--enc",
+    "128,128",
+    "--dec",
+    "128,128",
+    "--rotation-prior",
+    "1",
+    "--translation-prior",
+    "0.1",
+    "--lr",
+    "1e-3",
+    "--ttr-out",
+    outFile,
+    "--budget",
+    String(cfg.budgetSeconds),
   ]);
   const trCurve = await torchCurve(outFile, cfg);
   fs.rmSync(dataFile, { force: true });
   fs.rmSync(outFile, { force: true });
-  const a = reachedAt(ivCurve, cfg), b = reachedAt(trCurve, cfg);
-  const bestOf = (c: TtrPoint[]) => (c.length ? { absRho: Math.max(...c.map((p) => p.absRho)),
-    suitAccuracy: Math.max(...c.map((p) => p.suitAccuracy)) } : undefined);
+  const a = reachedAt(ivCurve, cfg),
+    b = reachedAt(trCurve, cfg);
+  const bestOf = (c: TtrPoint[]) =>
+    c.length
+      ? { absRho: Math.max(...c.map((p) => p.absRho)), suitAccuracy: Math.max(...c.map((p) => p.suitAccuracy)) }
+      : undefined;
   const res = {
     config: cfg,
-    ivae: { ok: iv.ok, error: iv.error,
+    ivae: {
+      ok: iv.ok,
+      error: iv.error,
       recipe: "RVAE defaults (equivariant), decoder [64,64], batch 32, Adam 1e-3, pixelSubsample 256",
-      reachedSeconds: a?.trainSeconds, best: bestOf(ivCurve), curve: ivCurve },
-    torch: { ok: tr.ok, error: tr.error, blas: tr.blas,
+      reachedSeconds: a?.trainSeconds,
+      best: bestOf(ivCurve),
+      curve: ivCurve,
+    },
+    torch: {
+      ok: tr.ok,
+      error: tr.error,
+      blas: tr.blas,
       recipe: "pyroVED iVAE: MLP encoder, decoder [128,128], s_γ 1 rad, s_Δr 0.1, batch 100, Adam 1e-3, all pixels",
-      reachedSeconds: b?.trainSeconds, best: bestOf(trCurve), curve: trCurve },
+      reachedSeconds: b?.trainSeconds,
+      best: bestOf(trCurve),
+      curve: trCurve,
+    },
     /** reference time / ivae time (only when both reached the result) */
     speedup: a && b ? b.trainSeconds / a.trainSeconds : undefined,
     /** the reference's budget in units of ivae's time to the result */
     referenceBudgetOverIvae: a ? Math.max(...trCurve.map((p) => p.trainSeconds), 0) / a.trainSeconds : undefined,
   };
   const f = (x?: number, d = 1) => (x === undefined ? "-" : x.toFixed(d));
-  const line = (r: TtrPoint | undefined, c: TtrPoint[], best?: { absRho: number; suitAccuracy: number }) => r
-    ? `reached in ${f(r.trainSeconds)} s (epoch ${r.epoch})`
-    : `not reached in ${f(c.at(-1)?.trainSeconds)} s ` +
-      `(best |ρ| ${f(best?.absRho, 3)}, accuracy ${f(best?.suitAccuracy, 3)})`;
+  const line = (r: TtrPoint | undefined, c: TtrPoint[], best?: { absRho: number; suitAccuracy: number }) =>
+    r
+      ? `reached in ${f(r.trainSeconds)} s (epoch ${r.epoch})`
+      : `not reached in ${f(c.at(-1)?.trainSeconds)} s ` +
+        `(best |ρ| ${f(best?.absRho, 3)}, accuracy ${f(best?.suitAccuracy, 3)})`;
   log(`  ivae:    ${line(a, ivCurve, res.ivae.best)}${iv.ok ? "" : ` FAILED: ${iv.error}`}`);
   log(`  PyTorch: ${line(b, trCurve, res.torch.best)}${tr.ok ? "" : ` FAILED: ${tr.error}`}`);
   if (res.speedup !== undefined) log(`  ratio PyTorch time / ivae time: ${f(res.speedup, 2)}x`);
-  else if (res.referenceBudgetOverIvae !== undefined) log(`  the reference trained ` +
-    `${f(res.referenceBudgetOverIvae, 1)}x ivae's time without reaching it`);
+  else if (res.referenceBudgetOverIvae !== undefined)
+    log(`  the reference trained ` + `${f(res.referenceBudgetOverIvae, 1)}x ivae's time without reaching it`);
   return res;
 }

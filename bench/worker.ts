@@ -47,11 +47,16 @@ export async function makeModel(variant: BenchVariant, size: number, decoderHidd
   const models = await import("../src/models");
   const imageShape: [number, number] = [size, size];
   switch (variant) {
-    case "rvae": return new models.RVAE({ imageShape, seed: 0, decoderHidden });  // default: equivariant pose encoder
-    case "rvae-mlp": return new models.RVAE({ imageShape, seed: 0, decoderHidden, poseEncoder: "mlp" });
-    case "skip": return new models.RVAE({ imageShape, seed: 0, decoderHidden, skip: true });
-    case "shift": return new models.ShiftVAE({ imageShape, seed: 0, decoderHidden });
-    case "vae": return new models.VAE({ imageShape, seed: 0, decoderHidden });
+    case "rvae":
+      return new models.RVAE({ imageShape, seed: 0, decoderHidden }); // default: equivariant pose encoder
+    case "rvae-mlp":
+      return new models.RVAE({ imageShape, seed: 0, decoderHidden, poseEncoder: "mlp" });
+    case "skip":
+      return new models.RVAE({ imageShape, seed: 0, decoderHidden, skip: true });
+    case "shift":
+      return new models.ShiftVAE({ imageShape, seed: 0, decoderHidden });
+    case "vae":
+      return new models.VAE({ imageShape, seed: 0, decoderHidden });
   }
 }
 
@@ -65,18 +70,22 @@ export async function worker(cfg: WorkerConfig): Promise<RunResult> {
   const native = await import("../src/native");
   const { train } = await import("../src/training");
   const choice = await selectBackend({ force: cfg.backend, verbose: false });
-  if (cfg.native && !native.nativeAvailable()) return { ok: false,
-    error: `native addon not available: ${native.nativeUnavailableReason()}` };
+  if (cfg.native && !native.nativeAvailable())
+    return { ok: false, error: `native addon not available: ${native.nativeUnavailableReason()}` };
   native.useNativeCoordDecoder(cfg.native);
   const P = cfg.size * cfg.size;
   const all = new Float32Array(fs.readFileSync(cfg.dataFile).buffer.slice(0));
   const model = await makeModel(cfg.variant, cfg.size, cfg.decoderHidden);
   const nb = Math.floor(cfg.n / cfg.batch);
-  if (cfg.warmup + cfg.steps + 1 > nb) return { ok: false,
-    error: `need ${cfg.warmup + cfg.steps + 1} batches of data, have ${nb}` };
+  if (cfg.warmup + cfg.steps + 1 > nb)
+    return { ok: false, error: `need ${cfg.warmup + cfg.steps + 1} batches of data, have ${nb}` };
   const m = cfg.subsample > 0 && cfg.subsample < P ? cfg.subsample : P;
-  const stackOf = (first: number, count: number) => ({ data: all.subarray(first * cfg.batch * P,
-    (first + count) * cfg.batch * P), n: count * cfg.batch, height: cfg.size, width: cfg.size });
+  const stackOf = (first: number, count: number) => ({
+    data: all.subarray(first * cfg.batch * P, (first + count) * cfg.batch * P),
+    n: count * cfg.batch,
+    height: cfg.size,
+    width: cfg.size,
+  });
   const common = { epochs: 1, batchSize: cfg.batch, progress: false as const, pixelSubsample: m < P ? m : undefined };
   // a warm-up epoch of `warmup` batches, then one timed epoch of `steps` batches (train()'s per-epoch
   // set-up is amortised as in real use)
@@ -87,20 +96,35 @@ export async function worker(cfg: WorkerConfig): Promise<RunResult> {
   const last = hist.loss[hist.loss.length - 1];
   const fl = 3 * forwardFlopsPerImage(cfg.variant, P, ENC, cfg.decoderHidden, model.config.latentDim, m);
   const out: RunResult = {
-    ok: Number.isFinite(last), label: cfg.label, backend: choice.description, variant: cfg.variant, pixels: m,
-    decoderHidden: cfg.decoderHidden, poseEncoder: model.config.poseEncoder ?? "n/a", imagesPerSecond: cfg.batch / step,
-    stepSecondsMedian: step, flopsPerImage: fl, gflops: (fl * cfg.batch) / step / 1e9, lastLoss: last,
-    coordDecoder: cfg.variant === "vae" ? "n/a" : models.coordDecoderName(), native: native.nativeInfo(),
-    threads: { requested: cfg.threads, native: native.nativeInfo()?.threads ?? null,
-      tfjs: `${choice.description} (single-threaded in Node)` },
+    ok: Number.isFinite(last),
+    label: cfg.label,
+    backend: choice.description,
+    variant: cfg.variant,
+    pixels: m,
+    decoderHidden: cfg.decoderHidden,
+    poseEncoder: model.config.poseEncoder ?? "n/a",
+    imagesPerSecond: cfg.batch / step,
+    stepSecondsMedian: step,
+    flopsPerImage: fl,
+    gflops: (fl * cfg.batch) / step / 1e9,
+    lastLoss: last,
+    coordDecoder: cfg.variant === "vae" ? "n/a" : models.coordDecoderName(),
+    native: native.nativeInfo(),
+    threads: {
+      requested: cfg.threads,
+      native: native.nativeInfo()?.threads ?? null,
+      tfjs: `${choice.description} (single-threaded in Node)`,
+    },
   };
   if (!out.ok) out.error = `non-finite loss ${last}`;
 
   if (cfg.profile) {
     // one more step with every kernel timed; the native op reports its own time
     const opt = tf.train.adam(1e-3);
-    const x = tf.tensor2d(all.subarray((cfg.warmup + cfg.steps) * cfg.batch * P,
-      (cfg.warmup + cfg.steps + 1) * cfg.batch * P), [cfg.batch, P]);
+    const x = tf.tensor2d(
+      all.subarray((cfg.warmup + cfg.steps) * cfg.batch * P, (cfg.warmup + cfg.steps + 1) * cfg.batch * P),
+      [cfg.batch, P],
+    );
     native.nativeOpStats(true);
     const tp = performance.now();
     const prof = await tf.profile(() => {
@@ -123,7 +147,10 @@ export async function worker(cfg: WorkerConfig): Promise<RunResult> {
     const st = native.nativeOpStats(true);
     if (st.forwardCalls) byOp.set("native coordDecoder forward", { ms: st.forwardMs, calls: st.forwardCalls });
     if (st.backwardCalls) byOp.set("native coordDecoder backward", { ms: st.backwardMs, calls: st.backwardCalls });
-    out.profile = [...byOp.entries()].map(([op, e]) => ({ op, ...e })).sort((a, b) => b.ms - a.ms).slice(0, 15);
+    out.profile = [...byOp.entries()]
+      .map(([op, e]) => ({ op, ...e }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 15);
   }
   if (cfg.encodeN > 0) {
     // cards repeated up to encodeN patches; includes the input check and the batching of model.encode
@@ -144,9 +171,11 @@ export async function worker(cfg: WorkerConfig): Promise<RunResult> {
 }
 
 if (require.main === module) {
-  const run = process.argv[2] === "--ttr"
-    ? import("./time-to-result").then((t) => t.ivaeTimeToResult(JSON.parse(process.argv[3])))
-    : worker(JSON.parse(process.argv[2]) as WorkerConfig);
-  run.then((r) => console.log(MARK + JSON.stringify(r)))
+  const run =
+    process.argv[2] === "--ttr"
+      ? import("./time-to-result").then((t) => t.ivaeTimeToResult(JSON.parse(process.argv[3])))
+      : worker(JSON.parse(process.argv[2]) as WorkerConfig);
+  run
+    .then((r) => console.log(MARK + JSON.stringify(r)))
     .catch((e: Error) => console.log(MARK + JSON.stringify({ ok: false, error: e.stack ?? String(e) })));
 }

@@ -32,16 +32,37 @@ const common = {
   tsconfig: path.join(here, "tsconfig.json"),
 };
 await Promise.all([
-  build({ ...common, entryPoints: [path.join(here, "src/embed.ts")], outfile: path.join(here, "dist/ivae-widgets-embed.js"), format: "iife" }),
-  build({ ...common, entryPoints: [path.join(here, "src/live.ts")], outfile: path.join(here, "dist/ivae-widgets-live.js"), format: "iife" }),
-  build({ ...common, entryPoints: [path.join(here, "src/plugin.ts")], outfile: path.join(here, "lab/lib/index.js"), format: "esm", external: ["@jupyter-widgets/base"] }),
+  build({
+    ...common,
+    entryPoints: [path.join(here, "src/embed.ts")],
+    outfile: path.join(here, "dist/ivae-widgets-embed.js"),
+    format: "iife",
+  }),
+  build({
+    ...common,
+    entryPoints: [path.join(here, "src/live.ts")],
+    outfile: path.join(here, "dist/ivae-widgets-live.js"),
+    format: "iife",
+  }),
+  build({
+    ...common,
+    entryPoints: [path.join(here, "src/plugin.ts")],
+    outfile: path.join(here, "lab/lib/index.js"),
+    format: "esm",
+    external: ["@jupyter-widgets/base"],
+  }),
 ]);
 const size = (f) => `${(fs.statSync(path.join(here, f)).size / 1024).toFixed(0)} KiB`;
-console.log(`build:widgets: esbuild ${Date.now() - t0} ms; embed ${size("dist/ivae-widgets-embed.js")}, live ${size("dist/ivae-widgets-live.js")}, lab module ${size("lab/lib/index.js")}`);
+console.log(
+  `build:widgets: esbuild ${Date.now() - t0} ms; embed ${size("dist/ivae-widgets-embed.js")}, live ${size("dist/ivae-widgets-live.js")}, lab module ${size("lab/lib/index.js")}`,
+);
 
 // Prebuilt lab extension.
 const lab = path.join(here, "lab");
-const hash = createHash("sha256").update(fs.readFileSync(path.join(lab, "lib/index.js"))).update(fs.readFileSync(path.join(lab, "package.json"))).digest("hex");
+const hash = createHash("sha256")
+  .update(fs.readFileSync(path.join(lab, "lib/index.js")))
+  .update(fs.readFileSync(path.join(lab, "package.json")))
+  .digest("hex");
 const stamp = path.join(lab, "labextension", ".ivae-build-hash");
 const upToDate = fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash;
 if (args.has("--no-lab") || (upToDate && !args.has("--lab"))) {
@@ -57,7 +78,11 @@ if (args.has("--no-lab") || (upToDate && !args.has("--lab"))) {
     fs.mkdirSync(core, { recursive: true });
     fs.copyFileSync(coreMeta, path.join(core, "package.json"));
     const t1 = Date.now();
-    const r = spawnSync(process.execPath, [builder, "--core-path", core, lab], { cwd: lab, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+    const r = spawnSync(process.execPath, [builder, "--core-path", core, lab], {
+      cwd: lab,
+      stdio: ["ignore", "pipe", "pipe"],
+      encoding: "utf8",
+    });
     if (r.status !== 0) {
       process.stderr.write(r.stdout + r.stderr);
       throw new Error(`build:widgets: @jupyterlab/builder failed (${r.status})`);

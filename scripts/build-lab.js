@@ -18,13 +18,19 @@ const INPUTS = ["package.json", "package-lock.json", "webpack.config.js", "boots
 
 function contentHash() {
   const h = crypto.createHash("sha256");
-  for (const f of INPUTS) h.update(f + "\0").update(fs.readFileSync(path.join(APP, f))).update("\0");
+  for (const f of INPUTS)
+    h.update(f + "\0")
+      .update(fs.readFileSync(path.join(APP, f)))
+      .update("\0");
   return h.digest("hex");
 }
 
 function isFresh() {
-  return fs.existsSync(path.join(BUILD, "static", "bundle.js")) && fs.existsSync(STAMP) &&
-    fs.readFileSync(STAMP, "utf8").trim() === contentHash();
+  return (
+    fs.existsSync(path.join(BUILD, "static", "bundle.js")) &&
+    fs.existsSync(STAMP) &&
+    fs.readFileSync(STAMP, "utf8").trim() === contentHash()
+  );
 }
 
 function run(cmd, args) {

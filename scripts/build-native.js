@@ -27,7 +27,10 @@ if (!fs.existsSync(path.join(dir, "binding.gyp"))) {
 }
 
 // up to date? (compare with every source file so a plain `npm run prepare` is cheap)
-const sources = [path.join(dir, "binding.gyp"), ...fs.readdirSync(path.join(dir, "src")).map((f) => path.join(dir, "src", f))];
+const sources = [
+  path.join(dir, "binding.gyp"),
+  ...fs.readdirSync(path.join(dir, "src")).map((f) => path.join(dir, "src", f)),
+];
 if (!process.argv.includes("--force") && fs.existsSync(out)) {
   const built = fs.statSync(out).mtimeMs;
   if (sources.every((s) => fs.statSync(s).mtimeMs <= built)) {
@@ -38,15 +41,29 @@ if (!process.argv.includes("--force") && fs.existsSync(out)) {
 
 const cxx = process.env.CXX || "g++";
 if (spawnSync(cxx, ["--version"], { stdio: "ignore" }).status !== 0) {
-  note(`no C++ compiler (${cxx}) found; ivae will use its slower tfjs reference ops (to build the native kernels: ` +
-    `install g++ and make, then run node ${path.relative(process.cwd(), __filename) || __filename} --force)`);
+  note(
+    `no C++ compiler (${cxx}) found; ivae will use its slower tfjs reference ops (to build the native kernels: ` +
+      `install g++ and make, then run node ${path.relative(process.cwd(), __filename) || __filename} --force)`,
+  );
   process.exit(0);
 }
 
 // node-gyp ships inside npm; prefer the copy next to the running npm, then a global one
 const candidates = [
-  process.env.npm_execpath ? path.join(path.dirname(process.env.npm_execpath), "..", "node_modules", "node-gyp", "bin", "node-gyp.js") : "",
-  path.join(path.dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"),
+  process.env.npm_execpath
+    ? path.join(path.dirname(process.env.npm_execpath), "..", "node_modules", "node-gyp", "bin", "node-gyp.js")
+    : "",
+  path.join(
+    path.dirname(process.execPath),
+    "..",
+    "lib",
+    "node_modules",
+    "npm",
+    "node_modules",
+    "node-gyp",
+    "bin",
+    "node-gyp.js",
+  ),
   "/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js",
   "/usr/share/nodejs/node-gyp/bin/node-gyp.js",
 ].filter((p) => p && fs.existsSync(p));
@@ -64,7 +81,9 @@ const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ["ignore", "pipe"
 if (r.status !== 0) {
   process.stdout.write(r.stdout || "");
   process.stderr.write(r.stderr || "");
-  note("build FAILED (see above); ivae will use its tfjs reference ops. Fix and rerun: node scripts/build-native.js --force");
+  note(
+    "build FAILED (see above); ivae will use its tfjs reference ops. Fix and rerun: node scripts/build-native.js --force",
+  );
   process.exit(0);
 }
 note(`built ${path.relative(root, out)}`);

@@ -18,7 +18,8 @@ export function defaultJupyterDataDir(): string {
   if (process.env.JUPYTER_DATA_DIR) return process.env.JUPYTER_DATA_DIR;
   const home = os.homedir();
   if (process.platform === "darwin") return path.join(home, "Library", "Jupyter");
-  if (process.platform === "win32") return path.join(process.env.APPDATA ?? path.join(home, "AppData", "Roaming"), "jupyter");
+  if (process.platform === "win32")
+    return path.join(process.env.APPDATA ?? path.join(home, "AppData", "Roaming"), "jupyter");
   return path.join(process.env.XDG_DATA_HOME || path.join(home, ".local", "share"), "jupyter");
 }
 
@@ -36,7 +37,9 @@ export interface InstallOptions {
 /** Writes the kernelspec (and the lab extension); returns the paths written. */
 export function installKernel(opts: InstallOptions = {}): { kernelDir: string; labextensionDir: string | null } {
   const pkg = opts.packageRoot ?? findPackageRoot();
-  const dataDir = path.resolve(opts.dataDir ?? (opts.prefix ? path.join(opts.prefix, "share", "jupyter") : defaultJupyterDataDir()));
+  const dataDir = path.resolve(
+    opts.dataDir ?? (opts.prefix ? path.join(opts.prefix, "share", "jupyter") : defaultJupyterDataDir()),
+  );
   const name = opts.name ?? "ivae";
   if (!/^[a-zA-Z0-9._-]+$/.test(name)) throw new Error(`install-kernel: invalid kernel name ${name}`);
   const kernelJs = path.join(pkg, "dist", "src", "jupyter", "kernel.js");
@@ -91,11 +94,17 @@ if (require.main === module) {
     else if (a[i] === "--no-labextension") opts.labextension = false;
     else if (a[i] === "--user") opts.dataDir = defaultJupyterDataDir();
     else {
-      console.error(`install-kernel: unknown option ${a[i]}\nusage: install-kernel [--data-dir DIR | --prefix P | --user] [--name ivae] [--display-name NAME] [--no-labextension]`);
+      console.error(
+        `install-kernel: unknown option ${a[i]}\nusage: install-kernel [--data-dir DIR | --prefix P | --user] [--name ivae] [--display-name NAME] [--no-labextension]`,
+      );
       process.exit(2);
     }
   }
   const r = installKernel(opts);
   console.log(`installed kernelspec ${r.kernelDir}`);
-  console.log(r.labextensionDir ? `installed lab extension ${r.labextensionDir}` : "lab extension not installed (build it with npm run build:widgets)");
+  console.log(
+    r.labextensionDir
+      ? `installed lab extension ${r.labextensionDir}`
+      : "lab extension not installed (build it with npm run build:widgets)",
+  );
 }

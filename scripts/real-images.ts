@@ -14,42 +14,73 @@ import { decodeNpy } from "../src/data/io/npy";
 import { encodePng, encodePngRgb } from "../src/data/io/png";
 import { ImageStack } from "../src/data/image-stack";
 import {
-  columnPolarity, estimateLatticeScale, extractPatches, findAtomsLoG, LatticeScale, PatchSet, quantile, refinePositions, scaleDefaults, scoreAtoms,
+  columnPolarity,
+  estimateLatticeScale,
+  extractPatches,
+  findAtomsLoG,
+  LatticeScale,
+  PatchSet,
+  quantile,
+  refinePositions,
+  scaleDefaults,
+  scoreAtoms,
 } from "../src/atoms";
 import { colorizeMap, labelImage, rasterizeMap } from "../src/analysis/maps";
 import { clusterLabels, rvaePatchClasses, unitPatches } from "../src/analysis/microscopy";
 import { selectBackend } from "../src/backend";
 import { Random } from "../src/util/random";
 
-const arg = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : undefined; };
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
 const DATA = arg("data") ?? path.join("..", "shared", "data", "stem-real");
 const OUT = arg("out") ?? path.join("out", "real-images");
 const ONLY = arg("only")?.split(",");
 const RVAE = !process.argv.includes("--no-rvae");
-const EPOCHS = Number(arg("epochs") ?? 30), NTRAIN = Number(arg("patches") ?? 400);
+const EPOCHS = Number(arg("epochs") ?? 30),
+  NTRAIN = Number(arg("patches") ?? 400);
 /** rVAE input side: patches are cut at the lattice's own size and resampled to this (training cost) */
 const SIDE = 24;
 
 /** Pixel sizes (nm/px) from the data set's README: for the nm column of the report only, never a setting. */
 const PIXEL_NM: Record<string, number> = {
-  pto_sro_temul: 0.015, sto_atomap_ADF: 0.00933, sto_atomap_ABF: 0.00933, sto_ncem_16_STOimage: 0.01001,
-  sto_ncem_Acquisition_18: 0.012247, ybco_scilink: 0.03525, "mos2_scilink_Exp-000-2": 0.0176,
-  dso_atomsegnet: 0.0078, si110_atomsegnet: 0.0098,
+  pto_sro_temul: 0.015,
+  sto_atomap_ADF: 0.00933,
+  sto_atomap_ABF: 0.00933,
+  sto_ncem_16_STOimage: 0.01001,
+  sto_ncem_Acquisition_18: 0.012247,
+  ybco_scilink: 0.03525,
+  "mos2_scilink_Exp-000-2": 0.0176,
+  dso_atomsegnet: 0.0078,
+  si110_atomsegnet: 0.0098,
 };
 
-function save(name: string, buf: Buffer): void { fs.writeFileSync(path.join(OUT, name), buf); }
+function save(name: string, buf: Buffer): void {
+  fs.writeFileSync(path.join(OUT, name), buf);
+}
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Bilinear resampling of every patch to side × side (patch sizes follow each lattice; the rVAE wants one). */
 function resample(p: ImageStack, side: number): ImageStack {
-  const out = new Float32Array(p.n * side * side), { height: H, width: W } = p;
+  const out = new Float32Array(p.n * side * side),
+    { height: H, width: W } = p;
   for (let k = 0; k < p.n; k++) {
-    for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) {
-      const y = (i * (H - 1)) / (side - 1), x = (j * (W - 1)) / (side - 1);
-      const y0 = Math.floor(y), x0 = Math.floor(x), y1 = Math.min(H - 1, y0 + 1), x1 = Math.min(W - 1, x0 + 1), ty = y - y0, tx = x - x0;
-      const b = k * H * W, v = (yy: number, xx: number) => p.data[b + yy * W + xx];
-      out[k * side * side + i * side + j] = (1 - ty) * ((1 - tx) * v(y0, x0) + tx * v(y0, x1)) + ty * ((1 - tx) * v(y1, x0) + tx * v(y1, x1));
-    }
+    for (let i = 0; i < side; i++)
+      for (let j = 0; j < side; j++) {
+        const y = (i * (H - 1)) / (side - 1),
+          x = (j * (W - 1)) / (side - 1);
+        const y0 = Math.floor(y),
+          x0 = Math.floor(x),
+          y1 = Math.min(H - 1, y0 + 1),
+          x1 = Math.min(W - 1, x0 + 1),
+          ty = y - y0,
+          tx = x - x0;
+        const b = k * H * W,
+          v = (yy: number, xx: number) => p.data[b + yy * W + xx];
+        out[k * side * side + i * side + j] =
+          (1 - ty) * ((1 - tx) * v(y0, x0) + tx * v(y0, x1)) + ty * ((1 - tx) * v(y1, x0) + tx * v(y1, x1));
+      }
   }
   return { data: out, n: p.n, height: side, width: side };
 }
@@ -63,37 +94,64 @@ function cellCentres(ax: Float32Array, ay: Float32Array, period: number): { x: F
     for (let j = 0; j < ax.length; j++) if (Math.hypot(ax[j] - x, ay[j] - y) < 0.3 * period) return j;
     return -1;
   };
-  const bx: number[] = [], by: number[] = [];
+  const bx: number[] = [],
+    by: number[] = [];
   for (let i = 0; i < ax.length; i++) {
     // the right, lower and diagonal neighbours along the image axes (the lattice is aligned in these images)
-    let r = -1, d = -1;
+    let r = -1,
+      d = -1;
     for (let j = 0; j < ax.length; j++) {
-      const dx = ax[j] - ax[i], dy = ay[j] - ay[i];
+      const dx = ax[j] - ax[i],
+        dy = ay[j] - ay[i];
       if (Math.abs(dy) < 0.3 * period && Math.abs(dx - period) < 0.3 * period) r = j;
       if (Math.abs(dx) < 0.3 * period && Math.abs(dy - period) < 0.3 * period) d = j;
     }
     if (r < 0 || d < 0) continue;
     const g = near(ax[r] + ax[d] - ax[i], ay[r] + ay[d] - ay[i]);
     if (g < 0) continue;
-    bx.push((ax[i] + ax[r] + ax[d] + ax[g]) / 4); by.push((ay[i] + ay[r] + ay[d] + ay[g]) / 4);
+    bx.push((ax[i] + ax[r] + ax[d] + ax[g]) / 4);
+    by.push((ay[i] + ay[r] + ay[d] + ay[g]) / 4);
   }
   return { x: Float32Array.from(bx), y: Float32Array.from(by) };
 }
 
-function drawMaps(name: string, img: Float32Array, H: number, W: number, p: PatchSet, values: Record<string, ArrayLike<number>>, radius: number): void {
+function drawMaps(
+  name: string,
+  img: Float32Array,
+  H: number,
+  W: number,
+  p: PatchSet,
+  values: Record<string, ArrayLike<number>>,
+  radius: number,
+): void {
   for (const [k, v] of Object.entries(values)) {
     const o = { height: H, width: W, frame: 0, radius };
     const range = v.length > 10 ? { min: quantile(v, 0.02), max: quantile(v, 0.98) } : {};
-    const rgb = k === "class"
-      ? colorizeMap({ data: labelImage(p, v, o) }, { colormap: "labels", under: img })
-      : colorizeMap(rasterizeMap(p, v, o), { colormap: k === "angle" ? "twilight" : "viridis", under: img, ...(k === "angle" ? {} : range) });
+    const rgb =
+      k === "class"
+        ? colorizeMap({ data: labelImage(p, v, o) }, { colormap: "labels", under: img })
+        : colorizeMap(rasterizeMap(p, v, o), {
+            colormap: k === "angle" ? "twilight" : "viridis",
+            under: img,
+            ...(k === "angle" ? {} : range),
+          });
     save(`${name}_${k}.png`, encodePngRgb(rgb, W, H));
   }
 }
 
 interface Row {
-  image: string; size: string; polarity: string; spacingPx: number; periodPx: number; periodNm?: number; columnSigmaPx: number; seconds: number;
-  atoms: number; patchSize: number; score?: Record<string, number | string>; rvae?: Record<string, number | string>;
+  image: string;
+  size: string;
+  polarity: string;
+  spacingPx: number;
+  periodPx: number;
+  periodNm?: number;
+  columnSigmaPx: number;
+  seconds: number;
+  atoms: number;
+  patchSize: number;
+  score?: Record<string, number | string>;
+  rvae?: Record<string, number | string>;
 }
 
 async function one(file: string): Promise<Row> {
@@ -110,70 +168,144 @@ async function one(file: string): Promise<Row> {
   const d = scaleDefaults(scale);
   const atoms = refinePositions(img, findAtomsLoG(img, { scale }), { radius: d.refineRadius });
   const row: Row = {
-    image: name, size: `${H}x${W}`, spacingPx: r3(scale.spacing), periodPx: r3(scale.period), periodNm: scale.periodPhysical && r3(scale.periodPhysical),
-    columnSigmaPx: r3(scale.columnSigma), polarity: pol.polarity, seconds: 0, atoms: atoms.x.length, patchSize: d.patchSize,
+    image: name,
+    size: `${H}x${W}`,
+    spacingPx: r3(scale.spacing),
+    periodPx: r3(scale.period),
+    periodNm: scale.periodPhysical && r3(scale.periodPhysical),
+    columnSigmaPx: r3(scale.columnSigma),
+    polarity: pol.polarity,
+    seconds: 0,
+    atoms: atoms.x.length,
+    patchSize: d.patchSize,
   };
   save(`${name}_image.png`, encodePng(img.data, W, H));
   // the found atoms as dots over the image, to judge the finder by eye
-  const dots = labelImage({ x: atoms.x, y: atoms.y, frame: atoms.frame }, new Int32Array(atoms.x.length).fill(1),
-    { height: H, width: W, radius: Math.max(1.5, 0.12 * scale.spacing) });
-  save(`${name}_atoms.png`, encodePngRgb(colorizeMap({ data: dots }, { colormap: "labels", under: img.data, alpha: 0.9 }), W, H));
+  const dots = labelImage({ x: atoms.x, y: atoms.y, frame: atoms.frame }, new Int32Array(atoms.x.length).fill(1), {
+    height: H,
+    width: W,
+    radius: Math.max(1.5, 0.12 * scale.spacing),
+  });
+  save(
+    `${name}_atoms.png`,
+    encodePngRgb(colorizeMap({ data: dots }, { colormap: "labels", under: img.data, alpha: 0.9 }), W, H),
+  );
   const gt = path.join(path.dirname(file), `${name}_GT_PbSr_positions_xy.npy`);
   if (fs.existsSync(gt)) {
     const g = decodeNpy(new Uint8Array(fs.readFileSync(gt)));
-    const n = g.shape[0], gx = new Float32Array(n), gy = new Float32Array(n);
-    for (let i = 0; i < n; i++) { gx[i] = g.data[2 * i]; gy[i] = g.data[2 * i + 1]; }
+    const n = g.shape[0],
+      gx = new Float32Array(n),
+      gy = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      gx[i] = g.data[2 * i];
+      gy[i] = g.data[2 * i + 1];
+    }
     const tol = scale.period / 4;
     const aScore = scoreAtoms(atoms, { x: gx, y: gy }, { tolerance: tol });
     // precision on A + B inside the published field (B = centres of complete published A cells)
     const b = cellCentres(gx, gy, scale.period);
-    const region = { x0: Math.min(...gx) - tol, y0: Math.min(...gy) - tol, x1: Math.max(...gx) + tol, y1: Math.max(...gy) + tol };
-    const ab = scoreAtoms(atoms, { x: Float32Array.from([...gx, ...b.x]), y: Float32Array.from([...gy, ...b.y]) }, { tolerance: tol, region });
+    const region = {
+      x0: Math.min(...gx) - tol,
+      y0: Math.min(...gy) - tol,
+      x1: Math.max(...gx) + tol,
+      y1: Math.max(...gy) + tol,
+    };
+    const ab = scoreAtoms(
+      atoms,
+      { x: Float32Array.from([...gx, ...b.x]), y: Float32Array.from([...gy, ...b.y]) },
+      { tolerance: tol, region },
+    );
     row.score = {
-      truth: `${n} published A sites (+${b.x.length} B = cell centres)`, tolerancePx: r3(tol), recallA: r3(aScore.recall),
-      precisionAB: r3(ab.precision), recallAB: r3(ab.recall), meanErrorA: r3(aScore.meanError),
+      truth: `${n} published A sites (+${b.x.length} B = cell centres)`,
+      tolerancePx: r3(tol),
+      recallA: r3(aScore.recall),
+      precisionAB: r3(ab.precision),
+      recallAB: r3(ab.recall),
+      meanErrorA: r3(aScore.meanError),
     };
   }
   if (RVAE) {
     const p = extractPatches(img, atoms, { size: d.patchSize });
     const small = unitPatches(resample(p.images, SIDE));
     const rng = new Random(1);
-    const pick = rng.permutation(small.n).slice(0, Math.min(NTRAIN, small.n)).sort((x, y) => x - y);
-    const train: ImageStack = { data: new Float32Array(pick.length * SIDE * SIDE), n: pick.length, height: SIDE, width: SIDE };
-    pick.forEach((k, o) => train.data.set(small.data.subarray(k * SIDE * SIDE, (k + 1) * SIDE * SIDE), o * SIDE * SIDE));
+    const pick = rng
+      .permutation(small.n)
+      .slice(0, Math.min(NTRAIN, small.n))
+      .sort((x, y) => x - y);
+    const train: ImageStack = {
+      data: new Float32Array(pick.length * SIDE * SIDE),
+      n: pick.length,
+      height: SIDE,
+      width: SIDE,
+    };
+    pick.forEach((k, o) =>
+      train.data.set(small.data.subarray(k * SIDE * SIDE, (k + 1) * SIDE * SIDE), o * SIDE * SIDE),
+    );
     const res = await rvaePatchClasses(train, { k: 2, epochs: EPOCHS, seed: 1 });
     const enc = res.model.encode(small);
-    const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]), z2 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i + 1]);
+    const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]),
+      z2 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i + 1]);
     const cls = clusterLabels({ data: enc.zMean, dim: 2 }, 2, { seed: 1 });
     // offsets back in px of the image (the patch was resampled from patchSize to SIDE)
     const f = d.patchSize / SIDE;
-    drawMaps(name, img.data, H, W, p, {
-      angle: enc.angle!, dx: enc.dx!.map((v) => v * f), dy: enc.dy!.map((v) => v * f), z1, z2, class: cls,
-    }, 0.45 * scale.spacing);
+    drawMaps(
+      name,
+      img.data,
+      H,
+      W,
+      p,
+      {
+        angle: enc.angle!,
+        dx: enc.dx!.map((v) => v * f),
+        dy: enc.dy!.map((v) => v * f),
+        z1,
+        z2,
+        class: cls,
+      },
+      0.45 * scale.spacing,
+    );
     res.model.dispose();
-    row.rvae = { patches: p.images.n, trained: pick.length, epochs: EPOCHS, trainSeconds: r3(res.trainSeconds), loss: r3(res.final.loss),
-      class0: cls.filter((c) => c === 0).length, class1: cls.filter((c) => c === 1).length };
+    row.rvae = {
+      patches: p.images.n,
+      trained: pick.length,
+      epochs: EPOCHS,
+      trainSeconds: r3(res.trainSeconds),
+      loss: r3(res.final.loss),
+      class0: cls.filter((c) => c === 0).length,
+      class1: cls.filter((c) => c === 1).length,
+    };
   }
   row.seconds = r3((Date.now() - t0) / 1000);
   return row;
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(DATA)) { console.log(`real-images: ${DATA} not found; nothing to do (the real images are not part of the repository)`); return; }
+  if (!fs.existsSync(DATA)) {
+    console.log(`real-images: ${DATA} not found; nothing to do (the real images are not part of the repository)`);
+    return;
+  }
   fs.mkdirSync(OUT, { recursive: true });
   if (RVAE) await selectBackend({});
-  const files = fs.readdirSync(DATA).filter((f) => f.endsWith(".npy") && !f.includes("_GT_")).sort()
+  const files = fs
+    .readdirSync(DATA)
+    .filter((f) => f.endsWith(".npy") && !f.includes("_GT_"))
+    .sort()
     .filter((f) => !ONLY || ONLY.includes(path.basename(f, ".npy")));
   const rows: Row[] = [];
   for (const f of files) {
     const row = await one(path.join(DATA, f));
     rows.push(row);
     const s = row.score ? ` recallA ${row.score.recallA} precisionAB ${row.score.precisionAB}` : "";
-    console.log(`${row.image.padEnd(26)} ${row.size.padEnd(10)} spacing ${row.spacingPx.toFixed(1).padStart(5)} px  period ${row.periodPx.toFixed(1).padStart(5)} px` +
-      ` (${row.periodNm ?? "?"} nm)  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ${String(row.atoms).padStart(5)}  patch ${row.patchSize}${s}  ${row.seconds}s`);
+    console.log(
+      `${row.image.padEnd(26)} ${row.size.padEnd(10)} spacing ${row.spacingPx.toFixed(1).padStart(5)} px  period ${row.periodPx.toFixed(1).padStart(5)} px` +
+        ` (${row.periodNm ?? "?"} nm)  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ${String(row.atoms).padStart(5)}  patch ${row.patchSize}${s}  ${row.seconds}s`,
+    );
   }
   fs.writeFileSync(path.join(OUT, "summary.json"), JSON.stringify(rows, null, 1));
   console.log(`wrote ${path.join(OUT, "summary.json")} and the maps`);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -14,7 +14,13 @@ const repo = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.s
 const formats = process.env.IVAE_FORMATS_DIR ?? path.resolve(repo, "../shared/data/formats");
 const stemReal = path.resolve(repo, "../shared/data/stem-real");
 
-interface Row { file: string; fact: string; expected: string; got: string; pass: boolean }
+interface Row {
+  file: string;
+  fact: string;
+  expected: string;
+  got: string;
+  pass: boolean;
+}
 const rows: Row[] = [];
 
 function fact(file: string, name: string, expected: string, got: string, pass: boolean): void {
@@ -40,7 +46,8 @@ function common(file: string, r: ImageFile, format: string, shape: number[], dty
 }
 
 function pixelNm(file: string, r: ImageFile, expected: string): void {
-  const x = nm(r, "x"), y = nm(r, "y");
+  const x = nm(r, "x"),
+    y = nm(r, "y");
   const got = `${x?.toPrecision(6)}, ${y?.toPrecision(6)}`;
   fact(file, "pixel size x, y (nm)", expected, got, approx(x, expected) && approx(y, expected));
 }
@@ -124,7 +131,8 @@ function dm3d(r: ImageFile, f: string, fmt: string): void {
 
 function dmNonSquare(r: ImageFile, f: string, fmt: string): void {
   common(f, r, fmt, [64, 128], "float32");
-  const x = nm(r, "x"), y = nm(r, "y");
+  const x = nm(r, "x"),
+    y = nm(r, "y");
   const differ = x !== undefined && y !== undefined && x !== y;
   fact(f, "pixel sizes differ along x and y", "x ≠ y", `x ${x} nm, y ${y} nm`, differ);
 }
@@ -140,11 +148,15 @@ async function pairAsChannels(): Promise<void> {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(formats)) {
-    console.log(`validate-formats: ${formats} is absent; nothing to check ` +
-      `(the real files live outside the repository)`);
+    console.log(
+      `validate-formats: ${formats} is absent; nothing to check ` + `(the real files live outside the repository)`,
+    );
     return;
   }
-  const files = fs.readdirSync(formats).filter((f) => !f.endsWith(".emi") && !f.startsWith(".")).sort();
+  const files = fs
+    .readdirSync(formats)
+    .filter((f) => !f.endsWith(".emi") && !f.startsWith("."))
+    .sort();
   for (const f of files) {
     const t0 = Date.now();
     try {

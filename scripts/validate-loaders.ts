@@ -18,7 +18,10 @@ if (!fs.existsSync(dir)) {
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const UTIF = require("utif");
 let bad = 0;
-for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".tif")).sort()) {
+for (const f of fs
+  .readdirSync(dir)
+  .filter((x) => x.endsWith(".tif"))
+  .sort()) {
   const name = f.slice(0, -4);
   const tifBytes = new Uint8Array(fs.readFileSync(path.join(dir, f)));
   const t0 = Date.now();
@@ -26,10 +29,15 @@ for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".tif")).sort()) {
   const ms = Date.now() - t0;
   const npy = decodeNpy(new Uint8Array(fs.readFileSync(path.join(dir, name + ".npy"))));
   const [h, w] = npy.shape.slice(-2);
-  let lo = Infinity, hi = -Infinity;
-  for (const v of npy.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of npy.data) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   // which of the two conversions the README names was used is not recorded: take the one that fits
-  let rawErr = 0, mapErr = 0;
+  let rawErr = 0,
+    mapErr = 0;
   for (let i = 0; i < npy.data.length; i++) {
     rawErr = Math.max(rawErr, Math.abs(tif.data[i] - npy.data[i]));
     mapErr = Math.max(mapErr, Math.abs(tif.data[i] - ((npy.data[i] - lo) / (hi - lo)) * 65535));
@@ -51,8 +59,11 @@ for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".tif")).sort()) {
   const sizeOk = tif.width === w && tif.height === h && tif.n === 1;
   const ok = sizeOk && maxErr <= (raw ? 0 : 0.5 + 65535 * 1e-6) && sameAsUtif;
   if (!ok) bad++;
-  console.log(`${ok ? "ok  " : "FAIL"} ${name}: ${tif.width}x${tif.height} ${tif.sampleType} ${le ? "LE" : "BE"} ` +
-    `(${raw ? "raw counts" : "min-max mapped"}) max |tif - npy| ${maxErr.toFixed(3)}, same as UTIF ${sameAsUtif}, ` +
-    `decoded in ${ms} ms` + (png ? `; preview PNG ${png.width}x${png.height}` : ""));
+  console.log(
+    `${ok ? "ok  " : "FAIL"} ${name}: ${tif.width}x${tif.height} ${tif.sampleType} ${le ? "LE" : "BE"} ` +
+      `(${raw ? "raw counts" : "min-max mapped"}) max |tif - npy| ${maxErr.toFixed(3)}, same as UTIF ${sameAsUtif}, ` +
+      `decoded in ${ms} ms` +
+      (png ? `; preview PNG ${png.width}x${png.height}` : ""),
+  );
 }
 process.exit(bad ? 1 : 0);

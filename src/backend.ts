@@ -77,8 +77,15 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       choice.simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
       choice.threads = Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"));
     }
-    const extra = name === "wasm" ? ` (SIMD ${choice.simd ? "on" : "off"}, threads ${choice.threads ? "on" : "off"})` : "";
-    const why = force ? (options.force ? "forced by option" : "forced by IVAE_BACKEND") : skipped.length ? `fastest available; skipped ${skipped.map((s) => s.name).join(", ")}` : "fastest available";
+    const extra =
+      name === "wasm" ? ` (SIMD ${choice.simd ? "on" : "off"}, threads ${choice.threads ? "on" : "off"})` : "";
+    const why = force
+      ? options.force
+        ? "forced by option"
+        : "forced by IVAE_BACKEND"
+      : skipped.length
+        ? `fastest available; skipped ${skipped.map((s) => s.name).join(", ")}`
+        : "fastest available";
     choice.description = `ivae: tfjs backend "${name}"${extra}, ${why}`;
     current = choice;
     if (options.verbose ?? true) console.log(choice.description);

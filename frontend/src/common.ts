@@ -69,7 +69,11 @@ export function u8(b: Bytes): Uint8Array {
 }
 
 /** Element helper: tag, attributes/properties, children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { [k: string]: unknown } = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { [k: string]: unknown } = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (k === "style" && typeof v === "string") e.setAttribute("style", v);
@@ -83,13 +87,57 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { [k: st
 type RGB = [number, number, number];
 const hex = (s: string): RGB => [parseInt(s.slice(1, 3), 16), parseInt(s.slice(3, 5), 16), parseInt(s.slice(5, 7), 16)];
 const ANCHORS: { [name: string]: RGB[] } = {
-  viridis: ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"].map(hex),
-  magma: ["#000004", "#180f3d", "#440f76", "#721f81", "#9e2f7f", "#cd4071", "#f1605d", "#fd9668", "#feca8d", "#fcfdbf"].map(hex),
+  viridis: [
+    "#440154",
+    "#482878",
+    "#3e4989",
+    "#31688e",
+    "#26828e",
+    "#1f9e89",
+    "#35b779",
+    "#6ece58",
+    "#b5de2b",
+    "#fde725",
+  ].map(hex),
+  magma: [
+    "#000004",
+    "#180f3d",
+    "#440f76",
+    "#721f81",
+    "#9e2f7f",
+    "#cd4071",
+    "#f1605d",
+    "#fd9668",
+    "#feca8d",
+    "#fcfdbf",
+  ].map(hex),
   coolwarm: ["#3b4cc0", "#6788ee", "#9abbff", "#c9d7f0", "#edd1c2", "#f7a889", "#e26952", "#b40426"].map(hex),
   // Cyclic (first = last) so that −π and +π get the same colour: angles wrap.
-  twilight: ["#e2d9e2", "#9ebbc9", "#6b8ec3", "#5b59b0", "#4c2a72", "#5c1b4d", "#8f3c58", "#be6e63", "#d7a89c", "#e2d9e2"].map(hex),
+  twilight: [
+    "#e2d9e2",
+    "#9ebbc9",
+    "#6b8ec3",
+    "#5b59b0",
+    "#4c2a72",
+    "#5c1b4d",
+    "#8f3c58",
+    "#be6e63",
+    "#d7a89c",
+    "#e2d9e2",
+  ].map(hex),
 };
-const TAB10: RGB[] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"].map(hex);
+const TAB10: RGB[] = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+].map(hex);
 
 /** Names of the continuous colour maps offered in the selectors. */
 export const COLORMAPS = Object.keys(ANCHORS);
@@ -121,7 +169,13 @@ export interface Coloring {
 }
 
 /** Colours `values` (continuous maps quantised to 64 steps: why, one fillStyle per batch). */
-export function colorize(values: Float32Array, info: ChannelInfo | undefined, cmap: string, vmin?: number | null, vmax?: number | null): Coloring {
+export function colorize(
+  values: Float32Array,
+  info: ChannelInfo | undefined,
+  cmap: string,
+  vmin?: number | null,
+  vmax?: number | null,
+): Coloring {
   const n = values.length;
   const kind = info?.kind ?? "continuous";
   const bucket = new Uint16Array(n);
@@ -188,7 +242,14 @@ export function legend(c: Coloring, title: string): HTMLElement {
 }
 
 /** Draws 8-bit grey pixels (h×w) into a canvas, scaled to its size without smoothing. */
-export function drawGrey(canvas: HTMLCanvasElement, px: Uint8Array | Float32Array, hgt: number, wid: number, offset = 0, floatScale = 255): void {
+export function drawGrey(
+  canvas: HTMLCanvasElement,
+  px: Uint8Array | Float32Array,
+  hgt: number,
+  wid: number,
+  offset = 0,
+  floatScale = 255,
+): void {
   const tmp = document.createElement("canvas");
   tmp.width = wid;
   tmp.height = hgt;
@@ -224,15 +285,18 @@ export class Viewport {
   ) {}
   /** Fits the view to data bounds with a margin, keeping the aspect ratio if `equal`. */
   fit(xs: Float32Array, ys: Float32Array, equal = false, margin = 0.04): void {
-    let a = Infinity, b = -Infinity, c = Infinity, d = -Infinity;
+    let a = Infinity,
+      b = -Infinity,
+      c = Infinity,
+      d = -Infinity;
     for (let i = 0; i < xs.length; i++) {
       if (xs[i] < a) a = xs[i];
       if (xs[i] > b) b = xs[i];
       if (ys[i] < c) c = ys[i];
       if (ys[i] > d) d = ys[i];
     }
-    if (!(b > a)) (a -= 1), (b += 1);
-    if (!(d > c)) (c -= 1), (d += 1);
+    if (!(b > a)) ((a -= 1), (b += 1));
+    if (!(d > c)) ((c -= 1), (d += 1));
     this.setRect(a - (b - a) * margin, b + (b - a) * margin, c - (d - c) * margin, d + (d - c) * margin, equal);
   }
   setRect(x0: number, x1: number, y0: number, y1: number, equal = false): void {
@@ -240,7 +304,8 @@ export class Viewport {
       const sx = (x1 - x0) / (this.width - 2 * this.pad);
       const sy = (y1 - y0) / (this.height - 2 * this.pad);
       const s = Math.max(sx, sy);
-      const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+      const cx = (x0 + x1) / 2,
+        cy = (y0 + y1) / 2;
       x0 = cx - (s * (this.width - 2 * this.pad)) / 2;
       x1 = cx + (s * (this.width - 2 * this.pad)) / 2;
       y0 = cy - (s * (this.height - 2 * this.pad)) / 2;
@@ -264,7 +329,8 @@ export class Viewport {
   }
   /** Zooms by `factor` (< 1 zooms in) around screen point (px, py). */
   zoom(px: number, py: number, factor: number): void {
-    const x = this.dx(px), y = this.dy(py);
+    const x = this.dx(px),
+      y = this.dy(py);
     this.x0 = x + (this.x0 - x) * factor;
     this.x1 = x + (this.x1 - x) * factor;
     this.y0 = y + (this.y0 - y) * factor;
@@ -274,7 +340,7 @@ export class Viewport {
   pan(dpx: number, dpy: number): void {
     const ux = ((this.x1 - this.x0) / (this.width - 2 * this.pad)) * dpx;
     const uy = ((this.y1 - this.y0) / (this.height - 2 * this.pad)) * dpy * (this.yDown ? 1 : -1);
-    this.x0 -= ux, this.x1 -= ux, this.y0 -= uy, this.y1 -= uy;
+    ((this.x0 -= ux), (this.x1 -= ux), (this.y0 -= uy), (this.y1 -= uy));
   }
 }
 
@@ -282,7 +348,8 @@ export class Viewport {
 export function inPolygon(x: number, y: number, poly: [number, number][]): boolean {
   let inside = false;
   for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-    const [xi, yi] = poly[i], [xj, yj] = poly[j];
+    const [xi, yi] = poly[i],
+      [xj, yj] = poly[j];
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
@@ -303,13 +370,15 @@ export class PointGrid {
     }
   }
   nearest(x: number, y: number, sx: Float32Array, sy: Float32Array, maxDist: number): number {
-    let best = -1, bd = maxDist * maxDist;
-    const cx = Math.floor(x / this.cell), cy = Math.floor(y / this.cell);
+    let best = -1,
+      bd = maxDist * maxDist;
+    const cx = Math.floor(x / this.cell),
+      cy = Math.floor(y / this.cell);
     for (let a = cx - 1; a <= cx + 1; a++) {
       for (let b = cy - 1; b <= cy + 1; b++) {
         for (const i of this.cells.get(a * 65536 + b) ?? []) {
           const d = (sx[i] - x) ** 2 + (sy[i] - y) ** 2;
-          if (d <= bd) (bd = d), (best = i);
+          if (d <= bd) ((bd = d), (best = i));
         }
       }
     }

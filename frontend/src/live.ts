@@ -15,7 +15,13 @@ export class LiveManager extends IvaeManager {
       void this.handle_comm_open(new base.shims.services.Comm(comm), msg);
     });
   }
-  protected override async _create_comm(target: string, modelId?: string, data?: any, metadata?: any, buffers?: ArrayBuffer[] | ArrayBufferView[]): Promise<base.IClassicComm> {
+  protected override async _create_comm(
+    target: string,
+    modelId?: string,
+    data?: any,
+    metadata?: any,
+    buffers?: ArrayBuffer[] | ArrayBufferView[],
+  ): Promise<base.IClassicComm> {
     const comm = this.kernel.createComm(target, modelId);
     if (data || metadata) comm.open(data, metadata, buffers);
     return new base.shims.services.Comm(comm);
@@ -37,7 +43,12 @@ export interface CellResult {
 
 /** Connects, starts a kernel of `kernelName`, and returns helpers to run cells and show widgets. */
 export async function connect(opts: { baseUrl: string; token: string; kernelName: string; output: HTMLElement }) {
-  const settings = ServerConnection.makeSettings({ baseUrl: opts.baseUrl, wsUrl: opts.baseUrl.replace(/^http/, "ws"), token: opts.token, appendToken: true });
+  const settings = ServerConnection.makeSettings({
+    baseUrl: opts.baseUrl,
+    wsUrl: opts.baseUrl.replace(/^http/, "ws"),
+    token: opts.token,
+    appendToken: true,
+  });
   const km = new KernelManager({ serverSettings: settings });
   const kernel = await km.startNew({ name: opts.kernelName });
   await kernel.info;

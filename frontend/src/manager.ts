@@ -13,13 +13,24 @@ type Ctor = typeof base.WidgetModel | typeof base.WidgetView;
 /** ManagerBase that resolves classes from the bundled modules only (no network, no require.js). */
 export class IvaeManager extends ManagerBase {
   protected async loadClass(className: string, moduleName: string, _moduleVersion: string): Promise<Ctor> {
-    const mod = moduleName === ivae.MODULE_NAME ? (ivae as unknown as { [k: string]: Ctor }) : moduleName === "@jupyter-widgets/base" ? (base as unknown as { [k: string]: Ctor }) : undefined;
+    const mod =
+      moduleName === ivae.MODULE_NAME
+        ? (ivae as unknown as { [k: string]: Ctor })
+        : moduleName === "@jupyter-widgets/base"
+          ? (base as unknown as { [k: string]: Ctor })
+          : undefined;
     const cls = mod?.[className];
     if (!cls) throw new Error(`ivae-widgets manager: class ${className} not found in module ${moduleName}`);
     return cls;
   }
 
-  protected async _create_comm(_target: string, _modelId?: string, _data?: unknown, _metadata?: unknown, _buffers?: ArrayBuffer[] | ArrayBufferView[]): Promise<base.IClassicComm> {
+  protected async _create_comm(
+    _target: string,
+    _modelId?: string,
+    _data?: unknown,
+    _metadata?: unknown,
+    _buffers?: ArrayBuffer[] | ArrayBufferView[],
+  ): Promise<base.IClassicComm> {
     throw new Error("no kernel: this page shows saved widget state");
   }
 

@@ -7,7 +7,23 @@
 import { DOMWidgetModel, DOMWidgetView, unpack_models } from "@jupyter-widgets/base";
 import { MAP_OVERLAY_DEFAULTS, MapOverlayState, WireState } from "../../src/jupyter/state";
 import type { LatentScatterModel } from "./scatter";
-import { COLORMAPS, Coloring, PointGrid, floatAt, TypedModel, modelNames, Viewport, colorize, ensureCss, f32, fmt, h, legend, u8, renderSafely } from "./common";
+import {
+  COLORMAPS,
+  Coloring,
+  PointGrid,
+  floatAt,
+  TypedModel,
+  modelNames,
+  Viewport,
+  colorize,
+  ensureCss,
+  f32,
+  fmt,
+  h,
+  legend,
+  u8,
+  renderSafely,
+} from "./common";
 
 /** MapOverlay state in the browser: `scatter` arrives as the linked LatentScatter model (unpack_models). */
 export type MapOverlayFrontState = Omit<WireState<MapOverlayState>, "scatter"> & { scatter: LatentScatterModel | null };
@@ -71,16 +87,43 @@ export class MapOverlayView extends DOMWidgetView {
     const img = u8(m.get("image"));
     const g = this.bg.getContext("2d")!;
     const id = g.createImageData(iw, ih);
-    for (let p = 0; p < iw * ih; p++) (id.data[4 * p] = id.data[4 * p + 1] = id.data[4 * p + 2] = img[p]), (id.data[4 * p + 3] = 255);
+    for (let p = 0; p < iw * ih; p++)
+      ((id.data[4 * p] = id.data[4 * p + 1] = id.data[4 * p + 2] = img[p]), (id.data[4 * p + 3] = 255));
     g.putImageData(id, 0, 0);
 
     const chSel = h("select", { title: "channel that colours the markers", "data-control": "channel" });
     const cmSel = h("select", { title: "colour map", "data-control": "colormap" });
     for (const c of ["auto", ...COLORMAPS]) cmSel.append(h("option", { value: c }, c));
-    const op = h("input", { type: "range", min: "0", max: "1", step: "0.05", title: "marker opacity", "data-control": "opacity" });
-    const vmin = h("input", { type: "number", step: "any", placeholder: "auto", title: "colour scale minimum", "data-control": "vmin" });
-    const vmax = h("input", { type: "number", step: "any", placeholder: "auto", title: "colour scale maximum", "data-control": "vmax" });
-    const size = h("input", { type: "range", min: "1", max: "10", step: "0.5", title: "marker size", "data-control": "marker_size" });
+    const op = h("input", {
+      type: "range",
+      min: "0",
+      max: "1",
+      step: "0.05",
+      title: "marker opacity",
+      "data-control": "opacity",
+    });
+    const vmin = h("input", {
+      type: "number",
+      step: "any",
+      placeholder: "auto",
+      title: "colour scale minimum",
+      "data-control": "vmin",
+    });
+    const vmax = h("input", {
+      type: "number",
+      step: "any",
+      placeholder: "auto",
+      title: "colour scale maximum",
+      "data-control": "vmax",
+    });
+    const size = h("input", {
+      type: "range",
+      min: "1",
+      max: "10",
+      step: "0.5",
+      title: "marker size",
+      "data-control": "marker_size",
+    });
     this.controls = { channel: chSel, colormap: cmSel, opacity: op, vmin, vmax, marker_size: size };
     const save = (patch: { [k: string]: unknown }): void => {
       m.set(patch);
@@ -90,7 +133,8 @@ export class MapOverlayView extends DOMWidgetView {
     cmSel.onchange = () => save({ colormap: cmSel.value });
     op.oninput = () => save({ opacity: Number(op.value) });
     size.oninput = () => save({ marker_size: Number(size.value) });
-    const lim = (e: HTMLInputElement): number | null => (e.value === "" || !Number.isFinite(Number(e.value)) ? null : Number(e.value));
+    const lim = (e: HTMLInputElement): number | null =>
+      e.value === "" || !Number.isFinite(Number(e.value)) ? null : Number(e.value);
     vmin.onchange = () => save({ vmin: lim(vmin) });
     vmax.onchange = () => save({ vmax: lim(vmax) });
     const reset = h("button", { class: "ivae-btn", textContent: "reset view" });
@@ -102,9 +146,21 @@ export class MapOverlayView extends DOMWidgetView {
     const title = m.get("title");
     if (title) this.el.append(h("div", { class: "ivae-title" }, title));
     this.el.append(
-      h("div", { class: "ivae-toolbar" }, h("label", {}, "channel", chSel), h("label", {}, "map", cmSel), h("label", {}, "opacity", op), h("label", {}, "size", size)),
+      h(
+        "div",
+        { class: "ivae-toolbar" },
+        h("label", {}, "channel", chSel),
+        h("label", {}, "map", cmSel),
+        h("label", {}, "opacity", op),
+        h("label", {}, "size", size),
+      ),
       h("div", { class: "ivae-toolbar" }, h("label", {}, "min", vmin), h("label", {}, "max", vmax), reset, clear),
-      h("div", { class: "ivae-row" }, h("div", { style: `position:relative;width:${W + 2}px;height:${H + 2}px` }, this.canvas, this.band), h("div", { class: "ivae-side" }, this.legendBox, this.info)),
+      h(
+        "div",
+        { class: "ivae-row" },
+        h("div", { style: `position:relative;width:${W + 2}px;height:${H + 2}px` }, this.canvas, this.band),
+        h("div", { class: "ivae-side" }, this.legendBox, this.info),
+      ),
     );
     this.vp = new Viewport(W, H, 0, true);
     this.vp.setRect(-0.5, iw - 0.5, -0.5, ih - 0.5);
@@ -113,7 +169,11 @@ export class MapOverlayView extends DOMWidgetView {
     this.sx = new Float32Array(this.xs.length);
     this.sy = new Float32Array(this.xs.length);
     this.mask = new Uint8Array(this.xs.length);
-    this.listenTo(m, "change:channel change:colormap change:vmin change:vmax change:channels", () => (this.recolor(), this.draw()));
+    this.listenTo(
+      m,
+      "change:channel change:colormap change:vmin change:vmax change:channels",
+      () => (this.recolor(), this.draw()),
+    );
     this.listenTo(m, "change:opacity change:marker_size", () => (this.syncControls(), this.draw()));
     this.listenTo(m, "change:selected", () => (this.reselect(), this.draw()));
     this.linkScatter();
@@ -121,7 +181,11 @@ export class MapOverlayView extends DOMWidgetView {
     this.reselect();
     this.mouse();
     this.draw();
-    (this.el as unknown as { ivae: unknown }).ivae = { screenPos: (i: number) => [this.vp.sx(this.xs[i]), this.vp.sy(this.ys[i])], canvas: this.canvas, view: this };
+    (this.el as unknown as { ivae: unknown }).ivae = {
+      screenPos: (i: number) => [this.vp.sx(this.xs[i]), this.vp.sy(this.ys[i])],
+      canvas: this.canvas,
+      view: this,
+    };
   }
 
   /** Mirrors selections with the linked LatentScatter model, both ways, without echo loops. */
@@ -150,7 +214,8 @@ export class MapOverlayView extends DOMWidgetView {
     c.colormap.value = m.get("colormap");
     c.opacity.value = String(m.get("opacity"));
     c.marker_size.value = String(m.get("marker_size"));
-    const vmin = m.get("vmin"), vmax = m.get("vmax");
+    const vmin = m.get("vmin"),
+      vmax = m.get("vmax");
     c.vmin.value = vmin == null ? "" : String(vmin);
     c.vmax.value = vmax == null ? "" : String(vmax);
   }
@@ -162,7 +227,8 @@ export class MapOverlayView extends DOMWidgetView {
     const sel = this.controls.channel as HTMLSelectElement;
     sel.replaceChildren(...Object.keys(chans).map((n) => h("option", { value: n }, n)));
     const ch = m.get("channel");
-    this.coloring = ch && chans[ch] ? colorize(f32(chans[ch]), infos[ch], m.get("colormap"), m.get("vmin"), m.get("vmax")) : null;
+    this.coloring =
+      ch && chans[ch] ? colorize(f32(chans[ch]), infos[ch], m.get("colormap"), m.get("vmin"), m.get("vmax")) : null;
     this.legendBox.replaceChildren(this.coloring ? legend(this.coloring, ch) : h("span"));
     this.syncControls();
     if (this.coloring && this.coloring.kind !== "categorical") {
@@ -178,13 +244,21 @@ export class MapOverlayView extends DOMWidgetView {
 
   private draw(): void {
     const g = this.canvas.getContext("2d")!;
-    const W = this.canvas.width, H = this.canvas.height, vp = this.vp;
+    const W = this.canvas.width,
+      H = this.canvas.height,
+      vp = this.vp;
     g.clearRect(0, 0, W, H);
     g.imageSmoothingEnabled = false;
     // Image pixel (row i, col j) covers [j-0.5, j+0.5] × [i-0.5, i+0.5] in marker (pixel) coordinates.
-    g.drawImage(this.bg, vp.sx(-0.5), vp.sy(-0.5), vp.sx(this.bg.width - 0.5) - vp.sx(-0.5), vp.sy(this.bg.height - 0.5) - vp.sy(-0.5));
+    g.drawImage(
+      this.bg,
+      vp.sx(-0.5),
+      vp.sy(-0.5),
+      vp.sx(this.bg.width - 0.5) - vp.sx(-0.5),
+      vp.sy(this.bg.height - 0.5) - vp.sy(-0.5),
+    );
     const n = this.xs.length;
-    for (let i = 0; i < n; i++) (this.sx[i] = vp.sx(this.xs[i])), (this.sy[i] = vp.sy(this.ys[i]));
+    for (let i = 0; i < n; i++) ((this.sx[i] = vp.sx(this.xs[i])), (this.sy[i] = vp.sy(this.ys[i])));
     const zoom = W / (vp.x1 - vp.x0) / (W / this.bg.width);
     const r = this.model.get("marker_size") * Math.sqrt(Math.max(1, zoom));
     const anySel = this.model.get("selected").length > 0;
@@ -236,12 +310,16 @@ export class MapOverlayView extends DOMWidgetView {
       const r = c.getBoundingClientRect();
       return [((e.clientX - r.left) * c.width) / r.width, ((e.clientY - r.top) * c.height) / r.height];
     };
-    c.addEventListener("wheel", (e) => {
-      e.preventDefault();
-      const [x, y] = pos(e);
-      this.vp.zoom(x, y, e.deltaY > 0 ? 1.15 : 1 / 1.15);
-      if (!this.frame) this.frame = requestAnimationFrame(() => ((this.frame = 0), this.draw()));
-    }, { passive: false });
+    c.addEventListener(
+      "wheel",
+      (e) => {
+        e.preventDefault();
+        const [x, y] = pos(e);
+        this.vp.zoom(x, y, e.deltaY > 0 ? 1.15 : 1 / 1.15);
+        if (!this.frame) this.frame = requestAnimationFrame(() => ((this.frame = 0), this.draw()));
+      },
+      { passive: false },
+    );
     let drag: { box: boolean; start: [number, number]; last: [number, number] } | null = null;
     c.addEventListener("pointerdown", (e) => {
       const p = pos(e);
@@ -289,7 +367,8 @@ export class MapOverlayView extends DOMWidgetView {
         const [xa, xb] = [Math.min(d.start[0], p[0]), Math.max(d.start[0], p[0])];
         const [ya, yb] = [Math.min(d.start[1], p[1]), Math.max(d.start[1], p[1])];
         const sel: number[] = [];
-        for (let i = 0; i < this.xs.length; i++) if (this.sx[i] >= xa && this.sx[i] <= xb && this.sy[i] >= ya && this.sy[i] <= yb) sel.push(i);
+        for (let i = 0; i < this.xs.length; i++)
+          if (this.sx[i] >= xa && this.sx[i] <= xb && this.sy[i] >= ya && this.sy[i] <= yb) sel.push(i);
         this.commit(sel);
       } else if (!moved) {
         const i = this.grid.nearest(p[0], p[1], this.sx, this.sy, 8);

@@ -10,7 +10,10 @@ const plugin = {
   id: "ivae-widgets:plugin",
   requires: [IJupyterWidgetRegistry],
   autoStart: true,
-  activate: (_app: unknown, registry: { registerWidget(w: { name: string; version: string; exports: unknown }): void }): void => {
+  activate: (
+    _app: unknown,
+    registry: { registerWidget(w: { name: string; version: string; exports: unknown }): void },
+  ): void => {
     registry.registerWidget({ name: widgets.MODULE_NAME, version: widgets.MODULE_VERSION, exports: widgets });
   },
 };

@@ -5,7 +5,25 @@
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
 import { LATENT_SCATTER_DEFAULTS, LatentScatterState, WireState } from "../../src/jupyter/state";
-import { Coloring, PointGrid, floatAt, TypedModel, modelNames, Viewport, colorize, drawGrey, ensureCss, f32, fmt, h, inPolygon, legend, u8, COLORMAPS, renderSafely } from "./common";
+import {
+  Coloring,
+  PointGrid,
+  floatAt,
+  TypedModel,
+  modelNames,
+  Viewport,
+  colorize,
+  drawGrey,
+  ensureCss,
+  f32,
+  fmt,
+  h,
+  inPolygon,
+  legend,
+  u8,
+  COLORMAPS,
+  renderSafely,
+} from "./common";
 
 /** Model of the LatentScatter widget: the kernel's LatentScatterState and defaults (src/jupyter/state.ts). */
 export class LatentScatterModel extends TypedModel<WireState<LatentScatterState>> {
@@ -60,11 +78,17 @@ export class LatentScatterView extends DOMWidgetView {
   private build(): void {
     ensureCss();
     const m = this.model;
-    const W = m.get("width"), H = m.get("height");
+    const W = m.get("width"),
+      H = m.get("height");
     this.el.classList.add("ivae-widget", "ivae-scatter");
     this.canvas = h("canvas", { width: W, height: H, class: "ivae-plot" });
     this.overlay = h("canvas", { width: W, height: H, style: "position:absolute;left:0;top:0;pointer-events:none" });
-    const plotWrap = h("div", { style: `position:relative;width:${W + 2}px;height:${H + 2}px` }, this.canvas, this.overlay);
+    const plotWrap = h(
+      "div",
+      { style: `position:relative;width:${W + 2}px;height:${H + 2}px` },
+      this.canvas,
+      this.overlay,
+    );
     this.channelSel = h("select", { title: "colour points by this channel" });
     const cmapSel = h("select", { title: "colour map for continuous channels" });
     for (const c of COLORMAPS) cmapSel.append(h("option", { value: c }, c));
@@ -105,7 +129,12 @@ export class LatentScatterView extends DOMWidgetView {
     );
     const [ph, pw] = m.get("patch_shape");
     const ps = 128;
-    this.patch = h("canvas", { width: ps, height: ps ? Math.round((ps * (ph || 1)) / (pw || 1)) : ps, class: "ivae-patch", title: "patch of the point under the mouse" });
+    this.patch = h("canvas", {
+      width: ps,
+      height: ps ? Math.round((ps * (ph || 1)) / (pw || 1)) : ps,
+      class: "ivae-patch",
+      title: "patch of the point under the mouse",
+    });
     this.info = h("div", { class: "ivae-info" }, "hover a point");
     this.legendBox = h("div");
     const side = h("div", { class: "ivae-side" }, ph > 0 ? this.patch : h("span"), this.info, this.legendBox);
@@ -118,14 +147,22 @@ export class LatentScatterView extends DOMWidgetView {
     this.setMode("pan");
     this.attachMouse();
     this.listenTo(m, "change:x change:y", () => (this.loadData(), this.vp.fit(this.xs, this.ys), this.draw()));
-    this.listenTo(m, "change:color_by change:colormap change:channels change:channel_info", () => (this.updateColors(), this.draw()));
+    this.listenTo(
+      m,
+      "change:color_by change:colormap change:channels change:channel_info",
+      () => (this.updateColors(), this.draw()),
+    );
     this.listenTo(m, "change:selected", () => (this.updateSelection(), this.draw()));
     this.listenTo(m, "change:point_size", () => this.draw());
     this.updateColors();
     this.updateSelection();
     this.draw();
     // Test and debugging hook: screen position (CSS px inside the plot canvas) of point i.
-    (this.el as unknown as { ivae: unknown }).ivae = { screenPos: (i: number) => [this.vp.sx(this.xs[i]), this.vp.sy(this.ys[i])], canvas: this.canvas, view: this };
+    (this.el as unknown as { ivae: unknown }).ivae = {
+      screenPos: (i: number) => [this.vp.sx(this.xs[i]), this.vp.sy(this.ys[i])],
+      canvas: this.canvas,
+      view: this,
+    };
   }
 
   private loadData(): void {
@@ -164,7 +201,9 @@ export class LatentScatterView extends DOMWidgetView {
   /** Redraws all points; batched by colour bucket so the canvas state changes rarely. */
   private draw(): void {
     const g = this.canvas.getContext("2d")!;
-    const W = this.canvas.width, H = this.canvas.height, vp = this.vp;
+    const W = this.canvas.width,
+      H = this.canvas.height,
+      vp = this.vp;
     g.clearRect(0, 0, W, H);
     const n = this.xs.length;
     for (let i = 0; i < n; i++) {
@@ -202,7 +241,9 @@ export class LatentScatterView extends DOMWidgetView {
   }
 
   private drawAxes(g: CanvasRenderingContext2D): void {
-    const vp = this.vp, W = this.canvas.width, H = this.canvas.height;
+    const vp = this.vp,
+      W = this.canvas.width,
+      H = this.canvas.height;
     g.save();
     g.strokeStyle = "#e6e6e6";
     g.fillStyle = "#888";
@@ -216,12 +257,12 @@ export class LatentScatterView extends DOMWidgetView {
     };
     for (const t of ticks(vp.x0, vp.x1)) {
       const x = vp.sx(t);
-      g.beginPath(), g.moveTo(x, 0), g.lineTo(x, H), g.stroke();
+      (g.beginPath(), g.moveTo(x, 0), g.lineTo(x, H), g.stroke());
       g.fillText(fmt(t), x + 2, H - 4);
     }
     for (const t of ticks(vp.y0, vp.y1)) {
       const y = vp.sy(t);
-      g.beginPath(), g.moveTo(0, y), g.lineTo(W, y), g.stroke();
+      (g.beginPath(), g.moveTo(0, y), g.lineTo(W, y), g.stroke());
       g.fillText(fmt(t), 2, y - 2);
     }
     g.fillStyle = "#444";
@@ -261,16 +302,21 @@ export class LatentScatterView extends DOMWidgetView {
       const r = c.getBoundingClientRect();
       return [((e.clientX - r.left) * c.width) / r.width, ((e.clientY - r.top) * c.height) / r.height];
     };
-    c.addEventListener("wheel", (e) => {
-      e.preventDefault();
-      const [x, y] = pos(e);
-      this.vp.zoom(x, y, e.deltaY > 0 ? 1.15 : 1 / 1.15);
-      this.scheduleDraw();
-    }, { passive: false });
+    c.addEventListener(
+      "wheel",
+      (e) => {
+        e.preventDefault();
+        const [x, y] = pos(e);
+        this.vp.zoom(x, y, e.deltaY > 0 ? 1.15 : 1 / 1.15);
+        this.scheduleDraw();
+      },
+      { passive: false },
+    );
     let drag: { mode: Mode; start: [number, number]; last: [number, number]; path: [number, number][] } | null = null;
     c.addEventListener("pointerdown", (e) => {
       const p = pos(e);
-      const mode: Mode = this.mode === "pan" && e.shiftKey ? "box" : this.mode === "pan" && e.altKey ? "lasso" : this.mode;
+      const mode: Mode =
+        this.mode === "pan" && e.shiftKey ? "box" : this.mode === "pan" && e.altKey ? "lasso" : this.mode;
       drag = { mode, start: p, last: p, path: [p] };
       c.setPointerCapture(e.pointerId);
     });
@@ -296,14 +342,16 @@ export class LatentScatterView extends DOMWidgetView {
       drag = null;
       this.overlay.getContext("2d")!.clearRect(0, 0, this.overlay.width, this.overlay.height);
       // A lasso ends where it started, so "moved" means the path spans more than a few pixels.
-      const xs = d.path.map((q) => q[0]).concat(p[0]), ys = d.path.map((q) => q[1]).concat(p[1]);
+      const xs = d.path.map((q) => q[0]).concat(p[0]),
+        ys = d.path.map((q) => q[1]).concat(p[1]);
       const moved = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) > 3;
       if (d.mode === "pan") {
         if (!moved) {
           // A click selects the nearest point (shift/ctrl adds to the selection).
           const i = this.grid.nearest(p[0], p[1], this.sx, this.sy, 10);
           const cur = this.model.get("selected");
-          if (i >= 0) this.commitSelection(e.ctrlKey || e.metaKey ? [...new Set([...cur, i])].sort((a, b) => a - b) : [i]);
+          if (i >= 0)
+            this.commitSelection(e.ctrlKey || e.metaKey ? [...new Set([...cur, i])].sort((a, b) => a - b) : [i]);
         }
         return;
       }
@@ -313,7 +361,8 @@ export class LatentScatterView extends DOMWidgetView {
       if (d.mode === "box") {
         const [xa, xb] = [Math.min(d.start[0], p[0]), Math.max(d.start[0], p[0])];
         const [ya, yb] = [Math.min(d.start[1], p[1]), Math.max(d.start[1], p[1])];
-        for (let i = 0; i < n; i++) if (this.sx[i] >= xa && this.sx[i] <= xb && this.sy[i] >= ya && this.sy[i] <= yb) sel.push(i);
+        for (let i = 0; i < n; i++)
+          if (this.sx[i] >= xa && this.sx[i] <= xb && this.sy[i] >= ya && this.sy[i] <= yb) sel.push(i);
       } else {
         const poly = d.path;
         for (let i = 0; i < n; i++) if (inPolygon(this.sx[i], this.sy[i], poly)) sel.push(i);

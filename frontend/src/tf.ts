@@ -23,7 +23,11 @@ export function tfReady(prefer: "auto" | "wasm" | "cpu" = "auto"): Promise<strin
         const url = URL.createObjectURL(new Blob([simdWasm as Uint8Array], { type: "application/wasm" }));
         // Every name must be mapped; the plain and threaded binaries are not shipped (SIMD is
         // everywhere tfjs 4 runs; a browser without it falls back to cpu below).
-        setWasmPaths({ "tfjs-backend-wasm.wasm": url, "tfjs-backend-wasm-simd.wasm": url, "tfjs-backend-wasm-threaded-simd.wasm": url });
+        setWasmPaths({
+          "tfjs-backend-wasm.wasm": url,
+          "tfjs-backend-wasm-simd.wasm": url,
+          "tfjs-backend-wasm-threaded-simd.wasm": url,
+        });
         tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
         if (await tf.setBackend("wasm")) {
           await tf.ready();

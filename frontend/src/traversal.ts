@@ -30,19 +30,31 @@ export class TraversalModel extends TypedModel<WireState<TraversalState>> {
     };
   }
 
-  override initialize(attributes: Backbone.ObjectHash, options: { model_id: string; comm?: unknown; widget_manager: unknown }): void {
+  override initialize(
+    attributes: Backbone.ObjectHash,
+    options: { model_id: string; comm?: unknown; widget_manager: unknown },
+  ): void {
     super.initialize(attributes, options);
     this.listenTo(this, "change:decoder_weights change:decoder_config", () => {
       void this.decoderPromise?.then((d) => d.dec.dispose());
       this.decoderPromise = null;
     });
     // The kernel can ask for a decode to compare the browser's numbers with its own.
-    this.on("msg:custom", (content: { type?: string; id?: number; z?: number[]; angle?: number; dx?: number; dy?: number }) => {
-      if (content?.type !== "decode") return;
-      void this.decodeState({ z: content.z ?? [], angle: content.angle ?? 0, dx: content.dx ?? 0, dy: content.dy ?? 0, label: this.get("label") }).then(({ pixels, backend }) => {
-        this.send({ type: "decoded", id: content.id ?? null, backend }, {}, [pixels.buffer as ArrayBuffer]);
-      });
-    });
+    this.on(
+      "msg:custom",
+      (content: { type?: string; id?: number; z?: number[]; angle?: number; dx?: number; dy?: number }) => {
+        if (content?.type !== "decode") return;
+        void this.decodeState({
+          z: content.z ?? [],
+          angle: content.angle ?? 0,
+          dx: content.dx ?? 0,
+          dy: content.dy ?? 0,
+          label: this.get("label"),
+        }).then(({ pixels, backend }) => {
+          this.send({ type: "decoded", id: content.id ?? null, backend }, {}, [pixels.buffer as ArrayBuffer]);
+        });
+      },
+    );
   }
 
   /** The decoder, built on first use. */
@@ -62,14 +74,25 @@ export class TraversalModel extends TypedModel<WireState<TraversalState>> {
   }
 
   /** Decodes one image for a slider state (shift in px converted as models/grid pixelsToGrid). */
-  async decodeState(s: { z: number[]; angle: number; dx: number; dy: number; label: number }): Promise<{ pixels: Float32Array; backend: string }> {
+  async decodeState(s: {
+    z: number[];
+    angle: number;
+    dx: number;
+    dy: number;
+    label: number;
+  }): Promise<{ pixels: Float32Array; backend: string }> {
     const { dec, backend } = await this.decoder();
     const cfg = dec.config;
     const [H, W] = cfg.imageShape;
     const zin = new Float32Array(cfg.latentDim + cfg.conditionDim);
     zin.set(s.z.slice(0, cfg.latentDim));
     if (cfg.conditionDim > 0 && s.label >= 0) zin[cfg.latentDim + s.label] = 1;
-    const pixels = dec.decode({ z: zin, angle: Float32Array.of(s.angle), tx: Float32Array.of((2 * s.dx) / (W - 1)), ty: Float32Array.of((-2 * s.dy) / (H - 1)) });
+    const pixels = dec.decode({
+      z: zin,
+      angle: Float32Array.of(s.angle),
+      tx: Float32Array.of((2 * s.dx) / (W - 1)),
+      ty: Float32Array.of((-2 * s.dy) / (H - 1)),
+    });
     return { pixels, backend };
   }
 }
@@ -104,12 +127,32 @@ export class TraversalView extends DOMWidgetView {
     const controls = h("div", { class: "ivae-side" });
     const [zlo, zhi] = m.get("z_range");
     if (m.get("pad") && cfg.latentDim >= 2) {
-      this.padCanvas = h("canvas", { width: 170, height: 170, class: "ivae-plot", title: "drag to set z1 (→) and z2 (↑)" });
+      this.padCanvas = h("canvas", {
+        width: 170,
+        height: 170,
+        class: "ivae-plot",
+        title: "drag to set z1 (→) and z2 (↑)",
+      });
       controls.append(this.padCanvas);
       this.attachPad(zlo, zhi);
     }
-    const slider = (key: string, label: string, lo: number, hi: number, step: number, get: () => number, set: (v: number) => void, show = fmt): void => {
-      const input = h("input", { type: "range", min: String(lo), max: String(hi), step: String(step), "data-key": key });
+    const slider = (
+      key: string,
+      label: string,
+      lo: number,
+      hi: number,
+      step: number,
+      get: () => number,
+      set: (v: number) => void,
+      show = fmt,
+    ): void => {
+      const input = h("input", {
+        type: "range",
+        min: String(lo),
+        max: String(hi),
+        step: String(step),
+        "data-key": key,
+      });
       const out = h("output", {});
       input.value = String(get());
       out.textContent = show(get());
@@ -119,20 +162,53 @@ export class TraversalView extends DOMWidgetView {
       (this.sliders[key] as unknown as { show: typeof show }).show = show;
     };
     for (let k = 0; k < cfg.latentDim; k++) {
-      slider(`z${k}`, `z${k + 1}`, zlo, zhi, (zhi - zlo) / 200, () => m.get("z")[k], (v) => {
-        const z = [...m.get("z")];
-        z[k] = v;
-        this.change({ z });
-      });
+      slider(
+        `z${k}`,
+        `z${k + 1}`,
+        zlo,
+        zhi,
+        (zhi - zlo) / 200,
+        () => m.get("z")[k],
+        (v) => {
+          const z = [...m.get("z")];
+          z[k] = v;
+          this.change({ z });
+        },
+      );
     }
     if (cfg.rotation) {
       const [alo, ahi] = m.get("angle_range");
-      slider("angle", "angle", alo, ahi, (ahi - alo) / 360, () => m.get("angle"), (v) => this.change({ angle: v }), (v) => `${Math.round((v * 180) / Math.PI)}°`);
+      slider(
+        "angle",
+        "angle",
+        alo,
+        ahi,
+        (ahi - alo) / 360,
+        () => m.get("angle"),
+        (v) => this.change({ angle: v }),
+        (v) => `${Math.round((v * 180) / Math.PI)}°`,
+      );
     }
     if (cfg.translation) {
       const [slo, shi] = m.get("shift_range");
-      slider("dx", "dx (px)", slo, shi, (shi - slo) / 100, () => m.get("dx"), (v) => this.change({ dx: v }));
-      slider("dy", "dy (px)", slo, shi, (shi - slo) / 100, () => m.get("dy"), (v) => this.change({ dy: v }));
+      slider(
+        "dx",
+        "dx (px)",
+        slo,
+        shi,
+        (shi - slo) / 100,
+        () => m.get("dx"),
+        (v) => this.change({ dx: v }),
+      );
+      slider(
+        "dy",
+        "dy (px)",
+        slo,
+        shi,
+        (shi - slo) / 100,
+        () => m.get("dy"),
+        (v) => this.change({ dy: v }),
+      );
     }
     if (cfg.conditionDim > 0) {
       const sel = h("select", {});
@@ -144,8 +220,19 @@ export class TraversalView extends DOMWidgetView {
     const reset = h("button", { class: "ivae-btn", textContent: "reset" });
     reset.onclick = () => this.change({ z: new Array(cfg.latentDim).fill(0), angle: 0, dx: 0, dy: 0 });
     controls.append(h("div", { class: "ivae-toolbar" }, reset), this.status);
-    this.el.append(h("div", { class: "ivae-title" }, `Latent traversal · decoder ${cfg.latentDim}→${cfg.hidden.join("→")}→${H}×${W}`), h("div", { class: "ivae-row" }, this.img, controls));
-    this.listenTo(m, "change:z change:angle change:dx change:dy change:label", () => (this.syncSliders(), this.redraw()));
+    this.el.append(
+      h(
+        "div",
+        { class: "ivae-title" },
+        `Latent traversal · decoder ${cfg.latentDim}→${cfg.hidden.join("→")}→${H}×${W}`,
+      ),
+      h("div", { class: "ivae-row" }, this.img, controls),
+    );
+    this.listenTo(
+      m,
+      "change:z change:angle change:dx change:dy change:label",
+      () => (this.syncSliders(), this.redraw()),
+    );
     this.listenTo(m, "change:decoder_weights change:decoder_config", () => this.redraw());
     this.redraw();
     (this.el as unknown as { ivae: unknown }).ivae = { view: this };
@@ -226,12 +313,19 @@ export class TraversalView extends DOMWidgetView {
     const z = this.model.get("z");
     g.clearRect(0, 0, S, S);
     g.strokeStyle = "#e2e2e2";
-    for (let k = 1; k < 6; k++) (g.beginPath(), g.moveTo((k * S) / 6, 0), g.lineTo((k * S) / 6, S), g.moveTo(0, (k * S) / 6), g.lineTo(S, (k * S) / 6), g.stroke());
+    for (let k = 1; k < 6; k++)
+      (g.beginPath(),
+        g.moveTo((k * S) / 6, 0),
+        g.lineTo((k * S) / 6, S),
+        g.moveTo(0, (k * S) / 6),
+        g.lineTo(S, (k * S) / 6),
+        g.stroke());
     g.strokeStyle = "#bbb";
-    g.beginPath(), g.moveTo(S / 2, 0), g.lineTo(S / 2, S), g.moveTo(0, S / 2), g.lineTo(S, S / 2), g.stroke();
-    const px = ((z[0] - lo) / (hi - lo)) * S, py = (1 - (z[1] - lo) / (hi - lo)) * S;
+    (g.beginPath(), g.moveTo(S / 2, 0), g.lineTo(S / 2, S), g.moveTo(0, S / 2), g.lineTo(S, S / 2), g.stroke());
+    const px = ((z[0] - lo) / (hi - lo)) * S,
+      py = (1 - (z[1] - lo) / (hi - lo)) * S;
     g.fillStyle = "#2f6fdf";
-    g.beginPath(), g.arc(px, py, 6, 0, 2 * Math.PI), g.fill();
+    (g.beginPath(), g.arc(px, py, 6, 0, 2 * Math.PI), g.fill());
     g.fillStyle = "#666";
     g.font = "10px system-ui,sans-serif";
     g.fillText("z1 →", S - 28, S - 4);

@@ -34,25 +34,38 @@ export interface BaselineResult {
  * can be compared. Raw GMM uses diagonal covariances (a full d × d covariance per class cannot be estimated
  * from a few hundred patches).
  */
-export function baselineClasses(data: ImageStack | { data: Float32Array; n: number; d: number }, opts: BaselineOptions): BaselineResult {
-  const n = data.n, d = "d" in data ? data.d : data.height * data.width;
+export function baselineClasses(
+  data: ImageStack | { data: Float32Array; n: number; d: number },
+  opts: BaselineOptions,
+): BaselineResult {
+  const n = data.n,
+    d = "d" in data ? data.d : data.height * data.width;
   checkInt(opts.k, "baselineClasses", "k");
   const method = opts.method ?? "pca-kmeans";
   const comps = opts.components ?? 3;
   const seed = opts.seed ?? 0;
-  check(["kmeans", "gmm", "pca-kmeans", "pca-gmm", "nmf-kmeans", "nmf-gmm"].includes(method), "baselineClasses",
-    `method must be one of kmeans, gmm, pca-kmeans, pca-gmm, nmf-kmeans, nmf-gmm; got ${JSON.stringify(method)}`);
-  let features = data.data, dim = d, basis: Float32Array | undefined;
+  check(
+    ["kmeans", "gmm", "pca-kmeans", "pca-gmm", "nmf-kmeans", "nmf-gmm"].includes(method),
+    "baselineClasses",
+    `method must be one of kmeans, gmm, pca-kmeans, pca-gmm, nmf-kmeans, nmf-gmm; got ${JSON.stringify(method)}`,
+  );
+  let features = data.data,
+    dim = d,
+    basis: Float32Array | undefined;
   if (method.startsWith("pca")) {
     const p = pca(data.data, n, d, comps, { seed });
-    features = p.scores; dim = comps; basis = p.axes;
+    features = p.scores;
+    dim = comps;
+    basis = p.axes;
   } else if (method.startsWith("nmf")) {
     let lo = Infinity;
     for (let i = 0; i < data.data.length; i++) lo = Math.min(lo, data.data[i]);
     // NMF needs non-negative data; a shift by the minimum keeps HAADF contrast unchanged
     const X = lo < 0 ? data.data.map((v) => v - lo) : data.data;
     const m = nmf(X, n, d, comps, { seed, maxIter: 200 });
-    features = m.W; dim = comps; basis = m.H;
+    features = m.W;
+    dim = comps;
+    basis = m.H;
   }
   const useGmm = method.endsWith("gmm");
   const labels = useGmm

@@ -12,16 +12,24 @@ import { Random } from "../util/random";
 type Points = ArrayLike<number>;
 
 function checkPoints(where: string, points: Points, dim: number, k?: number): number {
-  check(points != null && typeof points.length === "number", where, "points must be an array of numbers (n × dim, row-major)");
+  check(
+    points != null && typeof points.length === "number",
+    where,
+    "points must be an array of numbers (n × dim, row-major)",
+  );
   checkInt(dim, where, "dim", 1);
   if (points.length % dim !== 0) {
-    throw new IvaeInputError(`${where}: points has ${points.length} values, which is not a multiple of dim = ${dim} (expected n × dim, row-major)`);
+    throw new IvaeInputError(
+      `${where}: points has ${points.length} values, which is not a multiple of dim = ${dim} (expected n × dim, row-major)`,
+    );
   }
   const n = points.length / dim;
   check(n >= 1, where, "points is empty");
   for (let i = 0; i < points.length; i++) {
     if (!Number.isFinite(points[i])) {
-      throw new IvaeInputError(`${where}: points contains a non-finite value (${points[i]}) at point ${Math.floor(i / dim)}, coordinate ${i % dim}`);
+      throw new IvaeInputError(
+        `${where}: points contains a non-finite value (${points[i]}) at point ${Math.floor(i / dim)}, coordinate ${i % dim}`,
+      );
     }
   }
   if (k !== undefined) {
@@ -68,16 +76,31 @@ export interface KMeansResult {
   predict(points: Points): Int32Array;
 }
 
-function nearestCenters(points: Points, n: number, dim: number, centers: Float64Array, k: number, labels: Int32Array, dist?: Float64Array): number {
+function nearestCenters(
+  points: Points,
+  n: number,
+  dim: number,
+  centers: Float64Array,
+  k: number,
+  labels: Int32Array,
+  dist?: Float64Array,
+): number {
   let inertia = 0;
   for (let i = 0; i < n; i++) {
     const o = i * dim;
-    let best = 0, bd = Infinity;
+    let best = 0,
+      bd = Infinity;
     for (let c = 0; c < k; c++) {
       const co = c * dim;
       let s = 0;
-      for (let d = 0; d < dim; d++) { const t = points[o + d] - centers[co + d]; s += t * t; }
-      if (s < bd) { bd = s; best = c; }
+      for (let d = 0; d < dim; d++) {
+        const t = points[o + d] - centers[co + d];
+        s += t * t;
+      }
+      if (s < bd) {
+        bd = s;
+        best = c;
+      }
     }
     labels[i] = best;
     if (dist) dist[i] = bd;
@@ -94,7 +117,10 @@ function kmeansPlusPlus(points: Points, n: number, dim: number, k: number, rng: 
   const d2 = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let d = 0; d < dim; d++) { const t = points[i * dim + d] - centers[d]; s += t * t; }
+    for (let d = 0; d < dim; d++) {
+      const t = points[i * dim + d] - centers[d];
+      s += t * t;
+    }
     d2[i] = s;
   }
   for (let c = 1; c < k; c++) {
@@ -104,7 +130,13 @@ function kmeansPlusPlus(points: Points, n: number, dim: number, k: number, rng: 
     if (total > 0) {
       let r = rng.next() * total;
       pick = n - 1;
-      for (let i = 0; i < n; i++) { r -= d2[i]; if (r < 0) { pick = i; break; } }
+      for (let i = 0; i < n; i++) {
+        r -= d2[i];
+        if (r < 0) {
+          pick = i;
+          break;
+        }
+      }
     } else {
       pick = rng.int(n); // all points coincide with chosen centres: any point will do
     }
@@ -112,7 +144,10 @@ function kmeansPlusPlus(points: Points, n: number, dim: number, k: number, rng: 
     for (let d = 0; d < dim; d++) centers[co + d] = points[pick * dim + d];
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let d = 0; d < dim; d++) { const t = points[i * dim + d] - centers[co + d]; s += t * t; }
+      for (let d = 0; d < dim; d++) {
+        const t = points[i * dim + d] - centers[co + d];
+        s += t * t;
+      }
       if (s < d2[i]) d2[i] = s;
     }
   }
@@ -144,16 +179,27 @@ export function kmeans(points: Points, dim: number, k: number, opts: KMeansOptio
   }
   const tol2 = tol * tol * Math.max(scale, 1e-300);
 
-  let best: { labels: Int32Array; centers: Float64Array; inertia: number; iterations: number; converged: boolean } | null = null;
-  const labels = new Int32Array(n), dist = new Float64Array(n);
-  const sums = new Float64Array(k * dim), counts = new Float64Array(k);
+  let best: {
+    labels: Int32Array;
+    centers: Float64Array;
+    inertia: number;
+    iterations: number;
+    converged: boolean;
+  } | null = null;
+  const labels = new Int32Array(n),
+    dist = new Float64Array(n);
+  const sums = new Float64Array(k * dim),
+    counts = new Float64Array(k);
   for (let r = 0; r < restarts; r++) {
     const centers = kmeansPlusPlus(points, n, dim, k, rng.fork());
-    let iterations = 0, converged = false, inertia = 0;
+    let iterations = 0,
+      converged = false,
+      inertia = 0;
     for (let it = 0; it < maxIter; it++) {
       iterations = it + 1;
       inertia = nearestCenters(points, n, dim, centers, k, labels, dist);
-      sums.fill(0); counts.fill(0);
+      sums.fill(0);
+      counts.fill(0);
       for (let i = 0; i < n; i++) {
         const c = labels[i];
         counts[c]++;
@@ -178,18 +224,28 @@ export function kmeans(points: Points, dim: number, k: number, opts: KMeansOptio
         }
         if (s > shift) shift = s;
       }
-      if (shift <= tol2) { converged = true; break; }
+      if (shift <= tol2) {
+        converged = true;
+        break;
+      }
     }
     inertia = nearestCenters(points, n, dim, centers, k, labels);
-    if (!best || inertia < best.inertia) best = { labels: labels.slice(), centers: centers.slice(), inertia, iterations, converged };
+    if (!best || inertia < best.inertia)
+      best = { labels: labels.slice(), centers: centers.slice(), inertia, iterations, converged };
   }
   const b = best!;
   const sizes = new Int32Array(k);
   for (const l of b.labels) sizes[l]++;
   const centers64 = b.centers;
   return {
-    k, dim, labels: b.labels, centers: Float32Array.from(centers64), sizes, inertia: b.inertia,
-    iterations: b.iterations, converged: b.converged,
+    k,
+    dim,
+    labels: b.labels,
+    centers: Float32Array.from(centers64),
+    sizes,
+    inertia: b.inertia,
+    iterations: b.iterations,
+    converged: b.converged,
     predict(newPoints: Points): Int32Array {
       const m = checkPoints("kmeans.predict", newPoints, dim);
       const out = new Int32Array(m);
@@ -287,7 +343,11 @@ export function gmm(points: Points, dim: number, k: number, opts: GMMOptions = {
   const where = "gmm";
   const n = checkPoints(where, points, dim, k);
   const covType = opts.covariance ?? "full";
-  check(covType === "full" || covType === "diag", where, `covariance must be "full" or "diag", got "${String(covType)}"`);
+  check(
+    covType === "full" || covType === "diag",
+    where,
+    `covariance must be "full" or "diag", got "${String(covType)}"`,
+  );
   const maxIter = opts.maxIter ?? 200;
   checkInt(maxIter, where, "maxIter", 1);
   const tol = opts.tol ?? 1e-5;
@@ -305,8 +365,11 @@ export function gmm(points: Points, dim: number, k: number, opts: GMMOptions = {
   const reg = regRel * (meanVar > 0 ? meanVar : 1);
 
   const init = opts.init ?? "auto";
-  check(init === "auto" || init === "kmeans" || init === "kmeans++" || init === "random", where,
-    `init must be "auto", "kmeans", "kmeans++" or "random", got "${String(init)}"`);
+  check(
+    init === "auto" || init === "kmeans" || init === "kmeans++" || init === "random",
+    where,
+    `init must be "auto", "kmeans", "kmeans++" or "random", got "${String(init)}"`,
+  );
   const nInit = opts.nInit ?? 4;
   checkInt(nInit, where, "nInit", 1);
   const rng = new Random(checkSeed(where, opts.seed));
@@ -318,12 +381,14 @@ export function gmm(points: Points, dim: number, k: number, opts: GMMOptions = {
   checkInt(subN, where, "initSubsample", 0);
   const useSub = nInit > 1 && subN > 0 && n > subN;
   const all = Float64Array.from(points);
-  let fitPts = all, m = n;
+  let fitPts = all,
+    m = n;
   if (useSub) {
     const idx = new Random(rng.seed()).permutation(n).subarray(0, subN).sort();
     const sub = new Float64Array(subN * dim);
     for (let i = 0; i < subN; i++) for (let d = 0; d < dim; d++) sub[i * dim + d] = all[idx[i] * dim + d];
-    fitPts = sub; m = subN;
+    fitPts = sub;
+    m = subN;
   }
 
   let best: GMMResult | null = null;
@@ -340,9 +405,10 @@ export function gmm(points: Points, dim: number, k: number, opts: GMMOptions = {
         for (let c = 0; c < k; c++) resp[i * k + c] /= s;
       }
     } else {
-      const labels = how === "kmeans"
-        ? kmeans(fitPts, dim, k, { seed: runSeed, restarts: opts.restarts ?? 4 }).labels
-        : kmeans(fitPts, dim, k, { seed: runSeed, restarts: 1, maxIter: 1 }).labels; // k-means++ seeds, one Lloyd step
+      const labels =
+        how === "kmeans"
+          ? kmeans(fitPts, dim, k, { seed: runSeed, restarts: opts.restarts ?? 4 }).labels
+          : kmeans(fitPts, dim, k, { seed: runSeed, restarts: 1, maxIter: 1 }).labels; // k-means++ seeds, one Lloyd step
       for (let i = 0; i < m; i++) resp[i * k + labels[i]] = 1;
     }
     const fit = runEM(fitPts, m, dim, k, full, reg, resp, maxIter, tol, covType, p);
@@ -354,17 +420,34 @@ export function gmm(points: Points, dim: number, k: number, opts: GMMOptions = {
 
 /** EM from initial responsibilities `resp` (n × k, overwritten). All arrays float64 so the loops stay monomorphic. */
 function runEM(
-  points: Float64Array, n: number, dim: number, k: number, full: boolean, reg: number, resp: Float64Array,
-  maxIter: number, tol: number, covType: "full" | "diag", p: number,
+  points: Float64Array,
+  n: number,
+  dim: number,
+  k: number,
+  full: boolean,
+  reg: number,
+  resp: Float64Array,
+  maxIter: number,
+  tol: number,
+  covType: "full" | "diag",
+  p: number,
 ): GMMResult {
   const st: EMState = {
-    k, dim, full, reg,
-    weights: new Float64Array(k), means: new Float64Array(k * dim),
+    k,
+    dim,
+    full,
+    reg,
+    weights: new Float64Array(k),
+    means: new Float64Array(k * dim),
     covs: new Float64Array(full ? k * dim * dim : k * dim),
-    chol: new Float64Array(k * dim * dim), logNorm: new Float64Array(k), logW: new Float64Array(k),
+    chol: new Float64Array(k * dim * dim),
+    logNorm: new Float64Array(k),
+    logW: new Float64Array(k),
   };
   mStep(st, points, n, resp);
-  let ll = -Infinity, iterations = 0, converged = false;
+  let ll = -Infinity,
+    iterations = 0,
+    converged = false;
   for (let it = 0; it < maxIter; it++) {
     iterations = it + 1;
     const next = eStep(st, points, n, resp);
@@ -386,10 +469,20 @@ function runEM(
     return Float32Array.from(out);
   };
   return {
-    k, dim, covariance: covType, weights: st.weights, means: st.means, covariances: st.covs, labels,
+    k,
+    dim,
+    covariance: covType,
+    weights: st.weights,
+    means: st.means,
+    covariances: st.covs,
+    labels,
     responsibilities: respOut,
-    logLikelihood: ll, bic: -2 * ll + p * Math.log(n), aic: -2 * ll + 2 * p, nParameters: p,
-    iterations, converged,
+    logLikelihood: ll,
+    bic: -2 * ll + p * Math.log(n),
+    aic: -2 * ll + 2 * p,
+    nParameters: p,
+    iterations,
+    converged,
     predict: (pts: Points) => {
       const pr = predictProba(pts);
       return argmaxRows(pr, pr.length / k, k);
@@ -400,18 +493,27 @@ function runEM(
 
 /** Parameters of a mixture plus per-component Cholesky factors (Σ = L Lᵀ) and log-normalisers. */
 interface EMState {
-  k: number; dim: number; full: boolean; reg: number;
-  weights: Float64Array; means: Float64Array; covs: Float64Array;
-  chol: Float64Array; logNorm: Float64Array; logW: Float64Array;
+  k: number;
+  dim: number;
+  full: boolean;
+  reg: number;
+  weights: Float64Array;
+  means: Float64Array;
+  covs: Float64Array;
+  chol: Float64Array;
+  logNorm: Float64Array;
+  logW: Float64Array;
 }
 
 /** M-step: weights, means and (regularised) covariances from responsibilities, then their Cholesky factors. */
 function mStep(st: EMState, points: Float64Array, n: number, resp: Float64Array): void {
   const { k, dim, full, reg, weights, means, covs, chol, logNorm, logW } = st;
   const nk = new Float64Array(k);
-  means.fill(0); covs.fill(0);
+  means.fill(0);
+  covs.fill(0);
   for (let i = 0; i < n; i++) {
-    const io = i * dim, ro = i * k;
+    const io = i * dim,
+      ro = i * k;
     for (let c = 0; c < k; c++) {
       const r = resp[ro + c];
       if (r === 0) continue;
@@ -429,7 +531,8 @@ function mStep(st: EMState, points: Float64Array, n: number, resp: Float64Array)
   // Second pass about the new means (two-pass covariance: no cancellation for off-centre clusters).
   const diff = new Float64Array(dim);
   for (let i = 0; i < n; i++) {
-    const io = i * dim, ro = i * k;
+    const io = i * dim,
+      ro = i * k;
     for (let c = 0; c < k; c++) {
       const r = resp[ro + c];
       if (r === 0) continue;
@@ -438,7 +541,8 @@ function mStep(st: EMState, points: Float64Array, n: number, resp: Float64Array)
       if (full) {
         const o = c * dim * dim;
         for (let a = 0; a < dim; a++) {
-          const ra = r * diff[a], oa = o + a * dim;
+          const ra = r * diff[a],
+            oa = o + a * dim;
           for (let b = 0; b <= a; b++) covs[oa + b] += ra * diff[b];
         }
       } else {
@@ -460,7 +564,9 @@ function mStep(st: EMState, points: Float64Array, n: number, resp: Float64Array)
       }
       const L = cholesky(covs.subarray(o, o + dim * dim), dim);
       if (!L) {
-        throw new IvaeInputError(`gmm: covariance of component ${c} is not positive definite; increase regCovar or use covariance: "diag"`);
+        throw new IvaeInputError(
+          `gmm: covariance of component ${c} is not positive definite; increase regCovar or use covariance: "diag"`,
+        );
       }
       chol.set(L, o);
     } else {
@@ -481,13 +587,15 @@ function mStep(st: EMState, points: Float64Array, n: number, resp: Float64Array)
  */
 function eStep(st: EMState, pts: Float64Array, m: number, out: Float64Array): number {
   const { k, dim, means, chol, logNorm, logW } = st;
-  const z = new Float64Array(dim), lp = new Float64Array(k);
+  const z = new Float64Array(dim),
+    lp = new Float64Array(k);
   let ll = 0;
   for (let i = 0; i < m; i++) {
     const io = i * dim;
     let mx = -Infinity;
     for (let c = 0; c < k; c++) {
-      const o = c * dim * dim, co = c * dim;
+      const o = c * dim * dim,
+        co = c * dim;
       let q = 0;
       for (let a = 0; a < dim; a++) {
         const oa = o + a * dim;

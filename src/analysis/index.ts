@@ -12,13 +12,41 @@ export type { BaselineMethod, BaselineOptions, BaselineResult } from "./baseline
 export { mapPoints, rasterizeMap, labelImage, valueHistogram, valueDensity2d, colorizeMap } from "./maps";
 export type { MapSites, MapPoint, RasterMap, Histogram, Density2D } from "./maps";
 export {
-  pearson, offsetCorrelation, circularMean, circularCorrelation, wrapAngle, foldAngle, knnAccuracy, angleRecovery, confusionMatrix,
-  clusterPurity, adjustedRandIndex, hungarian, bestMatchAccuracy, nearestCentroidAccuracy,
+  pearson,
+  offsetCorrelation,
+  circularMean,
+  circularCorrelation,
+  wrapAngle,
+  foldAngle,
+  knnAccuracy,
+  angleRecovery,
+  confusionMatrix,
+  clusterPurity,
+  adjustedRandIndex,
+  hungarian,
+  bestMatchAccuracy,
+  nearestCentroidAccuracy,
 } from "./metrics";
-export type { AngleFit, AngleRecovery, AngleRecoveryOptions, ConfusionMatrix, BestMatch, CentroidAccuracy } from "./metrics";
+export type {
+  AngleFit,
+  AngleRecovery,
+  AngleRecoveryOptions,
+  ConfusionMatrix,
+  BestMatch,
+  CentroidAccuracy,
+} from "./metrics";
 export { kmeans, gmm } from "./cluster";
 export type { KMeansOptions, KMeansResult, GMMOptions, GMMResult } from "./cluster";
-export { patchRange, unitPatches, latticeRotation, clusterFeatures, clusterLabels, rvaePatchClasses, nameClustersByMajority, meanSd } from "./microscopy";
+export {
+  patchRange,
+  unitPatches,
+  latticeRotation,
+  clusterFeatures,
+  clusterLabels,
+  rvaePatchClasses,
+  nameClustersByMajority,
+  meanSd,
+} from "./microscopy";
 export type { ClusterFeatures, RvaePatchOptions, RvaePatchResult } from "./microscopy";
 export { offsetProbes, translationInvariance, shiftTracking, linearR2 } from "./invariance";
 export type { OffsetProbes, TranslationInvariance } from "./invariance";

@@ -28,13 +28,26 @@ export function offsetProbes(
   opts: { x: number; y: number; period: number; size: number },
 ): OffsetProbes {
   const where = "offsetProbes";
-  check(Number.isFinite(opts.period) && opts.period >= 2, where, `period must be the lattice period in px (>= 2), got ${opts.period}`);
+  check(
+    Number.isFinite(opts.period) && opts.period >= 2,
+    where,
+    `period must be the lattice period in px (>= 2), got ${opts.period}`,
+  );
   checkInt(opts.size, where, "size", 4);
   check(Number.isFinite(opts.x) && Number.isFinite(opts.y), where, `x and y must be numbers, got ${opts.x}, ${opts.y}`);
   const n = Math.round(opts.period);
-  const u: number[] = [], v: number[] = [];
-  for (let b = 0; b < n; b++) for (let a = 0; a < n; a++) { u.push(a); v.push(b); }
-  const windows = extractPatches(image, { x: u.map((a) => opts.x + a), y: v.map((b) => opts.y + b) }, { size: opts.size, interpolation: "nearest", edge: "reflect" });
+  const u: number[] = [],
+    v: number[] = [];
+  for (let b = 0; b < n; b++)
+    for (let a = 0; a < n; a++) {
+      u.push(a);
+      v.push(b);
+    }
+  const windows = extractPatches(
+    image,
+    { x: u.map((a) => opts.x + a), y: v.map((b) => opts.y + b) },
+    { size: opts.size, interpolation: "nearest", edge: "reflect" },
+  );
   return { windows, u: Int32Array.from(u), v: Int32Array.from(v), period: opts.period };
 }
 
@@ -53,23 +66,47 @@ export interface TranslationInvariance {
 }
 
 /** Scores the latents of the probe windows against the latents of all windows of the image. */
-export function translationInvariance(probes: OffsetProbes, probeEncoding: Encoding, referenceEncoding: Encoding): TranslationInvariance {
+export function translationInvariance(
+  probes: OffsetProbes,
+  probeEncoding: Encoding,
+  referenceEncoding: Encoding,
+): TranslationInvariance {
   const where = "translationInvariance";
-  const d = probeEncoding.latentDim, n = probeEncoding.n;
+  const d = probeEncoding.latentDim,
+    n = probeEncoding.n;
   check(n === probes.u.length, where, `probe encoding has ${n} rows for ${probes.u.length} probe windows`);
-  check(referenceEncoding.latentDim === d, where, `latent dims differ: probes ${d}, reference ${referenceEncoding.latentDim}`);
+  check(
+    referenceEncoding.latentDim === d,
+    where,
+    `latent dims differ: probes ${d}, reference ${referenceEncoding.latentDim}`,
+  );
   const variance = (e: Encoding, j: number) => {
-    let mu = 0, s = 0;
+    let mu = 0,
+      s = 0;
     for (let i = 0; i < e.n; i++) mu += e.zMean[i * d + j];
     mu /= e.n;
     for (let i = 0; i < e.n; i++) s += (e.zMean[i * d + j] - mu) ** 2;
     return s / e.n;
   };
-  let vp = 0, vr = 0;
-  for (let j = 0; j < d; j++) { vp += variance(probeEncoding, j); vr += variance(referenceEncoding, j); }
+  let vp = 0,
+    vr = 0;
+  for (let j = 0; j < d; j++) {
+    vp += variance(probeEncoding, j);
+    vr += variance(referenceEncoding, j);
+  }
   const ph = (a: number) => (2 * Math.PI * a) / probes.period;
-  const X = Array.from(probes.u, (a, i) => [Math.cos(ph(a)), Math.sin(ph(a)), Math.cos(ph(probes.v[i])), Math.sin(ph(probes.v[i]))]);
-  const r2FromOffset = Array.from({ length: d }, (_, j) => linearR2(X, Float64Array.from({ length: n }, (_, i) => probeEncoding.zMean[i * d + j])));
+  const X = Array.from(probes.u, (a, i) => [
+    Math.cos(ph(a)),
+    Math.sin(ph(a)),
+    Math.cos(ph(probes.v[i])),
+    Math.sin(ph(probes.v[i])),
+  ]);
+  const r2FromOffset = Array.from({ length: d }, (_, j) =>
+    linearR2(
+      X,
+      Float64Array.from({ length: n }, (_, i) => probeEncoding.zMean[i * d + j]),
+    ),
+  );
   const out: TranslationInvariance = { varianceRatio: vr > 0 ? vp / vr : 0, r2FromOffset };
   if (probeEncoding.dx && probeEncoding.dy) {
     out.dxVsOffset = shiftTracking(probeEncoding.dx, probes.u, probes.period);
@@ -86,16 +123,29 @@ export function translationInvariance(probes: OffsetProbes, probeEncoding: Encod
  * circular correlation coefficient, which is undefined for offsets spread evenly over the whole period.
  */
 export function shiftTracking(shift: ArrayLike<number>, offset: ArrayLike<number>, period: number): number {
-  check(shift.length === offset.length && shift.length > 0, "shiftTracking", `got ${shift.length} shifts for ${offset.length} offsets`);
+  check(
+    shift.length === offset.length && shift.length > 0,
+    "shiftTracking",
+    `got ${shift.length} shifts for ${offset.length} offsets`,
+  );
   check(Number.isFinite(period) && period > 0, "shiftTracking", `period must be > 0 px, got ${period}`);
   const w = (2 * Math.PI) / period;
-  let cp = 0, sp = 0, cm = 0, sm = 0;
+  let cp = 0,
+    sp = 0,
+    cm = 0,
+    sm = 0;
   for (let i = 0; i < shift.length; i++) {
     check(Number.isFinite(shift[i]), "shiftTracking", `shift ${i} is not finite (${shift[i]})`);
-    const dp = w * (shift[i] - offset[i]), dm = w * (shift[i] + offset[i]);
-    cp += Math.cos(dp); sp += Math.sin(dp); cm += Math.cos(dm); sm += Math.sin(dm);
+    const dp = w * (shift[i] - offset[i]),
+      dm = w * (shift[i] + offset[i]);
+    cp += Math.cos(dp);
+    sp += Math.sin(dp);
+    cm += Math.cos(dm);
+    sm += Math.sin(dm);
   }
-  const n = shift.length, rp = Math.hypot(cp, sp) / n, rm = Math.hypot(cm, sm) / n;
+  const n = shift.length,
+    rp = Math.hypot(cp, sp) / n,
+    rm = Math.hypot(cm, sm) / n;
   return rp >= rm ? rp : -rm;
 }
 
@@ -107,7 +157,10 @@ export function linearR2(X: number[][], y: ArrayLike<number>): number {
   const A = Array.from({ length: m }, () => new Float64Array(m + 1));
   for (let i = 0; i < n; i++) {
     const row = [1, ...X[i]];
-    for (let a = 0; a < m; a++) { A[a][m] += row[a] * y[i]; for (let c = 0; c < m; c++) A[a][c] += row[a] * row[c]; }
+    for (let a = 0; a < m; a++) {
+      A[a][m] += row[a] * y[i];
+      for (let c = 0; c < m; c++) A[a][c] += row[a] * row[c];
+    }
   }
   for (let a = 0; a < m; a++) A[a][a] += 1e-9;
   for (let c = 0; c < m; c++) {
@@ -124,7 +177,8 @@ export function linearR2(X: number[][], y: ArrayLike<number>): number {
   let mu = 0;
   for (let i = 0; i < n; i++) mu += y[i];
   mu /= n;
-  let ssr = 0, sst = 0;
+  let ssr = 0,
+    sst = 0;
   for (let i = 0; i < n; i++) {
     const pred = [1, ...X[i]].reduce((a, v, k) => a + v * w[k], 0);
     ssr += (y[i] - pred) ** 2;

@@ -11,9 +11,13 @@ import { Random } from "../util/random";
 type Num = ArrayLike<number>;
 
 function checkPair(where: string, a: Num, b: Num, min = 2): void {
-  check(a != null && b != null && typeof a.length === "number" && typeof b.length === "number", where,
-    "expected two arrays of numbers");
-  if (a.length !== b.length) throw new IvaeInputError(`${where}: the two arrays differ in length (${a.length} vs ${b.length})`);
+  check(
+    a != null && b != null && typeof a.length === "number" && typeof b.length === "number",
+    where,
+    "expected two arrays of numbers",
+  );
+  if (a.length !== b.length)
+    throw new IvaeInputError(`${where}: the two arrays differ in length (${a.length} vs ${b.length})`);
   if (a.length < min) throw new IvaeInputError(`${where}: needs at least ${min} values, got ${a.length}`);
   for (let i = 0; i < a.length; i++) {
     if (!Number.isFinite(a[i]) || !Number.isFinite(b[i])) {
@@ -32,16 +36,28 @@ function checkLabels(where: string, what: string, x: Num): void {
 export function pearson(a: Num, b: Num): number {
   checkPair("pearson", a, b);
   const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < n; i++) {
-    const x = a[i] - ma, y = b[i] - mb;
-    sab += x * y; saa += x * x; sbb += y * y;
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i] - ma,
+      y = b[i] - mb;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
   }
   if (!(saa > 0) || !(sbb > 0)) {
-    throw new IvaeInputError(`pearson: ${saa > 0 ? "the second" : "the first"} array is constant, so the correlation is undefined`);
+    throw new IvaeInputError(
+      `pearson: ${saa > 0 ? "the second" : "the first"} array is constant, so the correlation is undefined`,
+    );
   }
   return sab / Math.sqrt(saa * sbb);
 }
@@ -54,8 +70,12 @@ export function offsetCorrelation(inferred: Num, truth: Num): number {
 
 /** Circular mean direction atan2(Σ sin, Σ cos). */
 export function circularMean(a: Num): number {
-  let s = 0, c = 0;
-  for (let i = 0; i < a.length; i++) { s += Math.sin(a[i]); c += Math.cos(a[i]); }
+  let s = 0,
+    c = 0;
+  for (let i = 0; i < a.length; i++) {
+    s += Math.sin(a[i]);
+    c += Math.cos(a[i]);
+  }
   return Math.atan2(s, c);
 }
 
@@ -67,11 +87,17 @@ export function circularMean(a: Num): number {
  */
 export function circularCorrelation(a: Num, b: Num): number {
   checkPair("circularCorrelation", a, b);
-  const ma = circularMean(a), mb = circularMean(b);
-  let sab = 0, saa = 0, sbb = 0;
+  const ma = circularMean(a),
+    mb = circularMean(b);
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = Math.sin(a[i] - ma), y = Math.sin(b[i] - mb);
-    sab += x * y; saa += x * x; sbb += y * y;
+    const x = Math.sin(a[i] - ma),
+      y = Math.sin(b[i] - mb);
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
   }
   // relative threshold: rounding leaves ~1e-32 per value for a constant array
   const tiny = 1e-20 * a.length;
@@ -96,7 +122,11 @@ export function wrapAngle(x: number): number {
  * picks one of the equivalent frames per patch, so its angle map over a lattice is only meaningful folded.
  */
 export function foldAngle(x: number, fold: number): number {
-  check(Number.isInteger(fold) && fold >= 1, "foldAngle", `fold must be an integer >= 1 (the object's rotational symmetry), got ${fold}`);
+  check(
+    Number.isInteger(fold) && fold >= 1,
+    "foldAngle",
+    `fold must be an integer >= 1 (the object's rotational symmetry), got ${fold}`,
+  );
   return wrapAngle(x * fold) / fold;
 }
 
@@ -138,8 +168,12 @@ export interface AngleRecoveryOptions {
 
 function fitAngles(inf: Float64Array, tru: Float64Array, k: number, group: number): AngleFit {
   const n = inf.length;
-  const ki = new Float64Array(n), kt = new Float64Array(n);
-  for (let i = 0; i < n; i++) { ki[i] = k * inf[i]; kt[i] = k * tru[i]; }
+  const ki = new Float64Array(n),
+    kt = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    ki[i] = k * inf[i];
+    kt[i] = k * tru[i];
+  }
   const rho = circularCorrelation(ki, kt);
   const sign = rho >= 0 ? 1 : -1;
   // Offset: circular mean of the residual in the k-fold frame (defined modulo 2π/k back in radians).
@@ -147,21 +181,33 @@ function fitAngles(inf: Float64Array, tru: Float64Array, k: number, group: numbe
   for (let i = 0; i < n; i++) res[i] = ki[i] - sign * kt[i];
   const off = circularMean(res);
   // Unwrap the inferred angles around the fitted line, then an ordinary least-squares line.
-  let mt = 0, mu = 0;
+  let mt = 0,
+    mu = 0;
   const unwrapped = new Float64Array(n);
   let ss = 0;
   for (let i = 0; i < n; i++) {
     const r = wrapAngle(res[i] - off);
     ss += r * r;
     unwrapped[i] = (sign * kt[i] + off + r) / k;
-    mt += tru[i]; mu += unwrapped[i];
+    mt += tru[i];
+    mu += unwrapped[i];
   }
-  mt /= n; mu /= n;
-  let stu = 0, stt = 0;
-  for (let i = 0; i < n; i++) { stu += (tru[i] - mt) * (unwrapped[i] - mu); stt += (tru[i] - mt) ** 2; }
+  mt /= n;
+  mu /= n;
+  let stu = 0,
+    stt = 0;
+  for (let i = 0; i < n; i++) {
+    stu += (tru[i] - mt) * (unwrapped[i] - mu);
+    stt += (tru[i] - mt) ** 2;
+  }
   const slope = stt > 0 ? stu / stt : sign;
   return {
-    group, n, symmetry: k, rho, absRho: Math.abs(rho), slope,
+    group,
+    n,
+    symmetry: k,
+    rho,
+    absRho: Math.abs(rho),
+    slope,
     offset: mu - slope * mt,
     residualRms: Math.sqrt(ss / n) / k,
   };
@@ -195,7 +241,9 @@ export function angleRecovery(
     const s = o.symmetry;
     const k = s === undefined ? 1 : typeof s === "number" ? s : s[g];
     if (!Number.isInteger(k) || (k as number) < 1) {
-      throw new IvaeInputError(`${where}: symmetry for group ${g} is ${String(k)}; expected an integer >= 1 (diamonds 2, others 1)`);
+      throw new IvaeInputError(
+        `${where}: symmetry for group ${g} is ${String(k)}; expected an integer >= 1 (diamonds 2, others 1)`,
+      );
     }
     return k as number;
   };
@@ -205,11 +253,23 @@ export function angleRecovery(
     const idx: number[] = [];
     for (let i = 0; i < n; i++) if (groups[i] === g) idx.push(i);
     if (idx.length < 3) throw new IvaeInputError(`${where}: group ${g} has only ${idx.length} points; need at least 3`);
-    fits.push(fitAngles(Float64Array.from(idx, (i) => inferred[i]), Float64Array.from(idx, (i) => truth[i]), symOf(g), g));
+    fits.push(
+      fitAngles(
+        Float64Array.from(idx, (i) => inferred[i]),
+        Float64Array.from(idx, (i) => truth[i]),
+        symOf(g),
+        g,
+      ),
+    );
   }
   // Pooled: each point in its group's k-fold frame, i.e. compare k·angle (then report on that scale with k = 1).
-  const ki = new Float64Array(n), kt = new Float64Array(n);
-  for (let i = 0; i < n; i++) { const k = symOf(groups[i]); ki[i] = k * inferred[i]; kt[i] = k * truth[i]; }
+  const ki = new Float64Array(n),
+    kt = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = symOf(groups[i]);
+    ki[i] = k * inferred[i];
+    kt[i] = k * truth[i];
+  }
   const allSame = fits.every((f) => f.symmetry === fits[0].symmetry);
   const overall = allSame
     ? fitAngles(Float64Array.from(inferred), Float64Array.from(truth), fits[0].symmetry, -1)
@@ -248,7 +308,8 @@ export function confusionMatrix(labelsPred: Num, labelsTrue: Num): ConfusionMatr
   checkPair("confusionMatrix", labelsPred, labelsTrue, 1);
   checkLabels("confusionMatrix", "labelsPred", labelsPred);
   checkLabels("confusionMatrix", "labelsTrue", labelsTrue);
-  const p = encode(labelsPred), t = encode(labelsTrue);
+  const p = encode(labelsPred),
+    t = encode(labelsTrue);
   const matrix = t.values.map(() => new Array<number>(p.values.length).fill(0));
   for (let i = 0; i < labelsPred.length; i++) matrix[t.codes[i]][p.codes[i]]++;
   return { matrix, trueLabels: t.values, predLabels: p.values };
@@ -276,14 +337,18 @@ export function adjustedRandIndex(a: Num, b: Num): number {
   const n = a.length;
   const c2 = (x: number) => (x * (x - 1)) / 2;
   let sumCells = 0;
-  const rows = new Array<number>(matrix.length).fill(0), cols = new Array<number>(matrix[0].length).fill(0);
+  const rows = new Array<number>(matrix.length).fill(0),
+    cols = new Array<number>(matrix[0].length).fill(0);
   for (let r = 0; r < matrix.length; r++) {
     for (let c = 0; c < matrix[r].length; c++) {
       const v = matrix[r][c];
-      sumCells += c2(v); rows[r] += v; cols[c] += v;
+      sumCells += c2(v);
+      rows[r] += v;
+      cols[c] += v;
     }
   }
-  const sa = rows.reduce((s, v) => s + c2(v), 0), sb = cols.reduce((s, v) => s + c2(v), 0);
+  const sa = rows.reduce((s, v) => s + c2(v), 0),
+    sb = cols.reduce((s, v) => s + c2(v), 0);
   const expected = (sa * sb) / c2(n);
   const max = (sa + sb) / 2;
   if (max === expected) return 1;
@@ -298,8 +363,10 @@ export function hungarian(cost: number[][]): Int32Array {
   const m = cost.length;
   for (const row of cost) check(row.length === m, "hungarian", "the cost matrix must be square");
   // Potentials formulation (e-maxx), 1-based with a virtual column 0.
-  const u = new Float64Array(m + 1), v = new Float64Array(m + 1);
-  const p = new Int32Array(m + 1), way = new Int32Array(m + 1);
+  const u = new Float64Array(m + 1),
+    v = new Float64Array(m + 1);
+  const p = new Int32Array(m + 1),
+    way = new Int32Array(m + 1);
   for (let i = 1; i <= m; i++) {
     p[0] = i;
     let j0 = 0;
@@ -308,15 +375,25 @@ export function hungarian(cost: number[][]): Int32Array {
     do {
       used[j0] = 1;
       const i0 = p[j0];
-      let delta = Infinity, j1 = 0;
+      let delta = Infinity,
+        j1 = 0;
       for (let j = 1; j <= m; j++) {
         if (used[j]) continue;
         const cur = cost[i0 - 1][j - 1] - u[i0] - v[j];
-        if (cur < minv[j]) { minv[j] = cur; way[j] = j0; }
-        if (minv[j] < delta) { delta = minv[j]; j1 = j; }
+        if (cur < minv[j]) {
+          minv[j] = cur;
+          way[j] = j0;
+        }
+        if (minv[j] < delta) {
+          delta = minv[j];
+          j1 = j;
+        }
       }
       for (let j = 0; j <= m; j++) {
-        if (used[j]) { u[p[j]] += delta; v[j] -= delta; } else minv[j] -= delta;
+        if (used[j]) {
+          u[p[j]] += delta;
+          v[j] -= delta;
+        } else minv[j] -= delta;
       }
       j0 = j1;
     } while (p[j0] !== 0);
@@ -397,7 +474,8 @@ export function nearestCentroidAccuracy(
   const n = points.length / dim;
   check(labels.length === n, where, `labels has ${labels.length} entries but points has ${n} rows of dim ${dim}`);
   for (let i = 0; i < points.length; i++) {
-    if (!Number.isFinite(points[i])) throw new IvaeInputError(`${where}: points contains a non-finite value at flat index ${i}`);
+    if (!Number.isFinite(points[i]))
+      throw new IvaeInputError(`${where}: points contains a non-finite value at flat index ${i}`);
   }
   checkLabels(where, "labels", labels);
   const folds = opts.folds ?? 5;
@@ -414,9 +492,11 @@ export function nearestCentroidAccuracy(
   for (let r = 0; r < n; r++) fold[perm[r]] = r % folds;
   const foldAccuracy: number[] = [];
   let hits = 0;
-  const sums = new Float64Array(k * dim), cnt = new Float64Array(k);
+  const sums = new Float64Array(k * dim),
+    cnt = new Float64Array(k);
   for (let f = 0; f < folds; f++) {
-    sums.fill(0); cnt.fill(0);
+    sums.fill(0);
+    cnt.fill(0);
     for (let i = 0; i < n; i++) {
       if (fold[i] === f) continue;
       const c = codes[i];
@@ -424,15 +504,23 @@ export function nearestCentroidAccuracy(
       for (let d = 0; d < dim; d++) sums[c * dim + d] += points[i * dim + d];
     }
     for (let c = 0; c < k; c++) if (cnt[c] > 0) for (let d = 0; d < dim; d++) sums[c * dim + d] /= cnt[c];
-    let fh = 0, fn = 0;
+    let fh = 0,
+      fn = 0;
     for (let i = 0; i < n; i++) {
       if (fold[i] !== f) continue;
-      let best = -1, bd = Infinity;
+      let best = -1,
+        bd = Infinity;
       for (let c = 0; c < k; c++) {
         if (cnt[c] === 0) continue; // class absent from the training folds cannot be predicted
         let s = 0;
-        for (let d = 0; d < dim; d++) { const t = points[i * dim + d] - sums[c * dim + d]; s += t * t; }
-        if (s < bd) { bd = s; best = c; }
+        for (let d = 0; d < dim; d++) {
+          const t = points[i * dim + d] - sums[c * dim + d];
+          s += t * t;
+        }
+        if (s < bd) {
+          bd = s;
+          best = c;
+        }
       }
       fn++;
       if (best === codes[i]) fh++;
@@ -459,24 +547,33 @@ export function knnAccuracy(points: Num, dim: number, labels: Num, opts: { k?: n
   checkInt(k, where, "k", 1);
   check(k < n, where, `k = ${k} needs more than k points, got ${n}`);
   for (let i = 0; i < points.length; i++) {
-    if (!Number.isFinite(points[i])) throw new IvaeInputError(`${where}: points contains a non-finite value at flat index ${i}`);
+    if (!Number.isFinite(points[i]))
+      throw new IvaeInputError(`${where}: points contains a non-finite value at flat index ${i}`);
   }
   checkLabels(where, "labels", labels);
   const { codes, values } = encode(labels);
   const votes = new Float64Array(values.length);
-  const d2 = new Float64Array(n), order = new Int32Array(n);
+  const d2 = new Float64Array(n),
+    order = new Int32Array(n);
   let hits = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let c = 0; c < dim; c++) { const t = points[i * dim + c] - points[j * dim + c]; s += t * t; }
+      for (let c = 0; c < dim; c++) {
+        const t = points[i * dim + c] - points[j * dim + c];
+        s += t * t;
+      }
       d2[j] = j === i ? Infinity : s;
       order[j] = j;
     }
-    const nb = Array.from(order).sort((a, b) => d2[a] - d2[b]).slice(0, k);
+    const nb = Array.from(order)
+      .sort((a, b) => d2[a] - d2[b])
+      .slice(0, k);
     votes.fill(0);
     // a tiny bonus by rank breaks ties in favour of the nearer neighbours
-    nb.forEach((j, r) => { votes[codes[j]] += 1 + 1e-6 * (k - r); });
+    nb.forEach((j, r) => {
+      votes[codes[j]] += 1 + 1e-6 * (k - r);
+    });
     let best = 0;
     for (let c = 1; c < votes.length; c++) if (votes[c] > votes[best]) best = c;
     if (best === codes[i]) hits++;

@@ -25,7 +25,11 @@ export function patchRange(p: ImageStack): [number, number] {
  */
 export function unitPatches(p: ImageStack, opts: { range?: [number, number] } = {}): ImageStack {
   const [lo, hi] = opts.range ?? patchRange(p);
-  check(Number.isFinite(lo) && Number.isFinite(hi), "unitPatches", `range must be two finite numbers, got ${lo}, ${hi}`);
+  check(
+    Number.isFinite(lo) && Number.isFinite(hi),
+    "unitPatches",
+    `range must be two finite numbers, got ${lo}, ${hi}`,
+  );
   const span = hi - lo || 1;
   return { ...p, data: p.data.map((v) => Math.min(1, Math.max(0, (v - lo) / span))) };
 }
@@ -58,23 +62,42 @@ const FEATURES: ClusterFeatures[] = ["z", "z+pose", "pose", "z+offsets", "offset
  * cos/sin in [−1, 1] and offsets in px (±1 for the displacements here) are comparable already, and
  * standardising would blow up a feature that barely varies (an unused angle) into noise of unit variance.
  */
-export function clusterFeatures(enc: Encoding, which: ClusterFeatures, opts: { angleFold?: number } = {}): { data: Float32Array; dim: number } {
+export function clusterFeatures(
+  enc: Encoding,
+  which: ClusterFeatures,
+  opts: { angleFold?: number } = {},
+): { data: Float32Array; dim: number } {
   const where = "clusterFeatures";
-  check(FEATURES.includes(which), where, `features must be one of ${FEATURES.map((f) => `"${f}"`).join(", ")}, got ${String(which)}`);
+  check(
+    FEATURES.includes(which),
+    where,
+    `features must be one of ${FEATURES.map((f) => `"${f}"`).join(", ")}, got ${String(which)}`,
+  );
   const fold = opts.angleFold ?? 1;
   checkInt(fold, where, "angleFold", 1);
-  const d = enc.latentDim, n = enc.n;
+  const d = enc.latentDim,
+    n = enc.n;
   const useZ = which.startsWith("z");
   const useAngle = which.endsWith("pose") && !!enc.angle;
   const useOffsets = which !== "z" && !!enc.dx && !!enc.dy;
-  check(which === "z" || useOffsets || useAngle, where, `features "${which}" need offsets${which.endsWith("pose") ? " or an angle" : ""}, and this model has none (use a model with translation)`);
+  check(
+    which === "z" || useOffsets || useAngle,
+    where,
+    `features "${which}" need offsets${which.endsWith("pose") ? " or an angle" : ""}, and this model has none (use a model with translation)`,
+  );
   const dim = (useZ ? d : 0) + (useAngle ? 2 : 0) + (useOffsets ? 2 : 0);
   const out = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
     let c = i * dim;
     if (useZ) for (let j = 0; j < d; j++) out[c++] = enc.zMean[i * d + j];
-    if (useAngle) { out[c++] = Math.cos(fold * enc.angle![i]); out[c++] = Math.sin(fold * enc.angle![i]); }
-    if (useOffsets) { out[c++] = enc.dx![i]; out[c++] = enc.dy![i]; }
+    if (useAngle) {
+      out[c++] = Math.cos(fold * enc.angle![i]);
+      out[c++] = Math.sin(fold * enc.angle![i]);
+    }
+    if (useOffsets) {
+      out[c++] = enc.dx![i];
+      out[c++] = enc.dy![i];
+    }
   }
   return { data: out, dim };
 }
@@ -103,7 +126,11 @@ export function latticeRotation(angle: ArrayLike<number>, labels: ArrayLike<numb
  * baseline's clustering) or a full-covariance GMM started from k-means. Use it to re-cluster the same
  * features at another k (e.g. the number of phases rather than of column kinds).
  */
-export function clusterLabels(features: { data: Float32Array; dim: number }, k: number, opts: { cluster?: "gmm" | "kmeans"; seed?: number } = {}): Int32Array {
+export function clusterLabels(
+  features: { data: Float32Array; dim: number },
+  k: number,
+  opts: { cluster?: "gmm" | "kmeans"; seed?: number } = {},
+): Int32Array {
   const seed = opts.seed ?? 0;
   return (opts.cluster ?? "kmeans") === "gmm"
     ? gmm(features.data, features.dim, k, { seed, init: "kmeans", nInit: 1 }).labels
@@ -188,15 +215,31 @@ export async function rvaePatchClasses(images: ImageStack, opts: RvaePatchOption
   check(images.n >= opts.k, "rvaePatchClasses", `need at least k = ${opts.k} patches, got ${images.n}`);
   const seed = opts.seed ?? 0;
   const common = {
-    imageShape: [images.height, images.width] as [number, number], latentDim: opts.latentDim ?? 2, seed,
+    imageShape: [images.height, images.width] as [number, number],
+    latentDim: opts.latentDim ?? 2,
+    seed,
     translationPrior: opts.translationPrior ?? 0.05,
-    encoderHidden: opts.encoderHidden ?? [128, 128], decoderHidden: opts.decoderHidden ?? [64, 64],
-    likelihood: opts.likelihood ?? "gaussian", decoderSigma: opts.decoderSigma ?? 0.1,
+    encoderHidden: opts.encoderHidden ?? [128, 128],
+    decoderHidden: opts.decoderHidden ?? [64, 64],
+    likelihood: opts.likelihood ?? "gaussian",
+    decoderSigma: opts.decoderSigma ?? 0.1,
   };
-  const model = opts.model === "shift" ? new ShiftVAE(common) : new RVAE({ ...common, rotationPrior: opts.rotationPrior ?? 0.3, poseEncoder: opts.poseEncoder ?? "equivariant" });
+  const model =
+    opts.model === "shift"
+      ? new ShiftVAE(common)
+      : new RVAE({
+          ...common,
+          rotationPrior: opts.rotationPrior ?? 0.3,
+          poseEncoder: opts.poseEncoder ?? "equivariant",
+        });
   const t0 = Date.now();
   const h = await train(model, images, {
-    epochs: opts.epochs ?? 150, batchSize: opts.batchSize ?? 32, learningRate: opts.learningRate ?? 2e-3, seed, progress: false, beta: opts.beta,
+    epochs: opts.epochs ?? 150,
+    batchSize: opts.batchSize ?? 32,
+    learningRate: opts.learningRate ?? 2e-3,
+    seed,
+    progress: false,
+    beta: opts.beta,
   });
   const trainSeconds = (Date.now() - t0) / 1000;
   const encoding = model.encode(images);
@@ -204,8 +247,18 @@ export async function rvaePatchClasses(images: ImageStack, opts: RvaePatchOption
   const labels = clusterLabels(features, opts.k, { cluster: opts.cluster, seed });
   const last = (a: number[]) => a[a.length - 1];
   return {
-    model, encoding, labels, features, trainSeconds,
-    final: { loss: last(h.loss), reconstruction: last(h.reconstruction), klZ: last(h.klZ), klAngle: last(h.klAngle), klOffset: last(h.klOffset) },
+    model,
+    encoding,
+    labels,
+    features,
+    trainSeconds,
+    final: {
+      loss: last(h.loss),
+      reconstruction: last(h.reconstruction),
+      klZ: last(h.klZ),
+      klAngle: last(h.klAngle),
+      klOffset: last(h.klOffset),
+    },
   };
 }
 
@@ -213,7 +266,10 @@ export async function rvaePatchClasses(images: ImageStack, opts: RvaePatchOption
  * Names every cluster by the majority ground-truth label of its members (what a user does by looking at
  * each class) and returns the named labels and the accuracy. Applied identically to every method compared.
  */
-export function nameClustersByMajority(pred: ArrayLike<number>, truth: ArrayLike<number>): { named: Int32Array; accuracy: number; mapping: Map<number, number> } {
+export function nameClustersByMajority(
+  pred: ArrayLike<number>,
+  truth: ArrayLike<number>,
+): { named: Int32Array; accuracy: number; mapping: Map<number, number> } {
   check(pred.length === truth.length, "nameClustersByMajority", `got ${pred.length} labels for ${truth.length} truths`);
   const votes = new Map<number, Map<number, number>>();
   for (let i = 0; i < pred.length; i++) {
@@ -224,12 +280,21 @@ export function nameClustersByMajority(pred: ArrayLike<number>, truth: ArrayLike
   const mapping = new Map<number, number>();
   let ok = 0;
   for (const [c, m] of votes) {
-    let best = 0, bc = -1;
-    for (const [t, cnt] of m) if (cnt > bc || (cnt === bc && t < best)) { bc = cnt; best = t; }
+    let best = 0,
+      bc = -1;
+    for (const [t, cnt] of m)
+      if (cnt > bc || (cnt === bc && t < best)) {
+        bc = cnt;
+        best = t;
+      }
     mapping.set(c, best);
     ok += bc;
   }
-  return { named: Int32Array.from(pred, (p) => mapping.get(p)!), accuracy: pred.length ? ok / pred.length : 0, mapping };
+  return {
+    named: Int32Array.from(pred, (p) => mapping.get(p)!),
+    accuracy: pred.length ? ok / pred.length : 0,
+    mapping,
+  };
 }
 
 /** Mean and sample standard deviation. */

@@ -19,7 +19,8 @@ export interface PCAResult {
 
 /** Eigen-decomposition of a small symmetric matrix (cyclic Jacobi); returns values desc and vectors as rows. */
 export function symmetricEigen(A: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(A), v = new Float64Array(m * m);
+  const a = Float64Array.from(A),
+    v = new Float64Array(m * m);
   for (let i = 0; i < m; i++) v[i * m + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
@@ -31,18 +32,25 @@ export function symmetricEigen(A: Float64Array, m: number): { values: Float64Arr
         if (Math.abs(apq) < 1e-300) continue;
         const th = (a[q * m + q] - a[p * m + p]) / (2 * apq);
         const t = Math.sign(th || 1) / (Math.abs(th) + Math.sqrt(th * th + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < m; k++) {
-          const akp = a[k * m + p], akq = a[k * m + q];
-          a[k * m + p] = c * akp - s * akq; a[k * m + q] = s * akp + c * akq;
+          const akp = a[k * m + p],
+            akq = a[k * m + q];
+          a[k * m + p] = c * akp - s * akq;
+          a[k * m + q] = s * akp + c * akq;
         }
         for (let k = 0; k < m; k++) {
-          const apk = a[p * m + k], aqk = a[q * m + k];
-          a[p * m + k] = c * apk - s * aqk; a[q * m + k] = s * apk + c * aqk;
+          const apk = a[p * m + k],
+            aqk = a[q * m + k];
+          a[p * m + k] = c * apk - s * aqk;
+          a[q * m + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < m; k++) {
-          const vkp = v[k * m + p], vkq = v[k * m + q];
-          v[k * m + p] = c * vkp - s * vkq; v[k * m + q] = s * vkp + c * vkq;
+          const vkp = v[k * m + p],
+            vkq = v[k * m + q];
+          v[k * m + p] = c * vkp - s * vkq;
+          v[k * m + q] = s * vkp + c * vkq;
         }
       }
     }
@@ -50,7 +58,9 @@ export function symmetricEigen(A: Float64Array, m: number): { values: Float64Arr
   const order = Array.from({ length: m }, (_, i) => i).sort((i, j) => a[j * m + j] - a[i * m + i]);
   const values = Float64Array.from(order, (i) => a[i * m + i]);
   const vectors = new Float64Array(m * m);
-  order.forEach((i, r) => { for (let k = 0; k < m; k++) vectors[r * m + k] = v[k * m + i]; });
+  order.forEach((i, r) => {
+    for (let k = 0; k < m; k++) vectors[r * m + k] = v[k * m + i];
+  });
   return { values, vectors };
 }
 
@@ -74,7 +84,13 @@ function orthonormalColumns(Y: Float64Array, n: number, m: number): void {
  * O(n·d·components) instead of forming the d × d covariance, so 1000 patches of 32×32 take a fraction
  * of a second. Seeded; axes signs are fixed so that the largest-magnitude loading is positive.
  */
-export function pca(X: Float32Array, n: number, d: number, components: number, opts: { seed?: number; iterations?: number } = {}): PCAResult {
+export function pca(
+  X: Float32Array,
+  n: number,
+  d: number,
+  components: number,
+  opts: { seed?: number; iterations?: number } = {},
+): PCAResult {
   checkInt(n, "pca", "n", 2);
   checkInt(d, "pca", "d");
   checkInt(components, "pca", "components");
@@ -87,22 +103,51 @@ export function pca(X: Float32Array, n: number, d: number, components: number, o
   for (let j = 0; j < d; j++) mean[j] /= n;
   const Xc = new Float64Array(n * d);
   let total = 0;
-  for (let i = 0; i < n * d; i++) { Xc[i] = X[i] - mean[i % d]; total += Xc[i] ** 2; }
+  for (let i = 0; i < n * d; i++) {
+    Xc[i] = X[i] - mean[i % d];
+    total += Xc[i] ** 2;
+  }
   total /= n - 1;
   const m = Math.min(Math.min(n, d), components + 10);
   // Y = Xc Ω, then q rounds of Y = Xc (Xcᵀ Y) with re-orthonormalisation
   let Y = new Float64Array(n * m);
   const Z = new Float64Array(d * m);
   for (let j = 0; j < d * m; j++) Z[j] = rng.normal();
-  const mulXZ = () => { Y.fill(0); for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) { const x = Xc[i * d + j]; if (x === 0) continue; for (let k = 0; k < m; k++) Y[i * m + k] += x * Z[j * m + k]; } };
-  const mulXtY = () => { Z.fill(0); for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) { const x = Xc[i * d + j]; if (x === 0) continue; for (let k = 0; k < m; k++) Z[j * m + k] += x * Y[i * m + k]; } };
+  const mulXZ = () => {
+    Y.fill(0);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++) {
+        const x = Xc[i * d + j];
+        if (x === 0) continue;
+        for (let k = 0; k < m; k++) Y[i * m + k] += x * Z[j * m + k];
+      }
+  };
+  const mulXtY = () => {
+    Z.fill(0);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++) {
+        const x = Xc[i * d + j];
+        if (x === 0) continue;
+        for (let k = 0; k < m; k++) Z[j * m + k] += x * Y[i * m + k];
+      }
+  };
   mulXZ();
   orthonormalColumns(Y, n, m);
-  for (let it = 0; it < (opts.iterations ?? 4); it++) { mulXtY(); orthonormalColumns(Z, d, m); mulXZ(); orthonormalColumns(Y, n, m); }
+  for (let it = 0; it < (opts.iterations ?? 4); it++) {
+    mulXtY();
+    orthonormalColumns(Z, d, m);
+    mulXZ();
+    orthonormalColumns(Y, n, m);
+  }
   // B = Yᵀ Xc (m × d); eigen of B Bᵀ gives the right singular vectors through Bᵀ u / s
   mulXtY(); // Z = Xcᵀ Y = Bᵀ (d × m)
   const G = new Float64Array(m * m);
-  for (let a = 0; a < m; a++) for (let b = a; b < m; b++) { let s = 0; for (let j = 0; j < d; j++) s += Z[j * m + a] * Z[j * m + b]; G[a * m + b] = G[b * m + a] = s; }
+  for (let a = 0; a < m; a++)
+    for (let b = a; b < m; b++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += Z[j * m + a] * Z[j * m + b];
+      G[a * m + b] = G[b * m + a] = s;
+    }
   const { values, vectors } = symmetricEigen(G, m);
   const axes = new Float32Array(components * d);
   const ev = new Float64Array(components);
@@ -120,6 +165,19 @@ export function pca(X: Float32Array, n: number, d: number, components: number, o
   }
   Y = new Float64Array(0);
   const scores = new Float32Array(n * components);
-  for (let i = 0; i < n; i++) for (let c = 0; c < components; c++) { let s = 0; for (let j = 0; j < d; j++) s += Xc[i * d + j] * axes[c * d + j]; scores[i * components + c] = s; }
-  return { components, dim: d, mean, axes, scores, explainedVariance: ev, explainedVarianceRatio: ev.map((v) => (total > 0 ? v / total : 0)) };
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < components; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += Xc[i * d + j] * axes[c * d + j];
+      scores[i * components + c] = s;
+    }
+  return {
+    components,
+    dim: d,
+    mean,
+    axes,
+    scores,
+    explainedVariance: ev,
+    explainedVarianceRatio: ev.map((v) => (total > 0 ? v / total : 0)),
+  };
 }

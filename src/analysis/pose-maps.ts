@@ -6,7 +6,11 @@ import { foldAngle } from "./metrics";
 import { latticeRotation } from "./microscopy";
 
 /** One panel of {@link poseMaps}, in the form `mapOverlays` takes. */
-export interface PoseMapPanel { values: Float32Array; scheme?: string; domainMid?: number }
+export interface PoseMapPanel {
+  values: Float32Array;
+  scheme?: string;
+  domainMid?: number;
+}
 
 /** Options of {@link poseMaps}. */
 export interface PoseMapOptions {

@@ -28,10 +28,14 @@ export function localBackground(img: Float32Array, height: number, width: number
  * which covers a minority of the pixels). Returns a lookup (x, y) → σ of the block holding the pixel.
  */
 export function localNoise(
-  img: Float32Array, height: number, width: number, block: number,
+  img: Float32Array,
+  height: number,
+  width: number,
+  block: number,
 ): (x: number, y: number) => number {
   const B = Math.max(8, Math.round(block));
-  const bw = Math.ceil(width / B), bh = Math.ceil(height / B);
+  const bw = Math.ceil(width / B),
+    bh = Math.ceil(height / B);
   const sig = new Float32Array(bw * bh);
   const vals: number[] = [];
   for (let by = 0; by < bh; by++) {
@@ -69,16 +73,26 @@ export function logNoiseFactor(s: number): number {
  * ±1.8 … 3.0 on the synthetic images and their negatives. The finders look for bright peaks: negate a "dark" image.
  */
 export function columnPolarity(
-  img: Float32Array, height: number, width: number, spacing: number,
+  img: Float32Array,
+  height: number,
+  width: number,
+  spacing: number,
 ): { polarity: "bright" | "dark"; skewness: number } {
-  const broad = gaussianBlur(img, height, width, Math.max(1, spacing / 2)), fine = gaussianBlur(img, height, width, 1);
+  const broad = gaussianBlur(img, height, width, Math.max(1, spacing / 2)),
+    fine = gaussianBlur(img, height, width, 1);
   const n = img.length;
   let m = 0;
   for (let i = 0; i < n; i++) m += fine[i] - broad[i];
   m /= n;
-  let m2 = 0, m3 = 0;
-  for (let i = 0; i < n; i++) { const d = fine[i] - broad[i] - m; m2 += d * d; m3 += d * d * d; }
-  m2 /= n; m3 /= n;
+  let m2 = 0,
+    m3 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = fine[i] - broad[i] - m;
+    m2 += d * d;
+    m3 += d * d * d;
+  }
+  m2 /= n;
+  m3 /= n;
   const skewness = m2 > 0 ? m3 / m2 ** 1.5 : 0;
   return { polarity: skewness < 0 ? "dark" : "bright", skewness };
 }

@@ -15,7 +15,8 @@ export function gaussianBlur(img: Float32Array, height: number, width: number, s
   let s = 0;
   for (let i = -r; i <= r; i++) s += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= s;
-  const tmp = new Float32Array(img.length), out = new Float32Array(img.length);
+  const tmp = new Float32Array(img.length),
+    out = new Float32Array(img.length);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
@@ -42,12 +43,14 @@ export function gaussianBlur(img: Float32Array, height: number, width: number, s
 
 /** Square maximum filter of half-width `r` (separable: max over rows then columns). */
 export function maxFilter(img: Float32Array, height: number, width: number, r: number): Float32Array {
-  const tmp = new Float32Array(img.length), out = new Float32Array(img.length);
+  const tmp = new Float32Array(img.length),
+    out = new Float32Array(img.length);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       let m = -Infinity;
-      const a = Math.max(0, x - r), b = Math.min(width - 1, x + r);
+      const a = Math.max(0, x - r),
+        b = Math.min(width - 1, x + r);
       for (let i = a; i <= b; i++) if (img[row + i] > m) m = img[row + i];
       tmp[row + x] = m;
     }
@@ -55,7 +58,8 @@ export function maxFilter(img: Float32Array, height: number, width: number, r: n
   for (let x = 0; x < width; x++) {
     for (let y = 0; y < height; y++) {
       let m = -Infinity;
-      const a = Math.max(0, y - r), b = Math.min(height - 1, y + r);
+      const a = Math.max(0, y - r),
+        b = Math.min(height - 1, y + r);
       for (let i = a; i <= b; i++) if (tmp[i * width + x] > m) m = tmp[i * width + x];
       out[y * width + x] = m;
     }

@@ -81,7 +81,6 @@ function frameList(img: ImageStack, frames: number[] | undefined, where: string)
   return fs;
 }
 
-
 /**
  * Keeps peaks greedily from the strongest down, dropping any within `minDistance` of a kept one (a
  * circular rather than square exclusion, using a bucket grid so it stays linear in the number of peaks).
@@ -89,18 +88,24 @@ function frameList(img: ImageStack, frames: number[] | undefined, where: string)
 function suppress(cand: Cand[], minDistance: number, width: number, height: number): Cand[] {
   cand.sort((a, b) => b.v - a.v);
   const cell = Math.max(1, minDistance);
-  const gw = Math.ceil(width / cell) + 1, gh = Math.ceil(height / cell) + 1;
+  const gw = Math.ceil(width / cell) + 1,
+    gh = Math.ceil(height / cell) + 1;
   const grid: number[][] = new Array(gw * gh);
   const kept: Cand[] = [];
   const d2 = minDistance * minDistance;
   for (const c of cand) {
-    const gx = Math.floor(c.x / cell), gy = Math.floor(c.y / cell);
+    const gx = Math.floor(c.x / cell),
+      gy = Math.floor(c.y / cell);
     let ok = true;
     for (let j = Math.max(0, gy - 1); ok && j <= Math.min(gh - 1, gy + 1); j++) {
       for (let i = Math.max(0, gx - 1); ok && i <= Math.min(gw - 1, gx + 1); i++) {
         const b = grid[j * gw + i];
         if (!b) continue;
-        for (const k of b) if ((kept[k].x - c.x) ** 2 + (kept[k].y - c.y) ** 2 < d2) { ok = false; break; }
+        for (const k of b)
+          if ((kept[k].x - c.x) ** 2 + (kept[k].y - c.y) ** 2 < d2) {
+            ok = false;
+            break;
+          }
       }
     }
     if (!ok) continue;
@@ -111,13 +116,21 @@ function suppress(cand: Cand[], minDistance: number, width: number, height: numb
   return kept;
 }
 
-interface Cand { x: number; y: number; v: number; s: number; f: number }
+interface Cand {
+  x: number;
+  y: number;
+  v: number;
+  s: number;
+  f: number;
+}
 
 function collect(per: Cand[][], withSigma: boolean): AtomPositions {
   const all = per.flat();
   const out: AtomPositions = {
-    x: Float32Array.from(all, (p) => p.x), y: Float32Array.from(all, (p) => p.y),
-    frame: Int32Array.from(all, (p) => p.f), intensity: Float32Array.from(all, (p) => p.v),
+    x: Float32Array.from(all, (p) => p.x),
+    y: Float32Array.from(all, (p) => p.y),
+    frame: Int32Array.from(all, (p) => p.f),
+    intensity: Float32Array.from(all, (p) => p.v),
   };
   if (withSigma) out.sigma = Float32Array.from(all, (p) => p.s);
   return out;
@@ -125,26 +138,43 @@ function collect(per: Cand[][], withSigma: boolean): AtomPositions {
 
 /** Validated common settings of both finders; `spacing` drives every default the caller left open. */
 interface Common {
-  img: ImageStack; md: number; spacing: number; d: ScaleDefaults; border: number; t: number; local: boolean; k: number;
+  img: ImageStack;
+  md: number;
+  spacing: number;
+  d: ScaleDefaults;
+  border: number;
+  t: number;
+  local: boolean;
+  k: number;
   frames: number[];
 }
 
-function common(image: ImageStack | { data: Float32Array; height: number; width: number }, o: FindOptions, where: string,
-  needScale: boolean): Common {
+function common(
+  image: ImageStack | { data: Float32Array; height: number; width: number },
+  o: FindOptions,
+  where: string,
+  needScale: boolean,
+): Common {
   const img = asStack(image, where);
   const frames = frameList(img, o.frames, where);
   if (o.minDistance !== undefined) {
-    check(Number.isFinite(o.minDistance) && o.minDistance >= 1, where,
-      `minDistance must be a number >= 1 px, got ${o.minDistance}`);
+    check(
+      Number.isFinite(o.minDistance) && o.minDistance >= 1,
+      where,
+      `minDistance must be a number >= 1 px, got ${o.minDistance}`,
+    );
   }
   // one spacing drives every default left open: the given scale, else the image's own, else minDistance's
-  let spacing = o.minDistance !== undefined ? o.minDistance / 0.6 : 5 / 0.6, cs: number | undefined;
+  let spacing = o.minDistance !== undefined ? o.minDistance / 0.6 : 5 / 0.6,
+    cs: number | undefined;
   if (o.scale) {
-    spacing = o.scale.spacing; cs = o.scale.columnSigma;
+    spacing = o.scale.spacing;
+    cs = o.scale.columnSigma;
   } else if (needScale) {
     try {
       const sc = estimateLatticeScale(img, { frames: frames.slice(0, 8) });
-      spacing = sc.spacing; cs = sc.columnSigma;
+      spacing = sc.spacing;
+      cs = sc.columnSigma;
     } catch (e) {
       if (!(e instanceof IvaeInputError)) throw e; // no lattice (isolated particles, a flat image): keep the fallback
     }
@@ -154,11 +184,17 @@ function common(image: ImageStack | { data: Float32Array; height: number; width:
   checkInt(border, where, "border", 0);
   const t = o.threshold ?? 0.08;
   check(Number.isFinite(t) && t >= 0 && t <= 1, where, `threshold must be a fraction in [0, 1], got ${t}`);
-  check(o.absoluteThreshold === undefined || Number.isFinite(o.absoluteThreshold), where,
-    `absoluteThreshold must be a finite number, got ${o.absoluteThreshold}`);
+  check(
+    o.absoluteThreshold === undefined || Number.isFinite(o.absoluteThreshold),
+    where,
+    `absoluteThreshold must be a finite number, got ${o.absoluteThreshold}`,
+  );
   const bgMode = o.background ?? "local";
-  check(bgMode === "local" || bgMode === "global", where,
-    `background must be "local" or "global", got ${JSON.stringify(bgMode)}`);
+  check(
+    bgMode === "local" || bgMode === "global",
+    where,
+    `background must be "local" or "global", got ${JSON.stringify(bgMode)}`,
+  );
   const k = o.noiseFactor ?? 5;
   check(Number.isFinite(k) && k >= 0, where, `noiseFactor must be >= 0, got ${k}`);
   const d = scaleDefaults({ spacing, period: spacing, columnSigma: cs });
@@ -167,8 +203,12 @@ function common(image: ImageStack | { data: Float32Array; height: number; width:
 
 /** True when the frame holds no contrast at all (flat, all-zero): no peak can be an atom. */
 function isFlat(a: Float32Array): boolean {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < a.length; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i]; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] < lo) lo = a[i];
+    if (a[i] > hi) hi = a[i];
+  }
   return !(hi - lo > 1e-6 * Math.max(1e-30, Math.abs(hi), Math.abs(lo)));
 }
 
@@ -178,7 +218,10 @@ function isFlat(a: Float32Array): boolean {
  * threshold and by `noiseFactor` local noise σ. Every default follows the lattice scale (see
  * {@link FindOptions}). Positions are integer pixels; pass them to {@link refinePositions} for sub-pixel accuracy.
  */
-export function findLocalMaxima(image: ImageStack | { data: Float32Array; height: number; width: number }, opts: LocalMaximaOptions = {}): AtomPositions {
+export function findLocalMaxima(
+  image: ImageStack | { data: Float32Array; height: number; width: number },
+  opts: LocalMaximaOptions = {},
+): AtomPositions {
   const where = "findLocalMaxima";
   const c = common(image, opts, where, opts.minDistance === undefined || opts.smooth === undefined);
   const { img, md, border } = c;
@@ -189,11 +232,13 @@ export function findLocalMaxima(image: ImageStack | { data: Float32Array; height
     const raw = img.data.subarray(f * H * W, (f + 1) * H * W);
     if (isFlat(raw)) return [];
     const sm = gaussianBlur(raw, H, W, smooth);
-    let score = sm, thr: (x: number, y: number) => number;
+    let score = sm,
+      thr: (x: number, y: number) => number;
     if (c.local) {
       const bg = localBackground(sm, H, W, c.spacing / 2);
       const prom = sm.map((v, i) => v - bg[i]);
-      const noise = localNoise(raw, H, W, 2 * c.spacing), nf = c.k * blurNoiseFactor(smooth);
+      const noise = localNoise(raw, H, W, 2 * c.spacing),
+        nf = c.k * blurNoiseFactor(smooth);
       const rel = opts.absoluteThreshold ?? c.t * quantile(prom, 0.999);
       if (opts.subtractBackground) score = prom;
       thr = (x, y) => Math.max(rel, nf * noise(x, y));
@@ -201,14 +246,16 @@ export function findLocalMaxima(image: ImageStack | { data: Float32Array; height
       const cand: Cand[] = [];
       for (let y = border; y < H - border; y++) {
         for (let x = border; x < W - border; x++) {
-          const i = y * W + x, p = prom[i];
+          const i = y * W + x,
+            p = prom[i];
           if (score[i] !== mx[i] || !(p > 0) || p < thr(x, y)) continue;
           cand.push({ x, y, v: opts.subtractBackground ? p : sm[i], s: 0, f });
         }
       }
       return suppress(cand, md, W, H);
     }
-    const lo = quantile(sm, 0.5), hi = quantile(sm, 0.999);
+    const lo = quantile(sm, 0.5),
+      hi = quantile(sm, 0.999);
     const g = opts.absoluteThreshold ?? lo + c.t * (hi - lo);
     const mx = maxFilter(sm, H, W, Math.max(1, Math.floor(md / 2)));
     const cand: Cand[] = [];
@@ -231,12 +278,17 @@ export function findLocalMaxima(image: ImageStack | { data: Float32Array; height
  * threshold is relative to zero response and a peak must beat `noiseFactor` × the LoG response of the
  * local noise at its scale. The returned `sigma` is the best-matching scale (≈ column width).
  */
-export function findAtomsLoG(image: ImageStack | { data: Float32Array; height: number; width: number }, opts: LoGOptions = {}): AtomPositions {
+export function findAtomsLoG(
+  image: ImageStack | { data: Float32Array; height: number; width: number },
+  opts: LoGOptions = {},
+): AtomPositions {
   const where = "findAtomsLoG";
   const open = opts.minDistance === undefined || opts.minSigma === undefined || opts.maxSigma === undefined;
   const c = common(image, opts, where, open);
   const { img, md, border } = c;
-  const s0 = opts.minSigma ?? c.d.minSigma, s1 = opts.maxSigma ?? Math.max(s0, c.d.maxSigma), ns = opts.numSigma ?? 6;
+  const s0 = opts.minSigma ?? c.d.minSigma,
+    s1 = opts.maxSigma ?? Math.max(s0, c.d.maxSigma),
+    ns = opts.numSigma ?? 6;
   check(s0 > 0 && s1 >= s0, where, `need 0 < minSigma <= maxSigma, got ${s0}, ${s1}`);
   check(Number.isInteger(ns) && ns >= 1, where, `numSigma must be an integer >= 1, got ${ns}`);
   const { height: H, width: W } = img;
@@ -251,8 +303,10 @@ export function findAtomsLoG(image: ImageStack | { data: Float32Array; height: n
       for (let y = 0; y < H; y++) {
         for (let x = 0; x < W; x++) {
           const cc = g[y * W + x];
-          const l = g[y * W + (x > 0 ? x - 1 : x)], r = g[y * W + (x < W - 1 ? x + 1 : x)];
-          const u = g[(y > 0 ? y - 1 : y) * W + x], d = g[(y < H - 1 ? y + 1 : y) * W + x];
+          const l = g[y * W + (x > 0 ? x - 1 : x)],
+            r = g[y * W + (x < W - 1 ? x + 1 : x)];
+          const u = g[(y > 0 ? y - 1 : y) * W + x],
+            d = g[(y < H - 1 ? y + 1 : y) * W + x];
           out[y * W + x] = -s2 * (l + r + u + d - 4 * cc);
         }
       }
@@ -261,14 +315,16 @@ export function findAtomsLoG(image: ImageStack | { data: Float32Array; height: n
     // the threshold is taken on the strongest scale's response, so it is relative like in findLocalMaxima
     const best = new Float32Array(H * W);
     for (const r of resp) for (let i = 0; i < best.length; i++) if (r[i] > best[i]) best[i] = r[i];
-    const lo = c.local ? 0 : Math.max(0, quantile(best, 0.5)), hi = quantile(best, 0.999);
+    const lo = c.local ? 0 : Math.max(0, quantile(best, 0.5)),
+      hi = quantile(best, 0.999);
     const rel = opts.absoluteThreshold ?? lo + c.t * (hi - lo);
     const noise = c.local ? localNoise(src, H, W, 2 * c.spacing) : () => 0;
     const mx = maxFilter(best, H, W, Math.max(1, Math.floor(md / 2)));
     const cand: Cand[] = [];
     for (let y = border; y < H - border; y++) {
       for (let x = border; x < W - border; x++) {
-        const i = y * W + x, v = best[i];
+        const i = y * W + x,
+          v = best[i];
         if (v < rel || !(v > 0) || v !== mx[i]) continue;
         let k = 0;
         for (let j = 1; j < resp.length; j++) if (resp[j][i] > resp[k][i]) k = j;

@@ -54,9 +54,17 @@ export function extractPatches(
   const size = opts.size ?? 32;
   checkInt(size, "extractPatches", "size", 2);
   const edge = opts.edge ?? "drop";
-  check(["drop", "pad", "reflect"].includes(edge), "extractPatches", `edge must be "drop", "pad" or "reflect", got ${JSON.stringify(edge)}`);
+  check(
+    ["drop", "pad", "reflect"].includes(edge),
+    "extractPatches",
+    `edge must be "drop", "pad" or "reflect", got ${JSON.stringify(edge)}`,
+  );
   const interp = opts.interpolation ?? "bilinear";
-  check(interp === "bilinear" || interp === "nearest", "extractPatches", `interpolation must be "bilinear" or "nearest", got ${JSON.stringify(interp)}`);
+  check(
+    interp === "bilinear" || interp === "nearest",
+    "extractPatches",
+    `interpolation must be "bilinear" or "nearest", got ${JSON.stringify(interp)}`,
+  );
   check(atoms.x.length === atoms.y.length, "extractPatches", "x and y must have the same length");
   check(!atoms.frame || atoms.frame.length === atoms.x.length, "extractPatches", "frame must have one entry per atom");
   const { height: H, width: W } = img;
@@ -64,11 +72,21 @@ export function extractPatches(
   const keep: number[] = [];
   for (let k = 0; k < atoms.x.length; k++) {
     const f = atoms.frame?.[k] ?? 0;
-    check(Number.isInteger(f) && f >= 0 && f < img.n, "extractPatches", `atom ${k} has frame ${f}, but the image has ${img.n} frame(s)`);
-    const x = atoms.x[k], y = atoms.y[k];
-    check(Number.isFinite(x) && Number.isFinite(y), "extractPatches", `atom ${k} has a non-finite position (${x}, ${y})`);
+    check(
+      Number.isInteger(f) && f >= 0 && f < img.n,
+      "extractPatches",
+      `atom ${k} has frame ${f}, but the image has ${img.n} frame(s)`,
+    );
+    const x = atoms.x[k],
+      y = atoms.y[k];
+    check(
+      Number.isFinite(x) && Number.isFinite(y),
+      "extractPatches",
+      `atom ${k} has a non-finite position (${x}, ${y})`,
+    );
     // "nearest" cuts whole pixels: the first row/column is the rounded start of the window
-    const sx = interp === "nearest" ? Math.round(x - half) : x - half, sy = interp === "nearest" ? Math.round(y - half) : y - half;
+    const sx = interp === "nearest" ? Math.round(x - half) : x - half,
+      sy = interp === "nearest" ? Math.round(y - half) : y - half;
     const inside = sx >= 0 && sy >= 0 && sx + size - 1 <= W - 1 && sy + size - 1 <= H - 1;
     if (inside || edge !== "drop") keep.push(k);
   }
@@ -84,11 +102,16 @@ export function extractPatches(
   };
   const sample = (base: number, yy: number, xx: number): number => {
     if (yy >= 0 && xx >= 0 && yy <= H - 1 && xx <= W - 1) {
-      const y0 = Math.floor(yy), x0 = Math.floor(xx);
-      const y1 = Math.min(H - 1, y0 + 1), x1 = Math.min(W - 1, x0 + 1);
-      const ty = yy - y0, tx = xx - x0;
-      return (1 - ty) * ((1 - tx) * img.data[base + y0 * W + x0] + tx * img.data[base + y0 * W + x1]) +
-        ty * ((1 - tx) * img.data[base + y1 * W + x0] + tx * img.data[base + y1 * W + x1]);
+      const y0 = Math.floor(yy),
+        x0 = Math.floor(xx);
+      const y1 = Math.min(H - 1, y0 + 1),
+        x1 = Math.min(W - 1, x0 + 1);
+      const ty = yy - y0,
+        tx = xx - x0;
+      return (
+        (1 - ty) * ((1 - tx) * img.data[base + y0 * W + x0] + tx * img.data[base + y0 * W + x1]) +
+        ty * ((1 - tx) * img.data[base + y1 * W + x0] + tx * img.data[base + y1 * W + x1])
+      );
     }
     if (edge === "pad") return pad;
     return sample(base, refl(yy, H), refl(xx, W));
@@ -98,7 +121,8 @@ export function extractPatches(
     const base = f * H * W;
     const sx = interp === "nearest" ? Math.round(atoms.x[k] - half) : atoms.x[k] - half;
     const sy = interp === "nearest" ? Math.round(atoms.y[k] - half) : atoms.y[k] - half;
-    for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) out[o * P + i * size + j] = sample(base, sy + i, sx + j);
+    for (let i = 0; i < size; i++)
+      for (let j = 0; j < size; j++) out[o * P + i * size + j] = sample(base, sy + i, sx + j);
   });
   return {
     images: { data: out, n: keep.length, height: size, width: size },
@@ -106,7 +130,8 @@ export function extractPatches(
     y: Float32Array.from(keep, (k) => atoms.y[k]),
     frame: Int32Array.from(keep, (k) => atoms.frame?.[k] ?? 0),
     source: Int32Array.from(keep),
-    frameHeight: H, frameWidth: W,
+    frameHeight: H,
+    frameWidth: W,
   };
 }
 
@@ -125,7 +150,10 @@ export interface WindowOptions {
  * rows y_k − (size−1)/2 … y_k + (size−1)/2, so (x, y) is its centre. Windows are not centred on atoms,
  * so their content shifts from window to window: what a shift-VAE's offsets absorb.
  */
-export function slidingWindows(image: ImageStack | { data: Float32Array; height: number; width: number }, opts: WindowOptions = {}): PatchSet {
+export function slidingWindows(
+  image: ImageStack | { data: Float32Array; height: number; width: number },
+  opts: WindowOptions = {},
+): PatchSet {
   const img = asStack(image, "slidingWindows");
   const size = opts.size ?? 32;
   checkInt(size, "slidingWindows", "size", 2);
@@ -134,23 +162,40 @@ export function slidingWindows(image: ImageStack | { data: Float32Array; height:
   const { height: H, width: W } = img;
   check(size <= H && size <= W, "slidingWindows", `window size ${size} exceeds the image (${H}x${W})`);
   const frames = opts.frames ?? Array.from({ length: img.n }, (_, i) => i);
-  for (const f of frames) check(Number.isInteger(f) && f >= 0 && f < img.n, "slidingWindows", `frame ${f} out of range [0, ${img.n})`);
-  const nx = Math.floor((W - size) / stride) + 1, ny = Math.floor((H - size) / stride) + 1;
-  const n = frames.length * nx * ny, P = size * size;
+  for (const f of frames)
+    check(Number.isInteger(f) && f >= 0 && f < img.n, "slidingWindows", `frame ${f} out of range [0, ${img.n})`);
+  const nx = Math.floor((W - size) / stride) + 1,
+    ny = Math.floor((H - size) / stride) + 1;
+  const n = frames.length * nx * ny,
+    P = size * size;
   const out = new Float32Array(n * P);
-  const xs = new Float32Array(n), ys = new Float32Array(n), fr = new Int32Array(n);
+  const xs = new Float32Array(n),
+    ys = new Float32Array(n),
+    fr = new Int32Array(n);
   let k = 0;
   for (const f of frames) {
     for (let gy = 0; gy < ny; gy++) {
       for (let gx = 0; gx < nx; gx++, k++) {
-        const r0 = gy * stride, c0 = gx * stride;
-        for (let i = 0; i < size; i++) out.set(img.data.subarray(f * H * W + (r0 + i) * W + c0, f * H * W + (r0 + i) * W + c0 + size), k * P + i * size);
-        xs[k] = c0 + (size - 1) / 2; ys[k] = r0 + (size - 1) / 2; fr[k] = f;
+        const r0 = gy * stride,
+          c0 = gx * stride;
+        for (let i = 0; i < size; i++)
+          out.set(
+            img.data.subarray(f * H * W + (r0 + i) * W + c0, f * H * W + (r0 + i) * W + c0 + size),
+            k * P + i * size,
+          );
+        xs[k] = c0 + (size - 1) / 2;
+        ys[k] = r0 + (size - 1) / 2;
+        fr[k] = f;
       }
     }
   }
   return {
-    images: { data: out, n, height: size, width: size }, x: xs, y: ys, frame: fr, source: new Int32Array(n).fill(-1),
-    frameHeight: H, frameWidth: W,
+    images: { data: out, n, height: size, width: size },
+    x: xs,
+    y: ys,
+    frame: fr,
+    source: new Int32Array(n).fill(-1),
+    frameHeight: H,
+    frameWidth: W,
   };
 }

@@ -28,9 +28,15 @@ export function scoreAtoms(
 ): AtomScore {
   const tol = opts.tolerance;
   check(tol > 0, "scoreAtoms", `tolerance must be > 0 px, got ${tol}`);
-  check(found.x.length === found.y.length && truth.x.length === truth.y.length, "scoreAtoms", "x and y must have the same length");
-  const inR = (x: number, y: number) => !opts.region || (x >= opts.region.x0 && x < opts.region.x1 && y >= opts.region.y0 && y < opts.region.y1);
-  const fIdx: number[] = [], tIdx: number[] = [];
+  check(
+    found.x.length === found.y.length && truth.x.length === truth.y.length,
+    "scoreAtoms",
+    "x and y must have the same length",
+  );
+  const inR = (x: number, y: number) =>
+    !opts.region || (x >= opts.region.x0 && x < opts.region.x1 && y >= opts.region.y0 && y < opts.region.y1);
+  const fIdx: number[] = [],
+    tIdx: number[] = [];
   for (let i = 0; i < found.x.length; i++) if (inR(found.x[i], found.y[i])) fIdx.push(i);
   for (let j = 0; j < truth.x.length; j++) if (inR(truth.x[j], truth.y[j])) tIdx.push(j);
   // bucket the truth by frame and a grid of cell = tolerance so that candidate pairs are found in O(n)
@@ -42,28 +48,45 @@ export function scoreAtoms(
   }
   const pairs: [number, number, number][] = [];
   for (const i of fIdx) {
-    const f = found.frame?.[i] ?? 0, gx = Math.floor(found.x[i] / tol), gy = Math.floor(found.y[i] / tol);
-    for (let a = -1; a <= 1; a++) for (let b = -1; b <= 1; b++) {
-      for (const j of grid.get(key(f, gx + a, gy + b)) ?? []) {
-        const d = Math.hypot(found.x[i] - truth.x[j], found.y[i] - truth.y[j]);
-        if (d <= tol) pairs.push([d, i, j]);
+    const f = found.frame?.[i] ?? 0,
+      gx = Math.floor(found.x[i] / tol),
+      gy = Math.floor(found.y[i] / tol);
+    for (let a = -1; a <= 1; a++)
+      for (let b = -1; b <= 1; b++) {
+        for (const j of grid.get(key(f, gx + a, gy + b)) ?? []) {
+          const d = Math.hypot(found.x[i] - truth.x[j], found.y[i] - truth.y[j]);
+          if (d <= tol) pairs.push([d, i, j]);
+        }
       }
-    }
   }
   pairs.sort((p, q) => p[0] - q[0]);
   const match = new Int32Array(found.x.length).fill(-1);
   const used = new Uint8Array(truth.x.length);
-  let tp = 0, se = 0, ae = 0;
+  let tp = 0,
+    se = 0,
+    ae = 0;
   for (const [d, i, j] of pairs) {
     if (match[i] >= 0 || used[j]) continue;
-    match[i] = j; used[j] = 1; tp++; se += d * d; ae += d;
+    match[i] = j;
+    used[j] = 1;
+    tp++;
+    se += d * d;
+    ae += d;
   }
-  const fp = fIdx.length - tp, fn = tIdx.length - tp;
-  const precision = fIdx.length ? tp / fIdx.length : 0, recall = tIdx.length ? tp / tIdx.length : 0;
+  const fp = fIdx.length - tp,
+    fn = tIdx.length - tp;
+  const precision = fIdx.length ? tp / fIdx.length : 0,
+    recall = tIdx.length ? tp / tIdx.length : 0;
   return {
-    precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
-    truePositives: tp, falsePositives: fp, falseNegatives: fn,
-    meanError: tp ? ae / tp : NaN, rmsError: tp ? Math.sqrt(se / tp) : NaN, match,
+    precision,
+    recall,
+    f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
+    meanError: tp ? ae / tp : NaN,
+    rmsError: tp ? Math.sqrt(se / tp) : NaN,
+    match,
   };
 }
 
@@ -73,14 +96,20 @@ export function scoreAtoms(
  */
 export function nearestColumn(
   truth: { x: ArrayLike<number>; y: ArrayLike<number>; frame?: ArrayLike<number> },
-  x: number, y: number, frame = 0,
+  x: number,
+  y: number,
+  frame = 0,
 ): number {
   check(truth.x.length > 0, "nearestColumn", "the truth has no atoms");
-  let best = -1, bd = Infinity;
+  let best = -1,
+    bd = Infinity;
   for (let k = 0; k < truth.x.length; k++) {
     if ((truth.frame?.[k] ?? 0) !== frame) continue;
     const d = (truth.x[k] - x) ** 2 + (truth.y[k] - y) ** 2;
-    if (d < bd) { bd = d; best = k; }
+    if (d < bd) {
+      bd = d;
+      best = k;
+    }
   }
   check(best >= 0, "nearestColumn", `the truth has no atoms in frame ${frame}`);
   return best;

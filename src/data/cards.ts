@@ -121,7 +121,15 @@ export interface CardsVariant {
 export type LectureVariant = "cards1" | "cards2" | "cards3" | "cards4";
 
 function variant(name: LectureVariant, rot: number, shear: number, description: string): CardsVariant {
-  return { name, rotationDeg: rot, maxRotation: rot * DEG, shearDeg: shear, maxShear: shear * DEG, shiftFraction: 0.1, description };
+  return {
+    name,
+    rotationDeg: rot,
+    maxRotation: rot * DEG,
+    shearDeg: shear,
+    maxShear: shear * DEG,
+    shiftFraction: 0.1,
+    description,
+  };
 }
 
 /** The lecture's four variants: (rotation, shear) = (±12°, ±1°), (±12°, ±20°), (±120°, ±1°), (±120°, ±20°). */
@@ -143,20 +151,19 @@ export interface CardsStyleSpec {
 }
 
 /** The two styles of `cards.lecture`. */
-export const CARDS_STYLES: Readonly<Record<CardsStyle, CardsStyleSpec>> =
-  Object.freeze({
-    ivae: {
-      scale: 0.45,
-      shift: (size: number) => 0.1 * size,
-      description: "glyph 0.45 of the frame, shifts ±10 % of the size",
-    },
-    notebook: {
-      scale: 0.6,
-      // kornia's translation = 0.1 is in pixels of the 48-px frame; scaled with the size so the look is the same
-      shift: (size: number) => (0.1 * size) / 48,
-      description: "the lecture notebook's look: glyph 0.60 of the frame (measured), shifts ±0.1 px at 48 px",
-    },
-  });
+export const CARDS_STYLES: Readonly<Record<CardsStyle, CardsStyleSpec>> = Object.freeze({
+  ivae: {
+    scale: 0.45,
+    shift: (size: number) => 0.1 * size,
+    description: "glyph 0.45 of the frame, shifts ±10 % of the size",
+  },
+  notebook: {
+    scale: 0.6,
+    // kornia's translation = 0.1 is in pixels of the 48-px frame; scaled with the size so the look is the same
+    shift: (size: number) => (0.1 * size) / 48,
+    description: "the lecture notebook's look: glyph 0.60 of the frame (measured), shifts ±0.1 px at 48 px",
+  },
+});
 
 /** Options of `cards.lecture`. */
 export interface LectureOptions {
@@ -176,8 +183,20 @@ const WHERE = "cards.generate";
 
 function resolve(opts: CardsOptions): Required<CardsOptions> {
   check(opts !== null && typeof opts === "object", WHERE, `options must be an object, got ${String(opts)}`);
-  const known = new Set(["n", "size", "maxRotation", "maxShear", "maxShift", "suits", "scale", "scaleJitter",
-    "balanced", "shuffle", "supersample", "seed"]);
+  const known = new Set([
+    "n",
+    "size",
+    "maxRotation",
+    "maxShear",
+    "maxShift",
+    "suits",
+    "scale",
+    "scaleJitter",
+    "balanced",
+    "shuffle",
+    "supersample",
+    "seed",
+  ]);
   for (const k of Object.keys(opts)) {
     check(known.has(k), WHERE, `unknown option "${k}"; expected one of ${[...known].join(", ")}`);
   }
@@ -188,7 +207,11 @@ function resolve(opts: CardsOptions): Required<CardsOptions> {
   check(size <= 1024, WHERE, `size must be at most 1024 pixels, got ${size}`);
   const nonNeg = (v: number | undefined, what: string, dflt: number): number => {
     const x = v ?? dflt;
-    check(typeof x === "number" && Number.isFinite(x) && x >= 0, WHERE, `${what} must be a finite number >= 0, got ${String(v)}`);
+    check(
+      typeof x === "number" && Number.isFinite(x) && x >= 0,
+      WHERE,
+      `${what} must be a finite number >= 0, got ${String(v)}`,
+    );
     return x;
   };
   const maxRotation = nonNeg(opts.maxRotation, "maxRotation (radians)", CARDS_VARIANTS.cards1.maxRotation);
@@ -198,12 +221,19 @@ function resolve(opts: CardsOptions): Required<CardsOptions> {
   const scale = nonNeg(opts.scale, "scale (glyph height / image size)", 0.45);
   check(scale > 0 && scale <= 2, WHERE, `scale must be in (0, 2], got ${scale}`);
   const scaleJitter = nonNeg(opts.scaleJitter, "scaleJitter (relative scale change)", 0);
-  check(scaleJitter < 1, WHERE,
-    `scaleJitter must be below 1 (the factor is drawn from [1 − r, 1 + r]), got ${scaleJitter}`);
+  check(
+    scaleJitter < 1,
+    WHERE,
+    `scaleJitter must be below 1 (the factor is drawn from [1 − r, 1 + r]), got ${scaleJitter}`,
+  );
   const suits = opts.suits ?? [...SUIT_NAMES];
   check(Array.isArray(suits) && suits.length > 0, WHERE, `suits must be a non-empty array of ${SUIT_NAMES.join(", ")}`);
   for (const s of suits) {
-    check((SUIT_NAMES as readonly string[]).includes(s), WHERE, `unknown suit "${String(s)}"; expected one of ${SUIT_NAMES.join(", ")}`);
+    check(
+      (SUIT_NAMES as readonly string[]).includes(s),
+      WHERE,
+      `unknown suit "${String(s)}"; expected one of ${SUIT_NAMES.join(", ")}`,
+    );
   }
   check(new Set(suits).size === suits.length, WHERE, `suits must not repeat, got [${suits.join(", ")}]`);
   const supersample = opts.supersample ?? 8;
@@ -216,8 +246,18 @@ function resolve(opts: CardsOptions): Required<CardsOptions> {
   check(typeof balanced === "boolean", WHERE, `balanced must be true or false, got ${String(balanced)}`);
   check(typeof shuffle === "boolean", WHERE, `shuffle must be true or false, got ${String(shuffle)}`);
   return {
-    n, size, maxRotation, maxShear, maxShift, suits: [...suits], scale, scaleJitter,
-    balanced, shuffle, supersample, seed,
+    n,
+    size,
+    maxRotation,
+    maxShear,
+    maxShift,
+    suits: [...suits],
+    scale,
+    scaleJitter,
+    balanced,
+    shuffle,
+    supersample,
+    seed,
   };
 }
 
@@ -245,7 +285,10 @@ export function generate(opts: CardsOptions = {}): CardsDataSet {
   }
   if (o.shuffle && o.balanced) rng.shuffle(suit);
 
-  const angle = new Float32Array(n), shear = new Float32Array(n), dx = new Float32Array(n), dy = new Float32Array(n);
+  const angle = new Float32Array(n),
+    shear = new Float32Array(n),
+    dx = new Float32Array(n),
+    dy = new Float32Array(n);
   const scale = new Float32Array(n).fill(1);
   for (let i = 0; i < n; i++) {
     angle[i] = rng.uniform(-o.maxRotation, o.maxRotation);
@@ -266,17 +309,25 @@ export function generate(opts: CardsOptions = {}): CardsDataSet {
     const si = suit[i];
     const g = size * o.scale * scale[i];
     // The factors are stored as float32; transform with exactly the stored values so they are the truth.
-    const a = angle[i], t = Math.tan(shear[i]);
-    const ca = Math.cos(a), sa = Math.sin(a);
+    const a = angle[i],
+      t = Math.tan(shear[i]);
+    const ca = Math.cos(a),
+      sa = Math.sin(a);
     // M = g · R · S (display frame, y up), S = [[1, t], [t, 1 + t²]]
-    const m00 = g * (ca - sa * t), m01 = g * (ca * t - sa * (1 + t * t));
-    const m10 = g * (sa + ca * t), m11 = g * (sa * t + ca * (1 + t * t));
-    const ox = c0 + dx[i], oy = c0 + dy[i];
-    const src = outlines[si].rings, dst = scratch[si];
+    const m00 = g * (ca - sa * t),
+      m01 = g * (ca * t - sa * (1 + t * t));
+    const m10 = g * (sa + ca * t),
+      m11 = g * (sa * t + ca * (1 + t * t));
+    const ox = c0 + dx[i],
+      oy = c0 + dy[i];
+    const src = outlines[si].rings,
+      dst = scratch[si];
     for (let r = 0; r < src.length; r++) {
-      const u = src[r], v = dst[r];
+      const u = src[r],
+        v = dst[r];
       for (let q = 0; q < u.length; q += 2) {
-        const x = u[q], y = u[q + 1];
+        const x = u[q],
+          y = u[q + 1];
         v[q] = ox + m00 * x + m01 * y;
         v[q + 1] = oy - (m10 * x + m11 * y); // y up → image rows down
       }
@@ -302,14 +353,21 @@ export function lectureOptions(name: LectureVariant, opts: LectureOptions = {}):
   const v = (CARDS_VARIANTS as Record<string, CardsVariant>)[name as string];
   if (!v) {
     throw new IvaeInputError(
-      `${where}: unknown variant "${String(name)}"; expected one of ${Object.keys(CARDS_VARIANTS).join(", ")}`);
+      `${where}: unknown variant "${String(name)}"; expected one of ${Object.keys(CARDS_VARIANTS).join(", ")}`,
+    );
   }
-  check(opts !== null && typeof opts === "object", where,
-    "options must be an object {n, seed, size, style, scaleJitter}");
+  check(
+    opts !== null && typeof opts === "object",
+    where,
+    "options must be an object {n, seed, size, style, scaleJitter}",
+  );
   const keys = ["n", "seed", "size", "style", "scaleJitter"];
   for (const key of Object.keys(opts)) {
-    check(keys.includes(key), where,
-      `unknown option "${key}"; expected ${keys.join(", ")} (use cards.generate for the other parameters)`);
+    check(
+      keys.includes(key),
+      where,
+      `unknown option "${key}"; expected ${keys.join(", ")} (use cards.generate for the other parameters)`,
+    );
   }
   const size = opts.size ?? 48;
   checkInt(size, where, "size (image side in pixels)", 8);

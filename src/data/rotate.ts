@@ -66,7 +66,11 @@ const KEYS = ["maxAngle", "maxShift", "angle", "dx", "dy", "interpolation", "cla
 
 /** Per-image values: explicit (a number or one per image) or drawn from U(−max, max). */
 function factor(
-  n: number, explicit: number | ArrayLike<number> | undefined, max: number, rng: Random, what: string,
+  n: number,
+  explicit: number | ArrayLike<number> | undefined,
+  max: number,
+  rng: Random,
+  what: string,
 ): Float32Array {
   const out = new Float32Array(n);
   if (explicit === undefined) {
@@ -77,8 +81,11 @@ function factor(
     check(Number.isFinite(explicit), WHERE, `${what} must be finite, got ${explicit}`);
     return out.fill(explicit);
   }
-  check(explicit !== null && typeof explicit === "object" && typeof explicit.length === "number", WHERE,
-    `${what} must be a number or an array of ${n} numbers, got ${String(explicit)}`);
+  check(
+    explicit !== null && typeof explicit === "object" && typeof explicit.length === "number",
+    WHERE,
+    `${what} must be a number or an array of ${n} numbers, got ${String(explicit)}`,
+  );
   check(explicit.length === n, WHERE, `${what} has ${explicit.length} values but there are ${n} images`);
   checkFinite(explicit, WHERE, what);
   out.set(explicit);
@@ -87,8 +94,11 @@ function factor(
 
 function nonNegative(v: unknown, what: string, dflt: number): number {
   const x = v ?? dflt;
-  check(typeof x === "number" && Number.isFinite(x) && x >= 0, WHERE,
-    `${what} must be a finite number >= 0, got ${String(v)}`);
+  check(
+    typeof x === "number" && Number.isFinite(x) && x >= 0,
+    WHERE,
+    `${what} must be a finite number >= 0, got ${String(v)}`,
+  );
   return x;
 }
 
@@ -98,13 +108,19 @@ function nonNegative(v: unknown, what: string, dflt: number): number {
  * then dy, so a seed gives the same angles whatever `maxShift` is.
  */
 export function rotateImages(stack: ImageStack, opts: RotateOptions = {}): RotatedImages {
-  check(stack !== null && typeof stack === "object" && stack.data instanceof Float32Array, WHERE,
-    "expected an ImageStack {data: Float32Array, n, height, width} as the first argument");
+  check(
+    stack !== null && typeof stack === "object" && stack.data instanceof Float32Array,
+    WHERE,
+    "expected an ImageStack {data: Float32Array, n, height, width} as the first argument",
+  );
   const { n, height, width } = stack;
-  const sizesOk = Number.isInteger(n) && n >= 0 && Number.isInteger(height) && height >= 1
-    && Number.isInteger(width) && width >= 1;
-  check(sizesOk && stack.data.length === n * height * width, WHERE,
-    `the ImageStack's data has ${stack.data.length} values, expected n*height*width = ${n}*${height}*${width}`);
+  const sizesOk =
+    Number.isInteger(n) && n >= 0 && Number.isInteger(height) && height >= 1 && Number.isInteger(width) && width >= 1;
+  check(
+    sizesOk && stack.data.length === n * height * width,
+    WHERE,
+    `the ImageStack's data has ${stack.data.length} values, expected n*height*width = ${n}*${height}*${width}`,
+  );
   check(opts !== null && typeof opts === "object", WHERE, `options must be an object, got ${String(opts)}`);
   for (const k of Object.keys(opts)) {
     check(KEYS.includes(k), WHERE, `unknown option "${k}"; expected one of ${KEYS.join(", ")}`);
@@ -119,13 +135,19 @@ export function rotateImages(stack: ImageStack, opts: RotateOptions = {}): Rotat
   check(maxAngle <= Math.PI + 1e-12, WHERE, `maxAngle must be at most π (a full turn either way), got ${maxAngle}`);
   const maxShift = nonNegative(opts.maxShift, "maxShift (pixels)", 0);
   const interpolation = opts.interpolation ?? "bicubic";
-  check(interpolation === "bicubic" || interpolation === "bilinear", WHERE,
-    `interpolation must be "bicubic" or "bilinear", got ${String(opts.interpolation)}`);
+  check(
+    interpolation === "bicubic" || interpolation === "bilinear",
+    WHERE,
+    `interpolation must be "bicubic" or "bilinear", got ${String(opts.interpolation)}`,
+  );
   const clamp = opts.clamp ?? true;
   check(typeof clamp === "boolean", WHERE, `clamp must be true or false, got ${String(opts.clamp)}`);
   const seed = opts.seed ?? 0;
-  check(typeof seed === "number" && Number.isFinite(seed), WHERE,
-    `seed must be a finite number, got ${String(opts.seed)}`);
+  check(
+    typeof seed === "number" && Number.isFinite(seed),
+    WHERE,
+    `seed must be a finite number, got ${String(opts.seed)}`,
+  );
   checkFinite(stack.data, WHERE, "the images");
 
   const rng = new Random(seed);
@@ -142,7 +164,8 @@ export function rotateImages(stack: ImageStack, opts: RotateOptions = {}): Rotat
   }
   if (clamp && n > 0) {
     const [lo0, hi0] = pixelRange(stack);
-    const lo = Math.min(lo0, 0), hi = Math.max(hi0, 0);
+    const lo = Math.min(lo0, 0),
+      hi = Math.max(hi0, 0);
     for (let p = 0; p < out.length; p++) {
       const v = out[p];
       if (v < lo) out[p] = lo;
@@ -158,14 +181,20 @@ export function rotateImages(stack: ImageStack, opts: RotateOptions = {}): Rotat
  * From p' = R(γ)p + t it follows p = R(−γ)p' − R(−γ)t, with t = (dx, −dy) in the y-up frame.
  */
 export function inversePose(pose: { angle: ArrayLike<number>; dx: ArrayLike<number>; dy: ArrayLike<number> }): {
-  angle: Float32Array; dx: Float32Array; dy: Float32Array;
+  angle: Float32Array;
+  dx: Float32Array;
+  dy: Float32Array;
 } {
   const n = pose.angle.length;
   check(pose.dx.length === n && pose.dy.length === n, "inversePose", "angle, dx and dy must have the same length");
-  const angle = new Float32Array(n), dx = new Float32Array(n), dy = new Float32Array(n);
+  const angle = new Float32Array(n),
+    dx = new Float32Array(n),
+    dy = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const c = Math.cos(pose.angle[i]), s = Math.sin(pose.angle[i]);
-    const tx = pose.dx[i], ty = -pose.dy[i];
+    const c = Math.cos(pose.angle[i]),
+      s = Math.sin(pose.angle[i]);
+    const tx = pose.dx[i],
+      ty = -pose.dy[i];
     angle[i] = -pose.angle[i];
     // −R(−γ)t = −(c·tx + s·ty, −s·tx + c·ty), back to rows-down for dy
     dx[i] = -(c * tx + s * ty);
@@ -178,11 +207,21 @@ type Sampler = (src: Float32Array, off: number, h: number, w: number, sx: number
 
 /** Writes one rotated image: every output pixel takes the input at its inverse-mapped position. */
 function rotateOne(
-  src: Float32Array, srcOff: number, h: number, w: number, angle: number, dx: number, dy: number,
-  out: Float32Array, outOff: number, sample: Sampler,
+  src: Float32Array,
+  srcOff: number,
+  h: number,
+  w: number,
+  angle: number,
+  dx: number,
+  dy: number,
+  out: Float32Array,
+  outOff: number,
+  sample: Sampler,
 ): void {
-  const c = Math.cos(angle), s = Math.sin(angle);
-  const xc = (w - 1) / 2, yc = (h - 1) / 2;
+  const c = Math.cos(angle),
+    s = Math.sin(angle);
+  const xc = (w - 1) / 2,
+    yc = (h - 1) / 2;
   for (let i = 0; i < h; i++) {
     const v = yc - i + dy; // y up, relative to the shifted centre
     for (let j = 0; j < w; j++) {
@@ -202,18 +241,22 @@ function at(src: Float32Array, off: number, h: number, w: number, r: number, col
 
 function sampleBilinear(src: Float32Array, off: number, h: number, w: number, sx: number, sy: number): number {
   if (sx <= -1 || sy <= -1 || sx >= w || sy >= h) return 0;
-  const x0 = Math.floor(sx), y0 = Math.floor(sy);
-  const fx = sx - x0, fy = sy - y0;
+  const x0 = Math.floor(sx),
+    y0 = Math.floor(sy);
+  const fx = sx - x0,
+    fy = sy - y0;
   const top = (1 - fx) * at(src, off, h, w, y0, x0) + fx * at(src, off, h, w, y0, x0 + 1);
   const bottom = (1 - fx) * at(src, off, h, w, y0 + 1, x0) + fx * at(src, off, h, w, y0 + 1, x0 + 1);
   return (1 - fy) * top + fy * bottom;
 }
 
-const wx = new Float64Array(4), wy = new Float64Array(4);
+const wx = new Float64Array(4),
+  wy = new Float64Array(4);
 
 /** Keys (1981) cubic convolution weights, a = −0.5, for the taps at −1, 0, 1, 2 of a fraction t in [0, 1). */
 function keysWeights(t: number, out: Float64Array): void {
-  const t2 = t * t, t3 = t2 * t;
+  const t2 = t * t,
+    t3 = t2 * t;
   out[0] = -0.5 * t3 + t2 - 0.5 * t;
   out[1] = 1.5 * t3 - 2.5 * t2 + 1;
   out[2] = -1.5 * t3 + 2 * t2 + 0.5 * t;
@@ -222,7 +265,8 @@ function keysWeights(t: number, out: Float64Array): void {
 
 function sampleBicubic(src: Float32Array, off: number, h: number, w: number, sx: number, sy: number): number {
   if (sx <= -2 || sy <= -2 || sx >= w + 1 || sy >= h + 1) return 0;
-  const x0 = Math.floor(sx), y0 = Math.floor(sy);
+  const x0 = Math.floor(sx),
+    y0 = Math.floor(sy);
   keysWeights(sx - x0, wx);
   keysWeights(sy - y0, wy);
   let acc = 0;

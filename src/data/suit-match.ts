@@ -45,16 +45,27 @@ function resolveSuits(where: string, suits: SuitName[] | undefined): SuitName[] 
 
 function resolveScale(where: string, scale: number | undefined): number {
   const g = scale ?? 0.45;
-  check(typeof g === "number" && Number.isFinite(g) && g > 0 && g <= 2, where,
-    `scale must be a number in (0, 2], got ${String(scale)}`);
+  check(
+    typeof g === "number" && Number.isFinite(g) && g > 0 && g <= 2,
+    where,
+    `scale must be a number in (0, 2], got ${String(scale)}`,
+  );
   return g;
 }
 
 /** One suit rendered exactly (area coverage) with its centroid at the image centre, rotated by `angle`. */
 function renderGlyph(
-  name: SuitName, size: number, scale: number, angle: number, out: Float32Array, offset: number,
+  name: SuitName,
+  size: number,
+  scale: number,
+  angle: number,
+  out: Float32Array,
+  offset: number,
 ): void {
-  const g = size * scale, c0 = size / 2, ca = Math.cos(angle), sa = Math.sin(angle);
+  const g = size * scale,
+    c0 = size / 2,
+    ca = Math.cos(angle),
+    sa = Math.sin(angle);
   const rings = suitOutline(name).rings.map((r) => {
     const v = new Float64Array(r.length);
     for (let q = 0; q < r.length; q += 2) {
@@ -90,7 +101,10 @@ function standardise(v: Float32Array, out: Float64Array): void {
   for (let p = 0; p < v.length; p++) m += v[p];
   m /= v.length;
   let ss = 0;
-  for (let p = 0; p < v.length; p++) { out[p] = v[p] - m; ss += out[p] * out[p]; }
+  for (let p = 0; p < v.length; p++) {
+    out[p] = v[p] - m;
+    ss += out[p] * out[p];
+  }
   const inv = ss > 1e-12 ? 1 / Math.sqrt(ss) : 0;
   for (let p = 0; p < v.length; p++) out[p] *= inv;
 }
@@ -109,7 +123,8 @@ export function matchSuits(images: ImageStack, opts: GlyphOptions & { steps?: nu
   if (opts.size !== undefined && opts.size !== width) {
     throw new IvaeInputError(`${where}: size ${opts.size} does not match the images (${width} px)`);
   }
-  const size = width, px = size * size;
+  const size = width,
+    px = size * size;
   const scale = resolveScale(where, opts.scale);
   const suits = resolveSuits(where, opts.suits);
   const steps = opts.steps ?? 72;
@@ -118,21 +133,30 @@ export function matchSuits(images: ImageStack, opts: GlyphOptions & { steps?: nu
 
   // Templates: suit s at angle 2πj/steps, standardised.
   const tpl = new Float64Array(k * steps * px);
-  const tmp = new Float32Array(px), std = new Float64Array(px);
-  for (let s = 0; s < k; s++) for (let j = 0; j < steps; j++) {
-    tmp.fill(0);
-    renderGlyph(suits[s], size, scale, (2 * Math.PI * j) / steps, tmp, 0);
-    standardise(tmp, std);
-    tpl.set(std, (s * steps + j) * px);
-  }
+  const tmp = new Float32Array(px),
+    std = new Float64Array(px);
+  for (let s = 0; s < k; s++)
+    for (let j = 0; j < steps; j++) {
+      tmp.fill(0);
+      renderGlyph(suits[s], size, scale, (2 * Math.PI * j) / steps, tmp, 0);
+      standardise(tmp, std);
+      tpl.set(std, (s * steps + j) * px);
+    }
 
   // Move each image's intensity centroid to the centre (bicubic shift), where the glyphs' centroids are.
-  const dx = new Float32Array(n), dy = new Float32Array(n), c = (size - 1) / 2, lim = size / 4;
+  const dx = new Float32Array(n),
+    dy = new Float32Array(n),
+    c = (size - 1) / 2,
+    lim = size / 4;
   for (let i = 0; i < n; i++) {
-    let m = 0, mx = 0, my = 0;
+    let m = 0,
+      mx = 0,
+      my = 0;
     for (let p = 0; p < px; p++) {
       const v = Math.max(0, images.data[i * px + p]);
-      m += v; mx += v * (p % size); my += v * Math.floor(p / size);
+      m += v;
+      mx += v * (p % size);
+      my += v * Math.floor(p / size);
     }
     if (m > 0) {
       dx[i] = Math.max(-lim, Math.min(lim, c - mx / m));
@@ -141,8 +165,11 @@ export function matchSuits(images: ImageStack, opts: GlyphOptions & { steps?: nu
   }
   const centred = rotateImages(images, { angle: 0, dx, dy, clamp: false }).images;
 
-  const suit = new Int32Array(n), angle = new Float32Array(n), correlation = new Float32Array(n);
-  const perSuit = new Float32Array(n * k), scores = new Float64Array(steps);
+  const suit = new Int32Array(n),
+    angle = new Float32Array(n),
+    correlation = new Float32Array(n);
+  const perSuit = new Float32Array(n * k),
+    scores = new Float64Array(steps);
   for (let i = 0; i < n; i++) {
     standardise(centred.data.subarray(i * px, (i + 1) * px), std);
     let best = -Infinity;
@@ -160,7 +187,9 @@ export function matchSuits(images: ImageStack, opts: GlyphOptions & { steps?: nu
         best = scores[bestJ];
         suit[i] = s;
         // parabola through the neighbours (cyclic) for a sub-step angle
-        const a = scores[(bestJ + steps - 1) % steps], b = scores[bestJ], d = scores[(bestJ + 1) % steps];
+        const a = scores[(bestJ + steps - 1) % steps],
+          b = scores[bestJ],
+          d = scores[(bestJ + 1) % steps];
         const den = a - 2 * b + d;
         const shift = den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (a - d)) / den)) : 0;
         let ang = (2 * Math.PI * (bestJ + shift)) / steps;

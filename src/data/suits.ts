@@ -48,8 +48,12 @@ class PathBuilder {
   cubic(c1: Pt, c2: Pt, p: Pt, steps = 32): this {
     const [x0, y0] = this.cur;
     for (let i = 1; i <= steps; i++) {
-      const t = i / steps, s = 1 - t;
-      const a = s * s * s, b = 3 * s * s * t, c = 3 * s * t * t, d = t * t * t;
+      const t = i / steps,
+        s = 1 - t;
+      const a = s * s * s,
+        b = 3 * s * s * t,
+        c = 3 * s * t * t,
+        d = t * t * t;
       this.pts.push(a * x0 + b * c1[0] + c * c2[0] + d * p[0], a * y0 + b * c1[1] + c * c2[1] + d * p[1]);
     }
     this.cur = p;
@@ -59,7 +63,8 @@ class PathBuilder {
   quad(c: Pt, p: Pt, steps = 24): this {
     const [x0, y0] = this.cur;
     for (let i = 1; i <= steps; i++) {
-      const t = i / steps, s = 1 - t;
+      const t = i / steps,
+        s = 1 - t;
       this.pts.push(s * s * x0 + 2 * s * t * c[0] + t * t * p[0], s * s * y0 + 2 * s * t * c[1] + t * t * p[1]);
     }
     this.cur = p;
@@ -149,11 +154,16 @@ export function suitOutline(name: SuitName): SuitOutline {
   const hit = cache.get(name);
   if (hit) return hit;
   const design = designRings(name);
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    maxX = -Infinity,
+    minY = Infinity,
+    maxY = -Infinity;
   for (const r of design) {
     for (let i = 0; i < r.length; i += 2) {
-      minX = Math.min(minX, r[i]); maxX = Math.max(maxX, r[i]);
-      minY = Math.min(minY, r[i + 1]); maxY = Math.max(maxY, r[i + 1]);
+      minX = Math.min(minX, r[i]);
+      maxX = Math.max(maxX, r[i]);
+      minY = Math.min(minY, r[i + 1]);
+      maxY = Math.max(maxY, r[i + 1]);
     }
   }
   const h = maxY - minY;
@@ -185,15 +195,19 @@ export function suitOutline(name: SuitName): SuitOutline {
 function reverseRing(r: Float64Array): void {
   const m = r.length >> 1;
   for (let i = 0, j = m - 1; i < j; i++, j--) {
-    const x = r[2 * i], y = r[2 * i + 1];
-    r[2 * i] = r[2 * j]; r[2 * i + 1] = r[2 * j + 1];
-    r[2 * j] = x; r[2 * j + 1] = y;
+    const x = r[2 * i],
+      y = r[2 * i + 1];
+    r[2 * i] = r[2 * j];
+    r[2 * i + 1] = r[2 * j + 1];
+    r[2 * j] = x;
+    r[2 * j + 1] = y;
   }
 }
 
 /** Area and centroid (canonical units, y up) of the union of rings that fit in [-0.75, 0.75]². */
 function rasterMoments(rings: Float64Array[], res: number): { cx: number; cy: number; area: number } {
-  const span = 1.5, s = res / span;
+  const span = 1.5,
+    s = res / span;
   const px = rings.map((r) => {
     const o = new Float64Array(r.length);
     for (let i = 0; i < r.length; i += 2) {
@@ -204,11 +218,15 @@ function rasterMoments(rings: Float64Array[], res: number): { cx: number; cy: nu
   });
   const img = new Float32Array(res * res);
   fillPolygons(px, res, res, img, 0, 16);
-  let m0 = 0, mx = 0, my = 0;
+  let m0 = 0,
+    mx = 0,
+    my = 0;
   for (let i = 0; i < res; i++) {
     for (let j = 0; j < res; j++) {
       const v = img[i * res + j];
-      m0 += v; mx += v * (j + 0.5); my += v * (i + 0.5);
+      m0 += v;
+      mx += v * (j + 0.5);
+      my += v * (i + 0.5);
     }
   }
   return { cx: mx / m0 / s - span / 2, cy: span / 2 - my / m0 / s, area: m0 / (s * s) };

@@ -29,7 +29,12 @@ export type CommMsgType = "comm_open" | "comm_msg" | "comm_close";
 
 /** Sends comm messages to the front ends (the kernel's iopub socket). */
 export interface CommTransport {
-  send(msgType: CommMsgType, content: { [key: string]: Json }, metadata: { [key: string]: Json }, buffers: Uint8Array[]): void;
+  send(
+    msgType: CommMsgType,
+    content: { [key: string]: Json },
+    metadata: { [key: string]: Json },
+    buffers: Uint8Array[],
+  ): void;
 }
 
 /** Callback for a message arriving on a comm from the front end. */
@@ -121,7 +126,13 @@ export class CommManager {
   }
 
   /** Opens a comm to the front end on `targetName` (e.g. `jupyter.widget`). */
-  open(targetName: string, data: Json = {}, metadata: { [key: string]: Json } = {}, buffers: Uint8Array[] = [], id: string = randomUUID().replace(/-/g, "")): Comm {
+  open(
+    targetName: string,
+    data: Json = {},
+    metadata: { [key: string]: Json } = {},
+    buffers: Uint8Array[] = [],
+    id: string = randomUUID().replace(/-/g, ""),
+  ): Comm {
     const comm = new Comm(this, id, targetName);
     this.comms.set(id, comm);
     this.transport?.send("comm_open", { comm_id: id, target_name: targetName, data }, metadata, buffers);
@@ -141,7 +152,8 @@ export class CommManager {
   /** The `comms` field of a `comm_info_reply`, optionally filtered by target. */
   commInfo(targetName?: string): { [id: string]: { target_name: string } } {
     const out: { [id: string]: { target_name: string } } = {};
-    for (const [id, c] of this.comms) if (!targetName || c.targetName === targetName) out[id] = { target_name: c.targetName };
+    for (const [id, c] of this.comms)
+      if (!targetName || c.targetName === targetName) out[id] = { target_name: c.targetName };
     return out;
   }
 
@@ -154,7 +166,12 @@ export class CommManager {
    * Handles a comm message from a front end. Unknown comm ids are ignored (the spec says so);
    * `comm_open` on an unknown target is answered with `comm_close`, as ipykernel does.
    */
-  async handle(msgType: CommMsgType, content: { [key: string]: Json }, buffers: Uint8Array[], header?: MessageHeader): Promise<void> {
+  async handle(
+    msgType: CommMsgType,
+    content: { [key: string]: Json },
+    buffers: Uint8Array[],
+    header?: MessageHeader,
+  ): Promise<void> {
     const id = typeof content.comm_id === "string" ? content.comm_id : "";
     if (!id) {
       // a protocol error of the sender, not of the user's code: it goes to the kernel's log

@@ -5,7 +5,14 @@
  * code: it takes `tf` as a parameter and imports only types, so the front-end bundle can include it.
  */
 import type * as tfc from "@tensorflow/tfjs-core";
-import { CoordDecoderParams, CoordKernel, coordDecoderLogits, coordKernel, likelihoodMean, TfCore } from "../models/decode-core";
+import {
+  CoordDecoderParams,
+  CoordKernel,
+  coordDecoderLogits,
+  coordKernel,
+  likelihoodMean,
+  TfCore,
+} from "../models/decode-core";
 import { IvaeInputError } from "../util/errors";
 
 /** The tfjs ops used here (satisfied by both `@tensorflow/tfjs` and `@tensorflow/tfjs-core`). */
@@ -117,11 +124,14 @@ export function weightCount(cfg: DecoderConfig): number {
 /** Splits a packed buffer into named arrays (views, no copy). */
 export function unpackWeights(cfg: DecoderConfig, data: Float32Array): DecoderWeights {
   const need = weightCount(cfg);
-  if (data.length !== need) throw new IvaeInputError(`decoder weights: got ${data.length} floats, the config needs ${need}`);
+  if (data.length !== need)
+    throw new IvaeInputError(`decoder weights: got ${data.length} floats, the config needs ${need}`);
   const m = new Map<string, Float32Array>();
-  for (const e of weightLayout(cfg)) m.set(e.name, data.subarray(e.offset, e.offset + e.shape.reduce((a, b) => a * b, 1)));
+  for (const e of weightLayout(cfg))
+    m.set(e.name, data.subarray(e.offset, e.offset + e.shape.reduce((a, b) => a * b, 1)));
   const layers: DecoderWeights["layers"] = [];
-  for (let l = 1; l < cfg.hidden.length; l++) layers.push({ w: m.get(`w${l}`)!, b: m.get(`b${l}`)!, u: cfg.skip ? m.get(`u${l}`) : undefined });
+  for (let l = 1; l < cfg.hidden.length; l++)
+    layers.push({ w: m.get(`w${l}`)!, b: m.get(`b${l}`)!, u: cfg.skip ? m.get(`u${l}`) : undefined });
   // (m.get gives undefined for the Fourier decoder's layer 1, which takes z through W_z instead)
   return { wc: m.get("wc")!, wz: m.get("wz")!, b0: m.get("b0")!, layers, wOut: m.get("wOut")!, bOut: m.get("bOut")! };
 }
@@ -138,7 +148,10 @@ export function packWeights(cfg: DecoderConfig, w: DecoderWeights): Float32Array
   for (const e of weightLayout(cfg)) {
     const a = get(e.name);
     const n = e.shape.reduce((x, y) => x * y, 1);
-    if (!a || a.length !== n) throw new IvaeInputError(`decoder weight ${e.name}: expected ${n} floats (shape ${e.shape.join("×")}), got ${a ? a.length : "none"}`);
+    if (!a || a.length !== n)
+      throw new IvaeInputError(
+        `decoder weight ${e.name}: expected ${n} floats (shape ${e.shape.join("×")}), got ${a ? a.length : "none"}`,
+      );
     out.set(a, e.offset);
   }
   return out;
@@ -165,7 +178,9 @@ export class CoordDecoder {
     kernel?: CoordKernel,
   ) {
     if (config.activation !== "tanh") {
-      throw new IvaeInputError(`decoder activation ${String(config.activation)} is not supported (the contract fixes tanh)`);
+      throw new IvaeInputError(
+        `decoder activation ${String(config.activation)} is not supported (the contract fixes tanh)`,
+      );
     }
     const w = weights instanceof Float32Array ? unpackWeights(config, weights) : weights;
     const [H, W] = config.imageShape;
@@ -205,7 +220,7 @@ export class CoordDecoder {
       let shift: tfc.Tensor2D | null = null;
       if (cfg.translation) {
         const t = new Float32Array(2 * B);
-        for (let b = 0; b < B; b++) (t[2 * b] = inp.tx?.[b] ?? 0), (t[2 * b + 1] = inp.ty?.[b] ?? 0);
+        for (let b = 0; b < B; b++) ((t[2 * b] = inp.tx?.[b] ?? 0), (t[2 * b + 1] = inp.ty?.[b] ?? 0));
         shift = tf.tensor2d(t, [B, 2]);
       }
       const logits = coordDecoderLogits(tf, this.kernel, this.params, this.coords, z, angle, shift);

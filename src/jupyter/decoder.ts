@@ -8,7 +8,15 @@ import * as tf from "@tensorflow/tfjs";
 import { parseWeights, WeightData, WeightSpec } from "../models/weight-buffer";
 import { IvaeInputError } from "../util/errors";
 import { Random } from "../util/random";
-import { CoordDecoder, DecodeInputs, DecoderConfig, DecoderWeights, packWeights, unpackWeights, weightCount } from "./decoder-math";
+import {
+  CoordDecoder,
+  DecodeInputs,
+  DecoderConfig,
+  DecoderWeights,
+  packWeights,
+  unpackWeights,
+  weightCount,
+} from "./decoder-math";
 
 export type { DecoderConfig, DecoderWeights, DecodeInputs } from "./decoder-math";
 export { CoordDecoder, pixelCoords, weightLayout, weightCount, packWeights, unpackWeights } from "./decoder-math";
@@ -34,11 +42,22 @@ export function decoderConfig(c: Partial<DecoderConfig> & Pick<DecoderConfig, "i
     likelihood: c.likelihood ?? "bernoulli",
   };
   const [h, w] = cfg.imageShape;
-  if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 2 && w >= 2)) throw new IvaeInputError(`decoder config: imageShape must be two integers >= 2, got ${JSON.stringify(cfg.imageShape)}`);
-  if (!(Number.isInteger(cfg.latentDim) && cfg.latentDim >= 1)) throw new IvaeInputError(`decoder config: latentDim must be an integer >= 1, got ${cfg.latentDim}`);
-  if (!(cfg.hidden.length >= 1 && cfg.hidden.every((x) => Number.isInteger(x) && x >= 1))) throw new IvaeInputError(`decoder config: hidden must be a non-empty list of positive integers, got ${JSON.stringify(cfg.hidden)}`);
-  if (cfg.activation !== "tanh") throw new IvaeInputError(`decoder config: activation must be "tanh" (the coordinate decoder contract), got ${String(cfg.activation)}`);
-  if (cfg.likelihood !== "bernoulli" && cfg.likelihood !== "gaussian") throw new IvaeInputError(`decoder config: likelihood must be "bernoulli" or "gaussian"`);
+  if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 2 && w >= 2))
+    throw new IvaeInputError(
+      `decoder config: imageShape must be two integers >= 2, got ${JSON.stringify(cfg.imageShape)}`,
+    );
+  if (!(Number.isInteger(cfg.latentDim) && cfg.latentDim >= 1))
+    throw new IvaeInputError(`decoder config: latentDim must be an integer >= 1, got ${cfg.latentDim}`);
+  if (!(cfg.hidden.length >= 1 && cfg.hidden.every((x) => Number.isInteger(x) && x >= 1)))
+    throw new IvaeInputError(
+      `decoder config: hidden must be a non-empty list of positive integers, got ${JSON.stringify(cfg.hidden)}`,
+    );
+  if (cfg.activation !== "tanh")
+    throw new IvaeInputError(
+      `decoder config: activation must be "tanh" (the coordinate decoder contract), got ${String(cfg.activation)}`,
+    );
+  if (cfg.likelihood !== "bernoulli" && cfg.likelihood !== "gaussian")
+    throw new IvaeInputError(`decoder config: likelihood must be "bernoulli" or "gaussian"`);
   return cfg;
 }
 
@@ -97,14 +116,21 @@ export interface HasArtifacts {
  * angle and shift; a plain VAE's MLP decoder is rejected with a clear message.
  */
 export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
-  const a = artifacts as { modelTopology?: { className?: string; config?: { [k: string]: unknown } }; weightSpecs?: WeightSpec[]; weightData?: WeightData };
+  const a = artifacts as {
+    modelTopology?: { className?: string; config?: { [k: string]: unknown } };
+    weightSpecs?: WeightSpec[];
+    weightData?: WeightData;
+  };
   const cfgRaw = a?.modelTopology?.config;
   const specs = a?.weightSpecs;
   const data = a?.weightData;
-  if (!cfgRaw || !specs || !data) throw new IvaeInputError("Traversal.fromModel: model.toArtifacts() gave no config/weightSpecs/weightData");
+  if (!cfgRaw || !specs || !data)
+    throw new IvaeInputError("Traversal.fromModel: model.toArtifacts() gave no config/weightSpecs/weightData");
   const named = parseWeights(specs, data, "Traversal.fromModel");
   if (!named.has("decoder.0.Wc")) {
-    throw new IvaeInputError(`Traversal.fromModel: ${a.modelTopology?.className ?? "this model"} has no coordinate decoder (decoder.0.Wc); use an RVAE or ShiftVAE`);
+    throw new IvaeInputError(
+      `Traversal.fromModel: ${a.modelTopology?.className ?? "this model"} has no coordinate decoder (decoder.0.Wc); use an RVAE or ShiftVAE`,
+    );
   }
   const hidden = cfgRaw.decoderHidden as number[];
   const need = (name: string): Float32Array => {
@@ -131,5 +157,12 @@ export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
     fourier,
     likelihood: (cfgRaw.likelihood as "bernoulli" | "gaussian") ?? "bernoulli",
   });
-  return describeDecoder(config, { wc: need("decoder.0.Wc"), wz: need("decoder.0.Wz"), b0: need("decoder.0.b"), layers, wOut: need("decoder.out.W"), bOut: need("decoder.out.b") });
+  return describeDecoder(config, {
+    wc: need("decoder.0.Wc"),
+    wz: need("decoder.0.Wz"),
+    b0: need("decoder.0.b"),
+    layers,
+    wOut: need("decoder.out.W"),
+    bOut: need("decoder.out.b"),
+  });
 }

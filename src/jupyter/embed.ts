@@ -15,14 +15,19 @@ export function embedBundlePath(): string {
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
     const pj = path.join(dir, "package.json");
-    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, "utf8")).name === "ivae") return path.join(dir, "frontend", "dist", "ivae-widgets-embed.js");
+    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, "utf8")).name === "ivae")
+      return path.join(dir, "frontend", "dist", "ivae-widgets-embed.js");
     dir = path.dirname(dir);
   }
   throw new Error("ivae: cannot find the package root (for frontend/dist/ivae-widgets-embed.js)");
 }
 
 /** The `application/vnd.jupyter.widget-state+json` document of these widgets and those they reference. */
-export function widgetStateDocument(widgets: Widget<object>[]): { version_major: 2; version_minor: 0; state: { [id: string]: Json } } {
+export function widgetStateDocument(widgets: Widget<object>[]): {
+  version_major: 2;
+  version_minor: 0;
+  state: { [id: string]: Json };
+} {
   const all = new Map<string, Widget<object>>();
   const visit = (w: Widget<object>): void => {
     if (all.has(w.id)) return;
@@ -44,7 +49,10 @@ export function scriptSafe(s: string): string {
 export function widgetsHtml(widgets: Widget<object>[], opts: { title?: string; bundle?: string } = {}): string {
   const bundle = opts.bundle ?? fs.readFileSync(embedBundlePath(), "utf8");
   const views = widgets
-    .map((w) => `<div class="ivae-cell"><script type="application/vnd.jupyter.widget-view+json">${scriptSafe(JSON.stringify({ version_major: 2, version_minor: 0, model_id: w.id }))}</script></div>`)
+    .map(
+      (w) =>
+        `<div class="ivae-cell"><script type="application/vnd.jupyter.widget-view+json">${scriptSafe(JSON.stringify({ version_major: 2, version_minor: 0, model_id: w.id }))}</script></div>`,
+    )
     .join("\n");
   const title = (opts.title ?? "ivae widgets").replace(/[<&]/g, (c) => (c === "<" ? "&lt;" : "&amp;"));
   return `<!DOCTYPE html>

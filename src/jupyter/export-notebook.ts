@@ -21,7 +21,13 @@ const VIEW_MIME = "application/vnd.jupyter.widget-view+json";
 
 /** The part of an nbformat-4 notebook the exporter reads. */
 export interface ExportableNotebook {
-  cells: { cell_type: string; source: string | string[]; outputs?: { [key: string]: unknown }[]; execution_count?: number | null; attachments?: unknown }[];
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    outputs?: { [key: string]: unknown }[];
+    execution_count?: number | null;
+    attachments?: unknown;
+  }[];
   metadata?: { [key: string]: unknown };
 }
 
@@ -54,14 +60,17 @@ export function notebookWidgetState(): { [STATE_MIME]: ReturnType<typeof widgetS
   return all.length ? { [STATE_MIME]: widgetStateDocument(all) } : undefined;
 }
 
-const text = (v: unknown): string => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : v == null ? "" : JSON.stringify(v, null, 1));
-const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+const text = (v: unknown): string =>
+  Array.isArray(v) ? v.join("") : typeof v === "string" ? v : v == null ? "" : JSON.stringify(v, null, 1);
+const esc = (s: string): string =>
+  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
 
 /** Renders one notebook to a self-contained HTML page (see the module comment). */
 export function notebookToHtml(nb: ExportableNotebook, opts: NotebookHtmlOptions = {}): NotebookHtml {
-  if (!nb || !Array.isArray(nb.cells)) throw new IvaeInputError("notebookToHtml: not an nbformat-4 notebook (no cells array)");
+  if (!nb || !Array.isArray(nb.cells))
+    throw new IvaeInputError("notebookToHtml: not an nbformat-4 notebook (no cells array)");
   const widgetsMeta = (nb.metadata?.widgets ?? {}) as { [mime: string]: { state?: { [id: string]: Json } } };
   const stateDoc = widgetsMeta[STATE_MIME];
   const saved = new Set(Object.keys(stateDoc?.state ?? {}));
@@ -72,8 +81,10 @@ export function notebookToHtml(nb: ExportableNotebook, opts: NotebookHtmlOptions
 
   const output = (o: { [key: string]: unknown }): string => {
     const type = o.output_type as string;
-    if (type === "stream") return `<pre class="out-stream ${o.name === "stderr" ? "stderr" : "stdout"}">${esc(stripAnsi(text(o.text)))}</pre>`;
-    if (type === "error") return `<pre class="out-error">${esc(stripAnsi(((o.traceback as string[] | undefined) ?? [`${o.ename}: ${o.evalue}`]).join("\n")))}</pre>`;
+    if (type === "stream")
+      return `<pre class="out-stream ${o.name === "stderr" ? "stderr" : "stdout"}">${esc(stripAnsi(text(o.text)))}</pre>`;
+    if (type === "error")
+      return `<pre class="out-error">${esc(stripAnsi(((o.traceback as string[] | undefined) ?? [`${o.ename}: ${o.evalue}`]).join("\n")))}</pre>`;
     if (type !== "display_data" && type !== "execute_result") return "";
     const data = (o.data ?? {}) as { [mime: string]: unknown };
     const view = data[VIEW_MIME] as { model_id?: string } | undefined;
@@ -88,11 +99,15 @@ export function notebookToHtml(nb: ExportableNotebook, opts: NotebookHtmlOptions
     }
     if (data["text/html"] !== undefined) return `<div class="out-html">${text(data["text/html"])}</div>`;
     for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
-      if (data[mime] !== undefined) return `<div class="out-image"><img src="data:${mime};base64,${text(data[mime]).replace(/\s+/g, "")}" alt="output"></div>`;
+      if (data[mime] !== undefined)
+        return `<div class="out-image"><img src="data:${mime};base64,${text(data[mime]).replace(/\s+/g, "")}" alt="output"></div>`;
     }
-    if (data["image/svg+xml"] !== undefined) return `<div class="out-image"><img src="data:image/svg+xml;base64,${Buffer.from(text(data["image/svg+xml"])).toString("base64")}" alt="output"></div>`;
-    if (data["text/markdown"] !== undefined) return `<div class="out-markdown">${marked.parse(text(data["text/markdown"]), { async: false })}</div>`;
-    if (data["text/plain"] !== undefined) return `<pre class="out-text">${esc(stripAnsi(text(data["text/plain"])))}</pre>`;
+    if (data["image/svg+xml"] !== undefined)
+      return `<div class="out-image"><img src="data:image/svg+xml;base64,${Buffer.from(text(data["image/svg+xml"])).toString("base64")}" alt="output"></div>`;
+    if (data["text/markdown"] !== undefined)
+      return `<div class="out-markdown">${marked.parse(text(data["text/markdown"]), { async: false })}</div>`;
+    if (data["text/plain"] !== undefined)
+      return `<pre class="out-text">${esc(stripAnsi(text(data["text/plain"])))}</pre>`;
     const json = Object.keys(data).find((k) => k.endsWith("json"));
     return json ? `<pre class="out-text">${esc(JSON.stringify(data[json], null, 1))}</pre>` : "";
   };
@@ -107,8 +122,13 @@ export function notebookToHtml(nb: ExportableNotebook, opts: NotebookHtmlOptions
       body.push(`<div class="cell markdown">${marked.parse(src, { async: false })}</div>`);
     } else if (cell.cell_type === "code") {
       const count = cell.execution_count == null ? " " : String(cell.execution_count);
-      const input = opts.hideCode ? "" : `<div class="input"><div class="prompt">[${count}]:</div><pre class="source">${esc(src)}</pre></div>`;
-      const outs = (cell.outputs ?? []).map(output).filter((s) => s).join("\n");
+      const input = opts.hideCode
+        ? ""
+        : `<div class="input"><div class="prompt">[${count}]:</div><pre class="source">${esc(src)}</pre></div>`;
+      const outs = (cell.outputs ?? [])
+        .map(output)
+        .filter((s) => s)
+        .join("\n");
       body.push(`<div class="cell code">${input}${outs ? `<div class="outputs">${outs}</div>` : ""}</div>`);
     } else if (cell.cell_type === "raw") {
       body.push(`<pre class="cell raw">${esc(src)}</pre>`);
@@ -144,12 +164,18 @@ ${bundle ? `<script>${scriptSafe(bundle)}</script>` : ""}
 }
 
 /** Reads `notebookPath` (.ipynb), renders it with {@link notebookToHtml} and writes `htmlPath`. */
-export function exportNotebookHtml(notebookPath: string, htmlPath: string, opts: NotebookHtmlOptions = {}): NotebookHtml {
+export function exportNotebookHtml(
+  notebookPath: string,
+  htmlPath: string,
+  opts: NotebookHtmlOptions = {},
+): NotebookHtml {
   let nb: ExportableNotebook;
   try {
     nb = JSON.parse(fs.readFileSync(notebookPath, "utf8"));
   } catch (err) {
-    throw new IvaeInputError(`exportNotebookHtml: cannot read ${notebookPath} as a notebook (${(err as Error).message})`);
+    throw new IvaeInputError(
+      `exportNotebookHtml: cannot read ${notebookPath} as a notebook (${(err as Error).message})`,
+    );
   }
   const r = notebookToHtml(nb, opts);
   fs.writeFileSync(htmlPath, r.html);

@@ -82,14 +82,21 @@ export function kernelLog(line: string): void {
     logWindow.count = 0;
     logWindow.dropped = 0;
   }
-  if (++logWindow.count > 100) { logWindow.dropped++; return; }
+  if (++logWindow.count > 100) {
+    logWindow.dropped++;
+    return;
+  }
   writeFd2(line);
 }
 
 const logWindow = { start: 0, count: 0, dropped: 0 };
 
 function writeFd2(line: string): void {
-  try { fs.writeSync(2, `[${new Date().toISOString()}] ${line}\n`); } catch { /* no stderr: nothing to log to */ }
+  try {
+    fs.writeSync(2, `[${new Date().toISOString()}] ${line}\n`);
+  } catch {
+    /* no stderr: nothing to log to */
+  }
 }
 
 /**
@@ -151,7 +158,13 @@ export class IvaeZmqServer extends tslabJupyter.ZmqServer {
   }
 
   /** Sends a message on iopub with binary buffers appended after the signed parts. */
-  publish(msgType: string, content: { [key: string]: Json }, metadata: { [key: string]: Json } = {}, buffers: Uint8Array[] = [], parent = this.currentParent): void {
+  publish(
+    msgType: string,
+    content: { [key: string]: Json },
+    metadata: { [key: string]: Json } = {},
+    buffers: Uint8Array[] = [],
+    parent = this.currentParent,
+  ): void {
     const header: MessageHeader = {
       msg_id: randomUUID(),
       msg_type: msgType,
@@ -161,22 +174,42 @@ export class IvaeZmqServer extends tslabJupyter.ZmqServer {
       version: "5.3",
     };
     const parts = [JSON.stringify(header), JSON.stringify(parent), JSON.stringify(metadata), JSON.stringify(content)];
-    const frames: (string | Buffer)[] = [`kernel.${this.session}.${msgType}`, DELIM, signParts(this.connInfo.key, parts), ...parts];
+    const frames: (string | Buffer)[] = [
+      `kernel.${this.session}.${msgType}`,
+      DELIM,
+      signParts(this.connInfo.key, parts),
+      ...parts,
+    ];
     for (const b of buffers) frames.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     // zeromq 6 queues sends; tslab does not await them either. Log instead of an unhandled rejection.
-    Promise.resolve(this.iopub.send(frames))
-      .catch((err: unknown) => this.log(`ivae kernel: iopub send failed: ${String(err)}`));
-  }
-
-  private reply(sock: { send(frames: (string | Buffer)[]): unknown }, req: WireMessage, msgType: string, content: { [key: string]: Json }): void {
-    const header: MessageHeader = { ...req.header, msg_id: randomUUID(), msg_type: msgType, date: new Date().toISOString(), version: "5.3" };
-    const parts = [JSON.stringify(header), JSON.stringify(req.header), "{}", JSON.stringify(content)];
-    Promise.resolve(sock.send([...req.identities, DELIM, signParts(this.connInfo.key, parts), ...parts])).catch((err: unknown) =>
-      this.log(`ivae kernel: reply failed: ${String(err)}`),
+    Promise.resolve(this.iopub.send(frames)).catch((err: unknown) =>
+      this.log(`ivae kernel: iopub send failed: ${String(err)}`),
     );
   }
 
-  override async handleShellMessage(sock: Parameters<tslabJupyter.ZmqServer["handleShellMessage"]>[0], ...frames: Buffer[]): Promise<void> {
+  private reply(
+    sock: { send(frames: (string | Buffer)[]): unknown },
+    req: WireMessage,
+    msgType: string,
+    content: { [key: string]: Json },
+  ): void {
+    const header: MessageHeader = {
+      ...req.header,
+      msg_id: randomUUID(),
+      msg_type: msgType,
+      date: new Date().toISOString(),
+      version: "5.3",
+    };
+    const parts = [JSON.stringify(header), JSON.stringify(req.header), "{}", JSON.stringify(content)];
+    Promise.resolve(sock.send([...req.identities, DELIM, signParts(this.connInfo.key, parts), ...parts])).catch(
+      (err: unknown) => this.log(`ivae kernel: reply failed: ${String(err)}`),
+    );
+  }
+
+  override async handleShellMessage(
+    sock: Parameters<tslabJupyter.ZmqServer["handleShellMessage"]>[0],
+    ...frames: Buffer[]
+  ): Promise<void> {
     let msg: WireMessage;
     try {
       msg = parseWireMessage(this.connInfo.key, frames, this.signatures);
@@ -207,7 +240,10 @@ export class IvaeZmqServer extends tslabJupyter.ZmqServer {
     }
   }
 
-  override async handleExecute(sock: unknown, msg: { header: MessageHeader; content: { code?: string; silent?: boolean } }): Promise<void> {
+  override async handleExecute(
+    sock: unknown,
+    msg: { header: MessageHeader; content: { code?: string; silent?: boolean } },
+  ): Promise<void> {
     this.currentParent = msg.header;
     if (!msg.content.silent) {
       // tslab increments execCount inside handleExecute; the input gets the count it will use.

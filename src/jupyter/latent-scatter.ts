@@ -62,8 +62,17 @@ export const MAX_PATCH_BYTES = 16 * 1024 * 1024;
  * The patch shape sent to the browser: `[h, w]` scaled down (never up, aspect kept) so that the
  * longer side is at most `maxSize` and `n·h·w <= maxBytes`; at least 1×1.
  */
-export function hoverPatchShape(n: number, h: number, w: number, maxSize = MAX_PATCH_SIZE, maxBytes = MAX_PATCH_BYTES): [number, number] {
-  if (!(maxSize >= 1) || !(maxBytes >= n)) throw new IvaeInputError(`LatentScatter: maxPatchSize must be >= 1 and maxPatchBytes >= the number of patches (${n}); got ${maxSize}, ${maxBytes}`);
+export function hoverPatchShape(
+  n: number,
+  h: number,
+  w: number,
+  maxSize = MAX_PATCH_SIZE,
+  maxBytes = MAX_PATCH_BYTES,
+): [number, number] {
+  if (!(maxSize >= 1) || !(maxBytes >= n))
+    throw new IvaeInputError(
+      `LatentScatter: maxPatchSize must be >= 1 and maxPatchBytes >= the number of patches (${n}); got ${maxSize}, ${maxBytes}`,
+    );
   let f = Math.min(1, maxSize / Math.max(h, w), Math.sqrt(maxBytes / (n * h * w)));
   let oh = Math.max(1, Math.floor(h * f + 1e-9));
   let ow = Math.max(1, Math.floor(w * f + 1e-9));
@@ -83,12 +92,15 @@ export function hoverPatchShape(n: number, h: number, w: number, maxSize = MAX_P
 export function downsampleStack(p: ImageStack, oh: number, ow: number): ImageStack {
   const { n, height: h, width: w } = p;
   if (oh === h && ow === w) return p;
-  if (!(oh >= 1 && ow >= 1 && oh <= h && ow <= w)) throw new IvaeInputError(`downsampleStack: ${oh}x${ow} is not a downsampling of ${h}x${w}`);
+  if (!(oh >= 1 && ow >= 1 && oh <= h && ow <= w))
+    throw new IvaeInputError(`downsampleStack: ${oh}x${ow} is not a downsampling of ${h}x${w}`);
   // Separable weights: out index -> list of (in index, weight), weights sum to 1.
   const weights = (inN: number, outN: number): { i: number; w: number }[][] => {
     const s = inN / outN;
     return Array.from({ length: outN }, (_, o) => {
-      const a = o * s, b = (o + 1) * s, out: { i: number; w: number }[] = [];
+      const a = o * s,
+        b = (o + 1) * s,
+        out: { i: number; w: number }[] = [];
       for (let i = Math.floor(a); i < Math.min(inN, Math.ceil(b)); i++) {
         const cover = Math.min(b, i + 1) - Math.max(a, i);
         if (cover > 1e-9) out.push({ i, w: cover / s });
@@ -96,19 +108,22 @@ export function downsampleStack(p: ImageStack, oh: number, ow: number): ImageSta
       return out;
     });
   };
-  const wr = weights(h, oh), wc = weights(w, ow);
+  const wr = weights(h, oh),
+    wc = weights(w, ow);
   const data = new Float32Array(n * oh * ow);
   const rows = new Float32Array(oh * w);
   for (let k = 0; k < n; k++) {
     const src = k * h * w;
     rows.fill(0);
-    for (let o = 0; o < oh; o++) for (const { i, w: wt } of wr[o]) for (let c = 0; c < w; c++) rows[o * w + c] += wt * p.data[src + i * w + c];
+    for (let o = 0; o < oh; o++)
+      for (const { i, w: wt } of wr[o]) for (let c = 0; c < w; c++) rows[o * w + c] += wt * p.data[src + i * w + c];
     const dst = k * oh * ow;
-    for (let o = 0; o < oh; o++) for (let q = 0; q < ow; q++) {
-      let v = 0;
-      for (const { i, w: wt } of wc[q]) v += wt * rows[o * w + i];
-      data[dst + o * ow + q] = v;
-    }
+    for (let o = 0; o < oh; o++)
+      for (let q = 0; q < ow; q++) {
+        let v = 0;
+        for (const { i, w: wt } of wc[q]) v += wt * rows[o * w + i];
+        data[dst + o * ow + q] = v;
+      }
   }
   return { data, n, height: oh, width: ow };
 }
@@ -125,7 +140,8 @@ export class LatentScatter extends Widget<LatentScatterState> {
     if (opts.z) {
       const d = opts.zDim ?? 2;
       const [a, b] = opts.dims ?? [0, 1];
-      if (!(Number.isInteger(d) && d >= 1 && opts.z.length % d === 0)) throw new IvaeInputError(`${where}: z has ${opts.z.length} values, not a multiple of zDim=${d}`);
+      if (!(Number.isInteger(d) && d >= 1 && opts.z.length % d === 0))
+        throw new IvaeInputError(`${where}: z has ${opts.z.length} values, not a multiple of zDim=${d}`);
       if (a >= d || b >= d) throw new IvaeInputError(`${where}: dims ${a},${b} out of range for zDim=${d}`);
       const n = opts.z.length / d;
       x = new Float32Array(n);
@@ -139,16 +155,27 @@ export class LatentScatter extends Widget<LatentScatterState> {
       y = Float32Array.from(opts.y);
     } else throw new IvaeInputError(`${where}: give x and y, or z (with zDim)`);
     const n = x.length;
-    if (y.length !== n || n === 0) throw new IvaeInputError(`${where}: x and y must have the same non-zero length (got ${n}, ${y.length})`);
-    for (let i = 0; i < n; i++) if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) throw new IvaeInputError(`${where}: point ${i} is not finite`);
+    if (y.length !== n || n === 0)
+      throw new IvaeInputError(`${where}: x and y must have the same non-zero length (got ${n}, ${y.length})`);
+    for (let i = 0; i < n; i++)
+      if (!Number.isFinite(x[i]) || !Number.isFinite(y[i]))
+        throw new IvaeInputError(`${where}: point ${i} is not finite`);
     const ch = toChannelTraits(where, n, opts.channels);
     const names = Object.keys(ch.channels);
     const colorBy = opts.colorBy ?? names[0] ?? "";
-    if (colorBy && !(colorBy in ch.channels)) throw new IvaeInputError(`${where}: colorBy "${colorBy}" is not one of the channels (${names.join(", ")})`);
-    if (opts.patches && opts.patches.n !== n) throw new IvaeInputError(`${where}: ${opts.patches.n} patches for ${n} points`);
+    if (colorBy && !(colorBy in ch.channels))
+      throw new IvaeInputError(`${where}: colorBy "${colorBy}" is not one of the channels (${names.join(", ")})`);
+    if (opts.patches && opts.patches.n !== n)
+      throw new IvaeInputError(`${where}: ${opts.patches.n} patches for ${n} points`);
     let hover: ImageStack | undefined;
     if (opts.patches) {
-      const [oh, ow] = hoverPatchShape(n, opts.patches.height, opts.patches.width, opts.maxPatchSize, opts.maxPatchBytes);
+      const [oh, ow] = hoverPatchShape(
+        n,
+        opts.patches.height,
+        opts.patches.width,
+        opts.maxPatchSize,
+        opts.maxPatchBytes,
+      );
       hover = downsampleStack(opts.patches, oh, ow);
     }
     const dl = opts.z ? (opts.dims ?? [0, 1]).map((d) => `z${d + 1}`) : ["x", "y"];
@@ -209,7 +236,8 @@ export class LatentScatter extends Widget<LatentScatterState> {
   }
 
   protected override fromFrontend(key: string, value: unknown): unknown {
-    if (key === "selected" && Array.isArray(value)) return checkIndices("LatentScatter (from the browser)", this.n, value as number[]);
+    if (key === "selected" && Array.isArray(value))
+      return checkIndices("LatentScatter (from the browser)", this.n, value as number[]);
     return value;
   }
 }

@@ -40,7 +40,12 @@ export class MapOverlay extends Widget<MapOverlayState> {
     const where = "MapOverlay";
     const img = opts.image;
     if (!img || img.n < 1) throw new IvaeInputError(`${where}: image must be an ImageStack with at least one frame`);
-    const first: ImageStack = { data: img.data.subarray(0, img.height * img.width), n: 1, height: img.height, width: img.width };
+    const first: ImageStack = {
+      data: img.data.subarray(0, img.height * img.width),
+      n: 1,
+      height: img.height,
+      width: img.width,
+    };
     const x = Float32Array.from(opts.x);
     const y = Float32Array.from(opts.y);
     const n = x.length;
@@ -48,8 +53,10 @@ export class MapOverlay extends Widget<MapOverlayState> {
     const ch = toChannelTraits(where, n, opts.channels);
     const names = Object.keys(ch.channels);
     const channel = opts.channel ?? names[0] ?? "";
-    if (channel && !(channel in ch.channels)) throw new IvaeInputError(`${where}: channel "${channel}" is not one of ${names.join(", ")}`);
-    if (opts.scatter && opts.scatter.n !== n) throw new IvaeInputError(`${where}: linked scatter has ${opts.scatter.n} points, the overlay ${n} atoms`);
+    if (channel && !(channel in ch.channels))
+      throw new IvaeInputError(`${where}: channel "${channel}" is not one of ${names.join(", ")}`);
+    if (opts.scatter && opts.scatter.n !== n)
+      throw new IvaeInputError(`${where}: linked scatter has ${opts.scatter.n} points, the overlay ${n} atoms`);
     const opacity = opts.opacity ?? MAP_OVERLAY_DEFAULTS.opacity;
     if (!(opacity >= 0 && opacity <= 1)) throw new IvaeInputError(`${where}: opacity must be in [0, 1]`);
     super("MapOverlayModel", "MapOverlayView", {
@@ -100,7 +107,8 @@ export class MapOverlay extends Widget<MapOverlayState> {
   }
 
   protected override fromFrontend(key: string, value: unknown): unknown {
-    if (key === "selected" && Array.isArray(value)) return checkIndices("MapOverlay (from the browser)", this.n, value as number[]);
+    if (key === "selected" && Array.isArray(value))
+      return checkIndices("MapOverlay (from the browser)", this.n, value as number[]);
     return value;
   }
 }

@@ -97,7 +97,8 @@ export type WireState<S> = { [K in keyof S]: WireValue<S[K]> };
 
 /** Defaults of the LatentScatter traits the kernel does not compute from the data. */
 export const LATENT_SCATTER_DEFAULTS: Pick<
-  LatentScatterState, "color_by" | "colormap" | "selected" | "hovered" | "width" | "height" | "title"
+  LatentScatterState,
+  "color_by" | "colormap" | "selected" | "hovered" | "width" | "height" | "title"
 > = {
   color_by: "",
   colormap: "viridis",
@@ -110,7 +111,8 @@ export const LATENT_SCATTER_DEFAULTS: Pick<
 
 /** Defaults of the MapOverlay traits the kernel does not compute from the data. */
 export const MAP_OVERLAY_DEFAULTS: Pick<
-  MapOverlayState, "colormap" | "opacity" | "vmin" | "vmax" | "marker_size" | "selected" | "scatter" | "width" | "title"
+  MapOverlayState,
+  "colormap" | "opacity" | "vmin" | "vmax" | "marker_size" | "selected" | "scatter" | "width" | "title"
 > = {
   colormap: "auto",
   opacity: 0.85,
@@ -125,7 +127,8 @@ export const MAP_OVERLAY_DEFAULTS: Pick<
 
 /** Defaults of the Traversal traits the kernel does not compute from the decoder. */
 export const TRAVERSAL_DEFAULTS: Pick<
-  TraversalState, "angle" | "dx" | "dy" | "z_range" | "angle_range" | "backend" | "backend_used"
+  TraversalState,
+  "angle" | "dx" | "dy" | "z_range" | "angle_range" | "backend" | "backend_used"
 > = {
   angle: 0,
   dx: 0,

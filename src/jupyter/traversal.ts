@@ -36,7 +36,8 @@ export class Traversal extends Widget<TraversalState> {
     const cfg = decoderConfig(opts.decoder.config);
     const [H, W] = cfg.imageShape;
     const z = opts.z ?? new Array(cfg.latentDim).fill(0);
-    if (z.length !== cfg.latentDim || !z.every(Number.isFinite)) throw new IvaeInputError(`Traversal: z must be ${cfg.latentDim} finite numbers`);
+    if (z.length !== cfg.latentDim || !z.every(Number.isFinite))
+      throw new IvaeInputError(`Traversal: z must be ${cfg.latentDim} finite numbers`);
     super("TraversalModel", "TraversalView", {
       decoder_config: cfg,
       decoder_weights: opts.decoder.weights,
@@ -68,7 +69,8 @@ export class Traversal extends Widget<TraversalState> {
 
   /** Moves the sliders from the kernel. */
   setLatent(z: number[], extra: { angle?: number; dx?: number; dy?: number } = {}): void {
-    if (z.length !== this.desc.config.latentDim || !z.every(Number.isFinite)) throw new IvaeInputError(`Traversal.setLatent: z must be ${this.desc.config.latentDim} finite numbers`);
+    if (z.length !== this.desc.config.latentDim || !z.every(Number.isFinite))
+      throw new IvaeInputError(`Traversal.setLatent: z must be ${this.desc.config.latentDim} finite numbers`);
     this.set({ z: [...z], ...extra });
   }
 
@@ -103,10 +105,23 @@ export class Traversal extends Widget<TraversalState> {
    * Asks a displayed view to decode (z, angle, dx, dy) in the browser and returns its pixels, to
    * check that the browser's decoder agrees with the kernel's. Needs a live view.
    */
-  async decodeInBrowser(s: { z?: number[]; angle?: number; dx?: number; dy?: number } = {}, timeoutMs = 15000): Promise<{ pixels: Float32Array; backend: string }> {
+  async decodeInBrowser(
+    s: { z?: number[]; angle?: number; dx?: number; dy?: number } = {},
+    timeoutMs = 15000,
+  ): Promise<{ pixels: Float32Array; backend: string }> {
     const id = ++this.requestId;
-    const req = { type: "decode", id, z: s.z ?? this.get("z"), angle: s.angle ?? this.get("angle"), dx: s.dx ?? this.get("dx"), dy: s.dy ?? this.get("dy") };
-    const answer = this.nextCustom((c) => !!c && typeof c === "object" && !Array.isArray(c) && c.type === "decoded" && c.id === id, timeoutMs);
+    const req = {
+      type: "decode",
+      id,
+      z: s.z ?? this.get("z"),
+      angle: s.angle ?? this.get("angle"),
+      dx: s.dx ?? this.get("dx"),
+      dy: s.dy ?? this.get("dy"),
+    };
+    const answer = this.nextCustom(
+      (c) => !!c && typeof c === "object" && !Array.isArray(c) && c.type === "decoded" && c.id === id,
+      timeoutMs,
+    );
     this.sendCustom(req as unknown as Json);
     const { content, buffers } = await answer;
     if (!buffers[0]) throw new Error("Traversal.decodeInBrowser: the browser sent no pixels");

@@ -59,7 +59,11 @@ export function splitBuffers(state: { [key: string]: TraitValue }): SplitState {
 }
 
 /** Puts binary buffers back at their paths (ipywidgets' `_put_buffers`). Mutates `state`. */
-export function putBuffers(state: { [key: string]: unknown }, paths: (string | number)[][], buffers: Uint8Array[]): void {
+export function putBuffers(
+  state: { [key: string]: unknown },
+  paths: (string | number)[][],
+  buffers: Uint8Array[],
+): void {
   paths.forEach((path, i) => {
     let obj = state as { [key: string]: unknown };
     for (const key of path.slice(0, -1)) {
@@ -90,13 +94,18 @@ export type ChangeListener<S> = (changes: Partial<S>, fromFrontend: boolean) => 
 /** A custom-message listener. */
 export type CustomListener = (content: Json, buffers: Uint8Array[]) => void;
 
-type DisplayWriter = (msg: { data: { [mime: string]: unknown }; metadata: { [key: string]: unknown } }, update: boolean) => void;
+type DisplayWriter = (
+  msg: { data: { [mime: string]: unknown }; metadata: { [key: string]: unknown } },
+  update: boolean,
+) => void;
 
 /** tslab's current display writer (set while a tslab cell runs, in its kernel or the headless runner). */
 function tslabDisplayWriter(): DisplayWriter | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require("tslab/dist/jupyter") as { lastWriteDisplayData: DisplayWriter | null }).lastWriteDisplayData ?? null;
+    return (
+      (require("tslab/dist/jupyter") as { lastWriteDisplayData: DisplayWriter | null }).lastWriteDisplayData ?? null
+    );
   } catch {
     return null;
   }
@@ -143,7 +152,12 @@ export class Widget<S extends object> {
     };
     this.state = { ...state };
     const { state: json, bufferPaths, buffers } = splitBuffers(this.fullState());
-    this.comm = commManager().open("jupyter.widget", { state: json, buffer_paths: bufferPaths }, { version: WIDGET_PROTOCOL_VERSION }, buffers);
+    this.comm = commManager().open(
+      "jupyter.widget",
+      { state: json, buffer_paths: bufferPaths },
+      { version: WIDGET_PROTOCOL_VERSION },
+      buffers,
+    );
     this.comm.onMsg((data, bufs) => this.handleMessage(data, bufs));
     this.comm.onClose(() => registry.delete(this.id));
     registry.set(this.id, this as unknown as Widget<object>);
@@ -193,7 +207,11 @@ export class Widget<S extends object> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
-        reject(new Error(`${this.base._model_name}: no answer from the front end within ${timeoutMs} ms (is the widget displayed?)`));
+        reject(
+          new Error(
+            `${this.base._model_name}: no answer from the front end within ${timeoutMs} ms (is the widget displayed?)`,
+          ),
+        );
       }, timeoutMs);
       const off = this.onCustom((content, buffers) => {
         if (!match(content)) return;
@@ -228,7 +246,8 @@ export class Widget<S extends object> {
     }
     const write = tslabDisplayWriter();
     if (write) write({ data: this.mimeBundle(), metadata: {} }, false);
-    else console.log(`${this.mimeBundle()["text/plain"]} (detached: no Jupyter front end; save it with saveWidgetsHtml)`);
+    else
+      console.log(`${this.mimeBundle()["text/plain"]} (detached: no Jupyter front end; save it with saveWidgetsHtml)`);
   }
 
   /** What tslab / console.log print for a widget: its name and id, not the comm internals. */
@@ -251,14 +270,24 @@ export class Widget<S extends object> {
   }
 
   /** This model's entry in a `widget-state+json` document (buffers base64-encoded). */
-  embedState(): { model_name: string; model_module: string; model_module_version: string; state: { [key: string]: Json }; buffers: { path: (string | number)[]; data: string; encoding: "base64" }[] } {
+  embedState(): {
+    model_name: string;
+    model_module: string;
+    model_module_version: string;
+    state: { [key: string]: Json };
+    buffers: { path: (string | number)[]; data: string; encoding: "base64" }[];
+  } {
     const { state, bufferPaths, buffers } = splitBuffers(this.fullState());
     return {
       model_name: this.base._model_name,
       model_module: WIDGET_MODULE,
       model_module_version: WIDGET_MODULE_VERSION,
       state,
-      buffers: bufferPaths.map((path, i) => ({ path, data: Buffer.from(buffers[i]).toString("base64"), encoding: "base64" })),
+      buffers: bufferPaths.map((path, i) => ({
+        path,
+        data: Buffer.from(buffers[i]).toString("base64"),
+        encoding: "base64",
+      })),
     };
   }
 
@@ -297,7 +326,11 @@ export class Widget<S extends object> {
       for (const [k, v] of Object.entries(raw)) patch[k] = this.fromFrontend(k, v);
       Object.assign(this.state, patch);
       // Echo exactly what was received so that every other front end shows the same state.
-      this.comm.send({ method: "echo_update", state: data.state ?? {}, buffer_paths: data.buffer_paths ?? [] }, {}, buffers);
+      this.comm.send(
+        { method: "echo_update", state: data.state ?? {}, buffer_paths: data.buffer_paths ?? [] },
+        {},
+        buffers,
+      );
       this.emitChange(patch as Partial<S>, true);
     } else if (method === "request_state") {
       this.sendState(this.fullState(), "update");

@@ -161,8 +161,10 @@ export function encoderConfig(c: ModelConfig): EncoderConfig {
     return { kind: "equivariant-pose", rotationSteps: c.rotationSteps ?? 64, frameCandidates: c.frameCandidates ?? 1 };
   }
   if (c.translation && c.offsetEncoder === "equivariant") {
-    return { kind: "offset-search", radius: c.offsetSearchRadius ?? defaultOffsetSearchRadius(c.imageShape[0],
-      c.imageShape[1]) };
+    return {
+      kind: "offset-search",
+      radius: c.offsetSearchRadius ?? defaultOffsetSearchRadius(c.imageShape[0], c.imageShape[1]),
+    };
   }
   return { kind: "mlp" };
 }
@@ -173,27 +175,51 @@ export function encoderConfig(c: ModelConfig): EncoderConfig {
  */
 export function storedConfig(raw: unknown, className: ModelConfig["className"], coordinate: boolean): ModelConfig {
   const where = "loadModel";
-  check(raw != null && typeof raw === "object" && !Array.isArray(raw), where,
-    `the stored config is ${JSON.stringify(raw)}; expected an object`);
+  check(
+    raw != null && typeof raw === "object" && !Array.isArray(raw),
+    where,
+    `the stored config is ${JSON.stringify(raw)}; expected an object`,
+  );
   const o = raw as Record<string, unknown>;
-  for (const k of ["imageShape", "latentDim", "encoderHidden", "decoderHidden", "likelihood", "decoderSigma",
-    "conditionDim", "seed"]) {
+  for (const k of [
+    "imageShape",
+    "latentDim",
+    "encoderHidden",
+    "decoderHidden",
+    "likelihood",
+    "decoderSigma",
+    "conditionDim",
+    "seed",
+  ]) {
     check(o[k] !== undefined, where, `the stored config lacks ${k}; expected what model.save wrote`);
   }
   const opts = {
-    ...o, poseEncoder: o.poseEncoder ?? "mlp", offsetEncoder: o.offsetEncoder ?? "mlp", ...(coordinate ? { coordinateFeatures: o.coordinateFeatures ?? "linear" } : {}),
+    ...o,
+    poseEncoder: o.poseEncoder ?? "mlp",
+    offsetEncoder: o.offsetEncoder ?? "mlp",
+    ...(coordinate ? { coordinateFeatures: o.coordinateFeatures ?? "linear" } : {}),
   } as RVAEOptions;
   const c = resolveConfig(className, opts, coordinate, where);
-  return { ...c, poseEncoder: o.poseEncoder === undefined ? undefined : c.poseEncoder,
-    offsetEncoder: o.offsetEncoder === undefined ? undefined : c.offsetEncoder };
+  return {
+    ...c,
+    poseEncoder: o.poseEncoder === undefined ? undefined : c.poseEncoder,
+    offsetEncoder: o.offsetEncoder === undefined ? undefined : c.offsetEncoder,
+  };
 }
 
 /** Fills defaults and validates the options common to all models. */
-export function resolveConfig(className: ModelConfig["className"], o: RVAEOptions, coordinate: boolean,
-  where = `new ${className}`): ModelConfig {
+export function resolveConfig(
+  className: ModelConfig["className"],
+  o: RVAEOptions,
+  coordinate: boolean,
+  where = `new ${className}`,
+): ModelConfig {
   check(o != null && typeof o === "object", where, "expected an options object with imageShape: [height, width]");
-  check(Array.isArray(o.imageShape) && o.imageShape.length === 2, where,
-    `imageShape must be [height, width], got ${JSON.stringify(o.imageShape)}`);
+  check(
+    Array.isArray(o.imageShape) && o.imageShape.length === 2,
+    where,
+    `imageShape must be [height, width], got ${JSON.stringify(o.imageShape)}`,
+  );
   checkInt(o.imageShape[0], where, "imageShape[0] (height)", 2);
   checkInt(o.imageShape[1], where, "imageShape[1] (width)", 2);
   const latentDim = o.latentDim ?? 2;
@@ -201,81 +227,148 @@ export function resolveConfig(className: ModelConfig["className"], o: RVAEOption
   const encoderHidden = o.encoderHidden ?? [128, 128];
   const decoderHidden = o.decoderHidden ?? (coordinate ? [64, 64] : [128, 128]);
   check(Array.isArray(encoderHidden), where, "encoderHidden must be an array of layer widths");
-  check(Array.isArray(decoderHidden) && decoderHidden.length >= 1, where,
-    "decoderHidden must be a non-empty array of layer widths");
+  check(
+    Array.isArray(decoderHidden) && decoderHidden.length >= 1,
+    where,
+    "decoderHidden must be a non-empty array of layer widths",
+  );
   encoderHidden.forEach((v, i) => checkInt(v, where, `encoderHidden[${i}]`, 1));
   decoderHidden.forEach((v, i) => checkInt(v, where, `decoderHidden[${i}]`, 1));
   if (coordinate) {
-    check(decoderHidden.every((v) => v === decoderHidden[0]), where,
-      `the coordinate decoder needs equal widths, got decoderHidden = [${decoderHidden.join(", ")}]`);
+    check(
+      decoderHidden.every((v) => v === decoderHidden[0]),
+      where,
+      `the coordinate decoder needs equal widths, got decoderHidden = [${decoderHidden.join(", ")}]`,
+    );
   }
   const likelihood = o.likelihood ?? "bernoulli";
-  check(likelihood === "bernoulli" || likelihood === "gaussian", where,
-    `likelihood must be "bernoulli" or "gaussian", got ${String(likelihood)}`);
+  check(
+    likelihood === "bernoulli" || likelihood === "gaussian",
+    where,
+    `likelihood must be "bernoulli" or "gaussian", got ${String(likelihood)}`,
+  );
   const decoderSigma = o.decoderSigma ?? 0.5;
-  check(Number.isFinite(decoderSigma) && decoderSigma > 0, where,
-    `decoderSigma must be a positive number, got ${decoderSigma}`);
+  check(
+    Number.isFinite(decoderSigma) && decoderSigma > 0,
+    where,
+    `decoderSigma must be a positive number, got ${decoderSigma}`,
+  );
   const conditionDim = o.conditionDim ?? 0;
   checkInt(conditionDim, where, "conditionDim", 0);
   const seed = o.seed ?? 0;
   check(Number.isFinite(seed), where, `seed must be a finite number, got ${seed}`);
   for (const k of ["rotation", "translation", "skip", "scale"] as const) {
-    check(o[k] === undefined || typeof o[k] === "boolean", where,
-      `${k} must be true or false, got ${JSON.stringify(o[k])}`);
+    check(
+      o[k] === undefined || typeof o[k] === "boolean",
+      where,
+      `${k} must be true or false, got ${JSON.stringify(o[k])}`,
+    );
   }
-  const rotation = coordinate ? o.rotation ?? true : false;
-  const translation = coordinate ? o.translation ?? true : false;
+  const rotation = coordinate ? (o.rotation ?? true) : false;
+  const translation = coordinate ? (o.translation ?? true) : false;
   const rotationPrior = o.rotationPrior ?? Math.PI / 2;
   const translationPrior = o.translationPrior ?? 0.1;
-  check(Number.isFinite(rotationPrior) && rotationPrior > 0, where,
-    `rotationPrior (s_γ, radians) must be positive, got ${rotationPrior}`);
-  check(Number.isFinite(translationPrior) && translationPrior > 0, where,
-    `translationPrior (s_Δr, grid units) must be positive, got ${translationPrior}`);
+  check(
+    Number.isFinite(rotationPrior) && rotationPrior > 0,
+    where,
+    `rotationPrior (s_γ, radians) must be positive, got ${rotationPrior}`,
+  );
+  check(
+    Number.isFinite(translationPrior) && translationPrior > 0,
+    where,
+    `translationPrior (s_Δr, grid units) must be positive, got ${translationPrior}`,
+  );
   const poseEncoder = o.poseEncoder ?? "equivariant";
-  check(poseEncoder === "equivariant" || poseEncoder === "mlp", where,
-    `poseEncoder must be "equivariant" or "mlp", got ${String(poseEncoder)}`);
+  check(
+    poseEncoder === "equivariant" || poseEncoder === "mlp",
+    where,
+    `poseEncoder must be "equivariant" or "mlp", got ${String(poseEncoder)}`,
+  );
   const rotationSteps = o.rotationSteps ?? 64;
   checkInt(rotationSteps, where, "rotationSteps", 8);
   const offsetEncoder = o.offsetEncoder ?? "mlp";
-  check(offsetEncoder === "equivariant" || offsetEncoder === "mlp", where,
-    `offsetEncoder must be "equivariant" or "mlp", got ${String(offsetEncoder)}`);
-  check(offsetEncoder === "mlp" || (translation && !(rotation && poseEncoder === "equivariant")), where,
-    'offsetEncoder: "equivariant" needs translation: true and no equivariant pose encoder (that one already centres the image); use it with the shift-VAE or with poseEncoder: "mlp"');
+  check(
+    offsetEncoder === "equivariant" || offsetEncoder === "mlp",
+    where,
+    `offsetEncoder must be "equivariant" or "mlp", got ${String(offsetEncoder)}`,
+  );
+  check(
+    offsetEncoder === "mlp" || (translation && !(rotation && poseEncoder === "equivariant")),
+    where,
+    'offsetEncoder: "equivariant" needs translation: true and no equivariant pose encoder (that one already centres the image); use it with the shift-VAE or with poseEncoder: "mlp"',
+  );
   const side = Math.min(o.imageShape[0], o.imageShape[1]);
   const offsetSearchRadius = o.offsetSearchRadius ?? defaultOffsetSearchRadius(o.imageShape[0], o.imageShape[1]);
   if (offsetEncoder === "equivariant") {
     checkInt(offsetSearchRadius, where, "offsetSearchRadius", 1);
-    check(side - 2 * (offsetSearchRadius + 1) >= 4, where,
-      `offsetSearchRadius ${offsetSearchRadius} px leaves no central square of at least 4 px in a ${side}-px image (need radius ≤ ${Math.floor((side - 4) / 2) - 1})`);
+    check(
+      side - 2 * (offsetSearchRadius + 1) >= 4,
+      where,
+      `offsetSearchRadius ${offsetSearchRadius} px leaves no central square of at least 4 px in a ${side}-px image (need radius ≤ ${Math.floor((side - 4) / 2) - 1})`,
+    );
   }
-  const scale = coordinate ? o.scale ?? false : false;
+  const scale = coordinate ? (o.scale ?? false) : false;
   check(coordinate || !o.scale, where, "scale: true needs the coordinate decoder (RVAE or ShiftVAE)");
   const scalePrior = o.scalePrior ?? 0.1;
-  check(Number.isFinite(scalePrior) && scalePrior > 0 && scalePrior < 1, where, `scalePrior (σ_s) must be in (0, 1), got ${scalePrior}`);
+  check(
+    Number.isFinite(scalePrior) && scalePrior > 0 && scalePrior < 1,
+    where,
+    `scalePrior (σ_s) must be in (0, 1), got ${scalePrior}`,
+  );
   // Fourier features need a layer after them for z: one-layer decoders default to the linear layer
-  const coordinateFeatures = coordinate ? o.coordinateFeatures ?? (decoderHidden.length >= 2 ? "fourier" : "linear") : undefined;
-  check(coordinateFeatures === undefined || coordinateFeatures === "fourier" || coordinateFeatures === "linear", where,
-    `coordinateFeatures must be "fourier" or "linear", got ${JSON.stringify(o.coordinateFeatures)}`);
-  check(coordinate || o.coordinateFeatures === undefined, where, "coordinateFeatures needs the coordinate decoder (RVAE or ShiftVAE)");
-  check(coordinateFeatures !== "fourier" || decoderHidden.length >= 2, where,
-    `coordinateFeatures: "fourier" needs at least two decoder layers (features, then z), got decoderHidden = [${decoderHidden.join(", ")}]`);
+  const coordinateFeatures = coordinate
+    ? (o.coordinateFeatures ?? (decoderHidden.length >= 2 ? "fourier" : "linear"))
+    : undefined;
+  check(
+    coordinateFeatures === undefined || coordinateFeatures === "fourier" || coordinateFeatures === "linear",
+    where,
+    `coordinateFeatures must be "fourier" or "linear", got ${JSON.stringify(o.coordinateFeatures)}`,
+  );
+  check(
+    coordinate || o.coordinateFeatures === undefined,
+    where,
+    "coordinateFeatures needs the coordinate decoder (RVAE or ShiftVAE)",
+  );
+  check(
+    coordinateFeatures !== "fourier" || decoderHidden.length >= 2,
+    where,
+    `coordinateFeatures: "fourier" needs at least two decoder layers (features, then z), got decoderHidden = [${decoderHidden.join(", ")}]`,
+  );
   const fourierScale = o.fourierScale ?? defaultFourierScale(o.imageShape[0], o.imageShape[1]);
-  check(Number.isFinite(fourierScale) && fourierScale > 0, where, `fourierScale (σ, rad per grid unit) must be positive, got ${fourierScale}`);
+  check(
+    Number.isFinite(fourierScale) && fourierScale > 0,
+    where,
+    `fourierScale (σ, rad per grid unit) must be positive, got ${fourierScale}`,
+  );
   const frameCandidates = o.frameCandidates ?? 1;
   checkInt(frameCandidates, where, "frameCandidates", 1);
-  check(frameCandidates <= 4, where,
-    `frameCandidates must be at most 4 (frames are at least 45° apart), got ${frameCandidates}`);
+  check(
+    frameCandidates <= 4,
+    where,
+    `frameCandidates must be at most 4 (frames are at least 45° apart), got ${frameCandidates}`,
+  );
   return {
     poseEncoder: rotation ? poseEncoder : undefined,
-      rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
+    rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
     frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),
     ...(coordinateFeatures ? { coordinateFeatures } : {}),
     ...(coordinateFeatures === "fourier" ? { fourierScale } : {}),
-    className, imageShape: [o.imageShape[0], o.imageShape[1]], latentDim, encoderHidden: [...encoderHidden], decoderHidden: [...decoderHidden],
-    likelihood, decoderSigma, conditionDim, seed, rotation, translation, skip: coordinate ? o.skip ?? false : false, rotationPrior, translationPrior,
+    className,
+    imageShape: [o.imageShape[0], o.imageShape[1]],
+    latentDim,
+    encoderHidden: [...encoderHidden],
+    decoderHidden: [...decoderHidden],
+    likelihood,
+    decoderSigma,
+    conditionDim,
+    seed,
+    rotation,
+    translation,
+    skip: coordinate ? (o.skip ?? false) : false,
+    rotationPrior,
+    translationPrior,
   };
 }
-

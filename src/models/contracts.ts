@@ -78,7 +78,6 @@ export interface ReconstructOptions {
   batchSize?: number;
 }
 
-
 /** What batched encoding needs of a model (`LatentModel` has it). */
 export interface EncodableModel {
   readonly config: ModelConfig;

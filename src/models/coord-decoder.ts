@@ -54,7 +54,10 @@ export function coordDecoderReference(inputs: CoordDecoderInputs): tf.Tensor2D {
  * transpose of the small coords, do = 1ᵀ·dy), since wasm runs transposed matmuls outside XNNPACK.
  */
 const coordLayer0: (coords: tf.Tensor2D, A2: tf.Tensor2D, o: tf.Tensor2D) => tf.Tensor2D = tf.customGrad(((
-  coords: tf.Tensor2D, A2: tf.Tensor2D, o: tf.Tensor2D, save: tf.GradSaveFunc,
+  coords: tf.Tensor2D,
+  A2: tf.Tensor2D,
+  o: tf.Tensor2D,
+  save: tf.GradSaveFunc,
 ) => {
   save([coords, A2]);
   return {

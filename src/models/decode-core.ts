@@ -16,8 +16,27 @@ import { check } from "../util/errors";
 /** The tfjs ops used here (both `@tensorflow/tfjs` and `@tensorflow/tfjs-core` satisfy it). */
 export type TfCore = Pick<
   typeof tfc,
-  | "tidy" | "tensor1d" | "matMul" | "add" | "sub" | "mul" | "sigmoid" | "reshape" | "stack" | "cos" | "sin"
-  | "tile" | "slice" | "squeeze" | "transpose" | "gather" | "fused" | "div" | "tensor2d" | "floor" | "square"
+  | "tidy"
+  | "tensor1d"
+  | "matMul"
+  | "add"
+  | "sub"
+  | "mul"
+  | "sigmoid"
+  | "reshape"
+  | "stack"
+  | "cos"
+  | "sin"
+  | "tile"
+  | "slice"
+  | "squeeze"
+  | "transpose"
+  | "gather"
+  | "fused"
+  | "div"
+  | "tensor2d"
+  | "floor"
+  | "square"
 >;
 
 /** Pixel likelihood p(x|z); see {@link likelihoodMean} for how its logits become an image. */
@@ -154,8 +173,14 @@ export interface CoordDecoderParams {
  * A_b = R(γ_b) W_c and o_b = z_b W_z + b_0 − t_b A_b.
  */
 export function coordDecoderLogits(
-  tf: TfCore, kernel: CoordKernel, p: CoordDecoderParams, coords: tfc.Tensor2D,
-  zc: tfc.Tensor2D, angle: tfc.Tensor1D | null, shift: tfc.Tensor2D | null, pixelIndices?: Int32Array,
+  tf: TfCore,
+  kernel: CoordKernel,
+  p: CoordDecoderParams,
+  coords: tfc.Tensor2D,
+  zc: tfc.Tensor2D,
+  angle: tfc.Tensor1D | null,
+  shift: tfc.Tensor2D | null,
+  pixelIndices?: Int32Array,
   scale?: tfc.Tensor1D | null,
 ): tfc.Tensor2D {
   return tf.tidy(() => {
@@ -188,7 +213,15 @@ export function coordDecoderLogits(
       b: l.b,
       zOffset: p.fourier && i === 0 ? zIn : l.U ? (tf.matMul(zc, l.U) as tfc.Tensor2D) : undefined,
     }));
-    return kernel({ coords: c, A, o, layers, wOut: p.wOut, bOut: p.bOut, firstActivation: p.fourier ? "sin" : undefined });
+    return kernel({
+      coords: c,
+      A,
+      o,
+      layers,
+      wOut: p.wOut,
+      bOut: p.bOut,
+      firstActivation: p.fourier ? "sin" : undefined,
+    });
   });
 }
 
@@ -200,7 +233,11 @@ export interface MlpDecoderParams {
 
 /** Logits [B, P] (or [B, m] for `pixelIndices`) of the MLP decoder for rows `zc` [B, d + c]. */
 export function mlpDecoderLogits(
-  tf: TfCore, p: MlpDecoderParams, zc: tfc.Tensor2D, pixelIndices?: Int32Array, ops: DecoderOps = referenceOps(tf),
+  tf: TfCore,
+  p: MlpDecoderParams,
+  zc: tfc.Tensor2D,
+  pixelIndices?: Int32Array,
+  ops: DecoderOps = referenceOps(tf),
 ): tfc.Tensor2D {
   return tf.tidy(() => {
     let h = zc;
@@ -209,7 +246,8 @@ export function mlpDecoderLogits(
       // only the output columns of the sampled pixels are needed
       // Selected by a product with a constant 0/1 matrix S [P, m] rather than by gather: the gradient of gather
       // (UnsortedSegmentSum) has no tfjs-wasm kernel; unfused, because wasm's fused matmul rejects this bias.
-      const P = p.out.W.shape[1], m = pixelIndices.length;
+      const P = p.out.W.shape[1],
+        m = pixelIndices.length;
       const sel = new Float32Array(P * m);
       for (let j = 0; j < m; j++) sel[pixelIndices[j] * m + j] = 1;
       const S = tf.tensor2d(sel, [P, m]);
@@ -227,7 +265,10 @@ export function mlpDecoderLogits(
  * mean at σ(logit) so that images stay in [0, 1]. The one place that says how logits become an image.
  */
 export function likelihoodMean(tf: TfCore, logits: tfc.Tensor, likelihood: LikelihoodName): tfc.Tensor {
-  check(likelihood === "bernoulli" || likelihood === "gaussian", "likelihoodMean",
-    `likelihood must be "bernoulli" or "gaussian", got ${String(likelihood)}`);
+  check(
+    likelihood === "bernoulli" || likelihood === "gaussian",
+    "likelihoodMean",
+    `likelihood must be "bernoulli" or "gaussian", got ${String(likelihood)}`,
+  );
   return tf.sigmoid(logits);
 }

@@ -7,7 +7,9 @@ import * as tf from "@tensorflow/tfjs";
 
 /** KL(N(μ, σ²) ‖ N(0, 1)) summed over the last axis: ½ Σ (μ² + σ² − 1 − log σ²). */
 export function klStandardNormal(mean: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mean), tf.exp(logVar)), tf.add(1, logVar)), 1)) as tf.Tensor1D);
+  return tf.tidy(
+    () => tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mean), tf.exp(logVar)), tf.add(1, logVar)), 1)) as tf.Tensor1D,
+  );
 }
 
 /**
@@ -16,8 +18,15 @@ export function klStandardNormal(mean: tf.Tensor2D, logVar: tf.Tensor2D): tf.Ten
  */
 export function klNormal(mean: tf.Tensor2D, logVar: tf.Tensor2D, priorStd: number): tf.Tensor1D {
   const s2 = priorStd * priorStd;
-  return tf.tidy(() =>
-    tf.sum(tf.add(tf.sub(Math.log(priorStd), tf.mul(0.5, logVar)), tf.sub(tf.div(tf.add(tf.exp(logVar), tf.square(mean)), 2 * s2), 0.5)), 1) as tf.Tensor1D,
+  return tf.tidy(
+    () =>
+      tf.sum(
+        tf.add(
+          tf.sub(Math.log(priorStd), tf.mul(0.5, logVar)),
+          tf.sub(tf.div(tf.add(tf.exp(logVar), tf.square(mean)), 2 * s2), 0.5),
+        ),
+        1,
+      ) as tf.Tensor1D,
   );
 }
 

@@ -45,14 +45,19 @@ export interface EncodeOptions {
  * z means/log-variances, and the angle (radians, CCW as displayed) and the shift (pixels) where the
  * model infers them.
  */
-export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tensor | number[][][],
-  opts: EncodeOptions = {}): Encoding {
+export function encodeImages(
+  model: EncodableModel,
+  images: ImageStack | tf.Tensor | number[][][],
+  opts: EncodeOptions = {},
+): Encoding {
   const where = `${model.config.className}.encode`;
   const stack = model.checkImages(images, where);
   const labels = model.checkLabels(opts.labels, stack.n, where);
   const bs = opts.batchSize ?? 512;
   checkInt(bs, where, "batchSize", 1);
-  const n = stack.n, d = model.config.latentDim, P = stack.height * stack.width;
+  const n = stack.n,
+    d = model.config.latentDim,
+    P = stack.height * stack.width;
   const [h, w] = model.config.imageShape;
   const enc: Encoding = { n, latentDim: d, zMean: new Float32Array(n * d), zLogVar: new Float32Array(n * d) };
   if (model.config.rotation) {
@@ -80,11 +85,11 @@ export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tens
       const c = model.oneHot(labels, s, m);
       const post = model.encodeTensors(x, c);
       const parts: tf.Tensor2D[] = [post.zMean, post.zLogVar];
-      if (post.angleMean && post.angleLogVar) parts.push(post.angleMean.reshape([-1, 1]), post.angleLogVar.reshape([-1,
-        1]));
+      if (post.angleMean && post.angleLogVar)
+        parts.push(post.angleMean.reshape([-1, 1]), post.angleLogVar.reshape([-1, 1]));
       if (post.tMean && post.tLogVar) parts.push(post.tMean, post.tLogVar);
-      if (post.scaleMean && post.scaleLogVar) parts.push(post.scaleMean.reshape([-1, 1]), post.scaleLogVar.reshape([-1,
-        1]));
+      if (post.scaleMean && post.scaleLogVar)
+        parts.push(post.scaleMean.reshape([-1, 1]), post.scaleLogVar.reshape([-1, 1]));
       if (post.classProbs) parts.push(post.classProbs);
       return tf.concat(parts, 1);
     });
@@ -92,7 +97,8 @@ export function encodeImages(model: EncodableModel, images: ImageStack | tf.Tens
     const width = packed.shape[1];
     packed.dispose();
     for (let i = 0; i < m; i++) {
-      const r = i * width, k = s + i;
+      const r = i * width,
+        k = s + i;
       for (let j = 0; j < d; j++) {
         enc.zMean[k * d + j] = v[r + j];
         enc.zLogVar[k * d + j] = v[r + d + j];

@@ -4,8 +4,11 @@ import { check, checkFinite, IvaeInputError } from "../util/errors";
 import type { ModelConfig } from "./config";
 
 /** Validates images for a model (size, finite, range for Bernoulli) and returns an ImageStack. */
-export function checkModelImages(config: ModelConfig, images: ImageStack | tf.Tensor | number[][][],
-  where: string): ImageStack {
+export function checkModelImages(
+  config: ModelConfig,
+  images: ImageStack | tf.Tensor | number[][][],
+  where: string,
+): ImageStack {
   const [h, w] = config.imageShape;
   const stack = toImageStack(images, where, { height: h, width: w });
   if (config.likelihood === "bernoulli") {
@@ -24,15 +27,22 @@ export function checkModelImages(config: ModelConfig, images: ImageStack | tf.Te
 }
 
 /** Validates class labels for a conditional model (null for unconditional models). */
-export function checkModelLabels(conditionDim: number, labels: ArrayLike<number> | undefined | null, n: number,
-  where: string): Int32Array | null {
+export function checkModelLabels(
+  conditionDim: number,
+  labels: ArrayLike<number> | undefined | null,
+  n: number,
+  where: string,
+): Int32Array | null {
   const k = conditionDim;
   if (k === 0) {
     check(labels == null, where, "labels were given but the model is not conditional (conditionDim = 0)");
     return null;
   }
-  check(labels != null, where,
-    `the model is conditional (conditionDim = ${k}); pass labels: one class index in [0, ${k}) per image`);
+  check(
+    labels != null,
+    where,
+    `the model is conditional (conditionDim = ${k}); pass labels: one class index in [0, ${k}) per image`,
+  );
   check(labels.length === n, where, `got ${labels.length} labels for ${n} images; expected one class index per image`);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -65,15 +75,22 @@ export function latentRows(z: Float32Array | ArrayLike<number> | number[][], d: 
 }
 
 /** One value per row: a single number repeated, or `n` values; null when absent. */
-export function perRow(v: number | ArrayLike<number> | undefined, n: number, name: string,
-  where: string): Float32Array | null {
+export function perRow(
+  v: number | ArrayLike<number> | undefined,
+  n: number,
+  name: string,
+  where: string,
+): Float32Array | null {
   if (v === undefined) return null;
   if (typeof v === "number") {
     checkFinite([v], where, name);
     return new Float32Array(n).fill(v);
   }
-  check(v.length === n, where,
-    `${name} has ${v.length} values for ${n} latent vectors; expected one per row or a single number`);
+  check(
+    v.length === n,
+    where,
+    `${name} has ${v.length} values for ${n} latent vectors; expected one per row or a single number`,
+  );
   const a = Float32Array.from(v);
   checkFinite(a, where, name);
   return a;

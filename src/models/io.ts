@@ -43,8 +43,14 @@ export async function writeAtomic(file: string, data: Uint8Array | string): Prom
 export async function syncDir(dir: string): Promise<void> {
   try {
     const fh = await fs.promises.open(dir, "r");
-    try { await fh.sync(); } finally { await fh.close(); }
-  } catch { /* not supported here (e.g. Windows): the renames are still atomic, only durability is weaker */ }
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* not supported here (e.g. Windows): the renames are still atomic, only durability is weaker */
+  }
 }
 
 /** Hex sha256 of bytes. */
@@ -57,7 +63,9 @@ export function sha256(data: Uint8Array): string {
  * and `weightsSha256`) and weights.bin. `onStep` is called after each step.
  */
 export async function writeArtifacts(
-  dir: string, artifacts: tf.io.ModelArtifacts, opts: { onStep?: (step: SaveStep) => void } = {},
+  dir: string,
+  artifacts: tf.io.ModelArtifacts,
+  opts: { onStep?: (step: SaveStep) => void } = {},
 ): Promise<void> {
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new IvaeInputError("save: the artifacts have no weights");
   await fs.promises.mkdir(dir, { recursive: true });
@@ -97,7 +105,10 @@ async function removeLeftovers(dir: string): Promise<void> {
 }
 
 interface ModelJson {
-  format?: string; generatedBy?: string; convertedBy?: string | null; modelTopology?: unknown;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  modelTopology?: unknown;
   weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   weightsSha256?: string;
 }
@@ -114,11 +125,13 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
     json = JSON.parse(await fs.promises.readFile(file, "utf8"));
   } catch (e) {
     throw new IvaeInputError(
-      `loadModel: cannot read ${file} (${(e as Error).message}); expected a directory written by model.save(dir)`);
+      `loadModel: cannot read ${file} (${(e as Error).message}); expected a directory written by model.save(dir)`,
+    );
   }
   if (json === null || typeof json !== "object" || !Array.isArray(json.weightsManifest)) {
     throw new IvaeInputError(
-      `loadModel: ${file} has no weightsManifest; expected a model.json written by model.save(dir)`);
+      `loadModel: ${file} has no weightsManifest; expected a model.json written by model.save(dir)`,
+    );
   }
   const base = path.dirname(file);
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -130,8 +143,8 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
       try {
         b = await fs.promises.readFile(path.join(base, p));
       } catch (e) {
-        if (!json.weightsSha256) throw new IvaeInputError(
-          `loadModel: cannot read ${p} next to ${file} (${(e as Error).message})`);
+        if (!json.weightsSha256)
+          throw new IvaeInputError(`loadModel: cannot read ${p} next to ${file} (${(e as Error).message})`);
         b = Buffer.alloc(0); // the staged copy below may hold the weights
       }
       buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
@@ -152,7 +165,11 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
     weightData = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   }
   return {
-    format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy ?? null,
-    modelTopology: json.modelTopology as tf.io.ModelArtifacts["modelTopology"], weightSpecs: specs, weightData,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy ?? null,
+    modelTopology: json.modelTopology as tf.io.ModelArtifacts["modelTopology"],
+    weightSpecs: specs,
+    weightData,
   };
 }

@@ -34,17 +34,28 @@ export interface JRVAEOptions extends RVAEOptions {
 }
 
 /** Stored configuration of the jrVAE. */
-export type JRVAEConfig = ModelConfig & { classes: number; temperature: number; continuousCapacity: Required<Capacity>; discreteCapacity: Required<Capacity> };
+export type JRVAEConfig = ModelConfig & {
+  classes: number;
+  temperature: number;
+  continuousCapacity: Required<Capacity>;
+  discreteCapacity: Required<Capacity>;
+};
 
 /** The jrVAE's encoding: the rVAE's, with the class probabilities and the most likely class. */
 export type JRVAEEncoding = PoseEncoding & { classProbs: Float32Array; classes: Int32Array };
 
 function capacity(c: Capacity | undefined, cap: number, where: string, what: string): Required<Capacity> {
   const out = { min: c?.min ?? 0, max: Math.min(c?.max ?? 5, cap), epochs: c?.epochs ?? 25, gamma: c?.gamma ?? 30 };
-  check(Number.isFinite(out.min) && out.min >= 0 && Number.isFinite(out.max) && out.max >= out.min, where,
-    `${what}: need 0 <= min <= max`);
-  check(Number.isFinite(out.epochs) && out.epochs > 0 && Number.isFinite(out.gamma) && out.gamma > 0, where,
-    `${what}: epochs and gamma must be positive`);
+  check(
+    Number.isFinite(out.min) && out.min >= 0 && Number.isFinite(out.max) && out.max >= out.min,
+    where,
+    `${what}: need 0 <= min <= max`,
+  );
+  check(
+    Number.isFinite(out.epochs) && out.epochs > 0 && Number.isFinite(out.gamma) && out.gamma > 0,
+    where,
+    `${what}: epochs and gamma must be positive`,
+  );
   return out;
 }
 
@@ -55,7 +66,10 @@ function resolve(o: JRVAEOptions, where: string, stored?: ModelConfig): JRVAECon
   check(Number.isFinite(temperature) && temperature > 0, where, `temperature must be positive, got ${temperature}`);
   const base = stored ?? resolveConfig("JRVAE", { ...o, rotation: true }, true, where);
   return {
-    ...base, className: "JRVAE", classes: o.classes, temperature,
+    ...base,
+    className: "JRVAE",
+    classes: o.classes,
+    temperature,
     continuousCapacity: capacity(o.continuousCapacity, Infinity, where, "continuousCapacity"),
     discreteCapacity: capacity(o.discreteCapacity, Math.log(o.classes), where, "discreteCapacity"),
   };
@@ -79,10 +93,15 @@ export class JRVAE extends CoordinateModel {
     const C = (k: Required<Capacity>) => k.min + (k.max - k.min) * Math.min(1, ((opts.epoch ?? 1) - 1) / k.epochs);
     return tf.tidy((): tf.TensorContainer => {
       const t = super.lossTerms(x, c, { ...opts, beta: 1 });
-      const cont = Object.entries(t.terms).filter(([k]) => k !== "reconstruction" && k !== "klClass").map(([, v]) => v);
-      const kc = cfg.continuousCapacity, kd = cfg.discreteCapacity;
-      const penalty = tf.add(tf.mul(kc.gamma, tf.abs(tf.sub(tf.addN(cont), C(kc)))), tf.mul(kd.gamma,
-        tf.abs(tf.sub(t.terms.klClass, C(kd)))));
+      const cont = Object.entries(t.terms)
+        .filter(([k]) => k !== "reconstruction" && k !== "klClass")
+        .map(([, v]) => v);
+      const kc = cfg.continuousCapacity,
+        kd = cfg.discreteCapacity;
+      const penalty = tf.add(
+        tf.mul(kc.gamma, tf.abs(tf.sub(tf.addN(cont), C(kc)))),
+        tf.mul(kd.gamma, tf.abs(tf.sub(t.terms.klClass, C(kd)))),
+      );
       return { ...t, loss: tf.add(t.terms.reconstruction, tf.mul(opts.beta ?? 1, penalty)) };
     }) as unknown as LossTerms;
   }

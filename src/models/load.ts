@@ -24,14 +24,20 @@ export type AnyModel = VAE | CVAE | RVAE | ShiftVAE | JRVAE | SSRVAE;
  */
 export async function loadModel(source: string | tf.io.ModelArtifacts): Promise<AnyModel> {
   const art = typeof source === "string" ? await readArtifacts(source) : source;
-  if (art == null || typeof art !== "object") throw new IvaeInputError("loadModel: expected a directory, a model.json path or ModelArtifacts");
+  if (art == null || typeof art !== "object")
+    throw new IvaeInputError("loadModel: expected a directory, a model.json path or ModelArtifacts");
   const topo = art.modelTopology as unknown as { className?: string; config?: unknown } | null | undefined;
   if (!topo || typeof topo !== "object" || !topo.config || !art.weightSpecs || !art.weightData) {
-    throw new IvaeInputError("loadModel: the artifacts lack modelTopology.config or weights; expected what model.save / model.toArtifacts wrote");
+    throw new IvaeInputError(
+      "loadModel: the artifacts lack modelTopology.config or weights; expected what model.save / model.toArtifacts wrote",
+    );
   }
   const model = modelFromConfig(topo.config);
   try {
-    const data = art.weightData instanceof ArrayBuffer ? art.weightData : tf.io.concatenateArrayBuffers(art.weightData as ArrayBuffer[]);
+    const data =
+      art.weightData instanceof ArrayBuffer
+        ? art.weightData
+        : tf.io.concatenateArrayBuffers(art.weightData as ArrayBuffer[]);
     model.setWeights(parseWeights(art.weightSpecs, data, model.params, "loadModel"));
   } catch (e) {
     model.dispose();

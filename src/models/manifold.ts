@@ -53,7 +53,9 @@ function latentQuantile(zMean: Float32Array, d: number, k: number, q: number): n
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = zMean[i * d + k];
   v.sort();
-  const pos = q * (n - 1), lo = Math.floor(pos), hi = Math.min(n - 1, lo + 1);
+  const pos = q * (n - 1),
+    lo = Math.floor(pos),
+    hi = Math.min(n - 1, lo + 1);
   return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 
@@ -61,22 +63,36 @@ function latentQuantile(zMean: Float32Array, d: number, k: number, q: number): n
 function axisRange(opts: ManifoldOptions, d: number, k: number, where: string): [number, number] {
   if (opts.range !== "data") return opts.range ?? [-2, 2];
   const data = opts.data;
-  check(data != null && data.zMean instanceof Float32Array && data.zMean.length >= 2 * d && data.zMean.length % d === 0, where,
-    `range: "data" needs data: an encoding of at least two images (model.encode(images)) whose zMean has latentDim = ${d} columns`);
+  check(
+    data != null && data.zMean instanceof Float32Array && data.zMean.length >= 2 * d && data.zMean.length % d === 0,
+    where,
+    `range: "data" needs data: an encoding of at least two images (model.encode(images)) whose zMean has latentDim = ${d} columns`,
+  );
   const [q0, q1] = opts.quantiles ?? [0.05, 0.95];
-  check(Number.isFinite(q0) && Number.isFinite(q1) && q0 >= 0 && q1 <= 1 && q0 < q1, where,
-    `quantiles must be [lo, hi] with 0 <= lo < hi <= 1, got ${JSON.stringify(opts.quantiles)}`);
+  check(
+    Number.isFinite(q0) && Number.isFinite(q1) && q0 >= 0 && q1 <= 1 && q0 < q1,
+    where,
+    `quantiles must be [lo, hi] with 0 <= lo < hi <= 1, got ${JSON.stringify(opts.quantiles)}`,
+  );
   for (let i = 0; i < data.zMean.length; i++) {
     check(Number.isFinite(data.zMean[i]), where, `data.zMean has a non-finite value at flat index ${i}`);
   }
-  const lo = latentQuantile(data.zMean, d, k, q0), hi = latentQuantile(data.zMean, d, k, q1);
+  const lo = latentQuantile(data.zMean, d, k, q0),
+    hi = latentQuantile(data.zMean, d, k, q1);
   // all means equal on this latent: a small window around them rather than an empty range
   return hi > lo ? [lo, hi] : [lo - 0.5, hi + 0.5];
 }
 
 function checkRange(range: [number, number], where: string): void {
-  check(Array.isArray(range) && range.length === 2 && Number.isFinite(range[0]) && Number.isFinite(range[1]) && range[0] < range[1],
-    where, `range must be [min, max] with finite min < max, got ${JSON.stringify(range)}`);
+  check(
+    Array.isArray(range) &&
+      range.length === 2 &&
+      Number.isFinite(range[0]) &&
+      Number.isFinite(range[1]) &&
+      range[0] < range[1],
+    where,
+    `range must be [min, max] with finite min < max, got ${JSON.stringify(range)}`,
+  );
 }
 
 /**
@@ -92,14 +108,28 @@ export function latentManifold(model: DecodableModel, opts: ManifoldOptions = {}
   if (d === 1) {
     const range = axisRange(opts, d, 0, where);
     checkRange(range, where);
-    return latentTraversal(model, { dim: 0, range, steps, angle: opts.angle, dx: opts.dx, dy: opts.dy, label: opts.label });
+    return latentTraversal(model, {
+      dim: 0,
+      range,
+      steps,
+      angle: opts.angle,
+      dx: opts.dx,
+      dy: opts.dy,
+      label: opts.label,
+    });
   }
   const [i1, i2] = opts.dims ?? [0, 1];
-  check(i1 !== i2 && [i1, i2].every((k) => Number.isInteger(k) && k >= 0 && k < d), where, `dims must be two different latent indices in [0, ${d}), got [${i1}, ${i2}]`);
-  const range1 = axisRange(opts, d, i1, where), range2 = axisRange(opts, d, i2, where);
+  check(
+    i1 !== i2 && [i1, i2].every((k) => Number.isInteger(k) && k >= 0 && k < d),
+    where,
+    `dims must be two different latent indices in [0, ${d}), got [${i1}, ${i2}]`,
+  );
+  const range1 = axisRange(opts, d, i1, where),
+    range2 = axisRange(opts, d, i2, where);
   checkRange(range1, where);
   checkRange(range2, where);
-  const grid1 = linspace(range1[0], range1[1], steps), grid2 = linspace(range2[0], range2[1], steps);
+  const grid1 = linspace(range1[0], range1[1], steps),
+    grid2 = linspace(range2[0], range2[1], steps);
   // the other latents sit at the data's median with range "data", else at 0
   const base = new Float32Array(d);
   if (opts.range === "data") for (let k = 0; k < d; k++) base[k] = latentQuantile(opts.data!.zMean, d, k, 0.5);
@@ -119,12 +149,17 @@ export function latentManifold(model: DecodableModel, opts: ManifoldOptions = {}
 export function latentTraversal(model: DecodableModel, opts: TraversalOptions): ImageStack {
   const where = `${model.config.className}.traversal`;
   const d = model.config.latentDim;
-  check(opts != null && Number.isInteger(opts.dim) && opts.dim >= 0 && opts.dim < d, where, `dim must be a latent index in [0, ${d}), got ${opts?.dim}`);
+  check(
+    opts != null && Number.isInteger(opts.dim) && opts.dim >= 0 && opts.dim < d,
+    where,
+    `dim must be a latent index in [0, ${d}), got ${opts?.dim}`,
+  );
   const range = opts.range ?? [-2, 2];
   const steps = opts.steps ?? 10;
   checkRange(range, where);
   checkInt(steps, where, "steps", 1);
-  if (opts.base !== undefined) check(opts.base.length === d, where, `base has ${opts.base.length} values, expected latentDim = ${d}`);
+  if (opts.base !== undefined)
+    check(opts.base.length === d, where, `base has ${opts.base.length} values, expected latentDim = ${d}`);
   const z = new Float32Array(steps * d);
   linspace(range[0], range[1], steps).forEach((v, i) => {
     for (let k = 0; k < d; k++) z[i * d + k] = opts.base ? opts.base[k] : 0;
@@ -135,9 +170,9 @@ export function latentTraversal(model: DecodableModel, opts: TraversalOptions): 
 
 function decodeExtras(model: DecodableModel, o: { angle?: number; dx?: number; dy?: number; label?: number }) {
   return {
-    angle: model.config.rotation ? o.angle ?? 0 : o.angle,
-    dx: model.config.translation ? o.dx ?? 0 : o.dx,
-    dy: model.config.translation ? o.dy ?? 0 : o.dy,
+    angle: model.config.rotation ? (o.angle ?? 0) : o.angle,
+    dx: model.config.translation ? (o.dx ?? 0) : o.dx,
+    dy: model.config.translation ? (o.dy ?? 0) : o.dy,
     labels: o.label,
   };
 }

@@ -5,7 +5,8 @@ import { Random } from "../util/random";
 import { encoderConfig, likelihoodConfig, ModelConfig } from "./config";
 import type { DecodeOptions, LossOptions, LossTerms, PosteriorTensors, ReconstructOptions } from "./contracts";
 import { encodeImages, Encoding, EncodeOptions } from "./encode";
-import { checkModelImages, checkModelLabels, latentRows, perRow } from "./inputs";
+import { decodeInputs } from "./decode-inputs";
+import { checkModelImages, checkModelLabels } from "./inputs";
 import { latentManifold, latentTraversal, ManifoldOptions, TraversalOptions } from "./manifold";
 import { createOffsetScorer, offsetGeometry } from "./offset-encoder";
 import { ParamStore } from "./params";
@@ -54,8 +55,11 @@ export abstract class LatentModel {
    * before, and the decoder's input width (`contentDim`: the continuous and discrete latents plus the
    * condition). `latents` defaults to `poseLatents(config)`.
    */
-  protected constructor(config: ModelConfig, makeDecoder: (params: ParamStore, rng: Random,
-    contentDim: number) => Decoder, latents?: LatentSpec[]) {
+  protected constructor(
+    config: ModelConfig,
+    makeDecoder: (params: ParamStore, rng: Random, contentDim: number) => Decoder,
+    latents?: LatentSpec[],
+  ) {
     this.config = config;
     this.likelihood = makeLikelihood(likelihoodConfig(config));
     this.latents = latents ?? poseLatents(config);
@@ -66,20 +70,35 @@ export abstract class LatentModel {
       // the start lets the decoder learn to use it. With the usual 0 (σ = 1 rad) the sampled angle is so
       // noisy that the decoder first learns rotation-blurred blobs and the angle latent collapses to the
       // prior (observed on cards3; the local optimum of spatial-VAE issue #2).
-      const columns: HeadColumn[] = this.latents.map((s) => ({ name: s.name, dim: s.dim,
-        initLogVar: s.name === "z" ? 0 : POSE_INIT_LOGVAR }));
+      const columns: HeadColumn[] = this.latents.map((s) => ({
+        name: s.name,
+        dim: s.dim,
+        initLogVar: s.name === "z" ? 0 : POSE_INIT_LOGVAR,
+      }));
       const mlp = new MlpEncoder(this.params, h * w + config.conditionDim, config.encoderHidden, columns, rng);
       const enc = encoderConfig(config);
       switch (enc.kind) {
-        case "mlp": this.encoder = mlp; break;
-        case "equivariant-pose":
-          this.encoder = new EquivariantPoseEncoder(mlp, createPoseScorer(this.params, poseGeometry(h, w,
-            enc.rotationSteps), rng), enc.frameCandidates,
-            (post, c, pix, x) => this.likelihood.nll(this.decodeSample(this.latentMeans(post), c, pix), tf.gather(x,
-              tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D));
+        case "mlp":
+          this.encoder = mlp;
           break;
-        case "offset-search": this.encoder = new OffsetSearchEncoder(mlp, createOffsetScorer(this.params,
-          offsetGeometry(h, w, enc.radius), rng)); break;
+        case "equivariant-pose":
+          this.encoder = new EquivariantPoseEncoder(
+            mlp,
+            createPoseScorer(this.params, poseGeometry(h, w, enc.rotationSteps), rng),
+            enc.frameCandidates,
+            (post, c, pix, x) =>
+              this.likelihood.nll(
+                this.decodeSample(this.latentMeans(post), c, pix),
+                tf.gather(x, tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D,
+              ),
+          );
+          break;
+        case "offset-search":
+          this.encoder = new OffsetSearchEncoder(
+            mlp,
+            createOffsetScorer(this.params, offsetGeometry(h, w, enc.radius), rng),
+          );
+          break;
       }
       const content = this.latents.filter(isContent).reduce((a, l) => a + l.dim, 0) + config.conditionDim;
       this.decoder = makeDecoder(this.params, rng.fork(), content);
@@ -113,8 +132,12 @@ export abstract class LatentModel {
    * Decoder logits [B, P] (or [B, m] for a pixel subset). `zc` is z concatenated with the one-hot label,
    * `angle` [B] radians CCW, `shift` [B, 2] in grid units (x right, y up).
    */
-  decodeLogits(zc: tf.Tensor2D, angle: tf.Tensor1D | null, shift: tf.Tensor2D | null,
-    pixelIndices?: Int32Array): tf.Tensor2D {
+  decodeLogits(
+    zc: tf.Tensor2D,
+    angle: tf.Tensor1D | null,
+    shift: tf.Tensor2D | null,
+    pixelIndices?: Int32Array,
+  ): tf.Tensor2D {
     return this.decoder.logits(zc, { angle, shift }, pixelIndices);
   }
 
@@ -122,15 +145,19 @@ export abstract class LatentModel {
    * Logits from a value of every latent (a sample or the means): the content latents (continuous, discrete)
    * in spec order with the condition appended go in as the code, angle, offset and scale as the pose.
    */
-  protected decodeSample(v: Record<string, tf.Tensor2D>, c: tf.Tensor2D | null,
-    pixelIndices?: Int32Array): tf.Tensor2D {
+  protected decodeSample(
+    v: Record<string, tf.Tensor2D>,
+    c: tf.Tensor2D | null,
+    pixelIndices?: Int32Array,
+  ): tf.Tensor2D {
     return tf.tidy(() => {
       const parts = this.latents.filter(isContent).map((l) => v[l.name]);
       if (c) parts.push(c);
       const zc = parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D);
       const angle = v.angle ? (v.angle.reshape([-1]) as tf.Tensor1D) : null;
-      const scale = v.scale ? (tf.add(1, tf.mul(this.config.scalePrior ?? 0.1,
-        v.scale.reshape([-1]))) as tf.Tensor1D) : null;
+      const scale = v.scale
+        ? (tf.add(1, tf.mul(this.config.scalePrior ?? 0.1, v.scale.reshape([-1]))) as tf.Tensor1D)
+        : null;
       return this.decoder.logits(zc, { angle, shift: v.offset ?? null, scale }, pixelIndices);
     });
   }
@@ -184,8 +211,14 @@ export abstract class LatentModel {
       }
       const { loss, terms } = negativeElbo(this.latents, post, rec, beta);
       const zero = tf.scalar(0);
-      return { loss, terms, reconstruction: terms.reconstruction, klZ: terms.klZ ?? zero,
-        klAngle: terms.klAngle ?? zero, klOffset: terms.klOffset ?? zero };
+      return {
+        loss,
+        terms,
+        reconstruction: terms.reconstruction,
+        klZ: terms.klZ ?? zero,
+        klAngle: terms.klAngle ?? zero,
+        klOffset: terms.klOffset ?? zero,
+      };
     }) as unknown as LossTerms;
   }
 
@@ -210,8 +243,12 @@ export abstract class LatentModel {
   /** One-hot [B, conditionDim] tensor of labels[start, start+B), or null. */
   oneHot(labels: Int32Array | null, start: number, count: number): tf.Tensor2D | null {
     if (!labels) return null;
-    return tf.tidy(() => tf.oneHot(tf.tensor1d(labels.subarray(start, start + count), "int32"),
-      this.config.conditionDim).toFloat() as tf.Tensor2D);
+    return tf.tidy(
+      () =>
+        tf
+          .oneHot(tf.tensor1d(labels.subarray(start, start + count), "int32"), this.config.conditionDim)
+          .toFloat() as tf.Tensor2D,
+    );
   }
 
   /**
@@ -230,31 +267,8 @@ export abstract class LatentModel {
   decode(z: Float32Array | ArrayLike<number> | number[][], opts: DecodeOptions = {}): ImageStack {
     const where = `${this.config.className}.decode`;
     const d = this.config.latentDim;
-    const flat = latentRows(z, d, where);
-    const n = flat.length / d;
-    const angle = perRow(opts.angle, n, "angle", where);
-    const dx = perRow(opts.dx, n, "dx", where);
-    const dy = perRow(opts.dy, n, "dy", where);
-    const scale = perRow(opts.scale, n, "scale", where);
-    check(!scale || this.config.scale, where, "a scale was given but this model has no scale latent");
-    if (scale) check(scale.every((x) => x > 0), where, "scale must be positive (1 = the canonical size)");
-    const discrete = this.latents.find((l) => l.kind === "discrete");
-    check(opts.classes === undefined || discrete !== undefined, where,
-      "classes were given but this model has no discrete latent");
-    const classes = discrete ? categories(opts.classes ?? 0, n, discrete.dim, where) : null;
+    const { flat, n, angle, dx, dy, scale, discrete, classes, labels } = decodeInputs(this, z, opts, where);
     this.beginDecode(opts, n, where);
-    check(!angle || this.config.rotation, where, "an angle was given but this model has no rotation latent");
-    check(!(dx || dy) || this.config.translation, where,
-      "a shift (dx/dy) was given but this model has no translation latent");
-    let labels: Int32Array | null = null;
-    if (this.config.conditionDim > 0) {
-      const l = opts.labels;
-      check(l !== undefined, where,
-        `the model is conditional; pass labels (one class index in [0, ${this.config.conditionDim}) or one per row)`);
-      labels = this.checkLabels(typeof l === "number" ? new Array(n).fill(l) : l, n, where);
-    } else {
-      check(opts.labels === undefined, where, "labels were given but the model is not conditional");
-    }
     const bs = opts.batchSize ?? 256;
     checkInt(bs, where, "batchSize", 1);
     const [h, w] = this.config.imageShape;
@@ -274,11 +288,17 @@ export abstract class LatentModel {
           v.offset = tf.tensor2d(g, [m, 2]);
         }
         // s = 1 + σ_s u: the latent value of the asked scale (default 1)
-        if (this.config.scale) v.scale = tf.tensor2d(scale ? scale.subarray(s,
-          s + m).map((x) => (x - 1) / (this.config.scalePrior ?? 0.1)) : new Float32Array(m), [m, 1]);
+        if (this.config.scale)
+          v.scale = tf.tensor2d(
+            scale
+              ? scale.subarray(s, s + m).map((x) => (x - 1) / (this.config.scalePrior ?? 0.1))
+              : new Float32Array(m),
+            [m, 1],
+          );
         if (discrete && classes) {
-          v[discrete.name] = tf.oneHot(tf.tensor1d(classes.subarray(s, s + m), "int32"),
-            discrete.dim).toFloat() as tf.Tensor2D;
+          v[discrete.name] = tf
+            .oneHot(tf.tensor1d(classes.subarray(s, s + m), "int32"), discrete.dim)
+            .toFloat() as tf.Tensor2D;
         }
         this.decodeExtras(v, s, m);
         const logits = this.decodeSample(v, this.oneHot(labels, s, m));
@@ -304,9 +324,16 @@ export abstract class LatentModel {
   /** Encodes and decodes images with the posterior means (z, angle, shift). */
   reconstruct(images: ImageStack | tf.Tensor | number[][][], opts: ReconstructOptions = {}): ImageStack {
     const enc = this.encode(images, { batchSize: opts.batchSize, labels: opts.labels });
-    return this.decode(enc.zMean, { classes: enc.classes, ...this.reconstructExtras(enc), angle: enc.angle, dx: enc.dx,
+    return this.decode(enc.zMean, {
+      classes: enc.classes,
+      ...this.reconstructExtras(enc),
+      angle: enc.angle,
+      dx: enc.dx,
       dy: enc.dy,
-      scale: enc.scale, labels: opts.labels, batchSize: opts.batchSize });
+      scale: enc.scale,
+      labels: opts.labels,
+      batchSize: opts.batchSize,
+    });
   }
 
   /**
@@ -351,19 +378,7 @@ export abstract class LatentModel {
   }
 }
 
-/** One category in [0, k) per row, from a single number or one per row. */
-function categories(v: number | ArrayLike<number>, n: number, k: number, where: string): Int32Array {
-  const a = typeof v === "number" ? new Array<number>(n).fill(v) : Array.from(v);
-  check(a.length === n, where,
-    `classes has ${a.length} values for ${n} latent vectors; expected one per row or a number`);
-  a.forEach((c, i) => check(Number.isInteger(c) && c >= 0 && c < k, where,
-    `classes[${i}] = ${c} is not a category in [0, ${k})`));
-  return Int32Array.from(a);
-}
-
 /** Latents that enter the decoder as its code (the others set the pose). */
 function isContent(l: LatentSpec): boolean {
   return l.kind === "continuous" || l.kind === "discrete";
 }
-
-

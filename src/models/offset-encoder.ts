@@ -32,7 +32,11 @@ export interface OffsetGeometry {
  * lattice, half the largest cell period is enough (offsets are only defined modulo a cell), and a smaller
  * radius leaves a larger central square for z: pass `radius` for windows of several cells.
  */
-export function offsetGeometry(height: number, width: number, radius = defaultOffsetSearchRadius(height, width)): OffsetGeometry {
+export function offsetGeometry(
+  height: number,
+  width: number,
+  radius = defaultOffsetSearchRadius(height, width),
+): OffsetGeometry {
   const side = Math.min(height, width);
   return { height, width, radius, kernel: 2 * Math.max(1, Math.floor(side / 8)) + 1 };
 }
@@ -66,7 +70,8 @@ const CHANNELS = 16;
 export function createOffsetScorer(params: ParamStore, g: OffsetGeometry, rng: Random): OffsetScorer {
   const { height: H, width: W, radius: r, kernel: kk } = g;
   const half = (kk - 1) / 2;
-  const cy = Math.floor(H / 2), cx = Math.floor(W / 2);
+  const cy = Math.floor(H / 2),
+    cx = Math.floor(W / 2);
   const side = 2 * r + 1;
   const shifts = new Int32Array(2 * side * side);
   const idx = new Int32Array(side * side * kk * kk);
@@ -105,7 +110,6 @@ export function createOffsetScorer(params: ParamStore, g: OffsetGeometry, rng: R
   };
 }
 
-
 /** Scores [B, Q] of every candidate shift of a batch of windows x [B·P] (im2col in JS: x is data). */
 export function shiftScores(x: Float32Array, B: number, s: OffsetScorer): tf.Tensor2D {
   const kk = s.geometry.kernel;
@@ -115,7 +119,9 @@ export function shiftScores(x: Float32Array, B: number, s: OffsetScorer): tf.Ten
   const cols = new Float32Array(B * T);
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) cols[b * T + t] = x[b * P + s.unfold[t]];
   return tf.tidy(() => {
-    const h = fastTanh(dense(tf.tensor2d(cols, [B * Q, kk * kk]), s.W0 as tf.Tensor2D, s.b0 as tf.Tensor1D)) as tf.Tensor2D;
+    const h = fastTanh(
+      dense(tf.tensor2d(cols, [B * Q, kk * kk]), s.W0 as tf.Tensor2D, s.b0 as tf.Tensor1D),
+    ) as tf.Tensor2D;
     return tf.reshape(dense(h, s.W1 as tf.Tensor2D), [B, Q]) as tf.Tensor2D;
   });
 }
@@ -128,8 +134,12 @@ export function refinedShift(scores: tf.Tensor2D, s: OffsetScorer): tf.Tensor2D 
   const [B, Q] = scores.shape;
   const v = scores.dataSync();
   const penalty = new Float32Array(B * Q).fill(-1e9);
-  const sx = new Float32Array(Q), sy = new Float32Array(Q);
-  for (let q = 0; q < Q; q++) { sx[q] = s.shifts[2 * q]; sy[q] = s.shifts[2 * q + 1]; }
+  const sx = new Float32Array(Q),
+    sy = new Float32Array(Q);
+  for (let q = 0; q < Q; q++) {
+    sx[q] = s.shifts[2 * q];
+    sy[q] = s.shifts[2 * q + 1];
+  }
   for (let b = 0; b < B; b++) {
     let best = 0;
     for (let q = 1; q < Q; q++) if (v[b * Q + q] > v[b * Q + best]) best = q;
@@ -149,19 +159,34 @@ export function refinedShift(scores: tf.Tensor2D, s: OffsetScorer): tf.Tensor2D 
  * the cut: otherwise the band of pixels a shift brings in from outside the window (zeros) moves with the
  * offset and z would see it; with the cut all re-centred windows have the same support.
  */
-export function recentredImages(x: Float32Array, B: number, H: number, W: number, shift: Float32Array, margin = 0): Float32Array {
+export function recentredImages(
+  x: Float32Array,
+  B: number,
+  H: number,
+  W: number,
+  shift: Float32Array,
+  margin = 0,
+): Float32Array {
   const P = H * W;
   const out = new Float32Array(B * P);
   for (let b = 0; b < B; b++) {
-    const dx = shift[2 * b], dy = shift[2 * b + 1];
-    const j0 = Math.floor(dx), i0 = Math.floor(dy);
-    const fx = dx - j0, fy = dy - i0;
+    const dx = shift[2 * b],
+      dy = shift[2 * b + 1];
+    const j0 = Math.floor(dx),
+      i0 = Math.floor(dy);
+    const fx = dx - j0,
+      fy = dy - i0;
     for (let i = margin; i < H - margin; i++) {
       for (let j = margin; j < W - margin; j++) {
         let v = 0;
-        const r = i + i0, c = j + j0;
+        const r = i + i0,
+          c = j + j0;
         const at = (rr: number, cc: number) => (rr >= 0 && rr < H && cc >= 0 && cc < W ? x[b * P + rr * W + cc] : 0);
-        v += (1 - fx) * (1 - fy) * at(r, c) + fx * (1 - fy) * at(r, c + 1) + (1 - fx) * fy * at(r + 1, c) + fx * fy * at(r + 1, c + 1);
+        v +=
+          (1 - fx) * (1 - fy) * at(r, c) +
+          fx * (1 - fy) * at(r, c + 1) +
+          (1 - fx) * fy * at(r + 1, c) +
+          fx * fy * at(r + 1, c + 1);
         out[b * P + i * W + j] = v;
       }
     }

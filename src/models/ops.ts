@@ -45,7 +45,10 @@ export function dense(x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D): tf.Tenso
  * "Measured notes").
  */
 export const linear: (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D = tf.customGrad(((
-  x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc,
+  x: tf.Tensor2D,
+  W: tf.Tensor2D,
+  b: tf.Tensor1D,
+  save: tf.GradSaveFunc,
 ) => {
   save([x, W]);
   return {
@@ -67,7 +70,11 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   const [n, h] = x.shape;
   if (n <= 1024) return tf.transpose(x);
   let b = 0;
-  for (let c = 512; c >= 64; c--) if (n % c === 0) { b = c; break; }
+  for (let c = 512; c >= 64; c--)
+    if (n % c === 0) {
+      b = c;
+      break;
+    }
   if (b === 0) return tf.transpose(x);
   return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(x, [n / b, b, h]), [2, 0, 1]), [h, n]) as tf.Tensor2D);
 }

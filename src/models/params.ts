@@ -60,7 +60,8 @@ export class ParamStore {
       check(vals !== undefined, where, `missing weights for ${name}`);
       check(vals.length === v.size, where, `weights for ${name} have ${vals.length} values, expected ${v.size}`);
       for (let j = 0; j < vals.length; j++) {
-        if (!Number.isFinite(vals[j])) throw new IvaeInputError(`${where}: weights for ${name} hold a non-finite value (${vals[j]}) at index ${j}`);
+        if (!Number.isFinite(vals[j]))
+          throw new IvaeInputError(`${where}: weights for ${name} hold a non-finite value (${vals[j]}) at index ${j}`);
       }
     });
     this.vars.forEach((v, i) => {

@@ -77,12 +77,15 @@ export function createPoseScorer(params: ParamStore, geometry: PoseGeometry, rng
  * the radial-weighted intensity asymmetry, which is the same for all members of a class.
  */
 function smoothKernel(kw: number, R: number, K: number, C: number, rng: Random): Float32Array {
-  const rows = kw * R, half = (kw - 1) / 2;
+  const rows = kw * R,
+    half = (kw - 1) / 2;
   const scale = Math.sqrt(6 / (rows + C));
   const v = new Float32Array(rows * C);
   for (let c = 0; c < C; c++) {
     for (let r = 0; r < R; r++) {
-      const a0 = rng.uniform(-1, 1), a1 = rng.uniform(-1, 1), b1 = rng.uniform(-1, 1);
+      const a0 = rng.uniform(-1, 1),
+        a1 = rng.uniform(-1, 1),
+        b1 = rng.uniform(-1, 1);
       for (let j = 0; j < kw; j++) {
         const th = (2 * Math.PI * (j - half)) / K;
         v[(j * R + r) * C + c] = scale * (a0 + a1 * Math.cos(th) + b1 * Math.sin(th));
@@ -92,11 +95,12 @@ function smoothKernel(kw: number, R: number, K: number, C: number, rng: Random):
   return v;
 }
 
-
 /** Bilinear sample of one image (row-major H×W) at fractional (row, col); 0 outside. */
 function bilinear(img: Float32Array, off: number, H: number, W: number, row: number, col: number): number {
-  const i0 = Math.floor(row), j0 = Math.floor(col);
-  const fy = row - i0, fx = col - j0;
+  const i0 = Math.floor(row),
+    j0 = Math.floor(col);
+  const fy = row - i0,
+    fx = col - j0;
   let v = 0;
   if (i0 >= 0 && i0 < H) {
     if (j0 >= 0 && j0 < W) v += (1 - fx) * (1 - fy) * img[off + i0 * W + j0];
@@ -117,11 +121,15 @@ export function centroids(x: Float32Array, B: number, H: number, W: number): Flo
   const out = new Float64Array(2 * B);
   const P = H * W;
   for (let b = 0; b < B; b++) {
-    let s = 0, sr = 0, sc = 0;
+    let s = 0,
+      sr = 0,
+      sc = 0;
     for (let i = 0; i < H; i++) {
       for (let j = 0; j < W; j++) {
         const v = Math.max(0, x[b * P + i * W + j]);
-        s += v; sr += v * i; sc += v * j;
+        s += v;
+        sr += v * i;
+        sc += v * j;
       }
     }
     out[2 * b] = s > 0 ? sr / s : (H - 1) / 2;
@@ -153,10 +161,12 @@ export function polarImages(x: Float32Array, B: number, g: PoseGeometry, centre:
     }
   }
   for (let b = 0; b < B; b++) {
-    const cr = centre[2 * b], cc = centre[2 * b + 1];
+    const cr = centre[2 * b],
+      cc = centre[2 * b + 1];
     for (let q = 0; q < K * R; q++) {
       let v = 0;
-      for (let t = 0; t < 3; t++) v += bilinear(x, b * P, H, W, cr + offsets[(q * 3 + t) * 2], cc + offsets[(q * 3 + t) * 2 + 1]);
+      for (let t = 0; t < 3; t++)
+        v += bilinear(x, b * P, H, W, cr + offsets[(q * 3 + t) * 2], cc + offsets[(q * 3 + t) * 2 + 1]);
       out[b * K * R + q] = v / 3;
     }
   }
@@ -167,18 +177,29 @@ export function polarImages(x: Float32Array, B: number, g: PoseGeometry, centre:
  * Each image centred on its centroid and de-rotated by `angle` (radians, CCW as displayed): output pixel
  * p (offset from the image centre, y up) shows the input at centroid + R(angle)·p.
  */
-export function normalisedImages(x: Float32Array, B: number, H: number, W: number, centre: Float64Array, angle: Float32Array): Float32Array {
+export function normalisedImages(
+  x: Float32Array,
+  B: number,
+  H: number,
+  W: number,
+  centre: Float64Array,
+  angle: Float32Array,
+): Float32Array {
   const P = H * W;
   const out = new Float32Array(B * P);
-  const cy = (H - 1) / 2, cx = (W - 1) / 2;
+  const cy = (H - 1) / 2,
+    cx = (W - 1) / 2;
   for (let b = 0; b < B; b++) {
-    const cos = Math.cos(angle[b]), sin = Math.sin(angle[b]);
-    const cr = centre[2 * b], cc = centre[2 * b + 1];
+    const cos = Math.cos(angle[b]),
+      sin = Math.sin(angle[b]);
+    const cr = centre[2 * b],
+      cc = centre[2 * b + 1];
     for (let i = 0; i < H; i++) {
       const Y = cy - i;
       for (let j = 0; j < W; j++) {
         const X = j - cx;
-        const sx = X * cos - Y * sin, sy = X * sin + Y * cos; // y up
+        const sx = X * cos - Y * sin,
+          sy = X * sin + Y * cos; // y up
         out[b * P + i * W + j] = bilinear(x, b * P, H, W, cr - sy, cc + sx);
       }
     }
@@ -207,7 +228,9 @@ export function frameScores(polar: Float32Array, B: number, s: PoseScorer): tf.T
     for (let k = 0; k < K; k++) cols.set(padded.subarray(k * R, k * R + block), (b * K + k) * block);
   }
   return tf.tidy(() => {
-    const h = fastTanh(dense(tf.tensor2d(cols, [B * K, kw * R]), s.W0 as tf.Tensor2D, s.b0 as tf.Tensor1D)) as tf.Tensor2D;
+    const h = fastTanh(
+      dense(tf.tensor2d(cols, [B * K, kw * R]), s.W0 as tf.Tensor2D, s.b0 as tf.Tensor1D),
+    ) as tf.Tensor2D;
     return tf.reshape(dense(h, s.W1 as tf.Tensor2D), [B, K]) as tf.Tensor2D;
   });
 }
@@ -227,11 +250,15 @@ export function topFrames(scores: ArrayLike<number>, B: number, K: number, count
   for (let b = 0; b < B; b++) {
     const taken: number[] = [];
     for (let c = 0; c < count; c++) {
-      let best = -1, bestV = -Infinity;
+      let best = -1,
+        bestV = -Infinity;
       for (let k = 0; k < K; k++) {
         if (taken.some((t) => Math.abs(trialOffset(k, t, K)) <= WINDOW_RAD)) continue;
         const v = scores[b * K + k];
-        if (v > bestV) { bestV = v; best = k; }
+        if (v > bestV) {
+          bestV = v;
+          best = k;
+        }
       }
       out[c][b] = best < 0 ? taken[0] : best;
       taken.push(out[c][b]);
@@ -246,7 +273,9 @@ export function topFrames(scores: ArrayLike<number>, B: number, K: number, count
  */
 export function windowedAngle(scores: tf.Tensor2D, centre: Int32Array): tf.Tensor1D {
   const [B, K] = scores.shape;
-  const rel = new Float32Array(B * K), penalty = new Float32Array(B * K), base = new Float32Array(B);
+  const rel = new Float32Array(B * K),
+    penalty = new Float32Array(B * K),
+    base = new Float32Array(B);
   for (let b = 0; b < B; b++) {
     base[b] = (2 * Math.PI * centre[b]) / K;
     for (let k = 0; k < K; k++) {

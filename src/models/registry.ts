@@ -26,6 +26,9 @@ export function registeredModels(): string[] {
 export function modelFromConfig(config: unknown): LatentModel {
   const name = config != null && typeof config === "object" ? (config as { className?: unknown }).className : undefined;
   const f = typeof name === "string" ? factories.get(name) : undefined;
-  if (!f) throw new IvaeInputError(`loadModel: unknown model class ${JSON.stringify(name)}; known: ${registeredModels().join(", ")}`);
+  if (!f)
+    throw new IvaeInputError(
+      `loadModel: unknown model class ${JSON.stringify(name)}; known: ${registeredModels().join(", ")}`,
+    );
   return f(config);
 }

@@ -11,8 +11,12 @@ import { registerModel } from "./registry";
 /** A model with the coordinate decoder: the rVAE family. */
 export abstract class CoordinateModel extends LatentModel {
   protected constructor(c: ModelConfig, latents?: LatentSpec[]) {
-    super(c, (params, rng, content) =>
-      new CoordinateDecoder(params, c.imageShape, content, c.decoderHidden, c.skip, rng, coordinateLayerConfig(c)), latents);
+    super(
+      c,
+      (params, rng, content) =>
+        new CoordinateDecoder(params, c.imageShape, content, c.decoderHidden, c.skip, rng, coordinateLayerConfig(c)),
+      latents,
+    );
   }
 }
 
@@ -26,8 +30,11 @@ export abstract class CoordinateModel extends LatentModel {
  */
 export class RVAE extends CoordinateModel {
   constructor(options: RVAEOptions, config?: ModelConfig) {
-    check(config !== undefined || options?.rotation !== false, "new RVAE",
-      "rotation: false leaves no angle latent; use new ShiftVAE(...) for translation only");
+    check(
+      config !== undefined || options?.rotation !== false,
+      "new RVAE",
+      "rotation: false leaves no angle latent; use new ShiftVAE(...) for translation only",
+    );
     super(config ?? resolveConfig("RVAE", options, true));
   }
 
@@ -54,8 +61,11 @@ registerModel("RVAE", (raw) => {
   return new RVAE(c, c);
 });
 registerModel("ShiftVAE", (raw) => {
-  check((raw as { rotation?: unknown }).rotation !== true, "loadModel",
-    "a ShiftVAE config with rotation: true; expected rotation: false");
+  check(
+    (raw as { rotation?: unknown }).rotation !== true,
+    "loadModel",
+    "a ShiftVAE config with rotation: true; expected rotation: false",
+  );
   const c = storedConfig({ ...(raw as object), rotation: false }, "ShiftVAE", true);
   return new ShiftVAE(c, c);
 });

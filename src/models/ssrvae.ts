@@ -29,8 +29,11 @@ function resolve(o: SSRVAEOptions, where: string, stored?: ModelConfig): SSRVAEC
   const temperature = o.temperature ?? 0.67;
   const classifierWeight = o.classifierWeight ?? 50;
   check(Number.isFinite(temperature) && temperature > 0, where, `temperature must be positive, got ${temperature}`);
-  check(Number.isFinite(classifierWeight) && classifierWeight >= 0, where,
-    `classifierWeight must be >= 0, got ${classifierWeight}`);
+  check(
+    Number.isFinite(classifierWeight) && classifierWeight >= 0,
+    where,
+    `classifierWeight must be >= 0, got ${classifierWeight}`,
+  );
   const base = stored ?? resolveConfig("SSRVAE", { ...o, rotation: true, conditionDim: 0 }, true, where);
   return { ...base, className: "SSRVAE", classes: o.classes, temperature, classifierWeight };
 }
@@ -53,12 +56,16 @@ export class SSRVAE extends CoordinateModel {
   /** Training labels: a class in [0, classes) or −1 (unlabelled) per image; none for encode/decode. */
   override checkLabels(labels: ArrayLike<number> | undefined | null, n: number, where: string): Int32Array | null {
     if (labels == null) return null;
-    check(labels.length === n, where,
-      `got ${labels.length} labels for ${n} images; expected one per image (−1 = unlabelled)`);
+    check(
+      labels.length === n,
+      where,
+      `got ${labels.length} labels for ${n} images; expected one per image (−1 = unlabelled)`,
+    );
     const K = this.config.classes;
     return Int32Array.from({ length: n }, (_, i) => {
       const v = labels[i];
-      if (!Number.isInteger(v) || v < -1 || v >= K) throw new IvaeInputError(`${where}: label ${v} at index ${i} is not a class in [0, ${K}) or −1 (unlabelled)`);
+      if (!Number.isInteger(v) || v < -1 || v >= K)
+        throw new IvaeInputError(`${where}: label ${v} at index ${i} is not a class in [0, ${K}) or −1 (unlabelled)`);
       return v;
     });
   }
@@ -95,11 +102,19 @@ export class SSRVAE extends CoordinateModel {
       // −log q(y|x) of the labelled images, per image of the batch
       const ce = y ? tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(post.class.mean)), 1)) : tf.zeros([x.shape[0]]);
       terms.classification = tf.mean(ce) as tf.Scalar;
-      const loss = tf.add(tf.add(terms.reconstruction, tf.mul(beta, kl)), tf.mul(this.config.classifierWeight,
-        terms.classification));
+      const loss = tf.add(
+        tf.add(terms.reconstruction, tf.mul(beta, kl)),
+        tf.mul(this.config.classifierWeight, terms.classification),
+      );
       const zero = tf.scalar(0);
-      return { loss, terms, reconstruction: terms.reconstruction, klZ: terms.klZ, klAngle: terms.klAngle ?? zero,
-        klOffset: terms.klOffset ?? zero };
+      return {
+        loss,
+        terms,
+        reconstruction: terms.reconstruction,
+        klZ: terms.klZ,
+        klAngle: terms.klAngle ?? zero,
+        klOffset: terms.klOffset ?? zero,
+      };
     }) as unknown as LossTerms;
   }
 

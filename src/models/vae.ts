@@ -12,8 +12,11 @@ export class VAE extends LatentModel {
   /** `config` (a stored, validated configuration) takes precedence over `options`. */
   constructor(options: ModelOptions, config?: ModelConfig) {
     const c = config ?? resolveConfig("VAE", options, false);
-    super(c, (params, rng, content) => new MlpDecoder(params, content, c.decoderHidden,
-      c.imageShape[0] * c.imageShape[1], rng));
+    super(
+      c,
+      (params, rng, content) =>
+        new MlpDecoder(params, content, c.decoderHidden, c.imageShape[0] * c.imageShape[1], rng),
+    );
   }
 }
 
@@ -24,8 +27,11 @@ export class CVAE extends VAE {
   }
 
   private static checked(cfg: ModelConfig, given: unknown): ModelConfig {
-    check(cfg.conditionDim >= 1, "new CVAE",
-      `conditionDim must be an integer >= 1 (the number of classes), got ${given}`);
+    check(
+      cfg.conditionDim >= 1,
+      "new CVAE",
+      `conditionDim must be an integer >= 1 (the number of classes), got ${given}`,
+    );
     return cfg;
   }
 }

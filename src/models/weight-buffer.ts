@@ -40,7 +40,8 @@ export function parseWeights(specs: WeightSpec[], data: WeightData, where: strin
   const bytes = weightBytes(data);
   if (bytes.byteLength % 4 !== 0) {
     throw new IvaeInputError(
-      `${where}: the weight data has ${bytes.byteLength} bytes, not a whole number of float32 values`);
+      `${where}: the weight data has ${bytes.byteLength} bytes, not a whole number of float32 values`,
+    );
   }
   const all = new Float32Array(bytes);
   const out = new Map<string, Float32Array>();
@@ -51,20 +52,25 @@ export function parseWeights(specs: WeightSpec[], data: WeightData, where: strin
     }
     if (!Array.isArray(s.shape) || !s.shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new IvaeInputError(
-        `${where}: weight ${s.name} has shape ${JSON.stringify(s.shape)}, expected a list of non-negative integers`);
+        `${where}: weight ${s.name} has shape ${JSON.stringify(s.shape)}, expected a list of non-negative integers`,
+      );
     }
     if (out.has(s.name)) throw new IvaeInputError(`${where}: weight ${s.name} appears twice in the manifest`);
     const size = s.shape.reduce((a, b) => a * b, 1);
     if (o + size > all.length) {
-      throw new IvaeInputError(`${where}: the weight data is too short for ${s.name} ` +
-        `(${all.length} floats, the manifest needs more than ${o + size - 1})`);
+      throw new IvaeInputError(
+        `${where}: the weight data is too short for ${s.name} ` +
+          `(${all.length} floats, the manifest needs more than ${o + size - 1})`,
+      );
     }
     out.set(s.name, all.subarray(o, o + size));
     o += size;
   }
   if (o !== all.length) {
-    throw new IvaeInputError(`${where}: the weight data has ${all.length} floats but the manifest describes ${o} ` +
-      `(it has ${bytes.byteLength} bytes, the manifest describes ${4 * o}: a file of another model, or a damaged save?)`);
+    throw new IvaeInputError(
+      `${where}: the weight data has ${all.length} floats but the manifest describes ${o} ` +
+        `(it has ${bytes.byteLength} bytes, the manifest describes ${4 * o}: a file of another model, or a damaged save?)`,
+    );
   }
   return out;
 }

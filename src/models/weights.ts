@@ -15,8 +15,10 @@ export function artifactsOf(config: { className: string }, params: ParamStore): 
     o += v.size;
   });
   return {
-    modelTopology: { className: config.className,
-      config: { ...config } } as unknown as tf.io.ModelArtifacts["modelTopology"],
+    modelTopology: {
+      className: config.className,
+      config: { ...config },
+    } as unknown as tf.io.ModelArtifacts["modelTopology"],
     format: "ivae-model",
     generatedBy: "ivae 0.1.0",
     convertedBy: null,
@@ -30,14 +32,23 @@ export function artifactsOf(config: { className: string }, params: ParamStore): 
  * model's parameters: the same names with the same shapes (a manifest of another model is named as such), and
  * a buffer exactly as long as they are (a longer one belongs to another model or was written over a larger one).
  */
-export function parseWeights(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer, params: ParamStore,
-  where: string): Map<string, Float32Array> {
+export function parseWeights(
+  specs: tf.io.WeightsManifestEntry[],
+  data: ArrayBuffer,
+  params: ParamStore,
+  where: string,
+): Map<string, Float32Array> {
   const expected = new Map(params.names.map((n, i) => [n, params.vars[i].shape]));
   for (const s of specs) {
     const shape = expected.get(s.name);
-    if (!shape) throw new IvaeInputError(`${where}: the weights hold ${s.name}, which this model does not have (weights of another model?)`);
+    if (!shape)
+      throw new IvaeInputError(
+        `${where}: the weights hold ${s.name}, which this model does not have (weights of another model?)`,
+      );
     if (!Array.isArray(s.shape) || s.shape.length !== shape.length || s.shape.some((v, i) => v !== shape[i])) {
-      throw new IvaeInputError(`${where}: weight ${s.name} has shape [${s.shape}], the model expects [${shape}] (weights of another model?)`);
+      throw new IvaeInputError(
+        `${where}: weight ${s.name} has shape [${s.shape}], the model expects [${shape}] (weights of another model?)`,
+      );
     }
   }
   const weights = parseBuffer(specs, data, where);

@@ -9,18 +9,54 @@ export interface NativeAddon {
   tanhScalar(x: number): number;
   release(): void;
   peak(threads: number, ms: number): number;
-  matmul(M: number, K: number, N: number, A: Float32Array, transA: boolean, B: Float32Array, transB: boolean,
-    bias: Float32Array | null, C: Float32Array): void;
+  matmul(
+    M: number,
+    K: number,
+    N: number,
+    A: Float32Array,
+    transA: boolean,
+    B: Float32Array,
+    transB: boolean,
+    bias: Float32Array | null,
+    C: Float32Array,
+  ): void;
   forward(
-    B: number, P: number, dims: Int32Array, coords: Float32Array, A: Float32Array, o: Float32Array,
-    Ws: Float32Array[], bs: Float32Array[], zs: (Float32Array | null)[], wOut: Float32Array, bOut: number,
-    logitsOut: Float32Array, keep: boolean, act0?: number,
+    B: number,
+    P: number,
+    dims: Int32Array,
+    coords: Float32Array,
+    A: Float32Array,
+    o: Float32Array,
+    Ws: Float32Array[],
+    bs: Float32Array[],
+    zs: (Float32Array | null)[],
+    wOut: Float32Array,
+    bOut: number,
+    logitsOut: Float32Array,
+    keep: boolean,
+    act0?: number,
   ): number;
   backward(
-    B: number, P: number, dims: Int32Array, coords: Float32Array, A: Float32Array, o: Float32Array,
-    Ws: Float32Array[], bs: Float32Array[], zs: (Float32Array | null)[], wOut: Float32Array, bOut: number,
-    cacheId: number, dlogits: Float32Array, dA: Float32Array, dO: Float32Array, dWs: Float32Array[],
-    dbs: Float32Array[], dzs: (Float32Array | null)[], dwOut: Float32Array, act0?: number,
+    B: number,
+    P: number,
+    dims: Int32Array,
+    coords: Float32Array,
+    A: Float32Array,
+    o: Float32Array,
+    Ws: Float32Array[],
+    bs: Float32Array[],
+    zs: (Float32Array | null)[],
+    wOut: Float32Array,
+    bOut: number,
+    cacheId: number,
+    dlogits: Float32Array,
+    dA: Float32Array,
+    dO: Float32Array,
+    dWs: Float32Array[],
+    dbs: Float32Array[],
+    dzs: (Float32Array | null)[],
+    dwOut: Float32Array,
+    act0?: number,
   ): number;
 }
 

@@ -52,7 +52,8 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
   const addon = loadNative();
   if (!addon) return coordDecoderReference(inputs);
   const { coords, A, o, layers, wOut, bOut } = inputs;
-  if (A.rank !== 3 || A.shape[1] !== 2) throw new IvaeInputError(`coordDecoderNative: A must be [B,2,h], got [${A.shape}]`);
+  if (A.rank !== 3 || A.shape[1] !== 2)
+    throw new IvaeInputError(`coordDecoderNative: A must be [B,2,h], got [${A.shape}]`);
   const [B, , h0] = A.shape;
   const P = coords.shape[0];
   checkShape("coords", coords, [P, 2]);
@@ -60,7 +61,8 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
   const dims = [h0];
   layers.forEach((layer, l) => {
     const k = dims[dims.length - 1];
-    if (layer.W.rank !== 2 || layer.W.shape[0] !== k) throw new IvaeInputError(`coordDecoderNative: layers[${l}].W has shape [${layer.W.shape}], expected [${k}, m]`);
+    if (layer.W.rank !== 2 || layer.W.shape[0] !== k)
+      throw new IvaeInputError(`coordDecoderNative: layers[${l}].W has shape [${layer.W.shape}], expected [${k}, m]`);
     const m = layer.W.shape[1];
     checkShape(`layers[${l}].b`, layer.b, [m]);
     if (layer.zOffset) checkShape(`layers[${l}].zOffset`, layer.zOffset, [B, m]);
@@ -71,7 +73,7 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
   checkShape("bOut", bOut, [1]);
   const dimsArr = Int32Array.from(dims);
   const L = layers.length;
-  const zIndex: number[] = [];  // position of each layer's zOffset among the op's inputs, -1 if none
+  const zIndex: number[] = []; // position of each layer's zOffset among the op's inputs, -1 if none
   const list: tf.Tensor[] = [coords, A, o];
   for (const layer of layers) list.push(layer.W, layer.b);
   for (const layer of layers) {
@@ -87,8 +89,11 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const t = args.slice(0, list.length) as tf.Tensor[];
     // Copies of the (small) inputs: the backward pass needs them, and tensors may be disposed by then.
-    const coordsD = f32(t[0]), AD = f32(t[1]), oD = f32(t[2]);
-    const Ws: Float32Array[] = [], bs: Float32Array[] = [];
+    const coordsD = f32(t[0]),
+      AD = f32(t[1]),
+      oD = f32(t[2]);
+    const Ws: Float32Array[] = [],
+      bs: Float32Array[] = [];
     for (let l = 0; l < L; l++) {
       Ws.push(f32(t[3 + 2 * l]));
       bs.push(f32(t[4 + 2 * l]));
@@ -103,19 +108,43 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
     stats.forwardCalls++;
     const value = tf.tensor2d(logits, [B, P]);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      const dA = new Float32Array(AD.length), dO = new Float32Array(oD.length);
-      const dWs = Ws.map((w) => new Float32Array(w.length)), dbs = bs.map((b) => new Float32Array(b.length));
+      const dA = new Float32Array(AD.length),
+        dO = new Float32Array(oD.length);
+      const dWs = Ws.map((w) => new Float32Array(w.length)),
+        dbs = bs.map((b) => new Float32Array(b.length));
       const dzs = zs.map((z) => (z ? new Float32Array(z.length) : null));
       const dwOut = new Float32Array(wOutD.length);
       const dyD = f32(dy);
       const t1 = performance.now();
-      const dbOut = addon.backward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, cacheId, dyD,
-        dA, dO, dWs, dbs, dzs, dwOut, ...actArg);
+      const dbOut = addon.backward(
+        B,
+        P,
+        dimsArr,
+        coordsD,
+        AD,
+        oD,
+        Ws,
+        bs,
+        zs,
+        wOutD,
+        bOutV,
+        cacheId,
+        dyD,
+        dA,
+        dO,
+        dWs,
+        dbs,
+        dzs,
+        dwOut,
+        ...actArg,
+      );
       stats.backwardMs += performance.now() - t1;
       stats.backwardCalls++;
       const grads: tf.Tensor[] = [tf.zerosLike(t[0]), tf.tensor3d(dA, [B, 2, h0]), tf.tensor2d(dO, [B, h0])];
       for (let l = 0; l < L; l++) grads.push(tf.tensor2d(dWs[l], [dims[l], dims[l + 1]]), tf.tensor1d(dbs[l]));
-      dzs.forEach((dz, l) => { if (dz) grads.push(tf.tensor2d(dz, [B, dims[l + 1]])); });
+      dzs.forEach((dz, l) => {
+        if (dz) grads.push(tf.tensor2d(dz, [B, dims[l + 1]]));
+      });
       grads.push(tf.tensor2d(dwOut, [hL, 1]), tf.tensor1d([dbOut]));
       return grads;
     };

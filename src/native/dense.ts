@@ -17,7 +17,8 @@ export function denseNative(x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D): tf
   }
   const [M, K] = x.shape;
   const N = W.shape[1];
-  if (b && (b.rank !== 1 || b.shape[0] !== N)) throw new IvaeInputError(`denseNative: b has shape [${b.shape}], expected [${N}]`);
+  if (b && (b.rank !== 1 || b.shape[0] !== N))
+    throw new IvaeInputError(`denseNative: b has shape [${b.shape}], expected [${N}]`);
   if (x.dtype !== "float32" || W.dtype !== "float32") throw new IvaeInputError("denseNative: expected float32 tensors");
   const run = (xd: Float32Array, wd: Float32Array, bd: Float32Array | null) => {
     const y = new Float32Array(M * N);
@@ -26,14 +27,16 @@ export function denseNative(x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D): tf
   };
   const grads = (xd: Float32Array, wd: Float32Array, dy: tf.Tensor): tf.Tensor[] => {
     const dyd = dy.dataSync() as Float32Array;
-    const dx = new Float32Array(M * K), dW = new Float32Array(K * N);
-    addon.matmul(M, N, K, dyd, false, wd, true, null, dx);  // dy [M,N] x Wᵀ
-    addon.matmul(K, M, N, xd, true, dyd, false, null, dW);  // xᵀ [K,M] x dy [M,N]
+    const dx = new Float32Array(M * K),
+      dW = new Float32Array(K * N);
+    addon.matmul(M, N, K, dyd, false, wd, true, null, dx); // dy [M,N] x Wᵀ
+    addon.matmul(K, M, N, xd, true, dyd, false, null, dW); // xᵀ [K,M] x dy [M,N]
     return [tf.tensor2d(dx, [M, K]), tf.tensor2d(dW, [K, N])];
   };
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const t = args.slice(0, b ? 3 : 2) as tf.Tensor[];
-    const xd = t[0].dataSync() as Float32Array, wd = t[1].dataSync() as Float32Array;
+    const xd = t[0].dataSync() as Float32Array,
+      wd = t[1].dataSync() as Float32Array;
     const bd = b ? (t[2].dataSync() as Float32Array) : null;
     return {
       value: tf.tensor2d(run(xd, wd, bd), [M, N]),

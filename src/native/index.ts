@@ -3,7 +3,13 @@ export { coordDecoderNative, useNativeCoordDecoder, nativeOpStats } from "./coor
 export { denseNative } from "./dense";
 export type { NativeOpStats } from "./coord-decoder";
 export {
-  nativeAvailable, nativeInfo, nativeUnavailableReason, setNativeThreads, setNativeIsa, releaseNativeMemory, nativePeakGflops,
+  nativeAvailable,
+  nativeInfo,
+  nativeUnavailableReason,
+  setNativeThreads,
+  setNativeIsa,
+  releaseNativeMemory,
+  nativePeakGflops,
 } from "./addon";
 export type { NativeInfo } from "./addon";
 import { useNativeCoordDecoder } from "./coord-decoder";

@@ -12,7 +12,12 @@ async function main(): Promise<void> {
     console.error("usage: run-child <in.ipynb> <out.ipynb> <figuresDir> <result.json> [--echo]");
     process.exit(2);
   }
-  const result = await runNotebook({ input, output, figuresDir, echo: process.argv.includes("--echo") ? process.stdout : undefined });
+  const result = await runNotebook({
+    input,
+    output,
+    figuresDir,
+    echo: process.argv.includes("--echo") ? process.stdout : undefined,
+  });
   fs.writeFileSync(resultFile, JSON.stringify(result, null, 1));
   // tfjs and timers left by cells may keep the loop alive: a kernel would simply be shut down.
   process.exit(result.ok ? 0 : 1);

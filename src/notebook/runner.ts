@@ -77,7 +77,13 @@ function splitLines(text: string): string[] {
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60) || "figure";
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 60) || "figure"
+  );
 }
 
 /** Read and check a notebook file. */
@@ -94,8 +100,14 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
   // Bound now, before stdout/stderr are patched per cell (echo may be process.stdout itself).
   const echo = opts.echo ? { write: opts.echo.write.bind(opts.echo) as (s: string) => boolean } : undefined;
   const result: NotebookResult = {
-    notebook: input, ok: true, codeCells: nb.cells.filter((c) => c.cell_type === "code").length,
-    executedCells: 0, seconds: 0, cellSeconds: [], figures: [], metrics: {},
+    notebook: input,
+    ok: true,
+    codeCells: nb.cells.filter((c) => c.cell_type === "code").length,
+    executedCells: 0,
+    seconds: 0,
+    cellSeconds: [],
+    figures: [],
+    metrics: {},
   };
   const t0 = Date.now();
   const cwd = process.cwd();
@@ -115,9 +127,16 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
   let nodeConv: { close(): void } | undefined;
   let browserConv: { close(): void } | undefined;
   const convs = {
-    get node() { return (nodeConv ??= createConverter({ isJS: false, isBrowser: false })); },
-    get browser() { return (browserConv ??= createConverter({ isJS: false, isBrowser: true })); },
-    close() { nodeConv?.close(); browserConv?.close(); },
+    get node() {
+      return (nodeConv ??= createConverter({ isJS: false, isBrowser: false }));
+    },
+    get browser() {
+      return (browserConv ??= createConverter({ isJS: false, isBrowser: true }));
+    },
+    close() {
+      nodeConv?.close();
+      browserConv?.close();
+    },
   };
 
   const realOut = process.stdout.write.bind(process.stdout);
@@ -157,20 +176,30 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
     fs.writeFileSync(`${base}.png`, Buffer.from(bundle.data["image/png"] as string, "base64"));
     result.figures.push(`${base}.png`);
   };
-  jupyter.lastWriteDisplayData = (msg: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) => {
+  jupyter.lastWriteDisplayData = (
+    msg: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient?: { display_id?: string } },
+    update: boolean,
+  ) => {
     const id = msg.transient?.display_id;
     const out: NbOutput = { output_type: "display_data", data: msg.data, metadata: msg.metadata ?? {} };
     if (id) out.transient = { display_id: id };
     if (update && id && byDisplayId.has(id)) {
       // update_display_data: replace every output with this display id in place (like nbclient)
-      for (const o of byDisplayId.get(id)!) { o.data = msg.data; o.metadata = msg.metadata ?? {}; }
+      for (const o of byDisplayId.get(id)!) {
+        o.data = msg.data;
+        o.metadata = msg.metadata ?? {};
+      }
     } else {
       outputs.push(out);
       if (id) byDisplayId.set(id, [...(byDisplayId.get(id) ?? []), out]);
     }
     if (msg.data[METRICS_MIME]) Object.assign(result.metrics, msg.data[METRICS_MIME]);
     saveImage(msg);
-    if (echo && typeof msg.data["text/plain"] === "string" && (msg.metadata?.ivae as { kind?: string })?.kind === "progress") {
+    if (
+      echo &&
+      typeof msg.data["text/plain"] === "string" &&
+      (msg.metadata?.ivae as { kind?: string })?.kind === "progress"
+    ) {
       echo.write(`    ${msg.data["text/plain"]}\n`);
     }
   };
@@ -179,7 +208,8 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
     log: (...a: unknown[]) => stream("stdout", format(...a) + "\n"),
     error: (...a: unknown[]) => stream("stderr", format(...a) + "\n"),
   });
-  const onUnhandled = (reason: unknown) => stream("stderr", `UnhandledPromiseRejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
+  const onUnhandled = (reason: unknown) =>
+    stream("stderr", `UnhandledPromiseRejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
   process.on("unhandledRejection", onUnhandled);
   let count = 0;
   try {
@@ -190,17 +220,32 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
       stderrText.length = 0;
       cell.outputs = outputs;
       const src = cellSource(cell);
-      if (echo) echo.write(`  [cell ${i}] ${(src.split("\n").find((l) => l.trim() && !l.trim().startsWith("//")) ?? "").slice(0, 100)}\n`);
+      if (echo)
+        echo.write(
+          `  [cell ${i}] ${(src.split("\n").find((l) => l.trim() && !l.trim().startsWith("//")) ?? "").slice(0, 100)}\n`,
+        );
       const tc = Date.now();
-      process.stdout.write = ((chunk: string | Uint8Array) => { stream("stdout", typeof chunk === "string" ? chunk : Buffer.from(chunk).toString()); return true; }) as typeof process.stdout.write;
-      process.stderr.write = ((chunk: string | Uint8Array) => { stream("stderr", typeof chunk === "string" ? chunk : Buffer.from(chunk).toString()); return true; }) as typeof process.stderr.write;
+      process.stdout.write = ((chunk: string | Uint8Array) => {
+        stream("stdout", typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());
+        return true;
+      }) as typeof process.stdout.write;
+      process.stderr.write = ((chunk: string | Uint8Array) => {
+        stream("stderr", typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());
+        return true;
+      }) as typeof process.stderr.write;
       let ok: boolean;
       let timer: NodeJS.Timeout | undefined;
       try {
         const limit = (opts.cellTimeoutSeconds ?? 1800) * 1000;
         ok = await Promise.race([
           executor.execute(src) as Promise<boolean>,
-          new Promise<boolean>((resolve) => { timer = setTimeout(() => { stream("stderr", `cell timed out after ${limit / 1000} s\n`); executor.interrupt(); resolve(false); }, limit); }),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => {
+              stream("stderr", `cell timed out after ${limit / 1000} s\n`);
+              executor.interrupt();
+              resolve(false);
+            }, limit);
+          }),
         ]);
       } catch (e) {
         stream("stderr", `${e instanceof Error ? e.stack : String(e)}\n`);
@@ -215,7 +260,12 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
       if (!ok) {
         const error = stderrText.join("").trim() || "the cell failed (no message)";
         // tslab reports errors only on stderr; add a proper error output for Jupyter front ends.
-        outputs.push({ output_type: "error", ename: "CellError", evalue: error.split("\n")[0], traceback: error.split("\n") });
+        outputs.push({
+          output_type: "error",
+          ename: "CellError",
+          evalue: error.split("\n")[0],
+          traceback: error.split("\n"),
+        });
         result.ok = false;
         result.failure = { cell: i, source: src, error };
         break;
@@ -242,7 +292,12 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
     if (cell.execution_count === undefined) cell.execution_count = null;
   }
   for (const cell of nb.cells) if (cell.cell_type !== "code") cell.source = splitLines(cellSource(cell));
-  nb.metadata.ivae_run = { ok: result.ok, seconds: result.seconds, fast: process.env.IVAE_FAST === "1", date: new Date().toISOString() };
+  nb.metadata.ivae_run = {
+    ok: result.ok,
+    seconds: result.seconds,
+    fast: process.env.IVAE_FAST === "1",
+    date: new Date().toISOString(),
+  };
   // the widgets the cells displayed, saved like nbclient does under the ivae kernel, so that
   // `npm run export-html` and other front ends render them from the executed notebook
   const widgets = notebookWidgetState();

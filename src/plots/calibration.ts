@@ -21,8 +21,11 @@ export interface AxisCalibration {
 export function axisCalibration(pixelSize?: PixelSize | null): AxisCalibration {
   if (!pixelSize || pixelSize.unit === "px" || pixelSize.unit === "") return { factor: 1, unit: "px" };
   const where = "axisCalibration";
-  check(Number.isFinite(pixelSize.value) && pixelSize.value > 0, where,
-    `expected a pixel size > 0, got ${pixelSize.value} ${pixelSize.unit}`);
+  check(
+    Number.isFinite(pixelSize.value) && pixelSize.value > 0,
+    where,
+    `expected a pixel size > 0, got ${pixelSize.value} ${pixelSize.unit}`,
+  );
   const nm = lengthInNm(pixelSize.value, pixelSize.unit);
   check(nm !== undefined, where, `expected a length unit (nm, pm, Å, µm, m) or "px", got "${pixelSize.unit}"`);
   return { factor: nm!, unit: "nm" };
@@ -33,7 +36,9 @@ export function axisCalibration(pixelSize?: PixelSize | null): AxisCalibration {
  * converts offsets measured on resampled patches to image px (image px per patch px).
  */
 export function offsetsPhysical(
-  values: ArrayLike<number>, pixelSize?: PixelSize | null, pxScale = 1,
+  values: ArrayLike<number>,
+  pixelSize?: PixelSize | null,
+  pxScale = 1,
 ): { values: Float32Array; unit: "pm" | "px" } {
   check(Number.isFinite(pxScale) && pxScale > 0, "offsetsPhysical", `expected pxScale > 0, got ${pxScale}`);
   const cal = axisCalibration(pixelSize);

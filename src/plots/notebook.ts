@@ -94,7 +94,7 @@ function figureSink(): FigureSink | undefined {
  */
 export async function show(spec: VlSpec, opts: ShowOptions = {}): Promise<void> {
   check(spec !== null && typeof spec === "object", "show", "expected a vega-lite spec");
-  const title = typeof spec.title === "string" ? spec.title : spec.title?.text ?? "figure";
+  const title = typeof spec.title === "string" ? spec.title : (spec.title?.text ?? "figure");
   const sink = figureSink();
   const inside = inTslab();
   if (!inside && !sink) {
@@ -109,7 +109,10 @@ export async function show(spec: VlSpec, opts: ShowOptions = {}): Promise<void> 
   const width = Math.round(Number(svg.match(/width="([\d.]+)"/)?.[1] ?? 0)) || undefined;
   displayBundle({
     data: { [VEGALITE_MIME]: rest, "image/png": png.toString("base64"), "text/plain": `<vega-lite figure: ${title}>` },
-    metadata: { ivae: { kind: "figure", name: opts.name ?? null, title }, ...(width ? { "image/png": { width } } : {}) },
+    metadata: {
+      ivae: { kind: "figure", name: opts.name ?? null, title },
+      ...(width ? { "image/png": { width } } : {}),
+    },
   });
   sink?.({ spec, svg, png, name: opts.name ?? null, title });
 }
@@ -122,12 +125,19 @@ export function showImage(images: ImageStack, opts: ImageGridOptions & ShowOptio
   const cols = opts.cols ?? Math.ceil(Math.sqrt(images.n));
   const rawW = cols * images.width;
   const png = imageGridPng(images, { ...opts, cols, scale: opts.scale ?? autoScale(rawW, 256) });
-  const data: Record<string, unknown> = { "image/png": png.png.toString("base64"), "text/plain": `<image ${png.width}x${png.height}>` };
+  const data: Record<string, unknown> = {
+    "image/png": png.png.toString("base64"),
+    "text/plain": `<image ${png.width}x${png.height}>`,
+  };
   if (opts.title) {
-    data["text/html"] = `<figure style="margin:0"><figcaption style="font:bold 13px sans-serif">${escapeHtml(opts.title)}</figcaption>` +
+    data["text/html"] =
+      `<figure style="margin:0"><figcaption style="font:bold 13px sans-serif">${escapeHtml(opts.title)}</figcaption>` +
       `<img src="${png.dataUrl}" style="image-rendering:pixelated" width="${png.width}"/></figure>`;
   }
-  const sent = displayBundle({ data, metadata: { ivae: { kind: "image", name: opts.name ?? null, title: opts.title ?? null } } });
+  const sent = displayBundle({
+    data,
+    metadata: { ivae: { kind: "image", name: opts.name ?? null, title: opts.title ?? null } },
+  });
   if (!sent) console.log(`[image] ${opts.title ?? ""} ${png.width}x${png.height}`);
 }
 
@@ -136,7 +146,12 @@ function escapeHtml(s: string): string {
 }
 
 function fmt(v: unknown): string {
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toFixed(4);
+  if (typeof v === "number")
+    return Number.isInteger(v)
+      ? String(v)
+      : Math.abs(v) >= 1000 || Math.abs(v) < 1e-3
+        ? v.toExponential(3)
+        : v.toFixed(4);
   return String(v);
 }
 
@@ -147,9 +162,19 @@ function fmt(v: unknown): string {
 export function showMetrics(metrics: Record<string, number | string | boolean>, opts: { title?: string } = {}): void {
   const rows = Object.entries(metrics);
   const text = (opts.title ? `${opts.title}\n` : "") + rows.map(([k, v]) => `  ${k}: ${fmt(v)}`).join("\n");
-  const html = `<table>${opts.title ? `<caption style="text-align:left"><b>${escapeHtml(opts.title)}</b></caption>` : ""}` +
-    rows.map(([k, v]) => `<tr><td style="text-align:left">${escapeHtml(k)}</td><td style="text-align:right">${escapeHtml(fmt(v))}</td></tr>`).join("") + "</table>";
-  const sent = displayBundle({ data: { [METRICS_MIME]: metrics, "text/html": html, "text/plain": text }, metadata: {} });
+  const html =
+    `<table>${opts.title ? `<caption style="text-align:left"><b>${escapeHtml(opts.title)}</b></caption>` : ""}` +
+    rows
+      .map(
+        ([k, v]) =>
+          `<tr><td style="text-align:left">${escapeHtml(k)}</td><td style="text-align:right">${escapeHtml(fmt(v))}</td></tr>`,
+      )
+      .join("") +
+    "</table>";
+  const sent = displayBundle({
+    data: { [METRICS_MIME]: metrics, "text/html": html, "text/plain": text },
+    metadata: {},
+  });
   if (!sent) console.log(text);
 }
 
@@ -199,7 +224,11 @@ function secs(s: number | undefined): string {
  * @param total epochs (or steps) expected; default: taken from the training reports (`epochs`)
  */
 export function notebookProgress(total?: number, opts: { title?: string } = {}): NotebookProgress {
-  check(total === undefined || (Number.isInteger(total) && total > 0), "notebookProgress", `expected a positive integer total, got ${total}`);
+  check(
+    total === undefined || (Number.isInteger(total) && total > 0),
+    "notebookProgress",
+    `expected a positive integer total, got ${total}`,
+  );
   const id = randomBytes(8).toString("hex");
   const title = opts.title ?? "training";
   const reports: ProgressReport[] = [];
@@ -209,12 +238,20 @@ export function notebookProgress(total?: number, opts: { title?: string } = {}):
   const render = (done: number, text: string, finished: boolean) => {
     const all = expected ?? Math.max(done, 1);
     const frac = Math.max(0, Math.min(1, done / all));
-    const html = `<div style="font:13px monospace"><b>${escapeHtml(title)}</b> ` +
+    const html =
+      `<div style="font:13px monospace"><b>${escapeHtml(title)}</b> ` +
       `<progress value="${done}" max="${all}" style="width:220px;vertical-align:middle"></progress> ` +
       `${done}/${all} ${escapeHtml(text)}${finished ? " ✓" : ""}</div>`;
     const bar = "█".repeat(Math.round(frac * 20)).padEnd(20, "·");
     const plain = `${title} [${bar}] ${done}/${all} ${text}`;
-    const sent = displayBundle({ data: { "text/html": html, "text/plain": plain }, metadata: { ivae: { kind: "progress" } }, transient: { display_id: id } }, !first);
+    const sent = displayBundle(
+      {
+        data: { "text/html": html, "text/plain": plain },
+        metadata: { ivae: { kind: "progress" } },
+        transient: { display_id: id },
+      },
+      !first,
+    );
     first = false;
     if (!sent) console.log(plain);
   };
@@ -224,10 +261,13 @@ export function notebookProgress(total?: number, opts: { title?: string } = {}):
     const parts = [`loss ${r.loss.toFixed(2)}`];
     if (r.reconstruction !== undefined) parts.push(`recon ${r.reconstruction.toFixed(2)}`);
     const terms = r.terms ?? { klZ: r.klZ, klAngle: r.klAngle, klOffset: r.klOffset };
-    const kls = Object.entries(terms).filter(([k, v]) => k.startsWith("kl") && v !== undefined).map(([, v]) => v as number);
+    const kls = Object.entries(terms)
+      .filter(([k, v]) => k.startsWith("kl") && v !== undefined)
+      .map(([, v]) => v as number);
     if (kls.length > 0) parts.push(`KL ${kls.reduce((a, b) => a + b, 0).toFixed(2)}`);
     if (r.seconds !== undefined) parts.push(`${secs(r.seconds)}/epoch`);
-    if (r.etaSeconds !== undefined && expected !== undefined && r.epoch < expected) parts.push(`ETA ${secs(r.etaSeconds)}`);
+    if (r.etaSeconds !== undefined && expected !== undefined && r.epoch < expected)
+      parts.push(`ETA ${secs(r.etaSeconds)}`);
     render(r.epoch, parts.join(" · "), expected !== undefined && r.epoch >= expected);
   };
   // The training's text line is redundant with the bar: swallow it (the final one included).
@@ -236,7 +276,14 @@ export function notebookProgress(total?: number, opts: { title?: string } = {}):
     onEpoch,
     hooks: { onEpoch, progress: quietSink },
     step: (done, text = "") => render(done, text, false),
-    done: (text) => render(reports.length ? reports[reports.length - 1].epoch : expected ?? 0, text ?? `done in ${secs((Date.now() - t0) / 1000)}`, true),
-    get reports() { return reports; },
+    done: (text) =>
+      render(
+        reports.length ? reports[reports.length - 1].epoch : (expected ?? 0),
+        text ?? `done in ${secs((Date.now() - t0) / 1000)}`,
+        true,
+      ),
+    get reports() {
+      return reports;
+    },
   };
 }

@@ -10,17 +10,54 @@ export type Colormap = "gray" | "viridis" | "magma" | "coolwarm" | ((t: number) 
 
 // Anchor colours sampled from matplotlib's maps at t = 0, 1/8, ..., 1 (linear interpolation between).
 const ANCHORS: Record<string, number[][]> = {
-  viridis: [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]],
-  magma: [[0, 0, 4], [28, 16, 68], [79, 18, 123], [129, 37, 129], [181, 54, 122], [229, 80, 100], [251, 135, 97], [254, 194, 135], [252, 253, 191]],
-  coolwarm: [[59, 76, 192], [86, 116, 226], [119, 154, 248], [155, 186, 254], [221, 221, 221], [243, 186, 160], [244, 154, 123], [222, 96, 77], [180, 4, 38]],
+  viridis: [
+    [68, 1, 84],
+    [71, 44, 122],
+    [59, 81, 139],
+    [44, 113, 142],
+    [33, 144, 141],
+    [39, 173, 129],
+    [92, 200, 99],
+    [170, 220, 50],
+    [253, 231, 37],
+  ],
+  magma: [
+    [0, 0, 4],
+    [28, 16, 68],
+    [79, 18, 123],
+    [129, 37, 129],
+    [181, 54, 122],
+    [229, 80, 100],
+    [251, 135, 97],
+    [254, 194, 135],
+    [252, 253, 191],
+  ],
+  coolwarm: [
+    [59, 76, 192],
+    [86, 116, 226],
+    [119, 154, 248],
+    [155, 186, 254],
+    [221, 221, 221],
+    [243, 186, 160],
+    [244, 154, 123],
+    [222, 96, 77],
+    [180, 4, 38],
+  ],
 };
 
 /** Resolve a colour map to a function t in [0,1] -> RGB. */
 export function colormapFn(cmap: Colormap = "gray"): (t: number) => [number, number, number] {
   if (typeof cmap === "function") return cmap;
-  if (cmap === "gray") return (t) => { const v = Math.round(255 * t); return [v, v, v]; };
+  if (cmap === "gray")
+    return (t) => {
+      const v = Math.round(255 * t);
+      return [v, v, v];
+    };
   const a = ANCHORS[cmap];
-  if (!a) throw new IvaeInputError(`colormap: unknown colour map "${cmap}"; expected gray, viridis, magma, coolwarm or a function`);
+  if (!a)
+    throw new IvaeInputError(
+      `colormap: unknown colour map "${cmap}"; expected gray, viridis, magma, coolwarm or a function`,
+    );
   return (t) => {
     const s = Math.min(1, Math.max(0, t)) * (a.length - 1);
     const i = Math.min(a.length - 2, Math.floor(s));
@@ -82,7 +119,11 @@ function range(data: ArrayLike<number>, start: number, end: number): [number, nu
 function asStack(images: ImageStack | { data: ArrayLike<number>; height: number; width: number }): ImageStack {
   if (isImageStack(images)) return images;
   const im = images as { data: ArrayLike<number>; height: number; width: number };
-  check(im && im.data && im.height > 0 && im.width > 0, "imageToPng", "expected an ImageStack or {data, height, width}");
+  check(
+    im && im.data && im.height > 0 && im.width > 0,
+    "imageToPng",
+    "expected an ImageStack or {data, height, width}",
+  );
   return imageStack(Float32Array.from(im.data), 1, im.height, im.width);
 }
 
@@ -97,7 +138,7 @@ export function imageGridPng(images: ImageStack, opts: ImageGridOptions = {}): P
   const cols = opts.cols ?? Math.ceil(Math.sqrt(n));
   checkInt(cols, "imageGridPng", "cols");
   const rows = Math.ceil(n / cols);
-  const pad = n === 1 ? 0 : opts.pad ?? 1;
+  const pad = n === 1 ? 0 : (opts.pad ?? 1);
   const scale = opts.scale ?? 1;
   checkInt(scale, "imageGridPng", "scale");
   const cmap = colormapFn(opts.colormap);
@@ -108,7 +149,10 @@ export function imageGridPng(images: ImageStack, opts: ImageGridOptions = {}): P
   const H = H0 * scale;
   const rgba = new Uint8Array(W * H * 4);
   for (let p = 0; p < W * H; p++) {
-    rgba[4 * p] = padColor[0]; rgba[4 * p + 1] = padColor[1]; rgba[4 * p + 2] = padColor[2]; rgba[4 * p + 3] = 255;
+    rgba[4 * p] = padColor[0];
+    rgba[4 * p + 1] = padColor[1];
+    rgba[4 * p + 2] = padColor[2];
+    rgba[4 * p + 3] = 255;
   }
   const global = range(data, 0, data.length);
   for (let k = 0; k < n; k++) {
@@ -126,7 +170,9 @@ export function imageGridPng(images: ImageStack, opts: ImageGridOptions = {}): P
           const row = (r0 + i) * scale + si;
           for (let sj = 0; sj < scale; sj++) {
             const o = 4 * (row * W + (c0 + j) * scale + sj);
-            rgba[o] = rgb[0]; rgba[o + 1] = rgb[1]; rgba[o + 2] = rgb[2];
+            rgba[o] = rgb[0];
+            rgba[o + 1] = rgb[1];
+            rgba[o + 2] = rgb[2];
           }
         }
       }
@@ -142,7 +188,10 @@ export function imageToPng(
   opts: ImagePngOptions = {},
 ): PngImage {
   const stack = asStack(image);
-  const one = stack.n === 1 ? stack : imageStack(stack.data.subarray(0, stack.height * stack.width), 1, stack.height, stack.width);
+  const one =
+    stack.n === 1
+      ? stack
+      : imageStack(stack.data.subarray(0, stack.height * stack.width), 1, stack.height, stack.width);
   return imageGridPng(one, { ...opts, cols: 1 });
 }
 

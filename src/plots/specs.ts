@@ -33,7 +33,11 @@ function top(spec: VlSpec, opts: FigureOptions, defaults: { width?: number; heig
 
 /** Numbers for the spec's inline data: 5 significant digits keep the JSON (and the notebooks) small. */
 function toNumbers(values: ArrayLike<number>, where: string, what: string): number[] {
-  check(values !== null && values !== undefined && typeof values.length === "number", where, `expected ${what} as an array of numbers`);
+  check(
+    values !== null && values !== undefined && typeof values.length === "number",
+    where,
+    `expected ${what} as an array of numbers`,
+  );
   return Array.from(values, (v) => (Number.isFinite(v) ? Number(v.toPrecision(5)) : NaN));
 }
 
@@ -80,14 +84,19 @@ export interface ColorChannel {
   domainMid?: number;
 }
 
-function colorValues(c: ColorChannel, n: number, where: string): { values: (number | string)[]; type: "nominal" | "quantitative" } {
+function colorValues(
+  c: ColorChannel,
+  n: number,
+  where: string,
+): { values: (number | string)[]; type: "nominal" | "quantitative" } {
   check(c.values.length === n, where, `color.values has ${c.values.length} entries, expected one per point (${n})`);
   const isStrings = typeof (c.values as ArrayLike<unknown>)[0] === "string";
   const type = c.type ?? (isStrings || c.categories ? "nominal" : "quantitative");
   const values = Array.from(c.values as ArrayLike<number | string>, (v) => {
     if (typeof v === "number" && c.categories) {
       const name = c.categories[v];
-      if (name === undefined) throw new IvaeInputError(`${where}: category code ${v} has no name in categories (${c.categories.length})`);
+      if (name === undefined)
+        throw new IvaeInputError(`${where}: category code ${v} has no name in categories (${c.categories.length})`);
       return name;
     }
     return typeof v === "number" && !Number.isFinite(v) ? NaN : v;
@@ -103,7 +112,9 @@ function colorEncoding(c: ColorChannel, type: "nominal" | "quantitative"): VlSpe
   if (c.domainMid !== undefined) scale.domainMid = c.domainMid;
   if (type === "nominal" && c.categories) {
     // the categories that occur, in the categories' order (a legend without absent classes)
-    const present = new Set(Array.from(c.values as ArrayLike<number | string>, (v) => (typeof v === "number" ? c.categories![v] : v)));
+    const present = new Set(
+      Array.from(c.values as ArrayLike<number | string>, (v) => (typeof v === "number" ? c.categories![v] : v)),
+    );
     scale.domain = c.categories.filter((name) => present.has(name));
   }
   return { field: "c", type, title: c.name, scale };
@@ -129,18 +140,24 @@ export interface ScatterOptions extends FigureOptions {
  * `dropNaNColor`, points whose colour value is NaN). `col` is the colour channel as `colorValues` gives it.
  */
 function pointRows(
-  x: ArrayLike<number>, y: ArrayLike<number>, color: Parameters<typeof colorValues>[0] | undefined,
-  where: string, what: string, dropNaNColor: boolean,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  color: Parameters<typeof colorValues>[0] | undefined,
+  where: string,
+  what: string,
+  dropNaNColor: boolean,
 ): { values: VlSpec[]; col: ReturnType<typeof colorValues> | undefined } {
   const xs = toNumbers(x, where, "x");
   const ys = toNumbers(y, where, "y");
   check(xs.length === ys.length, where, `x has ${xs.length} ${what} but y has ${ys.length}`);
   const col = color ? colorValues(color, xs.length, where) : undefined;
-  const values = xs.map((xv, i) => {
-    const row: VlSpec = { i, x: xv, y: ys[i] };
-    if (col) row.c = col.values[i];
-    return row;
-  }).filter((r) => Number.isFinite(r.x) && Number.isFinite(r.y) && (!dropNaNColor || !col || r.c === r.c));
+  const values = xs
+    .map((xv, i) => {
+      const row: VlSpec = { i, x: xv, y: ys[i] };
+      if (col) row.c = col.values[i];
+      return row;
+    })
+    .filter((r) => Number.isFinite(r.x) && Number.isFinite(r.y) && (!dropNaNColor || !col || r.c === r.c));
   return { values, col };
 }
 
@@ -149,9 +166,23 @@ export function scatter(x: ArrayLike<number>, y: ArrayLike<number>, opts: Scatte
   const { values, col } = pointRows(x, y, opts.color, "scatter", "values", false);
   const n = values.length;
   const encoding: VlSpec = {
-    x: { field: "x", type: "quantitative", title: opts.xTitle ?? "x", scale: opts.xDomain ? { domain: opts.xDomain } : { zero: false } },
-    y: { field: "y", type: "quantitative", title: opts.yTitle ?? "y", scale: opts.yDomain ? { domain: opts.yDomain } : { zero: false } },
-    tooltip: [{ field: "i", title: "index" }, { field: "x", format: ".3f" }, { field: "y", format: ".3f" }],
+    x: {
+      field: "x",
+      type: "quantitative",
+      title: opts.xTitle ?? "x",
+      scale: opts.xDomain ? { domain: opts.xDomain } : { zero: false },
+    },
+    y: {
+      field: "y",
+      type: "quantitative",
+      title: opts.yTitle ?? "y",
+      scale: opts.yDomain ? { domain: opts.yDomain } : { zero: false },
+    },
+    tooltip: [
+      { field: "i", title: "index" },
+      { field: "x", format: ".3f" },
+      { field: "y", format: ".3f" },
+    ],
   };
   if (col && opts.color) {
     encoding.color = colorEncoding(opts.color, col.type);
@@ -184,12 +215,20 @@ export interface LatentScatterPlotOptions extends ScatterOptions {
 export function latentScatter(z: LatentInput, opts: LatentScatterPlotOptions = {}): VlSpec {
   const rows = latentRows(z, opts.latentDim);
   const [a, b] = opts.dims ?? [0, 1];
-  check(rows.length === 0 || (rows[0].length > Math.max(a, b)), "latentScatter", `dims [${a}, ${b}] out of range for latent dimension ${rows[0]?.length}`);
-  return scatter(rows.map((r) => r[a]), rows.map((r) => r[b]), {
-    ...opts,
-    xTitle: opts.xTitle ?? `z${a + 1}`,
-    yTitle: opts.yTitle ?? `z${b + 1}`,
-  });
+  check(
+    rows.length === 0 || rows[0].length > Math.max(a, b),
+    "latentScatter",
+    `dims [${a}, ${b}] out of range for latent dimension ${rows[0]?.length}`,
+  );
+  return scatter(
+    rows.map((r) => r[a]),
+    rows.map((r) => r[b]),
+    {
+      ...opts,
+      xTitle: opts.xTitle ?? `z${a + 1}`,
+      yTitle: opts.yTitle ?? `z${b + 1}`,
+    },
+  );
 }
 
 /** Options of the inferred-vs-true angle plot. */
@@ -209,7 +248,11 @@ export interface AngleScatterOptions extends FigureOptions {
  * are recovered angles; a parallel line is a constant offset (the model's own zero), a line of slope
  * -1 is the mirror convention.
  */
-export function angleScatter(inferred: ArrayLike<number>, truth: ArrayLike<number>, opts: AngleScatterOptions = {}): VlSpec {
+export function angleScatter(
+  inferred: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  opts: AngleScatterOptions = {},
+): VlSpec {
   const toDeg = opts.unit === "deg" ? (v: ArrayLike<number>) => Float32Array.from(v) : degrees;
   const yi = toNumbers(toDeg(inferred), "angleScatter", "inferred angles");
   const xt = toNumbers(toDeg(truth), "angleScatter", "true angles");
@@ -220,11 +263,18 @@ export function angleScatter(inferred: ArrayLike<number>, truth: ArrayLike<numbe
   const points = scatter(xt, yi, {
     xTitle: opts.xTitle ?? "true angle (°)",
     yTitle: opts.yTitle ?? "inferred angle (°)",
-    color: opts.groups ? { values: opts.groups, name: "group", categories: opts.groupNames, type: "nominal" } : undefined,
+    color: opts.groups
+      ? { values: opts.groups, name: "group", categories: opts.groupNames, type: "nominal" }
+      : undefined,
   });
   const pointLayer = { data: points.data, mark: points.mark, encoding: points.encoding };
   const line = {
-    data: { values: [{ x: lo, y: lo }, { x: hi, y: hi }] },
+    data: {
+      values: [
+        { x: lo, y: lo },
+        { x: hi, y: hi },
+      ],
+    },
     mark: { type: "line", color: "#444", strokeDash: [5, 4], strokeWidth: 1.5 },
     encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
   };
@@ -246,13 +296,18 @@ export interface HistogramOptions extends FigureOptions {
  * Histogram of one series (an array) or of several (`{z1: ..., z2: ...}`), e.g. the latent
  * distributions. Several series are drawn as small multiples with their own x range, or overlaid.
  */
-export function histogramFigure(values: ArrayLike<number> | Record<string, ArrayLike<number>>, opts: HistogramOptions = {}): VlSpec {
-  const series: Record<string, ArrayLike<number>> =
-    typeof (values as ArrayLike<number>).length === "number" ? { value: values as ArrayLike<number> } : (values as Record<string, ArrayLike<number>>);
+export function histogramFigure(
+  values: ArrayLike<number> | Record<string, ArrayLike<number>>,
+  opts: HistogramOptions = {},
+): VlSpec {
+  const series: Record<string, ArrayLike<number>> = typeof (values as ArrayLike<number>).length === "number"
+    ? { value: values as ArrayLike<number> }
+    : (values as Record<string, ArrayLike<number>>);
   const names = Object.keys(series);
   check(names.length > 0, "histogramFigure", "expected at least one series");
   const rows: VlSpec[] = [];
-  for (const s of names) for (const v of toNumbers(series[s], "histogramFigure", s)) if (Number.isFinite(v)) rows.push({ s, v });
+  for (const s of names)
+    for (const v of toNumbers(series[s], "histogramFigure", s)) if (Number.isFinite(v)) rows.push({ s, v });
   const bin = { maxbins: opts.bins ?? 40 };
   const single = names.length === 1;
   const xTitle = opts.xTitle ?? (single ? (names[0] === "value" ? "value" : names[0]) : "value");
@@ -262,7 +317,11 @@ export function histogramFigure(values: ArrayLike<number> | Record<string, Array
       y: { aggregate: "count", type: "quantitative", title: "count", stack: null },
     };
     if (!single) encoding.color = { field: "s", type: "nominal", title: "series" };
-    return top({ data: { values: rows }, mark: { type: "bar", opacity: single ? 0.9 : 0.5, binSpacing: 0 }, encoding }, opts, { width: 320, height: 220 });
+    return top(
+      { data: { values: rows }, mark: { type: "bar", opacity: single ? 0.9 : 0.5, binSpacing: 0 }, encoding },
+      opts,
+      { width: 320, height: 220 },
+    );
   }
   const panels = names.map((s) => ({
     title: s,
@@ -301,7 +360,12 @@ export function densityFigure(x: ArrayLike<number>, y: ArrayLike<number>, opts: 
       encoding: {
         x: { field: "x", type: "quantitative", bin, title: opts.xTitle ?? "x" },
         y: { field: "y", type: "quantitative", bin, title: opts.yTitle ?? "y" },
-        color: { aggregate: "count", type: "quantitative", title: "count", scale: { scheme: opts.scheme ?? "viridis" } },
+        color: {
+          aggregate: "count",
+          type: "quantitative",
+          title: "count",
+          scale: { scheme: opts.scheme ?? "viridis" },
+        },
       },
     },
     opts,
@@ -324,15 +388,21 @@ export function historyRows(history: HistoryInput): Record<string, number>[] {
       const row: Record<string, number> = { epoch: typeof r.epoch === "number" ? r.epoch : i + 1 };
       for (const [k, v] of Object.entries(r)) if (typeof v === "number" && k !== "epoch") row[k] = v;
       // a report's named loss terms (train's EpochReport.terms), whatever the model called them
-      if (r.terms && typeof r.terms === "object") for (const [k, v] of Object.entries(r.terms)) if (typeof v === "number") row[k] = v;
+      if (r.terms && typeof r.terms === "object")
+        for (const [k, v] of Object.entries(r.terms)) if (typeof v === "number") row[k] = v;
       return row;
     });
   }
   for (const key of ["epochs", "reports", "history"]) {
-    if (Array.isArray(h[key]) && typeof (h[key] as unknown[])[0] === "object") return historyRows(h[key] as Record<string, unknown>[]);
+    if (Array.isArray(h[key]) && typeof (h[key] as unknown[])[0] === "object")
+      return historyRows(h[key] as Record<string, unknown>[]);
   }
-  const cols = Object.entries(h).filter(([, v]) => v && typeof (v as ArrayLike<number>).length === "number" && typeof (v as ArrayLike<number>)[0] === "number") as [string, ArrayLike<number>][];
-  if (cols.length === 0) throw new IvaeInputError("lossCurves: expected a history (an array of epoch reports or {loss: number[], ...})");
+  const cols = Object.entries(h).filter(
+    ([, v]) =>
+      v && typeof (v as ArrayLike<number>).length === "number" && typeof (v as ArrayLike<number>)[0] === "number",
+  ) as [string, ArrayLike<number>][];
+  if (cols.length === 0)
+    throw new IvaeInputError("lossCurves: expected a history (an array of epoch reports or {loss: number[], ...})");
   const n = Math.max(...cols.map(([, v]) => v.length));
   const rows: Record<string, number>[] = [];
   for (let i = 0; i < n; i++) {
@@ -359,12 +429,17 @@ export function lossCurves(history: HistoryInput, opts: LossCurvesOptions = {}):
   // the loss, then the model's terms in the order they came (reconstruction and the KL terms), then the rest
   const skip = new Set(["epoch", "epochs", "beta", "seconds", "etaSeconds"]);
   const named = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => !skip.has(k));
-  const known = ["loss", ...named.filter((k) => k === "reconstruction" || /^kl[A-Z]/.test(k)), ...named.filter((k) => k === "valLoss")];
+  const known = [
+    "loss",
+    ...named.filter((k) => k === "reconstruction" || /^kl[A-Z]/.test(k)),
+    ...named.filter((k) => k === "valLoss"),
+  ];
   const present = (k: string) => rows.some((r) => typeof r[k] === "number" && r[k] !== 0 && Number.isFinite(r[k]));
   const keys = opts.keys ?? [...new Set(known)].filter(present);
   check(keys.length > 0, "lossCurves", `none of ${known.join(", ")} in the history; pass keys`);
   const values: VlSpec[] = [];
-  for (const r of rows) for (const k of keys) if (Number.isFinite(r[k])) values.push({ epoch: r.epoch, term: k, value: r[k] });
+  for (const r of rows)
+    for (const k of keys) if (Number.isFinite(r[k])) values.push({ epoch: r.epoch, term: k, value: r[k] });
   const pos = values.map((v) => v.value as number).filter((v) => v > 0);
   const log = opts.logScale ?? (pos.length === values.length && Math.max(...pos) / Math.min(...pos) > 30);
   return top(
@@ -373,7 +448,12 @@ export function lossCurves(history: HistoryInput, opts: LossCurvesOptions = {}):
       mark: { type: "line", point: rows.length <= 30, strokeWidth: 2 },
       encoding: {
         x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
-        y: { field: "value", type: "quantitative", title: "nats per image", scale: log ? { type: "log" } : { zero: false } },
+        y: {
+          field: "value",
+          type: "quantitative",
+          title: "nats per image",
+          scale: log ? { type: "log" } : { zero: false },
+        },
         color: { field: "term", type: "nominal", title: "term", sort: keys },
         tooltip: [{ field: "epoch" }, { field: "term" }, { field: "value", format: ".2f" }],
       },
@@ -427,7 +507,15 @@ export function imageGrid(images: ImageStack, opts: ImageFigureOptions = {}): Vl
   const rawH = rows * images.height + (rows - 1) * pad;
   const target = opts.width ?? Math.min(480, Math.max(240, rawW));
   const scale = autoScale(Math.max(rawW, rawH), Math.min(target, 600));
-  const png = imageGridPng(images, { cols, colormap: opts.colormap, vmin: opts.vmin, vmax: opts.vmax, pad, scale, perImage: opts.perImage });
+  const png = imageGridPng(images, {
+    cols,
+    colormap: opts.colormap,
+    vmin: opts.vmin,
+    vmax: opts.vmax,
+    pad,
+    scale,
+    perImage: opts.perImage,
+  });
   const width = opts.width ?? Math.min(png.width, 480);
   const height = opts.height ?? Math.round((width * rawH) / rawW);
   const ext = opts.extent;
@@ -473,14 +561,23 @@ export function manifoldFigure(images: ImageStack, opts: ManifoldFigureOptions =
   // decoder looks grey rather than contrast-stretched noise.
   let dmin = Infinity;
   let dmax = -Infinity;
-  for (const v of images.data) if (Number.isFinite(v)) { if (v < dmin) dmin = v; if (v > dmax) dmax = v; }
+  for (const v of images.data)
+    if (Number.isFinite(v)) {
+      if (v < dmin) dmin = v;
+      if (v > dmax) dmax = v;
+    }
   return imageGrid(images, {
     vmin: Math.min(0, dmin),
     vmax: Math.max(1, dmax),
     ...opts,
     cols: steps,
     pad: opts.pad ?? 0,
-    extent: { x: [lo - half, hi + half], y: [lo - half, hi + half], xTitle: opts.xTitle ?? "z1", yTitle: opts.yTitle ?? "z2" },
+    extent: {
+      x: [lo - half, hi + half],
+      y: [lo - half, hi + half],
+      xTitle: opts.xTitle ?? "z1",
+      yTitle: opts.yTitle ?? "z2",
+    },
     title: opts.title ?? "latent manifold",
   });
 }
@@ -544,12 +641,21 @@ export function imageOverlay(
   const filled = opts.filled ?? true;
   const points: VlSpec = {
     data: { values },
-    mark: { type: "point", filled, size, opacity: opts.opacity ?? 0.85, strokeWidth: filled ? 0 : 1.5, ...(col ? {} : { color: opts.pointColor ?? "#ff7f0e" }) },
+    mark: {
+      type: "point",
+      filled,
+      size,
+      opacity: opts.opacity ?? 0.85,
+      strokeWidth: filled ? 0 : 1.5,
+      ...(col ? {} : { color: opts.pointColor ?? "#ff7f0e" }),
+    },
     encoding: {
       x: { field: "x", type: "quantitative", scale: xScale },
       y: { field: "y", type: "quantitative", scale: yScale },
-      tooltip: [{ field: "i", title: "index" },
-        ...["x", "y"].map((k) => ({ field: k, title: `${k} (${cal.unit})`, format: f === 1 ? ".1f" : ".3f" }))],
+      tooltip: [
+        { field: "i", title: "index" },
+        ...["x", "y"].map((k) => ({ field: k, title: `${k} (${cal.unit})`, format: f === 1 ? ".1f" : ".3f" })),
+      ],
     },
   };
   if (col && opts.color) {
@@ -569,7 +675,14 @@ export function mapOverlay(
 ): VlSpec {
   return imageOverlay(image, x, y, {
     ...opts,
-    color: opts.color ?? { values, name: opts.name ?? "value", type: "quantitative", scheme: opts.scheme ?? "viridis", domain: opts.domain, domainMid: opts.domainMid },
+    color: opts.color ?? {
+      values,
+      name: opts.name ?? "value",
+      type: "quantitative",
+      scheme: opts.scheme ?? "viridis",
+      domain: opts.domain,
+      domainMid: opts.domainMid,
+    },
   });
 }
 
@@ -578,13 +691,23 @@ export function mapOverlays(
   image: ImageStack | { data: ArrayLike<number>; height: number; width: number },
   x: ArrayLike<number>,
   y: ArrayLike<number>,
-  maps: Record<string, ArrayLike<number> | { values: ArrayLike<number>; scheme?: string; domain?: [number, number]; domainMid?: number }>,
+  maps: Record<
+    string,
+    ArrayLike<number> | { values: ArrayLike<number>; scheme?: string; domain?: [number, number]; domainMid?: number }
+  >,
   opts: OverlayOptions & { columns?: number } = {},
 ): VlSpec {
   const panels = Object.entries(maps).map(([name, m]) => {
-    const spec = typeof (m as ArrayLike<number>).length === "number"
-      ? mapOverlay(image, x, y, m as ArrayLike<number>, { ...opts, title: name, name, width: opts.width ?? 260 })
-      : mapOverlay(image, x, y, (m as { values: ArrayLike<number> }).values, { ...opts, ...(m as object), title: name, name, width: opts.width ?? 260 });
+    const spec =
+      typeof (m as ArrayLike<number>).length === "number"
+        ? mapOverlay(image, x, y, m as ArrayLike<number>, { ...opts, title: name, name, width: opts.width ?? 260 })
+        : mapOverlay(image, x, y, (m as { values: ArrayLike<number> }).values, {
+            ...opts,
+            ...(m as object),
+            title: name,
+            name,
+            width: opts.width ?? 260,
+          });
     return spec;
   });
   return concatFigures(panels, { columns: opts.columns ?? 3, title: opts.title });
@@ -598,10 +721,25 @@ export function labelledImage(
   labels: ArrayLike<number> | string[],
   opts: OverlayOptions & { labelNames?: string[]; name?: string } = {},
 ): VlSpec {
-  const names = opts.labelNames ?? (typeof (labels as ArrayLike<unknown>)[0] === "number"
-    ? Array.from(new Set(Array.from(labels as ArrayLike<number>))).sort((a, b) => a - b).reduce((acc: string[], k) => { acc[k] = `${opts.name ?? "class"} ${k}`; return acc; }, [])
-    : undefined);
-  return imageOverlay(image, x, y, { ...opts, color: opts.color ?? { values: labels, name: opts.name ?? "label", type: "nominal", categories: names?.map((s, k) => s ?? `class ${k}`) } });
+  const names =
+    opts.labelNames ??
+    (typeof (labels as ArrayLike<unknown>)[0] === "number"
+      ? Array.from(new Set(Array.from(labels as ArrayLike<number>)))
+          .sort((a, b) => a - b)
+          .reduce((acc: string[], k) => {
+            acc[k] = `${opts.name ?? "class"} ${k}`;
+            return acc;
+          }, [])
+      : undefined);
+  return imageOverlay(image, x, y, {
+    ...opts,
+    color: opts.color ?? {
+      values: labels,
+      name: opts.name ?? "label",
+      type: "nominal",
+      categories: names?.map((s, k) => s ?? `class ${k}`),
+    },
+  });
 }
 
 /** Options of a figure made of several. */
@@ -618,7 +756,8 @@ export function concatFigures(specs: VlSpec[], opts: ConcatOptions = {}): VlSpec
   check(Array.isArray(specs) && specs.length > 0, "concatFigures", "expected a non-empty array of specs");
   const inner = specs.map((s) => {
     const { $schema, config, ...rest } = s;
-    void $schema; void config;
+    void $schema;
+    void config;
     return rest;
   });
   const out: VlSpec = { $schema: VEGA_LITE_SCHEMA };

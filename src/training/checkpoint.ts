@@ -31,15 +31,23 @@ export interface TrainState {
   rng: Random;
   optimizer: tf.Optimizer;
   history: {
-    reports: EpochReport[]; loss: number[]; reconstruction: number[];
-    klZ: number[]; klAngle: number[]; klOffset: number[];
+    reports: EpochReport[];
+    loss: number[];
+    reconstruction: number[];
+    klZ: number[];
+    klAngle: number[];
+    klOffset: number[];
   };
   pixelPool: Int32Array;
   /** settings that must be the same for a resumed run to continue the same numbers */
   fingerprint: { [k: string]: number | string };
 }
 
-interface TensorEntry { name: string; shape: number[]; part: "model" | "optimizer" }
+interface TensorEntry {
+  name: string;
+  shape: number[];
+  part: "model" | "optimizer";
+}
 
 interface CheckpointJson {
   format: "ivae-checkpoint";
@@ -66,7 +74,9 @@ type AdamInternals = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
  * `train` calls after each completed epoch.
  */
 export async function openCheckpoint(
-  model: LatentModel, opts: CheckpointOptions & { epochs: number }, state: TrainState,
+  model: LatentModel,
+  opts: CheckpointOptions & { epochs: number },
+  state: TrainState,
 ): Promise<{ firstEpoch: number; epochDone: (epoch: number) => Promise<void> }> {
   const c = opts.checkpoint;
   check(!opts.resume || c !== undefined, "train", "resume: true needs checkpoint: { dir } to resume from");
@@ -103,19 +113,30 @@ async function saveCheckpoint(dir: string, epoch: number, model: LatentModel, st
   tf.dispose(opt[0].tensor); // the iteration scalar is a fresh tensor; the moments are the optimizer's own
   const blob = new Uint8Array(arrays.reduce((a, x) => a + x.byteLength, 0));
   let o = 0;
-  for (const a of arrays) { blob.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o); o += a.byteLength; }
+  for (const a of arrays) {
+    blob.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o);
+    o += a.byteLength;
+  }
   const adam = state.optimizer as unknown as AdamInternals;
   const file = `ckpt-${epoch}.bin`;
   await writeAtomic(path.join(dir, file), blob);
   const json: CheckpointJson = {
-    format: "ivae-checkpoint", version: 1, epoch, file, sha256: sha256(blob), tensors,
-    config: model.config, fingerprint: state.fingerprint, rng: state.rng.getState(),
+    format: "ivae-checkpoint",
+    version: 1,
+    epoch,
+    file,
+    sha256: sha256(blob),
+    tensors,
+    config: model.config,
+    fingerprint: state.fingerprint,
+    rng: state.rng.getState(),
     optimizer: {
       iterations: state.optimizer.iterations,
       accBeta1: adam.accBeta1 ? adam.accBeta1.dataSync()[0] : NaN,
       accBeta2: adam.accBeta2 ? adam.accBeta2.dataSync()[0] : NaN,
     },
-    pixelPool: Array.from(state.pixelPool), reports: state.history.reports,
+    pixelPool: Array.from(state.pixelPool),
+    reports: state.history.reports,
   };
   await writeAtomic(path.join(dir, "checkpoint.json"), JSON.stringify(json));
   await syncDir(dir);
@@ -135,12 +156,18 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJson; blob
   } catch (e) {
     throw new IvaeInputError(`train: cannot read the checkpoint ${file} (${(e as Error).message})`);
   }
-  check(json?.format === "ivae-checkpoint" && json.version === 1, "train",
-    `${file} is not an ivae checkpoint (version 1)`);
+  check(
+    json?.format === "ivae-checkpoint" && json.version === 1,
+    "train",
+    `${file} is not an ivae checkpoint (version 1)`,
+  );
   const blobFile = path.join(dir, path.basename(json.file));
   const blob = fs.existsSync(blobFile) ? new Uint8Array(await fs.promises.readFile(blobFile)) : null;
-  check(blob !== null && sha256(blob) === json.sha256, "train",
-    `the checkpoint data ${json.file} is missing or does not match ${file}; delete ${dir} to start over`);
+  check(
+    blob !== null && sha256(blob) === json.sha256,
+    "train",
+    `the checkpoint data ${json.file} is missing or does not match ${file}; delete ${dir} to start over`,
+  );
   return { json, blob };
 }
 
@@ -148,9 +175,11 @@ async function readCheckpoint(dir: string): Promise<{ json: CheckpointJson; blob
 async function restore(model: LatentModel, state: TrainState, json: CheckpointJson, blob: Uint8Array): Promise<number> {
   const differs = (what: string, a: unknown, b: unknown): void => {
     if (JSON.stringify(a) !== JSON.stringify(b)) {
-      throw new IvaeInputError(`train: cannot resume: the checkpoint was made with ${what} ${JSON.stringify(a)}, ` +
-        `this run has ${JSON.stringify(b)}; resume with the same model, images and options, or use another ` +
-          `checkpoint.dir`);
+      throw new IvaeInputError(
+        `train: cannot resume: the checkpoint was made with ${what} ${JSON.stringify(a)}, ` +
+          `this run has ${JSON.stringify(b)}; resume with the same model, images and options, or use another ` +
+          `checkpoint.dir`,
+      );
     }
   };
   differs("the model config", json.config, model.config);
@@ -188,8 +217,11 @@ async function restore(model: LatentModel, state: TrainState, json: CheckpointJs
   const h = state.history;
   for (const r of json.reports) {
     h.reports.push(r);
-    h.loss.push(r.loss); h.reconstruction.push(r.reconstruction); h.klZ.push(r.klZ);
-    h.klAngle.push(r.klAngle); h.klOffset.push(r.klOffset);
+    h.loss.push(r.loss);
+    h.reconstruction.push(r.reconstruction);
+    h.klZ.push(r.klZ);
+    h.klAngle.push(r.klAngle);
+    h.klOffset.push(r.klOffset);
   }
   return json.epoch;
 }

@@ -35,8 +35,14 @@ export function formatDuration(s: number): string {
   return `${s.toFixed(1)}s`;
 }
 
-const LABELS: Record<string, string> = { reconstruction: "recon", klZ: "KL z", klAngle: "KL γ", klOffset: "KL Δr",
-  klScale: "KL s", klClass: "KL c" };
+const LABELS: Record<string, string> = {
+  reconstruction: "recon",
+  klZ: "KL z",
+  klAngle: "KL γ",
+  klOffset: "KL Δr",
+  klScale: "KL s",
+  klClass: "KL c",
+};
 
 /** How a loss term is labelled in progress lines and plots: "KL γ" for klAngle; unknown names as they are. */
 export function termLabel(name: string): string {
@@ -89,5 +95,9 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stdout): P
  * `progress: textProgress((s) => tslab.display.text(s))`.
  */
 export function textProgress(write: (line: string) => void): ProgressSink {
-  return { update: (line, final) => { if (final) write(line); } };
+  return {
+    update: (line, final) => {
+      if (final) write(line);
+    },
+  };
 }

@@ -82,8 +82,11 @@ function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
  * loss, gradient or weight stops training with `TrainingDivergedError`, and the model keeps the weights
  * of the last good step. Same seeds (model and `seed`) give the same numbers.
  */
-export async function train(model: LatentModel, images: ImageStack | tf.Tensor | number[][][],
-  opts: TrainOptions): Promise<TrainHistory> {
+export async function train(
+  model: LatentModel,
+  images: ImageStack | tf.Tensor | number[][][],
+  opts: TrainOptions,
+): Promise<TrainHistory> {
   const where = "train";
   check(opts != null && typeof opts === "object", where, "expected options { epochs, ... }");
   checkInt(opts.epochs, where, "epochs", 1);
@@ -94,8 +97,11 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   const beta0 = opts.beta ?? 1;
   check(Number.isFinite(beta0) && beta0 >= 0, where, `beta must be a number >= 0, got ${beta0}`);
   if (opts.betaSchedule && typeof opts.betaSchedule !== "function") {
-    check(Number.isFinite(opts.betaSchedule.warmupEpochs) && opts.betaSchedule.warmupEpochs >= 0, where,
-      "betaSchedule.warmupEpochs must be a number >= 0");
+    check(
+      Number.isFinite(opts.betaSchedule.warmupEpochs) && opts.betaSchedule.warmupEpochs >= 0,
+      where,
+      "betaSchedule.warmupEpochs must be a number >= 0",
+    );
   }
   const stack = model.checkImages(images, where);
   const labels = model.checkLabels(opts.labels, stack.n, where);
@@ -104,23 +110,44 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   let m = P;
   if (opts.pixelSubsample !== undefined) {
     const ps = opts.pixelSubsample;
-    check(Number.isFinite(ps) && ps > 0, where,
-      `pixelSubsample must be a pixel count >= 1 or a fraction in (0, 1), got ${ps}`);
+    check(
+      Number.isFinite(ps) && ps > 0,
+      where,
+      `pixelSubsample must be a pixel count >= 1 or a fraction in (0, 1), got ${ps}`,
+    );
     m = ps < 1 ? Math.max(1, Math.round(ps * P)) : Math.floor(ps);
     check(m <= P, where, `pixelSubsample ${ps} exceeds the ${P} pixels of an image`);
   }
   const rng = new Random(opts.seed ?? 0);
-  const sink: ProgressSink | null = opts.progress === false ? null : opts.progress === undefined || opts.progress === true ? terminalProgress() : opts.progress;
+  const sink: ProgressSink | null =
+    opts.progress === false
+      ? null
+      : opts.progress === undefined || opts.progress === true
+        ? terminalProgress()
+        : opts.progress;
   const vars = model.params.vars;
   const optimizer = tf.train.adam(lr);
-  const history: TrainHistory = { reports: [], loss: [], terms: {}, reconstruction: [], klZ: [], klAngle: [],
-    klOffset: [], seconds: 0, aborted: false };
+  const history: TrainHistory = {
+    reports: [],
+    loss: [],
+    terms: {},
+    reconstruction: [],
+    klZ: [],
+    klAngle: [],
+    klOffset: [],
+    seconds: 0,
+    aborted: false,
+  };
   // the model's loss-term names, fixed by its first step
   let names: string[] | null = null;
   const pixelPool = new Int32Array(P).map((_, i) => i);
   const fingerprint = { n, P, m, batchSize, lr, seed: opts.seed ?? 0 };
-  const ckpt = await openCheckpoint(model, opts, { rng, optimizer, history, pixelPool, fingerprint })
-    .catch((e: unknown) => { optimizer.dispose(); throw e; });
+  const ckpt = await openCheckpoint(model, opts, { rng, optimizer, history, pixelPool, fingerprint }).catch(
+    (e: unknown) => {
+      optimizer.dispose();
+      throw e;
+    },
+  );
   const xBuf = new Float32Array(Math.min(batchSize, n) * P);
   const steps = Math.ceil(n / batchSize);
   let snapshot: tf.Tensor[] = vars.map((v) => tf.clone(v));
@@ -130,8 +157,11 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
     for (let epoch = ckpt.firstEpoch; epoch <= opts.epochs; epoch++) {
       const te = Date.now();
       const beta = betaFor(epoch, opts);
-      check(Number.isFinite(beta) && beta >= 0, where,
-        `betaSchedule gave β = ${beta} at epoch ${epoch}; expected a number >= 0`);
+      check(
+        Number.isFinite(beta) && beta >= 0,
+        where,
+        `betaSchedule gave β = ${beta} at epoch ${epoch}; expected a number >= 0`,
+      );
       const perm = rng.permutation(n);
       let sums: number[] = [];
       let lastUpdate = Date.now();
@@ -145,7 +175,9 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
         if (m < P) {
           for (let i = 0; i < m; i++) {
             const j = i + rng.int(P - i);
-            const t = pixelPool[i]; pixelPool[i] = pixelPool[j]; pixelPool[j] = t;
+            const t = pixelPool[i];
+            pixelPool[i] = pixelPool[j];
+            pixelPool[j] = t;
           }
           pixelIndices = pixelPool.slice(0, m).sort();
         }
@@ -180,7 +212,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
             `train: the ${lossOk ? "gradient" : "loss"} became non-finite at epoch ${epoch}, batch ${s + 1}/${steps} ` +
               `(loss ${terms[0]}, ${names!.map((k, i) => `${termLabel(k)} ${terms[i + 1]}`).join(", ")}); ` +
               `the model keeps the weights of the last good step. Try a smaller learningRate (was ${lr}) or check the data.`,
-            epoch, s + 1,
+            epoch,
+            s + 1,
           );
         }
         optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
@@ -193,7 +226,8 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
           throw new TrainingDivergedError(
             `train: the weights became non-finite after the Adam step at epoch ${epoch}, batch ${s + 1}/${steps}; ` +
               `the model keeps the weights of the last good step. Try a smaller learningRate (was ${lr}).`,
-            epoch, s + 1,
+            epoch,
+            s + 1,
           );
         }
         // clones share the variables' data, so this snapshot costs no copy
@@ -203,7 +237,10 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
         if (sink && Date.now() - lastUpdate > 1000 && s + 1 < steps) {
           lastUpdate = Date.now();
           const el = (Date.now() - te) / 1000;
-          sink.update(`epoch ${epoch}/${opts.epochs}  batch ${s + 1}/${steps}  loss ${(sums[0] / (start + B)).toFixed(2)}  ${el.toFixed(1)}s`, false);
+          sink.update(
+            `epoch ${epoch}/${opts.epochs}  batch ${s + 1}/${steps}  loss ${(sums[0] / (start + B)).toFixed(2)}  ${el.toFixed(1)}s`,
+            false,
+          );
         }
         if (opts.signal?.aborted) break;
         if (s % 8 === 7) await new Promise((r) => setImmediate(r)); // keep notebooks/widgets responsive
@@ -214,10 +251,17 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
       const termValues: Record<string, number> = {};
       (names ?? []).forEach((k, i) => (termValues[k] = sums[i + 1] / (seen ?? n)));
       const report: EpochReport = {
-        epoch, epochs: opts.epochs, loss: sums[0] / (seen ?? n), terms: termValues,
-        reconstruction: termValues.reconstruction ?? 0, klZ: termValues.klZ ?? 0, klAngle: termValues.klAngle ?? 0,
-          klOffset: termValues.klOffset ?? 0,
-        beta, seconds, etaSeconds: (elapsed / epoch) * (opts.epochs - epoch),
+        epoch,
+        epochs: opts.epochs,
+        loss: sums[0] / (seen ?? n),
+        terms: termValues,
+        reconstruction: termValues.reconstruction ?? 0,
+        klZ: termValues.klZ ?? 0,
+        klAngle: termValues.klAngle ?? 0,
+        klOffset: termValues.klOffset ?? 0,
+        beta,
+        seconds,
+        etaSeconds: (elapsed / epoch) * (opts.epochs - epoch),
       };
       if (opts.signal?.aborted) {
         history.aborted = true;
@@ -242,4 +286,3 @@ export async function train(model: LatentModel, images: ImageStack | tf.Tensor |
   history.seconds = (Date.now() - t0) / 1000;
   return history;
 }
-

@@ -1,5 +1,12 @@
 import { strict as assert } from "assert";
-import { colorizeMap, labelImage, mapPoints, rasterizeMap, valueDensity2d, valueHistogram } from "../../src/analysis/maps";
+import {
+  colorizeMap,
+  labelImage,
+  mapPoints,
+  rasterizeMap,
+  valueDensity2d,
+  valueHistogram,
+} from "../../src/analysis/maps";
 
 describe("analysis: maps over the image", () => {
   const sites = { x: [5, 15, 5], y: [5, 5, 5], frame: [0, 0, 1] };
@@ -10,7 +17,9 @@ describe("analysis: maps over the image", () => {
     assert.equal(m.mask[0], 0, "far from every site the map is undefined");
     assert.equal(rasterizeMap(sites, [1, 2, 3], { height: 12, width: 20, radius: 4, frame: 1 }).data[5 * 20 + 5], 3);
     const lab = labelImage(sites, [0, 1, 1], { height: 12, width: 20, radius: 6 });
-    assert.equal(lab[5 * 20 + 9], 0); assert.equal(lab[5 * 20 + 11], 1); assert.equal(lab[0], -1);
+    assert.equal(lab[5 * 20 + 9], 0);
+    assert.equal(lab[5 * 20 + 11], 1);
+    assert.equal(lab[0], -1);
     assert.equal(mapPoints(sites, [1, 2, 3], { frame: 0 }).length, 2);
     assert.throws(() => rasterizeMap(sites, [1], { height: 12, width: 20 }), /1 values for 3 sites/);
   });

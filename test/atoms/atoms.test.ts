@@ -1,16 +1,31 @@
 import { strict as assert } from "assert";
 import { stemInterface } from "../../src/data/stem";
-import { extractPatches, findAtomsLoG, findLocalMaxima, refinePositions, nearestColumn, scoreAtoms, slidingWindows } from "../../src/atoms";
+import {
+  extractPatches,
+  findAtomsLoG,
+  findLocalMaxima,
+  refinePositions,
+  nearestColumn,
+  scoreAtoms,
+  slidingWindows,
+} from "../../src/atoms";
 
 function gaussImage(H: number, W: number, pts: [number, number][], sigma = 2): Float32Array {
   const img = new Float32Array(H * W);
-  for (const [x, y] of pts) for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) img[r * W + c] += Math.exp(-((c - x) ** 2 + (r - y) ** 2) / (2 * sigma * sigma));
+  for (const [x, y] of pts)
+    for (let r = 0; r < H; r++)
+      for (let c = 0; c < W; c++) img[r * W + c] += Math.exp(-((c - x) ** 2 + (r - y) ** 2) / (2 * sigma * sigma));
   return img;
 }
 
 describe("atoms: finding, refinement, scoring", () => {
   it("finds isolated Gaussians and refines them to < 0.05 px", () => {
-    const pts: [number, number][] = [[10.3, 12.7], [30.6, 11.2], [20.1, 30.9], [45.45, 40.5]];
+    const pts: [number, number][] = [
+      [10.3, 12.7],
+      [30.6, 11.2],
+      [20.1, 30.9],
+      [45.45, 40.5],
+    ];
     const img = { data: gaussImage(56, 56, pts), height: 56, width: 56 };
     for (const found of [findLocalMaxima(img, { minDistance: 6, smooth: 0 }), findAtomsLoG(img, { minDistance: 6 })]) {
       assert.equal(found.x.length, 4);
@@ -19,7 +34,10 @@ describe("atoms: finding, refinement, scoring", () => {
       assert.equal(sc.recall, 1);
       assert.ok(sc.meanError < 0.05, `mean error ${sc.meanError}`);
     }
-    const q = refinePositions(img, findLocalMaxima(img, { minDistance: 6, smooth: 0 }), { method: "quadratic", smooth: 0 });
+    const q = refinePositions(img, findLocalMaxima(img, { minDistance: 6, smooth: 0 }), {
+      method: "quadratic",
+      smooth: 0,
+    });
     assert.ok(scoreAtoms(q, { x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }, { tolerance: 2 }).meanError < 0.02);
   });
   it("LoG reports the blob scale", () => {
@@ -31,14 +49,21 @@ describe("atoms: finding, refinement, scoring", () => {
   it("on the noisy synthetic interface: precision and recall >= 0.95, position error < 0.35 px", () => {
     const s = stemInterface({ height: 192, width: 192, seed: 11 });
     const region = { x0: 3, y0: 3, x1: 189, y1: 189 };
-    for (const f of [findLocalMaxima(s.image, { minDistance: s.minSpacing }), findAtomsLoG(s.image, { minDistance: s.minSpacing })]) {
+    for (const f of [
+      findLocalMaxima(s.image, { minDistance: s.minSpacing }),
+      findAtomsLoG(s.image, { minDistance: s.minSpacing }),
+    ]) {
       const sc = scoreAtoms(refinePositions(s.image, f), s.truth, { tolerance: s.minSpacing / 2, region });
       assert.ok(sc.precision >= 0.95 && sc.recall >= 0.95, `precision ${sc.precision}, recall ${sc.recall}`);
       assert.ok(sc.meanError < 0.35, `mean error ${sc.meanError}`);
     }
   });
   it("scoring counts false positives/negatives and matches one-to-one within a frame", () => {
-    const sc = scoreAtoms({ x: [0, 0.2, 10, 50], y: [0, 0, 10, 50], frame: [0, 0, 0, 1] }, { x: [0, 10, 50], y: [0, 10, 50], frame: [0, 0, 0] }, { tolerance: 1 });
+    const sc = scoreAtoms(
+      { x: [0, 0.2, 10, 50], y: [0, 0, 10, 50], frame: [0, 0, 0, 1] },
+      { x: [0, 10, 50], y: [0, 10, 50], frame: [0, 0, 0] },
+      { tolerance: 1 },
+    );
     assert.equal(sc.truePositives, 2);
     assert.equal(sc.falsePositives, 2);
     assert.equal(sc.falseNegatives, 1);
@@ -61,8 +86,14 @@ describe("atoms: finding, refinement, scoring", () => {
 });
 
 describe("atoms: patches", () => {
-  const W = 40, H = 30;
-  const img = { data: Float32Array.from({ length: H * W }, (_, i) => (i % W) + 100 * Math.floor(i / W)), n: 1, height: H, width: W };
+  const W = 40,
+    H = 30;
+  const img = {
+    data: Float32Array.from({ length: H * W }, (_, i) => (i % W) + 100 * Math.floor(i / W)),
+    n: 1,
+    height: H,
+    width: W,
+  };
   it("centres the atom in the patch (bilinear, sub-pixel) and keeps provenance", () => {
     const p = extractPatches(img, { x: [20.5, 1], y: [10.25, 3], frame: [0, 0] }, { size: 4 });
     assert.equal(p.images.n, 1, "the atom at the edge is dropped");
@@ -72,7 +103,11 @@ describe("atoms: patches", () => {
     assert.ok(Math.abs(p.images.data[15] - (22 + 100 * 11.75)) < 1e-3);
   });
   it("pads or reflects at the edge when asked", () => {
-    const pad = extractPatches(img, { x: [0], y: [0] }, { size: 4, edge: "pad", padValue: -1, interpolation: "nearest" });
+    const pad = extractPatches(
+      img,
+      { x: [0], y: [0] },
+      { size: 4, edge: "pad", padValue: -1, interpolation: "nearest" },
+    );
     assert.equal(pad.images.n, 1);
     assert.equal(pad.images.data[0], -1);
     assert.equal(pad.images.data[2 * 4 + 2], 101);

@@ -29,14 +29,20 @@ describe("atoms: finding without per-image parameters", () => {
     assert.ok(inAmorphous(findLocalMaxima(im, { background: "global" })) > 20, "the global rule should fail here");
     // and the crystal half is still found
     const truthL = { x: s.truth.x.filter((x) => x < 148), y: s.truth.y.filter((_, i) => s.truth.x[i] < 148) };
-    const sc = scoreAtoms(findLocalMaxima(im), truthL, { tolerance: s.minSpacing / 2, region: { x0: 3, y0: 3, x1: 148, y1: 253 } });
+    const sc = scoreAtoms(findLocalMaxima(im), truthL, {
+      tolerance: s.minSpacing / 2,
+      region: { x0: 3, y0: 3, x1: 148, y1: 253 },
+    });
     assert.ok(sc.recall >= 0.97, `recall ${sc.recall}`);
   });
   it("optional background subtraction finds the same columns on a strong intensity ramp", () => {
     const s = stemInterface({ seed: 3 });
     const img = Float32Array.from(s.image.data, (v, i) => v + 0.6 * ((i % 256) / 256));
-    const sc = scoreAtoms(findLocalMaxima({ data: img, height: 256, width: 256 }, { subtractBackground: true }), s.truth,
-      { tolerance: s.minSpacing / 2, region: { x0: 3, y0: 3, x1: 253, y1: 253 } });
+    const sc = scoreAtoms(
+      findLocalMaxima({ data: img, height: 256, width: 256 }, { subtractBackground: true }),
+      s.truth,
+      { tolerance: s.minSpacing / 2, region: { x0: 3, y0: 3, x1: 253, y1: 253 } },
+    );
     assert.ok(sc.precision >= 0.97 && sc.recall >= 0.97, `precision ${sc.precision}, recall ${sc.recall}`);
   });
 });
@@ -74,6 +80,14 @@ describe("atoms: column polarity", () => {
   it("tells bright columns (HAADF) from dark ones (ABF-like, the negative)", () => {
     const s = stemDomains({ seed: 4, height: 128, width: 128 });
     assert.equal(columnPolarity(s.image.data, 128, 128, 14).polarity, "bright");
-    assert.equal(columnPolarity(s.image.data.map((v) => 1 - v), 128, 128, 14).polarity, "dark");
+    assert.equal(
+      columnPolarity(
+        s.image.data.map((v) => 1 - v),
+        128,
+        128,
+        14,
+      ).polarity,
+      "dark",
+    );
   });
 });

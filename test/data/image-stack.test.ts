@@ -12,12 +12,18 @@ describe("data: ImageStack consistency at the entry points", () => {
   const data = new Float32Array(3 * 8 * 8).fill(0.5);
 
   it("toImageStack rejects n, height or width that disagree with the data length", () => {
-    for (const bad of [{ data, n: 2, height: 8, width: 8 }, { data, n: 4, height: 8, width: 8 },
+    for (const bad of [
+      { data, n: 2, height: 8, width: 8 },
+      { data, n: 4, height: 8, width: 8 },
       { data, n: 3, height: 8, width: 7 },
-      { data, n: 3.5, height: 8, width: 8 }, { data, n: -3, height: -8, width: 8 }]) {
-      assert.throws(() => toImageStack(bad,
-        "train"), (e: Error) => e instanceof IvaeInputError && /train/.test(e.message),
-        JSON.stringify({ ...bad, data: bad.data.length }));
+      { data, n: 3.5, height: 8, width: 8 },
+      { data, n: -3, height: -8, width: 8 },
+    ]) {
+      assert.throws(
+        () => toImageStack(bad, "train"),
+        (e: Error) => e instanceof IvaeInputError && /train/.test(e.message),
+        JSON.stringify({ ...bad, data: bad.data.length }),
+      );
     }
     assert.equal(toImageStack({ data, n: 3, height: 8, width: 8 }, "train").n, 3);
   });
@@ -26,8 +32,10 @@ describe("data: ImageStack consistency at the entry points", () => {
     const m = new VAE({ imageShape: [8, 8], latentDim: 2, encoderHidden: [8], decoderHidden: [8], seed: 1 });
     try {
       const stale = { data, n: 2, height: 8, width: 8 };
-      await assert.rejects(train(m, stale, { epochs: 1, batchSize: 2, progress: false }),
-        /ImageStack has 192 values but n\*height\*width = 2\*8\*8/);
+      await assert.rejects(
+        train(m, stale, { epochs: 1, batchSize: 2, progress: false }),
+        /ImageStack has 192 values but n\*height\*width = 2\*8\*8/,
+      );
       assert.throws(() => m.encode({ data, n: 5, height: 8, width: 8 }), IvaeInputError);
     } finally {
       m.dispose();

@@ -12,11 +12,15 @@ import { Random } from "../../src/util/random";
  * rotated by `angle` counter-clockwise as displayed, glyph height scale·size.
  */
 function render(name: SuitName, size: number, angle: number, dx = 0, dy = 0, scale = 0.45): Float32Array {
-  const g = size * scale, c0 = size / 2, ca = Math.cos(angle), sa = Math.sin(angle);
+  const g = size * scale,
+    c0 = size / 2,
+    ca = Math.cos(angle),
+    sa = Math.sin(angle);
   const rings = suitOutline(name).rings.map((r) => {
     const v = new Float64Array(r.length);
     for (let q = 0; q < r.length; q += 2) {
-      const x = r[q], y = r[q + 1];
+      const x = r[q],
+        y = r[q + 1];
       v[q] = c0 + dx + g * (ca * x - sa * y);
       v[q + 1] = c0 + dy - g * (sa * x + ca * y);
     }
@@ -48,11 +52,16 @@ function rms(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Intensity centroid (column, row) of image i, pixel-index coordinates. */
 function centroid(s: ImageStack, i: number): [number, number] {
-  let m = 0, mx = 0, my = 0;
-  for (let r = 0; r < s.height; r++) for (let c = 0; c < s.width; c++) {
-    const v = s.data[(i * s.height + r) * s.width + c];
-    m += v; mx += v * c; my += v * r;
-  }
+  let m = 0,
+    mx = 0,
+    my = 0;
+  for (let r = 0; r < s.height; r++)
+    for (let c = 0; c < s.width; c++) {
+      const v = s.data[(i * s.height + r) * s.width + c];
+      m += v;
+      mx += v * c;
+      my += v * r;
+    }
   return [mx / m, my / m];
 }
 
@@ -78,39 +87,53 @@ describe("rotateImages (seeded rotation with ground truth)", () => {
       for (const [angle, src] of cases) {
         for (const interpolation of ["bicubic", "bilinear"] as const) {
           const out = rotateImages(s, { angle, interpolation }).images;
-          for (let i = 0; i < 2; i++) for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) {
-            const got = out.data[(i * size + r) * size + c], want = s.data[i * size * size + src(r, c)];
-            // the float32 angle differs from π/2 by ~4e-8 rad: sub-1e-5 changes only
-            assert.ok(Math.abs(got - want) < 2e-5, `${size} px, ${angle} rad, ${interpolation}: [${r}][${c}]`);
-          }
+          for (let i = 0; i < 2; i++)
+            for (let r = 0; r < size; r++)
+              for (let c = 0; c < size; c++) {
+                const got = out.data[(i * size + r) * size + c],
+                  want = s.data[i * size * size + src(r, c)];
+                // the float32 angle differs from π/2 by ~4e-8 rad: sub-1e-5 changes only
+                assert.ok(Math.abs(got - want) < 2e-5, `${size} px, ${angle} rad, ${interpolation}: [${r}][${c}]`);
+              }
         }
       }
       // a whole-pixel shift moves the pixels (rows down) and pads with zeros
       const shifted = rotateImages(s, { angle: 0, dx: 2, dy: -1 }).images;
-      for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) {
-        const sr = r + 1, sc = c - 2;
-        const want = sr < size && sc >= 0 ? s.data[sr * size + sc] : 0;
-        assert.ok(Math.abs(shifted.data[r * size + c] - want) < 1e-6);
-      }
+      for (let r = 0; r < size; r++)
+        for (let c = 0; c < size; c++) {
+          const sr = r + 1,
+            sc = c - 2;
+          const want = sr < size && sc >= 0 ? s.data[sr * size + sc] : 0;
+          assert.ok(Math.abs(shifted.data[r * size + c] - want) < 1e-6);
+        }
     }
   });
 
   it("rotating a rendered suit matches rendering it rotated, at the returned random angles and shifts", () => {
-    const size = 48, n = 12;
+    const size = 48,
+      n = 12;
     const names = Array.from({ length: n }, (_, i) => SUIT_NAMES[i % 4]);
-    const upright = stackOf(names.map((s) => render(s, size, 0)), size);
+    const upright = stackOf(
+      names.map((s) => render(s, size, 0)),
+      size,
+    );
     const bicubic = rotateImages(upright, { maxAngle: Math.PI, maxShift: 3, seed: 7 });
     const bilinear = rotateImages(upright, { maxAngle: Math.PI, maxShift: 3, seed: 7, interpolation: "bilinear" });
     assert.deepEqual(bilinear.angle, bicubic.angle);
-    let eCubic = 0, eLinear = 0, eMirror = 0;
+    let eCubic = 0,
+      eLinear = 0,
+      eMirror = 0;
     for (let i = 0; i < n; i++) {
       const want = render(names[i], size, bicubic.angle[i], bicubic.dx[i], bicubic.dy[i]);
       const px = size * size;
       eCubic += rms(bicubic.images.data.subarray(i * px, (i + 1) * px), want) / n;
       eLinear += rms(bilinear.images.data.subarray(i * px, (i + 1) * px), want) / n;
       // the opposite sense of rotation is far off: the sign convention is pinned
-      eMirror += rms(bicubic.images.data.subarray(i * px, (i + 1) * px),
-        render(names[i], size, -bicubic.angle[i], bicubic.dx[i], bicubic.dy[i])) / n;
+      eMirror +=
+        rms(
+          bicubic.images.data.subarray(i * px, (i + 1) * px),
+          render(names[i], size, -bicubic.angle[i], bicubic.dx[i], bicubic.dy[i]),
+        ) / n;
     }
     // measured: bicubic 0.018, bilinear 0.025 (the rendered image is an area average; the error sits on edges)
     assert.ok(eCubic < 0.022, `bicubic rms ${eCubic}`);
@@ -129,7 +152,10 @@ describe("rotateImages (seeded rotation with ground truth)", () => {
 
   it("rotating back by the inverse pose recovers the original within interpolation error", () => {
     const size = 48;
-    const upright = stackOf(SUIT_NAMES.map((s) => render(s, size, 0, 1.5, -2)), size);
+    const upright = stackOf(
+      SUIT_NAMES.map((s) => render(s, size, 0, 1.5, -2)),
+      size,
+    );
     const r = rotateImages(upright, { maxAngle: 2, maxShift: 4, seed: 3 });
     const inv = inversePose(r);
     const back = rotateImages(r.images, inv);
@@ -141,20 +167,30 @@ describe("rotateImages (seeded rotation with ground truth)", () => {
   });
 
   it("moves a centred shape's centroid by (dx, dy) and an off-centre one by the rotation about the centre", () => {
-    const size = 48, c = (size - 1) / 2;
-    const centred = stackOf(SUIT_NAMES.map((s) => render(s, size, 0)), size);
+    const size = 48,
+      c = (size - 1) / 2;
+    const centred = stackOf(
+      SUIT_NAMES.map((s) => render(s, size, 0)),
+      size,
+    );
     const r = rotateImages(centred, { maxShift: 5, seed: 11 });
     for (let i = 0; i < 4; i++) {
-      const [x0, y0] = centroid(centred, i), [x1, y1] = centroid(r.images, i);
-      assert.ok(Math.abs(x1 - x0 - r.dx[i]) < 0.03 && Math.abs(y1 - y0 - r.dy[i]) < 0.03,
-        `moved (${x1 - x0}, ${y1 - y0}) vs (${r.dx[i]}, ${r.dy[i]})`);
+      const [x0, y0] = centroid(centred, i),
+        [x1, y1] = centroid(r.images, i);
+      assert.ok(
+        Math.abs(x1 - x0 - r.dx[i]) < 0.03 && Math.abs(y1 - y0 - r.dy[i]) < 0.03,
+        `moved (${x1 - x0}, ${y1 - y0}) vs (${r.dx[i]}, ${r.dy[i]})`,
+      );
     }
     const off = stackOf([render("hearts", size, 0, 6, -4)], size);
     const [mx, my] = centroid(off, 0);
     const t = rotateImages(off, { angle: 1.1, dx: -2, dy: 3 });
-    const ca = Math.cos(1.1), sa = Math.sin(1.1);
-    const u = mx - c, v = c - my; // y up
-    const wantX = c + ca * u - sa * v - 2, wantY = c - (sa * u + ca * v) + 3;
+    const ca = Math.cos(1.1),
+      sa = Math.sin(1.1);
+    const u = mx - c,
+      v = c - my; // y up
+    const wantX = c + ca * u - sa * v - 2,
+      wantY = c - (sa * u + ca * v) + 3;
     const [gx, gy] = centroid(t.images, 0);
     assert.ok(Math.hypot(gx - wantX, gy - wantY) < 0.05, `centroid (${gx}, ${gy}) vs (${wantX}, ${wantY})`);
   });
@@ -180,8 +216,10 @@ describe("rotateImages (seeded rotation with ground truth)", () => {
   it("rejects bad options with a message", () => {
     const s = randomStack(2, 5, 5, 0);
     const bad = (o: object, re: RegExp) =>
-      assert.throws(() => rotateImages(s, o as never),
-        (e: unknown) => e instanceof IvaeInputError && re.test(String(e)));
+      assert.throws(
+        () => rotateImages(s, o as never),
+        (e: unknown) => e instanceof IvaeInputError && re.test(String(e)),
+      );
     bad({ maxAngle: -1 }, /maxAngle .* >= 0/);
     bad({ maxAngle: 4 }, /at most π/);
     bad({ maxShift: NaN }, /maxShift/);

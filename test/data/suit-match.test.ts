@@ -14,10 +14,11 @@ function angleError(a: number, b: number, sym: number): number {
 /** Soft-edged ellipse (a blob, what a weak decoder draws): radius r px, edge width `soft`, y stretched by `ecc`. */
 function blob(r: number, soft: number, ecc: number, invert = false): Float32Array {
   const out = new Float32Array(48 * 48);
-  for (let i = 0; i < 48; i++) for (let j = 0; j < 48; j++) {
-    const v = 1 / (1 + Math.exp((Math.hypot((i - 23.5) / ecc, j - 23.5) - r) / soft));
-    out[i * 48 + j] = invert ? 1 - v : v;
-  }
+  for (let i = 0; i < 48; i++)
+    for (let j = 0; j < 48; j++) {
+      const v = 1 / (1 + Math.exp((Math.hypot((i - 23.5) / ecc, j - 23.5) - r) / soft));
+      out[i * 48 + j] = invert ? 1 - v : v;
+    }
   return out;
 }
 
@@ -26,10 +27,14 @@ describe("cards.glyphs and cards.matchSuits (the nearest-glyph rule)", () => {
     const g = cards.glyphs({ scale: 0.6 });
     assert.equal(g.n, 4);
     for (let s = 0; s < 4; s++) {
-      let m = 0, mx = 0, my = 0;
+      let m = 0,
+        mx = 0,
+        my = 0;
       for (let p = 0; p < 48 * 48; p++) {
         const v = g.data[s * 2304 + p];
-        m += v; mx += v * (p % 48); my += v * Math.floor(p / 48);
+        m += v;
+        mx += v * (p % 48);
+        my += v * Math.floor(p / 48);
       }
       const area = suitOutline(SUIT_NAMES[s]).area * (0.6 * 48) ** 2;
       assert.ok(Math.abs(m / area - 1) < 3e-3 && Math.hypot(mx / m - 23.5, my / m - 23.5) < 0.02);
@@ -46,7 +51,8 @@ describe("cards.glyphs and cards.matchSuits (the nearest-glyph rule)", () => {
     for (const style of ["ivae", "notebook"] as const) {
       const d = cards.lecture("cards3", { n: 120, seed: 4, style });
       const m = cards.matchSuits(d.images, { scale: d.options.scale });
-      let worstAngle = 0, meanAngle = 0;
+      let worstAngle = 0,
+        meanAngle = 0;
       for (let i = 0; i < 120; i++) {
         const s = d.factors.suit[i];
         assert.equal(m.suit[i], s, `${style} image ${i}`);

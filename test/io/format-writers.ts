@@ -22,24 +22,49 @@ export class Bytes {
     this.length += n;
     return this;
   }
-  u8(v: number): this { return this.put(1, (dv, at) => dv.setUint8(at, v)); }
-  u16(v: number, le = false): this { return this.put(2, (dv, at) => dv.setUint16(at, v, le)); }
-  i16(v: number, le = false): this { return this.put(2, (dv, at) => dv.setInt16(at, v, le)); }
-  u32(v: number, le = false): this { return this.put(4, (dv, at) => dv.setUint32(at, v, le)); }
-  i32(v: number, le = false): this { return this.put(4, (dv, at) => dv.setInt32(at, v, le)); }
-  u64(v: number, le = false): this { return this.put(8, (dv, at) => dv.setBigUint64(at, BigInt(v), le)); }
-  f32(v: number, le = false): this { return this.put(4, (dv, at) => dv.setFloat32(at, v, le)); }
-  f64(v: number, le = false): this { return this.put(8, (dv, at) => dv.setFloat64(at, v, le)); }
-  text(s: string): this { for (let i = 0; i < s.length; i++) this.u8(s.charCodeAt(i)); return this; }
+  u8(v: number): this {
+    return this.put(1, (dv, at) => dv.setUint8(at, v));
+  }
+  u16(v: number, le = false): this {
+    return this.put(2, (dv, at) => dv.setUint16(at, v, le));
+  }
+  i16(v: number, le = false): this {
+    return this.put(2, (dv, at) => dv.setInt16(at, v, le));
+  }
+  u32(v: number, le = false): this {
+    return this.put(4, (dv, at) => dv.setUint32(at, v, le));
+  }
+  i32(v: number, le = false): this {
+    return this.put(4, (dv, at) => dv.setInt32(at, v, le));
+  }
+  u64(v: number, le = false): this {
+    return this.put(8, (dv, at) => dv.setBigUint64(at, BigInt(v), le));
+  }
+  f32(v: number, le = false): this {
+    return this.put(4, (dv, at) => dv.setFloat32(at, v, le));
+  }
+  f64(v: number, le = false): this {
+    return this.put(8, (dv, at) => dv.setFloat64(at, v, le));
+  }
+  text(s: string): this {
+    for (let i = 0; i < s.length; i++) this.u8(s.charCodeAt(i));
+    return this;
+  }
   bytes(b: Uint8Array): this {
     this.grow(b.length);
     this.buf.set(b, this.length);
     this.length += b.length;
     return this;
   }
-  setU32At(at: number, v: number, le = false): void { this.dv.setUint32(at, v, le); }
-  setU64At(at: number, v: number, le = false): void { this.dv.setBigUint64(at, BigInt(v), le); }
-  done(): Uint8Array { return this.buf.slice(0, this.length); }
+  setU32At(at: number, v: number, le = false): void {
+    this.dv.setUint32(at, v, le);
+  }
+  setU64At(at: number, v: number, le = false): void {
+    this.dv.setBigUint64(at, BigInt(v), le);
+  }
+  done(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
 }
 
 // ---------------------------------------------------------------- DigitalMicrograph
@@ -54,29 +79,55 @@ export type DmTagValue =
   | { type: 15; fields: number[]; values: number[] }
   | { type: 18; text: string }
   | DmTagGroup;
-export interface DmTagGroup { group: [string, DmTagValue][] }
+export interface DmTagGroup {
+  group: [string, DmTagValue][];
+}
 
 const SIZES: Record<number, number> = { 2: 2, 3: 4, 4: 2, 5: 4, 6: 4, 7: 8, 8: 1, 9: 1, 10: 1, 11: 8, 12: 8 };
 
 function putValue(b: Bytes, type: number, v: number, le: boolean): void {
   switch (type) {
-    case 2: b.i16(v, le); break;
-    case 3: b.i32(v, le); break;
-    case 4: b.u16(v, le); break;
-    case 5: b.u32(v, le); break;
-    case 6: b.f32(v, le); break;
-    case 7: b.f64(v, le); break;
-    case 8: case 10: b.u8(v); break;
-    case 9: b.u8(v & 0xff); break;
-    case 11: case 12: b.u64(v, le); break;
-    default: throw new Error(`type ${type}`);
+    case 2:
+      b.i16(v, le);
+      break;
+    case 3:
+      b.i32(v, le);
+      break;
+    case 4:
+      b.u16(v, le);
+      break;
+    case 5:
+      b.u32(v, le);
+      break;
+    case 6:
+      b.f32(v, le);
+      break;
+    case 7:
+      b.f64(v, le);
+      break;
+    case 8:
+    case 10:
+      b.u8(v);
+      break;
+    case 9:
+      b.u8(v & 0xff);
+      break;
+    case 11:
+    case 12:
+      b.u64(v, le);
+      break;
+    default:
+      throw new Error(`type ${type}`);
   }
 }
 
 /** Writes a DM3 (version 3) or DM4 (version 4) file with the given root tag group. */
 export function writeDM(version: 3 | 4, root: DmTagGroup, littleEndian = true): Uint8Array {
   const b = new Bytes();
-  const word = (x: Bytes, v: number): void => { if (version === 4) x.u64(v); else x.u32(v); };
+  const word = (x: Bytes, v: number): void => {
+    if (version === 4) x.u64(v);
+    else x.u32(v);
+  };
   b.u32(version);
   word(b, 0); // file size, patched below
   b.u32(littleEndian ? 1 : 0);
@@ -85,7 +136,9 @@ export function writeDM(version: 3 | 4, root: DmTagGroup, littleEndian = true): 
     word(x, g.group.length);
     for (const [label, v] of g.group) {
       const isGroup = "group" in v;
-      x.u8(isGroup ? 20 : 21).u16(label.length).text(label);
+      x.u8(isGroup ? 20 : 21)
+        .u16(label.length)
+        .text(label);
       const body = new Bytes();
       if (isGroup) group(body, v);
       else data(body, v);
@@ -110,7 +163,8 @@ export function writeDM(version: 3 | 4, root: DmTagGroup, littleEndian = true): 
   group(b, root);
   const out = b.done();
   const dv = new DataView(out.buffer);
-  if (version === 4) dv.setBigUint64(4, BigInt(out.length)); else dv.setUint32(4, out.length);
+  if (version === 4) dv.setBigUint64(4, BigInt(out.length));
+  else dv.setUint32(4, out.length);
   return out;
 }
 
@@ -146,41 +200,81 @@ export function dmImage(s: DmImageSpec): Uint8Array {
     group: s.dims.map((_, i) => {
       const c = s.cal?.[i] ?? { scale: 1, origin: 0, units: "" };
       const tags: [string, DmTagValue][] = [
-        ["Origin", { type: 6, value: c.origin }], ["Scale", { type: 6, value: c.scale }], ["Units", units(c.units)],
+        ["Origin", { type: 6, value: c.origin }],
+        ["Scale", { type: 6, value: c.scale }],
+        ["Units", units(c.units)],
       ];
       return ["", { group: tags }];
     }),
   };
   const image: DmTagGroup = {
     group: [
-      ["ImageData", {
-        group: [
-          ["Calibrations", { group: [["Dimension", calDims]] }],
-          ["Data", { type: 20, elem: s.elem, values: s.values }],
-          ["DataType", { type: 3, value: s.dataType }],
-          ["Dimensions", dimGroup],
-        ],
-      }],
-      ["ImageTags", {
-        group: [["Microscope Info", {
-          group: [["Voltage", { type: 7, value: s.voltage ?? 200000 }], ["Microscope", { type: 18, text: "Test TEM" }]],
-        }]],
-      }],
+      [
+        "ImageData",
+        {
+          group: [
+            ["Calibrations", { group: [["Dimension", calDims]] }],
+            ["Data", { type: 20, elem: s.elem, values: s.values }],
+            ["DataType", { type: 3, value: s.dataType }],
+            ["Dimensions", dimGroup],
+          ],
+        },
+      ],
+      [
+        "ImageTags",
+        {
+          group: [
+            [
+              "Microscope Info",
+              {
+                group: [
+                  ["Voltage", { type: 7, value: s.voltage ?? 200000 }],
+                  ["Microscope", { type: 18, text: "Test TEM" }],
+                ],
+              },
+            ],
+          ],
+        },
+      ],
       ["Name", units(s.name ?? "test image")],
     ],
   };
   const thumb: DmTagGroup = {
-    group: [["ImageData", {
-      group: [
-        ["Data", { type: 20, elem: 5, values: new Array(4 * 3).fill(0x00ff00ff) }],
-        ["DataType", { type: 3, value: 23 }],
-        ["Dimensions", { group: [["", { type: 5, value: 4 }], ["", { type: 5, value: 3 }]] }],
+    group: [
+      [
+        "ImageData",
+        {
+          group: [
+            ["Data", { type: 20, elem: 5, values: new Array(4 * 3).fill(0x00ff00ff) }],
+            ["DataType", { type: 3, value: 23 }],
+            [
+              "Dimensions",
+              {
+                group: [
+                  ["", { type: 5, value: 4 }],
+                  ["", { type: 5, value: 3 }],
+                ],
+              },
+            ],
+          ],
+        },
       ],
-    }]],
+    ],
   };
-  const list: [string, DmTagValue][] = s.thumbnail === false ? [["", image]] : [["", thumb], ["", image]];
+  const list: [string, DmTagValue][] =
+    s.thumbnail === false
+      ? [["", image]]
+      : [
+          ["", thumb],
+          ["", image],
+        ];
   const bounds: DmTagValue = { type: 20, elem: 3, values: [0, 0, 100, 100] };
-  const root: DmTagGroup = { group: [["ApplicationBounds", bounds], ["ImageList", { group: list }]] };
+  const root: DmTagGroup = {
+    group: [
+      ["ApplicationBounds", bounds],
+      ["ImageList", { group: list }],
+    ],
+  };
   return writeDM(s.version, root, s.littleEndian ?? true);
 }
 
@@ -203,12 +297,19 @@ export interface SerSpec {
 
 /** A TIA .ser series of 2-D images. */
 export function serFile(s: SerSpec): Uint8Array {
-  const v = s.version ?? 0x0210, off64 = v === 0x0220, le = true;
+  const v = s.version ?? 0x0210,
+    off64 = v === 0x0220,
+    le = true;
   const b = new Bytes();
-  b.u16(0x4949, le).u16(0x0197, le).u16(v, le).u32(s.dataTypeId ?? 0x4122, le).u32(0x4152, le);
+  b.u16(0x4949, le)
+    .u16(0x0197, le)
+    .u16(v, le)
+    .u32(s.dataTypeId ?? 0x4122, le)
+    .u32(0x4152, le);
   b.u32(s.frames.length, le).u32(s.frames.length, le);
   const offAt = b.length;
-  if (off64) b.u64(0, le); else b.u32(0, le);
+  if (off64) b.u64(0, le);
+  else b.u32(0, le);
   b.u32(1, le); // one series dimension
   b.u32(s.frames.length, le).f64(0, le).f64(1, le).i32(0, le).u32(6, le).text("Number").u32(0, le);
   const dataOffsets: number[] = [];
@@ -222,29 +323,54 @@ export function serFile(s: SerSpec): Uint8Array {
       for (let c = 0; c < s.width; c++) {
         const x = f[r * s.width + c];
         switch (s.type) {
-          case 1: b.u8(x); break;
-          case 2: b.u16(x, le); break;
-          case 3: b.u32(x, le); break;
-          case 4: b.u8(x & 0xff); break;
-          case 5: b.i16(x, le); break;
-          case 6: b.i32(x, le); break;
-          case 7: b.f32(x, le); break;
-          case 8: b.f64(x, le); break;
-          default: for (let k = 0; k < size; k++) b.u8(0);
+          case 1:
+            b.u8(x);
+            break;
+          case 2:
+            b.u16(x, le);
+            break;
+          case 3:
+            b.u32(x, le);
+            break;
+          case 4:
+            b.u8(x & 0xff);
+            break;
+          case 5:
+            b.i16(x, le);
+            break;
+          case 6:
+            b.i32(x, le);
+            break;
+          case 7:
+            b.f32(x, le);
+            break;
+          case 8:
+            b.f64(x, le);
+            break;
+          default:
+            for (let k = 0; k < size; k++) b.u8(0);
         }
       }
     }
   }
   const arrayAt = b.length;
-  for (const o of dataOffsets) { if (off64) b.u64(o, le); else b.u32(o, le); }
-  for (let i = 0; i < dataOffsets.length; i++) { if (off64) b.u64(0, le); else b.u32(0, le); }
-  if (off64) b.setU64At(offAt, arrayAt, le); else b.setU32At(offAt, arrayAt, le);
+  for (const o of dataOffsets) {
+    if (off64) b.u64(o, le);
+    else b.u32(o, le);
+  }
+  for (let i = 0; i < dataOffsets.length; i++) {
+    if (off64) b.u64(0, le);
+    else b.u32(0, le);
+  }
+  if (off64) b.setU64At(offAt, arrayAt, le);
+  else b.setU32At(offAt, arrayAt, le);
   return b.done();
 }
 
 /** A minimal .emi: binary padding around the <ObjectInfo> XML that TIA writes. */
 export function emiFile(voltage: number, magnification: number, mode = "STEM nP SA Zoom Image"): Uint8Array {
-  const xml = `<ObjectInfo><ExperimentalConditions><MicroscopeConditions><AcceleratingVoltage>${voltage}` +
+  const xml =
+    `<ObjectInfo><ExperimentalConditions><MicroscopeConditions><AcceleratingVoltage>${voltage}` +
     `</AcceleratingVoltage></MicroscopeConditions></ExperimentalConditions><ExperimentalDescription><Root>` +
     `<Data><Label>Microscope</Label><Value>Test TIA</Value><Unit></Unit></Data>` +
     `<Data><Label>Mode</Label><Value>${mode}</Value><Unit></Unit></Data>` +

@@ -3,8 +3,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  decodeImages, decodeNpy, decodePng, decodeTiff, encodeNpy, encodePng, encodePngRgb, encodeTiff,
-  loadImages, normalizeImages, saveImages,
+  decodeImages,
+  decodeNpy,
+  decodePng,
+  decodeTiff,
+  encodeNpy,
+  encodePng,
+  encodePngRgb,
+  encodeTiff,
+  loadImages,
+  normalizeImages,
+  saveImages,
 } from "../../src/data/io";
 import { IvaeInputError } from "../../src/util/errors";
 
@@ -22,20 +31,30 @@ describe("io: .npy", () => {
   it("reads files written by numpy: Fortran-order float64, big-endian uint16, float16, channels", () => {
     const f = decodeNpy(fx("f8_fortran.npy"));
     assert.deepEqual(f.shape, [3, 4]);
-    assert.deepEqual(Array.from(f.data), Array.from({ length: 12 }, (_, i) => i * 1.5), "Fortran order must be re-ordered to rows");
+    assert.deepEqual(
+      Array.from(f.data),
+      Array.from({ length: 12 }, (_, i) => i * 1.5),
+      "Fortran order must be re-ordered to rows",
+    );
     const u = decodeNpy(fx("u2_big.npy"));
     assert.equal(u.dtype, ">u2");
     assert.deepEqual(Array.from(u.data.subarray(0, 4)), [0, 1000, 2000, 3000]);
     assert.equal(u.data[23], 23000);
     const h = decodeNpy(fx("f2.npy"));
-    assert.deepEqual(Array.from(h.data).map((v) => +v.toPrecision(6)), [0.5, -2, 65504, 0.00100040]);
+    assert.deepEqual(
+      Array.from(h.data).map((v) => +v.toPrecision(6)),
+      [0.5, -2, 65504, 0.0010004],
+    );
     const rgb = decodeImages(fx("rgb_u1.npy"), { mode: "none" });
     assert.deepEqual([rgb.n, rgb.height, rgb.width], [1, 5, 6]);
     assert.equal(rgb.data[0], 30, "channels are averaged by default");
     assert.equal(decodeImages(fx("rgb_u1.npy"), { mode: "none", channel: 2 }).data[7], 60);
   });
   it("rejects object arrays and truncated files with a clear message", () => {
-    assert.throws(() => decodeNpy(fx("obj.npy")), (e: Error) => e instanceof IvaeInputError && /dtype '\|O'/.test(e.message));
+    assert.throws(
+      () => decodeNpy(fx("obj.npy")),
+      (e: Error) => e instanceof IvaeInputError && /dtype '\|O'/.test(e.message),
+    );
     const b = encodeNpy(new Float32Array(100), [10, 10]);
     assert.throws(() => decodeNpy(b.subarray(0, b.length - 8)), /truncated/);
   });
@@ -43,7 +62,8 @@ describe("io: .npy", () => {
 
 describe("io: PNG", () => {
   it("keeps 16-bit levels and orders rows correctly", () => {
-    const w = 7, h = 3;
+    const w = 7,
+      h = 3;
     const g = Float32Array.from({ length: w * h }, (_, i) => i);
     const d = decodePng(encodePng(g, w, h, { bitDepth: 16 }));
     assert.equal(d.bitDepth, 16);
@@ -63,12 +83,17 @@ describe("io: PNG", () => {
 
 describe("io: TIFF", () => {
   it("reads uint16 and float32 multi-page stacks (frames)", () => {
-    const n = 3, h = 4, w = 5;
+    const n = 3,
+      h = 4,
+      w = 5;
     const v = Float32Array.from({ length: n * h * w }, (_, i) => i * 700 + 3);
     const t16 = decodeTiff(encodeTiff(v, n, h, w, "uint16"));
     assert.equal(t16.sampleType, "uint16");
     assert.deepEqual([t16.n, t16.height, t16.width], [3, 4, 5]);
-    assert.deepEqual(Array.from(t16.data), Array.from(v).map((x) => Math.min(65535, x)));
+    assert.deepEqual(
+      Array.from(t16.data),
+      Array.from(v).map((x) => Math.min(65535, x)),
+    );
     const vf = Float32Array.from({ length: n * h * w }, (_, i) => Math.sin(i) * 1e-3 - 0.5);
     const tf = decodeTiff(encodeTiff(vf, n, h, w, "float32"));
     assert.equal(tf.sampleType, "float32");
@@ -88,15 +113,21 @@ describe("io: loadImages / saveImages / normalisation", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-io-"));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   it("sniffs the format by content, selects frames and normalises per frame", () => {
-    const n = 2, h = 8, w = 8;
+    const n = 2,
+      h = 8,
+      w = 8;
     const v = Float32Array.from({ length: n * h * w }, (_, i) => (i < 64 ? i : 1000 + 3 * i));
     const file = path.join(dir, "stack.weird-ext");
     fs.writeFileSync(file, encodeTiff(v, n, h, w, "float32"));
     const s = loadImages(file, { mode: "minmax" });
     assert.deepEqual([s.n, s.height, s.width], [2, 8, 8]);
-    assert.equal(s.data[0], 0); assert.equal(s.data[63], 1); assert.equal(s.data[64], 0); assert.equal(s.data[127], 1);
+    assert.equal(s.data[0], 0);
+    assert.equal(s.data[63], 1);
+    assert.equal(s.data[64], 0);
+    assert.equal(s.data[127], 1);
     const one = loadImages(file, { mode: "none", frames: [1] });
-    assert.equal(one.n, 1); assert.equal(one.data[0], 1000 + 3 * 64);
+    assert.equal(one.n, 1);
+    assert.equal(one.data[0], 1000 + 3 * 64);
     assert.throws(() => loadImages(file, { frames: [2] }), /frame 2 out of range/);
   });
   it("round-trips .npy and .png through saveImages/loadImages", () => {
@@ -113,16 +144,23 @@ describe("io: loadImages / saveImages / normalisation", () => {
     d[5] = 1e6;
     const p = normalizeImages({ data: d, n: 1, height: 100, width: 100 }, { mode: "percentile", percentiles: [1, 99] });
     assert.ok(p.data[50] > 0.45 && p.data[50] < 0.55, "a hot pixel must not squash the range");
-    const z = normalizeImages({ data: Float32Array.from({ length: 100 }, (_, i) => i), n: 1, height: 10, width: 10 }, { mode: "zscore" });
+    const z = normalizeImages(
+      { data: Float32Array.from({ length: 100 }, (_, i) => i), n: 1, height: 10, width: 10 },
+      { mode: "zscore" },
+    );
     const m = z.data.reduce((a, b) => a + b, 0) / 100;
     assert.ok(Math.abs(m) < 1e-5);
   });
   it("explains unsupported files and non-finite pixels", () => {
     const f = path.join(dir, "x.dm4");
     fs.writeFileSync(f, Buffer.from([0, 0, 0, 4, 1, 2, 3, 4, 5]));
-    assert.throws(() => loadImages(f), (e: Error) => e instanceof IvaeInputError && /expected \.npy, \.png or \.tif/.test(e.message));
+    assert.throws(
+      () => loadImages(f),
+      (e: Error) => e instanceof IvaeInputError && /expected \.npy, \.png or \.tif/.test(e.message),
+    );
     assert.throws(() => loadImages(path.join(dir, "missing.npy")), /no such file/);
-    const nan = new Float32Array(4); nan[2] = NaN;
+    const nan = new Float32Array(4);
+    nan[2] = NaN;
     assert.throws(() => decodeImages(encodeNpy(nan, [2, 2])), /non-finite pixel.*row 1, column 0/);
   });
 });

@@ -27,12 +27,17 @@ function grayPng(w: number, h: number, rows = h, claim?: [number, number]): Uint
   const dv = new DataView(ihdr.buffer);
   dv.setUint32(0, claim ? claim[0] : w);
   dv.setUint32(4, claim ? claim[1] : h);
-  ihdr[8] = 8; ihdr[9] = 0;
+  ihdr[8] = 8;
+  ihdr[9] = 0;
   const raw = new Uint8Array(rows * (w + 1));
   for (let r = 0; r < rows; r++) for (let c = 0; c < w; c++) raw[r * (w + 1) + 1 + c] = (r * 16 + c) & 255;
   const sig = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([sig, chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk(
-    "IEND", new Uint8Array(0))]);
+  return Buffer.concat([
+    sig,
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zlib.deflateSync(raw)),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
 function assertClearError(o: Outcome, what: string, pattern?: RegExp): void {
@@ -59,7 +64,11 @@ describe("io: PNG and .npy hostile-file corpus", function () {
   });
 
   it("says a CRC error is a damaged file, naming the chunk", async () => {
-    const b = encodePng(Float32Array.from({ length: 64 }, (_, i) => i), 8, 8);
+    const b = encodePng(
+      Float32Array.from({ length: 64 }, (_, i) => i),
+      8,
+      8,
+    );
     const idat = Buffer.from(b).indexOf("IDAT");
     const c = Uint8Array.from(b);
     c[idat + 6] ^= 0x40;
@@ -68,7 +77,14 @@ describe("io: PNG and .npy hostile-file corpus", function () {
 
   it("turns every cut of a PNG into a clear error (16-bit, colour, interlaced)", async () => {
     const files = [
-      Uint8Array.from(encodePng(Float32Array.from({ length: 35 }, (_, i) => i * i), 7, 5, { bitDepth: 16 })),
+      Uint8Array.from(
+        encodePng(
+          Float32Array.from({ length: 35 }, (_, i) => i * i),
+          7,
+          5,
+          { bitDepth: 16 },
+        ),
+      ),
       grayPng(9, 4),
     ];
     // an Adam7-interlaced RGB file written by pngjs
@@ -92,9 +108,18 @@ describe("io: PNG and .npy hostile-file corpus", function () {
     const ihdr = new Uint8Array(13);
     new DataView(ihdr.buffer).setUint32(0, 5);
     new DataView(ihdr.buffer).setUint32(4, 3);
-    ihdr[8] = 8; ihdr[12] = 1;
+    ihdr[8] = 8;
+    ihdr[12] = 1;
     // Adam7 on 5x3: the passes hold 1x1, 0x0, 1x1, 1x1, 3x1, 2x2 and 5x1 pixels
-    const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+    const passes = [
+      [0, 0, 8, 8],
+      [4, 0, 8, 8],
+      [0, 4, 4, 8],
+      [2, 0, 4, 4],
+      [0, 2, 2, 4],
+      [1, 0, 2, 2],
+      [0, 1, 1, 2],
+    ];
     const img = Array.from({ length: 15 }, (_, i) => i * 10);
     const raw: number[] = [];
     for (const [x0, y0, dx, dy] of passes) {
@@ -105,17 +130,26 @@ describe("io: PNG and .npy hostile-file corpus", function () {
       }
     }
     const sig = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    const bytes = Buffer.concat([sig, chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(Uint8Array.from(raw))), chunk(
-      "IEND", new Uint8Array(0))]);
+    const bytes = Buffer.concat([
+      sig,
+      chunk("IHDR", ihdr),
+      chunk("IDAT", zlib.deflateSync(Uint8Array.from(raw))),
+      chunk("IEND", new Uint8Array(0)),
+    ]);
     assert.deepEqual(Array.from(decodePng(bytes).data), img);
   });
 
   it("reports a .npy cut anywhere, including at 7-9 bytes, as an IvaeInputError", () => {
-    const b = encodeNpy(Float32Array.from({ length: 12 }, (_, i) => i), [3, 4]);
+    const b = encodeNpy(
+      Float32Array.from({ length: 12 }, (_, i) => i),
+      [3, 4],
+    );
     for (let cut = 0; cut < b.length; cut++) {
-      assert.throws(() => decodeImages(b.subarray(0, cut), { format: "npy" }),
+      assert.throws(
+        () => decodeImages(b.subarray(0, cut), { format: "npy" }),
         (e: Error) => e instanceof IvaeInputError,
-        `cut at ${cut}`);
+        `cut at ${cut}`,
+      );
     }
     assert.throws(() => decodeNpy(b.subarray(0, 8)), /truncated/);
   });
@@ -133,11 +167,14 @@ describe("io: PNG and .npy hostile-file corpus", function () {
   });
 
   it("reads channel-first 4-D .npy [n, c, h, w] right and rejects ambiguous 4-D layouts (item 3)", () => {
-    const n = 2, c = 3, h = 16, w = 16;
+    const n = 2,
+      c = 3,
+      h = 16,
+      w = 16;
     const data = new Float32Array(n * c * h * w);
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < c; k++) {
-        for (let p = 0; p < h * w; p++) data[((i * c + k) * h * w) + p] = i * 1000 + k * 100 + p;
+        for (let p = 0; p < h * w; p++) data[(i * c + k) * h * w + p] = i * 1000 + k * 100 + p;
       }
     }
     const s = decodeImages(encodeNpy(data, [n, c, h, w]), { mode: "none" });
@@ -147,7 +184,10 @@ describe("io: PNG and .npy hostile-file corpus", function () {
     assert.equal(decodeImages(encodeNpy(data, [n, c, h, w]), { mode: "none", channel: 2 }).data[5], 205);
     const last = decodeImages(encodeNpy(new Float32Array(2 * 16 * 16 * 3).fill(4), [2, 16, 16, 3]), { mode: "none" });
     assert.deepEqual([last.n, last.height, last.width], [2, 16, 16]);
-    for (const shape of [[2, 3, 4, 4], [2, 8, 16, 16]]) {
+    for (const shape of [
+      [2, 3, 4, 4],
+      [2, 8, 16, 16],
+    ]) {
       const arr = new Float32Array(shape.reduce((a, b) => a * b, 1));
       assert.throws(() => decodeImages(encodeNpy(arr, shape)), /cannot be told apart/);
     }
@@ -156,8 +196,10 @@ describe("io: PNG and .npy hostile-file corpus", function () {
   it("says a directory is not an image file", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-dir-"));
     try {
-      assert.throws(() => loadImages(dir),
-        (e: Error) => e instanceof IvaeInputError && /is a directory/.test(e.message));
+      assert.throws(
+        () => loadImages(dir),
+        (e: Error) => e instanceof IvaeInputError && /is a directory/.test(e.message),
+      );
     } finally {
       fs.rmSync(dir, { recursive: true });
     }

@@ -18,14 +18,19 @@ const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.
 
 describe("io: readImageFile fills ImageMetadata from the TIFF calibration", () => {
   let dir = "";
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-tiffcal-")); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-tiffcal-"));
+  });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("an ImageJ stack in microns: pixel sizes in nm, spacing= as the frame step, kept by opts.frames", async () => {
     // ImageJ puts the calibration on the first page; XResolution/YResolution are pixels per unit
     const desc = "ImageJ=1.54f\nimages=3\nslices=3\nunit=micron\nspacing=0.5\n";
-    const tags: ExtraTag[] = [{ tag: 270, type: 2, values: desc },
-      { tag: 282, type: 5, values: [4] }, { tag: 283, type: 5, values: [5] }];
+    const tags: ExtraTag[] = [
+      { tag: 270, type: 2, values: desc },
+      { tag: 282, type: 5, values: [4] },
+      { tag: 283, type: 5, values: [5] },
+    ];
     const pages = [page("uint16", 6, 5, 1, tags), page("uint16", 6, 5, 2), page("uint16", 6, 5, 3)];
     const file = path.join(dir, "imagej.tif");
     fs.writeFileSync(file, buildTiff(pages, false).bytes);
@@ -35,8 +40,14 @@ describe("io: readImageFile fills ImageMetadata from the TIFF calibration", () =
     assert.equal(m.dtype, "uint16");
     assert.equal(m.calibrated, true);
     assert.equal(m.frames, 3);
-    assert.deepEqual(m.axes.map((a) => [a.name, a.size, a.unit, a.navigate]),
-      [["frame", 3, "nm", true], ["y", 5, "nm", false], ["x", 6, "nm", false]]);
+    assert.deepEqual(
+      m.axes.map((a) => [a.name, a.size, a.unit, a.navigate]),
+      [
+        ["frame", 3, "nm", true],
+        ["y", 5, "nm", false],
+        ["x", 6, "nm", false],
+      ],
+    );
     assert.ok(close(m.axes[0].scale, 500), `frame step ${m.axes[0].scale} nm, expected 500`);
     assert.ok(close(m.pixelSize.x.value, 250) && m.pixelSize.x.unit === "nm", JSON.stringify(m.pixelSize));
     assert.ok(close(m.pixelSize.y.value, 200) && m.pixelSize.y.unit === "nm", JSON.stringify(m.pixelSize));
@@ -51,21 +62,28 @@ describe("io: readImageFile fills ImageMetadata from the TIFF calibration", () =
   });
 
   it("an FEI/Thermo SEM image: [Scan] PixelWidth/PixelHeight in metres become nm", async () => {
-    const ini = "[User]\r\nDate=01/02/2020\r\n[Scan]\r\nPixelWidth=1.5e-09\r\nPixelHeight=2e-09\r\n" +
-      "[Stage]\r\nX=0.1\r\n";
+    const ini =
+      "[User]\r\nDate=01/02/2020\r\n[Scan]\r\nPixelWidth=1.5e-09\r\nPixelHeight=2e-09\r\n" + "[Stage]\r\nX=0.1\r\n";
     const bytes = buildTiff([page("uint8", 8, 4, 4, [{ tag: 34682, type: 2, values: ini }])]).bytes;
     const m = (await decodeImageFile(bytes, "fei.tif")).metadata;
     assert.equal(m.file, "fei.tif");
     assert.equal(m.calibrated, true);
     assert.equal(m.frames, 1);
-    assert.deepEqual(m.axes.map((a) => a.name), ["y", "x"], "a single image has no frame axis");
+    assert.deepEqual(
+      m.axes.map((a) => a.name),
+      ["y", "x"],
+      "a single image has no frame axis",
+    );
     assert.ok(close(m.pixelSize.x.value, 1.5) && close(m.pixelSize.y.value, 2), JSON.stringify(m.pixelSize));
     assert.equal(m.pixelSize.x.unit, "nm");
     assert.equal(m.original.calibrationSource, "fei");
   });
 
   it("a TIFF with only a 72 dpi print resolution stays uncalibrated (1 px)", async () => {
-    const tags: ExtraTag[] = [{ tag: 282, type: 5, values: [72] }, { tag: 296, type: 3, values: [2] }];
+    const tags: ExtraTag[] = [
+      { tag: 282, type: 5, values: [72] },
+      { tag: 296, type: 3, values: [2] },
+    ];
     const m = (await decodeImageFile(buildTiff([page("float32", 4, 4, 5, tags)]).bytes, "dpi.tif")).metadata;
     assert.equal(m.calibrated, false);
     assert.deepEqual(m.pixelSize, { x: { value: 1, unit: "px" }, y: { value: 1, unit: "px" } });

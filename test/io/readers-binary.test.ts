@@ -16,17 +16,32 @@ const throwsNaming = (fn: () => unknown, file: string, what: RegExp): void =>
 describe("io readers: DigitalMicrograph .dm3/.dm4", () => {
   // every DM data type the reader accepts: [DataType, tag element type, name, a value range that fits]
   const TYPES: [number, number, string, number][] = [
-    [1, 2, "int16", -3000], [10, 4, "uint16", 60000], [7, 3, "int32", -2e9], [11, 5, "uint32", 4e9],
-    [2, 6, "float32", 0.125], [12, 7, "float64", -1.5e-3], [9, 9, "int8", -100], [6, 10, "uint8", 250],
+    [1, 2, "int16", -3000],
+    [10, 4, "uint16", 60000],
+    [7, 3, "int32", -2e9],
+    [11, 5, "uint32", 4e9],
+    [2, 6, "float32", 0.125],
+    [12, 7, "float64", -1.5e-3],
+    [9, 9, "int8", -100],
+    [6, 10, "uint8", 250],
   ];
   for (const version of [3, 4] as const) {
     for (const [dataType, elem, name, v] of TYPES) {
       it(`DM${version} ${name}: pixels, shape and calibration round-trip`, () => {
-        const w = 5, h = 3;
+        const w = 5,
+          h = 3;
         const values = ramp(w * h, (i) => (i === 7 ? v : i));
         const bytes = dmImage({
-          version, values, dims: [w, h], dataType, elem,
-          cal: [{ scale: 20, origin: 2, units: "pm" }, { scale: 0.5, origin: 0, units: "nm" }], voltage: 300000,
+          version,
+          values,
+          dims: [w, h],
+          dataType,
+          elem,
+          cal: [
+            { scale: 20, origin: 2, units: "pm" },
+            { scale: 0.5, origin: 0, units: "nm" },
+          ],
+          voltage: 300000,
         });
         const r = readDM(bytes, `t.dm${version}`);
         assert.deepEqual([r.images.n, r.images.height, r.images.width], [1, h, w]);
@@ -46,15 +61,27 @@ describe("io readers: DigitalMicrograph .dm3/.dm4", () => {
     it(`DM${version} 3-D stack: frames first, x fastest, frame axis kept`, () => {
       const [w, h, n] = [4, 3, 2];
       const values = ramp(w * h * n, (i) => i * 3 - 7);
-      const r = readDM(dmImage({ version, values, dims: [w, h, n], dataType: 1, elem: 2,
-        cal: [
-          { scale: 1, origin: 0, units: "nm" }, { scale: 1, origin: 0, units: "nm" },
-          { scale: 0.5, origin: 0, units: "s" },
-        ],
-      }), "s.dm");
+      const r = readDM(
+        dmImage({
+          version,
+          values,
+          dims: [w, h, n],
+          dataType: 1,
+          elem: 2,
+          cal: [
+            { scale: 1, origin: 0, units: "nm" },
+            { scale: 1, origin: 0, units: "nm" },
+            { scale: 0.5, origin: 0, units: "s" },
+          ],
+        }),
+        "s.dm",
+      );
       assert.deepEqual([r.images.n, r.images.height, r.images.width], [n, h, w]);
       assert.equal(r.images.data[(1 * h + 2) * w + 3], values[(1 * h + 2) * w + 3]);
-      assert.deepEqual(r.metadata.axes.map((a: { name: string }) => a.name), ["frame", "y", "x"]);
+      assert.deepEqual(
+        r.metadata.axes.map((a: { name: string }) => a.name),
+        ["frame", "y", "x"],
+      );
       assert.equal(r.metadata.axes[0].unit, "s");
       assert.equal(r.metadata.frames, 2);
     });
@@ -76,37 +103,56 @@ describe("io readers: DigitalMicrograph .dm3/.dm4", () => {
   it("rejects complex and RGB images, naming the file and the type", () => {
     const cx = dmImage({ version: 3, values: ramp(8, (i) => i), dims: [2, 2], dataType: 3, elem: 6, thumbnail: false });
     throwsNaming(() => readDM(cx, "cx.dm3"), "cx.dm3", /complex64.*not supported/);
-    const rgb = dmImage({ version: 4, values: ramp(4, (i) => i), dims: [2, 2], dataType: 23, elem: 5,
-      thumbnail: false });
+    const rgb = dmImage({
+      version: 4,
+      values: ramp(4, (i) => i),
+      dims: [2, 2],
+      dataType: 23,
+      elem: 5,
+      thumbnail: false,
+    });
     throwsNaming(() => readDM(rgb, "rgb.dm4"), "rgb.dm4", /RGBA/);
   });
   it("rejects a Data array that disagrees with Dimensions", () => {
-    const bad = dmImage({ version: 3, values: ramp(5, (i) => i), dims: [2, 3], dataType: 10, elem: 4,
-      thumbnail: false });
+    const bad = dmImage({
+      version: 3,
+      values: ramp(5, (i) => i),
+      dims: [2, 3],
+      dataType: 10,
+      elem: 4,
+      thumbnail: false,
+    });
     throwsNaming(() => readDM(bad, "bad.dm3"), "bad.dm3", /5 values but Dimensions \[2, 3\] need 6/);
   });
   for (const version of [3, 4] as const) {
     it(`every truncation of a DM${version} file is rejected with an IvaeInputError naming the file`, () => {
       const full = dmImage({ version, values: ramp(64, (i) => i), dims: [8, 8], dataType: 2, elem: 6 });
-      fc.assert(fc.property(fc.integer({ min: 0, max: full.length - 1 }), (cut) => {
-        const cutFile = full.subarray(0, cut);
-        throwsNaming(() => readDM(cutFile, "cut.dm"), "cut.dm", /truncated|corrupt|not a DigitalMicrograph/);
-      }), { numRuns: 200, seed: 14 });
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: full.length - 1 }), (cut) => {
+          const cutFile = full.subarray(0, cut);
+          throwsNaming(() => readDM(cutFile, "cut.dm"), "cut.dm", /truncated|corrupt|not a DigitalMicrograph/);
+        }),
+        { numRuns: 200, seed: 14 },
+      );
     });
   }
   it("random bytes in a DM file's tag area give an IvaeInputError or a valid image, never a crash", () => {
     const full = dmImage({ version: 4, values: ramp(16, (i) => i), dims: [4, 4], dataType: 10, elem: 4 });
-    const where = fc.integer({ min: 16, max: full.length - 1 }), value = fc.integer({ min: 0, max: 255 });
-    fc.assert(fc.property(where, value, (at, byte) => {
-      const b = full.slice();
-      b[at] = byte;
-      try {
-        const r = readDM(b, "flip.dm4");
-        assert.equal(r.images.data.length, r.images.n * r.images.height * r.images.width);
-      } catch (e) {
-        assert.ok(e instanceof IvaeInputError, `not an input error: ${(e as Error).message}`);
-      }
-    }), { numRuns: 300, seed: 7 });
+    const where = fc.integer({ min: 16, max: full.length - 1 }),
+      value = fc.integer({ min: 0, max: 255 });
+    fc.assert(
+      fc.property(where, value, (at, byte) => {
+        const b = full.slice();
+        b[at] = byte;
+        try {
+          const r = readDM(b, "flip.dm4");
+          assert.equal(r.images.data.length, r.images.n * r.images.height * r.images.width);
+        } catch (e) {
+          assert.ok(e instanceof IvaeInputError, `not an input error: ${(e as Error).message}`);
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
   it("rejects tag counts and array sizes larger than the file before allocating", () => {
     const b = dmImage({ version: 3, values: ramp(4, (i) => i), dims: [2, 2], dataType: 10, elem: 4, thumbnail: false });
@@ -119,13 +165,17 @@ describe("io readers: DigitalMicrograph .dm3/.dm4", () => {
     const f = path.join(dir, "renamed.bin");
     fs.writeFileSync(f, dmImage({ version: 3, values: [0, 10, 20, 30], dims: [2, 2], dataType: 10, elem: 4 }));
     const s = loadImages(f, { mode: "minmax" });
-    assert.deepEqual(Array.from(s.data).map((x) => Math.round(x * 3)), [0, 1, 2, 3]);
+    assert.deepEqual(
+      Array.from(s.data).map((x) => Math.round(x * 3)),
+      [0, 1, 2, 3],
+    );
     fs.rmSync(dir, { recursive: true });
   });
 });
 
 describe("io readers: TIA .ser (+ .emi)", () => {
-  const w = 4, h = 3;
+  const w = 4,
+    h = 3;
   const frames = [ramp(w * h, (i) => i * 100), ramp(w * h, (i) => 5000 - i)];
   for (const version of [0x0210, 0x0220] as const) {
     it(`version 0x${version.toString(16)}: a 2-frame uint16 series, top row first, calibration in nm`, () => {
@@ -138,7 +188,13 @@ describe("io readers: TIA .ser (+ .emi)", () => {
       assert.equal(r.metadata.axes[0].name, "Number");
     });
   }
-  for (const [type, name] of [[1, "uint8"], [5, "int16"], [6, "int32"], [7, "float32"], [8, "float64"]] as const) {
+  for (const [type, name] of [
+    [1, "uint8"],
+    [5, "int16"],
+    [6, "int32"],
+    [7, "float32"],
+    [8, "float64"],
+  ] as const) {
     it(`reads ${name} elements`, () => {
       const f = [ramp(w * h, (i) => (type === 1 ? 20 * i : (i % 2 ? -i : i) * 3))];
       const r = readSER(serFile({ frames: f, width: w, height: h, type, delta: 1e-10 }), "t.ser");
@@ -156,7 +212,10 @@ describe("io readers: TIA .ser (+ .emi)", () => {
     assert.equal(r.metadata.acquisition.magnification, 13500000);
     assert.equal(r.metadata.acquisition.microscope, "Test TIA");
     assert.equal(r.metadata.frames, 1);
-    assert.deepEqual(r.metadata.axes.map((a) => a.name), ["y", "x"]);
+    assert.deepEqual(
+      r.metadata.axes.map((a) => a.name),
+      ["y", "x"],
+    );
     fs.rmSync(dir, { recursive: true });
   });
   it("a TEM diffraction pattern (the .emi's Mode) is calibrated in 1/nm; a STEM image stays in nm", () => {
@@ -172,10 +231,15 @@ describe("io readers: TIA .ser (+ .emi)", () => {
     const cx = serFile({ frames: [frames[0]], width: w, height: h, type: 9, delta: 1e-10 });
     throwsNaming(() => readSER(cx, "cx.ser"), "cx.ser", /complex64/);
     const full = serFile({ frames, width: w, height: h, type: 2, delta: 1e-10 });
-    fc.assert(fc.property(fc.integer({ min: 0, max: full.length - 1 }), (cut) => {
-      throwsNaming(() => readSER(full.subarray(0, cut), "cut.ser"), "cut.ser", /truncated|corrupt|not a TIA/);
-    }), { numRuns: 100, seed: 3 });
-    await assert.rejects(decodeImageFile(new Uint8Array(100).fill(0x41), "foreign.emd"),
-      (e: Error) => e instanceof IvaeInputError && /foreign\.emd.*not a supported image/.test(e.message));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: full.length - 1 }), (cut) => {
+        throwsNaming(() => readSER(full.subarray(0, cut), "cut.ser"), "cut.ser", /truncated|corrupt|not a TIA/);
+      }),
+      { numRuns: 100, seed: 3 },
+    );
+    await assert.rejects(
+      decodeImageFile(new Uint8Array(100).fill(0x41), "foreign.emd"),
+      (e: Error) => e instanceof IvaeInputError && /foreign\.emd.*not a supported image/.test(e.message),
+    );
   });
 });

@@ -13,7 +13,10 @@ const rejectsNaming = (p: Promise<unknown>, file: string, what: RegExp): Promise
   assert.rejects(p, (e: Error) => e instanceof IvaeInputError && e.message.includes(file) && what.test(e.message));
 
 /** The part of h5wasm's Group/Dataset API the writers use. */
-interface Writable { create_attribute(k: string, v: unknown): void; create_dataset(o: object): void }
+interface Writable {
+  create_attribute(k: string, v: unknown): void;
+  create_dataset(o: object): void;
+}
 
 const [n, h, w] = [2, 3, 4];
 const haadf = ramp(n * h * w, (i) => 1000 + i);
@@ -31,7 +34,10 @@ function velox(): Promise<Uint8Array> {
       g.create_dataset({ name: "Data", data: framesLast(values, shape[2], shape[0], shape[1]), shape, dtype: "<H" });
       const meta = {
         BinaryResult: {
-          Detector: det, PixelSize: { width: String(px), height: String(px) }, PixelUnitX: "m", PixelUnitY: "m",
+          Detector: det,
+          PixelSize: { width: String(px), height: String(px) },
+          PixelUnitX: "m",
+          PixelUnitY: "m",
           Offset: { x: "-1e-9", y: "-2e-9" },
         },
         Optics: { AccelerationVoltage: "300000", NominalMagnification: "2550000" },
@@ -41,7 +47,13 @@ function velox(): Promise<Uint8Array> {
     };
     put("aaa111", "HAADF", haadf, [h, w, n], 1.5e-11);
     put("bbb222", "DF4", df4, [h, w, n], 1.5e-11);
-    put("ccc333", "BM-Ceta", ramp(4, (i) => i), [2, 2, 1], 3e-9);
+    put(
+      "ccc333",
+      "BM-Ceta",
+      ramp(4, (i) => i),
+      [2, 2, 1],
+      3e-9,
+    );
   });
 }
 
@@ -92,8 +104,18 @@ describe("io readers: HDF5 (h5wasm): Velox, Berkeley EMD, HyperSpy", function ()
         d.create_attribute("units", unit);
       };
       dim("dim1", [0, 0.5, 1], "time", "[s]");
-      dim("dim2", ramp(h, (i) => 2 + 0.0122 * i), "Y", "[n_m]");
-      dim("dim3", ramp(w, (i) => 0.0122 * i), "X", "n_m");
+      dim(
+        "dim2",
+        ramp(h, (i) => 2 + 0.0122 * i),
+        "Y",
+        "[n_m]",
+      );
+      dim(
+        "dim3",
+        ramp(w, (i) => 0.0122 * i),
+        "X",
+        "n_m",
+      );
       f.create_group("microscope");
       const m = f.get("microscope") as unknown as { create_attribute(k: string, v: unknown): void };
       m.create_attribute("high tension", 200000);
@@ -115,18 +137,32 @@ describe("io readers: HDF5 (h5wasm): Velox, Berkeley EMD, HyperSpy", function ()
     const bytes = await writeH5((f) => {
       f.create_attribute("file_format", "HyperSpy");
       f.create_attribute("file_format_version", "3.1");
-      for (const p of ["Experiments", "Experiments/ABF", "Experiments/ABF/metadata", "Experiments/ABF/metadata/General",
-        "Experiments/ABF/metadata/Signal", "Experiments/ABF/metadata/Acquisition_instrument",
-        "Experiments/ABF/metadata/Acquisition_instrument/TEM"]) f.create_group(p);
+      for (const p of [
+        "Experiments",
+        "Experiments/ABF",
+        "Experiments/ABF/metadata",
+        "Experiments/ABF/metadata/General",
+        "Experiments/ABF/metadata/Signal",
+        "Experiments/ABF/metadata/Acquisition_instrument",
+        "Experiments/ABF/metadata/Acquisition_instrument/TEM",
+      ])
+        f.create_group(p);
       const at = (p: string, k: string, v: unknown): void =>
         (f.get(p) as unknown as { create_attribute(k: string, v: unknown): void }).create_attribute(k, v);
       const g = f.get("Experiments/ABF") as unknown as Writable;
       g.create_dataset({ name: "data", data: Float64Array.from(img), shape: [h, w], dtype: "<d" });
-      [["y", h, 0.0093, 1.5], ["x", w, 0.0093, -0.25]].forEach(([name, size, scale, offset], i) => {
+      [
+        ["y", h, 0.0093, 1.5],
+        ["x", w, 0.0093, -0.25],
+      ].forEach(([name, size, scale, offset], i) => {
         f.create_group(`Experiments/ABF/axis-${i}`);
         const p = `Experiments/ABF/axis-${i}`;
-        at(p, "name", name); at(p, "size", size); at(p, "scale", scale); at(p, "offset", offset);
-        at(p, "units", "nm"); at(p, "navigate", 0);
+        at(p, "name", name);
+        at(p, "size", size);
+        at(p, "scale", scale);
+        at(p, "offset", offset);
+        at(p, "units", "nm");
+        at(p, "navigate", 0);
       });
       at("Experiments/ABF/metadata/General", "title", "ABF");
       at("Experiments/ABF/metadata/Signal", "signal_type", "");
@@ -149,15 +185,27 @@ describe("io readers: HDF5 (h5wasm): Velox, Berkeley EMD, HyperSpy", function ()
     for (const cut of [100, Math.floor(bytes.length / 2), bytes.length - 200]) {
       await rejectsNaming(decodeImageFile(bytes.subarray(0, cut), "cut.emd"), "cut.emd", /truncated|damaged/);
     }
-    const other = await writeH5((f) => { f.create_dataset({ name: "spectrum", data: new Float32Array(8) }); });
+    const other = await writeH5((f) => {
+      f.create_dataset({ name: "spectrum", data: new Float32Array(8) });
+    });
     await rejectsNaming(decodeImageFile(other, "other.h5"), "other.h5", /unknown layout \(top level: spectrum\)/);
     const complex = await writeH5((f) => {
       f.create_attribute("file_format", "HyperSpy");
       f.create_group("Experiments");
       f.create_group("Experiments/c");
       const g = f.get("Experiments/c") as unknown as Writable;
-      g.create_dataset({ name: "data", data: new Map([["r", [1, 3, 5, 7]], ["i", [2, 4, 6, 8]]]), shape: [2, 2],
-        dtype: [["r", "<f"], ["i", "<f"]] });
+      g.create_dataset({
+        name: "data",
+        data: new Map([
+          ["r", [1, 3, 5, 7]],
+          ["i", [2, 4, 6, 8]],
+        ]),
+        shape: [2, 2],
+        dtype: [
+          ["r", "<f"],
+          ["i", "<f"],
+        ],
+      });
       for (const i of [0, 1]) {
         f.create_group(`Experiments/c/axis-${i}`);
         (f.get(`Experiments/c/axis-${i}`) as unknown as Writable).create_attribute("navigate", 0);
@@ -199,17 +247,23 @@ describe("io readers: readImageFile on plain formats, and stackChannels", () => 
     const s = stackChannels([a, b], { names: ["ADF", "ABF"] });
     assert.deepEqual(s.metadata.channels, ["ADF", "ABF"]);
     assert.equal(s.channels![1], b);
-    assert.throws(() => stackChannels([a, imageStack(new Float32Array(12), 1, 4, 3)]),
-      /channel 1.*is 1×4×3.*pixel for pixel/);
+    assert.throws(
+      () => stackChannels([a, imageStack(new Float32Array(12), 1, 4, 3)]),
+      /channel 1.*is 1×4×3.*pixel for pixel/,
+    );
     const cal = (x: typeof a, px: number, file: string) => ({
       images: x,
       metadata: {
-        ...s.metadata, file, calibrated: true,
+        ...s.metadata,
+        file,
+        calibrated: true,
         pixelSize: { x: { value: px, unit: "nm" }, y: { value: px, unit: "nm" } },
       },
     });
-    assert.throws(() => stackChannels([cal(a, 0.01, "adf.dm4"), cal(b, 0.02, "abf.dm4")]),
-      /abf\.dm4 has 0\.02 nm per pixel but adf\.dm4/);
+    assert.throws(
+      () => stackChannels([cal(a, 0.01, "adf.dm4"), cal(b, 0.02, "abf.dm4")]),
+      /abf\.dm4 has 0\.02 nm per pixel but adf\.dm4/,
+    );
     assert.equal(stackChannels([cal(a, 0.01, "adf.dm4"), cal(b, 0.01004, "abf.dm4")]).channels!.length, 2);
   });
 });

@@ -93,7 +93,9 @@ export function sandboxed(decoder: DecoderName, bytes: Uint8Array, ms = 3000): P
       void w.terminate();
       resolve({ kind: "timeout", ms: Date.now() - t0 });
     }, ms);
-    const onMsg = (m: Outcome & { id: number }): void => { if (m.id === id) finish(m); };
+    const onMsg = (m: Outcome & { id: number }): void => {
+      if (m.id === id) finish(m);
+    };
     pending = finish;
     w.on("message", onMsg);
     w.postMessage({ id, decoder, bytes: bytes.slice() });

@@ -43,20 +43,45 @@ export interface BuiltTiff {
 }
 
 const BYTES: Record<SampleType, number> = {
-  uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float16: 2, float32: 4, float64: 8,
+  uint8: 1,
+  int8: 1,
+  uint16: 2,
+  int16: 2,
+  uint32: 4,
+  int32: 4,
+  float16: 2,
+  float32: 4,
+  float64: 8,
 };
 
 function putSample(dv: DataView, o: number, type: SampleType, v: number, le: boolean): void {
   switch (type) {
-    case "uint8": dv.setUint8(o, v); break;
-    case "int8": dv.setInt8(o, v); break;
-    case "uint16": dv.setUint16(o, v, le); break;
-    case "int16": dv.setInt16(o, v, le); break;
-    case "uint32": dv.setUint32(o, v, le); break;
-    case "int32": dv.setInt32(o, v, le); break;
-    case "float16": dv.setUint16(o, toHalf(v), le); break;
-    case "float32": dv.setFloat32(o, v, le); break;
-    default: dv.setFloat64(o, v, le);
+    case "uint8":
+      dv.setUint8(o, v);
+      break;
+    case "int8":
+      dv.setInt8(o, v);
+      break;
+    case "uint16":
+      dv.setUint16(o, v, le);
+      break;
+    case "int16":
+      dv.setInt16(o, v, le);
+      break;
+    case "uint32":
+      dv.setUint32(o, v, le);
+      break;
+    case "int32":
+      dv.setInt32(o, v, le);
+      break;
+    case "float16":
+      dv.setUint16(o, toHalf(v), le);
+      break;
+    case "float32":
+      dv.setFloat32(o, v, le);
+      break;
+    default:
+      dv.setFloat64(o, v, le);
   }
 }
 
@@ -68,13 +93,22 @@ function toHalf(v: number): number {
   let e = Math.floor(Math.log2(a));
   if (e < -14) return s | Math.round(a / Math.pow(2, -24));
   let m = Math.round((a / Math.pow(2, e) - 1) * 1024);
-  if (m === 1024) { m = 0; e++; }
+  if (m === 1024) {
+    m = 0;
+    e++;
+  }
   return s | ((e + 15) << 10) | m;
 }
 
 /** Forward predictor 2 or 3 on one chunk of `rows` rows (the inverse of what a reader undoes). */
 function predict(
-  pred: number, buf: Uint8Array, rows: number, perRow: number, spp: number, bps: number, le: boolean,
+  pred: number,
+  buf: Uint8Array,
+  rows: number,
+  perRow: number,
+  spp: number,
+  bps: number,
+  le: boolean,
 ): void {
   const rowBytes = perRow * bps;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -82,7 +116,8 @@ function predict(
     const o = r * rowBytes;
     if (pred === 2) {
       for (let i = perRow - 1; i >= spp; i--) {
-        const a = o + i * bps, b = a - spp * bps;
+        const a = o + i * bps,
+          b = a - spp * bps;
         if (bps === 1) buf[a] = (buf[a] - buf[b]) & 0xff;
         else if (bps === 2) dv.setUint16(a, (dv.getUint16(a, le) - dv.getUint16(b, le)) & 0xffff, le);
         else dv.setUint32(a, (dv.getUint32(a, le) - dv.getUint32(b, le)) >>> 0, le);
@@ -102,10 +137,18 @@ function predict(
 /** TIFF LZW encoder following libtiff's code-width rule (a code is widened once the next free entry needs it). */
 export function lzwEncode(src: Uint8Array): Uint8Array {
   const out: number[] = [];
-  let acc = 0, nacc = 0, width = 9, next = 258;
+  let acc = 0,
+    nacc = 0,
+    width = 9,
+    next = 258;
   const emit = (code: number): void => {
-    acc = (acc << width) | code; nacc += width;
-    while (nacc >= 8) { out.push((acc >>> (nacc - 8)) & 0xff); nacc -= 8; acc &= (1 << nacc) - 1; }
+    acc = (acc << width) | code;
+    nacc += width;
+    while (nacc >= 8) {
+      out.push((acc >>> (nacc - 8)) & 0xff);
+      nacc -= 8;
+      acc &= (1 << nacc) - 1;
+    }
   };
   let dict = new Map<number, number>();
   emit(256);
@@ -113,21 +156,33 @@ export function lzwEncode(src: Uint8Array): Uint8Array {
   const added = (): void => {
     next++;
     if (next === 4094) {
-      emit(256); width = 9; next = 258; dict = new Map();
+      emit(256);
+      width = 9;
+      next = 258;
+      dict = new Map();
     } else if (next > (1 << width) - 1) width++;
   };
   for (let i = 0; i < src.length; i++) {
     const c = src[i];
-    if (w < 0) { w = c; continue; }
+    if (w < 0) {
+      w = c;
+      continue;
+    }
     const key = w * 256 + c;
     const hit = dict.get(key);
-    if (hit !== undefined) { w = hit; continue; }
+    if (hit !== undefined) {
+      w = hit;
+      continue;
+    }
     emit(w);
     dict.set(key, next);
     added();
     w = c;
   }
-  if (w >= 0) { emit(w); added(); }
+  if (w >= 0) {
+    emit(w);
+    added();
+  }
   emit(257);
   if (nacc > 0) out.push((acc << (8 - nacc)) & 0xff);
   return Uint8Array.from(out);
@@ -140,7 +195,11 @@ export function packBitsEncode(src: Uint8Array): Uint8Array {
   while (i < src.length) {
     let run = 1;
     while (i + run < src.length && run < 128 && src[i + run] === src[i]) run++;
-    if (run >= 3) { out.push((257 - run) & 0xff, src[i]); i += run; continue; }
+    if (run >= 3) {
+      out.push((257 - run) & 0xff, src[i]);
+      i += run;
+      continue;
+    }
     const start = i;
     while (i < src.length && i - start < 128) {
       if (i + 2 < src.length && src[i] === src[i + 1] && src[i] === src[i + 2]) break;
@@ -161,9 +220,13 @@ function compress(c: number, raw: Uint8Array): Uint8Array {
 /** Writes the pages; `le` picks the byte order, `ifdFirst` puts the IFDs before the pixel data (as tifffile does). */
 export function buildTiff(pages: PageSpec[], le = true, ifdFirst = false): BuiltTiff {
   const prepared = pages.map((pg) => {
-    const spp = pg.spp ?? 1, bps = BYTES[pg.type], comp = pg.compression ?? 1, pred = pg.predictor ?? 1;
+    const spp = pg.spp ?? 1,
+      bps = BYTES[pg.type],
+      comp = pg.compression ?? 1,
+      pred = pg.predictor ?? 1;
     const [cw, ch] = pg.tile ?? [pg.width, Math.min(pg.height, pg.rowsPerStrip ?? pg.height)];
-    const across = Math.ceil(pg.width / cw), down = Math.ceil(pg.height / ch);
+    const across = Math.ceil(pg.width / cw),
+      down = Math.ceil(pg.height / ch);
     const payloads: Uint8Array[] = [];
     for (let ty = 0; ty < down; ty++) {
       for (let tx = 0; tx < across; tx++) {
@@ -172,7 +235,8 @@ export function buildTiff(pages: PageSpec[], le = true, ifdFirst = false): Built
         const dv = new DataView(raw.buffer);
         for (let r = 0; r < rows; r++) {
           for (let c = 0; c < cw; c++) {
-            const y = ty * ch + r, x = tx * cw + c;
+            const y = ty * ch + r,
+              x = tx * cw + c;
             for (let s = 0; s < spp; s++) {
               const v = y < pg.height && x < pg.width ? pg.values[(y * pg.width + x) * spp + s] : 0;
               putSample(dv, ((r * cw + c) * spp + s) * bps, pg.type, v, le);
@@ -187,19 +251,30 @@ export function buildTiff(pages: PageSpec[], le = true, ifdFirst = false): Built
     const tags = (offsets: number[]): ExtraTag[] => {
       const lengths = payloads.map((pl) => pl.length);
       const t: ExtraTag[] = [
-        { tag: 256, type: 4, values: [pg.width] }, { tag: 257, type: 4, values: [pg.height] },
-        { tag: 258, type: 3, values: new Array(spp).fill(bps * 8) }, { tag: 259, type: 3, values: [comp] },
-        { tag: 262, type: 3, values: [pg.photometric ?? (spp >= 3 ? 2 : 1)] }, { tag: 277, type: 3, values: [spp] },
-        { tag: 339, type: 3, values: new Array(spp).fill(fmt) }, ...(pg.extraTags ?? []),
+        { tag: 256, type: 4, values: [pg.width] },
+        { tag: 257, type: 4, values: [pg.height] },
+        { tag: 258, type: 3, values: new Array(spp).fill(bps * 8) },
+        { tag: 259, type: 3, values: [comp] },
+        { tag: 262, type: 3, values: [pg.photometric ?? (spp >= 3 ? 2 : 1)] },
+        { tag: 277, type: 3, values: [spp] },
+        { tag: 339, type: 3, values: new Array(spp).fill(fmt) },
+        ...(pg.extraTags ?? []),
       ];
       if (pg.subfile !== undefined) t.push({ tag: 254, type: 4, values: [pg.subfile] });
       if (pred !== 1) t.push({ tag: 317, type: 3, values: [pred] });
       if (pg.tile) {
-        t.push({ tag: 322, type: 4, values: [cw] }, { tag: 323, type: 4, values: [ch] },
-          { tag: 324, type: 4, values: offsets }, { tag: 325, type: 4, values: lengths });
+        t.push(
+          { tag: 322, type: 4, values: [cw] },
+          { tag: 323, type: 4, values: [ch] },
+          { tag: 324, type: 4, values: offsets },
+          { tag: 325, type: 4, values: lengths },
+        );
       } else {
-        t.push({ tag: 273, type: 4, values: offsets }, { tag: 278, type: 4, values: [ch] },
-          { tag: 279, type: 4, values: lengths });
+        t.push(
+          { tag: 273, type: 4, values: offsets },
+          { tag: 278, type: 4, values: [ch] },
+          { tag: 279, type: 4, values: lengths },
+        );
       }
       return t.sort((x, y) => x.tag - y.tag);
     };
@@ -208,11 +283,28 @@ export function buildTiff(pages: PageSpec[], le = true, ifdFirst = false): Built
   const align = (x: number): number => x + (x % 2);
   const ifdLen = prepared.map((q) => ifdBytes(q.tags(q.payloads.map(() => 0)), 0, 0, le, new Map()).length);
   const dataLen = prepared.map((q) => q.payloads.reduce((a, pl) => a + align(pl.length), 0));
-  const ifdAt: number[] = [], dataAt: number[] = [];
+  const ifdAt: number[] = [],
+    dataAt: number[] = [];
   let cursor = 8;
-  const placeIfds = (): void => { ifdLen.forEach((l) => { ifdAt.push(cursor); cursor += align(l); }); };
-  const placeData = (): void => { dataLen.forEach((l) => { dataAt.push(cursor); cursor += l; }); };
-  if (ifdFirst) { placeIfds(); placeData(); } else { placeData(); placeIfds(); }
+  const placeIfds = (): void => {
+    ifdLen.forEach((l) => {
+      ifdAt.push(cursor);
+      cursor += align(l);
+    });
+  };
+  const placeData = (): void => {
+    dataLen.forEach((l) => {
+      dataAt.push(cursor);
+      cursor += l;
+    });
+  };
+  if (ifdFirst) {
+    placeIfds();
+    placeData();
+  } else {
+    placeData();
+    placeIfds();
+  }
   const out = new Uint8Array(cursor);
   const dv = new DataView(out.buffer);
   out[0] = out[1] = le ? 0x49 : 0x4d;
@@ -245,8 +337,9 @@ export function buildTiff(pages: PageSpec[], le = true, ifdFirst = false): Built
 function ifdBytes(tags: ExtraTag[], at: number, next: number, le: boolean, entry: Map<number, number>): Uint8Array {
   const size = { 2: 1, 3: 2, 4: 4, 5: 8 };
   const head = 2 + 12 * tags.length + 4;
-  const values: number[][] = tags.map((t) => typeof t.values === "string" ? [...Buffer.from(t.values + "\0",
-    "latin1")] : t.values);
+  const values: number[][] = tags.map((t) =>
+    typeof t.values === "string" ? [...Buffer.from(t.values + "\0", "latin1")] : t.values,
+  );
   let extra = 0;
   const placed = tags.map((t, k) => {
     const n = t.type === 5 ? values[k].length : values[k].length;
@@ -262,7 +355,9 @@ function ifdBytes(tags: ExtraTag[], at: number, next: number, le: boolean, entry
   tags.forEach((t, k) => {
     const e = 2 + 12 * k;
     entry.set(t.tag, at + e);
-    dv.setUint16(e, t.tag, le); dv.setUint16(e + 2, t.type, le); dv.setUint32(e + 4, values[k].length, le);
+    dv.setUint16(e, t.tag, le);
+    dv.setUint16(e + 2, t.type, le);
+    dv.setUint32(e + 4, values[k].length, le);
     const base = placed[k] < 0 ? e + 8 : placed[k] - at;
     if (placed[k] >= 0) dv.setUint32(e + 8, placed[k], le);
     values[k].forEach((v, i) => {
@@ -286,15 +381,32 @@ export function sampleValues(type: SampleType, count: number, rnd: () => number)
   for (let i = 0; i < count; i++) {
     const u = rnd();
     switch (type) {
-      case "uint8": v[i] = Math.floor(u * 256); break;
-      case "int8": v[i] = Math.floor(u * 256) - 128; break;
-      case "uint16": v[i] = Math.floor(u * 65536); break;
-      case "int16": v[i] = Math.floor(u * 65536) - 32768; break;
-      case "uint32": v[i] = Math.floor(u * 4294967296); break;
-      case "int32": v[i] = Math.floor(u * 4294967296) - 2147483648; break;
-      case "float16": v[i] = Math.round((u - 0.5) * 2048) / 16; break;
-      case "float32": v[i] = Math.fround((u - 0.5) * 1e4); break;
-      default: v[i] = (u - 0.5) * 1e4;
+      case "uint8":
+        v[i] = Math.floor(u * 256);
+        break;
+      case "int8":
+        v[i] = Math.floor(u * 256) - 128;
+        break;
+      case "uint16":
+        v[i] = Math.floor(u * 65536);
+        break;
+      case "int16":
+        v[i] = Math.floor(u * 65536) - 32768;
+        break;
+      case "uint32":
+        v[i] = Math.floor(u * 4294967296);
+        break;
+      case "int32":
+        v[i] = Math.floor(u * 4294967296) - 2147483648;
+        break;
+      case "float16":
+        v[i] = Math.round((u - 0.5) * 2048) / 16;
+        break;
+      case "float32":
+        v[i] = Math.fround((u - 0.5) * 1e4);
+        break;
+      default:
+        v[i] = (u - 0.5) * 1e4;
     }
   }
   return v;

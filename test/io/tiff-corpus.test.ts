@@ -20,14 +20,17 @@ function page(type: SampleType, w: number, h: number, seed: number, extra: Parti
 function assertPixels(got: Float32Array, want: ArrayLike<number>, what: string): void {
   assert.equal(got.length, want.length, `${what}: pixel count`);
   for (let i = 0; i < want.length; i++) {
-    if (got[i] !== Math.fround(want[i])) assert.fail(
-      `${what}: pixel ${i} is ${got[i]}, expected ${Math.fround(want[i])}`);
+    if (got[i] !== Math.fround(want[i]))
+      assert.fail(`${what}: pixel ${i} is ${got[i]}, expected ${Math.fround(want[i])}`);
   }
 }
 
 function assertClearError(o: Outcome, what: string, pattern?: RegExp): void {
-  assert.equal(o.kind, "error",
-    `${what}: expected an IvaeInputError, got ${o.kind}${o.kind === "ok" ? "" : ": " + JSON.stringify(o)}`);
+  assert.equal(
+    o.kind,
+    "error",
+    `${what}: expected an IvaeInputError, got ${o.kind}${o.kind === "ok" ? "" : ": " + JSON.stringify(o)}`,
+  );
   if (o.kind !== "error") return;
   assert.equal(o.name, "IvaeInputError", `${what}: ${o.name}: ${o.message}`);
   if (pattern) assert.match(o.message, pattern, what);
@@ -47,7 +50,8 @@ describe("io: TIFF hostile-file corpus", function () {
           const predictor = compression === 5 || compression === 8 ? (float ? 3 : 2) : 1;
           const layout: Partial<PageSpec> = k % 3 === 0 ? { tile: [16, 16] } : { rowsPerStrip: k % 3 === 1 ? 3 : 13 };
           const spec = page(type, 20, 13, k, { compression, predictor, ...layout });
-          const what = `${le ? "LE" : "BE"} ${type} compression ${compression} predictor ${predictor} ` +
+          const what =
+            `${le ? "LE" : "BE"} ${type} compression ${compression} predictor ${predictor} ` +
             `${JSON.stringify(layout)}`;
           const t = decodeTiff(buildTiff([spec], le, k % 2 === 0).bytes);
           assert.deepEqual([t.n, t.height, t.width, t.sampleType], [1, 13, 20, type], what);
@@ -75,9 +79,12 @@ describe("io: TIFF hostile-file corpus", function () {
     const UTIF = require("utif");
     for (const compression of [5, 32773] as const) {
       // long runs and a large image so that LZW passes through 10-, 11- and 12-bit codes and a table reset
-      const w = 256, h = 96, rng = new Random(7);
-      const values = Array.from({ length: w * h }, (_, i) => (i % 700 < 300 ? (i >> 4) & 255
-        : Math.floor(rng.next() * 256)));
+      const w = 256,
+        h = 96,
+        rng = new Random(7);
+      const values = Array.from({ length: w * h }, (_, i) =>
+        i % 700 < 300 ? (i >> 4) & 255 : Math.floor(rng.next() * 256),
+      );
       const bytes = buildTiff([{ width: w, height: h, type: "uint8", values, compression }]).bytes;
       const ifds = UTIF.decode(bytes);
       UTIF.decodeImage(bytes, ifds[0]);
@@ -100,8 +107,7 @@ describe("io: TIFF hostile-file corpus", function () {
     assert.deepEqual(Array.from(inv.data), [65535, 535]);
   });
 
-  it("turns a cut at every structural boundary (and one byte either side) into a clear error or the right pixels",
-    async () => {
+  it("turns a cut at every structural boundary (and one byte either side) into a clear error or the right pixels", async () => {
     const variants: [string, BuiltTiff, ArrayLike<number>][] = [];
     for (const [i, compression] of COMPRESSIONS.entries()) {
       for (const le of [true, false]) {
@@ -110,8 +116,11 @@ describe("io: TIFF hostile-file corpus", function () {
         variants.push([`${compression} ${le}`, buildTiff([spec, second], le, !le), spec.values]);
       }
     }
-    variants.push(["tiles", buildTiff([page(
-      "uint16", 20, 18, 3, { tile: [16, 16], compression: 8, predictor: 2 })]), []]);
+    variants.push([
+      "tiles",
+      buildTiff([page("uint16", 20, 18, 3, { tile: [16, 16], compression: 8, predictor: 2 })]),
+      [],
+    ]);
     let cases = 0;
     for (const [name, built] of variants) {
       const cuts = new Set<number>();
@@ -129,8 +138,7 @@ describe("io: TIFF hostile-file corpus", function () {
     assert.ok(cases > 300, `only ${cases} cuts`);
   });
 
-  it("rejects strips that are short, past the end of the file, or compressed data that ends early (item 2)",
-    async () => {
+  it("rejects strips that are short, past the end of the file, or compressed data that ends early (item 2)", async () => {
     const built = buildTiff([page("uint16", 16, 16, 1, { rowsPerStrip: 4 })]);
     const le = true;
     const set32 = (b: Uint8Array, at: number, v: number): Uint8Array => {
@@ -141,10 +149,16 @@ describe("io: TIFF hostile-file corpus", function () {
     const pg = built.pages[0];
     const countsAt = new DataView(built.bytes.buffer).getUint32(pg.entry.get(279)! + 8, le);
     const offsetsAt = new DataView(built.bytes.buffer).getUint32(pg.entry.get(273)! + 8, le);
-    assertClearError(await sandboxed("tiff", set32(built.bytes, countsAt + 4, 100)),
-      "short strip", /strip 1 holds 100 bytes but 128/);
-    assertClearError(await sandboxed("tiff", set32(built.bytes, offsetsAt + 8, 1e6)),
-      "offset past EOF", /past the end of the file/);
+    assertClearError(
+      await sandboxed("tiff", set32(built.bytes, countsAt + 4, 100)),
+      "short strip",
+      /strip 1 holds 100 bytes but 128/,
+    );
+    assertClearError(
+      await sandboxed("tiff", set32(built.bytes, offsetsAt + 8, 1e6)),
+      "offset past EOF",
+      /past the end of the file/,
+    );
     const lzw = buildTiff([page("uint8", 32, 32, 2, { compression: 5 })]);
     const cut = lzw.bytes.slice();
     const dv = new DataView(cut.buffer);
@@ -160,7 +174,11 @@ describe("io: TIFF hostile-file corpus", function () {
   it("rejects IFD chains that loop (self, 3-cycle, back to the first) quickly (item 7)", async () => {
     const three = buildTiff([page("uint8", 4, 4, 1), page("uint8", 4, 4, 2), page("uint8", 4, 4, 3)]);
     const nextPtr = (p: number): number => three.pages[p].ifd + 2 + 12 * three.pages[p].entry.size;
-    for (const [name, from, to] of [["self", 0, 0], ["3-cycle", 2, 0], ["2 to 1", 2, 1]] as const) {
+    for (const [name, from, to] of [
+      ["self", 0, 0],
+      ["3-cycle", 2, 0],
+      ["2 to 1", 2, 1],
+    ] as const) {
       const b = three.bytes.slice();
       new DataView(b.buffer).setUint32(nextPtr(from), three.pages[to].ifd, true);
       const o = await sandboxed("tiff", b, 2000);
@@ -179,8 +197,10 @@ describe("io: TIFF hostile-file corpus", function () {
     dv.setUint32(b.pages[0].entry.get(278)! + 8, 60000, true);
     const o = await sandboxed("tiff", lie, 2000);
     assertClearError(o, "60000x60000 in 512 bytes", /holds 64 bytes but 3600000000 are needed/);
-    assert.ok(o.kind === "error" && o.maxAlloc < 64 * 1024 && o.ms < 500,
-      `allocated ${JSON.stringify(o).slice(0, 200)}`);
+    assert.ok(
+      o.kind === "error" && o.maxAlloc < 64 * 1024 && o.ms < 500,
+      `allocated ${JSON.stringify(o).slice(0, 200)}`,
+    );
     // an LZW page may expand, but not beyond what LZW can reach
     const lzw = buildTiff([page("uint8", 8, 8, 1, { compression: 5 })]);
     const l2 = lzw.bytes.slice();
@@ -190,7 +210,8 @@ describe("io: TIFF hostile-file corpus", function () {
     // many IFDs sharing one strip: each page is in the file, together they are not
     const one = buildTiff([page("uint8", 64, 64, 1)]);
     const ifd = one.bytes.subarray(one.pages[0].ifd, one.bytes.length);
-    const copies = 200, base = one.bytes.length;
+    const copies = 200,
+      base = one.bytes.length;
     const many = new Uint8Array(base + copies * ifd.length);
     many.set(one.bytes);
     const mv = new DataView(many.buffer);
@@ -213,7 +234,10 @@ describe("io: TIFF hostile-file corpus", function () {
       return c;
     };
     assert.throws(() => decodeTiff(set16(b.pages[0].entry.get(259)! + 8, 7)), /compression 7 \(JPEG\)/);
-    assert.throws(() => decodeTiff(set16(2, 43)), (e: Error) => e instanceof IvaeInputError);
+    assert.throws(
+      () => decodeTiff(set16(2, 43)),
+      (e: Error) => e instanceof IvaeInputError,
+    );
     assert.throws(() => decodeTiff(set16(b.pages[0].entry.get(262)! + 8, 3)), /palette/);
     const rgb = buildTiff([{ width: 3, height: 1, type: "uint8", spp: 3, values: new Array(9).fill(5) }]);
     const c = rgb.bytes.slice();
@@ -223,29 +247,56 @@ describe("io: TIFF hostile-file corpus", function () {
 
   it("returns the calibration of ImageJ, FEI and centimetre-resolution files", () => {
     const ij = page("uint8", 4, 4, 1, {
-      extraTags: [{ tag: 270, type: 2, values: "ImageJ=1.54f\nimages=1\nunit=nm\nspacing=2.5\n" },
-        { tag: 282, type: 5, values: [20] }, { tag: 283, type: 5, values: [25] }, { tag: 296, type: 3, values: [1] }],
+      extraTags: [
+        { tag: 270, type: 2, values: "ImageJ=1.54f\nimages=1\nunit=nm\nspacing=2.5\n" },
+        { tag: 282, type: 5, values: [20] },
+        { tag: 283, type: 5, values: [25] },
+        { tag: 296, type: 3, values: [1] },
+      ],
     });
     const c1 = decodeTiff(buildTiff([ij], false).bytes).calibration;
     assert.equal(c1.source, "imagej");
     assert.equal(c1.pixelSize!.unit, "nm");
     assert.ok(Math.abs(c1.pixelSize!.x - 0.05) < 1e-9 && Math.abs(c1.pixelSize!.y - 0.04) < 1e-9);
     assert.equal(c1.frameSpacing, 2.5);
-    const micron = page("uint8", 4, 4, 1, { extraTags: [{ tag: 270, type: 2, values: "ImageJ=1.54f\nunit=micron\n" },
-      { tag: 282, type: 5, values: [4] }] });
+    const micron = page("uint8", 4, 4, 1, {
+      extraTags: [
+        { tag: 270, type: 2, values: "ImageJ=1.54f\nunit=micron\n" },
+        { tag: 282, type: 5, values: [4] },
+      ],
+    });
     assert.deepEqual(readTiffCalibration(buildTiff([micron]).bytes).pixelSize, { x: 0.25, y: 0.25, unit: "µm" });
-    const fei = page("uint8", 4, 4, 1, { extraTags: [{ tag: 34682, type: 2,
-      values: "[User]\r\nDate=01/02/2020\r\n[Scan]\r\nPixelWidth=1.5e-09\r\nPixelHeight=2e-09\r\n" +
-        "[Stage]\r\nX=0.1\r\n" }] });
+    const fei = page("uint8", 4, 4, 1, {
+      extraTags: [
+        {
+          tag: 34682,
+          type: 2,
+          values:
+            "[User]\r\nDate=01/02/2020\r\n[Scan]\r\nPixelWidth=1.5e-09\r\nPixelHeight=2e-09\r\n" +
+            "[Stage]\r\nX=0.1\r\n",
+        },
+      ],
+    });
     const c2 = readTiffCalibration(buildTiff([fei]).bytes);
     assert.equal(c2.source, "fei");
     assert.ok(Math.abs(c2.pixelSize!.x - 1.5) < 1e-9 && Math.abs(c2.pixelSize!.y - 2) < 1e-9);
-    const cm = page(
-      "uint8", 4, 4, 1, { extraTags: [{ tag: 282, type: 5, values: [1e6] }, { tag: 296, type: 3, values: [3] }] });
+    const cm = page("uint8", 4, 4, 1, {
+      extraTags: [
+        { tag: 282, type: 5, values: [1e6] },
+        { tag: 296, type: 3, values: [3] },
+      ],
+    });
     assert.deepEqual(readTiffCalibration(buildTiff([cm]).bytes).pixelSize, { x: 10, y: 10, unit: "nm" });
-    const dpi = page(
-      "uint8", 4, 4, 1, { extraTags: [{ tag: 282, type: 5, values: [72] }, { tag: 296, type: 3, values: [2] }] });
-    assert.equal(readTiffCalibration(buildTiff([dpi]).bytes).pixelSize, null,
-      "72 dpi is a print resolution, not a pixel size");
+    const dpi = page("uint8", 4, 4, 1, {
+      extraTags: [
+        { tag: 282, type: 5, values: [72] },
+        { tag: 296, type: 3, values: [2] },
+      ],
+    });
+    assert.equal(
+      readTiffCalibration(buildTiff([dpi]).bytes).pixelSize,
+      null,
+      "72 dpi is a print resolution, not a pixel size",
+    );
   });
 });

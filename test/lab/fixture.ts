@@ -26,10 +26,15 @@ export function missingPrerequisites(): string {
     [fs.existsSync("/usr/lib/python3/dist-packages/jupyterlab_server"), "python3-jupyterlab-server (apt)"],
     [fs.existsSync(path.join(LAB_EXTENSION_DIR, "package.json")), "frontend/lab/labextension (npm run build:widgets)"],
     [fs.existsSync(path.join(ROOT, "dist/src/jupyter/kernel.js")), "dist/ (npm run build)"],
-    [fs.existsSync(path.join(LAB_APP, "node_modules", "webpack")) || buildLab.isFresh(),
-      "lab-app (node scripts/build-lab.js)"],
+    [
+      fs.existsSync(path.join(LAB_APP, "node_modules", "webpack")) || buildLab.isFresh(),
+      "lab-app (node scripts/build-lab.js)",
+    ],
   ];
-  return need.filter(([ok]) => !ok).map(([, what]) => what).join(", ");
+  return need
+    .filter(([ok]) => !ok)
+    .map(([, what]) => what)
+    .join(", ");
 }
 
 export interface LabServer {
@@ -46,7 +51,8 @@ export async function startLab(work: string, files: string[], env: NodeJS.Proces
   // Normally already built by scripts/setup.sh; rebuilds (about 20 s) only when lab-app's sources changed.
   buildLab.buildLab();
   fs.rmSync(work, { recursive: true, force: true });
-  const data = path.join(work, "data"), root = path.join(work, "root");
+  const data = path.join(work, "data"),
+    root = path.join(work, "root");
   fs.mkdirSync(data, { recursive: true });
   fs.mkdirSync(root, { recursive: true });
   const installed = installKernel({ dataDir: data });
@@ -55,11 +61,23 @@ export async function startLab(work: string, files: string[], env: NodeJS.Proces
   const port = await freePort();
   const token = "ivae-lab-" + Math.random().toString(36).slice(2);
   const fullEnv = {
-    ...process.env, ...env, JUPYTER_PATH: data, JUPYTER_DATA_DIR: data, JUPYTER_CONFIG_DIR: path.join(work, "config"),
-    JUPYTER_RUNTIME_DIR: path.join(work, "runtime"), IVAE_LAB_STATE: path.join(work, "lab-state"),
+    ...process.env,
+    ...env,
+    JUPYTER_PATH: data,
+    JUPYTER_DATA_DIR: data,
+    JUPYTER_CONFIG_DIR: path.join(work, "config"),
+    JUPYTER_RUNTIME_DIR: path.join(work, "runtime"),
+    IVAE_LAB_STATE: path.join(work, "lab-state"),
   };
-  const args = [path.join(LAB_APP, "main.py"), "--ServerApp.ip=127.0.0.1", `--ServerApp.port=${port}`,
-    `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`, "--ServerApp.open_browser=False", "--allow-root"];
+  const args = [
+    path.join(LAB_APP, "main.py"),
+    "--ServerApp.ip=127.0.0.1",
+    `--ServerApp.port=${port}`,
+    `--ServerApp.token=${token}`,
+    `--ServerApp.root_dir=${root}`,
+    "--ServerApp.open_browser=False",
+    "--allow-root",
+  ];
   // Own process group: the kernels are the server's children, so one group kill stops all.
   const proc: ChildProcess = spawn(PYTHON, args, { env: fullEnv, detached: true, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
@@ -68,7 +86,11 @@ export async function startLab(work: string, files: string[], env: NodeJS.Proces
   const up = async () => (await fetch(`${base}/api/status?token=${token}`)).ok;
   await waitFor(up, 30000, `test Lab server (${log.slice(-800)})`);
   return {
-    base, token, root, data, log: () => log,
+    base,
+    token,
+    root,
+    data,
+    log: () => log,
     async stop() {
       if (!proc.pid) return;
       for (const sig of ["SIGTERM", "SIGKILL"] as const) {
@@ -82,7 +104,11 @@ export async function startLab(work: string, files: string[], env: NodeJS.Proces
 }
 
 /** Result of code run in the kernel of the current notebook through Lab's own session (not a cell). */
-export interface KernelRun { status: string; stdout: string; stderr: string }
+export interface KernelRun {
+  status: string;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs `code` in the kernel of the notebook open in Lab, through the same kernel connection Lab uses. */
 export async function kernelRun(page: Page, code: string): Promise<KernelRun> {

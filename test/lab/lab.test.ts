@@ -18,31 +18,43 @@ const KNOWN_SERVER_GAP = /api\/events\/subscribe/;
 
 /** Fraction of a canvas's pixels that differ from its most common colour (0 = blank). */
 async function inked(page: Page, selector: string, nth = 0): Promise<number> {
-  return page.evaluate(({ selector, nth }) => {
-    const c = document.querySelectorAll(selector)[nth] as HTMLCanvasElement;
-    const g = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-    const count = new Map<number, number>();
-    for (let k = 0; k < g.length; k += 4) {
-      const key = (g[k] << 24) | (g[k + 1] << 16) | (g[k + 2] << 8) | g[k + 3];
-      count.set(key, (count.get(key) ?? 0) + 1);
-    }
-    return 1 - Math.max(...count.values()) / (g.length / 4);
-  }, { selector, nth });
+  return page.evaluate(
+    ({ selector, nth }) => {
+      const c = document.querySelectorAll(selector)[nth] as HTMLCanvasElement;
+      const g = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      const count = new Map<number, number>();
+      for (let k = 0; k < g.length; k += 4) {
+        const key = (g[k] << 24) | (g[k + 1] << 16) | (g[k + 2] << 8) | g[k + 3];
+        count.set(key, (count.get(key) ?? 0) + 1);
+      }
+      return 1 - Math.max(...count.values()) / (g.length / 4);
+    },
+    { selector, nth },
+  );
 }
 
 async function traversalPixels(page: Page, nth = 0): Promise<number[]> {
   return page.evaluate((nth) => {
     const c = document.querySelectorAll(".ivae-traversal canvas.ivae-patch")[nth] as HTMLCanvasElement;
-    return Array.from(c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data.filter((_, k) => k % 4 === 0));
+    return Array.from(
+      c
+        .getContext("2d")!
+        .getImageData(0, 0, c.width, c.height)
+        .data.filter((_, k) => k % 4 === 0),
+    );
   }, nth);
 }
 
 async function openLab(page: Page, lab: LabServer): Promise<void> {
   await page.goto(`${lab.base}/lab/tree/${NB}?token=${lab.token}`);
-  await page.waitForFunction(() => {
-    const w = (window as any).jupyterapp?.shell?.currentWidget;
-    return w?.context?.path?.endsWith("08-widgets.ipynb") && w.sessionContext?.session?.kernel?.status === "idle";
-  }, null, { timeout: 90000 });
+  await page.waitForFunction(
+    () => {
+      const w = (window as any).jupyterapp?.shell?.currentWidget;
+      return w?.context?.path?.endsWith("08-widgets.ipynb") && w.sessionContext?.session?.kernel?.status === "idle";
+    },
+    null,
+    { timeout: 90000 },
+  );
 }
 
 describe("widgets in a real JupyterLab 4: notebook 08 with the ivae kernel (test Lab from npm packages)", function () {
@@ -87,7 +99,10 @@ describe("widgets in a real JupyterLab 4: notebook 08 with the ivae kernel (test
     assert.equal(info.kernel, "ivae");
     // the bundle came from the labextensions folder, not from the app
     const entry = await page.evaluate(() =>
-      Array.from(document.scripts).map((s) => s.src).find((s) => s.includes("/lab/extensions/ivae-widgets/")));
+      Array.from(document.scripts)
+        .map((s) => s.src)
+        .find((s) => s.includes("/lab/extensions/ivae-widgets/")),
+    );
     assert.ok(entry, "remoteEntry loaded from /lab/extensions/ivae-widgets/");
     console.log(`      Lab ${info.version} up with notebook and kernel in ${Date.now() - t0} ms`);
   });
@@ -96,10 +111,14 @@ describe("widgets in a real JupyterLab 4: notebook 08 with the ivae kernel (test
     await page.evaluate(() => (window as any).jupyterapp.commands.execute("notebook:clear-all-cell-outputs"));
     const t0 = Date.now();
     await page.evaluate(() => (window as any).jupyterapp.commands.execute("notebook:run-all-cells"));
-    await waitFor(async () => {
-      const s = await notebookState(page);
-      return (s.ran === s.code && s.kernel === "idle") || s.errors.length > 0;
-    }, 300000, "notebook 08 to finish in Lab");
+    await waitFor(
+      async () => {
+        const s = await notebookState(page);
+        return (s.ran === s.code && s.kernel === "idle") || s.errors.length > 0;
+      },
+      300000,
+      "notebook 08 to finish in Lab",
+    );
     const s = await notebookState(page);
     assert.deepEqual(s.errors, [], "no cell failed");
     console.log(`      ran ${s.code} code cells in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -146,7 +165,8 @@ describe("widgets in a real JupyterLab 4: notebook 08 with the ivae kernel (test
     await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.8, { steps: 5 });
     await page.mouse.up();
     const sel: number[] = await page.evaluate(() =>
-      (document.querySelector(".ivae-scatter") as any).ivae.view.model.get("selected"));
+      (document.querySelector(".ivae-scatter") as any).ivae.view.model.get("selected"),
+    );
     assert.ok(sel.length > 5, `box selected ${sel.length} points`);
     const kernelSel = async () => (await kernelRun(page, "console.log(JSON.stringify(bySuit.selected))")).stdout.trim();
     await waitFor(async () => (await kernelSel()) === JSON.stringify(sel), 5000, "kernel selection");
@@ -167,11 +187,14 @@ describe("widgets in a real JupyterLab 4: notebook 08 with the ivae kernel (test
     const kernelAngle = async () => Number((await kernelRun(page, `console.log(tr.get("angle"))`)).stdout);
     await waitFor(async () => Math.abs((await kernelAngle()) - 1.2) < 0.01, 5000, "angle in the kernel");
     await tr.screenshot({ path: path.join(SHOTS, "lab-08-traversal-angle.png") });
-    const cmp = await kernelRun(page, `
+    const cmp = await kernelRun(
+      page,
+      `
 { const q = { z: [0.4, -0.6], angle: 0.5, dx: 1.5, dy: -1 };
   const b = await tr.decodeInBrowser(q), k = tr.decodeHere(q);
   let md = 0; for (let i = 0; i < k.length; i++) md = Math.max(md, Math.abs(b.pixels[i] - k[i]));
-  console.log(JSON.stringify({ md, backend: b.backend, n: b.pixels.length })); }`);
+  console.log(JSON.stringify({ md, backend: b.backend, n: b.pixels.length })); }`,
+    );
     assert.equal(cmp.status, "ok", cmp.stderr);
     const res = JSON.parse(cmp.stdout.trim().split("\n").pop()!);
     assert.equal(res.n, 24 * 24);
@@ -193,15 +216,18 @@ gtr.display();`;
       nb.activeCellIndex = n;
       return app.commands.execute("notebook:run-cell");
     }, src);
-    await page.waitForSelector('.ivae-traversal >> nth=1');
+    await page.waitForSelector(".ivae-traversal >> nth=1");
     const decodes = async () => Number(await page.locator(".ivae-traversal").nth(1).getAttribute("data-decodes"));
     await waitFor(async () => (await decodes()) >= 1, 20000, "Gaussian traversal decode");
     assert.ok((await inked(page, ".ivae-traversal canvas.ivae-patch", 1)) > 0.05, "Gaussian traversal drew an image");
-    const cmp = await kernelRun(page, `
+    const cmp = await kernelRun(
+      page,
+      `
 { const q = { z: [0.9, 0.3], angle: -0.4, dx: 0, dy: 1 };
   const b = await gtr.decodeInBrowser(q), k = gtr.decodeHere(q);
   let md = 0; for (let i = 0; i < k.length; i++) md = Math.max(md, Math.abs(b.pixels[i] - k[i]));
-  console.log(JSON.stringify({ md, n: b.pixels.length })); }`);
+  console.log(JSON.stringify({ md, n: b.pixels.length })); }`,
+    );
     assert.equal(cmp.status, "ok", cmp.stderr);
     const res = JSON.parse(cmp.stdout.trim().split("\n").pop()!);
     assert.equal(res.n, 20 * 20);
@@ -239,6 +265,9 @@ gtr.display();`;
 
   it("made no request outside 127.0.0.1 and logged no errors except the known server gap", () => {
     assert.deepEqual(rec.external, []);
-    assert.deepEqual(rec.errors.filter((e) => !KNOWN_SERVER_GAP.test(e)), []);
+    assert.deepEqual(
+      rec.errors.filter((e) => !KNOWN_SERVER_GAP.test(e)),
+      [],
+    );
   });
 });

@@ -69,7 +69,10 @@ describe("models: layering and public API (issue 12)", () => {
       if (!f.startsWith(path.join(SRC, "models") + path.sep)) continue;
       for (const d of deps) {
         const area = path.relative(SRC, d).split(path.sep)[0];
-        assert.ok(!["training", "analysis", "plots", "widgets", "atoms"].includes(area), `${path.relative(SRC, f)} imports ${path.relative(SRC, d)}`);
+        assert.ok(
+          !["training", "analysis", "plots", "widgets", "atoms"].includes(area),
+          `${path.relative(SRC, f)} imports ${path.relative(SRC, d)}`,
+        );
       }
     }
   });
@@ -101,7 +104,8 @@ describe("models: layering and public API (issue 12)", () => {
     assert.equal(angle.length, 3);
     assert.equal(dx.length, 3);
     assert.throws(() => new RVAE({ imageShape: [8, 8], rotation: false }), /use new ShiftVAE/);
-    r.dispose(); s.dispose();
+    r.dispose();
+    s.dispose();
   });
 
   it("loads a class registered with registerModel by its className", async () => {
@@ -117,6 +121,7 @@ describe("models: layering and public API (issue 12)", () => {
     assert.ok(loaded instanceof TinyVAE);
     assert.deepEqual(Array.from(loaded.decode([[0.5, -0.5]]).data), Array.from(m.decode([[0.5, -0.5]]).data));
     assert.ok(models.registeredModels().includes("TinyVAE"));
-    loaded.dispose(); m.dispose();
+    loaded.dispose();
+    m.dispose();
   });
 });

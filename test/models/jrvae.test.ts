@@ -7,7 +7,15 @@ import { maxAbsDiff, renderShapes } from "./helpers";
 
 const H = 10;
 const small = (o: Partial<ConstructorParameters<typeof JRVAE>[0]> = {}) =>
-  new JRVAE({ imageShape: [H, H], classes: 3, encoderHidden: [16], decoderHidden: [8, 8], rotationSteps: 16, seed: 2, ...o });
+  new JRVAE({
+    imageShape: [H, H],
+    classes: 3,
+    encoderHidden: [16],
+    decoderHidden: [8, 8],
+    rotationSteps: 16,
+    seed: 2,
+    ...o,
+  });
 
 describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => {
   before(useBackend);
@@ -15,7 +23,10 @@ describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => 
   it("samples the discrete latent by Gumbel-softmax: argmax frequencies follow the class probabilities", () => {
     const spec = gumbelLatent("class", 2, "klClass", 0.67);
     const n = 20000;
-    const q = { mean: tf.tile(tf.tensor2d([[Math.log(0.8), Math.log(0.2)]]), [n, 1]) as tf.Tensor2D, logVar: tf.zeros([n, 2]) as tf.Tensor2D };
+    const q = {
+      mean: tf.tile(tf.tensor2d([[Math.log(0.8), Math.log(0.2)]]), [n, 1]) as tf.Tensor2D,
+      logVar: tf.zeros([n, 2]) as tf.Tensor2D,
+    };
     const y = spec.sample!(q, tf.randomNormal([n, 2], 0, 1, "float32", 7) as tf.Tensor2D);
     const v = y.arraySync() as number[][];
     const first = v.filter((r) => r[0] > r[1]).length / n;
@@ -34,8 +45,13 @@ describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => 
       assert.deepEqual(Object.keys(t.terms), ["reconstruction", "klZ", "klAngle", "klOffset", "klClass"]);
       const v = Object.fromEntries(Object.entries(t.terms).map(([k, s]) => [k, s.dataSync()[0]]));
       const f = Math.min(1, (epoch - 1) / 25);
-      const want = v.reconstruction + 0.5 * (30 * Math.abs(v.klZ + v.klAngle + v.klOffset - 5 * f) + 30 * Math.abs(v.klClass - Math.log(3) * f));
-      assert.ok(Math.abs(t.loss.dataSync()[0] - want) < 1e-3 * Math.abs(want), `epoch ${epoch}: ${t.loss.dataSync()[0]} vs ${want}`);
+      const want =
+        v.reconstruction +
+        0.5 * (30 * Math.abs(v.klZ + v.klAngle + v.klOffset - 5 * f) + 30 * Math.abs(v.klClass - Math.log(3) * f));
+      assert.ok(
+        Math.abs(t.loss.dataSync()[0] - want) < 1e-3 * Math.abs(want),
+        `epoch ${epoch}: ${t.loss.dataSync()[0]} vs ${want}`,
+      );
     }
     m.dispose();
   });
@@ -43,7 +59,10 @@ describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => 
   it("decodes per category, encodes class probabilities, and saves and loads", async () => {
     const m = small({ temperature: 0.5 });
     const imgs = renderShapes(5, H, { seed: 6 }).images;
-    const z = [[0.3, -0.4], [0.3, -0.4]];
+    const z = [
+      [0.3, -0.4],
+      [0.3, -0.4],
+    ];
     const d = m.decode(z, { classes: [0, 2] }).data;
     assert.ok(maxAbsDiff(d.subarray(0, H * H), d.subarray(H * H)) > 1e-4, "categories should decode differently");
     assert.throws(() => m.decode(z, { classes: 3 }), /not a category in \[0, 3\)/);
@@ -52,14 +71,16 @@ describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => 
     vae.dispose();
     const e = m.encode(imgs);
     assert.equal(e.classProbs.length, 15);
-    for (let i = 0; i < 5; i++) assert.ok(Math.abs(e.classProbs[3 * i] + e.classProbs[3 * i + 1] + e.classProbs[3 * i + 2] - 1) < 1e-5);
+    for (let i = 0; i < 5; i++)
+      assert.ok(Math.abs(e.classProbs[3 * i] + e.classProbs[3 * i + 1] + e.classProbs[3 * i + 2] - 1) < 1e-5);
     const l = await loadModel(m.toArtifacts());
     assert.equal(l.config.className, "JRVAE");
     assert.equal((l as JRVAE).config.temperature, 0.5);
     assert.deepEqual(Array.from(l.encode(imgs).classProbs!), Array.from(e.classProbs));
     assert.deepEqual(Array.from(l.decode(z, { classes: [0, 2] }).data), Array.from(d));
     assert.equal(m.reconstruct(imgs).n, 5);
-    m.dispose(); l.dispose();
+    m.dispose();
+    l.dispose();
   });
 
   it("trains through train() with klClass in the history, and rejects bad options", async () => {

@@ -12,12 +12,44 @@ const H = 8;
 const KINDS: [string, () => LatentModel][] = [
   ["VAE", () => new VAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [16] })],
   ["CVAE", () => new CVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [16], conditionDim: 2 })],
-  ["RVAE equivariant", () => new RVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], rotationSteps: 16, frameCandidates: 2 })],
-  ["RVAE mlp skip", () => new RVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], poseEncoder: "mlp", skip: true })],
-  ["ShiftVAE offset search", () => new ShiftVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], offsetEncoder: "equivariant", offsetSearchRadius: 1 })],
-  ["ShiftVAE scale", () => new ShiftVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], scale: true })],
-  ["JRVAE", () => new JRVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], rotationSteps: 16, classes: 3 })],
-  ["SSRVAE", () => new SSRVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], rotationSteps: 16, classes: 2 })],
+  [
+    "RVAE equivariant",
+    () =>
+      new RVAE({
+        imageShape: [H, H],
+        encoderHidden: [16],
+        decoderHidden: [8, 8],
+        rotationSteps: 16,
+        frameCandidates: 2,
+      }),
+  ],
+  [
+    "RVAE mlp skip",
+    () => new RVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], poseEncoder: "mlp", skip: true }),
+  ],
+  [
+    "ShiftVAE offset search",
+    () =>
+      new ShiftVAE({
+        imageShape: [H, H],
+        encoderHidden: [16],
+        decoderHidden: [8, 8],
+        offsetEncoder: "equivariant",
+        offsetSearchRadius: 1,
+      }),
+  ],
+  [
+    "ShiftVAE scale",
+    () => new ShiftVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], scale: true }),
+  ],
+  [
+    "JRVAE",
+    () => new JRVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], rotationSteps: 16, classes: 3 }),
+  ],
+  [
+    "SSRVAE",
+    () => new SSRVAE({ imageShape: [H, H], encoderHidden: [16], decoderHidden: [8, 8], rotationSteps: 16, classes: 2 }),
+  ],
 ];
 
 /** Artifacts of `m` with the stored config changed by `edit`. */
@@ -36,7 +68,9 @@ describe("models: no tensor leaks (issue 16, item 11)", () => {
     for (const [name, make] of KINDS) {
       const labels = name === "CVAE" ? [0, 1, 1, 0] : undefined;
       // warm-up: kernels and backend caches are allocated once
-      const w = make(); w.encode(imgs, { labels }); w.dispose();
+      const w = make();
+      w.encode(imgs, { labels });
+      w.dispose();
       const start = tf.memory();
       for (let r = 0; r < 3; r++) {
         const m = make();
@@ -62,8 +96,13 @@ describe("models: no tensor leaks (issue 16, item 11)", () => {
       // the likelihood fails after the encoder and decoder have run and the tape holds their saved tensors
       const lik = m.likelihood as { nll: (l: tf.Tensor2D, x: tf.Tensor2D) => tf.Tensor1D };
       const nll = lik.nll;
-      lik.nll = () => { throw new Error("boom inside the loss"); };
-      await assert.rejects(train(m, imgs, { epochs: 1, batchSize: 3, labels, progress: false }), /boom inside the loss/);
+      lik.nll = () => {
+        throw new Error("boom inside the loss");
+      };
+      await assert.rejects(
+        train(m, imgs, { epochs: 1, batchSize: 3, labels, progress: false }),
+        /boom inside the loss/,
+      );
       assert.equal(tf.memory().numTensors, start, `${name}: ${tf.memory().numTensors - start} tensors leaked`);
       lik.nll = nll;
       m.dispose();
@@ -86,7 +125,11 @@ describe("models: loadModel validates like the constructors (issue 16, item 5)",
       ["bad pose encoder", (c) => (c.poseEncoder = "magic"), /poseEncoder must be/],
     ];
     for (const [what, edit, msg] of cases) {
-      await assert.rejects(loadModel(withConfig(m, edit)), (e: Error) => e instanceof IvaeInputError && msg.test(e.message), what);
+      await assert.rejects(
+        loadModel(withConfig(m, edit)),
+        (e: Error) => e instanceof IvaeInputError && msg.test(e.message),
+        what,
+      );
     }
     m.dispose();
   });
@@ -99,15 +142,21 @@ describe("models: loadModel validates like the constructors (issue 16, item 5)",
       await assert.rejects(loadModel(dir), IvaeInputError);
       const a = m.toArtifacts();
       const buf = new Uint8Array(a.weightData as ArrayBuffer);
-      const longer = new Uint8Array(buf.length + 4); longer.set(buf);
+      const longer = new Uint8Array(buf.length + 4);
+      longer.set(buf);
       await assert.rejects(loadModel({ ...a, weightData: longer.buffer }), /has \d+ bytes, the manifest describes/);
-      const odd = new Uint8Array(buf.length + 1); odd.set(buf);
+      const odd = new Uint8Array(buf.length + 1);
+      odd.set(buf);
       await assert.rejects(loadModel({ ...a, weightData: odd.buffer }), IvaeInputError);
       await assert.rejects(loadModel({ ...a, weightData: buf.slice(0, buf.length - 4).buffer }), /too short/);
-      const nan = new Float32Array(buf.slice().buffer); nan[5] = NaN;
+      const nan = new Float32Array(buf.slice().buffer);
+      nan[5] = NaN;
       await assert.rejects(loadModel({ ...a, weightData: nan.buffer }), /non-finite/);
       const other = new VAE({ imageShape: [H, H], encoderHidden: [8, 8], decoderHidden: [8] });
-      await assert.rejects(loadModel({ ...a, weightSpecs: other.toArtifacts().weightSpecs, weightData: other.toArtifacts().weightData }), /another model/);
+      await assert.rejects(
+        loadModel({ ...a, weightSpecs: other.toArtifacts().weightSpecs, weightData: other.toArtifacts().weightData }),
+        /another model/,
+      );
       other.dispose();
     } finally {
       fs.rmSync(dir, { recursive: true });
@@ -117,8 +166,19 @@ describe("models: loadModel validates like the constructors (issue 16, item 5)",
 
   it("decode rejects a batchSize that is not an integer >= 1 (issue 16, item 9)", () => {
     const m = new VAE({ imageShape: [H, H], encoderHidden: [8], decoderHidden: [8] });
-    for (const bs of [0, -1, 0.5, NaN]) assert.throws(() => m.decode([[0, 0]], { batchSize: bs }), /batchSize must be an integer >= 1/, String(bs));
-    assert.equal(m.decode([[0, 0], [1, 1], [2, 2]], { batchSize: 2 }).n, 3);
+    for (const bs of [0, -1, 0.5, NaN])
+      assert.throws(() => m.decode([[0, 0]], { batchSize: bs }), /batchSize must be an integer >= 1/, String(bs));
+    assert.equal(
+      m.decode(
+        [
+          [0, 0],
+          [1, 1],
+          [2, 2],
+        ],
+        { batchSize: 2 },
+      ).n,
+      3,
+    );
     m.dispose();
   });
 });

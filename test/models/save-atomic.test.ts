@@ -15,7 +15,10 @@ const shape: [number, number] = [8, 8];
 const small = { imageShape: shape, latentDim: 2, encoderHidden: [16], decoderHidden: [16], seed: 1 };
 // larger than the old model, as in the issue (a larger model saved over a smaller one)
 const large = { imageShape: shape, latentDim: 2, encoderHidden: [256], decoderHidden: [256, 256], seed: 2 };
-const Z = [[0.3, -0.7], [1.1, 0.2]];
+const Z = [
+  [0.3, -0.7],
+  [1.1, 0.2],
+];
 
 /** Starts a child that saves `large` into `dir`; `stopAt` names a step at which it stops and waits to be killed. */
 function saveInChild(dir: string, stopAt: string): { child: ReturnType<typeof spawn>; ready: Promise<void> } {
@@ -32,7 +35,9 @@ function saveInChild(dir: string, stopAt: string): { child: ReturnType<typeof sp
     } });`;
   const child = spawn(process.execPath, ["--import", "tsx", "-e", code], { stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
-  child.stderr!.on("data", (d: Buffer) => { err += d.toString(); });
+  child.stderr!.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
   const ready = new Promise<void>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -57,10 +62,12 @@ describe("models: atomic save", function () {
   let oldOut: number[], newOut: number[];
 
   before(() => {
-    const a = new VAE(small), b = new VAE(large);
+    const a = new VAE(small),
+      b = new VAE(large);
     oldOut = Array.from(a.decode(Z).data);
     newOut = Array.from(b.decode(Z).data);
-    a.dispose(); b.dispose();
+    a.dispose();
+    b.dispose();
   });
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-atomic-"));
@@ -82,8 +89,11 @@ describe("models: atomic save", function () {
     }
   }
 
-  for (const [step, expect] of [["weights-staged", "old"], ["manifest-committed", "new"], ["weights-renamed",
-    "new"]] as const) {
+  for (const [step, expect] of [
+    ["weights-staged", "old"],
+    ["manifest-committed", "new"],
+    ["weights-renamed", "new"],
+  ] as const) {
     it(`killed (SIGKILL) after step ${step}, the directory loads the ${expect} model exactly`, async () => {
       const { child, ready } = saveInChild(dir, step);
       await ready;
@@ -114,8 +124,10 @@ describe("models: atomic save", function () {
     fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(json));
     assert.equal(await decodesAs(), "old");
     fs.writeFileSync(path.join(dir, "model.json"), "null");
-    await assert.rejects(loadModel(dir),
-      (e: Error) => e instanceof IvaeInputError && /no weightsManifest/.test(e.message));
+    await assert.rejects(
+      loadModel(dir),
+      (e: Error) => e instanceof IvaeInputError && /no weightsManifest/.test(e.message),
+    );
   });
 
   it("rejects weights that belong to another save instead of loading wrong weights", async () => {
@@ -125,8 +137,10 @@ describe("models: atomic save", function () {
       await m.save(other);
       m.dispose();
       fs.copyFileSync(path.join(other, "weights.bin"), path.join(dir, "weights.bin"));
-      await assert.rejects(loadModel(dir),
-        (e: Error) => e instanceof IvaeInputError && /do not match the sha256/.test(e.message));
+      await assert.rejects(
+        loadModel(dir),
+        (e: Error) => e instanceof IvaeInputError && /do not match the sha256/.test(e.message),
+      );
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }

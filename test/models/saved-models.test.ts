@@ -13,7 +13,13 @@ import { maxAbsDiff } from "./helpers";
  */
 const DIR = path.join(__dirname, "fixtures", "saved");
 const KINDS = ["vae", "rvae-equivariant", "rvae-mlp-skip", "shiftvae-offset", "cvae"];
-const CLASS: Record<string, string> = { vae: "VAE", "rvae-equivariant": "RVAE", "rvae-mlp-skip": "RVAE", "shiftvae-offset": "ShiftVAE", cvae: "CVAE" };
+const CLASS: Record<string, string> = {
+  vae: "VAE",
+  "rvae-equivariant": "RVAE",
+  "rvae-mlp-skip": "RVAE",
+  "shiftvae-offset": "ShiftVAE",
+  cvae: "CVAE",
+};
 
 describe("models: saved models from before the redesign", () => {
   before(useBackend);
@@ -27,12 +33,18 @@ describe("models: saved models from before the redesign", () => {
         assert.equal(m.config.className, CLASS[kind]);
         const z = Float32Array.from(exp.decode.z as number[]);
         const dec = m.decode(z, exp.decode.opts);
-        assert.ok(maxAbsDiff(dec.data, exp.decode.data) <= tol, `${kind}: decoded images differ by ${maxAbsDiff(dec.data, exp.decode.data)}`);
+        assert.ok(
+          maxAbsDiff(dec.data, exp.decode.data) <= tol,
+          `${kind}: decoded images differ by ${maxAbsDiff(dec.data, exp.decode.data)}`,
+        );
         assert.equal(dec.data.length, exp.decode.data.length);
         const logits = m.decode(z, { ...exp.decode.opts, logits: true });
         assert.ok(maxAbsDiff(logits.data, exp.decode.logits) <= tol * 10, `${kind}: logits differ`);
         const im = exp.images;
-        const enc = m.encode({ data: Float32Array.from(im.data as number[]), n: im.n, height: im.height, width: im.width }, { labels: exp.labels }) as unknown as Record<string, Float32Array | undefined>;
+        const enc = m.encode(
+          { data: Float32Array.from(im.data as number[]), n: im.n, height: im.height, width: im.width },
+          { labels: exp.labels },
+        ) as unknown as Record<string, Float32Array | undefined>;
         for (const [key, want] of Object.entries(exp.encode as Record<string, number[] | undefined>)) {
           if (want === undefined) {
             assert.equal(enc[key], undefined, `${kind}: encode gave ${key}, which the old model did not`);
@@ -41,7 +53,10 @@ describe("models: saved models from before the redesign", () => {
           const got = enc[key];
           assert.ok(got && got.length === want.length, `${kind}: encode lacks ${key}`);
           // the encoders' arithmetic (centroids, polar images) is float64/float32 on the CPU: same tolerance
-          assert.ok(maxAbsDiff(got, want) <= Math.max(tol, 0) * 10, `${kind}: encoded ${key} differs by ${maxAbsDiff(got, want)}`);
+          assert.ok(
+            maxAbsDiff(got, want) <= Math.max(tol, 0) * 10,
+            `${kind}: encoded ${key} differs by ${maxAbsDiff(got, want)}`,
+          );
         }
       } finally {
         m.dispose();

@@ -11,7 +11,8 @@ function chiralShapes(n: number, H: number, seed: number): { images: ImageStack;
   const truth = new Int32Array(n);
   for (let k = 0; k < n; k += 2) {
     truth[k] = 1;
-    for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) data[(k * H + i) * H + j] = d.images.data[(k * H + i) * H + (H - 1 - j)];
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < H; j++) data[(k * H + i) * H + j] = d.images.data[(k * H + i) * H + (H - 1 - j)];
   }
   return { images: { data, n, height: H, width: H }, truth };
 }
@@ -21,11 +22,22 @@ describe("models: semi-supervised rVAE (pyroVED's ssiVAE, issue 12)", () => {
 
   it("learns the classes of the unlabelled images from 10 % labels (both classes) (label −1 = unlabelled)", async function () {
     this.timeout(120000);
-    const H = 16, n = 200;
+    const H = 16,
+      n = 200;
     const { images, truth } = chiralShapes(n, H, 3);
     // one image in ten labelled, both classes (the even images are the mirrored ones)
     const labels = Array.from(truth, (t, i) => (i % 20 === 0 || i % 20 === 5 ? t : -1));
-    const m = new SSRVAE({ imageShape: [H, H], latentDim: 1, classes: 2, encoderHidden: [64], decoderHidden: [32, 32], translation: false, poseEncoder: "mlp", rotationPrior: 0.2, seed: 1 });
+    const m = new SSRVAE({
+      imageShape: [H, H],
+      latentDim: 1,
+      classes: 2,
+      encoderHidden: [64],
+      decoderHidden: [32, 32],
+      translation: false,
+      poseEncoder: "mlp",
+      rotationPrior: 0.2,
+      seed: 1,
+    });
     const h = await train(m, images, { epochs: 30, batchSize: 20, learningRate: 3e-3, labels, progress: false });
     assert.deepEqual(Object.keys(h.terms), ["reconstruction", "klZ", "klAngle", "klClass", "classification"]);
     const test = chiralShapes(100, H, 9);
@@ -41,7 +53,13 @@ describe("models: semi-supervised rVAE (pyroVED's ssiVAE, issue 12)", () => {
 
   it("masks the terms: a labelled image has no class KL, an unlabelled one no classification loss", () => {
     const H = 8;
-    const m = new SSRVAE({ imageShape: [H, H], classes: 3, encoderHidden: [8], decoderHidden: [8, 8], rotationSteps: 16 });
+    const m = new SSRVAE({
+      imageShape: [H, H],
+      classes: 3,
+      encoderHidden: [8],
+      decoderHidden: [8, 8],
+      rotationSteps: 16,
+    });
     const x = tf.tensor2d(renderShapes(2, H).images.data, [2, H * H]);
     const none = m.lossTerms(x, m.labelBatch(Int32Array.from([-1, -1])), { seed: 1 });
     const all = m.lossTerms(x, m.labelBatch(Int32Array.from([0, 2])), { seed: 1 });

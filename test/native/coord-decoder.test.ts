@@ -3,7 +3,13 @@ import * as tf from "@tensorflow/tfjs";
 import { Random } from "../../src/util/random";
 import { CoordDecoderInputs, coordDecoderReference } from "../../src/models/coord-decoder";
 import { coordDecoderNative } from "../../src/native/coord-decoder";
-import { loadNative, nativeAvailable, nativeUnavailableReason, setNativeIsa, setNativeThreads } from "../../src/native/addon";
+import {
+  loadNative,
+  nativeAvailable,
+  nativeUnavailableReason,
+  setNativeIsa,
+  setNativeThreads,
+} from "../../src/native/addon";
 
 // Correctness of the hand-written native coordinate decoder against the tfjs reference ops (values and
 // gradients of every input), on small odd sizes so that row and column padding are exercised. No timing.
@@ -11,9 +17,9 @@ import { loadNative, nativeAvailable, nativeUnavailableReason, setNativeIsa, set
 interface Case {
   B: number;
   P: number;
-  dims: number[];  // h_0 .. h_L
-  z: boolean[];    // zOffset on hidden layer l
-  sin?: boolean;   // layer 0 as Fourier features (firstActivation "sin"), with frequencies up to ~25
+  dims: number[]; // h_0 .. h_L
+  z: boolean[]; // zOffset on hidden layer l
+  sin?: boolean; // layer 0 as Fourier features (firstActivation "sin"), with frequencies up to ~25
 }
 
 function randn(rng: Random, shape: number[], scale: number): tf.Tensor {
@@ -50,12 +56,18 @@ function makeInputs(c: Case, seed: number): { inputs: CoordDecoderInputs; list: 
 function fromList(c: Case, coords: tf.Tensor2D, t: tf.Tensor[]): CoordDecoderInputs {
   let i = 2;
   const layers = c.dims.slice(1).map((_, l) => {
-    const W = t[i++] as tf.Tensor2D, b = t[i++] as tf.Tensor1D;
+    const W = t[i++] as tf.Tensor2D,
+      b = t[i++] as tf.Tensor1D;
     const zOffset = c.z[l] ? (t[i++] as tf.Tensor2D) : undefined;
     return { W, b, zOffset };
   });
   return {
-    coords, A: t[0] as tf.Tensor3D, o: t[1] as tf.Tensor2D, layers, wOut: t[i] as tf.Tensor2D, bOut: t[i + 1] as tf.Tensor1D,
+    coords,
+    A: t[0] as tf.Tensor3D,
+    o: t[1] as tf.Tensor2D,
+    layers,
+    wOut: t[i] as tf.Tensor2D,
+    bOut: t[i + 1] as tf.Tensor1D,
     firstActivation: c.sin ? "sin" : undefined,
   };
 }
@@ -68,14 +80,18 @@ function maxAbs(a: Float32Array): number {
 
 function assertClose(name: string, got: tf.Tensor, want: tf.Tensor, rtol: number): void {
   assert.deepEqual(got.shape, want.shape, `${name}: shape`);
-  const g = got.dataSync() as Float32Array, w = want.dataSync() as Float32Array;
+  const g = got.dataSync() as Float32Array,
+    w = want.dataSync() as Float32Array;
   const scale = Math.max(1e-3, maxAbs(w));
   let worst = 0;
   for (let i = 0; i < g.length; i++) {
     assert.ok(Number.isFinite(g[i]), `${name}[${i}] is not finite`);
     worst = Math.max(worst, Math.abs(g[i] - w[i]));
   }
-  assert.ok(worst <= rtol * scale, `${name}: max |native - reference| = ${worst.toExponential(2)} > ${rtol} x ${scale.toExponential(2)}`);
+  assert.ok(
+    worst <= rtol * scale,
+    `${name}: max |native - reference| = ${worst.toExponential(2)} > ${rtol} x ${scale.toExponential(2)}`,
+  );
 }
 
 /** Values and gradients (w.r.t. every input, for a random upstream gradient) against the reference. */
@@ -89,16 +105,22 @@ function checkCase(c: Case, seed: number): void {
     tf.grads((...t: tf.Tensor[]) => fn(fromList(c, inputs.coords, t)))(list, dy);
   const gWant = gradsOf(coordDecoderReference);
   const gGot = gradsOf(coordDecoderNative);
-  const names = ["dA", "do", ...c.dims.slice(1).flatMap((_, l) => (c.z[l] ? [`dW${l}`, `db${l}`, `dz${l}`] : [`dW${l}`, `db${l}`])), "dwOut", "dbOut"];
+  const names = [
+    "dA",
+    "do",
+    ...c.dims.slice(1).flatMap((_, l) => (c.z[l] ? [`dW${l}`, `db${l}`, `dz${l}`] : [`dW${l}`, `db${l}`])),
+    "dwOut",
+    "dbOut",
+  ];
   assert.equal(gGot.length, names.length);
   gGot.forEach((g, i) => assertClose(names[i], g, gWant[i], 1e-4));
   tf.dispose([want, got, dy, ...gWant, ...gGot, ...list, inputs.coords]);
 }
 
 const CASES: Case[] = [
-  { B: 3, P: 37, dims: [20, 24, 20], z: [false, true] },   // odd sizes: padded rows and columns, skip offset
-  { B: 2, P: 400, dims: [32, 32], z: [false] },             // more than one pixel tile (192 rows) per image
-  { B: 4, P: 9, dims: [16], z: [] },                        // no hidden layer after layer 0
+  { B: 3, P: 37, dims: [20, 24, 20], z: [false, true] }, // odd sizes: padded rows and columns, skip offset
+  { B: 2, P: 400, dims: [32, 32], z: [false] }, // more than one pixel tile (192 rows) per image
+  { B: 4, P: 9, dims: [16], z: [] }, // no hidden layer after layer 0
   { B: 3, P: 230, dims: [24, 24, 24], z: [true, false], sin: true }, // Fourier-feature layer 0, z from layer 1
 ];
 
@@ -132,7 +154,8 @@ describe("native coordinate decoder", function () {
       const addon = loadNative()!;
       let worst = 0;
       for (let x = -12; x <= 12; x += 0.0137) worst = Math.max(worst, Math.abs(addon.tanhScalar(x) - Math.tanh(x)));
-      for (const x of [0, 1e-8, -1e-8, 1e-4, 30, -30]) worst = Math.max(worst, Math.abs(addon.tanhScalar(x) - Math.tanh(x)));
+      for (const x of [0, 1e-8, -1e-8, 1e-4, 30, -30])
+        worst = Math.max(worst, Math.abs(addon.tanhScalar(x) - Math.tanh(x)));
       assert.ok(worst < 1e-6, `max tanh error ${worst}`);
     });
 
@@ -141,13 +164,13 @@ describe("native coordinate decoder", function () {
         try {
           setNativeIsa(isa);
         } catch {
-          this.skip();  // this CPU lacks the instruction set
+          this.skip(); // this CPU lacks the instruction set
         }
         for (const threads of [1, 3]) {
           setNativeThreads(threads);
           CASES.forEach((c, i) => checkCase(c, 100 + i));
         }
-        process.env.IVAE_NATIVE_CACHE_MB = "0";  // the backward pass then recomputes its tiles
+        process.env.IVAE_NATIVE_CACHE_MB = "0"; // the backward pass then recomputes its tiles
         CASES.forEach((c, i) => checkCase(c, 200 + i));
         delete process.env.IVAE_NATIVE_CACHE_MB;
       });

@@ -16,8 +16,10 @@ function randn(rng: Random, shape: number[]): tf.Tensor {
 
 function close(name: string, got: tf.Tensor, want: tf.Tensor): void {
   assert.deepEqual(got.shape, want.shape, name);
-  const g = got.dataSync(), w = want.dataSync();
-  let scale = 1e-3, worst = 0;
+  const g = got.dataSync(),
+    w = want.dataSync();
+  let scale = 1e-3,
+    worst = 0;
   for (let i = 0; i < w.length; i++) scale = Math.max(scale, Math.abs(w[i]));
   for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(g[i] - w[i]));
   assert.ok(worst <= 1e-5 * scale * 10, `${name}: max error ${worst} (scale ${scale})`);
@@ -25,10 +27,14 @@ function close(name: string, got: tf.Tensor, want: tf.Tensor): void {
 
 function check(M: number, K: number, N: number, bias: boolean, seed: number): void {
   const rng = new Random(seed);
-  const x = randn(rng, [M, K]) as tf.Tensor2D, W = randn(rng, [K, N]) as tf.Tensor2D, b = randn(rng, [N]) as tf.Tensor1D;
+  const x = randn(rng, [M, K]) as tf.Tensor2D,
+    W = randn(rng, [K, N]) as tf.Tensor2D,
+    b = randn(rng, [N]) as tf.Tensor1D;
   const dy = randn(rng, [M, N]);
-  const ref = (xx: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) => (bb ? tf.add(tf.matMul(xx, ww), bb) : tf.matMul(xx, ww)) as tf.Tensor2D;
-  const nat = (xx: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) => denseNative(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D | undefined);
+  const ref = (xx: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
+    (bb ? tf.add(tf.matMul(xx, ww), bb) : tf.matMul(xx, ww)) as tf.Tensor2D;
+  const nat = (xx: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
+    denseNative(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D | undefined);
   const inputs = bias ? [x, W, b] : [x, W];
   close("y", nat(x, W, bias ? b : undefined), ref(x, W, bias ? b : undefined));
   const gW = tf.grads((...t: tf.Tensor[]) => ref(t[0], t[1], t[2]))(inputs, dy);

@@ -14,7 +14,8 @@ function images(n: number, size: number): { data: Float32Array; n: number; heigh
   for (let k = 0; k < n; k++)
     for (let i = 0; i < size; i++)
       for (let j = 0; j < size; j++) {
-        const di = i - size / 2 + (k % 3), dj = j - size / 2 - (k % 2);
+        const di = i - size / 2 + (k % 3),
+          dj = j - size / 2 - (k % 2);
         data[(k * size + i) * size + j] = Math.exp(-(di * di + 2 * dj * dj) / (4 + (k % 5)));
       }
   return { data, n, height: size, width: size };
@@ -25,7 +26,13 @@ async function run(native: boolean, skip: boolean) {
   try {
     const model = new RVAE({ imageShape: [10, 10], decoderHidden: [24, 24, 24], skip, seed: 3 });
     const hist = await train(model, images(24, 10), { epochs: 2, batchSize: 8, seed: 5, progress: false });
-    const decoded = model.decode([[0.3, -0.2], [1, 0.5]], { angle: [0.4, -1], dx: [1, 0], dy: [0, -1] });
+    const decoded = model.decode(
+      [
+        [0.3, -0.2],
+        [1, 0.5],
+      ],
+      { angle: [0.4, -1], dx: [1, 0], dy: [0, -1] },
+    );
     const w = model.getWeights();
     model.dispose();
     return { loss: hist.loss, decoded: decoded.data, w };
@@ -45,10 +52,13 @@ describe("native decoder inside the rVAE", function () {
     it(`trains like the tfjs reference (${skip ? "skip-rVAE" : "rVAE"}): same losses, weights and decoded images`, async function () {
       const ref = await run(false, skip);
       const nat = await run(true, skip);
-      ref.loss.forEach((l, i) => assert.ok(Math.abs(l - nat.loss[i]) <= 1e-4 * Math.abs(l), `epoch ${i + 1} loss ${nat.loss[i]} vs ${l}`));
+      ref.loss.forEach((l, i) =>
+        assert.ok(Math.abs(l - nat.loss[i]) <= 1e-4 * Math.abs(l), `epoch ${i + 1} loss ${nat.loss[i]} vs ${l}`),
+      );
       for (const [name, w] of ref.w) {
         const v = nat.w.get(name)!;
-        let worst = 0, scale = 1e-3;
+        let worst = 0,
+          scale = 1e-3;
         for (let i = 0; i < w.length; i++) {
           worst = Math.max(worst, Math.abs(w[i] - v[i]));
           scale = Math.max(scale, Math.abs(w[i]));

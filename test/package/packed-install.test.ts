@@ -28,16 +28,18 @@ function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv): SpawnSyncRetu
 /** A fresh project whose node_modules links every top-level package of this repository except ivae itself. */
 function freshProject(dir: string): void {
   fs.mkdirSync(path.join(dir, "node_modules"), { recursive: true });
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "ivae-packed-test", version: "1.0.0",
-    private: true }));
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "ivae-packed-test", version: "1.0.0", private: true }),
+  );
   const src = path.join(root, "node_modules");
   for (const e of fs.readdirSync(src)) {
     if (e === "ivae" || e.startsWith(".")) continue;
     const from = path.join(src, e);
     if (e.startsWith("@")) {
       fs.mkdirSync(path.join(dir, "node_modules", e));
-      for (const s of fs.readdirSync(from)) fs.symlinkSync(fs.realpathSync(path.join(from, s)), path.join(dir,
-        "node_modules", e, s), "dir");
+      for (const s of fs.readdirSync(from))
+        fs.symlinkSync(fs.realpathSync(path.join(from, s)), path.join(dir, "node_modules", e, s), "dir");
     } else {
       fs.symlinkSync(fs.realpathSync(from), path.join(dir, "node_modules", e), "dir");
     }
@@ -47,17 +49,32 @@ function freshProject(dir: string): void {
 /** Installs the tarball offline into a fresh project; returns the install output. */
 function installInto(dir: string, tgz: string, env: NodeJS.ProcessEnv): string {
   freshProject(dir);
-  const r = npm(["install", "--offline", "--no-audit", "--no-fund", "--foreground-scripts", "--cache", path.join(dir,
-    ".npm-cache"), tgz], dir, env);
+  const r = npm(
+    [
+      "install",
+      "--offline",
+      "--no-audit",
+      "--no-fund",
+      "--foreground-scripts",
+      "--cache",
+      path.join(dir, ".npm-cache"),
+      tgz,
+    ],
+    dir,
+    env,
+  );
   const out = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, `npm install of the packed tarball failed (exit ${r.status}):\n${out.slice(-3000)}`);
   return out;
 }
 
 /** What the installed package reports about its decoder, from a plain `node` in the project. */
-function probe(dir: string,
-  env: NodeJS.ProcessEnv): { decoder: string; available: boolean; reason: string; file: string } {
-  const code = "const iv = require('ivae'); console.log(JSON.stringify({ decoder: iv.coordDecoderName(), " +
+function probe(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): { decoder: string; available: boolean; reason: string; file: string } {
+  const code =
+    "const iv = require('ivae'); console.log(JSON.stringify({ decoder: iv.coordDecoderName(), " +
     "available: iv.nativeAvailable(), reason: iv.nativeUnavailableReason(), file: require.resolve('ivae') }));";
   const r = run(process.execPath, ["-e", code], dir, env);
   assert.equal(r.status, 0, `require('ivae') failed in the installed project:\n${r.stderr.slice(-2000)}`);
@@ -83,8 +100,13 @@ describe("packed install (npm pack + npm install of the tarball)", function () {
     const info = JSON.parse(r.stdout.slice(r.stdout.indexOf("["))) as { filename: string; files: { path: string }[] }[];
     tgz = path.join(tmp, path.basename(info[0].filename));
     const files = new Set(info[0].files.map((f) => f.path));
-    for (const f of ["dist/src/index.js", "native/binding.gyp", "native/src/addon.cc", "native/src/kernels.h",
-      "scripts/build-native.js"]) {
+    for (const f of [
+      "dist/src/index.js",
+      "native/binding.gyp",
+      "native/src/addon.cc",
+      "native/src/kernels.h",
+      "scripts/build-native.js",
+    ]) {
       assert.ok(files.has(f), `the tarball lacks ${f}`);
     }
     assert.ok(![...files].some((f) => f.startsWith("native/build/")), "the tarball must not ship a local native/build");

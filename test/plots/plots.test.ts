@@ -31,7 +31,8 @@ function decode(png: Buffer) {
 function colours(png: Buffer): number {
   const im = decode(png);
   const set = new Set<number>();
-  for (let p = 0; p < im.width * im.height; p++) set.add((im.data[4 * p] << 16) | (im.data[4 * p + 1] << 8) | im.data[4 * p + 2]);
+  for (let p = 0; p < im.width * im.height; p++)
+    set.add((im.data[4 * p] << 16) | (im.data[4 * p + 1] << 8) | im.data[4 * p + 2]);
   return set.size;
 }
 
@@ -41,13 +42,18 @@ function withFakeTslab<T>(fn: (sent: { bundle: P.DisplayBundle; update: boolean 
   const sent: { bundle: P.DisplayBundle; update: boolean }[] = [];
   const old = jupyter.lastWriteDisplayData;
   jupyter.lastWriteDisplayData = (bundle: P.DisplayBundle, update: boolean) => sent.push({ bundle, update });
-  return fn(sent).finally(() => { jupyter.lastWriteDisplayData = old; });
+  return fn(sent).finally(() => {
+    jupyter.lastWriteDisplayData = old;
+  });
 }
 
 describe("plots: spec builders", () => {
   it("latentScatter: one datum per point, categorical colour named by suit", () => {
     const { z, suit } = blobs();
-    const spec = P.latentScatter(z, { title: "t", color: { values: suit, categories: ["spades", "hearts", "diamonds", "clubs"], name: "suit" } });
+    const spec = P.latentScatter(z, {
+      title: "t",
+      color: { values: suit, categories: ["spades", "hearts", "diamonds", "clubs"], name: "suit" },
+    });
     assert.equal(spec.data.values.length, 200);
     assert.equal(spec.encoding.color.type, "nominal");
     assert.deepEqual(spec.encoding.color.scale.domain, ["spades", "hearts", "diamonds", "clubs"]);
@@ -58,7 +64,10 @@ describe("plots: spec builders", () => {
 
   it("latentScatter: accepts an Encoding and picks dims; continuous colour is quantitative", () => {
     const zMean = Float32Array.from({ length: 30 }, (_, i) => i);
-    const spec = P.latentScatter({ zMean, latentDim: 3 }, { dims: [2, 0], color: { values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], name: "angle" } });
+    const spec = P.latentScatter(
+      { zMean, latentDim: 3 },
+      { dims: [2, 0], color: { values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], name: "angle" } },
+    );
     assert.equal(spec.data.values.length, 10);
     assert.deepEqual([spec.data.values[1].x, spec.data.values[1].y], [5, 3]);
     assert.equal(spec.encoding.color.type, "quantitative");
@@ -78,16 +87,30 @@ describe("plots: spec builders", () => {
     const spec = P.angleScatter([Math.PI / 2, 0], [Math.PI / 2, -Math.PI / 4]);
     const [line, points] = spec.layer;
     assert.ok(Math.abs(points.data.values[0].y - 90) < 1e-4);
-    assert.deepEqual(line.data.values.map((v: { x: number }) => Math.round(v.x)), [-45, 90]);
+    assert.deepEqual(
+      line.data.values.map((v: { x: number }) => Math.round(v.x)),
+      [-45, 90],
+    );
   });
 
   it("lossCurves reads epoch reports and column histories, skipping all-zero terms", () => {
-    const reports = [1, 2, 3].map((e) => ({ epoch: e, loss: 100 / e, reconstruction: 90 / e, klZ: 10, klAngle: 0, klOffset: 0, seconds: 1 }));
+    const reports = [1, 2, 3].map((e) => ({
+      epoch: e,
+      loss: 100 / e,
+      reconstruction: 90 / e,
+      klZ: 10,
+      klAngle: 0,
+      klOffset: 0,
+      seconds: 1,
+    }));
     const spec = P.lossCurves(reports);
     const terms = new Set(spec.data.values.map((v: { term: string }) => v.term));
     assert.deepEqual([...terms], ["loss", "reconstruction", "klZ"]);
     const spec2 = P.lossCurves({ loss: [3, 2, 1] });
-    assert.deepEqual(spec2.data.values.map((v: { epoch: number }) => v.epoch), [1, 2, 3]);
+    assert.deepEqual(
+      spec2.data.values.map((v: { epoch: number }) => v.epoch),
+      [1, 2, 3],
+    );
   });
 
   it("imageGridPng lays out tiles row-major with the colour map over the common range", () => {
@@ -124,9 +147,15 @@ describe("plots: rendering", function () {
 
   it("renderSvg draws every point, the titles and the legend", async () => {
     const { z, suit } = blobs(120);
-    const svg = await P.renderSvg(P.latentScatter(z, { title: "VAE latent space", color: { values: suit, categories: ["spades", "hearts", "diamonds", "clubs"], name: "suit" } }));
+    const svg = await P.renderSvg(
+      P.latentScatter(z, {
+        title: "VAE latent space",
+        color: { values: suit, categories: ["spades", "hearts", "diamonds", "clubs"], name: "suit" },
+      }),
+    );
     assert.match(svg, /^<svg/);
-    for (const s of ["VAE latent space", "z1", "z2", "suit", "spades", "clubs"]) assert.ok(svg.includes(`>${s}<`), `missing text ${s}`);
+    for (const s of ["VAE latent space", "z1", "z2", "suit", "spades", "clubs"])
+      assert.ok(svg.includes(`>${s}<`), `missing text ${s}`);
     const marks = svg.match(/<g class="mark-symbol role-mark[^"]*"[^>]*>(.*?)<\/g>/s);
     assert.ok(marks, "no symbol marks");
     assert.equal((marks![1].match(/<path /g) ?? []).length, 120);
@@ -152,7 +181,10 @@ describe("plots: rendering", function () {
   it("image overlays render the image and the points (maps, labels)", async () => {
     const data = Float32Array.from({ length: 40 * 60 }, (_, i) => (i % 60) / 60);
     const img = { data, height: 40, width: 60 };
-    const maps = P.mapOverlays(img, [10, 30, 50], [5, 20, 35], { angle: [0, 1, 2], "latent 1": { values: [3, 2, 1], scheme: "magma" } });
+    const maps = P.mapOverlays(img, [10, 30, 50], [5, 20, 35], {
+      angle: [0, 1, 2],
+      "latent 1": { values: [3, 2, 1], scheme: "magma" },
+    });
     const svg = await P.renderSvg(maps);
     assert.equal((svg.match(/<image /g) ?? []).length, 2);
     assert.ok(svg.includes(">latent 1<"));
@@ -161,7 +193,9 @@ describe("plots: rendering", function () {
   });
 
   it("the ESM loader works from vm code (as in a tslab cell)", async () => {
-    const fn = vm.runInThisContext(`(async (P) => (await P.loadVegaLite()).compile({mark: "point", data: {values: []}}).spec.marks.length)`);
+    const fn = vm.runInThisContext(
+      `(async (P) => (await P.loadVegaLite()).compile({mark: "point", data: {values: []}}).spec.marks.length)`,
+    );
     assert.equal(await fn(P), 1);
   });
 });
@@ -208,19 +242,31 @@ describe("plots: notebook display", () => {
       assert.equal((fig.metadata.ivae as { name: string }).name, "loss");
 
       const prog = P.notebookProgress(3, { title: "VAE" });
-      for (let e = 1; e <= 3; e++) prog.onEpoch({ epoch: e, loss: 10 / e, reconstruction: 9 / e, klZ: 1, seconds: 0.5, etaSeconds: 3 - e });
+      for (let e = 1; e <= 3; e++)
+        prog.onEpoch({ epoch: e, loss: 10 / e, reconstruction: 9 / e, klZ: 1, seconds: 0.5, etaSeconds: 3 - e });
       const ups = sent.slice(1);
       assert.equal(ups.length, 3);
-      assert.deepEqual(ups.map((u) => u.update), [false, true, true]);
+      assert.deepEqual(
+        ups.map((u) => u.update),
+        [false, true, true],
+      );
       assert.equal(new Set(ups.map((u) => u.bundle.transient?.display_id)).size, 1);
       assert.match(ups[2].bundle.data["text/plain"] as string, /3\/3 loss 3\.33/);
       assert.equal(prog.reports.length, 3);
 
       P.showMetrics({ purity: 0.9 });
       assert.deepEqual(sent[4].bundle.data[P.METRICS_MIME], { purity: 0.9 });
-      const stack = imageStack(Float32Array.from({ length: 4 * 9 }, (_, i) => i), 4, 3, 3);
+      const stack = imageStack(
+        Float32Array.from({ length: 4 * 9 }, (_, i) => i),
+        4,
+        3,
+        3,
+      );
       P.showImage(stack, { title: "x", cols: 2, scale: 4 });
-      assert.equal(sent[5].bundle.data["image/png"], P.imageGridPng(stack, { cols: 2, scale: 4 }).png.toString("base64"));
+      assert.equal(
+        sent[5].bundle.data["image/png"],
+        P.imageGridPng(stack, { cols: 2, scale: 4 }).png.toString("base64"),
+      );
     });
   });
 });

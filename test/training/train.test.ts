@@ -16,8 +16,21 @@ describe("training", () => {
     const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16], seed: 1 });
     const reports: EpochReport[] = [];
     const lines: string[] = [];
-    const sink: ProgressSink = { update: (l, final) => { if (final) lines.push(l); } };
-    const h = await train(m, images, { epochs: 4, batchSize: 32, learningRate: 3e-3, seed: 2, progress: sink, onEpoch: (r) => { reports.push(r); } });
+    const sink: ProgressSink = {
+      update: (l, final) => {
+        if (final) lines.push(l);
+      },
+    };
+    const h = await train(m, images, {
+      epochs: 4,
+      batchSize: 32,
+      learningRate: 3e-3,
+      seed: 2,
+      progress: sink,
+      onEpoch: (r) => {
+        reports.push(r);
+      },
+    });
     assert.equal(reports.length, 4);
     assert.equal(lines.length, 4);
     assert.match(lines[3], /^epoch 4\/4 {2}loss .* recon .* KL z .* KL γ .* KL Δr .* left/);
@@ -27,7 +40,10 @@ describe("training", () => {
       assert.ok(Math.abs(r.loss - (r.reconstruction + r.klZ + r.klAngle + r.klOffset)) < 1e-3 * r.loss);
       assert.ok(r.klAngle > 0 && r.klOffset > 0 && r.klZ > 0);
     }
-    assert.deepEqual(h.loss, reports.map((r) => r.loss));
+    assert.deepEqual(
+      h.loss,
+      reports.map((r) => r.loss),
+    );
     assert.ok(h.loss[3] < h.loss[0], `loss went ${h.loss[0]} → ${h.loss[3]}`);
     m.dispose();
   });
@@ -41,7 +57,10 @@ describe("training", () => {
       m.dispose();
       return { loss: h.loss, z: Array.from(e.zMean), a: Array.from(e.angle!) };
     };
-    const a = await run(1, 5), b = await run(1, 5), c = await run(1, 6), d = await run(2, 5);
+    const a = await run(1, 5),
+      b = await run(1, 5),
+      c = await run(1, 6),
+      d = await run(2, 5);
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.z, c.z);
     assert.notDeepEqual(a.z, d.z);
@@ -64,7 +83,10 @@ describe("training", () => {
       sub += tf.tidy(() => m.lossTerms(x, null, { seed: 3, pixelIndices: idx }).reconstruction.dataSync()[0]) / 40;
     }
     x.dispose();
-    assert.ok(full < before, `reconstruction on all pixels ${before.toFixed(2)} before training, ${full.toFixed(2)} after`);
+    assert.ok(
+      full < before,
+      `reconstruction on all pixels ${before.toFixed(2)} before training, ${full.toFixed(2)} after`,
+    );
     assert.ok(Math.abs(sub - full) < 0.05 * full, `subset estimate ${sub.toFixed(2)} vs all pixels ${full.toFixed(2)}`);
     m.dispose();
   });
@@ -74,10 +96,21 @@ describe("training", () => {
     const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16], skip: true, conditionDim: 2 });
     const labels = Array.from({ length: 64 }, (_, i) => i % 2);
     const counts: number[] = [];
-    await train(m, images, { epochs: 4, batchSize: 20, labels, progress: false, pixelSubsample: 0.5, onEpoch: () => { counts.push(tf.memory().numTensors); } });
+    await train(m, images, {
+      epochs: 4,
+      batchSize: 20,
+      labels,
+      progress: false,
+      pixelSubsample: 0.5,
+      onEpoch: () => {
+        counts.push(tf.memory().numTensors);
+      },
+    });
     assert.equal(counts[3], counts[1], `tensors per epoch: ${counts.join(", ")}`);
     const before = tf.memory().numTensors;
-    m.encode(images, { labels }); m.manifold({ steps: 2, label: 1 }); m.reconstruct(images, { labels });
+    m.encode(images, { labels });
+    m.manifold({ steps: 2, label: 1 });
+    m.reconstruct(images, { labels });
     assert.equal(tf.memory().numTensors, before);
     m.dispose();
   });
@@ -87,7 +120,9 @@ describe("training", () => {
     const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16] });
     let good: Map<string, Float32Array> | null = null;
     const err = await train(m, images, {
-      epochs: 5, batchSize: 16, progress: false,
+      epochs: 5,
+      batchSize: 16,
+      progress: false,
       onEpoch: (r) => {
         if (r.epoch !== 2) return;
         good = m.getWeights();
@@ -97,7 +132,10 @@ describe("training", () => {
         vals[7] = NaN;
         v.assign(tf.tensor(vals, v.shape));
       },
-    }).then(() => null, (e) => e);
+    }).then(
+      () => null,
+      (e) => e,
+    );
     assert.ok(err instanceof TrainingDivergedError, `expected TrainingDivergedError, got ${err}`);
     assert.equal(err.epoch, 3);
     assert.equal(err.batch, 1);
@@ -110,7 +148,10 @@ describe("training", () => {
   it("catches a real divergence (absurd learning rate) and leaves finite weights", async () => {
     const { images } = renderShapes(48, H, { seed: 6 });
     const m = new VAE({ imageShape: [H, H], likelihood: "gaussian", decoderSigma: 1e-3 });
-    await assert.rejects(train(m, images, { epochs: 5, batchSize: 8, learningRate: 1e38, progress: false }), TrainingDivergedError);
+    await assert.rejects(
+      train(m, images, { epochs: 5, batchSize: 8, learningRate: 1e38, progress: false }),
+      TrainingDivergedError,
+    );
     for (const v of m.getWeights().values()) assert.ok(v.every(Number.isFinite));
     m.dispose();
   });
@@ -119,9 +160,18 @@ describe("training", () => {
     const { images } = renderShapes(8, H);
     const m = new CVAE({ imageShape: [H, H], conditionDim: 2 });
     await assert.rejects(train(m, images, { epochs: 1, progress: false }), /conditional.*pass labels/);
-    await assert.rejects(train(m, images, { epochs: 0, labels: new Array(8).fill(0), progress: false }), /epochs must be an integer >= 1/);
-    await assert.rejects(train(m, images, { epochs: 1, labels: new Array(8).fill(0), pixelSubsample: 1e6, progress: false }), /exceeds/);
-    await assert.rejects(train(m, renderShapes(3, 10).images, { epochs: 1, labels: [0, 0, 0], progress: false }), IvaeInputError);
+    await assert.rejects(
+      train(m, images, { epochs: 0, labels: new Array(8).fill(0), progress: false }),
+      /epochs must be an integer >= 1/,
+    );
+    await assert.rejects(
+      train(m, images, { epochs: 1, labels: new Array(8).fill(0), pixelSubsample: 1e6, progress: false }),
+      /exceeds/,
+    );
+    await assert.rejects(
+      train(m, renderShapes(3, 10).images, { epochs: 1, labels: [0, 0, 0], progress: false }),
+      IvaeInputError,
+    );
     m.dispose();
   });
 
@@ -130,8 +180,18 @@ describe("training", () => {
     const m = new VAE({ imageShape: [H, H] });
     const ac = new AbortController();
     const betas: number[] = [];
-    const h = await train(m, images, { epochs: 10, batchSize: 8, progress: false, beta: 2, betaSchedule: { warmupEpochs: 4 }, signal: ac.signal,
-      onEpoch: (r) => { betas.push(r.beta); if (r.epoch === 5) ac.abort(); } });
+    const h = await train(m, images, {
+      epochs: 10,
+      batchSize: 8,
+      progress: false,
+      beta: 2,
+      betaSchedule: { warmupEpochs: 4 },
+      signal: ac.signal,
+      onEpoch: (r) => {
+        betas.push(r.beta);
+        if (r.epoch === 5) ac.abort();
+      },
+    });
     assert.deepEqual(betas, [0, 0.5, 1, 1.5, 2]);
     assert.equal(h.reports.length, 5);
     assert.ok(h.aborted);
@@ -141,8 +201,22 @@ describe("training", () => {
   it("learns the rotation: the rVAE angle follows the true angle of rotated glyphs", async function () {
     this.timeout(60000);
     const data = renderShapes(384, 16, { seed: 7, maxAngle: Math.PI / 2 });
-    const m = new RVAE({ imageShape: [16, 16], latentDim: 1, translation: false, decoderHidden: [32, 32], encoderHidden: [64], seed: 1 });
-    await train(m, data.images, { epochs: 12, batchSize: 32, learningRate: 3e-3, seed: 1, progress: false, pixelSubsample: 96 });
+    const m = new RVAE({
+      imageShape: [16, 16],
+      latentDim: 1,
+      translation: false,
+      decoderHidden: [32, 32],
+      encoderHidden: [64],
+      seed: 1,
+    });
+    await train(m, data.images, {
+      epochs: 12,
+      batchSize: 32,
+      learningRate: 3e-3,
+      seed: 1,
+      progress: false,
+      pixelSubsample: 96,
+    });
     const rho = circCorr(m.encode(data.images).angle!, data.angle);
     assert.ok(Math.abs(rho) > 0.9, `circular correlation ${rho}`);
     m.dispose();

@@ -16,7 +16,11 @@ import { CHROMIUM, OUT, ROOT, SHOTS, freePort, launchChromium, pointOnPage, stat
 
 const JUPYTER = "/usr/bin/jupyter-notebook";
 
-const prerequisites = fs.existsSync(JUPYTER) && !!CHROMIUM && fs.existsSync(path.join(ROOT, "frontend/dist/ivae-widgets-live.js")) && fs.existsSync(path.join(ROOT, "dist/src/jupyter/kernel.js"));
+const prerequisites =
+  fs.existsSync(JUPYTER) &&
+  !!CHROMIUM &&
+  fs.existsSync(path.join(ROOT, "frontend/dist/ivae-widgets-live.js")) &&
+  fs.existsSync(path.join(ROOT, "dist/src/jupyter/kernel.js"));
 
 describe("widgets: live in a real browser with the ivae kernel", function () {
   this.timeout(180000);
@@ -25,13 +29,17 @@ describe("widgets: live in a real browser with the ivae kernel", function () {
   let browser: BrowserContext | undefined;
   let page: Page;
   const work = path.join(OUT, "widgets-test");
-  const run = async (code: string): Promise<{ status: string; executionCount: number | null; stdout: string; stderr: string; displayed: string[] }> =>
+  const run = async (
+    code: string,
+  ): Promise<{ status: string; executionCount: number | null; stdout: string; stderr: string; displayed: string[] }> =>
     page.evaluate((c) => (window as any).session.run(c), code);
 
   before(async function () {
     if (!prerequisites) {
       // setup.sh installs chromium and jupyter-notebook, and npm test builds dist/ and the bundles.
-      throw new Error(`browser test prerequisites missing (${JUPYTER}, chromium, dist/src/jupyter/kernel.js, frontend/dist): run bash scripts/setup.sh && npm run build`);
+      throw new Error(
+        `browser test prerequisites missing (${JUPYTER}, chromium, dist/src/jupyter/kernel.js, frontend/dist): run bash scripts/setup.sh && npm run build`,
+      );
     }
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(path.join(work, "data"), { recursive: true });
@@ -39,17 +47,44 @@ describe("widgets: live in a real browser with the ivae kernel", function () {
     installKernel({ dataDir: path.join(work, "data"), labextension: false });
     const port = await freePort();
     const token = "ivae-test-" + Math.random().toString(36).slice(2);
-    const env = { ...process.env, JUPYTER_PATH: path.join(work, "data"), JUPYTER_DATA_DIR: path.join(work, "data"), JUPYTER_RUNTIME_DIR: path.join(work, "runtime"), JUPYTER_CONFIG_DIR: path.join(work, "config"), IVAE_BACKEND: "cpu" };
+    const env = {
+      ...process.env,
+      JUPYTER_PATH: path.join(work, "data"),
+      JUPYTER_DATA_DIR: path.join(work, "data"),
+      JUPYTER_RUNTIME_DIR: path.join(work, "runtime"),
+      JUPYTER_CONFIG_DIR: path.join(work, "config"),
+      IVAE_BACKEND: "cpu",
+    };
     // Own process group: the kernels are the server's children, so one group kill stops all.
-    server = spawn(JUPYTER, ["--no-browser", "--ip=127.0.0.1", `--port=${port}`, `--NotebookApp.token=${token}`, "--NotebookApp.allow_origin=*", "--allow-root", `--notebook-dir=${work}`, "--NotebookApp.open_browser=False"], { env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    server = spawn(
+      JUPYTER,
+      [
+        "--no-browser",
+        "--ip=127.0.0.1",
+        `--port=${port}`,
+        `--NotebookApp.token=${token}`,
+        "--NotebookApp.allow_origin=*",
+        "--allow-root",
+        `--notebook-dir=${work}`,
+        "--NotebookApp.open_browser=False",
+      ],
+      { env, detached: true, stdio: ["ignore", "ignore", "pipe"] },
+    );
     let serverLog = "";
     server.stderr!.on("data", (d) => (serverLog += d));
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/api/status?token=${token}`)).ok, 30000, `jupyter-notebook (${serverLog.slice(-500)})`);
+    await waitFor(
+      async () => (await fetch(`${base}/api/status?token=${token}`)).ok,
+      30000,
+      `jupyter-notebook (${serverLog.slice(-500)})`,
+    );
     const liveJs = fs.readFileSync(path.join(ROOT, "frontend/dist/ivae-widgets-live.js"));
     const pages = await staticServer({
       "/live.js": { body: liveJs.toString("utf8"), type: "text/javascript" },
-      "/": { body: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>ivae widgets test</title></head><body style="font-family:sans-serif;margin:12px"><div id="out"></div><script src="/live.js"></script></body></html>`, type: "text/html" },
+      "/": {
+        body: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>ivae widgets test</title></head><body style="font-family:sans-serif;margin:12px"><div id="out"></div><script src="/live.js"></script></body></html>`,
+        type: "text/html",
+      },
     });
     pageServer = pages.server;
     browser = await launchChromium(work);
@@ -59,7 +94,12 @@ describe("widgets: live in a real browser with the ivae kernel", function () {
     await page.goto(`${pages.base}/`);
     await page.evaluate(
       async ({ baseUrl, token }) => {
-        (window as any).session = await (window as any).ivaeLive.connect({ baseUrl, token, kernelName: "ivae", output: document.getElementById("out") });
+        (window as any).session = await (window as any).ivaeLive.connect({
+          baseUrl,
+          token,
+          kernelName: "ivae",
+          output: document.getElementById("out"),
+        });
       },
       { baseUrl: base, token },
     );
@@ -128,19 +168,26 @@ sc.display();
       const c = el.querySelector("canvas.ivae-patch") as HTMLCanvasElement;
       const g = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
       const P = 12;
-      let bad = 0, lit = 0;
-      for (let r = 0; r < P; r++) for (let q = 0; q < P; q++) {
-        const cx = Math.floor(((q + 0.5) * c.width) / P), cy = Math.floor(((r + 0.5) * c.height) / P);
-        const v = g[4 * (cy * c.width + cx)];
-        const want = bytes[h * P * P + r * P + q];
-        if (Math.abs(v - want) > 1) bad++;
-        if (want > 0) lit++;
-      }
+      let bad = 0,
+        lit = 0;
+      for (let r = 0; r < P; r++)
+        for (let q = 0; q < P; q++) {
+          const cx = Math.floor(((q + 0.5) * c.width) / P),
+            cy = Math.floor(((r + 0.5) * c.height) / P);
+          const v = g[4 * (cy * c.width + cx)];
+          const want = bytes[h * P * P + r * P + q];
+          if (Math.abs(v - want) > 1) bad++;
+          if (want > 0) lit++;
+        }
       return { bad, lit };
     }, hovered);
     assert.equal(patchOk.bad, 0, "patch canvas equals the hovered point's patch");
     assert.ok(patchOk.lit > 5);
-    await waitFor(async () => (await run(`console.log(sc.hovered)`)).stdout.trim() === String(hovered), 5000, "kernel hovered index");
+    await waitFor(
+      async () => (await run(`console.log(sc.hovered)`)).stdout.trim() === String(hovered),
+      5000,
+      "kernel hovered index",
+    );
     await page.locator(".ivae-scatter").screenshot({ path: path.join(SHOTS, "scatter-hover.png") });
   });
 
@@ -164,10 +211,18 @@ sc2.display(); ov.display();
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.95, box.y + box.height * 0.6, { steps: 5 });
     await page.mouse.up();
-    const browserSel: number[] = await page.evaluate(() => (document.querySelectorAll(".ivae-scatter")[1] as any).ivae.view.model.get("selected"));
+    const browserSel: number[] = await page.evaluate(() =>
+      (document.querySelectorAll(".ivae-scatter")[1] as any).ivae.view.model.get("selected"),
+    );
     assert.ok(browserSel.length > 5 && browserSel.length < 400, `box selected ${browserSel.length}`);
-    await waitFor(async () => (await run(`console.log(JSON.stringify(sc2.selected))`)).stdout.trim() === JSON.stringify(browserSel), 5000, "kernel selection");
-    const overlaySel = await page.evaluate(() => (document.querySelector(".ivae-overlay") as any).ivae.view.model.get("selected"));
+    await waitFor(
+      async () => (await run(`console.log(JSON.stringify(sc2.selected))`)).stdout.trim() === JSON.stringify(browserSel),
+      5000,
+      "kernel selection",
+    );
+    const overlaySel = await page.evaluate(() =>
+      (document.querySelector(".ivae-overlay") as any).ivae.view.model.get("selected"),
+    );
     assert.deepEqual(overlaySel, browserSel, "linked overlay highlights the same atoms");
     assert.equal((await run(`console.log(JSON.stringify(ov.selected))`)).stdout.trim(), JSON.stringify(browserSel));
     await page.locator(".ivae-overlay").screenshot({ path: path.join(SHOTS, "overlay-linked.png") });
@@ -179,19 +234,41 @@ sc2.display(); ov.display();
     Object.assign(box, lb);
     await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.9);
     await page.mouse.down();
-    for (const [u, v] of [[0.5, 0.1], [0.9, 0.9], [0.1, 0.9]]) await page.mouse.move(box.x + box.width * u, box.y + box.height * v, { steps: 6 });
+    for (const [u, v] of [
+      [0.5, 0.1],
+      [0.9, 0.9],
+      [0.1, 0.9],
+    ])
+      await page.mouse.move(box.x + box.width * u, box.y + box.height * v, { steps: 6 });
     await page.mouse.up();
-    const lasso: number[] = await page.evaluate(() => (document.querySelectorAll(".ivae-scatter")[1] as any).ivae.view.model.get("selected"));
-    assert.ok(lasso.length > 5 && JSON.stringify(lasso) !== JSON.stringify(browserSel), `lasso selected ${lasso.length} (box ${browserSel.length})`);
-    await waitFor(async () => (await run(`console.log(JSON.stringify(sc2.selected))`)).stdout.trim() === JSON.stringify(lasso), 5000, "kernel lasso selection");
+    const lasso: number[] = await page.evaluate(() =>
+      (document.querySelectorAll(".ivae-scatter")[1] as any).ivae.view.model.get("selected"),
+    );
+    assert.ok(
+      lasso.length > 5 && JSON.stringify(lasso) !== JSON.stringify(browserSel),
+      `lasso selected ${lasso.length} (box ${browserSel.length})`,
+    );
+    await waitFor(
+      async () => (await run(`console.log(JSON.stringify(sc2.selected))`)).stdout.trim() === JSON.stringify(lasso),
+      5000,
+      "kernel lasso selection",
+    );
     // and back: clicking an atom in the overlay selects that point in the scatter and the kernel
     const [ox, oy] = await pointOnPage(page, ".ivae-overlay", 42);
     await page.mouse.click(ox, oy);
-    await waitFor(async () => (await run(`console.log(JSON.stringify(sc2.selected))`)).stdout.trim() === "[42]", 5000, "overlay click -> scatter selection in the kernel");
+    await waitFor(
+      async () => (await run(`console.log(JSON.stringify(sc2.selected))`)).stdout.trim() === "[42]",
+      5000,
+      "overlay click -> scatter selection in the kernel",
+    );
     // channel selector and opacity
     await page.locator('.ivae-overlay select[data-control="channel"]').selectOption("latent 1");
     await page.locator('.ivae-overlay input[data-control="opacity"]').fill("0.5");
-    await waitFor(async () => (await run(`console.log(ov.get("channel"), ov.get("opacity"))`)).stdout.trim() === "latent 1 0.5", 5000, "channel/opacity in the kernel");
+    await waitFor(
+      async () => (await run(`console.log(ov.get("channel"), ov.get("opacity"))`)).stdout.trim() === "latent 1 0.5",
+      5000,
+      "channel/opacity in the kernel",
+    );
     await page.locator(".ivae-overlay").screenshot({ path: path.join(SHOTS, "overlay-latent1.png") });
   });
 
@@ -203,10 +280,16 @@ tr.display();
 `);
     assert.equal(r.status, "ok", r.stderr);
     await page.waitForSelector('.ivae-traversal[data-decodes="1"]', { timeout: 20000 });
-    const snap = () => page.evaluate(() => {
-      const c = document.querySelector(".ivae-traversal canvas.ivae-patch") as HTMLCanvasElement;
-      return Array.from(c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data.filter((_, k) => k % 4 === 0));
-    });
+    const snap = () =>
+      page.evaluate(() => {
+        const c = document.querySelector(".ivae-traversal canvas.ivae-patch") as HTMLCanvasElement;
+        return Array.from(
+          c
+            .getContext("2d")!
+            .getImageData(0, 0, c.width, c.height)
+            .data.filter((_, k) => k % 4 === 0),
+        );
+      });
     const before = await snap();
     const t0 = Date.now();
     await page.locator('.ivae-traversal input[data-key="z0"]').fill("2.1");
@@ -219,10 +302,16 @@ tr.display();
     await page.locator('.ivae-traversal input[data-key="angle"]').fill("0.8");
     await page.waitForSelector('.ivae-traversal[data-decodes="3"]');
     await page.locator(".ivae-traversal").screenshot({ path: path.join(SHOTS, "traversal.png") });
-    await waitFor(async () => {
-      const [z0, a] = JSON.parse((await run(`console.log(JSON.stringify([tr.get("z")[0], tr.get("angle")]))`)).stdout.trim());
-      return Math.abs(z0 - 2.1) < 0.02 && Math.abs(a - 0.8) < 0.01; // slider steps round the value
-    }, 5000, "slider state in the kernel");
+    await waitFor(
+      async () => {
+        const [z0, a] = JSON.parse(
+          (await run(`console.log(JSON.stringify([tr.get("z")[0], tr.get("angle")]))`)).stdout.trim(),
+        );
+        return Math.abs(z0 - 2.1) < 0.02 && Math.abs(a - 0.8) < 0.01; // slider steps round the value
+      },
+      5000,
+      "slider state in the kernel",
+    );
     const cmp = await run(`
 const q = { z: [0.7, -1.3], angle: 0.5, dx: 1.5, dy: -2 };
 const b = await tr.decodeInBrowser(q), k = tr.decodeHere(q);
@@ -235,7 +324,9 @@ console.log(JSON.stringify({ md, backend: b.backend, n: b.pixels.length }));
     assert.equal(res.backend, "wasm");
     assert.ok(res.md < 1e-4, `browser vs kernel max |diff| ${res.md}`);
     const decodeMs = await page.evaluate(() => (document.querySelector(".ivae-traversal") as any).ivae.view.lastMs);
-    console.log(`      traversal: slider->image ${ms} ms (incl. CDP), decode ${decodeMs.toFixed(1)} ms, browser vs kernel max|diff| ${res.md.toExponential(1)} (${res.backend})`);
+    console.log(
+      `      traversal: slider->image ${ms} ms (incl. CDP), decode ${decodeMs.toFixed(1)} ms, browser vs kernel max|diff| ${res.md.toExponential(1)} (${res.backend})`,
+    );
   });
 
   it("saved widget state renders from the embedded bundle with no kernel and no network", async () => {
@@ -244,12 +335,20 @@ console.log(JSON.stringify({ md, backend: b.backend, n: b.pixels.length }));
     assert.equal(r.status, "ok", r.stderr);
     const p2 = await browser!.newPage();
     let external = 0;
-    await p2.route("**/*", (route) => (route.request().url().startsWith("file://") || route.request().url().startsWith("blob:") || route.request().url().startsWith("data:") ? route.continue() : (external++, route.abort())));
+    await p2.route("**/*", (route) =>
+      route.request().url().startsWith("file://") ||
+      route.request().url().startsWith("blob:") ||
+      route.request().url().startsWith("data:")
+        ? route.continue()
+        : (external++, route.abort()),
+    );
     await p2.goto("file://" + file);
     await p2.waitForSelector('.ivae-traversal[data-decodes="1"]', { timeout: 20000 });
     assert.equal(await p2.locator(".ivae-scatter").count(), 1);
     assert.equal(await p2.locator(".ivae-overlay").count(), 1);
-    const sel = await p2.evaluate(() => (document.querySelector(".ivae-overlay") as any).ivae.view.model.get("selected"));
+    const sel = await p2.evaluate(() =>
+      (document.querySelector(".ivae-overlay") as any).ivae.view.model.get("selected"),
+    );
     assert.deepEqual(sel, [42], "saved selection restored");
     assert.equal(external, 0);
     await p2.screenshot({ path: path.join(SHOTS, "static-embed.png"), fullPage: true });

@@ -67,8 +67,14 @@ describe("widgets: one decoder for kernel and browser", () => {
   }
 
   it("the browser's plain-ops kernel equals the models' reference bit for bit (skip on/off, tanh/sin layer 0)", () => {
-    for (const [skip, firstActivation] of [[false, "tanh"], [true, "tanh"], [true, "sin"]] as const) {
-      const B = 3, P = 20, h = 8;
+    for (const [skip, firstActivation] of [
+      [false, "tanh"],
+      [true, "tanh"],
+      [true, "sin"],
+    ] as const) {
+      const B = 3,
+        P = 20,
+        h = 8;
       const r = (n: number, s: number): Float32Array =>
         Float32Array.from({ length: n }, (_, i) => Math.sin(s * (i + 1)) * 0.8);
       const inputs = {
@@ -84,7 +90,8 @@ describe("widgets: one decoder for kernel and browser", () => {
         bOut: tf.tensor1d([0.3]),
         firstActivation,
       };
-      const a = coordKernel(tf)(inputs), b = coordDecoderReference(inputs);
+      const a = coordKernel(tf)(inputs),
+        b = coordDecoderReference(inputs);
       assert.deepEqual(a.shape, [B, P]);
       assert.equal(maxDiff(a.dataSync(), b.dataSync()), 0);
       tf.dispose([a, b, inputs.coords, inputs.A, inputs.o, inputs.wOut, inputs.bOut]);
@@ -96,7 +103,12 @@ describe("widgets: one decoder for kernel and browser", () => {
     const l = tf.tensor1d([-2, 0, 3]);
     for (const k of ["bernoulli", "gaussian"] as const) {
       const m = likelihoodMean(tf, l, k);
-      assert.ok(maxDiff(m.dataSync(), [-2, 0, 3].map((x) => 1 / (1 + Math.exp(-x)))) < 1e-6);
+      assert.ok(
+        maxDiff(
+          m.dataSync(),
+          [-2, 0, 3].map((x) => 1 / (1 + Math.exp(-x))),
+        ) < 1e-6,
+      );
       m.dispose();
     }
     assert.throws(() => likelihoodMean(tf, l, "poisson" as never), IvaeInputError);
@@ -105,7 +117,10 @@ describe("widgets: one decoder for kernel and browser", () => {
 });
 
 describe("models: the one weight-buffer parser", () => {
-  const specs = [{ name: "a", shape: [2, 2], dtype: "float32" }, { name: "b", shape: [3] }];
+  const specs = [
+    { name: "a", shape: [2, 2], dtype: "float32" },
+    { name: "b", shape: [3] },
+  ];
   const vals = Float32Array.from([1, 2, 3, 4, 5, 6, 7]);
 
   it("splits one buffer, a list of buffers or a view into named float32 arrays in manifest order", () => {
@@ -130,7 +145,10 @@ describe("models: the one weight-buffer parser", () => {
     }
     const int32 = [{ name: "a", shape: [7], dtype: "int32" }];
     assert.throws(() => parseWeights(int32, vals.buffer, "t"), /dtype int32, expected float32/);
-    const twice = [{ name: "a", shape: [3] }, { name: "a", shape: [4] }];
+    const twice = [
+      { name: "a", shape: [3] },
+      { name: "a", shape: [4] },
+    ];
     assert.throws(() => parseWeights(twice, vals.buffer, "t"), /appears twice/);
   });
 

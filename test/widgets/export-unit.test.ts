@@ -1,6 +1,13 @@
 /** Unit tests: hover-patch downsampling, the notebook HTML exporter, detached display. */
 import { strict as assert } from "assert";
-import { LatentScatter, MAX_PATCH_BYTES, downsampleStack, hoverPatchShape, notebookToHtml, notebookWidgetState } from "../../src/jupyter";
+import {
+  LatentScatter,
+  MAX_PATCH_BYTES,
+  downsampleStack,
+  hoverPatchShape,
+  notebookToHtml,
+  notebookWidgetState,
+} from "../../src/jupyter";
 
 describe("widgets: hover patch downsampling", () => {
   it("caps the side at 24 px and the total bytes, keeping the aspect ratio; leaves small sets alone", () => {
@@ -8,7 +15,10 @@ describe("widgets: hover patch downsampling", () => {
     assert.deepEqual(hoverPatchShape(100, 32, 32), [24, 24]);
     assert.deepEqual(hoverPatchShape(100, 64, 32), [24, 12]);
     const [h, w] = hoverPatchShape(50000, 32, 32);
-    assert.ok(h === w && h <= 24 && 50000 * h * w <= MAX_PATCH_BYTES && 50000 * (h + 1) * (w + 1) > MAX_PATCH_BYTES, `${h}x${w}`);
+    assert.ok(
+      h === w && h <= 24 && 50000 * h * w <= MAX_PATCH_BYTES && 50000 * (h + 1) * (w + 1) > MAX_PATCH_BYTES,
+      `${h}x${w}`,
+    );
     assert.deepEqual(hoverPatchShape(1000, 32, 32, 8, 1e9), [8, 8]);
     assert.throws(() => hoverPatchShape(1000, 32, 32, 24, 10), /maxPatchBytes/);
   });
@@ -24,10 +34,16 @@ describe("widgets: hover patch downsampling", () => {
   });
 
   it("LatentScatter sends 50,000 patches of 32x32 as at most 16 MiB of bytes, and says so in its state", () => {
-    const n = 50000, P = 32;
+    const n = 50000,
+      P = 32;
     const data = new Float32Array(n * P * P);
-    for (let i = 0; i < n; i++) for (let r = 0; r < P; r++) for (let c = 0; c < P; c++) data[(i * P + r) * P + c] = c < P / 2 ? 1 : 0; // left half lit
-    const sc = new LatentScatter({ x: new Float32Array(n).map((_, i) => i), y: new Float32Array(n), patches: { data, n, height: P, width: P } });
+    for (let i = 0; i < n; i++)
+      for (let r = 0; r < P; r++) for (let c = 0; c < P; c++) data[(i * P + r) * P + c] = c < P / 2 ? 1 : 0; // left half lit
+    const sc = new LatentScatter({
+      x: new Float32Array(n).map((_, i) => i),
+      y: new Float32Array(n),
+      patches: { data, n, height: P, width: P },
+    });
     const [h, w] = sc.get("patch_shape");
     assert.deepEqual(sc.get("patch_source_shape"), [32, 32]);
     const bytes = sc.get("patches")!;
@@ -42,7 +58,14 @@ describe("widgets: hover patch downsampling", () => {
 });
 
 describe("widgets: notebook HTML export", () => {
-  const viewOut = (id: string) => ({ output_type: "display_data", data: { "application/vnd.jupyter.widget-view+json": { version_major: 2, version_minor: 0, model_id: id }, "text/plain": `LatentScatter(id=${id})` }, metadata: {} });
+  const viewOut = (id: string) => ({
+    output_type: "display_data",
+    data: {
+      "application/vnd.jupyter.widget-view+json": { version_major: 2, version_minor: 0, model_id: id },
+      "text/plain": `LatentScatter(id=${id})`,
+    },
+    metadata: {},
+  });
 
   it("renders markdown, code, streams, images and errors; widget views only where state is saved", () => {
     const sc = new LatentScatter({ x: [0, 1, 2], y: [1, 0, 2], channels: { class: [0, 1, 1] } });
@@ -53,13 +76,22 @@ describe("widgets: notebook HTML export", () => {
       metadata: { widgets: state },
       cells: [
         { cell_type: "markdown", source: ["# Title & more\n", "some *text*"] },
-        { cell_type: "code", execution_count: 3, source: "const a = 1 < 2; // </script>", outputs: [
-          { output_type: "stream", name: "stdout", text: ["\x1b[32mhello\x1b[0m\n"] },
-          viewOut(sc.id),
-          viewOut("not-saved"),
-          { output_type: "display_data", data: { "image/png": "iVBORw0KGgo=\n", "text/plain": "<img>" }, metadata: {} },
-          { output_type: "error", ename: "E", evalue: "bad", traceback: ["E: bad </script>"] },
-        ] },
+        {
+          cell_type: "code",
+          execution_count: 3,
+          source: "const a = 1 < 2; // </script>",
+          outputs: [
+            { output_type: "stream", name: "stdout", text: ["\x1b[32mhello\x1b[0m\n"] },
+            viewOut(sc.id),
+            viewOut("not-saved"),
+            {
+              output_type: "display_data",
+              data: { "image/png": "iVBORw0KGgo=\n", "text/plain": "<img>" },
+              metadata: {},
+            },
+            { output_type: "error", ename: "E", evalue: "bad", traceback: ["E: bad </script>"] },
+          ],
+        },
       ],
     };
     const r = notebookToHtml(nb, { bundle: "/*BUNDLE*/" });
@@ -77,11 +109,21 @@ describe("widgets: notebook HTML export", () => {
     assert.equal(r.html.match(/application\/vnd.jupyter.widget-view\+json/g)!.length, 1);
     assert.equal(r.html.match(/<\/script/gi)!.length, 3, "state, one view, bundle: nothing else closes a script");
     sc.close();
-    assert.ok(!notebookWidgetState()?.["application/vnd.jupyter.widget-state+json"].state[sc.id], "closed widgets are not saved");
+    assert.ok(
+      !notebookWidgetState()?.["application/vnd.jupyter.widget-state+json"].state[sc.id],
+      "closed widgets are not saved",
+    );
   });
 
   it("leaves the bundle out when there is no widget, and rejects what is not a notebook", () => {
-    const r = notebookToHtml({ cells: [{ cell_type: "code", source: "1", outputs: [{ output_type: "execute_result", data: { "text/plain": "1" } }] }] }, { bundle: "/*BUNDLE*/" });
+    const r = notebookToHtml(
+      {
+        cells: [
+          { cell_type: "code", source: "1", outputs: [{ output_type: "execute_result", data: { "text/plain": "1" } }] },
+        ],
+      },
+      { bundle: "/*BUNDLE*/" },
+    );
     assert.equal(r.widgets, 0);
     assert.ok(!r.html.includes("BUNDLE"));
     assert.throws(() => notebookToHtml({} as never), /nbformat-4/);

@@ -32,10 +32,18 @@ export async function waitFor(cond: () => Promise<boolean>, ms: number, what: st
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const TYPES: { [ext: string]: string } = { ".html": "text/html", ".js": "text/javascript", ".json": "application/json", ".css": "text/css", ".wasm": "application/wasm" };
+const TYPES: { [ext: string]: string } = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".json": "application/json",
+  ".css": "text/css",
+  ".wasm": "application/wasm",
+};
 
 /** Serves `routes` (url prefix -> folder, or exact url -> content) on 127.0.0.1; resolves with the base URL. */
-export async function staticServer(routes: { [prefix: string]: string | { body: string; type: string } }): Promise<{ base: string; server: http.Server }> {
+export async function staticServer(routes: {
+  [prefix: string]: string | { body: string; type: string };
+}): Promise<{ base: string; server: http.Server }> {
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent((req.url ?? "/").split("?")[0]);
     for (const [prefix, target] of Object.entries(routes)) {
@@ -46,7 +54,9 @@ export async function staticServer(routes: { [prefix: string]: string | { body: 
       if (!url.startsWith(prefix)) continue;
       const file = path.join(target, url.slice(prefix.length));
       if (!file.startsWith(target) || !fs.existsSync(file) || !fs.statSync(file).isFile()) break;
-      return void res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" }).end(fs.readFileSync(file));
+      return void res
+        .writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" })
+        .end(fs.readFileSync(file));
     }
     res.writeHead(404).end("not found");
   });
@@ -62,7 +72,16 @@ export async function launchChromium(dir: string, viewport = { width: 1100, heig
     executablePath: CHROMIUM,
     headless: true,
     viewport,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -92,7 +111,9 @@ export async function canvasGrid(page: Page, selector: string, h: number, w: num
       const c = document.querySelector(selector) as HTMLCanvasElement;
       const g = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
       const out: number[] = [];
-      for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) out.push(g[4 * (Math.floor(((r + 0.5) * c.height) / h) * c.width + Math.floor(((q + 0.5) * c.width) / w))]);
+      for (let r = 0; r < h; r++)
+        for (let q = 0; q < w; q++)
+          out.push(g[4 * (Math.floor(((r + 0.5) * c.height) / h) * c.width + Math.floor(((q + 0.5) * c.width) / w))]);
       return out;
     },
     { selector, h, w },
@@ -115,11 +136,15 @@ export async function pointOnPage(page: Page, selector: string, index: number): 
 /** Pearson correlation. */
 export function corr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) (ma += a[i] / n), (mb += b[i] / n);
-  let sab = 0, saa = 0, sbb = 0;
+  let ma = 0,
+    mb = 0;
+  for (let i = 0; i < n; i++) ((ma += a[i] / n), (mb += b[i] / n));
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
-    const x = a[i] - ma, y = b[i] - mb;
+    const x = a[i] - ma,
+      y = b[i] - mb;
     sab += x * y;
     saa += x * x;
     sbb += y * y;

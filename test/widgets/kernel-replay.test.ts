@@ -10,10 +10,13 @@ const KEY = "secret";
 
 function signed(msgId: string, msgType: string, content: object, key = KEY): Buffer[] {
   const header = { msg_id: msgId, msg_type: msgType, session: "s", username: "u", date: "", version: "5.3" };
-  const parts = [JSON.stringify(header),
-    "{}", "{}", JSON.stringify(content)];
-  const sig = createHmac("sha256", key).update(parts[0]).update(parts[1]).update(parts[2]).update(parts[3]).digest(
-    "hex");
+  const parts = [JSON.stringify(header), "{}", "{}", JSON.stringify(content)];
+  const sig = createHmac("sha256", key)
+    .update(parts[0])
+    .update(parts[1])
+    .update(parts[2])
+    .update(parts[3])
+    .digest("hex");
   return [Buffer.from("client"), Buffer.from("<IDS|MSG>"), Buffer.from(sig), ...parts.map((p) => Buffer.from(p))];
 }
 
@@ -30,19 +33,24 @@ function server(): { s: IvaeZmqServer; replies: string[]; logs: string[] } {
 }
 
 function socket(replies: string[]): { send(frames: (string | Buffer)[]): void } {
-  return { send: (frames) => void replies.push(JSON.parse(frames[frames.indexOf(
-    "<IDS|MSG>") + 2].toString()).msg_type) };
+  return {
+    send: (frames) => void replies.push(JSON.parse(frames[frames.indexOf("<IDS|MSG>") + 2].toString()).msg_type),
+  };
 }
 
 describe("widgets: kernel replay protection and logging", () => {
   it("answers a signed message once; replays on the same or another socket are rejected and logged", async () => {
     const { s, replies, logs } = server();
-    const shell = socket(replies), control = socket(replies);
+    const shell = socket(replies),
+      control = socket(replies);
     const frames = signed("m1", "comm_info_request", {});
     const stderr = process.stderr.write;
     const cell: string[] = [];
     // what tslab does after the first cell: stderr goes into the user's output
-    process.stderr.write = ((t: string) => { cell.push(String(t)); return true; }) as typeof process.stderr.write;
+    process.stderr.write = ((t: string) => {
+      cell.push(String(t));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       await s.handleShellMessage(shell as never, ...frames);
       await s.handleShellMessage(shell as never, ...frames);

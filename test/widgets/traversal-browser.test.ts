@@ -43,8 +43,13 @@ describe("widgets: Traversal in the browser decodes like model.decode (both like
     const q = { z: [0.8, -1.2], angle: 0.9, dx: 1.5, dy: -2 };
     const made = cases.map((c, i) => {
       const model = new RVAE({
-        imageShape: [20, 18], latentDim: 2, decoderHidden: [24, 24, 24], seed: 10 + i,
-        likelihood: c.likelihood, skip: c.skip, decoderSigma: 0.1,
+        imageShape: [20, 18],
+        latentDim: 2,
+        decoderHidden: [24, 24, 24],
+        seed: 10 + i,
+        likelihood: c.likelihood,
+        skip: c.skip,
+        decoderSigma: 0.1,
       });
       // A trained decoder's output bias is not 0: move the logits off 0 so that σ(logit) and the logit differ clearly.
       const w = model.getWeights();
@@ -58,7 +63,11 @@ describe("widgets: Traversal in the browser decodes like model.decode (both like
     });
     fs.mkdirSync(work, { recursive: true });
     const file = path.join(work, "traversals.html");
-    saveWidgetsHtml(file, made.map((m) => m.tr), { title: "traversal: browser vs model.decode" });
+    saveWidgetsHtml(
+      file,
+      made.map((m) => m.tr),
+      { title: "traversal: browser vs model.decode" },
+    );
     browser = await launchChromium(work);
     const page = browser.pages()[0] ?? (await browser.newPage());
     const rec = await guard(page);
@@ -78,14 +87,17 @@ describe("widgets: Traversal in the browser decodes like model.decode (both like
       const b = got[i];
       assert.equal(b.backend, "wasm");
       assert.equal(b.pixels.length, m.want.length);
-      let md = 0, mdLogit = 0;
+      let md = 0,
+        mdLogit = 0;
       for (let k = 0; k < m.want.length; k++) {
         md = Math.max(md, Math.abs(b.pixels[k] - m.want[k]));
         mdLogit = Math.max(mdLogit, Math.abs(b.pixels[k] - m.logits[k]));
       }
       const name = `${m.likelihood}, skip ${m.skip ? "on" : "off"}`;
-      console.log(`      ${name}: browser (wasm) vs model.decode max |diff| ${md.toExponential(1)}; ` +
-        `vs the logits ${mdLogit.toFixed(2)}`);
+      console.log(
+        `      ${name}: browser (wasm) vs model.decode max |diff| ${md.toExponential(1)}; ` +
+          `vs the logits ${mdLogit.toFixed(2)}`,
+      );
       assert.ok(md < 1e-5, `${name}: browser vs model.decode max |diff| ${md}`);
       assert.ok(mdLogit > 0.5, `${name}: the browser must show the likelihood mean, not the logits`);
       m.tr.close();

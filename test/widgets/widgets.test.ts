@@ -10,7 +10,17 @@ import { createHmac } from "crypto";
 import { CommManager, commManager, Json } from "../../src/jupyter/comm";
 import { parseWireMessage } from "../../src/jupyter/kernel";
 import { splitBuffers, putBuffers } from "../../src/jupyter/widget";
-import { LatentScatter, MapOverlay, Traversal, decoderConfig, randomDecoder, decodeDescription, unpackWeights, widgetStateDocument, pixelCoords } from "../../src/jupyter";
+import {
+  LatentScatter,
+  MapOverlay,
+  Traversal,
+  decoderConfig,
+  randomDecoder,
+  decodeDescription,
+  unpackWeights,
+  widgetStateDocument,
+  pixelCoords,
+} from "../../src/jupyter";
 
 type Sent = { type: string; content: { [k: string]: Json }; buffers: Uint8Array[] };
 
@@ -21,16 +31,25 @@ function recordingTransport(m: CommManager): Sent[] {
 }
 
 /** Independent per-pixel implementation of the coordinate decoder (no tfjs, no folding). */
-function naiveDecode(cfg: ReturnType<typeof decoderConfig>, data: Float32Array, z: number[], angle: number, tx: number, ty: number): Float32Array {
+function naiveDecode(
+  cfg: ReturnType<typeof decoderConfig>,
+  data: Float32Array,
+  z: number[],
+  angle: number,
+  tx: number,
+  ty: number,
+): Float32Array {
   const w = unpackWeights(cfg, data);
   const [H, W] = cfg.imageShape;
   const h = cfg.hidden;
   const out = new Float32Array(H * W);
   const c = pixelCoords(H, W);
   for (let p = 0; p < H * W; p++) {
-    const x = c[2 * p], y = c[2 * p + 1];
+    const x = c[2 * p],
+      y = c[2 * p + 1];
     // the models' pose convention: content rotated by +γ and shifted by +t, c' = R(−γ)(c − t)
-    const ux = x - tx, uy = y - ty;
+    const ux = x - tx,
+      uy = y - ty;
     const xr = Math.cos(angle) * ux + Math.sin(angle) * uy;
     const yr = -Math.sin(angle) * ux + Math.cos(angle) * uy;
     let act = new Float64Array(h[0]);
@@ -78,9 +97,25 @@ describe("widgets: kernel layer", () => {
 
   it("verifies the HMAC over header/parent/metadata/content only and keeps binary buffers", () => {
     const key = "secret";
-    const parts = [JSON.stringify({ msg_id: "1", msg_type: "comm_msg" }), "{}", "{}", JSON.stringify({ comm_id: "c", data: {} })];
-    const sig = createHmac("sha256", key).update(parts[0]).update(parts[1]).update(parts[2]).update(parts[3]).digest("hex");
-    const frames = [Buffer.from("id"), Buffer.from("<IDS|MSG>"), Buffer.from(sig), ...parts.map((p) => Buffer.from(p)), Buffer.from([1, 2, 3])];
+    const parts = [
+      JSON.stringify({ msg_id: "1", msg_type: "comm_msg" }),
+      "{}",
+      "{}",
+      JSON.stringify({ comm_id: "c", data: {} }),
+    ];
+    const sig = createHmac("sha256", key)
+      .update(parts[0])
+      .update(parts[1])
+      .update(parts[2])
+      .update(parts[3])
+      .digest("hex");
+    const frames = [
+      Buffer.from("id"),
+      Buffer.from("<IDS|MSG>"),
+      Buffer.from(sig),
+      ...parts.map((p) => Buffer.from(p)),
+      Buffer.from([1, 2, 3]),
+    ];
     const msg = parseWireMessage(key, frames);
     assert.equal(msg.header.msg_type, "comm_msg");
     assert.deepEqual(Array.from(msg.buffers[0]), [1, 2, 3]);
@@ -105,7 +140,11 @@ describe("widgets: kernel layer", () => {
 
   it("speaks widget protocol 2.1: comm_open with buffer_paths, update, echo_update, request_state, custom", async () => {
     const sent = recordingTransport(commManager());
-    const sc = new LatentScatter({ x: [0, 1, 2], y: [1, 0, 1], channels: { suit: { values: [0, 1, 2], labels: ["s", "h", "d"] }, angle: [0, 1, -1] } });
+    const sc = new LatentScatter({
+      x: [0, 1, 2],
+      y: [1, 0, 1],
+      channels: { suit: { values: [0, 1, 2], labels: ["s", "h", "d"] }, angle: [0, 1, -1] },
+    });
     const open = sent[0];
     assert.equal(open.type, "comm_open");
     assert.equal(open.content.target_name, "jupyter.widget");
@@ -116,7 +155,11 @@ describe("widgets: kernel layer", () => {
     assert.deepEqual((data.state.channel_info as { [k: string]: { kind: string } }).angle.kind, "cyclic");
     let seen: number[] | null = null;
     sc.onSelect((s) => (seen = s));
-    await commManager().handle("comm_msg", { comm_id: sc.id, data: { method: "update", state: { selected: [2, 0] }, buffer_paths: [] } }, []);
+    await commManager().handle(
+      "comm_msg",
+      { comm_id: sc.id, data: { method: "update", state: { selected: [2, 0] }, buffer_paths: [] } },
+      [],
+    );
     assert.deepEqual(sc.selected, [0, 2]);
     assert.deepEqual(seen, [0, 2]);
     const echo = sent[sent.length - 1];
@@ -124,7 +167,11 @@ describe("widgets: kernel layer", () => {
     // An out-of-range index from a front end is rejected (logged) and the selection is kept.
     const err = console.error;
     console.error = () => {};
-    await commManager().handle("comm_msg", { comm_id: sc.id, data: { method: "update", state: { selected: [7] }, buffer_paths: [] } }, []);
+    await commManager().handle(
+      "comm_msg",
+      { comm_id: sc.id, data: { method: "update", state: { selected: [7] }, buffer_paths: [] } },
+      [],
+    );
     console.error = err;
     assert.deepEqual(sc.selected, [0, 2]);
     await commManager().handle("comm_msg", { comm_id: sc.id, data: { method: "request_state" } }, []);
@@ -142,7 +189,13 @@ describe("widgets: kernel layer", () => {
     recordingTransport(commManager());
     const img = { data: new Float32Array(16 * 16), n: 1, height: 16, width: 16 };
     const sc = new LatentScatter({ x: [0, 1, 2], y: [0, 1, 2] });
-    const ov = new MapOverlay({ image: img, x: [2, 8, 12], y: [3, 9, 13], channels: { dx: [0.1, 0.2, 0.3] }, scatter: sc });
+    const ov = new MapOverlay({
+      image: img,
+      x: [2, 8, 12],
+      y: [3, 9, 13],
+      channels: { dx: [0.1, 0.2, 0.3] },
+      scatter: sc,
+    });
     sc.select([1, 2]);
     assert.deepEqual(ov.selected, [1, 2]);
     ov.select([0]);
@@ -153,11 +206,22 @@ describe("widgets: kernel layer", () => {
   });
 
   it("decodes like an independent per-pixel implementation of the contract (rotation, shift, skip)", () => {
-    for (const [skip, likelihood] of [[false, "bernoulli"], [true, "gaussian"]] as const) {
+    for (const [skip, likelihood] of [
+      [false, "bernoulli"],
+      [true, "gaussian"],
+    ] as const) {
       const cfg = decoderConfig({ imageShape: [9, 7], latentDim: 2, hidden: [16, 16, 16], skip, likelihood });
       const dec = randomDecoder(cfg, 3);
-      const z = [0.4, -1.1], angle = 0.7, tx = 0.2, ty = -0.1;
-      const got = decodeDescription(dec, { z: Float32Array.from(z), angle: Float32Array.of(angle), tx: Float32Array.of(tx), ty: Float32Array.of(ty) });
+      const z = [0.4, -1.1],
+        angle = 0.7,
+        tx = 0.2,
+        ty = -0.1;
+      const got = decodeDescription(dec, {
+        z: Float32Array.from(z),
+        angle: Float32Array.of(angle),
+        tx: Float32Array.of(tx),
+        ty: Float32Array.of(ty),
+      });
       const want = naiveDecode(cfg, dec.weights, z, angle, tx, ty);
       let maxd = 0;
       for (let i = 0; i < want.length; i++) maxd = Math.max(maxd, Math.abs(got[i] - want[i]));
@@ -178,7 +242,13 @@ describe("widgets: kernel layer", () => {
 
 describe("widgets: Traversal.fromModel (models convention)", () => {
   it("decodes exactly like RVAE.decode for the same z, angle and shift", async () => {
-    const M = models as unknown as { RVAE?: new (o: object) => { decode(z: number[][], o: object): { data: Float32Array }; toArtifacts(): unknown; dispose(): void } };
+    const M = models as unknown as {
+      RVAE?: new (o: object) => {
+        decode(z: number[][], o: object): { data: Float32Array };
+        toArtifacts(): unknown;
+        dispose(): void;
+      };
+    };
     if (!M.RVAE) throw new Error("RVAE is not exported by src/models");
     recordingTransport(commManager());
     const model = new M.RVAE({ imageShape: [10, 12], latentDim: 2, decoderHidden: [16, 16], seed: 5 });

@@ -11,24 +11,61 @@ import { angleRecovery, nearestCentroidAccuracy, adjustedRandIndex } from "../..
 import { kmeans } from "../../../src/analysis/cluster";
 
 const args: Record<string, string> = {};
-for (const a of process.argv.slice(2)) { const [k, v] = a.split("="); args[k] = v; }
+for (const a of process.argv.slice(2)) {
+  const [k, v] = a.split("=");
+  args[k] = v;
+}
 const num = (k: string, d: number) => (args[k] !== undefined ? Number(args[k]) : d);
-const n = num("n", 4000), epochs = num("epochs", 20), seed = num("seed", 1), lr = num("lr", 1e-3), batch = num("batch", 64);
-const hidden = num("hidden", 128), edges = num("edges", 0), which = (args.models ?? "vaeUp,vaeRot,rvae").split(",");
+const n = num("n", 4000),
+  epochs = num("epochs", 20),
+  seed = num("seed", 1),
+  lr = num("lr", 1e-3),
+  batch = num("batch", 64);
+const hidden = num("hidden", 128),
+  edges = num("edges", 0),
+  which = (args.models ?? "vaeUp,vaeRot,rvae").split(",");
 
 function r2(z: Float32Array, d: number, y: Float64Array): number {
   // R^2 of a linear fit of y on z (with intercept), by normal equations for d <= 3
-  const n = y.length, X: number[][] = [];
-  for (let i = 0; i < n; i++) { const row = [1]; for (let k = 0; k < d; k++) row.push(z[i * d + k]); X.push(row); }
-  const p = d + 1, A = Array.from({ length: p }, () => new Array(p).fill(0)), b = new Array(p).fill(0);
-  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) { b[a] += X[i][a] * y[i]; for (let c = 0; c < p; c++) A[a][c] += X[i][a] * X[i][c]; }
-  for (let c = 0; c < p; c++) { let piv = c; for (let r = c + 1; r < p; r++) if (Math.abs(A[r][c]) > Math.abs(A[piv][c])) piv = r;
-    [A[c], A[piv]] = [A[piv], A[c]]; [b[c], b[piv]] = [b[piv], b[c]];
-    for (let r = 0; r < p; r++) if (r !== c) { const f = A[r][c] / A[c][c]; for (let k = c; k < p; k++) A[r][k] -= f * A[c][k]; b[r] -= f * b[c]; } }
+  const n = y.length,
+    X: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row = [1];
+    for (let k = 0; k < d; k++) row.push(z[i * d + k]);
+    X.push(row);
+  }
+  const p = d + 1,
+    A = Array.from({ length: p }, () => new Array(p).fill(0)),
+    b = new Array(p).fill(0);
+  for (let i = 0; i < n; i++)
+    for (let a = 0; a < p; a++) {
+      b[a] += X[i][a] * y[i];
+      for (let c = 0; c < p; c++) A[a][c] += X[i][a] * X[i][c];
+    }
+  for (let c = 0; c < p; c++) {
+    let piv = c;
+    for (let r = c + 1; r < p; r++) if (Math.abs(A[r][c]) > Math.abs(A[piv][c])) piv = r;
+    [A[c], A[piv]] = [A[piv], A[c]];
+    [b[c], b[piv]] = [b[piv], b[c]];
+    for (let r = 0; r < p; r++)
+      if (r !== c) {
+        const f = A[r][c] / A[c][c];
+        for (let k = c; k < p; k++) A[r][k] -= f * A[c][k];
+        b[r] -= f * b[c];
+      }
+  }
   const w = b.map((v, i) => v / A[i][i]);
-  let my = 0; for (const v of y) my += v; my /= n;
-  let ssr = 0, sst = 0;
-  for (let i = 0; i < n; i++) { let f = 0; for (let a = 0; a < p; a++) f += w[a] * X[i][a]; ssr += (y[i] - f) ** 2; sst += (y[i] - my) ** 2; }
+  let my = 0;
+  for (const v of y) my += v;
+  my /= n;
+  let ssr = 0,
+    sst = 0;
+  for (let i = 0; i < n; i++) {
+    let f = 0;
+    for (let a = 0; a < p; a++) f += w[a] * X[i][a];
+    ssr += (y[i] - f) ** 2;
+    sst += (y[i] - my) ** 2;
+  }
   return 1 - ssr / sst;
 }
 
@@ -38,25 +75,65 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
   const out: Record<string, unknown> = { args };
   for (const m of which) {
     const fc = num("fc", 1);
-    const model = m === "sin" ? new RVAE({ imageShape: [28, 28], latentDim: 2, translation: true, seed, decoderHidden: [hidden, hidden, hidden], coordinateFeatures: "fourier", fourierScale: num("freq", 10), frameCandidates: fc })
-      : m === "rvae"
-      ? new RVAE({ imageShape: [28, 28], latentDim: 2, translation: true, seed, decoderHidden: [hidden, hidden], poseEncoder: (args.pose as "mlp") ?? "equivariant", frameCandidates: fc, coordinateFeatures: "linear" })
-      : new VAE({ imageShape: [28, 28], latentDim: 2, seed });
+    const model =
+      m === "sin"
+        ? new RVAE({
+            imageShape: [28, 28],
+            latentDim: 2,
+            translation: true,
+            seed,
+            decoderHidden: [hidden, hidden, hidden],
+            coordinateFeatures: "fourier",
+            fourierScale: num("freq", 10),
+            frameCandidates: fc,
+          })
+        : m === "rvae"
+          ? new RVAE({
+              imageShape: [28, 28],
+              latentDim: 2,
+              translation: true,
+              seed,
+              decoderHidden: [hidden, hidden],
+              poseEncoder: (args.pose as "mlp") ?? "equivariant",
+              frameCandidates: fc,
+              coordinateFeatures: "linear",
+            })
+          : new VAE({ imageShape: [28, 28], latentDim: 2, seed });
     if (edges > 0 && m === "rvae") {
-      const i = model.params.names.indexOf("decoder.0.Wc"), j = model.params.names.indexOf("decoder.0.b");
-      const h = model.params.vars[j].size, W = new Float32Array(2 * h), b = new Float32Array(h);
-      let st = seed * 7919 + 1; const rnd = () => { st = (st * 16807) % 2147483647; return st / 2147483647; };
-      for (let k = 0; k < h; k++) { const th = 2 * Math.PI * rnd(), mm = 2 + (edges - 2) * rnd(), d = 2 * rnd() - 1; W[k] = mm * Math.cos(th); W[h + k] = mm * Math.sin(th); b[k] = -mm * d; }
-      model.params.vars[i].assign(tf.tensor2d(W, [2, h])); model.params.vars[j].assign(tf.tensor1d(b));
+      const i = model.params.names.indexOf("decoder.0.Wc"),
+        j = model.params.names.indexOf("decoder.0.b");
+      const h = model.params.vars[j].size,
+        W = new Float32Array(2 * h),
+        b = new Float32Array(h);
+      let st = seed * 7919 + 1;
+      const rnd = () => {
+        st = (st * 16807) % 2147483647;
+        return st / 2147483647;
+      };
+      for (let k = 0; k < h; k++) {
+        const th = 2 * Math.PI * rnd(),
+          mm = 2 + (edges - 2) * rnd(),
+          d = 2 * rnd() - 1;
+        W[k] = mm * Math.cos(th);
+        W[h + k] = mm * Math.sin(th);
+        b[k] = -mm * d;
+      }
+      model.params.vars[i].assign(tf.tensor2d(W, [2, h]));
+      model.params.vars[j].assign(tf.tensor1d(b));
     }
-    const trainImgs = m === "vaeUp" ? tr.upright : tr.images, testImgs = m === "vaeUp" ? te.upright : te.images;
+    const trainImgs = m === "vaeUp" ? tr.upright : tr.images,
+      testImgs = m === "vaeUp" ? te.upright : te.images;
     const t0 = Date.now();
     const h = await train(model, trainImgs, { epochs, batchSize: batch, learningRate: lr, seed, progress: false });
     const enc = model.encode(testImgs);
     const nca = nearestCentroidAccuracy(enc.zMean, 2, te.labels, { seed });
     const km = kmeans(enc.zMean, 2, 10, { seed, restarts: 8 });
-    const res: Record<string, unknown> = { secs: (Date.now() - t0) / 1000, loss: +h.loss[h.loss.length - 1].toFixed(1),
-      nca: +(nca as unknown as { accuracy: number }).accuracy.toFixed(3), ari: +adjustedRandIndex(km.labels, te.labels).toFixed(3) };
+    const res: Record<string, unknown> = {
+      secs: (Date.now() - t0) / 1000,
+      loss: +h.loss[h.loss.length - 1].toFixed(1),
+      nca: +(nca as unknown as { accuracy: number }).accuracy.toFixed(3),
+      ari: +adjustedRandIndex(km.labels, te.labels).toFixed(3),
+    };
     const truth = Float64Array.from(te.angle);
     if (m !== "vaeUp") {
       // R^2 of the rotation (as cos, sin) from z
@@ -64,8 +141,13 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
     }
     if (m === "rvae" || m === "sin") {
       const asym = digits.asymmetric as readonly number[];
-      const idx: number[] = []; for (let i = 0; i < te.labels.length; i++) if (asym.includes(te.labels[i])) idx.push(i);
-      const ar = angleRecovery(idx.map((i) => enc.angle![i]), idx.map((i) => te.angle[i]), { groups: idx.map((i) => te.labels[i]) });
+      const idx: number[] = [];
+      for (let i = 0; i < te.labels.length; i++) if (asym.includes(te.labels[i])) idx.push(i);
+      const ar = angleRecovery(
+        idx.map((i) => enc.angle![i]),
+        idx.map((i) => te.angle[i]),
+        { groups: idx.map((i) => te.labels[i]) },
+      );
       res.rhoAsym = +ar.meanAbsRho.toFixed(3);
       res.rhoPerDigit = ar.groups.map((g) => `${g.group}:${g.absRho.toFixed(2)}`).join(" ");
     }

@@ -25,14 +25,19 @@ export function chooseCandidate(cands: Candidate[], opts: ReadOptions, where: st
     main = cands.reduce((a, c) => (c.stack.data.length > a.stack.data.length ? c : a));
   } else if (typeof sel === "number") {
     const names = cands.map((c) => c.name).join(", ");
-    check(Number.isInteger(sel) && sel >= 0 && sel < cands.length, where,
-      `${file}: dataset ${sel} out of range; the file holds ${cands.length} image(s): ${names}`);
+    check(
+      Number.isInteger(sel) && sel >= 0 && sel < cands.length,
+      where,
+      `${file}: dataset ${sel} out of range; the file holds ${cands.length} image(s): ${names}`,
+    );
     main = cands[sel];
   } else {
     const found = cands.find((c) => c.id === sel || c.name === sel);
     if (!found) {
-      throw new IvaeInputError(`${where}: ${file}: no image named ${JSON.stringify(sel)}; ` +
-        `the file holds ${cands.map((c) => `${c.name} (${c.id})`).join(", ")}`);
+      throw new IvaeInputError(
+        `${where}: ${file}: no image named ${JSON.stringify(sel)}; ` +
+          `the file holds ${cands.map((c) => `${c.name} (${c.id})`).join(", ")}`,
+      );
     }
     main = found;
   }
@@ -57,8 +62,11 @@ export function selectFrames(r: ImageFile, opts: ReadOptions, where: string): Im
   if (!frames) return r;
   const n = r.images.n;
   for (const f of frames) {
-    check(Number.isInteger(f) && f >= 0 && f < n, where,
-      `frame ${f} out of range; ${r.metadata.file} has ${n} frame(s)`);
+    check(
+      Number.isInteger(f) && f >= 0 && f < n,
+      where,
+      `frame ${f} out of range; ${r.metadata.file} has ${n} frame(s)`,
+    );
   }
   const pick = (s: ImageStack): ImageStack => {
     const size = s.height * s.width;
@@ -98,16 +106,22 @@ export function stackChannels(inputs: (ImageFile | ImageStack)[], opts: StackCha
   check(names.length === files.length, "stackChannels", `got ${names.length} names for ${files.length} images`);
   const tol = opts.pixelSizeTolerance ?? 0.01;
   files.forEach((f, i) => {
-    const a = first.images, b = f.images;
+    const a = first.images,
+      b = f.images;
     if (!sameShape(a, b)) {
-      throw new IvaeInputError(`stackChannels: ${f.metadata.file} (${names[i]}) is ${b.n}×${b.height}×${b.width} ` +
-        `(frames×height×width) but ${first.metadata.file} (${names[0]}) is ${a.n}×${a.height}×${a.width}; ` +
-        `channels must be aligned pixel for pixel`);
+      throw new IvaeInputError(
+        `stackChannels: ${f.metadata.file} (${names[i]}) is ${b.n}×${b.height}×${b.width} ` +
+          `(frames×height×width) but ${first.metadata.file} (${names[0]}) is ${a.n}×${a.height}×${a.width}; ` +
+          `channels must be aligned pixel for pixel`,
+      );
     }
-    const pa = nmPerPixel(first.metadata), pb = nmPerPixel(f.metadata);
+    const pa = nmPerPixel(first.metadata),
+      pb = nmPerPixel(f.metadata);
     if (pa !== undefined && pb !== undefined && Math.abs(pa - pb) > tol * Math.max(pa, pb)) {
-      throw new IvaeInputError(`stackChannels: ${f.metadata.file} has ${pb} nm per pixel but ${first.metadata.file} ` +
-        `has ${pa} nm; images of different calibration are not aligned channels`);
+      throw new IvaeInputError(
+        `stackChannels: ${f.metadata.file} has ${pb} nm per pixel but ${first.metadata.file} ` +
+          `has ${pa} nm; images of different calibration are not aligned channels`,
+      );
     }
   });
   return {

@@ -1,8 +1,17 @@
 import { imageStack } from "../image-stack";
 import { Cursor, NumericType, fileError, toFloat32, typeSize } from "./bytes";
 import { Candidate, chooseCandidate } from "./channels";
-import { AcquisitionInfo, AxisInfo, ImageFile, ReadOptions, boundJson, frameAxis, imageAxis, makeMetadata,
-  normalizeUnit } from "./metadata";
+import {
+  AcquisitionInfo,
+  AxisInfo,
+  ImageFile,
+  ReadOptions,
+  boundJson,
+  frameAxis,
+  imageAxis,
+  makeMetadata,
+  normalizeUnit,
+} from "./metadata";
 
 // Gatan DigitalMicrograph 3/4 tag files, after the format notes of openNCEM (ncempy/io/dm.py) and
 // RosettaSciIO (rsciio/digitalmicrograph), no code copied. Header (big-endian): version (3|4), file size
@@ -25,8 +34,17 @@ export function isDM(b: Uint8Array): boolean {
 }
 
 const SIMPLE: Record<number, NumericType | "bool"> = {
-  2: "int16", 3: "int32", 4: "uint16", 5: "uint32", 6: "float32", 7: "float64", 8: "bool", 9: "int8", 10: "uint8",
-  11: "int64", 12: "uint64",
+  2: "int16",
+  3: "int32",
+  4: "uint16",
+  5: "uint32",
+  6: "float32",
+  7: "float64",
+  8: "bool",
+  9: "int8",
+  10: "uint8",
+  11: "int64",
+  12: "uint64",
 };
 
 /** The element type of a simple tag type (bool is stored as one byte). */
@@ -35,12 +53,18 @@ function numeric(t: NumericType | "bool"): NumericType {
 }
 
 /** A large numeric array left in the file: where it starts and what it holds. */
-export interface DmArrayRef { offset: number; type: NumericType; count: number }
+export interface DmArrayRef {
+  offset: number;
+  type: NumericType;
+  count: number;
+}
 
 /** A tag value: number, string, numbers (small arrays, structs), a large array reference, or a group. */
 export type DmValue = number | string | number[] | DmArrayRef | DmGroup;
 /** A tag group: labels (or the index, for unlabelled tags such as ImageList entries) to values. */
-export interface DmGroup { [label: string]: DmValue }
+export interface DmGroup {
+  [label: string]: DmValue;
+}
 
 const MAX_DEPTH = 64;
 const SMALL_ARRAY = 4096;
@@ -78,8 +102,10 @@ class DmParser {
     const n = this.word("a tag count");
     // every tag takes at least 3 bytes, so a larger count than that cannot be real
     if (n * 3 > this.c.length - this.c.pos) {
-      this.fail(`the file is truncated or corrupt: a tag group claims ${n} tags, more than the ` +
-        `${this.c.length - this.c.pos} bytes left can hold`);
+      this.fail(
+        `the file is truncated or corrupt: a tag group claims ${n} tags, more than the ` +
+          `${this.c.length - this.c.pos} bytes left can hold`,
+      );
     }
     // a null-prototype object: a tag labelled "__proto__" or "constructor" is data, nothing more
     const out = Object.create(null) as DmGroup;
@@ -186,18 +212,31 @@ function toFloat32Exact64(b: Uint8Array, at: number, count: number, t: NumericTy
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     switch (t) {
-      case "float64": out[i] = dv.getFloat64(8 * i, le); break;
-      case "float32": out[i] = dv.getFloat32(4 * i, le); break;
-      case "int64": out[i] = Number(dv.getBigInt64(8 * i, le)); break;
-      case "uint64": out[i] = Number(dv.getBigUint64(8 * i, le)); break;
-      default: out[i] = toFloat32(b, at + i * typeSize(t), 1, t, le)[0];
+      case "float64":
+        out[i] = dv.getFloat64(8 * i, le);
+        break;
+      case "float32":
+        out[i] = dv.getFloat32(4 * i, le);
+        break;
+      case "int64":
+        out[i] = Number(dv.getBigInt64(8 * i, le));
+        break;
+      case "uint64":
+        out[i] = Number(dv.getBigUint64(8 * i, le));
+        break;
+      default:
+        out[i] = toFloat32(b, at + i * typeSize(t), 1, t, le)[0];
     }
   }
   return out;
 }
 
 /** A parsed DM file: its version, the byte order of its values and the root tag group. */
-export interface DmTags { version: 3 | 4; littleEndian: boolean; root: DmGroup }
+export interface DmTags {
+  version: 3 | 4;
+  littleEndian: boolean;
+  root: DmGroup;
+}
 
 /** Parses the whole tag tree of a DM3/DM4 file; large arrays (image data) are left in place as references. */
 export function parseDMTags(bytes: Uint8Array, file = "the file"): DmTags {
@@ -208,8 +247,22 @@ export function parseDMTags(bytes: Uint8Array, file = "the file"): DmTags {
 
 // DM's ImageData.DataType codes (Gatan DM scripting documentation, also listed by openNCEM and RosettaSciIO)
 const DATA_TYPES: Record<number, string> = {
-  1: "int16", 2: "float32", 3: "complex64", 5: "packed complex", 6: "uint8", 7: "int32", 8: "RGB", 9: "int8",
-  10: "uint16", 11: "uint32", 12: "float64", 13: "complex128", 14: "binary", 23: "RGBA", 39: "int64", 40: "uint64",
+  1: "int16",
+  2: "float32",
+  3: "complex64",
+  5: "packed complex",
+  6: "uint8",
+  7: "int32",
+  8: "RGB",
+  9: "int8",
+  10: "uint16",
+  11: "uint32",
+  12: "float64",
+  13: "complex128",
+  14: "binary",
+  23: "RGBA",
+  39: "int64",
+  40: "uint64",
 };
 
 /** Reads a DM3/DM4 file: the largest image of the ImageList (the first is usually a thumbnail), 2-D or 3-D. */
@@ -248,7 +301,9 @@ export function readDM(bytes: Uint8Array, file: string, opts: ReadOptions = {}):
     }
     const values = ref.values ?? toFloat32(bytes, ref.offset, count, ref.type, littleEndian);
     // DM lists dimensions fastest first: [x, y, z]
-    const w = shape[0], h = shape[1] ?? 1, n = shape[2] ?? 1;
+    const w = shape[0],
+      h = shape[1] ?? 1,
+      n = shape[2] ?? 1;
     const cal = calibrations(id);
     const axes: AxisInfo[] = [axisFor("y", h, cal[1]), axisFor("x", w, cal[0])];
     if (shape.length === 3) {
@@ -270,8 +325,12 @@ export function readDM(bytes: Uint8Array, file: string, opts: ReadOptions = {}):
     });
   }
   if (cands.length === 0) {
-    fileError(WHERE, file, `no readable image (${problems.join("; ") || "empty ImageList"}); ` +
-      `complex and RGB images are not supported: convert them to real gray images in DigitalMicrograph`);
+    fileError(
+      WHERE,
+      file,
+      `no readable image (${problems.join("; ") || "empty ImageList"}); ` +
+        `complex and RGB images are not supported: convert them to real gray images in DigitalMicrograph`,
+    );
   }
   return chooseCandidate(cands, opts, WHERE, file);
 }
@@ -286,7 +345,11 @@ function toRef(v: DmValue | undefined): (DmArrayRef & { values?: Float32Array })
   return undefined;
 }
 
-interface DmCal { scale: number; origin: number; unit: string }
+interface DmCal {
+  scale: number;
+  origin: number;
+  unit: string;
+}
 
 function calibrations(id: DmGroup): DmCal[] {
   const cal = isGroup(id.Calibrations) ? id.Calibrations.Dimension : undefined;
@@ -327,11 +390,12 @@ function acquisition(tags: DmGroup): AcquisitionInfo {
   const v = path(tags, "Microscope Info", "Voltage");
   if (typeof v === "number" && v > 0) out.voltage = v;
   const info = path(tags, "Microscope Info");
-  const m = isGroup(info) ? info["Indicated Magnification"] ?? info["Actual Magnification"] : undefined;
+  const m = isGroup(info) ? (info["Indicated Magnification"] ?? info["Actual Magnification"]) : undefined;
   if (typeof m === "number" && m > 0) out.magnification = m;
   const mic = str(path(tags, "Microscope Info", "Microscope"));
   if (mic) out.microscope = mic;
-  const d = str(path(tags, "DataBar", "Acquisition Date")), t = str(path(tags, "DataBar", "Acquisition Time"));
+  const d = str(path(tags, "DataBar", "Acquisition Date")),
+    t = str(path(tags, "DataBar", "Acquisition Time"));
   if (d) out.date = t ? `${d} ${t}` : d;
   return out;
 }

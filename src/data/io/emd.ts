@@ -4,7 +4,15 @@ import { fileError } from "./bytes";
 import { Candidate, chooseCandidate } from "./channels";
 import { OpenH5, attrNumber, attrString, attrs, datasetAt, groupAt, readNumeric } from "./h5";
 import {
-  AcquisitionInfo, AxisInfo, ImageFile, ReadOptions, boundJson, frameAxis, imageAxis, makeMetadata, normalizeUnit,
+  AcquisitionInfo,
+  AxisInfo,
+  ImageFile,
+  ReadOptions,
+  boundJson,
+  frameAxis,
+  imageAxis,
+  makeMetadata,
+  normalizeUnit,
 } from "./metadata";
 
 // Berkeley EMD (emdatasets.com, version 0.2), as read by openNCEM (ncempy/io/emd.py): a group with the
@@ -42,8 +50,12 @@ export function readBerkeleyEmd(f: OpenH5, opts: ReadOptions): ImageFile {
     const arr = readNumeric(f, ds, WHERE);
     const nd = arr.shape.length;
     if (nd < 2 || nd > 3) {
-      fileError(WHERE, f.name, `EMD group ${g} holds data of shape [${arr.shape.join(", ")}]; ` +
-        `expected an image [rows, cols] or a stack [frames, rows, cols]`);
+      fileError(
+        WHERE,
+        f.name,
+        `EMD group ${g} holds data of shape [${arr.shape.join(", ")}]; ` +
+          `expected an image [rows, cols] or a stack [frames, rows, cols]`,
+      );
     }
     const dims = arr.shape.map((size, i) => dimension(f, g, i + 1, size));
     const [h, w] = [arr.shape[nd - 2], arr.shape[nd - 1]];
@@ -55,7 +67,8 @@ export function readBerkeleyEmd(f: OpenH5, opts: ReadOptions): ImageFile {
     if (nd === 3) axes.unshift(frameAxis(n, dims[0].scale, dims[0].offset, dims[0].unit, dims[0].name || "frame"));
     const name = g.split("/").pop() ?? g;
     cands.push({
-      name, id: g,
+      name,
+      id: g,
       stack: imageStack(arr.data, n, h, w),
       metadata: makeMetadata(f.name, "berkeley-emd", axes, {
         dtype: arr.dtype,
@@ -67,14 +80,21 @@ export function readBerkeleyEmd(f: OpenH5, opts: ReadOptions): ImageFile {
   return chooseCandidate(cands, opts, WHERE, f.name);
 }
 
-interface Dim { name: string; scale: number; offset: number; unit: string; rawUnit: string }
+interface Dim {
+  name: string;
+  scale: number;
+  offset: number;
+  unit: string;
+  rawUnit: string;
+}
 
 function dimension(f: OpenH5, g: string, i: number, size: number): Dim {
   const ds = datasetAt(f, `${g}/dim${i}`);
   if (!ds) return { name: "", scale: NaN, offset: 0, unit: "", rawUnit: "" };
   const a = attrs(ds);
   const rawUnit = attrString(a, "units") ?? "";
-  let scale = NaN, offset = 0;
+  let scale = NaN,
+    offset = 0;
   const len = (ds.metadata.shape ?? [])[0] ?? 0;
   if (len >= 2 && len === size && (ds.metadata.type === 0 || ds.metadata.type === 1)) {
     const v = readNumeric(f, ds, WHERE).data;

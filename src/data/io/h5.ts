@@ -76,7 +76,11 @@ export async function openH5(bytes: Uint8Array, name: string, where: string): Pr
     fileError(where, name, `not a readable HDF5 file (${hdf5Reason(e)}); the file is truncated or damaged`);
   }
   return {
-    h5, file, name, size: bytes.length, module,
+    h5,
+    file,
+    name,
+    size: bytes.length,
+    module,
     close() {
       file.close();
       module.FS.unlink(path);
@@ -171,12 +175,18 @@ export function readNumeric(f: OpenH5, ds: Dataset, where: string): H5Array {
     compressed = true;
   }
   if (!compressed && nbytes > f.size) {
-    fileError(where, f.name,
-      `dataset ${path} claims ${nbytes} bytes but the file has ${f.size}; the file is truncated or corrupt`);
+    fileError(
+      where,
+      f.name,
+      `dataset ${path} claims ${nbytes} bytes but the file has ${f.size}; the file is truncated or corrupt`,
+    );
   }
   if (count > MAX_ELEMENTS) {
-    fileError(where, f.name,
-      `dataset ${path} has ${count} elements (shape [${shape.join(", ")}]); at most ${MAX_ELEMENTS} are read`);
+    fileError(
+      where,
+      f.name,
+      `dataset ${path} has ${count} elements (shape [${shape.join(", ")}]); at most ${MAX_ELEMENTS} are read`,
+    );
   }
   const dtype = (md.type === 1 ? "float" : md.signed ? "int" : "uint") + 8 * md.size;
   let raw: unknown;

@@ -16,8 +16,12 @@ export async function readHdf5Image(bytes: Uint8Array, name: string, opts: ReadO
     if (isVelox(f)) return readVelox(f, opts);
     if (emdGroups(f).length > 0) return readBerkeleyEmd(f, opts);
     const top = f.file.keys().join(", ") || "empty";
-    fileError("readImageFile", name, `an HDF5 file of unknown layout (top level: ${top}); ` +
-      `expected Velox .emd (/Data/Image), Berkeley EMD (emd_group_type = 1) or HyperSpy (/Experiments)`);
+    fileError(
+      "readImageFile",
+      name,
+      `an HDF5 file of unknown layout (top level: ${top}); ` +
+        `expected Velox .emd (/Data/Image), Berkeley EMD (emd_group_type = 1) or HyperSpy (/Experiments)`,
+    );
   } finally {
     f.close();
   }

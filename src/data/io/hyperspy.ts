@@ -3,8 +3,18 @@ import { imageStack } from "../image-stack";
 import { fileError } from "./bytes";
 import { Candidate, chooseCandidate } from "./channels";
 import { OpenH5, attrNumber, attrString, attrs, datasetAt, groupAt, readNumeric } from "./h5";
-import { AcquisitionInfo, AxisInfo, ImageFile, JsonValue, ReadOptions, boundJson, frameAxis, imageAxis, makeMetadata,
-  normalizeUnit } from "./metadata";
+import {
+  AcquisitionInfo,
+  AxisInfo,
+  ImageFile,
+  JsonValue,
+  ReadOptions,
+  boundJson,
+  frameAxis,
+  imageAxis,
+  makeMetadata,
+  normalizeUnit,
+} from "./metadata";
 
 // HyperSpy's .hspy/.h5 layout as documented by RosettaSciIO (rsciio/hspy, rsciio/_hierarchical.py), no code
 // copied: the root attribute file_format = "HyperSpy"; each signal is a group /Experiments/<title> holding
@@ -53,7 +63,8 @@ export function readHyperSpy(f: OpenH5, opts: ReadOptions): ImageFile {
     const signal = (meta.Signal ?? {}) as Record<string, unknown>;
     const name = title !== "__unnamed__" ? title : attrString(general, "title") || "image";
     cands.push({
-      name, id: g,
+      name,
+      id: g,
       stack: imageStack(arr.data, n, h, w),
       metadata: makeMetadata(f.name, "hyperspy", out, {
         dtype: arr.dtype,
@@ -64,13 +75,23 @@ export function readHyperSpy(f: OpenH5, opts: ReadOptions): ImageFile {
     });
   }
   if (cands.length === 0) {
-    fileError(WHERE, f.name, `no image in /Experiments (need 2 signal axes, optionally one navigation axis)` +
-      (skipped.length ? `; found ${skipped.join("; ")}` : ""));
+    fileError(
+      WHERE,
+      f.name,
+      `no image in /Experiments (need 2 signal axes, optionally one navigation axis)` +
+        (skipped.length ? `; found ${skipped.join("; ")}` : ""),
+    );
   }
   return chooseCandidate(cands, opts, WHERE, f.name);
 }
 
-interface HsAxis { name: string; scale: number; offset: number; unit: string; navigate: boolean }
+interface HsAxis {
+  name: string;
+  scale: number;
+  offset: number;
+  unit: string;
+  navigate: boolean;
+}
 
 function axisGroup(f: OpenH5, g: string, i: number, size: number): HsAxis {
   const grp = groupAt(f, `${g}/axis-${i}`);

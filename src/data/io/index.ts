@@ -3,7 +3,14 @@ export * from "./npy";
 export * from "./tiff";
 export * from "./load";
 export type {
-  AcquisitionInfo, AxisInfo, ImageFile, ImageMetadata, JsonValue, PixelSize, ReadOptions, SourceFormat,
+  AcquisitionInfo,
+  AxisInfo,
+  ImageFile,
+  ImageMetadata,
+  JsonValue,
+  PixelSize,
+  ReadOptions,
+  SourceFormat,
 } from "./metadata";
 export { lengthInNm, toNm } from "./metadata";
 export { stackChannels } from "./channels";

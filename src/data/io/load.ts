@@ -34,9 +34,16 @@ export function normalizeImages(stack: ImageStack, opts: NormalizeOptions = {}):
   const mode = opts.mode ?? "percentile";
   const perFrame = opts.perFrame ?? true;
   const [plo, phi] = opts.percentiles ?? [0.1, 99.9];
-  check(["none", "minmax", "percentile", "zscore"].includes(mode), "normalizeImages",
-    `mode must be "none", "minmax", "percentile" or "zscore", got ${JSON.stringify(mode)}`);
-  check(plo >= 0 && phi <= 100 && plo < phi, "normalizeImages", `percentiles must satisfy 0 <= lo < hi <= 100, got [${plo}, ${phi}]`);
+  check(
+    ["none", "minmax", "percentile", "zscore"].includes(mode),
+    "normalizeImages",
+    `mode must be "none", "minmax", "percentile" or "zscore", got ${JSON.stringify(mode)}`,
+  );
+  check(
+    plo >= 0 && phi <= 100 && plo < phi,
+    "normalizeImages",
+    `percentiles must satisfy 0 <= lo < hi <= 100, got [${plo}, ${phi}]`,
+  );
   const out = new Float32Array(stack.data);
   if (mode === "none") return { ...stack, data: out };
   const size = stack.height * stack.width;
@@ -56,8 +63,12 @@ export function normalizeImages(stack: ImageStack, opts: NormalizeOptions = {}):
     }
     let lo: number, hi: number;
     if (mode === "minmax") {
-      lo = Infinity; hi = -Infinity;
-      for (let i = 0; i < v.length; i++) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
+      lo = Infinity;
+      hi = -Infinity;
+      for (let i = 0; i < v.length; i++) {
+        if (v[i] < lo) lo = v[i];
+        if (v[i] > hi) hi = v[i];
+      }
     } else {
       const sorted = Float32Array.from(v).sort();
       lo = sorted[Math.min(sorted.length - 1, Math.floor((plo / 100) * (sorted.length - 1)))];
@@ -105,7 +116,9 @@ export function decodeImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "
     // DM3/DM4 and TIA .ser by content (HDF5 is refused there with a pointer to the async readImageFile)
     const micro = opts.format === undefined ? decodeMicroscopeSync(bytes, name) : undefined;
     if (!micro) {
-      const head = Array.from(bytes.subarray(0, 8)).map((b) => b.toString(16).padStart(2, "0")).join(" ");
+      const head = Array.from(bytes.subarray(0, 8))
+        .map((b) => b.toString(16).padStart(2, "0"))
+        .join(" ");
       throw new IvaeInputError(
         `loadImages: ${name} is not a supported image (first bytes ${head}); expected .npy, .png or .tif/.tiff, ` +
           `or a microscope file (.dm3/.dm4, .ser; .emd/.hspy through readImageFile)`,
@@ -115,7 +128,11 @@ export function decodeImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "
   }
   if (opts.frames) {
     for (const f of opts.frames) {
-      check(Number.isInteger(f) && f >= 0 && f < stack.n, "loadImages", `frame ${f} out of range; ${name} has ${stack.n} frame(s)`);
+      check(
+        Number.isInteger(f) && f >= 0 && f < stack.n,
+        "loadImages",
+        `frame ${f} out of range; ${name} has ${stack.n} frame(s)`,
+      );
     }
     const size = stack.height * stack.width;
     const data = new Float32Array(opts.frames.length * size);
@@ -151,12 +168,18 @@ function npyToStack(bytes: Uint8Array, opts: LoadOptions, name: string): ImageSt
     const pix = data.length / c;
     const merged = new Float32Array(pix);
     const ch = opts.channel ?? "mean";
-    check(ch === "mean" || (Number.isInteger(ch) && ch >= 0 && ch < c), "loadImages",
-      `channel must be "mean" or an integer in [0, ${c}), got ${String(ch)}`);
+    check(
+      ch === "mean" || (Number.isInteger(ch) && ch >= 0 && ch < c),
+      "loadImages",
+      `channel must be "mean" or an integer in [0, ${c}), got ${String(ch)}`,
+    );
     for (let p = 0; p < pix; p++) {
       const base = first ? Math.floor(p / plane) * c * plane + (p % plane) : p * c;
-      if (ch === "mean") { let s = 0; for (let k = 0; k < c; k++) s += data[base + k * plane]; merged[p] = s / c; }
-      else merged[p] = data[base + ch * plane];
+      if (ch === "mean") {
+        let s = 0;
+        for (let k = 0; k < c; k++) s += data[base + k * plane];
+        merged[p] = s / c;
+      } else merged[p] = data[base + ch * plane];
     }
     data = merged;
     shape = first ? [shape[0], shape[2], shape[3]] : shape.slice(0, -1);
@@ -177,7 +200,8 @@ function npyToStack(bytes: Uint8Array, opts: LoadOptions, name: string): ImageSt
 function channelLayout(shape: number[], name: string): "none" | "last" | "first" {
   if (shape.length === 3) return shape[2] <= 4 && shape[0] > 4 && shape[1] > 4 ? "last" : "none";
   if (shape.length !== 4) return "none";
-  const lastSmall = shape[3] <= 4, firstSmall = shape[1] <= 4;
+  const lastSmall = shape[3] <= 4,
+    firstSmall = shape[1] <= 4;
   if (lastSmall && !firstSmall) return "last";
   if (firstSmall && !lastSmall) return "first";
   throw new IvaeInputError(
@@ -191,8 +215,11 @@ function channelLayout(shape: number[], name: string): "none" | "last" | "first"
 export function loadImages(file: string, opts: LoadOptions = {}): ImageStack {
   check(typeof file === "string" && file.length > 0, "loadImages", "expected a file path");
   if (!fs.existsSync(file)) throw new IvaeInputError(`loadImages: no such file ${JSON.stringify(file)}`);
-  check(!fs.statSync(file).isDirectory(), "loadImages",
-    `${JSON.stringify(file)} is a directory; expected an image file`);
+  check(
+    !fs.statSync(file).isDirectory(),
+    "loadImages",
+    `${JSON.stringify(file)} is a directory; expected an image file`,
+  );
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(fs.readFileSync(file));
@@ -216,8 +243,13 @@ export function saveImages(file: string, stack: ImageStack, opts: { frame?: numb
     const f = opts.frame ?? 0;
     check(Number.isInteger(f) && f >= 0 && f < stack.n, "saveImages", `frame ${f} out of range [0, ${stack.n})`);
     const size = stack.height * stack.width;
-    fs.writeFileSync(file, encodePng(stack.data.subarray(f * size, (f + 1) * size), stack.width, stack.height, { bitDepth: opts.bitDepth }));
+    fs.writeFileSync(
+      file,
+      encodePng(stack.data.subarray(f * size, (f + 1) * size), stack.width, stack.height, { bitDepth: opts.bitDepth }),
+    );
   } else {
-    throw new IvaeInputError(`saveImages: cannot write ${JSON.stringify(ext)} files; expected a path ending in .npy or .png`);
+    throw new IvaeInputError(
+      `saveImages: cannot write ${JSON.stringify(ext)} files; expected a path ending in .npy or .png`,
+    );
   }
 }

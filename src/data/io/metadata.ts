@@ -154,7 +154,8 @@ export function makeMetadata(
   axes: AxisInfo[],
   rest: Partial<Pick<ImageMetadata, "channels" | "signalType" | "dtype" | "acquisition" | "original">> = {},
 ): ImageMetadata {
-  const x = axes[axes.length - 1], y = axes[axes.length - 2];
+  const x = axes[axes.length - 1],
+    y = axes[axes.length - 2];
   const frames = axes.slice(0, -2).reduce((a, ax) => a * ax.size, 1);
   return {
     file,
@@ -172,7 +173,17 @@ export function makeMetadata(
 }
 
 const NM_PER: Record<string, number> = {
-  m: 1e9, mm: 1e6, "µm": 1e3, "μm": 1e3, um: 1e3, micron: 1e3, nm: 1, "Å": 0.1, A: 0.1, angstrom: 0.1, pm: 1e-3,
+  m: 1e9,
+  mm: 1e6,
+  µm: 1e3,
+  μm: 1e3,
+  um: 1e3,
+  micron: 1e3,
+  nm: 1,
+  Å: 0.1,
+  A: 0.1,
+  angstrom: 0.1,
+  pm: 1e-3,
 };
 
 /** A length in nanometres, or undefined when the unit is not a length (px, 1/nm, s, ...). */
@@ -199,7 +210,13 @@ export function normalizeUnit(raw: unknown): string {
   const u = raw.trim().replace(/[[\]_]/g, "");
   if (u === "<undefined>" || u === "undefined") return "";
   const map: Record<string, string> = {
-    A: "Å", Ang: "Å", angstrom: "Å", um: "µm", "μm": "µm", micron: "µm", "1/A": "1/Å",
+    A: "Å",
+    Ang: "Å",
+    angstrom: "Å",
+    um: "µm",
+    μm: "µm",
+    micron: "µm",
+    "1/A": "1/Å",
   };
   return map[u] ?? u;
 }

@@ -24,7 +24,9 @@ export function isNpy(bytes: Uint8Array): boolean {
  */
 export function decodeNpy(bytes: Uint8Array): NpyArray {
   if (!isNpy(bytes)) {
-    throw new IvaeInputError("decodeNpy: not a .npy file (missing the \\x93NUMPY magic); expected a file written by numpy.save");
+    throw new IvaeInputError(
+      "decodeNpy: not a .npy file (missing the \\x93NUMPY magic); expected a file written by numpy.save",
+    );
   }
   check(bytes.length >= 8, "decodeNpy", `the file is ${bytes.length} bytes long, truncated before its format version`);
   const major = bytes[6];
@@ -32,19 +34,34 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerStart = major === 1 ? 10 : 12;
   // the header length field itself must be there before it is read (a cut at 7-9 bytes used to throw a RangeError)
-  check(bytes.length >= headerStart, "decodeNpy",
-    `the file is ${bytes.length} bytes long, truncated inside its header length`);
+  check(
+    bytes.length >= headerStart,
+    "decodeNpy",
+    `the file is ${bytes.length} bytes long, truncated inside its header length`,
+  );
   const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   check(headerStart + headerLen <= bytes.length, "decodeNpy", "the file is truncated inside its header");
-  const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(headerStart, headerStart + headerLen));
+  const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(
+    bytes.subarray(headerStart, headerStart + headerLen),
+  );
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1] === "True";
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || shapeText === undefined) {
-    throw new IvaeInputError(`decodeNpy: cannot read the header ${JSON.stringify(header.trim())}; expected a plain numeric array`);
+    throw new IvaeInputError(
+      `decodeNpy: cannot read the header ${JSON.stringify(header.trim())}; expected a plain numeric array`,
+    );
   }
-  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map((s) => Number(s));
-  check(shape.every((s) => Number.isInteger(s) && s >= 0), "decodeNpy", `bad shape (${shapeText})`);
+  const shape = shapeText
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => Number(s));
+  check(
+    shape.every((s) => Number.isInteger(s) && s >= 0),
+    "decodeNpy",
+    `bad shape (${shapeText})`,
+  );
   const count = shape.reduce((a, b) => a * b, 1);
   const m = /^([<>|=])([biuf])(\d+)$/.exec(descr);
   if (!m) {
@@ -54,10 +71,14 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
     );
   }
   const little = m[1] !== ">"; // '|' (single byte) and '=' (native, little on every numpy platform we meet) read as little
-  const kind = m[2], size = Number(m[3]);
+  const kind = m[2],
+    size = Number(m[3]);
   const offset = headerStart + headerLen;
-  check(offset + count * size <= bytes.length, "decodeNpy",
-    `the file is truncated: the header promises ${count} values of ${size} bytes but only ${bytes.length - offset} bytes follow`);
+  check(
+    offset + count * size <= bytes.length,
+    "decodeNpy",
+    `the file is truncated: the header promises ${count} values of ${size} bytes but only ${bytes.length - offset} bytes follow`,
+  );
   const read = reader(kind, size, descr);
   const raw = new Float32Array(count);
   for (let i = 0; i < count; i++) raw[i] = read(dv, offset + i * size, little);
@@ -68,33 +89,52 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
 function reader(kind: string, size: number, descr: string): (dv: DataView, o: number, le: boolean) => number {
   const key = kind + size;
   switch (key) {
-    case "b1": case "u1": return (dv, o) => dv.getUint8(o);
-    case "i1": return (dv, o) => dv.getInt8(o);
-    case "u2": return (dv, o, le) => dv.getUint16(o, le);
-    case "i2": return (dv, o, le) => dv.getInt16(o, le);
-    case "u4": return (dv, o, le) => dv.getUint32(o, le);
-    case "i4": return (dv, o, le) => dv.getInt32(o, le);
-    case "u8": return (dv, o, le) => Number(dv.getBigUint64(o, le));
-    case "i8": return (dv, o, le) => Number(dv.getBigInt64(o, le));
-    case "f2": return (dv, o, le) => halfToFloat(dv.getUint16(o, le));
-    case "f4": return (dv, o, le) => dv.getFloat32(o, le);
-    case "f8": return (dv, o, le) => dv.getFloat64(o, le);
+    case "b1":
+    case "u1":
+      return (dv, o) => dv.getUint8(o);
+    case "i1":
+      return (dv, o) => dv.getInt8(o);
+    case "u2":
+      return (dv, o, le) => dv.getUint16(o, le);
+    case "i2":
+      return (dv, o, le) => dv.getInt16(o, le);
+    case "u4":
+      return (dv, o, le) => dv.getUint32(o, le);
+    case "i4":
+      return (dv, o, le) => dv.getInt32(o, le);
+    case "u8":
+      return (dv, o, le) => Number(dv.getBigUint64(o, le));
+    case "i8":
+      return (dv, o, le) => Number(dv.getBigInt64(o, le));
+    case "f2":
+      return (dv, o, le) => halfToFloat(dv.getUint16(o, le));
+    case "f4":
+      return (dv, o, le) => dv.getFloat32(o, le);
+    case "f8":
+      return (dv, o, le) => dv.getFloat64(o, le);
   }
   throw new IvaeInputError(`decodeNpy: dtype '${descr}' is not supported; expected bool, (u)int8-64 or float16/32/64`);
 }
 
 /** Re-orders a column-major (Fortran) array into row-major order. */
 function fortranToC(src: Float32Array, shape: number[]): Float32Array {
-  const nd = shape.length, out = new Float32Array(src.length);
+  const nd = shape.length,
+    out = new Float32Array(src.length);
   const fStride = new Array<number>(nd);
   let s = 1;
-  for (let d = 0; d < nd; d++) { fStride[d] = s; s *= shape[d]; }
+  for (let d = 0; d < nd; d++) {
+    fStride[d] = s;
+    s *= shape[d];
+  }
   const idx = new Array<number>(nd).fill(0);
   for (let c = 0; c < src.length; c++) {
     let f = 0;
     for (let d = 0; d < nd; d++) f += idx[d] * fStride[d];
     out[c] = src[f];
-    for (let d = nd - 1; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
   }
   return out;
 }
@@ -106,7 +146,11 @@ export function encodeNpy(data: Float32Array, shape: number[]): Uint8Array {
   check(data instanceof Float32Array, "encodeNpy", "data must be a Float32Array");
   shape.forEach((s, i) => checkInt(s, "encodeNpy", `shape[${i}]`, 0));
   const count = shape.reduce((a, b) => a * b, 1);
-  check(count === data.length, "encodeNpy", `shape [${shape.join(", ")}] holds ${count} values but data has ${data.length}`);
+  check(
+    count === data.length,
+    "encodeNpy",
+    `shape [${shape.join(", ")}] holds ${count} values but data has ${data.length}`,
+  );
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // header padded with spaces and ended by \n so that the data start is 64-byte aligned (numpy's rule)

@@ -20,14 +20,19 @@ export interface EncodePngOptions {
 export function encodePng(gray: ArrayLike<number>, width: number, height: number, opts: EncodePngOptions = {}): Buffer {
   checkInt(width, "encodePng", "width");
   checkInt(height, "encodePng", "height");
-  check(gray.length === width * height, "encodePng",
-    `got ${gray.length} values, expected width*height = ${width}*${height} = ${width * height}`);
+  check(
+    gray.length === width * height,
+    "encodePng",
+    `got ${gray.length} values, expected width*height = ${width}*${height} = ${width * height}`,
+  );
   checkFinite(gray, "encodePng", "the image");
   const bitDepth = opts.bitDepth ?? 8;
   check(bitDepth === 8 || bitDepth === 16, "encodePng", `bitDepth must be 8 or 16, got ${bitDepth}`);
-  let lo = opts.min, hi = opts.max;
+  let lo = opts.min,
+    hi = opts.max;
   if (lo === undefined || hi === undefined) {
-    let a = Infinity, b = -Infinity;
+    let a = Infinity,
+      b = -Infinity;
     for (let i = 0; i < gray.length; i++) {
       const v = gray[i];
       if (v < a) a = v;
@@ -61,12 +66,20 @@ function quantise(v: number, lo: number, span: number, top: number): number {
  * Encodes an RGB(A) image given as bytes (`channels` = 3 or 4 per pixel, row-major) as an 8-bit PNG.
  * For colour-mapped figures (maps over the image, labelled images).
  */
-export function encodePngRgb(rgb: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: 3 | 4 = 3): Buffer {
+export function encodePngRgb(
+  rgb: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  channels: 3 | 4 = 3,
+): Buffer {
   checkInt(width, "encodePngRgb", "width");
   checkInt(height, "encodePngRgb", "height");
   check(channels === 3 || channels === 4, "encodePngRgb", `channels must be 3 or 4, got ${channels}`);
-  check(rgb.length === width * height * channels, "encodePngRgb",
-    `got ${rgb.length} bytes, expected width*height*channels = ${width * height * channels}`);
+  check(
+    rgb.length === width * height * channels,
+    "encodePngRgb",
+    `got ${rgb.length} bytes, expected width*height*channels = ${width * height * channels}`,
+  );
   const png = new PNG({ width, height });
   const out = png.data;
   for (let p = 0; p < width * height; p++) {
@@ -117,7 +130,9 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
   const data = new Float32Array(n);
   let wasColor = false;
   for (let p = 0; p < n; p++) {
-    const r = src[4 * p], g = src[4 * p + 1], b = src[4 * p + 2];
+    const r = src[4 * p],
+      g = src[4 * p + 1],
+      b = src[4 * p + 2];
     if (r !== g || g !== b) wasColor = true;
     data[p] = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
   }

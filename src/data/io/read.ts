@@ -6,7 +6,14 @@ import { readHdf5Image } from "./hdf5";
 import { decodeImages } from "./load";
 import { imageStack } from "../image-stack";
 import {
-  ImageFile, ReadOptions, SourceFormat, defaultAxes, frameAxis, imageAxis, makeMetadata, toNm,
+  ImageFile,
+  ReadOptions,
+  SourceFormat,
+  defaultAxes,
+  frameAxis,
+  imageAxis,
+  makeMetadata,
+  toNm,
 } from "./metadata";
 import { isNpy } from "./npy";
 import { decodeMicroscopeSync, sniffMicroscopeFormat } from "./sniff";
@@ -40,8 +47,12 @@ export async function readImageFile(file: string, opts: ReadOptions = {}): Promi
 }
 
 /** {@link readImageFile} on bytes already in memory; `name` is used in messages and the metadata. */
-export async function decodeImageFile(bytes: Uint8Array, name = "the file", opts: ReadOptions = {},
-  siblings: SiblingFiles = {}): Promise<ImageFile> {
+export async function decodeImageFile(
+  bytes: Uint8Array,
+  name = "the file",
+  opts: ReadOptions = {},
+  siblings: SiblingFiles = {},
+): Promise<ImageFile> {
   const fmt = sniffMicroscopeFormat(bytes);
   let result: ImageFile;
   if (fmt === "hdf5") result = await readHdf5Image(bytes, name, { ...opts, frames: undefined });
@@ -90,12 +101,15 @@ function npyDescr(bytes: Uint8Array): string {
 
 function rejectNonFinite(r: ImageFile, name: string): void {
   for (const [c, s] of (r.channels ?? [r.images]).entries()) {
-    const d = s.data, size = s.height * s.width;
+    const d = s.data,
+      size = s.height * s.width;
     for (let i = 0; i < d.length; i++) {
       if (!Number.isFinite(d[i])) {
         const [frame, row, col] = [Math.floor(i / size), Math.floor((i % size) / s.width), i % s.width];
-        throw new IvaeInputError(`readImageFile: ${name} has a non-finite pixel (${d[i]}) in channel ${c}, ` +
-          `frame ${frame}, row ${row}, column ${col}; replace NaN/Inf pixels first`);
+        throw new IvaeInputError(
+          `readImageFile: ${name} has a non-finite pixel (${d[i]}) in channel ${c}, ` +
+            `frame ${frame}, row ${row}, column ${col}; replace NaN/Inf pixels first`,
+        );
       }
     }
   }

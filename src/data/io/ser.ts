@@ -1,8 +1,17 @@
 import { imageStack } from "../image-stack";
 import { Cursor, NumericType, fileError, toFloat32, typeSize } from "./bytes";
 import { selectFrames } from "./channels";
-import { AcquisitionInfo, AxisInfo, ImageFile, JsonValue, ReadOptions, frameAxis, imageAxis, makeMetadata,
-  normalizeUnit } from "./metadata";
+import {
+  AcquisitionInfo,
+  AxisInfo,
+  ImageFile,
+  JsonValue,
+  ReadOptions,
+  frameAxis,
+  imageAxis,
+  makeMetadata,
+  normalizeUnit,
+} from "./metadata";
 
 // FEI/Thermo Fisher TIA .ser series files, after the format description used by openNCEM (ncempy/io/ser.py,
 // from C. Boothroyd's notes) and RosettaSciIO (rsciio/tia), no code copied. Little-endian header:
@@ -17,7 +26,12 @@ const WHERE = "readSER";
 
 /** One dimension of the series (e.g. the frame number or a scan position) as the header describes it. */
 interface SeriesDimension {
-  size: number; offset: number; delta: number; element: number; description: string; units: string;
+  size: number;
+  offset: number;
+  delta: number;
+  element: number;
+  description: string;
+  units: string;
 }
 
 /** True when the bytes start with the TIA series header (little-endian mark and series id 0x0197). */
@@ -26,8 +40,16 @@ export function isSER(b: Uint8Array): boolean {
 }
 
 const SER_TYPES: Record<number, NumericType | "complex64" | "complex128"> = {
-  1: "uint8", 2: "uint16", 3: "uint32", 4: "int8", 5: "int16", 6: "int32", 7: "float32", 8: "float64",
-  9: "complex64", 10: "complex128",
+  1: "uint8",
+  2: "uint16",
+  3: "uint32",
+  4: "int8",
+  5: "int16",
+  6: "int32",
+  7: "float32",
+  8: "float64",
+  9: "complex64",
+  10: "complex128",
 };
 
 /** Reads a TIA .ser file of 2-D elements (one image or a series of frames); `emi` is the sibling .emi file. */
@@ -74,17 +96,22 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
   c.pos = offsetArray;
   for (let i = 0; i < valid; i++) offsets.push(off64 ? c.u64("a data offset", true) : c.u32("a data offset", true));
 
-  let w = 0, h = 0, dtype = "";
+  let w = 0,
+    h = 0,
+    dtype = "";
   let cal = { ox: 0, dx: 1, ex: 0, oy: 0, dy: 1, ey: 0 };
   let data = new Float32Array(0);
   offsets.forEach((at, k) => {
     c.pos = at;
-    const ox = c.f64("the x calibration offset", true), dx = c.f64("the x calibration delta", true);
+    const ox = c.f64("the x calibration offset", true),
+      dx = c.f64("the x calibration delta", true);
     const ex = c.i32("the x calibration element", true);
-    const oy = c.f64("the y calibration offset", true), dy = c.f64("the y calibration delta", true);
+    const oy = c.f64("the y calibration offset", true),
+      dy = c.f64("the y calibration delta", true);
     const ey = c.i32("the y calibration element", true);
     const code = c.i16("the element data type", true);
-    const sx = c.u32("the array width", true), sy = c.u32("the array height", true);
+    const sx = c.u32("the array width", true),
+      sy = c.u32("the array height", true);
     const type = SER_TYPES[code];
     if (!type) fail(`element ${k} has unknown data type ${code}`);
     if (type === "complex64" || type === "complex128") {
@@ -95,13 +122,14 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
       cal = { ox, dx, ex, oy, dy, ey };
       // the whole series must fit in the file before the stack is allocated
       if (sx * sy * typeSize(type) * valid > bytes.length) {
-        fail(`${valid} images of ${sx}×${sy} ${type} need more bytes than the file has (${bytes.length}); ` +
-          `the file is truncated`);
+        fail(
+          `${valid} images of ${sx}×${sy} ${type} need more bytes than the file has (${bytes.length}); ` +
+            `the file is truncated`,
+        );
       }
       data = new Float32Array(valid * sx * sy);
     } else if (sx !== w || sy !== h || type !== dtype) {
-      fail(`element ${k} is ${sx}×${sy} ${type} but element 0 is ${w}×${h} ${dtype}; ` +
-        `a stack must be uniform`);
+      fail(`element ${k} is ${sx}×${sy} ${type} but element 0 is ${w}×${h} ${dtype}; ` + `a stack must be uniform`);
     }
     c.need(sx * sy * typeSize(type), `the pixels of element ${k}`);
     const px = toFloat32(bytes, c.pos, sx * sy, type, true);
@@ -147,7 +175,8 @@ const EMI_LIMIT = 1 << 16;
  */
 export function parseEmi(emi: Uint8Array): { acquisition: AcquisitionInfo; fields: Record<string, string> } {
   const text = Buffer.from(emi.buffer, emi.byteOffset, emi.byteLength).toString("latin1");
-  const a = text.indexOf("<ObjectInfo>"), b = text.indexOf("</ObjectInfo>", a);
+  const a = text.indexOf("<ObjectInfo>"),
+    b = text.indexOf("</ObjectInfo>", a);
   const xml = a >= 0 && b > a ? text.slice(a, Math.min(b, a + EMI_LIMIT)) : "";
   const fields: Record<string, string> = {};
   const volt = /<AcceleratingVoltage>([^<]*)<\/AcceleratingVoltage>/.exec(xml);

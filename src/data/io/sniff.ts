@@ -21,14 +21,19 @@ export function sniffMicroscopeFormat(bytes: Uint8Array): MicroscopeFormat | und
  * asynchronously, so they are refused here with the function to call instead.
  */
 export function decodeMicroscopeSync(
-  bytes: Uint8Array, name: string, opts: ReadOptions = {}, emi?: Uint8Array,
+  bytes: Uint8Array,
+  name: string,
+  opts: ReadOptions = {},
+  emi?: Uint8Array,
 ): ImageFile | undefined {
   const fmt = sniffMicroscopeFormat(bytes);
   if (fmt === "dm") return readDM(bytes, name, opts);
   if (fmt === "ser") return readSER(bytes, name, opts, emi);
   if (fmt === "hdf5") {
-    throw new IvaeInputError(`loadImages: ${name} is an HDF5 file (Velox/Berkeley .emd, HyperSpy .hspy); ` +
-      `HDF5 is read asynchronously: use \`const { images, metadata } = await readImageFile(path)\` instead`);
+    throw new IvaeInputError(
+      `loadImages: ${name} is an HDF5 file (Velox/Berkeley .emd, HyperSpy .hspy); ` +
+        `HDF5 is read asynchronously: use \`const { images, metadata } = await readImageFile(path)\` instead`,
+    );
   }
   return undefined;
 }

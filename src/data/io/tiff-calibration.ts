@@ -10,8 +10,12 @@ export interface TiffCalibration {
   source: "imagej" | "fei" | "resolution" | null;
 }
 
-const TAG_DESCRIPTION = 270, TAG_XRES = 282, TAG_YRES = 283, TAG_RESUNIT = 296;
-const TAG_FEI_SFEG = 34680, TAG_FEI_HELIOS = 34682;
+const TAG_DESCRIPTION = 270,
+  TAG_XRES = 282,
+  TAG_YRES = 283,
+  TAG_RESUNIT = 296;
+const TAG_FEI_SFEG = 34680,
+  TAG_FEI_HELIOS = 34682;
 
 /**
  * Reads the calibration of one page, in this order (the order RosettaSciIO's TIFF reader trusts them):
@@ -26,7 +30,8 @@ export function pageCalibration(file: TiffFile, ifd: TiffDirectory): TiffCalibra
     const v = ifd.entries.has(tag) ? tagNumber(file, ifd, tag, NaN) : NaN;
     return Number.isFinite(v) && v > 0 ? v : null;
   };
-  const xres = res(TAG_XRES), yres = res(TAG_YRES) ?? xres;
+  const xres = res(TAG_XRES),
+    yres = res(TAG_YRES) ?? xres;
   const desc = tagText(file, ifd, TAG_DESCRIPTION);
   if (desc !== undefined && desc.startsWith("ImageJ=")) {
     const field = (k: string): string | undefined => new RegExp(`^${k}=(.*)$`, "m").exec(desc)?.[1]?.trim();
@@ -43,7 +48,8 @@ export function pageCalibration(file: TiffFile, ifd: TiffDirectory): TiffCalibra
   for (const t of [TAG_FEI_HELIOS, TAG_FEI_SFEG]) {
     const ini = tagText(file, ifd, t);
     if (ini === undefined) continue;
-    const pw = iniNumber(ini, "Scan", "PixelWidth"), ph = iniNumber(ini, "Scan", "PixelHeight");
+    const pw = iniNumber(ini, "Scan", "PixelWidth"),
+      ph = iniNumber(ini, "Scan", "PixelHeight");
     if (Number.isFinite(pw) && pw > 0) {
       const y = (Number.isFinite(ph) && ph > 0 ? ph : pw) * 1e9;
       return { pixelSize: { x: pw * 1e9, y, unit: "nm" }, frameSpacing: null, source: "fei" };
@@ -68,7 +74,10 @@ function iniNumber(ini: string, section: string, key: string): number {
   let current = "";
   for (const line of ini.split(/\r?\n/)) {
     const s = /^\s*\[(.*)\]\s*$/.exec(line);
-    if (s) { current = s[1]; continue; }
+    if (s) {
+      current = s[1];
+      continue;
+    }
     const kv = /^\s*([^=]+?)\s*=\s*(.*?)\s*$/.exec(line);
     if (kv && current === section && kv[1] === key) return Number(kv[2]);
   }

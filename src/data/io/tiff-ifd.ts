@@ -36,7 +36,19 @@ export interface TiffFile {
 
 /** Bytes per value of each field type (BYTE, ASCII, SHORT, LONG, RATIONAL, ..., DOUBLE, IFD). */
 const TYPE_SIZE: Record<number, number> = {
-  1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+  13: 4,
 };
 
 function fail(msg: string): never {
@@ -57,23 +69,29 @@ export function parseTiff(bytes: Uint8Array): TiffFile {
   let next = dv.getUint32(4, le);
   if (next === 0) fail("the header names no image directory (first IFD offset 0)");
   while (next !== 0) {
-    if (next + 2 > bytes.length) fail(
-      `IFD ${ifds.length} at offset ${next} lies past the end of the file (${bytes.length} bytes)`);
+    if (next + 2 > bytes.length)
+      fail(`IFD ${ifds.length} at offset ${next} lies past the end of the file (${bytes.length} bytes)`);
     const count = dv.getUint16(next, le);
     const end = next + 2 + 12 * count + 4;
     if (end > bytes.length) {
-      fail(`IFD ${ifds.length} at offset ${next} has ${count} entries and runs past the end of the file ` +
-        `(${bytes.length} bytes)`);
+      fail(
+        `IFD ${ifds.length} at offset ${next} has ${count} entries and runs past the end of the file ` +
+          `(${bytes.length} bytes)`,
+      );
     }
     const at = insertRange(ranges, next, end);
     if (at < 0) {
-      fail(`the IFD chain loops or overlaps itself (IFD ${ifds.length} at offset ${next} was already read); the ` +
-        `file is damaged`);
+      fail(
+        `the IFD chain loops or overlaps itself (IFD ${ifds.length} at offset ${next} was already read); the ` +
+          `file is damaged`,
+      );
     }
     const entries = new Map<number, TiffEntry>();
     for (let k = 0; k < count; k++) {
       const e = next + 2 + 12 * k;
-      const tag = dv.getUint16(e, le), type = dv.getUint16(e + 2, le), n = dv.getUint32(e + 4, le);
+      const tag = dv.getUint16(e, le),
+        type = dv.getUint16(e + 2, le),
+        n = dv.getUint32(e + 4, le);
       const size = TYPE_SIZE[type];
       if (size === undefined) continue; // unknown field types are skipped, as the specification asks
       const bytesNeeded = size * n;
@@ -88,10 +106,12 @@ export function parseTiff(bytes: Uint8Array): TiffFile {
 
 /** Inserts [s, e) into the sorted, disjoint list; returns -1 when it overlaps one already there. */
 function insertRange(ranges: [number, number][], s: number, e: number): number {
-  let lo = 0, hi = ranges.length;
+  let lo = 0,
+    hi = ranges.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (ranges[mid][0] < s) lo = mid + 1; else hi = mid;
+    if (ranges[mid][0] < s) lo = mid + 1;
+    else hi = mid;
   }
   if (lo > 0 && ranges[lo - 1][1] > s) return -1;
   if (lo < ranges.length && ranges[lo][0] < e) return -1;
@@ -105,24 +125,48 @@ export function tagValues(file: TiffFile, ifd: TiffDirectory, tag: number): numb
   if (!e) return undefined;
   const size = TYPE_SIZE[e.type];
   if (e.valueOffset + size * e.count > file.bytes.length) {
-    fail(`tag ${tag} of the IFD at offset ${ifd.offset} promises ${e.count} values at offset ${e.valueOffset}, ` +
-      `past the end of the file (${file.bytes.length} bytes)`);
+    fail(
+      `tag ${tag} of the IFD at offset ${ifd.offset} promises ${e.count} values at offset ${e.valueOffset}, ` +
+        `past the end of the file (${file.bytes.length} bytes)`,
+    );
   }
   const { dv, le } = file;
   const out = new Array<number>(e.count);
   for (let i = 0; i < e.count; i++) {
     const o = e.valueOffset + i * size;
     switch (e.type) {
-      case 1: case 2: case 7: out[i] = dv.getUint8(o); break;
-      case 6: out[i] = dv.getInt8(o); break;
-      case 3: out[i] = dv.getUint16(o, le); break;
-      case 8: out[i] = dv.getInt16(o, le); break;
-      case 4: case 13: out[i] = dv.getUint32(o, le); break;
-      case 9: out[i] = dv.getInt32(o, le); break;
-      case 5: out[i] = dv.getUint32(o, le) / dv.getUint32(o + 4, le); break;
-      case 10: out[i] = dv.getInt32(o, le) / dv.getInt32(o + 4, le); break;
-      case 11: out[i] = dv.getFloat32(o, le); break;
-      default: out[i] = dv.getFloat64(o, le);
+      case 1:
+      case 2:
+      case 7:
+        out[i] = dv.getUint8(o);
+        break;
+      case 6:
+        out[i] = dv.getInt8(o);
+        break;
+      case 3:
+        out[i] = dv.getUint16(o, le);
+        break;
+      case 8:
+        out[i] = dv.getInt16(o, le);
+        break;
+      case 4:
+      case 13:
+        out[i] = dv.getUint32(o, le);
+        break;
+      case 9:
+        out[i] = dv.getInt32(o, le);
+        break;
+      case 5:
+        out[i] = dv.getUint32(o, le) / dv.getUint32(o + 4, le);
+        break;
+      case 10:
+        out[i] = dv.getInt32(o, le) / dv.getInt32(o + 4, le);
+        break;
+      case 11:
+        out[i] = dv.getFloat32(o, le);
+        break;
+      default:
+        out[i] = dv.getFloat64(o, le);
     }
   }
   return out;

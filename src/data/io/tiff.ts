@@ -21,26 +21,52 @@ export interface DecodedTiff {
 
 /** True when the bytes start with a TIFF byte-order mark and the magic 42. */
 export function isTiff(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 &&
+  return (
+    bytes.length >= 4 &&
     ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 42 && bytes[3] === 0) ||
-      (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0 && bytes[3] === 42));
+      (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0 && bytes[3] === 42))
+  );
 }
 
 const T = {
-  subfile: 254, width: 256, height: 257, bits: 258, compression: 259, photometric: 262, stripOffsets: 273,
-  spp: 277, rowsPerStrip: 278, stripBytes: 279, planar: 284, predictor: 317, tileWidth: 322, tileLength: 323,
-  tileOffsets: 324, tileBytes: 325, sampleFormat: 339,
+  subfile: 254,
+  width: 256,
+  height: 257,
+  bits: 258,
+  compression: 259,
+  photometric: 262,
+  stripOffsets: 273,
+  spp: 277,
+  rowsPerStrip: 278,
+  stripBytes: 279,
+  planar: 284,
+  predictor: 317,
+  tileWidth: 322,
+  tileLength: 323,
+  tileOffsets: 324,
+  tileBytes: 325,
+  sampleFormat: 339,
 };
 
 const SUPPORTED = ["uint8", "uint16", "uint32", "int8", "int16", "int32", "float16", "float32", "float64"];
 
 /** Where one page's pixels are and how to decode them; every number checked against the file. */
 interface PageLayout {
-  width: number; height: number; spp: number; bytesPer: number; type: string; photometric: number;
-  compression: number; predictor: number; tiled: boolean;
+  width: number;
+  height: number;
+  spp: number;
+  bytesPer: number;
+  type: string;
+  photometric: number;
+  compression: number;
+  predictor: number;
+  tiled: boolean;
   /** strips are chunks of chunkWidth = width */
-  chunkWidth: number; chunkHeight: number; across: number;
-  offsets: number[]; counts: number[];
+  chunkWidth: number;
+  chunkHeight: number;
+  across: number;
+  offsets: number[];
+  counts: number[];
   /** decoded bytes the page needs */
   needed: number;
 }
@@ -55,8 +81,8 @@ interface PageLayout {
  * expansion its compression can reach); damaged or short data is an error, never zero-filled pixels.
  */
 export function decodeTiff(bytes: Uint8Array): DecodedTiff {
-  if (!isTiff(bytes)) throw new IvaeInputError(
-    "decodeTiff: not a TIFF file (no II*/MM* header); expected a .tif/.tiff image");
+  if (!isTiff(bytes))
+    throw new IvaeInputError("decodeTiff: not a TIFF file (no II*/MM* header); expected a .tif/.tiff image");
   const file = parseTiff(bytes);
   const pages = file.ifds.filter((d) => d.entries.has(T.width) && (tagNumber(file, d, T.subfile, 0) & 1) === 0);
   check(pages.length > 0, "decodeTiff", "the TIFF file contains no image page");
@@ -65,15 +91,21 @@ export function decodeTiff(bytes: Uint8Array): DecodedTiff {
   for (let p = 0; p < pages.length; p++) {
     const l = pageLayout(file, pages[p], p);
     if (p > 0) {
-      check(l.width === layouts[0].width && l.height === layouts[0].height, "decodeTiff",
+      check(
+        l.width === layouts[0].width && l.height === layouts[0].height,
+        "decodeTiff",
         `page ${p} is ${l.width}x${l.height} but page 0 is ${layouts[0].width}x${layouts[0].height}; ` +
-          "expected all frames of a stack to have the same size");
+          "expected all frames of a stack to have the same size",
+      );
     }
     // pages sharing one strip could otherwise multiply a small file into a huge allocation
     spent += l.needed;
-    check(spent <= bytes.length * MAX_RATIO[l.compression], "decodeTiff",
+    check(
+      spent <= bytes.length * MAX_RATIO[l.compression],
+      "decodeTiff",
       `the pages up to ${p} need ${spent} bytes of pixel data, more than a ${bytes.length}-byte file can hold ` +
-        `with ${COMPRESSION_NAME[l.compression]} compression; the headers are damaged`);
+        `with ${COMPRESSION_NAME[l.compression]} compression; the headers are damaged`,
+    );
     layouts.push(l);
   }
   const { width, height } = layouts[0];
@@ -95,30 +127,41 @@ export function readTiffCalibration(bytes: Uint8Array): TiffCalibration {
 
 function pageLayout(file: TiffFile, ifd: TiffDirectory, p: number): PageLayout {
   const num = (t: number, d: number): number => tagNumber(file, ifd, t, d);
-  const width = num(T.width, 0), height = num(T.height, 0);
+  const width = num(T.width, 0),
+    height = num(T.height, 0);
   checkInt(width, "decodeTiff", `page ${p} width`);
   checkInt(height, "decodeTiff", `page ${p} height`);
   const spp = num(T.spp, 1);
   checkInt(spp, "decodeTiff", `page ${p} samples per pixel`);
   const bitsAll = tagValues(file, ifd, T.bits) ?? [1];
   const bits = bitsAll[0];
-  check(bitsAll.every((b) => b === bits), "decodeTiff",
-    `page ${p} mixes bit depths ${bitsAll.join("/")}; expected one depth`);
+  check(
+    bitsAll.every((b) => b === bits),
+    "decodeTiff",
+    `page ${p} mixes bit depths ${bitsAll.join("/")}; expected one depth`,
+  );
   const fmt = num(T.sampleFormat, 1); // 1 uint, 2 int, 3 float, 4 undefined (read as uint)
   const type = (fmt === 3 ? "float" : fmt === 2 ? "int" : "uint") + bits;
   if (!SUPPORTED.includes(type)) {
-    throw new IvaeInputError(`decodeTiff: page ${p} has ${bits}-bit samples of format ${fmt} (${type}); expected ` +
-      `one of ${SUPPORTED.join(", ")}`);
+    throw new IvaeInputError(
+      `decodeTiff: page ${p} has ${bits}-bit samples of format ${fmt} (${type}); expected ` +
+        `one of ${SUPPORTED.join(", ")}`,
+    );
   }
   const photometric = num(T.photometric, 1);
   check(photometric !== 3, "decodeTiff", `page ${p} is a palette image; expected gray or RGB intensities`);
-  check(photometric <= 2, "decodeTiff",
-    `page ${p} has photometric interpretation ${photometric}; expected gray (0, 1) or RGB (2)`);
-  check(num(T.planar, 1) === 1 || spp === 1, "decodeTiff",
-    `page ${p} uses planar configuration ${num(T.planar, 1)}; expected interleaved (chunky) samples`);
+  check(
+    photometric <= 2,
+    "decodeTiff",
+    `page ${p} has photometric interpretation ${photometric}; expected gray (0, 1) or RGB (2)`,
+  );
+  check(
+    num(T.planar, 1) === 1 || spp === 1,
+    "decodeTiff",
+    `page ${p} uses planar configuration ${num(T.planar, 1)}; expected interleaved (chunky) samples`,
+  );
   const compression = num(T.compression, 1);
-  if (MAX_RATIO[compression] === undefined) decompress(compression, new Uint8Array(0), 0,
-    `page ${p}`); // throws, naming it
+  if (MAX_RATIO[compression] === undefined) decompress(compression, new Uint8Array(0), 0, `page ${p}`); // throws, naming it
   const predictor = num(T.predictor, 1);
   check(predictor >= 1 && predictor <= 3, "decodeTiff", `page ${p} has predictor ${predictor}; expected 1, 2 or 3`);
   check(predictor !== 3 || fmt === 3, "decodeTiff", `page ${p} has the floating-point predictor on ${type} samples`);
@@ -128,41 +171,71 @@ function pageLayout(file: TiffFile, ifd: TiffDirectory, p: number): PageLayout {
   const chunkHeight = tiled ? num(T.tileLength, 0) : Math.min(height, num(T.rowsPerStrip, height));
   checkInt(chunkWidth, "decodeTiff", `page ${p} tile width`);
   checkInt(chunkHeight, "decodeTiff", `page ${p} ${tiled ? "tile length" : "rows per strip"}`);
-  const across = Math.ceil(width / chunkWidth), down = Math.ceil(height / chunkHeight);
+  const across = Math.ceil(width / chunkWidth),
+    down = Math.ceil(height / chunkHeight);
   const nChunks = across * down;
   const what = tiled ? "tile" : "strip";
   const offsets = tagValues(file, ifd, tiled ? T.tileOffsets : T.stripOffsets);
   check(offsets !== undefined, "decodeTiff", `page ${p} has no ${what} offsets; the file is damaged`);
-  check(offsets.length >= nChunks, "decodeTiff",
-    `page ${p} lists ${offsets.length} ${what}s but its size needs ${nChunks}`);
-  const chunkRows = (k: number): number => tiled ? chunkHeight : Math.min(chunkHeight, height - k * chunkHeight);
+  check(
+    offsets.length >= nChunks,
+    "decodeTiff",
+    `page ${p} lists ${offsets.length} ${what}s but its size needs ${nChunks}`,
+  );
+  const chunkRows = (k: number): number => (tiled ? chunkHeight : Math.min(chunkHeight, height - k * chunkHeight));
   const chunkBytes = (k: number): number => chunkWidth * chunkRows(Math.floor(k / across)) * spp * bytesPer;
   const listed = tagValues(file, ifd, tiled ? T.tileBytes : T.stripBytes);
-  check(listed !== undefined || compression === 1, "decodeTiff",
-    `page ${p} has no ${what} byte counts; the file is damaged`);
+  check(
+    listed !== undefined || compression === 1,
+    "decodeTiff",
+    `page ${p} has no ${what} byte counts; the file is damaged`,
+  );
   const counts: number[] = [];
-  let needed = 0, stored = 0;
+  let needed = 0,
+    stored = 0;
   for (let k = 0; k < nChunks; k++) {
     const count = listed ? listed[k] : chunkBytes(k);
     check(count !== undefined, "decodeTiff", `page ${p} lists fewer ${what} byte counts than ${what}s`);
-    check(offsets[k] + count <= file.bytes.length, "decodeTiff",
+    check(
+      offsets[k] + count <= file.bytes.length,
+      "decodeTiff",
       `page ${p} ${what} ${k} (${count} bytes at offset ${offsets[k]}) runs past the end of the file ` +
-        `(${file.bytes.length} bytes); the file is truncated or damaged`);
+        `(${file.bytes.length} bytes); the file is truncated or damaged`,
+    );
     if (compression === 1) {
-      check(count >= chunkBytes(k), "decodeTiff",
+      check(
+        count >= chunkBytes(k),
+        "decodeTiff",
         `page ${p} ${what} ${k} holds ${count} bytes but ${chunkBytes(k)} are needed; the file is truncated or ` +
-          `damaged`);
+          `damaged`,
+      );
     }
     counts.push(count);
     needed += chunkBytes(k);
     stored += count;
   }
-  check(needed <= stored * MAX_RATIO[compression], "decodeTiff",
+  check(
+    needed <= stored * MAX_RATIO[compression],
+    "decodeTiff",
     `page ${p} claims ${width}x${height}x${spp} samples of ${bits} bits (${needed} bytes) but its ` +
-      `${COMPRESSION_NAME[compression]} data is only ${stored} bytes; the header is damaged`);
+      `${COMPRESSION_NAME[compression]} data is only ${stored} bytes; the header is damaged`,
+  );
   return {
-    width, height, spp, bytesPer, type, photometric, compression, predictor, tiled, chunkWidth, chunkHeight, across,
-    offsets: offsets.slice(0, nChunks), counts, needed,
+    width,
+    height,
+    spp,
+    bytesPer,
+    type,
+    photometric,
+    compression,
+    predictor,
+    tiled,
+    chunkWidth,
+    chunkHeight,
+    across,
+    offsets: offsets.slice(0, nChunks),
+    counts,
+    needed,
   };
 }
 
@@ -172,15 +245,19 @@ function decodePage(file: TiffFile, l: PageLayout, p: number, frame: Float32Arra
   const colour = spp >= 3 && l.photometric === 2;
   const maxInt = type.startsWith("uint") ? Math.pow(2, bytesPer * 8) - 1 : 0;
   for (let k = 0; k < l.offsets.length; k++) {
-    const y0 = Math.floor(k / across) * chunkHeight, x0 = (k % across) * chunkWidth;
+    const y0 = Math.floor(k / across) * chunkHeight,
+      x0 = (k % across) * chunkWidth;
     const rows = tiled ? chunkHeight : Math.min(chunkHeight, height - y0);
     const want = chunkWidth * rows * spp * bytesPer;
     const where = `page ${p} ${tiled ? "tile" : "strip"} ${k}`;
     // some writers pad the last strip to full rowsPerStrip rows: decode up to a full strip, use the rows needed
     const cap = chunkWidth * chunkHeight * spp * bytesPer;
     let buf = decompress(l.compression, file.bytes.subarray(l.offsets[k], l.offsets[k] + l.counts[k]), cap, where);
-    check(buf.length >= want, "decodeTiff",
-      `${where} decodes to ${buf.length} bytes but ${want} are needed; the data is truncated or damaged`);
+    check(
+      buf.length >= want,
+      "decodeTiff",
+      `${where} decodes to ${buf.length} bytes but ${want} are needed; the data is truncated or damaged`,
+    );
     if (l.predictor !== 1) {
       if (l.compression === 1) buf = buf.slice(); // never modify the caller's bytes
       undoPredictor(l.predictor, buf, rows, chunkWidth * spp, spp, bytesPer, file.le);
@@ -189,7 +266,8 @@ function decodePage(file: TiffFile, l: PageLayout, p: number, frame: Float32Arra
     for (let r = 0; r < rows && y0 + r < height; r++) {
       for (let c = 0; c < chunkWidth && x0 + c < width; c++) {
         const o = (r * chunkWidth + c) * spp * bytesPer;
-        let v = colour ? 0.299 * get(dv, o) + 0.587 * get(dv, o + bytesPer) + 0.114 * get(dv, o + 2 * bytesPer)
+        let v = colour
+          ? 0.299 * get(dv, o) + 0.587 * get(dv, o + bytesPer) + 0.114 * get(dv, o + 2 * bytesPer)
           : get(dv, o);
         if (l.photometric === 0 && maxInt > 0) v = maxInt - v; // WhiteIsZero: bright atoms must stay bright
         frame[(y0 + r) * width + x0 + c] = v;
@@ -201,15 +279,24 @@ function decodePage(file: TiffFile, l: PageLayout, p: number, frame: Float32Arra
 /** Reads one sample at a byte offset, in the file's byte order (the decoded data keep it). */
 function sampleReader(type: string, le: boolean): (dv: DataView, o: number) => number {
   switch (type) {
-    case "uint8": return (dv, o) => dv.getUint8(o);
-    case "int8": return (dv, o) => dv.getInt8(o);
-    case "uint16": return (dv, o) => dv.getUint16(o, le);
-    case "int16": return (dv, o) => dv.getInt16(o, le);
-    case "uint32": return (dv, o) => dv.getUint32(o, le);
-    case "int32": return (dv, o) => dv.getInt32(o, le);
-    case "float16": return (dv, o) => halfToFloat(dv.getUint16(o, le));
-    case "float32": return (dv, o) => dv.getFloat32(o, le);
-    default: return (dv, o) => dv.getFloat64(o, le);
+    case "uint8":
+      return (dv, o) => dv.getUint8(o);
+    case "int8":
+      return (dv, o) => dv.getInt8(o);
+    case "uint16":
+      return (dv, o) => dv.getUint16(o, le);
+    case "int16":
+      return (dv, o) => dv.getInt16(o, le);
+    case "uint32":
+      return (dv, o) => dv.getUint32(o, le);
+    case "int32":
+      return (dv, o) => dv.getInt32(o, le);
+    case "float16":
+      return (dv, o) => halfToFloat(dv.getUint16(o, le));
+    case "float32":
+      return (dv, o) => dv.getFloat32(o, le);
+    default:
+      return (dv, o) => dv.getFloat64(o, le);
   }
 }
 
@@ -222,13 +309,20 @@ export type TiffSampleType = "uint8" | "uint16" | "float32";
  * and {@link decodeTiff}.
  */
 export function encodeTiff(
-  frames: Float32Array, n: number, height: number, width: number, sampleType: TiffSampleType = "float32",
+  frames: Float32Array,
+  n: number,
+  height: number,
+  width: number,
+  sampleType: TiffSampleType = "float32",
 ): Uint8Array {
   checkInt(n, "encodeTiff", "n");
   checkInt(height, "encodeTiff", "height");
   checkInt(width, "encodeTiff", "width");
-  check(frames.length === n * height * width, "encodeTiff",
-    `got ${frames.length} values, expected n*height*width = ${n * height * width}`);
+  check(
+    frames.length === n * height * width,
+    "encodeTiff",
+    `got ${frames.length} values, expected n*height*width = ${n * height * width}`,
+  );
   const bytesPer = sampleType === "uint8" ? 1 : sampleType === "uint16" ? 2 : 4;
   const nTags = 10;
   const ifdSize = 2 + nTags * 12 + 4;
@@ -236,19 +330,34 @@ export function encodeTiff(
   const pageSpan = ifdSize + pageBytes + (pageBytes % 2); // word-align the next IFD
   const out = new Uint8Array(8 + n * pageSpan);
   const dv = new DataView(out.buffer);
-  out[0] = 0x49; out[1] = 0x49; dv.setUint16(2, 42, true); dv.setUint32(4, 8, true);
+  out[0] = 0x49;
+  out[1] = 0x49;
+  dv.setUint16(2, 42, true);
+  dv.setUint32(4, 8, true);
   for (let f = 0; f < n; f++) {
     const ifd = 8 + f * pageSpan;
     const dataOff = ifd + ifdSize;
-    const tags: [number, number, number][] = [ // tag, type (3 short, 4 long), value
-      [256, 4, width], [257, 4, height], [258, 3, bytesPer * 8], [259, 3, 1], [262, 3, 1],
-      [273, 4, dataOff], [277, 3, 1], [278, 4, height], [279, 4, pageBytes], [339, 3, sampleType === "float32" ? 3 : 1],
+    const tags: [number, number, number][] = [
+      // tag, type (3 short, 4 long), value
+      [256, 4, width],
+      [257, 4, height],
+      [258, 3, bytesPer * 8],
+      [259, 3, 1],
+      [262, 3, 1],
+      [273, 4, dataOff],
+      [277, 3, 1],
+      [278, 4, height],
+      [279, 4, pageBytes],
+      [339, 3, sampleType === "float32" ? 3 : 1],
     ];
     dv.setUint16(ifd, nTags, true);
     tags.forEach(([t, ty, v], k) => {
       const e = ifd + 2 + 12 * k;
-      dv.setUint16(e, t, true); dv.setUint16(e + 2, ty, true); dv.setUint32(e + 4, 1, true);
-      if (ty === 3) dv.setUint16(e + 8, v, true); else dv.setUint32(e + 8, v, true);
+      dv.setUint16(e, t, true);
+      dv.setUint16(e + 2, ty, true);
+      dv.setUint32(e + 4, 1, true);
+      if (ty === 3) dv.setUint16(e + 8, v, true);
+      else dv.setUint32(e + 8, v, true);
     });
     dv.setUint32(ifd + 2 + 12 * nTags, f < n - 1 ? 8 + (f + 1) * pageSpan : 0, true);
     const src = frames.subarray(f * width * height, (f + 1) * width * height);
@@ -258,7 +367,8 @@ export function encodeTiff(
       else {
         const top = sampleType === "uint8" ? 255 : 65535;
         const v = Math.max(0, Math.min(top, Math.round(src[i])));
-        if (bytesPer === 1) dv.setUint8(o, v); else dv.setUint16(o, v, true);
+        if (bytesPer === 1) dv.setUint8(o, v);
+        else dv.setUint16(o, v, true);
       }
     }
   }

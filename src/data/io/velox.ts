@@ -3,7 +3,14 @@ import { fileError } from "./bytes";
 import { Candidate, chooseCandidate } from "./channels";
 import { OpenH5, datasetAt, groupAt, readNumeric } from "./h5";
 import {
-  AcquisitionInfo, ImageFile, ReadOptions, boundJson, frameAxis, imageAxis, makeMetadata, normalizeUnit,
+  AcquisitionInfo,
+  ImageFile,
+  ReadOptions,
+  boundJson,
+  frameAxis,
+  imageAxis,
+  makeMetadata,
+  normalizeUnit,
 } from "./metadata";
 
 // Layout of Thermo Fisher Velox .emd files as documented by RosettaSciIO (rsciio/emd/_emd_velox.py) and
@@ -27,8 +34,12 @@ export function readVelox(f: OpenH5, opts: ReadOptions): ImageFile {
   const images = groupAt(f, "Data/Image");
   if (!images) {
     const kinds = groupAt(f, "Data")?.keys() ?? [];
-    fileError(WHERE, f.name, `a Velox file without images (it holds ${kinds.join(", ") || "no data"}); ` +
-      `only /Data/Image is read (spectrum images are not supported)`);
+    fileError(
+      WHERE,
+      f.name,
+      `a Velox file without images (it holds ${kinds.join(", ") || "no data"}); ` +
+        `only /Data/Image is read (spectrum images are not supported)`,
+    );
   }
   const cands: Candidate[] = [];
   for (const id of images.keys()) {
@@ -46,15 +57,17 @@ export function readVelox(f: OpenH5, opts: ReadOptions): ImageFile {
     const br = (meta.BinaryResult ?? {}) as Record<string, unknown>;
     const ps = (br.PixelSize ?? {}) as Record<string, unknown>;
     const off = (br.Offset ?? {}) as Record<string, unknown>;
-    const ux = normalizeUnit(br.PixelUnitX), uy = normalizeUnit(br.PixelUnitY);
+    const ux = normalizeUnit(br.PixelUnitX),
+      uy = normalizeUnit(br.PixelUnitY);
     const axes = [
       imageAxis("y", h, Number(ps.height), Number(off.y), uy),
       imageAxis("x", w, Number(ps.width), Number(off.x), ux),
     ];
     if (n > 1) axes.unshift(frameAxis(n));
-    const name = typeof br.Detector === "string" && br.Detector ? br.Detector : detectorFromOperations(f, id) ?? id;
+    const name = typeof br.Detector === "string" && br.Detector ? br.Detector : (detectorFromOperations(f, id) ?? id);
     cands.push({
-      name, id,
+      name,
+      id,
       stack: imageStack(data, n, h, w),
       metadata: makeMetadata(f.name, "velox-emd", axes, {
         dtype: arr.dtype,

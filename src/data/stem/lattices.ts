@@ -2,7 +2,15 @@ import { ImageStack } from "../image-stack";
 import { check, checkInt } from "../../util/errors";
 import { Random } from "../../util/random";
 import {
-  ColumnList, concatTruth, ImagingOptions, imagingDefaults, renderFrame, SPECIES, STEM_SPECIES, StemGroundTruth, truthOf,
+  ColumnList,
+  concatTruth,
+  ImagingOptions,
+  imagingDefaults,
+  renderFrame,
+  SPECIES,
+  STEM_SPECIES,
+  StemGroundTruth,
+  truthOf,
 } from "./render";
 
 /** A synthetic STEM image (or movie) with its ground truth. */
@@ -94,63 +102,97 @@ export interface TimeSeriesOptions extends InterfaceOptions {
   stageDrift?: number;
 }
 
-interface Deform { (x: number, y: number): [number, number] }
+interface Deform {
+  (x: number, y: number): [number, number];
+}
 
 /** Local rotation (display ccw) of a deformation map from its Jacobian, by central differences. */
 function localRotation(F: Deform, x: number, y: number): number {
   const h = 0.5;
-  const [xa] = F(x + h, y), [xb] = F(x - h, y);
-  const [, ya] = F(x + h, y), [, yb] = F(x - h, y);
-  const [xc, yc] = F(x, y + h), [xd, yd] = F(x, y - h);
-  const dxdx = (xa - xb) / (2 * h), drdx = (ya - yb) / (2 * h), dxdr = (xc - xd) / (2 * h), drdr = (yc - yd) / (2 * h);
+  const [xa] = F(x + h, y),
+    [xb] = F(x - h, y);
+  const [, ya] = F(x + h, y),
+    [, yb] = F(x - h, y);
+  const [xc, yc] = F(x, y + h),
+    [xd, yd] = F(x, y - h);
+  const dxdx = (xa - xb) / (2 * h),
+    drdx = (ya - yb) / (2 * h),
+    dxdr = (xc - xd) / (2 * h),
+    drdr = (yc - yd) / (2 * h);
   // rows grow downwards, so a display-ccw rotation θ maps (x, r) by [[cos, sin], [−sin, cos]]
   return Math.atan2(dxdr - drdx, dxdx + drdr);
 }
 
 /** Rotation about (cx, cy) by θ, display-ccw, in (column, row) coordinates. */
 function rotateAbout(x: number, y: number, cx: number, cy: number, th: number): [number, number] {
-  const c = Math.cos(th), s = Math.sin(th), dx = x - cx, dy = y - cy;
+  const c = Math.cos(th),
+    s = Math.sin(th),
+    dx = x - cx,
+    dy = y - cy;
   return [cx + c * dx + s * dy, cy - s * dx + c * dy];
 }
 
-function sizes(o: { height?: number; width?: number; seed?: number }, where: string): { H: number; W: number; seed: number } {
-  const H = o.height ?? 256, W = o.width ?? 256, seed = o.seed ?? 0;
+function sizes(
+  o: { height?: number; width?: number; seed?: number },
+  where: string,
+): { H: number; W: number; seed: number } {
+  const H = o.height ?? 256,
+    W = o.width ?? 256,
+    seed = o.seed ?? 0;
   checkInt(H, where, "height", 32);
   checkInt(W, where, "width", 32);
   check(Number.isFinite(seed), where, `seed must be a number, got ${seed}`);
   return { H, W, seed };
 }
 
-interface InterfaceState { front: number; tilt: number }
+interface InterfaceState {
+  front: number;
+  tilt: number;
+}
 
 /** Builds the NiO | LSMO columns in specimen coordinates. */
-function interfaceColumns(o: InterfaceOptions, H: number, W: number, st: InterfaceState, lat: Random): {
-  cols: ColumnList; vac: number; sub: number; minSpacing: number;
+function interfaceColumns(
+  o: InterfaceOptions,
+  H: number,
+  W: number,
+  st: InterfaceState,
+  lat: Random,
+): {
+  cols: ColumnList;
+  vac: number;
+  sub: number;
+  minSpacing: number;
 } {
   const px = o.pixelSize ?? 0.2;
   check(px > 0.02 && px < 2, "stemInterface", `pixelSize must be in (0.02, 2) Å/px, got ${px}`);
-  const aL = 3.88 / px, aN = 4.177 / 2 / px; // LSMO cell; NiO projected column spacing (a/2)
+  const aL = 3.88 / px,
+    aN = 4.177 / 2 / px; // LSMO cell; NiO projected column spacing (a/2)
   const rough = o.roughness ?? 4;
   const thI = ((o.interfaceRotationDeg ?? 4) * Math.PI) / 180;
   const decay = o.decay ?? 25;
-  const period = 2 * decay * Math.PI / 2; // misfit dislocation spacing ~ π·decay keeps the field harmonic-like
+  const period = (2 * decay * Math.PI) / 2; // misfit dislocation spacing ~ π·decay keeps the field harmonic-like
   const k = (2 * Math.PI) / period;
   const amp = thI / k; // displacement amplitude giving a peak rotation ≈ thI
-  const phi = lat.uniform(0, 2 * Math.PI), phiR = lat.uniform(0, 2 * Math.PI);
+  const phi = lat.uniform(0, 2 * Math.PI),
+    phiR = lat.uniform(0, 2 * Math.PI);
   const xInt = (y: number) => st.front + rough * Math.sin((2 * Math.PI * y) / 97 + phiR);
   // misfit field: u = A e^{−k|d|} (cos(ky+φ), −sgn(d) sin(ky+φ)) is harmonic on each side, so it is a
   // pure rotation+strain field that decays away from the interface, like a misfit-dislocation array
   const F = (x: number, y: number, lsmo: boolean): [number, number] => {
     let [X, Y] = lsmo ? rotateAbout(x, y, st.front, H / 2, st.tilt) : [x, y];
     // the side (not the sign of d) picks the branch, so the field is smooth for every column of a phase
-    const sg = lsmo ? 1 : -1, d = X - xInt(Y), e = amp * Math.exp(-k * Math.max(0, sg * d));
+    const sg = lsmo ? 1 : -1,
+      d = X - xInt(Y),
+      e = amp * Math.exp(-k * Math.max(0, sg * d));
     X += e * Math.cos(k * Y + phi);
     Y += -sg * e * Math.sin(k * Y + phi);
     return [X, Y];
   };
   const cols = new ColumnList();
-  const vf = o.vacancyFraction ?? 0.01, sf = o.substitutionFraction ?? 0.015;
-  let vac = 0, sub = 0;
+  const vf = o.vacancyFraction ?? 0.01,
+    sf = o.substitutionFraction ?? 0.015;
+  let vac = 0,
+    sub = 0;
   const margin = 3 * aL;
   // NiO grains: seeds spread over the NiO side, each with its own in-plane rotation and lattice origin.
   // Drawn from their own stream so that grains: 1 reproduces the single-crystal image exactly.
@@ -162,15 +204,30 @@ function interfaceColumns(o: InterfaceOptions, H: number, W: number, st: Interfa
   else {
     const gr = new Random(lat.seed());
     // a jittered grid of seeds over [−margin, front] × [0, H] gives grains of similar size (no slivers)
-    const cols_ = Math.max(1, Math.round(Math.sqrt((nG * Math.max(1, st.front)) / H))), rows_ = Math.ceil(nG / cols_);
+    const cols_ = Math.max(1, Math.round(Math.sqrt((nG * Math.max(1, st.front)) / H))),
+      rows_ = Math.ceil(nG / cols_);
     for (let g = 0; g < nG; g++) {
-      const cx = ((g % cols_) + gr.uniform(0.2, 0.8)) / cols_, cy = (Math.floor(g / cols_) + gr.uniform(0.2, 0.8)) / rows_;
-      grains.push({ x: cx * st.front, y: cy * H, th: gr.uniform(-gRot, gRot), ox: gr.uniform(0, aN), oy: gr.uniform(0, aN) });
+      const cx = ((g % cols_) + gr.uniform(0.2, 0.8)) / cols_,
+        cy = (Math.floor(g / cols_) + gr.uniform(0.2, 0.8)) / rows_;
+      grains.push({
+        x: cx * st.front,
+        y: cy * H,
+        th: gr.uniform(-gRot, gRot),
+        ox: gr.uniform(0, aN),
+        oy: gr.uniform(0, aN),
+      });
     }
   }
   const grainOf = (x: number, y: number) => {
-    let best = 0, bd = Infinity;
-    grains.forEach((g, k) => { const d = (x - g.x) ** 2 + (y - g.y) ** 2; if (d < bd) { bd = d; best = k; } });
+    let best = 0,
+      bd = Infinity;
+    grains.forEach((g, k) => {
+      const d = (x - g.x) ** 2 + (y - g.y) ** 2;
+      if (d < bd) {
+        bd = d;
+        best = k;
+      }
+    });
     return best;
   };
   const nioGrain: number[] = [];
@@ -178,26 +235,41 @@ function interfaceColumns(o: InterfaceOptions, H: number, W: number, st: Interfa
     const [x, y] = F(x0, y0, lsmo);
     if (x < -margin || x > W + margin || y < -margin || y > H + margin) return;
     if (lsmo ? x < xInt(y) : x >= xInt(y)) return;
-    if (lat.next() < vf) { vac++; return; }
-    let sp = species, defect = 0;
+    if (lat.next() < vf) {
+      vac++;
+      return;
+    }
+    let sp = species,
+      defect = 0;
     if (lat.next() < sf) {
       sp = species === SPECIES.LSMO_A ? SPECIES.LIGHT_SUB : SPECIES.HEAVY_SUB;
-      defect = 1; sub++;
+      defect = 1;
+      sub++;
     }
-    cols.add({ x, y, species: sp, phase: lsmo ? 1 : 0, rotation: extraRot + localRotation((a, b) => F(a, b, lsmo), x0, y0), defect });
+    cols.add({
+      x,
+      y,
+      species: sp,
+      phase: lsmo ? 1 : 0,
+      rotation: extraRot + localRotation((a, b) => F(a, b, lsmo), x0, y0),
+      defect,
+    });
     nioGrain[cols.length - 1] = lsmo ? -1 : grain;
   };
   // NiO: square lattice of equal Ni–O columns (origin pinned so the interface plane is an atomic plane)
   if (nG === 1) {
-    for (let i = -6; i * aN < W + 6 * aN; i++) for (let j = -6; j * aN < H + 6 * aN; j++) add(i * aN + 2, j * aN + 3, SPECIES.NiO, false);
+    for (let i = -6; i * aN < W + 6 * aN; i++)
+      for (let j = -6; j * aN < H + 6 * aN; j++) add(i * aN + 2, j * aN + 3, SPECIES.NiO, false);
   } else {
-    const R = Math.hypot(W, H) + 6 * aN, n = Math.ceil(R / aN);
+    const R = Math.hypot(W, H) + 6 * aN,
+      n = Math.ceil(R / aN);
     grains.forEach((g, k) => {
-      for (let i = -n; i <= n; i++) for (let j = -n; j <= n; j++) {
-        const [x0, y0] = rotateAbout(g.x + i * aN + g.ox, g.y + j * aN + g.oy, g.x, g.y, g.th);
-        if (x0 < -6 * aN || x0 > W + 6 * aN || y0 < -6 * aN || y0 > H + 6 * aN || grainOf(x0, y0) !== k) continue;
-        add(x0, y0, SPECIES.NiO, false, g.th, k);
-      }
+      for (let i = -n; i <= n; i++)
+        for (let j = -n; j <= n; j++) {
+          const [x0, y0] = rotateAbout(g.x + i * aN + g.ox, g.y + j * aN + g.oy, g.x, g.y, g.th);
+          if (x0 < -6 * aN || x0 > W + 6 * aN || y0 < -6 * aN || y0 > H + 6 * aN || grainOf(x0, y0) !== k) continue;
+          add(x0, y0, SPECIES.NiO, false, g.th, k);
+        }
     });
   }
   // LSMO: A columns on the cell corners, B (Mn–O) columns at the centres
@@ -213,34 +285,59 @@ function interfaceColumns(o: InterfaceOptions, H: number, W: number, st: Interfa
   if (nG > 1) {
     // grain boundaries: of two NiO columns of different grains closer than 0.75 spacings keep the earlier grain's
     const nio = Array.from({ length: cols.length }, (_, i) => i).filter((i) => cols.phase[i] === 0);
-    for (const i of nio) for (const j of nio) {
-      if (nioGrain[j] >= nioGrain[i] || !keep[j]) continue;
-      if ((cols.x[i] - cols.x[j]) ** 2 + (cols.y[i] - cols.y[j]) ** 2 < dmin2) { keep[i] = 0; break; }
-    }
+    for (const i of nio)
+      for (const j of nio) {
+        if (nioGrain[j] >= nioGrain[i] || !keep[j]) continue;
+        if ((cols.x[i] - cols.x[j]) ** 2 + (cols.y[i] - cols.y[j]) ** 2 < dmin2) {
+          keep[i] = 0;
+          break;
+        }
+      }
   }
-  const idx = Array.from({ length: cols.length }, (_, i) => i).filter((i) => Math.abs(cols.x[i] - xInt(cols.y[i])) < 2 * aL);
+  const idx = Array.from({ length: cols.length }, (_, i) => i).filter(
+    (i) => Math.abs(cols.x[i] - xInt(cols.y[i])) < 2 * aL,
+  );
   for (const i of idx) {
     if (cols.phase[i] !== 0 || !keep[i]) continue;
     for (const j of idx) {
       if (cols.phase[j] !== 1) continue;
-      if ((cols.x[i] - cols.x[j]) ** 2 + (cols.y[i] - cols.y[j]) ** 2 < dmin2) { keep[i] = 0; break; }
+      if ((cols.x[i] - cols.x[j]) ** 2 + (cols.y[i] - cols.y[j]) ** 2 < dmin2) {
+        keep[i] = 0;
+        break;
+      }
     }
   }
   const out = new ColumnList();
   for (let i = 0; i < cols.length; i++) {
     if (!keep[i]) continue;
-    out.add({ x: cols.x[i], y: cols.y[i], species: cols.species[i], phase: cols.phase[i], rotation: cols.rotation[i], defect: cols.defect[i] });
+    out.add({
+      x: cols.x[i],
+      y: cols.y[i],
+      species: cols.species[i],
+      phase: cols.phase[i],
+      rotation: cols.rotation[i],
+      defect: cols.defect[i],
+    });
   }
   return { cols: out, vac, sub, minSpacing: Math.min(aN, aL / Math.SQRT2) * 0.75 };
 }
 
 /** Renders one frame of columns and packs it with its ground truth as a {@link SyntheticStem}. */
 export function singleFrame(
-  cols: ColumnList, H: number, W: number, im: Required<ImagingOptions>, rng: Random,
+  cols: ColumnList,
+  H: number,
+  W: number,
+  im: Required<ImagingOptions>,
+  rng: Random,
   meta: Pick<SyntheticStem, "phaseNames" | "pixelSize" | "minSpacing" | "defects">,
 ): SyntheticStem {
   const r = renderFrame(cols, H, W, im, rng);
-  return { image: { data: r.image, n: 1, height: H, width: W }, truth: truthOf(cols, r, 0), speciesNames: STEM_SPECIES.map((s) => s.name), ...meta };
+  return {
+    image: { data: r.image, n: 1, height: H, width: W },
+    truth: truthOf(cols, r, 0),
+    speciesNames: STEM_SPECIES.map((s) => s.name),
+    ...meta,
+  };
 }
 
 /**
@@ -257,11 +354,17 @@ export function singleFrame(
 export function stemInterface(opts: InterfaceOptions = {}): SyntheticStem {
   const { H, W, seed } = sizes(opts, "stemInterface");
   const rng = new Random(seed);
-  const lat = rng.fork(), noise = rng.fork();
+  const lat = rng.fork(),
+    noise = rng.fork();
   const im = imagingDefaults(opts);
   const st: InterfaceState = { front: W * (opts.interfaceAt ?? 0.45), tilt: ((opts.tiltDeg ?? 2) * Math.PI) / 180 };
   const { cols, vac, sub, minSpacing } = interfaceColumns(opts, H, W, st, lat);
-  return singleFrame(cols, H, W, im, noise, { phaseNames: ["NiO", "LSMO"], pixelSize: opts.pixelSize ?? 0.2, minSpacing, defects: { vacancies: vac, substitutions: sub } });
+  return singleFrame(cols, H, W, im, noise, {
+    phaseNames: ["NiO", "LSMO"],
+    pixelSize: opts.pixelSize ?? 0.2,
+    minSpacing,
+    defects: { vacancies: vac, substitutions: sub },
+  });
 }
 
 /**
@@ -275,13 +378,20 @@ export function stemInterface(opts: InterfaceOptions = {}): SyntheticStem {
 export function stemDomains(opts: DomainOptions = {}): SyntheticStem {
   const { H, W, seed } = sizes(opts, "stemDomains");
   const rng = new Random(seed);
-  const lat = rng.fork(), noise = rng.fork();
+  const lat = rng.fork(),
+    noise = rng.fork();
   const im = imagingDefaults(opts);
   const px = opts.pixelSize ?? 0.2;
   const a = 3.96 / px;
-  const dw = opts.domainWidth ?? 110, ww = opts.wallWidth ?? 6;
+  const dw = opts.domainWidth ?? 110,
+    ww = opts.wallWidth ?? 6;
   const delta = opts.displacement ?? 1.2;
-  const pols = (opts.polarisations ?? [[1, 1], [1, -1]]).map(([p, q]) => {
+  const pols = (
+    opts.polarisations ?? [
+      [1, 1],
+      [1, -1],
+    ]
+  ).map(([p, q]) => {
     const n = Math.hypot(p, q);
     check(n > 0, "stemDomains", "polarisation directions must be non-zero");
     return [p / n, q / n] as [number, number];
@@ -293,44 +403,66 @@ export function stemDomains(opts: DomainOptions = {}): SyntheticStem {
   const across = (x: number, y: number) => (x + y) / Math.SQRT2 + off;
   const domainOf = (x: number, y: number) => Math.floor(across(x, y) / dw);
   const cols = new ColumnList();
-  const vf = opts.vacancyFraction ?? 0.005, sf = opts.substitutionFraction ?? 0.01;
-  let vac = 0, sub = 0;
-  const cx = W / 2, cy = H / 2;
+  const vf = opts.vacancyFraction ?? 0.005,
+    sf = opts.substitutionFraction ?? 0.01;
+  let vac = 0,
+    sub = 0;
+  const cx = W / 2,
+    cy = H / 2;
   for (let i = -4; i * a < W + 4 * a; i++) {
     for (let j = -4; j * a < H + 4 * a; j++) {
       for (const site of [0, 1]) {
-        const x0 = (i + 0.5 * site) * a + 4, y0 = (j + 0.5 * site) * a + 4;
-        const s = across(x0, y0), d = Math.floor(s / dw), lab = ((d % pols.length) + pols.length) % pols.length;
+        const x0 = (i + 0.5 * site) * a + 4,
+          y0 = (j + 0.5 * site) * a + 4;
+        const s = across(x0, y0),
+          d = Math.floor(s / dw),
+          lab = ((d % pols.length) + pols.length) % pols.length;
         // the domain rotation (twin tilt) is applied about the image centre; it alternates ± per stripe
         const th = (d % 2 === 0 ? 0.5 : -0.5) * tilt;
         let [x, y] = rotateAbout(x0, y0, cx, cy, th);
         if (x < -2 * a || x > W + 2 * a || y < -2 * a || y > H + 2 * a) continue;
-        let dx = 0, dy = 0;
+        let dx = 0,
+          dy = 0;
         if (site === 1) {
           // the displacement turns smoothly across the wall: blend with the neighbouring domain
           const t = s - d * dw; // distance into this stripe
           const [p, q] = pols[lab];
-          let vx = p, vy = q;
-          const near = t < dw / 2 ? -1 : 1, dist = near < 0 ? t : dw - t;
+          let vx = p,
+            vy = q;
+          const near = t < dw / 2 ? -1 : 1,
+            dist = near < 0 ? t : dw - t;
           if (dist < 2 * ww) {
             const nb = pols[(((d + near) % pols.length) + pols.length) % pols.length];
             const w = 0.5 * (1 - Math.tanh(dist / ww)); // weight of the neighbour, 0.5 at the wall
-            vx = (1 - w) * p + w * nb[0]; vy = (1 - w) * q + w * nb[1];
+            vx = (1 - w) * p + w * nb[0];
+            vy = (1 - w) * q + w * nb[1];
           }
-          dx = delta * vx; dy = -delta * vy; // display y up → rows down
-          x += dx; y += dy;
+          dx = delta * vx;
+          dy = -delta * vy; // display y up → rows down
+          x += dx;
+          y += dy;
         }
-        if (lat.next() < vf) { vac++; continue; }
-        let sp: number = site === 0 ? SPECIES.BFO_A : SPECIES.BFO_B, defect = 0;
-        if (lat.next() < sf) { sp = site === 0 ? SPECIES.LIGHT_SUB : SPECIES.HEAVY_SUB; defect = 1; sub++; }
+        if (lat.next() < vf) {
+          vac++;
+          continue;
+        }
+        let sp: number = site === 0 ? SPECIES.BFO_A : SPECIES.BFO_B,
+          defect = 0;
+        if (lat.next() < sf) {
+          sp = site === 0 ? SPECIES.LIGHT_SUB : SPECIES.HEAVY_SUB;
+          defect = 1;
+          sub++;
+        }
         cols.add({ x, y, species: sp, phase: lab, rotation: th, dispX: dx, dispY: dy, defect });
       }
     }
   }
   void domainOf;
   return singleFrame(cols, H, W, im, noise, {
-    phaseNames: pols.map(([p, q]) => `P ∥ (${p.toFixed(2)}, ${q.toFixed(2)})`), pixelSize: px,
-    minSpacing: (a / Math.SQRT2) * 0.8, defects: { vacancies: vac, substitutions: sub },
+    phaseNames: pols.map(([p, q]) => `P ∥ (${p.toFixed(2)}, ${q.toFixed(2)})`),
+    pixelSize: px,
+    minSpacing: (a / Math.SQRT2) * 0.8,
+    defects: { vacancies: vac, substitutions: sub },
   });
 }
 
@@ -348,9 +480,14 @@ export function stemTimeSeries(opts: TimeSeriesOptions = {}): SyntheticStem {
   const im = imagingDefaults(opts);
   const frames: Float32Array[] = [];
   const truths: StemGroundTruth[] = [];
-  let vac = 0, sub = 0, minSpacing = 0;
-  let driftX = 0, driftY = 0;
-  const speed = opts.frontSpeed ?? 6, rate = ((opts.rotationRate ?? 1) * Math.PI) / 180, sd = opts.stageDrift ?? 1;
+  let vac = 0,
+    sub = 0,
+    minSpacing = 0;
+  let driftX = 0,
+    driftY = 0;
+  const speed = opts.frontSpeed ?? 6,
+    rate = ((opts.rotationRate ?? 1) * Math.PI) / 180,
+    sd = opts.stageDrift ?? 1;
   const phiSeed = rng.seed();
   for (let f = 0; f < nF; f++) {
     const st: InterfaceState = {
@@ -363,10 +500,17 @@ export function stemTimeSeries(opts: TimeSeriesOptions = {}): SyntheticStem {
     const fr = new Random(phiSeed + 7919 * (f + 1));
     const cols = new ColumnList();
     for (let i = 0; i < built.cols.length; i++) {
-      if (fr.next() < (opts.vacancyFraction ?? 0.01)) { vac++; continue; }
+      if (fr.next() < (opts.vacancyFraction ?? 0.01)) {
+        vac++;
+        continue;
+      }
       cols.add({
-        x: built.cols.x[i] + driftX, y: built.cols.y[i] + driftY, species: built.cols.species[i], phase: built.cols.phase[i],
-        rotation: built.cols.rotation[i], defect: built.cols.defect[i],
+        x: built.cols.x[i] + driftX,
+        y: built.cols.y[i] + driftY,
+        species: built.cols.species[i],
+        phase: built.cols.phase[i],
+        rotation: built.cols.rotation[i],
+        defect: built.cols.defect[i],
       });
     }
     sub += built.sub;
@@ -374,7 +518,8 @@ export function stemTimeSeries(opts: TimeSeriesOptions = {}): SyntheticStem {
     const r = renderFrame(cols, H, W, im, rng.fork());
     frames.push(r.image);
     truths.push(truthOf(cols, r, f));
-    driftX += rng.normal(0, sd); driftY += rng.normal(0, sd);
+    driftX += rng.normal(0, sd);
+    driftY += rng.normal(0, sd);
   }
   const data = new Float32Array(nF * H * W);
   frames.forEach((fr, i) => data.set(fr, i * H * W));

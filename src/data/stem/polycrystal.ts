@@ -30,44 +30,69 @@ export interface PolycrystalOptions extends ImagingOptions {
  */
 export function stemPolycrystal(opts: PolycrystalOptions = {}): SyntheticStem {
   const where = "stemPolycrystal";
-  const H = opts.height ?? 256, W = opts.width ?? 256, seed = opts.seed ?? 0;
+  const H = opts.height ?? 256,
+    W = opts.width ?? 256,
+    seed = opts.seed ?? 0;
   checkInt(H, where, "height", 32);
   checkInt(W, where, "width", 32);
   check(Number.isFinite(seed), where, `seed must be a number, got ${seed}`);
   const nG = opts.grains ?? 12;
   checkInt(nG, where, "grains", 2);
   const aS = opts.spacing ?? 10.4;
-  check(Number.isFinite(aS) && aS >= 4 && aS < Math.min(H, W) / 4, where, `spacing must be in [4, ${Math.min(H, W) / 4}) px, got ${aS}`);
+  check(
+    Number.isFinite(aS) && aS >= 4 && aS < Math.min(H, W) / 4,
+    where,
+    `spacing must be in [4, ${Math.min(H, W) / 4}) px, got ${aS}`,
+  );
   const aH = aS * Math.sqrt(2 / Math.sqrt(3));
   const vf = opts.vacancyFraction ?? 0.01;
   check(vf >= 0 && vf < 0.5, where, `vacancyFraction must be in [0, 0.5), got ${vf}`);
   const rng = new Random(seed);
-  const lat = rng.fork(), noise = rng.fork();
+  const lat = rng.fork(),
+    noise = rng.fork();
   const im = imagingDefaults(opts);
   // a jittered grid of seeds gives grains of similar size; structures alternate so both are present
-  const gc = Math.max(1, Math.round(Math.sqrt((nG * W) / H))), gr = Math.ceil(nG / gc);
+  const gc = Math.max(1, Math.round(Math.sqrt((nG * W) / H))),
+    gr = Math.ceil(nG / gc);
   const grains = Array.from({ length: nG }, (_, g) => ({
-    x: (((g % gc) + lat.uniform(0.2, 0.8)) / gc) * W, y: ((Math.floor(g / gc) + lat.uniform(0.2, 0.8)) / gr) * H,
-    th: lat.uniform(-Math.PI, Math.PI), hex: (g + Math.floor(g / gc)) % 2,
+    x: (((g % gc) + lat.uniform(0.2, 0.8)) / gc) * W,
+    y: ((Math.floor(g / gc) + lat.uniform(0.2, 0.8)) / gr) * H,
+    th: lat.uniform(-Math.PI, Math.PI),
+    hex: (g + Math.floor(g / gc)) % 2,
   }));
   const grainOf = (x: number, y: number) => {
-    let best = 0, bd = Infinity;
-    grains.forEach((g, k) => { const d = (x - g.x) ** 2 + (y - g.y) ** 2; if (d < bd) { bd = d; best = k; } });
+    let best = 0,
+      bd = Infinity;
+    grains.forEach((g, k) => {
+      const d = (x - g.x) ** 2 + (y - g.y) ** 2;
+      if (d < bd) {
+        bd = d;
+        best = k;
+      }
+    });
     return best;
   };
   const cols = new ColumnList();
-  const m = 2 * aH, reach = Math.hypot(W, H) + m;
+  const m = 2 * aH,
+    reach = Math.hypot(W, H) + m;
   let vac = 0;
   grains.forEach((g, k) => {
-    const a = g.hex ? aH : aS, n = Math.ceil(reach / a);
-    const c = Math.cos(g.th), s = Math.sin(g.th);
+    const a = g.hex ? aH : aS,
+      n = Math.ceil(reach / a);
+    const c = Math.cos(g.th),
+      s = Math.sin(g.th);
     for (let i = -n; i <= n; i++) {
       for (let j = -n; j <= n; j++) {
         // lattice vectors: square (a, 0), (0, a); hexagonal (a, 0), (a/2, a√3/2); display-ccw rotation (rows grow down)
-        const u = g.hex ? (i + 0.5 * j) * a : i * a, v = g.hex ? (j * a * Math.sqrt(3)) / 2 : j * a;
-        const x = g.x + c * u + s * v, y = g.y - s * u + c * v;
+        const u = g.hex ? (i + 0.5 * j) * a : i * a,
+          v = g.hex ? (j * a * Math.sqrt(3)) / 2 : j * a;
+        const x = g.x + c * u + s * v,
+          y = g.y - s * u + c * v;
         if (x < -m || x > W + m || y < -m || y > H + m || grainOf(x, y) !== k) continue;
-        if (lat.next() < vf) { vac++; continue; }
+        if (lat.next() < vf) {
+          vac++;
+          continue;
+        }
         cols.add({ x, y, species: SPECIES.NiO, phase: g.hex, rotation: g.th });
       }
     }
@@ -79,10 +104,24 @@ export function stemPolycrystal(opts: PolycrystalOptions = {}): SyntheticStem {
   for (let i = 0; i < cols.length; i++) {
     if (!keep[i]) continue;
     for (let j = i + 1; j < cols.length; j++) {
-      if (keep[j] && gOf[j] !== gOf[i] && (cols.x[i] - cols.x[j]) ** 2 + (cols.y[i] - cols.y[j]) ** 2 < dmin2) keep[gOf[j] > gOf[i] ? j : i] = 0;
+      if (keep[j] && gOf[j] !== gOf[i] && (cols.x[i] - cols.x[j]) ** 2 + (cols.y[i] - cols.y[j]) ** 2 < dmin2)
+        keep[gOf[j] > gOf[i] ? j : i] = 0;
     }
   }
   const out = new ColumnList();
-  for (let i = 0; i < cols.length; i++) if (keep[i]) out.add({ x: cols.x[i], y: cols.y[i], species: cols.species[i], phase: cols.phase[i], rotation: cols.rotation[i] });
-  return singleFrame(out, H, W, im, noise, { phaseNames: ["square", "hexagonal"], pixelSize: opts.pixelSize ?? 0.2, minSpacing: 0.75 * aS, defects: { vacancies: vac, substitutions: 0 } });
+  for (let i = 0; i < cols.length; i++)
+    if (keep[i])
+      out.add({
+        x: cols.x[i],
+        y: cols.y[i],
+        species: cols.species[i],
+        phase: cols.phase[i],
+        rotation: cols.rotation[i],
+      });
+  return singleFrame(out, H, W, im, noise, {
+    phaseNames: ["square", "hexagonal"],
+    pixelSize: opts.pixelSize ?? 0.2,
+    minSpacing: 0.75 * aS,
+    defects: { vacancies: vac, substitutions: 0 },
+  });
 }

@@ -57,14 +57,39 @@ export interface StemGroundTruth {
 
 /** Columns in specimen coordinates before distortion (internal builder). */
 export class ColumnList {
-  x: number[] = []; y: number[] = []; species: number[] = []; phase: number[] = [];
-  rotation: number[] = []; dispX: number[] = []; dispY: number[] = []; defect: number[] = []; intensity: number[] = [];
-  add(c: { x: number; y: number; species: number; phase: number; rotation?: number; dispX?: number; dispY?: number; defect?: number; intensity?: number }): void {
-    this.x.push(c.x); this.y.push(c.y); this.species.push(c.species); this.phase.push(c.phase);
-    this.rotation.push(c.rotation ?? 0); this.dispX.push(c.dispX ?? 0); this.dispY.push(c.dispY ?? 0);
-    this.defect.push(c.defect ?? 0); this.intensity.push(c.intensity ?? STEM_SPECIES[c.species].intensity);
+  x: number[] = [];
+  y: number[] = [];
+  species: number[] = [];
+  phase: number[] = [];
+  rotation: number[] = [];
+  dispX: number[] = [];
+  dispY: number[] = [];
+  defect: number[] = [];
+  intensity: number[] = [];
+  add(c: {
+    x: number;
+    y: number;
+    species: number;
+    phase: number;
+    rotation?: number;
+    dispX?: number;
+    dispY?: number;
+    defect?: number;
+    intensity?: number;
+  }): void {
+    this.x.push(c.x);
+    this.y.push(c.y);
+    this.species.push(c.species);
+    this.phase.push(c.phase);
+    this.rotation.push(c.rotation ?? 0);
+    this.dispX.push(c.dispX ?? 0);
+    this.dispY.push(c.dispY ?? 0);
+    this.defect.push(c.defect ?? 0);
+    this.intensity.push(c.intensity ?? STEM_SPECIES[c.species].intensity);
   }
-  get length(): number { return this.x.length; }
+  get length(): number {
+    return this.x.length;
+  }
 }
 
 /** Imaging conditions shared by all generators. */
@@ -93,14 +118,24 @@ export interface ImagingOptions {
 
 export function imagingDefaults(o: ImagingOptions): Required<ImagingOptions> {
   const r: Required<ImagingOptions> = {
-    sigma: o.sigma ?? 2, tail: o.tail ?? 0.08, dose: o.dose ?? 300, readNoise: o.readNoise ?? 2,
-    background: o.background ?? 0.06, intensityJitter: o.intensityJitter ?? 0.06, lineJitter: o.lineJitter ?? 0.25,
-    drift: o.drift ?? 0.004, yScale: o.yScale ?? 0.003, noise: o.noise ?? true,
+    sigma: o.sigma ?? 2,
+    tail: o.tail ?? 0.08,
+    dose: o.dose ?? 300,
+    readNoise: o.readNoise ?? 2,
+    background: o.background ?? 0.06,
+    intensityJitter: o.intensityJitter ?? 0.06,
+    lineJitter: o.lineJitter ?? 0.25,
+    drift: o.drift ?? 0.004,
+    yScale: o.yScale ?? 0.003,
+    noise: o.noise ?? true,
   };
   check(r.sigma > 0.3 && r.sigma < 20, "stem imaging", `sigma must be in (0.3, 20) px, got ${r.sigma}`);
   check(r.dose > 0, "stem imaging", `dose must be > 0 counts, got ${r.dose}`);
-  check(r.readNoise >= 0 && r.lineJitter >= 0 && r.tail >= 0 && r.background >= 0 && r.intensityJitter >= 0,
-    "stem imaging", "readNoise, lineJitter, tail, background and intensityJitter must be >= 0");
+  check(
+    r.readNoise >= 0 && r.lineJitter >= 0 && r.tail >= 0 && r.background >= 0 && r.intensityJitter >= 0,
+    "stem imaging",
+    "readNoise, lineJitter, tail, background and intensityJitter must be >= 0",
+  );
   return r;
 }
 
@@ -111,8 +146,17 @@ export function imagingDefaults(o: ImagingOptions): Required<ImagingOptions> {
  * from mains pickup and flyback settling). A column at (X, Y) therefore appears at
  * r = Y/(1+yScale), c = X − off(r).
  */
-export function renderFrame(cols: ColumnList, height: number, width: number, im: Required<ImagingOptions>, rng: Random): {
-  image: Float32Array; x: Float32Array; y: Float32Array; keep: Int32Array;
+export function renderFrame(
+  cols: ColumnList,
+  height: number,
+  width: number,
+  im: Required<ImagingOptions>,
+  rng: Random,
+): {
+  image: Float32Array;
+  x: Float32Array;
+  y: Float32Array;
+  keep: Int32Array;
 } {
   const sy = im.noise ? 1 + im.yScale : 1;
   const off = new Float64Array(height);
@@ -124,37 +168,53 @@ export function renderFrame(cols: ColumnList, height: number, width: number, im:
     }
   }
   const img = new Float32Array(height * width);
-  const s2 = im.sigma * im.sigma, st = im.sigma * 2.5, st2 = st * st;
+  const s2 = im.sigma * im.sigma,
+    st = im.sigma * 2.5,
+    st2 = st * st;
   const reach = Math.ceil(st * 3.5);
   const tailAmp = im.tail;
   for (let k = 0; k < cols.length; k++) {
-    const X = cols.x[k], Y = cols.y[k];
+    const X = cols.x[k],
+      Y = cols.y[k];
     let amp = cols.intensity[k];
     if (im.noise && im.intensityJitter > 0) amp *= Math.max(0.2, 1 + rng.normal(0, im.intensityJitter));
-    const r0 = Math.max(0, Math.floor((Y - reach) / sy)), r1 = Math.min(height - 1, Math.ceil((Y + reach) / sy));
+    const r0 = Math.max(0, Math.floor((Y - reach) / sy)),
+      r1 = Math.min(height - 1, Math.ceil((Y + reach) / sy));
     for (let r = r0; r <= r1; r++) {
-      const dy = r * sy - Y, dy2 = dy * dy;
+      const dy = r * sy - Y,
+        dy2 = dy * dy;
       const cx = X - off[r];
-      const c0 = Math.max(0, Math.floor(cx - reach)), c1 = Math.min(width - 1, Math.ceil(cx + reach));
+      const c0 = Math.max(0, Math.floor(cx - reach)),
+        c1 = Math.min(width - 1, Math.ceil(cx + reach));
       const row = r * width;
       for (let c = c0; c <= c1; c++) {
-        const dx = c - cx, d2 = dx * dx + dy2;
+        const dx = c - cx,
+          d2 = dx * dx + dy2;
         img[row + c] += amp * (Math.exp(-d2 / (2 * s2)) + tailAmp * Math.exp(-d2 / (2 * st2)));
       }
     }
   }
   // apparent positions: invert the scan model (off interpolated at the fractional row)
-  const xs: number[] = [], ys: number[] = [], keep: number[] = [];
+  const xs: number[] = [],
+    ys: number[] = [],
+    keep: number[] = [];
   for (let k = 0; k < cols.length; k++) {
     const r = cols.y[k] / sy;
     const rf = Math.max(0, Math.min(height - 1, r));
-    const i0 = Math.floor(rf), i1 = Math.min(height - 1, i0 + 1), t = rf - i0;
+    const i0 = Math.floor(rf),
+      i1 = Math.min(height - 1, i0 + 1),
+      t = rf - i0;
     const c = cols.x[k] - ((1 - t) * off[i0] + t * off[i1]);
-    if (c >= -0.5 && c <= width - 0.5 && r >= -0.5 && r <= height - 0.5) { xs.push(c); ys.push(r); keep.push(k); }
+    if (c >= -0.5 && c <= width - 0.5 && r >= -0.5 && r <= height - 0.5) {
+      xs.push(c);
+      ys.push(r);
+      keep.push(k);
+    }
   }
   // background: constant plus a gentle thickness gradient, then counts with Poisson–Gaussian noise
   const bg = im.background;
-  const gx = rng.uniform(-1, 1), gy = rng.uniform(-1, 1);
+  const gx = rng.uniform(-1, 1),
+    gy = rng.uniform(-1, 1);
   for (let r = 0; r < height; r++) {
     for (let c = 0; c < width; c++) {
       const i = r * width + c;
@@ -174,41 +234,76 @@ export function poisson(rng: Random, mean: number): number {
   if (mean <= 0) return 0;
   if (mean < 30) {
     const L = Math.exp(-mean);
-    let k = 0, p = 1;
-    do { k++; p *= rng.next(); } while (p > L);
+    let k = 0,
+      p = 1;
+    do {
+      k++;
+      p *= rng.next();
+    } while (p > L);
     return k - 1;
   }
   return Math.max(0, Math.round(mean + Math.sqrt(mean) * rng.normal()));
 }
 
 /** Builds the ground truth arrays of the kept columns of one frame. */
-export function truthOf(cols: ColumnList, r: { x: Float32Array; y: Float32Array; keep: Int32Array }, frame: number): StemGroundTruth {
+export function truthOf(
+  cols: ColumnList,
+  r: { x: Float32Array; y: Float32Array; keep: Int32Array },
+  frame: number,
+): StemGroundTruth {
   const n = r.keep.length;
   const t: StemGroundTruth = {
-    x: r.x, y: r.y, frame: new Int32Array(n).fill(frame), species: new Int32Array(n), phase: new Int32Array(n),
-    rotation: new Float32Array(n), dispX: new Float32Array(n), dispY: new Float32Array(n), defect: new Uint8Array(n),
+    x: r.x,
+    y: r.y,
+    frame: new Int32Array(n).fill(frame),
+    species: new Int32Array(n),
+    phase: new Int32Array(n),
+    rotation: new Float32Array(n),
+    dispX: new Float32Array(n),
+    dispY: new Float32Array(n),
+    defect: new Uint8Array(n),
   };
   for (let i = 0; i < n; i++) {
     const k = r.keep[i];
-    t.species[i] = cols.species[k]; t.phase[i] = cols.phase[k]; t.rotation[i] = cols.rotation[k];
-    t.dispX[i] = cols.dispX[k]; t.dispY[i] = cols.dispY[k]; t.defect[i] = cols.defect[k];
+    t.species[i] = cols.species[k];
+    t.phase[i] = cols.phase[k];
+    t.rotation[i] = cols.rotation[k];
+    t.dispX[i] = cols.dispX[k];
+    t.dispY[i] = cols.dispY[k];
+    t.defect[i] = cols.defect[k];
   }
   return t;
 }
 
 /** Concatenates per-frame ground truths. */
 export function concatTruth(ts: StemGroundTruth[]): StemGroundTruth {
-  const cat = <T extends Float32Array | Int32Array | Uint8Array>(get: (t: StemGroundTruth) => T, make: (n: number) => T): T => {
+  const cat = <T extends Float32Array | Int32Array | Uint8Array>(
+    get: (t: StemGroundTruth) => T,
+    make: (n: number) => T,
+  ): T => {
     const n = ts.reduce((a, t) => a + get(t).length, 0);
     const out = make(n);
     let o = 0;
-    for (const t of ts) { out.set(get(t) as any, o); o += get(t).length; }
+    for (const t of ts) {
+      out.set(get(t) as any, o);
+      o += get(t).length;
+    }
     return out;
   };
-  const f = (n: number) => new Float32Array(n), i = (n: number) => new Int32Array(n);
+  const f = (n: number) => new Float32Array(n),
+    i = (n: number) => new Int32Array(n);
   return {
-    x: cat((t) => t.x, f), y: cat((t) => t.y, f), frame: cat((t) => t.frame, i), species: cat((t) => t.species, i),
-    phase: cat((t) => t.phase, i), rotation: cat((t) => t.rotation, f), dispX: cat((t) => t.dispX, f),
-    dispY: cat((t) => t.dispY, f), defect: cat((t) => t.defect, (n) => new Uint8Array(n)),
+    x: cat((t) => t.x, f),
+    y: cat((t) => t.y, f),
+    frame: cat((t) => t.frame, i),
+    species: cat((t) => t.species, i),
+    phase: cat((t) => t.phase, i),
+    rotation: cat((t) => t.rotation, f),
+    dispX: cat((t) => t.dispX, f),
+    dispY: cat((t) => t.dispY, f),
+    defect: cat(
+      (t) => t.defect,
+      (n) => new Uint8Array(n),
+    ),
   };
 }

@@ -11,9 +11,11 @@ import type { Decoder, DecoderPose } from "./decoder";
 export type CoordinateLayerConfig = { kind: "linear" } | { kind: "fourier"; scale: number };
 
 /** The layer-0 choice of a configuration (saved models without `coordinateFeatures` read as "linear"). */
-export function coordinateLayerConfig(
-  c: { coordinateFeatures?: CoordinateFeatures; fourierScale?: number; imageShape: [number, number] },
-): CoordinateLayerConfig {
+export function coordinateLayerConfig(c: {
+  coordinateFeatures?: CoordinateFeatures;
+  fourierScale?: number;
+  imageShape: [number, number];
+}): CoordinateLayerConfig {
   if (c.coordinateFeatures !== "fourier") return { kind: "linear" };
   return { kind: "fourier", scale: c.fourierScale ?? defaultFourierScale(c.imageShape[0], c.imageShape[1]) };
 }
@@ -41,7 +43,12 @@ export class CoordinateDecoder implements Decoder {
   private readonly fourier: boolean;
 
   constructor(
-    params: ParamStore, imageShape: [number, number], inputDim: number, hidden: number[], skip: boolean, rng: Random,
+    params: ParamStore,
+    imageShape: [number, number],
+    inputDim: number,
+    hidden: number[],
+    skip: boolean,
+    rng: Random,
     features: CoordinateLayerConfig = { kind: "linear" },
   ) {
     const h = hidden[0];
@@ -50,7 +57,8 @@ export class CoordinateDecoder implements Decoder {
     if (features.kind === "fourier") {
       // frequencies N(0, σ²) in radians per grid unit and phases over a whole period, so the features
       // cover the image's frequencies and positions from the first step (random Fourier features)
-      const w = new Float32Array(2 * h), phase = new Float32Array(h);
+      const w = new Float32Array(2 * h),
+        phase = new Float32Array(h);
       for (let i = 0; i < w.length; i++) w[i] = features.scale * rng.normal();
       for (let j = 0; j < h; j++) phase[j] = rng.uniform(-Math.PI, Math.PI);
       this.Wc = params.add("decoder.0.Wc", [2, h], w);
@@ -81,12 +89,29 @@ export class CoordinateDecoder implements Decoder {
     // decode-core holds the math (shared with the Traversal widget in the browser); `coordDecoder` is the
     // kernel in use here (the tfjs reference with hand-written gradients, or the native fused op)
     const p: CoordDecoderParams = {
-      Wc: this.Wc as tf.Tensor2D, Wz: this.Wz as tf.Tensor2D, b0: this.b0 as tf.Tensor1D,
-      hidden: this.hidden.map((l) => ({ W: l.W as tf.Tensor2D, b: l.b as tf.Tensor1D, U: l.U as tf.Tensor2D | undefined })),
-      wOut: this.wOut as tf.Tensor2D, bOut: this.bOut as tf.Tensor1D, fourier: this.fourier,
+      Wc: this.Wc as tf.Tensor2D,
+      Wz: this.Wz as tf.Tensor2D,
+      b0: this.b0 as tf.Tensor1D,
+      hidden: this.hidden.map((l) => ({
+        W: l.W as tf.Tensor2D,
+        b: l.b as tf.Tensor1D,
+        U: l.U as tf.Tensor2D | undefined,
+      })),
+      wOut: this.wOut as tf.Tensor2D,
+      bOut: this.bOut as tf.Tensor1D,
+      fourier: this.fourier,
     };
-    return coordDecoderLogits(tf, coordDecoder, p, this.coords, zc, pose.angle ?? null, pose.shift ?? null, pixelIndices,
-      pose.scale ?? null);
+    return coordDecoderLogits(
+      tf,
+      coordDecoder,
+      p,
+      this.coords,
+      zc,
+      pose.angle ?? null,
+      pose.shift ?? null,
+      pixelIndices,
+      pose.scale ?? null,
+    );
   }
 
   dispose(): void {

@@ -32,8 +32,10 @@ export class MlpDecoder implements Decoder {
   constructor(params: ParamStore, inputDim: number, hidden: number[], pixels: number, rng: Random) {
     let fan = inputDim;
     hidden.forEach((width, i) => {
-      this.layers.push({ W: params.glorot(`decoder.${i}.W`, fan, width, rng), b: params.zeros(`decoder.${i}.b`,
-        width) });
+      this.layers.push({
+        W: params.glorot(`decoder.${i}.W`, fan, width, rng),
+        b: params.zeros(`decoder.${i}.b`, width),
+      });
       fan = width;
     });
     this.out = { W: params.glorot("decoder.out.W", fan, pixels, rng), b: params.zeros("decoder.out.b", pixels) };
@@ -47,7 +49,6 @@ export class MlpDecoder implements Decoder {
     };
     return mlpDecoderLogits(tf, p, zc, pixelIndices, { ...referenceOps(tf), dense, tanh: fastTanh });
   }
-
 
   dispose(): void {}
 }

@@ -34,8 +34,10 @@ export class MlpEncoder implements Encoder {
     this.columns = columns;
     let fan = inputDim;
     hidden.forEach((width, i) => {
-      this.layers.push({ W: params.glorot(`encoder.${i}.W`, fan, width, rng), b: params.zeros(`encoder.${i}.b`,
-        width) });
+      this.layers.push({
+        W: params.glorot(`encoder.${i}.W`, fan, width, rng),
+        b: params.zeros(`encoder.${i}.b`, width),
+      });
       fan = width;
     });
     const k = columns.reduce((a, c) => a + c.dim, 0);

@@ -1,13 +1,24 @@
 import * as tf from "@tensorflow/tfjs";
 import { fastTanh } from "../ops";
-import { centroids, frameScores, normalisedImages, PoseScorer, polarImages, topFrames,
-  windowedAngle } from "../pose-encoder";
+import {
+  centroids,
+  frameScores,
+  normalisedImages,
+  PoseScorer,
+  polarImages,
+  topFrames,
+  windowedAngle,
+} from "../pose-encoder";
 import type { Encoder, MlpEncoder } from "./encoder";
 import type { Posterior } from "./latents";
 
 /** −log p(x | posterior means) on a pixel subset, per image [B]: how well a candidate frame reconstructs. */
-export type CandidateScore = (post: Posterior, c: tf.Tensor2D | null, pixels: Int32Array,
-  x: tf.Tensor2D) => tf.Tensor1D;
+export type CandidateScore = (
+  post: Posterior,
+  c: tf.Tensor2D | null,
+  pixels: Int32Array,
+  x: tf.Tensor2D,
+) => tf.Tensor1D;
 
 /**
  * The rotation-equivariant pose encoder (`poseEncoder: "equivariant"`, pose-encoder.ts): the angle from the
@@ -50,8 +61,14 @@ export class EquivariantPoseEncoder implements Encoder {
    * The posterior when frame `frame[b]` is taken for image b: angle refined around that trial, z, angle
    * residual and offset from the MLP on the image centred and de-rotated by it.
    */
-  private inFrame(x: tf.Tensor2D, xv: Float32Array, c: tf.Tensor2D | null, scores: tf.Tensor2D, frame: Int32Array,
-    centre: Float64Array): Posterior {
+  private inFrame(
+    x: tf.Tensor2D,
+    xv: Float32Array,
+    c: tf.Tensor2D | null,
+    scores: tf.Tensor2D,
+    frame: Int32Array,
+    centre: Float64Array,
+  ): Posterior {
     const [B, P] = x.shape;
     const { height: H, width: W, steps } = this.scorer.geometry;
     const coarse = windowedAngle(scores, frame);
@@ -71,10 +88,14 @@ export class EquivariantPoseEncoder implements Encoder {
           cg[2 * b + 1] = 1 - (2 * centre[2 * b]) / (H - 1);
         }
         const t = out.offset.mean;
-        const ux = t.slice([0, 0], [-1, 1]).reshape([-1]), uy = t.slice([0, 1], [-1, 1]).reshape([-1]);
-        const cos = tf.cos(gamma), sin = tf.sin(gamma);
-        const turned = tf.stack([tf.sub(tf.mul(ux, cos), tf.mul(uy, sin)), tf.add(tf.mul(ux, sin), tf.mul(uy, cos))],
-          1);
+        const ux = t.slice([0, 0], [-1, 1]).reshape([-1]),
+          uy = t.slice([0, 1], [-1, 1]).reshape([-1]);
+        const cos = tf.cos(gamma),
+          sin = tf.sin(gamma);
+        const turned = tf.stack(
+          [tf.sub(tf.mul(ux, cos), tf.mul(uy, sin)), tf.add(tf.mul(ux, sin), tf.mul(uy, cos))],
+          1,
+        );
         out.offset = { mean: tf.add(tf.tensor2d(cg, [B, 2]), turned) as tf.Tensor2D, logVar: out.offset.logVar };
       }
       return out as unknown as tf.TensorContainer;
@@ -86,6 +107,7 @@ export class EquivariantPoseEncoder implements Encoder {
 function candidatePixels(H: number, W: number): Int32Array {
   const stride = Math.max(1, Math.round(Math.sqrt((H * W) / 600)));
   const out: number[] = [];
-  for (let i = Math.floor(stride / 2); i < H; i += stride) for (let j = Math.floor(stride / 2); j < W; j += stride) out.push(i * W + j);
+  for (let i = Math.floor(stride / 2); i < H; i += stride)
+    for (let j = Math.floor(stride / 2); j < W; j += stride) out.push(i * W + j);
   return Int32Array.from(out);
 }

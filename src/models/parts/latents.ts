@@ -38,9 +38,13 @@ export type Posterior = Record<string, GaussianPosterior>;
 /** A Gaussian latent with prior N(0, std²) per column; std 1 uses the closed form of the standard normal. */
 export function normalLatent(name: string, kind: LatentKind, dim: number, term: string, std = 1): LatentSpec {
   return {
-    name, kind, dim, term, prior: { kind: "normal", std },
-    kl: (q) => (std === 1 && kind === "continuous" ? klStandardNormal(q.mean, q.logVar) : klNormal(q.mean, q.logVar,
-      std)),
+    name,
+    kind,
+    dim,
+    term,
+    prior: { kind: "normal", std },
+    kl: (q) =>
+      std === 1 && kind === "continuous" ? klStandardNormal(q.mean, q.logVar) : klNormal(q.mean, q.logVar, std),
   };
 }
 
@@ -71,14 +75,20 @@ export interface NamedLoss {
 }
 
 /** The negative ELBO `reconstruction + β Σ KL` from the per-image reconstruction [B] and the posteriors. */
-export function negativeElbo(specs: LatentSpec[], post: Posterior, reconstruction: tf.Tensor1D,
-  beta: number): NamedLoss {
+export function negativeElbo(
+  specs: LatentSpec[],
+  post: Posterior,
+  reconstruction: tf.Tensor1D,
+  beta: number,
+): NamedLoss {
   const terms: Record<string, tf.Scalar> = { reconstruction: tf.mean(reconstruction) as tf.Scalar };
   for (const s of specs) {
     const kl = tf.mean(s.kl(post[s.name])) as tf.Scalar;
     terms[s.term] = terms[s.term] ? (tf.add(terms[s.term], kl) as tf.Scalar) : kl;
   }
-  const kls = Object.keys(terms).slice(1).map((k) => terms[k]);
+  const kls = Object.keys(terms)
+    .slice(1)
+    .map((k) => terms[k]);
   let klSum: tf.Scalar = kls.length ? kls[0] : tf.scalar(0);
   for (let i = 1; i < kls.length; i++) klSum = tf.add(klSum, kls[i]) as tf.Scalar;
   return { loss: tf.add(terms.reconstruction, tf.mul(beta, klSum)) as tf.Scalar, terms };
@@ -92,17 +102,23 @@ export function negativeElbo(specs: LatentSpec[], post: Posterior, reconstructio
  */
 export function gumbelLatent(name: string, classes: number, term: string, temperature: number): LatentSpec {
   return {
-    name, kind: "discrete", dim: classes, term, prior: { kind: "normal", std: 1 },
-    kl: (q) => tf.tidy(() => {
-      // KL(q ‖ uniform) = Σ q log q + log K
-      const logp = tf.logSoftmax(q.mean);
-      return tf.add(tf.sum(tf.mul(tf.exp(logp), logp), 1), Math.log(classes)) as tf.Tensor1D;
-    }),
-    sample: (q, eps) => tf.tidy(() => {
-      const u = tf.clipByValue(tf.mul(0.5, tf.add(1, tf.erf(tf.mul(eps, Math.SQRT1_2)))), 1e-7, 1 - 1e-7);
-      const g = tf.neg(tf.log(tf.neg(tf.log(u))));
-      return tf.softmax(tf.div(tf.add(q.mean, g), temperature)) as tf.Tensor2D;
-    }),
+    name,
+    kind: "discrete",
+    dim: classes,
+    term,
+    prior: { kind: "normal", std: 1 },
+    kl: (q) =>
+      tf.tidy(() => {
+        // KL(q ‖ uniform) = Σ q log q + log K
+        const logp = tf.logSoftmax(q.mean);
+        return tf.add(tf.sum(tf.mul(tf.exp(logp), logp), 1), Math.log(classes)) as tf.Tensor1D;
+      }),
+    sample: (q, eps) =>
+      tf.tidy(() => {
+        const u = tf.clipByValue(tf.mul(0.5, tf.add(1, tf.erf(tf.mul(eps, Math.SQRT1_2)))), 1e-7, 1 - 1e-7);
+        const g = tf.neg(tf.log(tf.neg(tf.log(u))));
+        return tf.softmax(tf.div(tf.add(q.mean, g), temperature)) as tf.Tensor2D;
+      }),
     mean: (q) => tf.softmax(q.mean) as tf.Tensor2D,
   };
 }

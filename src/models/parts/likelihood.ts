@@ -27,13 +27,19 @@ export function bernoulli(): Likelihood {
  * sigmoid output), so that Bernoulli and Gaussian models share the decoder and differ only in the score.
  */
 export function gaussian(sigma: number): Likelihood {
-  return { config: { kind: "gaussian", sigma }, nll: (l, x) => gaussianNll(l, x, sigma), mean: (l) => likelihoodMean(tf, l, "gaussian") };
+  return {
+    config: { kind: "gaussian", sigma },
+    nll: (l, x) => gaussianNll(l, x, sigma),
+    mean: (l) => likelihoodMean(tf, l, "gaussian"),
+  };
 }
 
 /** The likelihood part for a configuration. */
 export function makeLikelihood(c: LikelihoodConfig): Likelihood {
   switch (c.kind) {
-    case "bernoulli": return bernoulli();
-    case "gaussian": return gaussian(c.sigma);
+    case "bernoulli":
+      return bernoulli();
+    case "gaussian":
+      return gaussian(c.sigma);
   }
 }

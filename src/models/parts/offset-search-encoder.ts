@@ -10,7 +10,10 @@ import type { Posterior } from "./latents";
  * from it, and the offset is that shift plus the MLP's residual of at most one pixel.
  */
 export class OffsetSearchEncoder implements Encoder {
-  constructor(private readonly mlp: MlpEncoder, private readonly scorer: OffsetScorer) {}
+  constructor(
+    private readonly mlp: MlpEncoder,
+    private readonly scorer: OffsetScorer,
+  ) {}
 
   posterior(x: tf.Tensor2D, c: tf.Tensor2D | null): Posterior {
     const [B, P] = x.shape;
@@ -23,8 +26,10 @@ export class OffsetSearchEncoder implements Encoder {
       const px = tf.tensor1d([2 / (W - 1), -2 / (H - 1)]);
       // grid units (x right, y up); the MLP's offset column is a residual of at most one pixel
       const t = post.offset;
-      post.offset = { mean: tf.add(tf.mul(coarse, px), tf.mul(fastTanh(t.mean), tf.abs(px))) as tf.Tensor2D,
-        logVar: t.logVar };
+      post.offset = {
+        mean: tf.add(tf.mul(coarse, px), tf.mul(fastTanh(t.mean), tf.abs(px))) as tf.Tensor2D,
+        logVar: t.logVar,
+      };
       return post as unknown as tf.TensorContainer;
     }) as unknown as Posterior;
   }
