@@ -1,7 +1,12 @@
 export { STEM_SPECIES, SPECIES, zContrast } from "./render";
 export type { Species, StemGroundTruth, ImagingOptions } from "./render";
-export { stemInterface, stemDomains, stemTimeSeries } from "./lattices";
-export type { SyntheticStem, InterfaceOptions, DomainOptions, TimeSeriesOptions } from "./lattices";
+export type { SyntheticStem } from "./frame";
+export { stemInterface } from "./interface";
+export type { InterfaceOptions } from "./interface";
+export { stemDomains } from "./domains";
+export type { DomainOptions } from "./domains";
+export { stemTimeSeries } from "./time-series";
+export type { TimeSeriesOptions } from "./time-series";
 export { stemSpectral } from "./spectral";
 export type { SpectralImage, SpectralOptions } from "./spectral";
 export { stemPolycrystal } from "./polycrystal";

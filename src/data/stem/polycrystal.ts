@@ -1,7 +1,7 @@
 import { check, checkInt } from "../../util/errors";
 import { Random } from "../../util/random";
 import { ColumnList, ImagingOptions, imagingDefaults, SPECIES } from "./render";
-import { singleFrame, SyntheticStem } from "./lattices";
+import { singleFrame, SyntheticStem } from "./frame";
 
 /** Options of {@link stemPolycrystal}. */
 export interface PolycrystalOptions extends ImagingOptions {
