@@ -23,29 +23,16 @@
  * dx, dy ~ U(−0.1·size, 0.1·size), ±4.8 px at 48 × 48, drawn independently for x and y (kornia drew one
  * value for both, which would make translation a one-dimensional factor). Set `maxShift` to change it.
  *
- * Two styles of `cards.lecture`: "ivae" (default, above: glyph height 0.45 of the frame, shifts ±10 %) and
- * "notebook", the lecture notebook's own look: glyph height 0.60 of the frame and shifts ±0.1 px. The 0.60
- * was measured on the notebook's four JPEGs (m3-learning/m3_learning, identical to its cards.zip) put through
- * its recipe (grey, bilinear resize to 64 × 64, invert, CenterCrop 48): the glyphs (coverage > 0.5) are
- * 30, 30, 27 and 29 px tall in the 48-px frame (clubs, spades, hearts, diamonds; 0.56-0.63, mean 0.60) and
- * 31, 25, 26, 22 px wide, with 1691 px of ink for the four together; ours at 0.60 have 1677 (the shapes
- * differ: our hearts are fuller, our diamond narrower). Turned about the centre the notebook's glyphs sweep a
- * disc of 0.67-0.72 of the frame, not 90 %. Its glyph centroids sit 0.9-2.4 px off the frame centre (the
- * screenshots were not centred; spades most), so its ±120° rotations also move them by up to ~4 px; ours
- * are centred.
- *
  * Scale: `scaleJitter: r` multiplies each glyph by a factor ~ U(1 − r, 1 + r) about its centroid (ground
  * truth `factors.scale`), for scale-invariance experiments; r = 0 (default) draws nothing, so the data sets
  * without jitter are unchanged.
  */
-import { IvaeInputError, check, checkInt } from "../util/errors";
-import { Random } from "../util/random";
-import { ImageStack } from "./image-stack";
-import { fillPolygons } from "./rasterize";
-import { glyphs, matchSuits } from "./suit-match";
-import { SUIT_NAMES, SUIT_SYMMETRY, SuitName, suitOutline } from "./suits";
-
-const DEG = Math.PI / 180;
+import { check, checkInt } from "../../util/errors";
+import { Random } from "../../util/random";
+import { ImageStack } from "../image-stack";
+import { fillPolygons } from "../rasterize";
+import { SUIT_NAMES, SUIT_SYMMETRY, SuitName, suitOutline } from "../suits";
+import { CARDS_VARIANTS } from "./variants";
 
 /** Options of `cards.generate`. Angles in radians, shifts in pixels. */
 export interface CardsOptions {
@@ -102,81 +89,6 @@ export interface CardsDataSet {
   symmetry: number[];
   /** the options after filling in defaults */
   options: Required<CardsOptions>;
-}
-
-/** One of the lecture's four disorder levels. */
-export interface CardsVariant {
-  name: LectureVariant;
-  /** maximum rotation, degrees and radians */
-  rotationDeg: number;
-  maxRotation: number;
-  /** maximum shear, degrees and radians */
-  shearDeg: number;
-  maxShear: number;
-  /** maximum shift as a fraction of the image size */
-  shiftFraction: number;
-  description: string;
-}
-
-export type LectureVariant = "cards1" | "cards2" | "cards3" | "cards4";
-
-function variant(name: LectureVariant, rot: number, shear: number, description: string): CardsVariant {
-  return {
-    name,
-    rotationDeg: rot,
-    maxRotation: rot * DEG,
-    shearDeg: shear,
-    maxShear: shear * DEG,
-    shiftFraction: 0.1,
-    description,
-  };
-}
-
-/** The lecture's four variants: (rotation, shear) = (±12°, ±1°), (±12°, ±20°), (±120°, ±1°), (±120°, ±20°). */
-export const CARDS_VARIANTS: Readonly<Record<LectureVariant, CardsVariant>> = Object.freeze({
-  cards1: variant("cards1", 12, 1, "small rotation, almost no shear"),
-  cards2: variant("cards2", 12, 20, "small rotation, strong shear"),
-  cards3: variant("cards3", 120, 1, "large rotation, almost no shear"),
-  cards4: variant("cards4", 120, 20, "large rotation and strong shear"),
-});
-
-/** How `cards.lecture` draws: "ivae" (small glyphs, ±10 % shifts) or "notebook" (the lecture notebook's look). */
-export type CardsStyle = "ivae" | "notebook";
-
-/** A style: glyph height as a fraction of the frame and the maximum shift (pixels) at a given image size. */
-export interface CardsStyleSpec {
-  scale: number;
-  shift: (size: number) => number;
-  description: string;
-}
-
-/** The two styles of `cards.lecture`. */
-export const CARDS_STYLES: Readonly<Record<CardsStyle, CardsStyleSpec>> = Object.freeze({
-  ivae: {
-    scale: 0.45,
-    shift: (size: number) => 0.1 * size,
-    description: "glyph 0.45 of the frame, shifts ±10 % of the size",
-  },
-  notebook: {
-    scale: 0.6,
-    // kornia's translation = 0.1 is in pixels of the 48-px frame; scaled with the size so the look is the same
-    shift: (size: number) => (0.1 * size) / 48,
-    description: "the lecture notebook's look: glyph 0.60 of the frame (measured), shifts ±0.1 px at 48 px",
-  },
-});
-
-/** Options of `cards.lecture`. */
-export interface LectureOptions {
-  /** number of images (default 12000) */
-  n?: number;
-  /** seed (default 0) */
-  seed?: number;
-  /** image side in pixels (default 48) */
-  size?: number;
-  /** "ivae" (default) or "notebook" */
-  style?: CardsStyle;
-  /** random scale ±scaleJitter (default 0), as in `cards.generate` */
-  scaleJitter?: number;
 }
 
 const WHERE = "cards.generate";
@@ -343,73 +255,3 @@ export function generate(opts: CardsOptions = {}): CardsDataSet {
     options: o,
   };
 }
-
-/**
- * The `cards.generate` options of one of the lecture's variants in a style (what `cards.lecture` draws):
- * rotation and shear of the variant; glyph size and shifts of the style.
- */
-export function lectureOptions(name: LectureVariant, opts: LectureOptions = {}): CardsOptions {
-  const where = "cards.lecture";
-  const v = (CARDS_VARIANTS as Record<string, CardsVariant>)[name as string];
-  if (!v) {
-    throw new IvaeInputError(
-      `${where}: unknown variant "${String(name)}"; expected one of ${Object.keys(CARDS_VARIANTS).join(", ")}`,
-    );
-  }
-  check(
-    opts !== null && typeof opts === "object",
-    where,
-    "options must be an object {n, seed, size, style, scaleJitter}",
-  );
-  const keys = ["n", "seed", "size", "style", "scaleJitter"];
-  for (const key of Object.keys(opts)) {
-    check(
-      keys.includes(key),
-      where,
-      `unknown option "${key}"; expected ${keys.join(", ")} (use cards.generate for the other parameters)`,
-    );
-  }
-  const size = opts.size ?? 48;
-  checkInt(size, where, "size (image side in pixels)", 8);
-  const style = opts.style ?? "ivae";
-  const st = (CARDS_STYLES as Record<string, CardsStyleSpec>)[style as string];
-  if (!st) throw new IvaeInputError(`${where}: unknown style "${String(style)}"; expected "ivae" or "notebook"`);
-  const out: CardsOptions = {
-    n: opts.n ?? 12000,
-    seed: opts.seed ?? 0,
-    size,
-    maxRotation: v.maxRotation,
-    maxShear: v.maxShear,
-    maxShift: st.shift(size),
-    scale: st.scale,
-  };
-  if (opts.scaleJitter !== undefined) out.scaleJitter = opts.scaleJitter;
-  return out;
-}
-
-/**
- * One of the lecture's four data sets (defaults: n = 12000, seed = 0, size = 48, style "ivae": glyph 0.45
- * of the frame, translation ±10 % of the size; style "notebook": glyph 0.60, ±0.1 px, the lecture
- * notebook's look). `cards.lecture("cards3")` is the large-rotation, small-shear set on which the rVAE
- * separates the suits.
- */
-export function lecture(name: LectureVariant, opts: LectureOptions = {}): CardsDataSet {
-  return generate(lectureOptions(name, opts));
-}
-
-/**
- * The cards data set: `cards.lecture`, `cards.generate`, the variants and styles, suit names and symmetries,
- * the upright `glyphs` and the nearest-glyph rule `matchSuits` (src/data/suit-match.ts).
- */
-export const cards = {
-  lecture,
-  lectureOptions,
-  generate,
-  styles: CARDS_STYLES,
-  variants: CARDS_VARIANTS,
-  suitNames: [...SUIT_NAMES] as SuitName[],
-  symmetry: { ...SUIT_SYMMETRY } as Record<SuitName, number>,
-  outline: suitOutline,
-  glyphs,
-  matchSuits,
-};
