@@ -4,26 +4,11 @@
  * `scatter` trait references a LatentScatter model, selections are mirrored both ways in the
  * browser (so the link also works in saved HTML), and each side saves its own state to the kernel.
  */
-import { DOMWidgetModel, DOMWidgetView, unpack_models } from "@jupyter-widgets/base";
+import { DOMWidgetModel, unpack_models } from "@jupyter-widgets/base";
 import { MAP_OVERLAY_DEFAULTS, MapOverlayState, WireState } from "../../src/jupyter/state";
 import type { LatentScatterModel } from "./scatter";
-import {
-  COLORMAPS,
-  Coloring,
-  PointGrid,
-  floatAt,
-  TypedModel,
-  modelNames,
-  Viewport,
-  colorize,
-  ensureCss,
-  f32,
-  fmt,
-  h,
-  legend,
-  u8,
-  renderSafely,
-} from "./common";
+import { COLORMAPS, TypedModel, modelNames, Viewport, colorize, ensureCss, f32, fmt, h, legend, u8 } from "./common";
+import { PointsView } from "./points-view";
 
 /** MapOverlay state in the browser: `scatter` arrives as the linked LatentScatter model (unpack_models). */
 export type MapOverlayFrontState = Omit<WireState<MapOverlayState>, "scatter"> & { scatter: LatentScatterModel | null };
@@ -51,40 +36,26 @@ export class MapOverlayModel extends TypedModel<MapOverlayFrontState> {
 const same = (a: number[], b: number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** View of the MapOverlay widget. */
-export class MapOverlayView extends DOMWidgetView {
+export class MapOverlayView extends PointsView<MapOverlayFrontState> {
   declare model: MapOverlayModel;
-  private canvas!: HTMLCanvasElement;
+  protected readonly viewName = "MapOverlayView";
+  protected readonly pickRadius = 8;
   private band!: HTMLCanvasElement;
   private bg!: HTMLCanvasElement;
-  private vp!: Viewport;
-  private xs = new Float32Array(0);
-  private ys = new Float32Array(0);
-  private sx = new Float32Array(0);
-  private sy = new Float32Array(0);
-  private coloring: Coloring | null = null;
-  private mask = new Uint8Array(0);
-  private grid = new PointGrid(10);
-  private legendBox!: HTMLElement;
-  private info!: HTMLElement;
   private controls: { [k: string]: HTMLInputElement | HTMLSelectElement } = {};
-  private frame = 0;
 
-  override render(): void {
-    renderSafely(this.el, "MapOverlayView", () => this.build());
-  }
-
-  private build(): void {
+  protected build(): void {
     ensureCss();
     const m = this.model;
-    const [ih, iw] = m.get("image_shape");
-    const W = m.get("width");
+    const [ih, iw] = this.get("image_shape");
+    const W = this.get("width");
     const H = Math.round((W * ih) / iw);
     this.el.classList.add("ivae-widget", "ivae-overlay");
     this.canvas = h("canvas", { width: W, height: H, class: "ivae-plot" });
     this.band = h("canvas", { width: W, height: H, style: "position:absolute;left:0;top:0;pointer-events:none" });
     // The image rendered once at native size; drawImage scales it on every redraw.
     this.bg = h("canvas", { width: iw, height: ih });
-    const img = u8(m.get("image"));
+    const img = u8(this.get("image"));
     const g = this.bg.getContext("2d")!;
     const id = g.createImageData(iw, ih);
     for (let p = 0; p < iw * ih; p++)
@@ -125,10 +96,7 @@ export class MapOverlayView extends DOMWidgetView {
       "data-control": "marker_size",
     });
     this.controls = { channel: chSel, colormap: cmSel, opacity: op, vmin, vmax, marker_size: size };
-    const save = (patch: { [k: string]: unknown }): void => {
-      m.set(patch);
-      m.save_changes();
-    };
+    const save = (patch: Partial<MapOverlayFrontState>): void => this.save(patch);
     chSel.onchange = () => save({ channel: chSel.value, vmin: null, vmax: null });
     cmSel.onchange = () => save({ colormap: cmSel.value });
     op.oninput = () => save({ opacity: Number(op.value) });
@@ -140,10 +108,10 @@ export class MapOverlayView extends DOMWidgetView {
     const reset = h("button", { class: "ivae-btn", textContent: "reset view" });
     reset.onclick = () => (this.vp.setRect(0, iw, 0, ih), this.draw());
     const clear = h("button", { class: "ivae-btn", textContent: "clear" });
-    clear.onclick = () => this.commit([]);
-    this.info = h("div", { class: "ivae-info" }, "click an atom; shift-drag to select a region");
+    clear.onclick = () => this.commitSelection([]);
+    this.info = h("div", { class: "ivae-info" });
     this.legendBox = h("div");
-    const title = m.get("title");
+    const title = this.get("title");
     if (title) this.el.append(h("div", { class: "ivae-title" }, title));
     this.el.append(
       h(
@@ -164,11 +132,7 @@ export class MapOverlayView extends DOMWidgetView {
     );
     this.vp = new Viewport(W, H, 0, true);
     this.vp.setRect(-0.5, iw - 0.5, -0.5, ih - 0.5);
-    this.xs = f32(m.get("x"));
-    this.ys = f32(m.get("y"));
-    this.sx = new Float32Array(this.xs.length);
-    this.sy = new Float32Array(this.xs.length);
-    this.mask = new Uint8Array(this.xs.length);
+    this.loadPoints();
     this.listenTo(
       m,
       "change:channel change:colormap change:vmin change:vmax change:channels",
@@ -178,27 +142,24 @@ export class MapOverlayView extends DOMWidgetView {
     this.listenTo(m, "change:selected", () => (this.reselect(), this.draw()));
     this.linkScatter();
     this.recolor();
+    // a restored selection (saved state, notebook reload) shows in the status line from the start
     this.reselect();
     this.mouse();
     this.draw();
-    (this.el as unknown as { ivae: unknown }).ivae = {
-      screenPos: (i: number) => [this.vp.sx(this.xs[i]), this.vp.sy(this.ys[i])],
-      canvas: this.canvas,
-      view: this,
-    };
+    this.exposeHook();
   }
 
   /** Mirrors selections with the linked LatentScatter model, both ways, without echo loops. */
   private linkScatter(): void {
-    const sc = this.model.get("scatter");
+    const sc = this.get("scatter");
     if (!sc) return;
     const fromScatter = (): void => {
       const s = sc.get("selected");
-      if (!same(s, this.model.get("selected"))) this.commit(s);
+      if (!same(s, this.get("selected"))) this.commitSelection(s);
     };
     this.listenTo(sc, "change:selected", fromScatter);
     this.listenTo(this.model, "change:selected", () => {
-      const s = this.model.get("selected");
+      const s = this.get("selected");
       if (!same(s, sc.get("selected"))) {
         sc.set("selected", s);
         sc.save_changes();
@@ -208,27 +169,25 @@ export class MapOverlayView extends DOMWidgetView {
   }
 
   private syncControls(): void {
-    const m = this.model;
     const c = this.controls;
-    c.channel.value = m.get("channel");
-    c.colormap.value = m.get("colormap");
-    c.opacity.value = String(m.get("opacity"));
-    c.marker_size.value = String(m.get("marker_size"));
-    const vmin = m.get("vmin"),
-      vmax = m.get("vmax");
+    c.channel.value = this.get("channel");
+    c.colormap.value = this.get("colormap");
+    c.opacity.value = String(this.get("opacity"));
+    c.marker_size.value = String(this.get("marker_size"));
+    const vmin = this.get("vmin"),
+      vmax = this.get("vmax");
     c.vmin.value = vmin == null ? "" : String(vmin);
     c.vmax.value = vmax == null ? "" : String(vmax);
   }
 
   private recolor(): void {
-    const m = this.model;
-    const chans = m.get("channels");
-    const infos = m.get("channel_info");
+    const chans = this.get("channels");
+    const infos = this.get("channel_info");
     const sel = this.controls.channel as HTMLSelectElement;
     sel.replaceChildren(...Object.keys(chans).map((n) => h("option", { value: n }, n)));
-    const ch = m.get("channel");
-    this.coloring =
-      ch && chans[ch] ? colorize(f32(chans[ch]), infos[ch], m.get("colormap"), m.get("vmin"), m.get("vmax")) : null;
+    const ch = this.get("channel");
+    const [cmap, vmin, vmax] = [this.get("colormap"), this.get("vmin"), this.get("vmax")];
+    this.coloring = ch && chans[ch] ? colorize(f32(chans[ch]), infos[ch], cmap, vmin, vmax) : null;
     this.legendBox.replaceChildren(this.coloring ? legend(this.coloring, ch) : h("span"));
     this.syncControls();
     if (this.coloring && this.coloring.kind !== "categorical") {
@@ -237,12 +196,12 @@ export class MapOverlayView extends DOMWidgetView {
     }
   }
 
+  /** The selection into the mask and the status line (whoever changed it: a click, the scatter, the kernel). */
   private reselect(): void {
-    this.mask.fill(0);
-    for (const i of this.model.get("selected")) if (i >= 0 && i < this.mask.length) this.mask[i] = 1;
+    this.info.textContent = selectionStatus(this.readSelection().length);
   }
 
-  private draw(): void {
+  protected draw(): void {
     const g = this.canvas.getContext("2d")!;
     const W = this.canvas.width,
       H = this.canvas.height,
@@ -258,11 +217,11 @@ export class MapOverlayView extends DOMWidgetView {
       vp.sy(this.bg.height - 0.5) - vp.sy(-0.5),
     );
     const n = this.xs.length;
-    for (let i = 0; i < n; i++) ((this.sx[i] = vp.sx(this.xs[i])), (this.sy[i] = vp.sy(this.ys[i])));
+    this.project();
     const zoom = W / (vp.x1 - vp.x0) / (W / this.bg.width);
-    const r = this.model.get("marker_size") * Math.sqrt(Math.max(1, zoom));
-    const anySel = this.model.get("selected").length > 0;
-    const op = this.model.get("opacity");
+    const r = this.get("marker_size") * Math.sqrt(Math.max(1, zoom));
+    const anySel = this.get("selected").length > 0;
+    const op = this.get("opacity");
     const col = this.coloring;
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i < n; i++) {
@@ -294,32 +253,12 @@ export class MapOverlayView extends DOMWidgetView {
       }
     }
     g.globalAlpha = 1;
-    this.grid.build(this.sx, this.sy, (i) => this.sx[i] >= 0 && this.sx[i] <= W && this.sy[i] >= 0 && this.sy[i] <= H);
-  }
-
-  /** Sets the selection and saves it (so the kernel's `selected` follows, whoever started it). */
-  private commit(sel: number[]): void {
-    this.model.set("selected", sel);
-    this.model.save_changes();
-    this.info.textContent = `${sel.length} atom${sel.length === 1 ? "" : "s"} selected`;
   }
 
   private mouse(): void {
     const c = this.canvas;
-    const pos = (e: MouseEvent): [number, number] => {
-      const r = c.getBoundingClientRect();
-      return [((e.clientX - r.left) * c.width) / r.width, ((e.clientY - r.top) * c.height) / r.height];
-    };
-    c.addEventListener(
-      "wheel",
-      (e) => {
-        e.preventDefault();
-        const [x, y] = pos(e);
-        this.vp.zoom(x, y, e.deltaY > 0 ? 1.15 : 1 / 1.15);
-        if (!this.frame) this.frame = requestAnimationFrame(() => ((this.frame = 0), this.draw()));
-      },
-      { passive: false },
-    );
+    const pos = (e: MouseEvent): [number, number] => this.canvasPos(e);
+    this.attachWheelZoom();
     let drag: { box: boolean; start: [number, number]; last: [number, number] } | null = null;
     c.addEventListener("pointerdown", (e) => {
       const p = pos(e);
@@ -329,17 +268,11 @@ export class MapOverlayView extends DOMWidgetView {
     c.addEventListener("pointermove", (e) => {
       const p = pos(e);
       if (!drag) {
-        const i = this.grid.nearest(p[0], p[1], this.sx, this.sy, 8);
-        if (i >= 0) {
-          const chans = this.model.get("channels");
-          const infos = this.model.get("channel_info");
-          const lines = [`atom #${i} at (${fmt(this.xs[i])}, ${fmt(this.ys[i])}) px`];
-          for (const [k, dv] of Object.entries(chans)) {
-            const v = floatAt(dv, i);
-            lines.push(`${k}: ${infos[k]?.labels?.[Math.round(v)] ?? fmt(v)}`);
-          }
-          this.info.textContent = lines.join("\n");
-        }
+        const i = this.nearest(p);
+        if (i >= 0)
+          this.info.textContent = [`atom #${i} at (${fmt(this.xs[i])}, ${fmt(this.ys[i])}) px`]
+            .concat(this.channelLines(i))
+            .join("\n");
         return;
       }
       if (drag.box) {
@@ -352,7 +285,7 @@ export class MapOverlayView extends DOMWidgetView {
         b.strokeRect(drag.start[0], drag.start[1], p[0] - drag.start[0], p[1] - drag.start[1]);
       } else {
         this.vp.pan(p[0] - drag.last[0], p[1] - drag.last[1]);
-        if (!this.frame) this.frame = requestAnimationFrame(() => ((this.frame = 0), this.draw()));
+        this.scheduleDraw();
       }
       drag.last = p;
     });
@@ -363,20 +296,15 @@ export class MapOverlayView extends DOMWidgetView {
       drag = null;
       this.band.getContext("2d")!.clearRect(0, 0, this.band.width, this.band.height);
       const moved = Math.hypot(p[0] - d.start[0], p[1] - d.start[1]) > 3;
-      if (d.box && moved) {
-        const [xa, xb] = [Math.min(d.start[0], p[0]), Math.max(d.start[0], p[0])];
-        const [ya, yb] = [Math.min(d.start[1], p[1]), Math.max(d.start[1], p[1])];
-        const sel: number[] = [];
-        for (let i = 0; i < this.xs.length; i++)
-          if (this.sx[i] >= xa && this.sx[i] <= xb && this.sy[i] >= ya && this.sy[i] <= yb) sel.push(i);
-        this.commit(sel);
-      } else if (!moved) {
-        const i = this.grid.nearest(p[0], p[1], this.sx, this.sy, 8);
-        const cur = this.model.get("selected");
-        if (i >= 0) this.commit(e.ctrlKey || e.metaKey ? [...new Set([...cur, i])].sort((a, b) => a - b) : [i]);
-      }
+      if (d.box && moved) this.commitSelection(this.pointsInBox(d.start, p));
+      else if (!moved) this.clickSelect(p, e);
     });
   }
+}
+
+/** The overlay's status line for a selection of n atoms (the hint when there is none). */
+export function selectionStatus(n: number): string {
+  return n === 0 ? "click an atom; shift-drag to select a region" : `${n} atom${n === 1 ? "" : "s"} selected`;
 }
 
 /**

@@ -3,14 +3,10 @@
  * batched by colour), colour by channel, wheel zoom / drag pan, hover → patch, box and lasso
  * selection written back to the model (and so to the kernel).
  */
-import { DOMWidgetView } from "@jupyter-widgets/base";
 import { LATENT_SCATTER_DEFAULTS, LatentScatterState, WireState } from "../../src/jupyter/state";
 import {
-  Coloring,
-  PointGrid,
-  floatAt,
+  COLORMAPS,
   TypedModel,
-  modelNames,
   Viewport,
   colorize,
   drawGrey,
@@ -20,10 +16,9 @@ import {
   h,
   inPolygon,
   legend,
-  u8,
-  COLORMAPS,
-  renderSafely,
 } from "./common";
+import { modelNames, u8 } from "./common";
+import { PointsView } from "./points-view";
 
 /** Model of the LatentScatter widget: the kernel's LatentScatterState and defaults (src/jupyter/state.ts). */
 export class LatentScatterModel extends TypedModel<WireState<LatentScatterState>> {
@@ -50,36 +45,22 @@ export class LatentScatterModel extends TypedModel<WireState<LatentScatterState>
 type Mode = "pan" | "box" | "lasso";
 
 /** View of the LatentScatter widget. */
-export class LatentScatterView extends DOMWidgetView {
+export class LatentScatterView extends PointsView<WireState<LatentScatterState>> {
   declare model: LatentScatterModel;
-  private canvas!: HTMLCanvasElement;
+  protected readonly viewName = "LatentScatterView";
+  protected readonly pickRadius = 10;
   private overlay!: HTMLCanvasElement;
   private patch!: HTMLCanvasElement;
-  private info!: HTMLElement;
-  private legendBox!: HTMLElement;
   private countLabel!: HTMLElement;
   private channelSel!: HTMLSelectElement;
-  private vp!: Viewport;
-  private xs = new Float32Array(0);
-  private ys = new Float32Array(0);
-  private sx = new Float32Array(0);
-  private sy = new Float32Array(0);
-  private coloring: Coloring | null = null;
-  private selectedMask = new Uint8Array(0);
-  private grid = new PointGrid(12);
   private mode: Mode = "pan";
-  private frame = 0;
   private modeButtons: { [m: string]: HTMLButtonElement } = {};
 
-  override render(): void {
-    renderSafely(this.el, "LatentScatterView", () => this.build());
-  }
-
-  private build(): void {
+  protected build(): void {
     ensureCss();
     const m = this.model;
-    const W = m.get("width"),
-      H = m.get("height");
+    const W = this.get("width"),
+      H = this.get("height");
     this.el.classList.add("ivae-widget", "ivae-scatter");
     this.canvas = h("canvas", { width: W, height: H, class: "ivae-plot" });
     this.overlay = h("canvas", { width: W, height: H, style: "position:absolute;left:0;top:0;pointer-events:none" });
@@ -92,15 +73,9 @@ export class LatentScatterView extends DOMWidgetView {
     this.channelSel = h("select", { title: "colour points by this channel" });
     const cmapSel = h("select", { title: "colour map for continuous channels" });
     for (const c of COLORMAPS) cmapSel.append(h("option", { value: c }, c));
-    cmapSel.value = m.get("colormap") || "viridis";
-    cmapSel.onchange = () => {
-      m.set("colormap", cmapSel.value);
-      m.save_changes();
-    };
-    this.channelSel.onchange = () => {
-      m.set("color_by", this.channelSel.value);
-      m.save_changes();
-    };
+    cmapSel.value = this.get("colormap") || "viridis";
+    cmapSel.onchange = () => this.save({ colormap: cmapSel.value });
+    this.channelSel.onchange = () => this.save({ color_by: this.channelSel.value });
     const modeBtn = (mode: Mode, label: string, title: string): HTMLButtonElement => {
       const b = h("button", { class: "ivae-btn", title, textContent: label, "data-mode": mode });
       b.onclick = () => this.setMode(mode);
@@ -127,7 +102,7 @@ export class LatentScatterView extends DOMWidgetView {
       clear,
       this.countLabel,
     );
-    const [ph, pw] = m.get("patch_shape");
+    const [ph, pw] = this.get("patch_shape");
     const ps = 128;
     this.patch = h("canvas", {
       width: ps,
@@ -138,15 +113,15 @@ export class LatentScatterView extends DOMWidgetView {
     this.info = h("div", { class: "ivae-info" }, "hover a point");
     this.legendBox = h("div");
     const side = h("div", { class: "ivae-side" }, ph > 0 ? this.patch : h("span"), this.info, this.legendBox);
-    const title = m.get("title");
+    const title = this.get("title");
     if (title) this.el.append(h("div", { class: "ivae-title" }, title));
     this.el.append(toolbar, h("div", { class: "ivae-row" }, plotWrap, side));
     this.vp = new Viewport(W, H, 30);
-    this.loadData();
+    this.loadPoints();
     this.vp.fit(this.xs, this.ys);
     this.setMode("pan");
     this.attachMouse();
-    this.listenTo(m, "change:x change:y", () => (this.loadData(), this.vp.fit(this.xs, this.ys), this.draw()));
+    this.listenTo(m, "change:x change:y", () => (this.loadPoints(), this.vp.fit(this.xs, this.ys), this.draw()));
     this.listenTo(
       m,
       "change:color_by change:colormap change:channels change:channel_info",
@@ -157,20 +132,7 @@ export class LatentScatterView extends DOMWidgetView {
     this.updateColors();
     this.updateSelection();
     this.draw();
-    // Test and debugging hook: screen position (CSS px inside the plot canvas) of point i.
-    (this.el as unknown as { ivae: unknown }).ivae = {
-      screenPos: (i: number) => [this.vp.sx(this.xs[i]), this.vp.sy(this.ys[i])],
-      canvas: this.canvas,
-      view: this,
-    };
-  }
-
-  private loadData(): void {
-    this.xs = f32(this.model.get("x"));
-    this.ys = f32(this.model.get("y"));
-    this.sx = new Float32Array(this.xs.length);
-    this.sy = new Float32Array(this.xs.length);
-    this.selectedMask = new Uint8Array(this.xs.length);
+    this.exposeHook();
   }
 
   private setMode(mode: Mode): void {
@@ -179,40 +141,34 @@ export class LatentScatterView extends DOMWidgetView {
   }
 
   private updateColors(): void {
-    const m = this.model;
-    const chans = m.get("channels");
-    const infos = m.get("channel_info");
+    const chans = this.get("channels");
+    const infos = this.get("channel_info");
     const names = Object.keys(chans);
     this.channelSel.replaceChildren(...names.map((n) => h("option", { value: n }, n)));
-    const by = m.get("color_by");
+    const by = this.get("color_by");
     this.channelSel.value = by;
     this.channelSel.disabled = names.length === 0;
-    this.coloring = by && chans[by] ? colorize(f32(chans[by]), infos[by], m.get("colormap")) : null;
+    this.coloring = by && chans[by] ? colorize(f32(chans[by]), infos[by], this.get("colormap")) : null;
     this.legendBox.replaceChildren(this.coloring ? legend(this.coloring, by) : h("span"));
   }
 
   private updateSelection(): void {
-    this.selectedMask.fill(0);
-    const sel = this.model.get("selected");
-    for (const i of sel) if (i >= 0 && i < this.selectedMask.length) this.selectedMask[i] = 1;
-    this.countLabel.textContent = `${this.xs.length.toLocaleString()} points · ${sel.length.toLocaleString()} selected`;
+    const sel = this.readSelection();
+    const [n, k] = [this.xs.length.toLocaleString(), sel.length.toLocaleString()];
+    this.countLabel.textContent = `${n} points · ${k} selected`;
   }
 
   /** Redraws all points; batched by colour bucket so the canvas state changes rarely. */
-  private draw(): void {
+  protected draw(): void {
     const g = this.canvas.getContext("2d")!;
     const W = this.canvas.width,
-      H = this.canvas.height,
-      vp = this.vp;
+      H = this.canvas.height;
     g.clearRect(0, 0, W, H);
     const n = this.xs.length;
-    for (let i = 0; i < n; i++) {
-      this.sx[i] = vp.sx(this.xs[i]);
-      this.sy[i] = vp.sy(this.ys[i]);
-    }
+    this.project();
     this.drawAxes(g);
-    const r = this.model.get("point_size");
-    const hasSel = this.model.get("selected").length > 0;
+    const r = this.get("point_size");
+    const hasSel = this.get("selected").length > 0;
     const col = this.coloring;
     const nb = col ? col.palette.length : 1;
     const order: number[][] = Array.from({ length: nb }, () => []);
@@ -231,13 +187,12 @@ export class LatentScatterView extends DOMWidgetView {
       g.strokeStyle = "#111";
       g.lineWidth = 1;
       for (let i = 0; i < n; i++) {
-        if (!this.selectedMask[i]) continue;
+        if (!this.mask[i]) continue;
         g.fillStyle = col ? col.palette[col.bucket[i]] : "#3465a4";
         g.fillRect(this.sx[i] - r - 1, this.sy[i] - r - 1, d + 2, d + 2);
         g.strokeRect(this.sx[i] - r - 1.5, this.sy[i] - r - 1.5, d + 3, d + 3);
       }
     }
-    this.grid.build(this.sx, this.sy, (i) => this.sx[i] >= 0 && this.sx[i] <= W && this.sy[i] >= 0 && this.sy[i] <= H);
   }
 
   private drawAxes(g: CanvasRenderingContext2D): void {
@@ -267,51 +222,24 @@ export class LatentScatterView extends DOMWidgetView {
     }
     g.fillStyle = "#444";
     g.font = "11px system-ui,sans-serif";
-    g.fillText(this.model.get("x_label"), W - 30, H - 16);
-    g.fillText(this.model.get("y_label"), 6, 14);
+    g.fillText(this.get("x_label"), W - 30, H - 16);
+    g.fillText(this.get("y_label"), 6, 14);
     g.restore();
   }
 
   private hover(i: number): void {
-    const m = this.model;
-    if (i === m.get("hovered")) return;
-    m.set("hovered", i);
-    m.save_changes();
+    if (i === this.get("hovered")) return;
+    this.save({ hovered: i });
     if (i < 0) return;
-    const [ph, pw] = m.get("patch_shape");
-    if (ph > 0) drawGrey(this.patch, u8(m.get("patches")), ph, pw, i * ph * pw);
-    const chans = m.get("channels");
-    const infos = m.get("channel_info");
-    const lines = [`#${i}  (${fmt(this.xs[i])}, ${fmt(this.ys[i])})`];
-    for (const [k, dv] of Object.entries(chans)) {
-      const v = floatAt(dv, i);
-      const lab = infos[k]?.labels?.[Math.round(v)];
-      lines.push(`${k}: ${lab ?? (infos[k]?.kind === "categorical" ? String(Math.round(v)) : fmt(v))}`);
-    }
-    this.info.textContent = lines.join("\n");
-  }
-
-  private commitSelection(sel: number[]): void {
-    this.model.set("selected", sel);
-    this.model.save_changes();
+    const [ph, pw] = this.get("patch_shape");
+    if (ph > 0) drawGrey(this.patch, u8(this.get("patches")), ph, pw, i * ph * pw);
+    this.info.textContent = [`#${i}  (${fmt(this.xs[i])}, ${fmt(this.ys[i])})`, ...this.channelLines(i)].join("\n");
   }
 
   private attachMouse(): void {
     const c = this.canvas;
-    const pos = (e: MouseEvent): [number, number] => {
-      const r = c.getBoundingClientRect();
-      return [((e.clientX - r.left) * c.width) / r.width, ((e.clientY - r.top) * c.height) / r.height];
-    };
-    c.addEventListener(
-      "wheel",
-      (e) => {
-        e.preventDefault();
-        const [x, y] = pos(e);
-        this.vp.zoom(x, y, e.deltaY > 0 ? 1.15 : 1 / 1.15);
-        this.scheduleDraw();
-      },
-      { passive: false },
-    );
+    const pos = (e: MouseEvent): [number, number] => this.canvasPos(e);
+    this.attachWheelZoom();
     let drag: { mode: Mode; start: [number, number]; last: [number, number]; path: [number, number][] } | null = null;
     c.addEventListener("pointerdown", (e) => {
       const p = pos(e);
@@ -323,7 +251,7 @@ export class LatentScatterView extends DOMWidgetView {
     c.addEventListener("pointermove", (e) => {
       const p = pos(e);
       if (!drag) {
-        this.hover(this.grid.nearest(p[0], p[1], this.sx, this.sy, 10));
+        this.hover(this.nearest(p));
         return;
       }
       if (drag.mode === "pan") {
@@ -346,27 +274,17 @@ export class LatentScatterView extends DOMWidgetView {
         ys = d.path.map((q) => q[1]).concat(p[1]);
       const moved = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) > 3;
       if (d.mode === "pan") {
-        if (!moved) {
-          // A click selects the nearest point (shift/ctrl adds to the selection).
-          const i = this.grid.nearest(p[0], p[1], this.sx, this.sy, 10);
-          const cur = this.model.get("selected");
-          if (i >= 0)
-            this.commitSelection(e.ctrlKey || e.metaKey ? [...new Set([...cur, i])].sort((a, b) => a - b) : [i]);
-        }
+        // A click selects the nearest point (ctrl/cmd adds to the selection).
+        if (!moved) this.clickSelect(p, e);
         return;
       }
       if (!moved) return;
-      const sel: number[] = [];
-      const n = this.xs.length;
       if (d.mode === "box") {
-        const [xa, xb] = [Math.min(d.start[0], p[0]), Math.max(d.start[0], p[0])];
-        const [ya, yb] = [Math.min(d.start[1], p[1]), Math.max(d.start[1], p[1])];
-        for (let i = 0; i < n; i++)
-          if (this.sx[i] >= xa && this.sx[i] <= xb && this.sy[i] >= ya && this.sy[i] <= yb) sel.push(i);
-      } else {
-        const poly = d.path;
-        for (let i = 0; i < n; i++) if (inPolygon(this.sx[i], this.sy[i], poly)) sel.push(i);
+        this.commitSelection(this.pointsInBox(d.start, p));
+        return;
       }
+      const sel: number[] = [];
+      for (let i = 0; i < this.xs.length; i++) if (inPolygon(this.sx[i], this.sy[i], d.path)) sel.push(i);
       this.commitSelection(sel);
     });
     c.addEventListener("pointerleave", () => {
@@ -386,13 +304,5 @@ export class LatentScatterView extends DOMWidgetView {
     g.closePath();
     g.fill();
     g.stroke();
-  }
-
-  private scheduleDraw(): void {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.draw();
-    });
   }
 }

@@ -6,7 +6,7 @@
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
 import { TRAVERSAL_DEFAULTS, TraversalState, WireState } from "../../src/jupyter/state";
-import { CoordDecoder, DecoderConfig } from "../../src/jupyter/decoder-math";
+import { CoordDecoder } from "../../src/jupyter/decoder-math";
 import { TypedModel, drawGrey, modelNames, ensureCss, f32, fmt, h, renderSafely } from "./common";
 import { tf, tfReady } from "./tf";
 

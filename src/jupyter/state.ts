@@ -14,10 +14,22 @@ export const WIDGET_FRONTEND_VERSION = "0.1.0";
 /** Semver range of the front-end module the kernel asks for. */
 export const WIDGET_MODULE_VERSION = `^${WIDGET_FRONTEND_VERSION}`;
 
-/** Traits of the LatentScatter model (names as the front end sees them). */
-export interface LatentScatterState extends ChannelTraits {
+/**
+ * Traits every point view shares (LatentScatter, MapOverlay): positions, channels, the selection, the
+ * frame. The front end's base view (frontend/src/points-view.ts) reads these.
+ */
+export interface PointsState extends ChannelTraits {
+  /** Point positions (latent codes, or pixels: x = column, y = row). */
   x: Float32Array;
   y: Float32Array;
+  /** Selected point indices, ascending. */
+  selected: number[];
+  width: number;
+  title: string;
+}
+
+/** Traits of the LatentScatter model (names as the front end sees them). */
+export interface LatentScatterState extends PointsState {
   color_by: string;
   colormap: string;
   /** n × patch_shape patches as 8-bit grey (0..255), or null. */
@@ -25,24 +37,18 @@ export interface LatentScatterState extends ChannelTraits {
   patch_shape: [number, number];
   /** Shape of the patches as given, before downsampling for the browser. */
   patch_source_shape: [number, number];
-  selected: number[];
   hovered: number;
   point_size: number;
-  width: number;
   height: number;
-  title: string;
   x_label: string;
   y_label: string;
 }
 
 /** Traits of the MapOverlay model. */
-export interface MapOverlayState extends ChannelTraits {
+export interface MapOverlayState extends PointsState {
   /** The image (first frame of the stack), 8-bit grey over its own range. */
   image: Uint8Array;
   image_shape: [number, number];
-  /** Marker positions in pixels (x = column, y = row, sub-pixel). */
-  x: Float32Array;
-  y: Float32Array;
   channel: string;
   colormap: string;
   opacity: number;
@@ -50,11 +56,8 @@ export interface MapOverlayState extends ChannelTraits {
   vmin: number | null;
   vmax: number | null;
   marker_size: number;
-  selected: number[];
   /** `IPY_MODEL_<id>` of a linked LatentScatter, or null (the front end gets the model itself). */
   scatter: string | null;
-  width: number;
-  title: string;
 }
 
 /** Traits of the Traversal model. */

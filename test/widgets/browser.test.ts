@@ -350,6 +350,13 @@ console.log(JSON.stringify({ md, backend: b.backend, n: b.pixels.length }));
       (document.querySelector(".ivae-overlay") as any).ivae.view.model.get("selected"),
     );
     assert.deepEqual(sel, [42], "saved selection restored");
+    // the status lines say so after the reload (the overlay's used to say "click an atom…")
+    const status = await p2.evaluate(() => ({
+      overlay: document.querySelector(".ivae-overlay .ivae-info")?.textContent,
+      scatter: document.querySelector(".ivae-scatter .ivae-status")?.textContent,
+    }));
+    assert.equal(status.overlay, "1 atom selected");
+    assert.match(status.scatter ?? "", /· 1 selected$/);
     assert.equal(external, 0);
     await p2.screenshot({ path: path.join(SHOTS, "static-embed.png"), fullPage: true });
     await p2.close();
