@@ -142,7 +142,8 @@ async function main(): Promise<void> {
     );
     log(
       `ivae bench: cards 48x48, batch ${batch}, ${steps} timed steps after ${warmup} warm-up, ${threads} threads ` +
-        `on both sides, ${repeat} alternating repeats; ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, load ` +
+        `on both sides, ${repeat} alternating repeats; ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ` +
+        `load ` +
         `${os
           .loadavg()
           .map((x) => x.toFixed(1))

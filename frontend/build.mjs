@@ -54,7 +54,8 @@ await Promise.all([
 ]);
 const size = (f) => `${(fs.statSync(path.join(here, f)).size / 1024).toFixed(0)} KiB`;
 console.log(
-  `build:widgets: esbuild ${Date.now() - t0} ms; embed ${size("dist/ivae-widgets-embed.js")}, live ${size("dist/ivae-widgets-live.js")}, lab module ${size("lab/lib/index.js")}`,
+  `build:widgets: esbuild ${Date.now() - t0} ms; embed ${size("dist/ivae-widgets-embed.js")}, live ` +
+    `${size("dist/ivae-widgets-live.js")}, lab module ${size("lab/lib/index.js")}`,
 );
 
 // Prebuilt lab extension.

@@ -26,9 +26,11 @@ function main(argv: string[]): number {
     return 2;
   }
   const r = exportNotebookHtml(files[0], files[1], { title, hideCode });
-  console.log(
-    `export-html: ${files[1]}: ${r.widgets} widget view(s)${r.missingState.length ? `; ${r.missingState.length} widget output(s) without saved state shown as text (execute the notebook with the ivae kernel, e.g. jupyter nbconvert --execute)` : ""}`,
-  );
+  const missing = r.missingState.length
+    ? `; ${r.missingState.length} widget output(s) without saved state shown as text ` +
+      `(execute the notebook with the ivae kernel, e.g. jupyter nbconvert --execute)`
+    : "";
+  console.log(`export-html: ${files[1]}: ${r.widgets} widget view(s)${missing}`);
   return 0;
 }
 

@@ -95,7 +95,8 @@ if (require.main === module) {
     else if (a[i] === "--user") opts.dataDir = defaultJupyterDataDir();
     else {
       console.error(
-        `install-kernel: unknown option ${a[i]}\nusage: install-kernel [--data-dir DIR | --prefix P | --user] [--name ivae] [--display-name NAME] [--no-labextension]`,
+        `install-kernel: unknown option ${a[i]}\nusage: install-kernel [--data-dir DIR | --prefix P | --user] ` +
+          `[--name ivae] [--display-name NAME] [--no-labextension]`,
       );
       process.exit(2);
     }

@@ -6,9 +6,9 @@
  * 2. Atom-centred patches → rVAE → classes, against PCA + k-means (and NMF + k-means) on the *same* patches
  *    with the *same* number of classes, over several seeds (all methods seeded alike), scored against the
  *    ground-truth phase / domain label, at k = number of phases (what a user asks for) and at k = number of
- *    column kinds (where sorting columns by brightness is already right). Images: the NiO|LSMO interface (single crystal and with polycrystalline NiO,
- *    i.e. rotated grains) and the BiFeO3-like domains (all columns; and the Fe sublattice alone, which
- *    carries the polarisation).
+ *    column kinds (where sorting columns by brightness is already right). Images: the NiO|LSMO interface
+ *    (single crystal and with polycrystalline NiO, i.e. rotated grains) and the BiFeO3-like domains (all
+ *    columns; and the Fe sublattice alone, which carries the polarisation).
  * 3. Maps over the image (angle, dx, dy, z1, z2, classes, phases named by majority) and latent distributions.
  * 4. The movie: one rVAE on the patches of all frames; classes per frame; LSMO fraction per frame vs truth.
  * 5. Without atom finding: VAE vs shift-VAE on sliding windows of the interface and of the domain image;
@@ -123,7 +123,8 @@ function atomsOf(s: SyntheticStem, name: string) {
     atomRows.push(`| ${name} | ${sc.precision.toFixed(3)} | ${sc.recall.toFixed(3)} | ${sc.meanError.toFixed(3)} |`);
   scoredImages.add(s);
   log(
-    `${name}: atoms precision ${sc.precision.toFixed(3)} recall ${sc.recall.toFixed(3)} error ${sc.meanError.toFixed(3)} px`,
+    `${name}: atoms precision ${sc.precision.toFixed(3)} recall ${sc.recall.toFixed(3)} error ` +
+      `${sc.meanError.toFixed(3)} px`,
   );
   const idx = Int32Array.from(sc.match, (j, i) =>
     j >= 0 ? j : nearestColumn(s.truth, found.x[i], found.y[i], found.frame[i]),
@@ -283,7 +284,8 @@ async function compareOnPatches(c: CompareSpec) {
       }
       if (!firstAtPhases) firstAtPhases = { rvae: labs.rvae, pca: labs.pca };
       log(
-        `  ${c.name} seed ${seed}, k = ${kPhases} (phases): rVAE ${atPhases.acc.rvae.at(-1)!.toFixed(3)} | PCA+k-means ${atPhases.acc.pca.at(-1)!.toFixed(3)} | NMF+k-means ${atPhases.acc.nmf.at(-1)!.toFixed(3)}`,
+        `  ${c.name} seed ${seed}, k = ${kPhases} (phases): rVAE ${atPhases.acc.rvae.at(-1)!.toFixed(3)} | ` +
+          `PCA+k-means ${atPhases.acc.pca.at(-1)!.toFixed(3)} | NMF+k-means ${atPhases.acc.nmf.at(-1)!.toFixed(3)}`,
       );
     }
     kl.angle.push(r.final.klAngle);
@@ -295,7 +297,9 @@ async function compareOnPatches(c: CompareSpec) {
     }
     secs += r.trainSeconds;
     log(
-      `  ${c.name} seed ${seed}: rVAE phase acc ${rn.accuracy.toFixed(3)} ARI ${ari.rvae.at(-1)!.toFixed(3)} | PCA+k-means ${bn.accuracy.toFixed(3)} ARI ${ari.pca.at(-1)!.toFixed(3)} (KLγ ${r.final.klAngle.toFixed(2)}, ${r.trainSeconds.toFixed(0)} s)`,
+      `  ${c.name} seed ${seed}: rVAE phase acc ${rn.accuracy.toFixed(3)} ARI ${ari.rvae.at(-1)!.toFixed(3)} | ` +
+        `PCA+k-means ${bn.accuracy.toFixed(3)} ARI ${ari.pca.at(-1)!.toFixed(3)} (KLγ ` +
+        `${r.final.klAngle.toFixed(2)}, ${r.trainSeconds.toFixed(0)} s)`,
     );
     if (!first) {
       first = r;
@@ -311,11 +315,13 @@ async function compareOnPatches(c: CompareSpec) {
     clusterFeatures: c.features,
     why: c.why,
     model:
-      "RVAE (equivariant pose encoder) latentDim 2, encoder [128,128], decoder [64,64], Gaussian likelihood σ 0.1, s_γ 0.3 rad, s_Δr 0.05, Adam 2e-3, batch 32; k-means (8 restarts) on unstandardised features",
+      "RVAE (equivariant pose encoder) latentDim 2, encoder [128,128], decoder [64,64], Gaussian likelihood σ 0.1, " +
+      "s_γ 0.3 rad, s_Δr 0.05, Adam 2e-3, batch 32; k-means (8 restarts) on unstandardised features",
     modelOverrides: c.rvae ?? null,
     baseline: "PCA (3 components) of the same scaled patches, k-means (8 restarts)",
     scoring:
-      "clusters named by the majority true label of their members (same rule for both); accuracy and ARI of the named labels vs truth; class ARI = raw clusters vs phase × site",
+      "clusters named by the majority true label of their members (same rule for both); accuracy and ARI of the " +
+      "named labels vs truth; class ARI = raw clusters vs phase × site",
     phaseAccuracy: { rvae: ms(acc.rvae), pcaKmeans: ms(acc.pca), nmfKmeans: ms(acc.nmf) },
     phaseAri: { rvae: ms(ari.rvae), pcaKmeans: ms(ari.pca), nmfKmeans: ms(ari.nmf) },
     atNumberOfPhases:
@@ -354,7 +360,8 @@ async function compareOnPatches(c: CompareSpec) {
     ? `${fmt(res.angleVsTruth.circularRho)} (${c.angleTruth.name})`
     : "– (no angle)";
   const row = (k: number, what: string, f: ClusterFeatures, a: typeof acc, r: typeof ari) =>
-    `| ${c.name} | ${imgs.n} | ${k} (${what}) | ${f} | ${fmt(ms(a.rvae))} | ${fmt(ms(a.pca))} | ${fmt(ms(a.nmf))} | ${fmt(ms(r.rvae))} | ${fmt(ms(r.pca))} | ${mark(r.rvae, r.pca)} | ${angleCell} |`;
+    `| ${c.name} | ${imgs.n} | ${k} (${what}) | ${f} | ${fmt(ms(a.rvae))} | ${fmt(ms(a.pca))} | ${fmt(ms(a.nmf))} | ` +
+    `${fmt(ms(r.rvae))} | ${fmt(ms(r.pca))} | ${mark(r.rvae, r.pca)} | ${angleCell} |`;
   const rows = [
     ...(kPhases !== c.k ? [row(kPhases, "phases", c.phaseFeatures ?? c.features, atPhases.acc, atPhases.ari)] : []),
     row(c.k, kPhases === c.k ? "phases = kinds" : "column kinds", c.features, acc, ari),
@@ -461,7 +468,8 @@ async function movie() {
     );
     const pf = perFrame[perFrame.length - 1];
     tables.push(
-      `| ${f} | ${pf.patches} | ${pf.lsmoFractionTruePatches.toFixed(3)} | ${pf.lsmoFractionRvae.toFixed(3)} | ${pf.lsmoFractionPca.toFixed(3)} | ${pf.phaseAccuracyRvae.toFixed(3)} | ${pf.phaseAccuracyPca.toFixed(3)} |`,
+      `| ${f} | ${pf.patches} | ${pf.lsmoFractionTruePatches.toFixed(3)} | ${pf.lsmoFractionRvae.toFixed(3)} | ` +
+        `${pf.lsmoFractionPca.toFixed(3)} | ${pf.phaseAccuracyRvae.toFixed(3)} | ${pf.phaseAccuracyPca.toFixed(3)} |`,
     );
   }
   scores["movie.classes"] = {
@@ -473,7 +481,9 @@ async function movie() {
     phaseAccuracyRvae: r4(rn.accuracy),
     phaseAccuracyPca: r4(bn.accuracy),
     perFrame,
-    note: "one rVAE and one GMM over all frames; clusters named by majority phase over all frames; LSMO grows into NiO frame by frame",
+    note:
+      "one rVAE and one GMM over all frames; clusters named by majority phase over all frames; LSMO grows into " +
+      "NiO frame by frame",
   };
   log(`movie: rVAE phase acc ${rn.accuracy.toFixed(3)}, PCA ${bn.accuracy.toFixed(3)}`);
   r.model.dispose();
@@ -564,8 +574,9 @@ async function windows(
       const model =
         nm === "vae"
           ? new VAE({ imageShape: [WS, WS], latentDim: 2, seed })
-          : // s_Δr 0.4 grid units ≈ 10 px on a 48-px window: offsets up to half a unit cell (9.7 px) are plausible a priori;
-            // shiftVaeEq: the translation-equivariant offset encoder (src/models/offset-encoder.ts), shifts up to half a cell
+          : // s_Δr 0.4 grid units ≈ 10 px on a 48-px window: offsets up to half a unit cell (9.7 px) are
+            // plausible a priori; shiftVaeEq: the translation-equivariant offset encoder
+            // (src/models/offset-encoder.ts), shifts up to half a cell
             new ShiftVAE({
               imageShape: [WS, WS],
               latentDim: 2,
@@ -594,7 +605,8 @@ async function windows(
         per.dy.push(inv.dyVsOffset!);
       }
       log(
-        `${name} ${nm} seed ${seed}: offset variance ratio ${inv.varianceRatio.toFixed(3)}, phase acc ${named.accuracy.toFixed(3)}, 10-NN ${per.knn.at(-1)!.toFixed(3)}`,
+        `${name} ${nm} seed ${seed}: offset variance ratio ${inv.varianceRatio.toFixed(3)}, phase acc ` +
+          `${named.accuracy.toFixed(3)}, 10-NN ${per.knn.at(-1)!.toFixed(3)}`,
       );
       if (seed === SEEDS[0]) {
         const z1 = Float32Array.from({ length: enc.n }, (_, i) => enc.zMean[2 * i]);
@@ -614,8 +626,12 @@ async function windows(
     };
     res[nm] = out;
     const f2 = (x: number[]) => meanSd(x).mean.toFixed(2);
+    const label =
+      nm === "vae" ? "VAE" : nm === "shiftVae" ? "shift-VAE (MLP encoder)" : "shift-VAE (equivariant offset encoder)";
+    const offsets = per.dx.length ? `${f2(per.dx)} / ${f2(per.dy)}` : "– / –";
     rows.push(
-      `| ${nm === "vae" ? "VAE" : nm === "shiftVae" ? "shift-VAE (MLP encoder)" : "shift-VAE (equivariant offset encoder)"} | ${fmt(ms(per.ratio))} | ${f2(per.r2a)}, ${f2(per.r2b)} | ${per.dx.length ? `${f2(per.dx)} / ${f2(per.dy)}` : "– / –"} | ${fmt(ms(per.acc))} | ${fmt(ms(per.ari))} | ${fmt(ms(per.knn))} |`,
+      `| ${label} | ${fmt(ms(per.ratio))} | ${f2(per.r2a)}, ${f2(per.r2b)} | ${offsets} | ${fmt(ms(per.acc))} | ` +
+        `${fmt(ms(per.ari))} | ${fmt(ms(per.knn))} |`,
     );
   }
   scores[`${name}.slidingWindows`] = res;
@@ -638,9 +654,11 @@ async function main(): Promise<void> {
     (sp, i) => 2 * dom.truth.phase[i] + (sp === 4 || sp === 5 ? 1 : 0),
   );
   const zWhy =
-    "phases are orientation-independent: a NiO grain is NiO at any rotation, so only z (rotation- and shift-invariant content) is clustered";
+    "phases are orientation-independent: a NiO grain is NiO at any rotation, so only z (rotation- and " +
+    "shift-invariant content) is clustered";
   const offWhy =
-    "the domain label is a displacement: the Fe off-centring is the offset (dx, dy) of the Bi cage around the centred column, whatever frame of the 4-fold cage the pose encoder picked";
+    "the domain label is a displacement: the Fe off-centring is the offset (dx, dy) of the Bi cage around the " +
+    "centred column, whatever frame of the 4-fold cage the pose encoder picked";
   // the polarisation direction of each column's domain (display ccw, from the mean Fe displacement of the domain)
   const polDir = (() => {
     const sx = new Map<number, number>(),
@@ -667,7 +685,9 @@ async function main(): Promise<void> {
   // show the domains). Measured, 3 seeds: Fe sublattice 0.983 vs 0.957, all columns k = 2 0.748 vs 0.732.
   const tp = {
     opts: { translationPrior: 0.15, poseEncoder: "mlp" as const },
-    why: "s_Δr 0.15 (1.8 px): the polar displacement must be cheap to explain as an offset; one-pass MLP pose encoder: one lattice orientation, offsets in one frame",
+    why:
+      "s_Δr 0.15 (1.8 px): the polar displacement must be cheap to explain as an offset; one-pass MLP pose " +
+      "encoder: one lattice orientation, offsets in one frame",
   };
   const specs: CompareSpec[] = [
     {
@@ -746,10 +766,12 @@ async function main(): Promise<void> {
       why: zWhy,
       fold: 12,
       angleTruth: rot(poly, poly.truth.phase, [4, 6]),
-      // measured: at 80–120 epochs the reconstruction of some seeds is still at the blurred stage (−ELBO −50 vs −450 nats) and z holds little
+      // measured: at 80–120 epochs the reconstruction of some seeds is still at the blurred stage (−ELBO −50 vs −450
+      // nats) and z holds little
       epochs: Math.max(EPOCHS, 200),
     },
-    // ablations on the same patches: is it the rotation invariance? (shift-VAE: no rotation latent; rVAE with the one-pass MLP pose encoder)
+    // ablations on the same patches: is it the rotation invariance? (shift-VAE: no rotation latent; rVAE with the
+    // one-pass MLP pose encoder)
     {
       name: "polycrystalShiftVae",
       s: poly,
@@ -790,7 +812,9 @@ async function main(): Promise<void> {
     "",
     `### Classes vs ground-truth phase / domain (${SEEDS.length} seeds, mean ± sd)`,
     "",
-    "| image | patches | k | rVAE features | phase acc rVAE | phase acc PCA+k-means | phase acc NMF+k-means | phase ARI rVAE | phase ARI PCA+k-means | rVAE vs PCA (ARI gap > sum of sds) | rVAE angle vs truth, circular ρ per column kind |",
+    "| image | patches | k | rVAE features | phase acc rVAE | phase acc PCA+k-means | phase acc NMF+k-means | phase " +
+      "ARI rVAE | phase ARI PCA+k-means | rVAE vs PCA (ARI gap > sum of sds) | rVAE angle vs truth, circular ρ per " +
+      "column kind |",
     "|---|---|---|---|---|---|---|---|---|---|---|",
     ...cmpRows,
   );
@@ -809,7 +833,9 @@ async function main(): Promise<void> {
     "",
     `### Sliding windows (no atom finding) on ${what}: translation invariance and phases`,
     "",
-    `| model (${SEEDS.length} seeds) | var(z over offsets in one cell) / var(z over image) | R² of z1, z2 from the offset (mean) | shift latents vs offset (tracking, ±1 = exact; dx / dy, mean) | phase acc (k-means, k=2) | phase ARI | phase from z, 10-NN |`,
+    `| model (${SEEDS.length} seeds) | var(z over offsets in one cell) / var(z over image) | R² of z1, z2 from the ` +
+      `offset (mean) | shift latents vs offset (tracking, ±1 = exact; dx / dy, mean) | phase acc (k-means, k=2) | ` +
+      `phase ARI | phase from z, 10-NN |`,
     "|---|---|---|---|---|---|---|",
   ];
   if (runs("windows")) {
@@ -842,7 +868,8 @@ async function main(): Promise<void> {
   scores["spectral.ari"] = spec;
   tables.push(
     "",
-    "### Spectral image (48 × 48 px × 64 channels, 3 phases mixed at the boundaries): classes of the per-pixel spectra, ARI vs the dominant phase",
+    "### Spectral image (48 × 48 px × 64 channels, 3 phases mixed at the boundaries): classes of the per-pixel " +
+      "spectra, ARI vs the dominant phase",
     "",
     `| ${Object.keys(spec).join(" | ")} |`,
     `|${Object.keys(spec)
@@ -856,7 +883,8 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(OUT, "scores.json"), JSON.stringify(scores, null, 2));
   fs.writeFileSync(
     path.join(OUT, "tables.md"),
-    `Generated ${scores.generated} by \`npm run microscopy${fast ? " -- --fast" : ""}\`, image seed ${IMAGE_SEED} (${scores.totalSeconds} s)\n\n${tables.join("\n")}\n`,
+    `Generated ${scores.generated} by \`npm run microscopy${fast ? " -- --fast" : ""}\`, image seed ${IMAGE_SEED} ` +
+      `(${scores.totalSeconds} s)\n\n${tables.join("\n")}\n`,
   );
   log(tables.join("\n"));
   log(`wrote ${OUT}/scores.json and tables.md`);

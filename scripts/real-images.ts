@@ -297,8 +297,10 @@ async function main(): Promise<void> {
     rows.push(row);
     const s = row.score ? ` recallA ${row.score.recallA} precisionAB ${row.score.precisionAB}` : "";
     console.log(
-      `${row.image.padEnd(26)} ${row.size.padEnd(10)} spacing ${row.spacingPx.toFixed(1).padStart(5)} px  period ${row.periodPx.toFixed(1).padStart(5)} px` +
-        ` (${row.periodNm ?? "?"} nm)  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ${String(row.atoms).padStart(5)}  patch ${row.patchSize}${s}  ${row.seconds}s`,
+      `${row.image.padEnd(26)} ${row.size.padEnd(10)} spacing ${row.spacingPx.toFixed(1).padStart(5)} px  period ` +
+        `${row.periodPx.toFixed(1).padStart(5)} px` +
+        ` (${row.periodNm ?? "?"} nm)  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ` +
+        `${String(row.atoms).padStart(5)}  patch ${row.patchSize}${s}  ${row.seconds}s`,
     );
   }
   fs.writeFileSync(path.join(OUT, "summary.json"), JSON.stringify(rows, null, 1));

@@ -123,7 +123,10 @@ export interface Density2D {
   bins: number;
 }
 
-/** 2-D density of (x, y) pairs (e.g. latent 1 vs latent 2) on a bins × bins grid, optionally Gaussian-smoothed (in bins). */
+/**
+ * 2-D density of (x, y) pairs (e.g. latent 1 vs latent 2) on a bins × bins grid, optionally Gaussian-smoothed (in
+ * bins).
+ */
 export function valueDensity2d(
   x: ArrayLike<number>,
   y: ArrayLike<number>,

@@ -83,7 +83,8 @@ export function clusterFeatures(
   check(
     which === "z" || useOffsets || useAngle,
     where,
-    `features "${which}" need offsets${which.endsWith("pose") ? " or an angle" : ""}, and this model has none (use a model with translation)`,
+    `features "${which}" need offsets${which.endsWith("pose") ? " or an angle" : ""}, and this model has none (use ` +
+      `a model with translation)`,
   );
   const dim = (useZ ? d : 0) + (useAngle ? 2 : 0) + (useOffsets ? 2 : 0);
   const out = new Float32Array(n * dim);

@@ -34,7 +34,8 @@ export function nmf(
   for (let i = 0; i < X.length; i++) {
     if (X[i] < 0)
       throw new IvaeInputError(
-        `nmf: X has a negative value (${X[i]}) at flat index ${i}; expected non-negative data (subtract the minimum first)`,
+        `nmf: X has a negative value (${X[i]}) at flat index ${i}; expected non-negative data (subtract the minimum ` +
+          `first)`,
       );
     mean += X[i];
   }

@@ -142,7 +142,8 @@ export function toImageStack(
   if (stack.n === 0) throw new IvaeInputError(`${where}: the image set is empty (n = 0); expected at least one image`);
   if (expect && (stack.height !== expect.height || stack.width !== expect.width)) {
     throw new IvaeInputError(
-      `${where}: images are ${stack.height}x${stack.width} but the model was built for ${expect.height}x${expect.width}`,
+      `${where}: images are ${stack.height}x${stack.width} but the model was built for ` +
+        `${expect.height}x${expect.width}`,
     );
   }
   checkFinite(stack.data, where, "the images");

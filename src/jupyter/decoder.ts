@@ -129,7 +129,8 @@ export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
   const named = parseWeights(specs, data, "Traversal.fromModel");
   if (!named.has("decoder.0.Wc")) {
     throw new IvaeInputError(
-      `Traversal.fromModel: ${a.modelTopology?.className ?? "this model"} has no coordinate decoder (decoder.0.Wc); use an RVAE or ShiftVAE`,
+      `Traversal.fromModel: ${a.modelTopology?.className ?? "this model"} has no coordinate decoder (decoder.0.Wc); ` +
+        `use an RVAE or ShiftVAE`,
     );
   }
   const hidden = cfgRaw.decoderHidden as number[];

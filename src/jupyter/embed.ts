@@ -51,14 +51,16 @@ export function widgetsHtml(widgets: Widget<object>[], opts: { title?: string; b
   const views = widgets
     .map(
       (w) =>
-        `<div class="ivae-cell"><script type="application/vnd.jupyter.widget-view+json">${scriptSafe(JSON.stringify({ version_major: 2, version_minor: 0, model_id: w.id }))}</script></div>`,
+        `<div class="ivae-cell"><script type="application/vnd.jupyter.widget-view+json">` +
+        `${scriptSafe(JSON.stringify({ version_major: 2, version_minor: 0, model_id: w.id }))}</script></div>`,
     )
     .join("\n");
   const title = (opts.title ?? "ivae widgets").replace(/[<&]/g, (c) => (c === "<" ? "&lt;" : "&amp;"));
+  const state = scriptSafe(JSON.stringify(widgetStateDocument(widgets)));
   return `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>${title}</title>
 <style>body{font-family:system-ui,sans-serif;margin:16px;background:#fff}.ivae-cell{margin:12px 0}</style>
-<script type="application/vnd.jupyter.widget-state+json">${scriptSafe(JSON.stringify(widgetStateDocument(widgets)))}</script>
+<script type="application/vnd.jupyter.widget-state+json">${state}</script>
 </head><body>
 ${views}
 <script>${scriptSafe(bundle)}</script>

@@ -82,9 +82,14 @@ export function notebookToHtml(nb: ExportableNotebook, opts: NotebookHtmlOptions
   const output = (o: { [key: string]: unknown }): string => {
     const type = o.output_type as string;
     if (type === "stream")
-      return `<pre class="out-stream ${o.name === "stderr" ? "stderr" : "stdout"}">${esc(stripAnsi(text(o.text)))}</pre>`;
-    if (type === "error")
-      return `<pre class="out-error">${esc(stripAnsi(((o.traceback as string[] | undefined) ?? [`${o.ename}: ${o.evalue}`]).join("\n")))}</pre>`;
+      return (
+        `<pre class="out-stream ${o.name === "stderr" ? "stderr" : "stdout"}">` +
+        `${esc(stripAnsi(text(o.text)))}</pre>`
+      );
+    if (type === "error") {
+      const trace = (o.traceback as string[] | undefined) ?? [`${o.ename}: ${o.evalue}`];
+      return `<pre class="out-error">${esc(stripAnsi(trace.join("\n")))}</pre>`;
+    }
     if (type !== "display_data" && type !== "execute_result") return "";
     const data = (o.data ?? {}) as { [mime: string]: unknown };
     const view = data[VIEW_MIME] as { model_id?: string } | undefined;
@@ -94,16 +99,26 @@ export function notebookToHtml(nb: ExportableNotebook, opts: NotebookHtmlOptions
         return `<div class="out-widget"><script type="${VIEW_MIME}">${scriptSafe(JSON.stringify(view))}</script></div>`;
       }
       missingState.push(view.model_id);
-      const note = `widget ${view.model_id}: the notebook holds no saved state for it (execute it with nbclient / nbconvert --execute, or save the widget state), so it is shown as text`;
-      return `<div class="out-missing">${esc(note)}</div>${data["text/plain"] !== undefined ? `<pre class="out-text">${esc(text(data["text/plain"]))}</pre>` : ""}`;
+      const note =
+        `widget ${view.model_id}: the notebook holds no saved state for it (execute it with nbclient / ` +
+        `nbconvert --execute, or save the widget state), so it is shown as text`;
+      const plain =
+        data["text/plain"] !== undefined ? `<pre class="out-text">${esc(text(data["text/plain"]))}</pre>` : "";
+      return `<div class="out-missing">${esc(note)}</div>${plain}`;
     }
     if (data["text/html"] !== undefined) return `<div class="out-html">${text(data["text/html"])}</div>`;
     for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
       if (data[mime] !== undefined)
-        return `<div class="out-image"><img src="data:${mime};base64,${text(data[mime]).replace(/\s+/g, "")}" alt="output"></div>`;
+        return (
+          `<div class="out-image"><img src="data:${mime};base64,${text(data[mime]).replace(/\s+/g, "")}" ` +
+          `alt="output"></div>`
+        );
     }
     if (data["image/svg+xml"] !== undefined)
-      return `<div class="out-image"><img src="data:image/svg+xml;base64,${Buffer.from(text(data["image/svg+xml"])).toString("base64")}" alt="output"></div>`;
+      return (
+        `<div class="out-image"><img src="data:image/svg+xml;base64,` +
+        `${Buffer.from(text(data["image/svg+xml"])).toString("base64")}" alt="output"></div>`
+      );
     if (data["text/markdown"] !== undefined)
       return `<div class="out-markdown">${marked.parse(text(data["text/markdown"]), { async: false })}</div>`;
     if (data["text/plain"] !== undefined)
@@ -143,9 +158,11 @@ export function notebookToHtml(nb: ExportableNotebook, opts: NotebookHtmlOptions
 <html><head><meta charset="utf-8"><title>${pageTitle}</title>
 <meta name="generator" content="ivae export-html">
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1080px;margin:24px auto;padding:0 16px;color:#222;line-height:1.45}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1080px;margin:24px auto;padding:0 16px;
+  color:#222;line-height:1.45}
 .cell{margin:14px 0}.markdown h1,.markdown h2,.markdown h3{margin:18px 0 8px}
-.markdown code{background:#f3f3f3;padding:1px 4px;border-radius:3px}.markdown pre{background:#f6f6f6;padding:8px;overflow:auto}
+.markdown code{background:#f3f3f3;padding:1px 4px;border-radius:3px}
+.markdown pre{background:#f6f6f6;padding:8px;overflow:auto}
 .input{display:flex;gap:8px}.prompt{color:#30a;font-family:monospace;min-width:48px;text-align:right;padding-top:6px}
 pre{margin:0;white-space:pre-wrap;word-break:break-word;font-size:12.5px}
 pre.source{flex:1;background:#f7f7f9;border:1px solid #e3e3e8;border-radius:4px;padding:6px 8px}

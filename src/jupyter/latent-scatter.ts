@@ -71,7 +71,8 @@ export function hoverPatchShape(
 ): [number, number] {
   if (!(maxSize >= 1) || !(maxBytes >= n))
     throw new IvaeInputError(
-      `LatentScatter: maxPatchSize must be >= 1 and maxPatchBytes >= the number of patches (${n}); got ${maxSize}, ${maxBytes}`,
+      `LatentScatter: maxPatchSize must be >= 1 and maxPatchBytes >= the number of patches (${n}); got ${maxSize}, ` +
+        `${maxBytes}`,
     );
   let f = Math.min(1, maxSize / Math.max(h, w), Math.sqrt(maxBytes / (n * h * w)));
   let oh = Math.max(1, Math.floor(h * f + 1e-9));

@@ -220,10 +220,10 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRes
       stderrText.length = 0;
       cell.outputs = outputs;
       const src = cellSource(cell);
-      if (echo)
-        echo.write(
-          `  [cell ${i}] ${(src.split("\n").find((l) => l.trim() && !l.trim().startsWith("//")) ?? "").slice(0, 100)}\n`,
-        );
+      if (echo) {
+        const first = src.split("\n").find((l) => l.trim() && !l.trim().startsWith("//")) ?? "";
+        echo.write(`  [cell ${i}] ${first.slice(0, 100)}\n`);
+      }
       const tc = Date.now();
       process.stdout.write = ((chunk: string | Uint8Array) => {
         stream("stdout", typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());

@@ -167,7 +167,8 @@ export function showMetrics(metrics: Record<string, number | string | boolean>, 
     rows
       .map(
         ([k, v]) =>
-          `<tr><td style="text-align:left">${escapeHtml(k)}</td><td style="text-align:right">${escapeHtml(fmt(v))}</td></tr>`,
+          `<tr><td style="text-align:left">${escapeHtml(k)}</td><td ` +
+          `style="text-align:right">${escapeHtml(fmt(v))}</td></tr>`,
       )
       .join("") +
     "</table>";

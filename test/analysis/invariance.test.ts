@@ -36,7 +36,7 @@ describe("translation invariance on windows at every offset of a cell", () => {
     );
   });
 
-  it("a z that ignores the offset scores 0, a z that follows it scores high, and shift latents are correlated with the offset", () => {
+  it("a z ignoring the offset scores 0, one following it scores high; shift latents correlate with it", () => {
     const p = offsetProbes({ data: img, height: H, width: W }, { x: 30, y: 30, period: a, size: 16 });
     const n = p.u.length,
       ph = (t: number) => (2 * Math.PI * t) / a;

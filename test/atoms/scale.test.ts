@@ -41,7 +41,7 @@ describe("atoms: lattice scale from the image", () => {
       within(s.period, LSMO, "period");
     }
   });
-  it("BiFeO3-like domains: period within 5 %; polycrystal of two polymorphs at random orientations: spacing within 5 %", () => {
+  it("BiFeO3-like domains: period within 5 %; two polymorphs at random orientations: spacing within 5 %", () => {
     within(estimateLatticeScale(stemDomains({ seed: 3 }).image).period, BFO, "domains period");
     within(estimateLatticeScale(stemPolycrystal({ seed: 3 }).image).spacing, 10.4, "polycrystal spacing");
   });

@@ -104,7 +104,7 @@ describe("stem: synthetic images", () => {
     });
     assert.ok(frac[0] < frac[1] && frac[1] < frac[2], `LSMO fraction must grow: ${frac}`);
   });
-  it("polycrystal: square and hexagonal grains with 4 and 6 neighbours at equal column density, any orientation", () => {
+  it("polycrystal: square and hexagonal grains, 4 and 6 neighbours at equal column density, any orientation", () => {
     const a = stemPolycrystal({ height: 160, width: 160, seed: 3, grains: 6 });
     assert.deepEqual(a.image.data, stemPolycrystal({ height: 160, width: 160, seed: 3, grains: 6 }).image.data);
     const t = a.truth,

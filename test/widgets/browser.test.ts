@@ -38,7 +38,8 @@ describe("widgets: live in a real browser with the ivae kernel", function () {
     if (!prerequisites) {
       // setup.sh installs chromium and jupyter-notebook, and npm test builds dist/ and the bundles.
       throw new Error(
-        `browser test prerequisites missing (${JUPYTER}, chromium, dist/src/jupyter/kernel.js, frontend/dist): run bash scripts/setup.sh && npm run build`,
+        `browser test prerequisites missing (${JUPYTER}, chromium, dist/src/jupyter/kernel.js, frontend/dist): ` +
+          `run bash scripts/setup.sh && npm run build`,
       );
     }
     fs.rmSync(work, { recursive: true, force: true });
@@ -82,7 +83,10 @@ describe("widgets: live in a real browser with the ivae kernel", function () {
     const pages = await staticServer({
       "/live.js": { body: liveJs.toString("utf8"), type: "text/javascript" },
       "/": {
-        body: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>ivae widgets test</title></head><body style="font-family:sans-serif;margin:12px"><div id="out"></div><script src="/live.js"></script></body></html>`,
+        body:
+          `<!DOCTYPE html><html><head><meta charset="utf-8"><title>ivae widgets test</title></head>` +
+          `<body style="font-family:sans-serif;margin:12px"><div id="out"></div><script src="/live.js"></script>` +
+          `</body></html>`,
         type: "text/html",
       },
     });
@@ -136,11 +140,19 @@ for (let i = 0; i < N; i++) {
   zs[2 * i] = Math.cos(angle[i]) * (1 + suit[i]) + 0.2 * rng.normal();
   zs[2 * i + 1] = Math.sin(angle[i]) * (1 + suit[i]) + 0.2 * rng.normal();
   // each patch: a bar at the point's angle, brightness by suit, so hover can be checked exactly
-  for (let p = 0; p < P * P; p++) { const x = (p % P) - 5.5, y = 5.5 - Math.floor(p / P);
-    patches[i * P * P + p] = Math.abs(-Math.sin(angle[i]) * x + Math.cos(angle[i]) * y) < 1.2 ? 0.25 + 0.25 * suit[i] : 0; }
+  for (let p = 0; p < P * P; p++) {
+    const x = (p % P) - 5.5, y = 5.5 - Math.floor(p / P);
+    const onBar = Math.abs(-Math.sin(angle[i]) * x + Math.cos(angle[i]) * y) < 1.2;
+    patches[i * P * P + p] = onBar ? 0.25 + 0.25 * suit[i] : 0;
+  }
 }
 patches[0] = 1; // fixes the byte scaling to 0..1
-const sc = new LatentScatter({ z: zs, zDim: 2, channels: { suit: { values: suit, labels: ["spades", "hearts", "diamonds", "clubs"] }, angle }, patches: { data: patches, n: N, height: P, width: P }, title: "latent space (20k points)" });
+const sc = new LatentScatter({
+  z: zs, zDim: 2,
+  channels: { suit: { values: suit, labels: ["spades", "hearts", "diamonds", "clubs"] }, angle },
+  patches: { data: patches, n: N, height: P, width: P },
+  title: "latent space (20k points)",
+});
 sc.display();
 `);
     assert.equal(r.status, "ok", r.stderr);
@@ -194,11 +206,26 @@ sc.display();
   it("box and lasso selections reach the kernel as indices and highlight atoms in the linked MapOverlay", async () => {
     const r = await run(`
 const S = 160, img = new Float32Array(S * S), ax: number[] = [], ay: number[] = [];
-for (let r = 0; r < 20; r++) for (let c = 0; c < 20; c++) { ax.push(4 + c * 8 + 0.3 * Math.sin(r)); ay.push(4 + r * 8 + 0.3 * Math.cos(c)); }
-for (let p = 0; p < S * S; p++) { const x = p % S, y = Math.floor(p / S); const u = ((x - 4) % 8 + 8) % 8 - 4, v = ((y - 4) % 8 + 8) % 8 - 4; img[p] = Math.exp(-(u * u + v * v) / 5); }
+for (let r = 0; r < 20; r++)
+  for (let c = 0; c < 20; c++) { ax.push(4 + c * 8 + 0.3 * Math.sin(r)); ay.push(4 + r * 8 + 0.3 * Math.cos(c)); }
+for (let p = 0; p < S * S; p++) {
+  const x = p % S, y = Math.floor(p / S);
+  const u = ((x - 4) % 8 + 8) % 8 - 4, v = ((y - 4) % 8 + 8) % 8 - 4;
+  img[p] = Math.exp(-(u * u + v * v) / 5);
+}
 const na = ax.length;
-const sc2 = new LatentScatter({ x: Array.from({ length: na }, (_, i) => zs[2 * i]), y: Array.from({ length: na }, (_, i) => zs[2 * i + 1]), channels: { angle: angle.slice(0, na), class: suit.slice(0, na) }, title: "atoms in latent space" });
-const ov = new MapOverlay({ image: { data: img, n: 1, height: S, width: S }, x: ax, y: ay, channels: { angle: angle.slice(0, na), dx: ax.map((v) => v % 1), "latent 1": Array.from({ length: na }, (_, i) => zs[2 * i]), class: suit.slice(0, na) }, scatter: sc2, title: "atom map", width: 420 });
+const sc2 = new LatentScatter({
+  x: Array.from({ length: na }, (_, i) => zs[2 * i]), y: Array.from({ length: na }, (_, i) => zs[2 * i + 1]),
+  channels: { angle: angle.slice(0, na), class: suit.slice(0, na) }, title: "atoms in latent space",
+});
+const ov = new MapOverlay({
+  image: { data: img, n: 1, height: S, width: S }, x: ax, y: ay,
+  channels: {
+    angle: angle.slice(0, na), dx: ax.map((v) => v % 1),
+    "latent 1": Array.from({ length: na }, (_, i) => zs[2 * i]), class: suit.slice(0, na),
+  },
+  scatter: sc2, title: "atom map", width: 420,
+});
 sc2.display(); ov.display();
 `);
     assert.equal(r.status, "ok", r.stderr);
@@ -272,9 +299,11 @@ sc2.display(); ov.display();
     await page.locator(".ivae-overlay").screenshot({ path: path.join(SHOTS, "overlay-latent1.png") });
   });
 
-  it("Traversal decodes in the browser (tfjs wasm), a slider changes the image, and the pixels equal the kernel's decoder", async () => {
+  it("Traversal decodes in the browser (tfjs wasm); a slider changes the image; pixels equal the kernel", async () => {
     const r = await run(`
-const cfg = decoderConfig({ imageShape: [28, 28], latentDim: 2, hidden: [64, 64, 64], rotation: true, translation: true });
+const cfg = decoderConfig({
+  imageShape: [28, 28], latentDim: 2, hidden: [64, 64, 64], rotation: true, translation: true,
+});
 const tr = new Traversal({ decoder: randomDecoder(cfg, 11, 2.5), scale: 6 });
 tr.display();
 `);
@@ -325,13 +354,19 @@ console.log(JSON.stringify({ md, backend: b.backend, n: b.pixels.length }));
     assert.ok(res.md < 1e-4, `browser vs kernel max |diff| ${res.md}`);
     const decodeMs = await page.evaluate(() => (document.querySelector(".ivae-traversal") as any).ivae.view.lastMs);
     console.log(
-      `      traversal: slider->image ${ms} ms (incl. CDP), decode ${decodeMs.toFixed(1)} ms, browser vs kernel max|diff| ${res.md.toExponential(1)} (${res.backend})`,
+      `      traversal: slider->image ${ms} ms (incl. CDP), decode ${decodeMs.toFixed(1)} ms, ` +
+        `browser vs kernel max|diff| ${res.md.toExponential(1)} (${res.backend})`,
     );
   });
 
   it("saved widget state renders from the embedded bundle with no kernel and no network", async () => {
     const file = path.join(work, "static.html");
-    const r = await run(`saveWidgetsHtml(${JSON.stringify(file)}, [sc2, ov, tr], { title: "ivae widgets (static)" });`);
+    // the embed bundle built in this checkout (the kernel's "ivae" may resolve to another checkout's build)
+    const bundle = JSON.stringify(path.join(ROOT, "frontend/dist/ivae-widgets-embed.js"));
+    const r = await run(`import * as fs from "fs";
+import { widgetsHtml } from "ivae";
+const html = widgetsHtml([sc2, ov, tr], { title: "ivae widgets (static)", bundle: fs.readFileSync(${bundle}, "utf8") });
+fs.writeFileSync(${JSON.stringify(file)}, html);`);
     assert.equal(r.status, "ok", r.stderr);
     const p2 = await browser!.newPage();
     let external = 0;

@@ -38,7 +38,8 @@ describe("widgets: hover patch downsampling", () => {
       P = 32;
     const data = new Float32Array(n * P * P);
     for (let i = 0; i < n; i++)
-      for (let r = 0; r < P; r++) for (let c = 0; c < P; c++) data[(i * P + r) * P + c] = c < P / 2 ? 1 : 0; // left half lit
+      // left half lit
+      for (let r = 0; r < P; r++) for (let c = 0; c < P; c++) data[(i * P + r) * P + c] = c < P / 2 ? 1 : 0;
     const sc = new LatentScatter({
       x: new Float32Array(n).map((_, i) => i),
       y: new Float32Array(n),

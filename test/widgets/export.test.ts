@@ -33,7 +33,7 @@ type Nb = {
   };
 };
 
-describe("widgets: notebook 08 executed by nbconvert with the ivae kernel, exported to one offline HTML page", function () {
+describe("widgets: notebook 08 run by nbconvert with the ivae kernel, exported to one offline HTML page", function () {
   this.timeout(240000);
   const work = path.join(OUT, "widgets-export-test");
   let nb: Nb;
@@ -44,7 +44,8 @@ describe("widgets: notebook 08 executed by nbconvert with the ivae kernel, expor
   before(async function () {
     if (!prerequisites)
       throw new Error(
-        `prerequisites missing (${NBCONVERT}, chromium, dist/, frontend/dist): run bash scripts/setup.sh && npm run build`,
+        `prerequisites missing (${NBCONVERT}, chromium, dist/, frontend/dist): ` +
+          `run bash scripts/setup.sh && npm run build`,
       );
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(path.join(work, "data"), { recursive: true });
@@ -135,7 +136,7 @@ describe("widgets: notebook 08 executed by nbconvert with the ivae kernel, expor
     await page.screenshot({ path: path.join(SHOTS, "export-08-page.png"), fullPage: true });
   });
 
-  it("the trained rVAE's traversal shows real cards: it decodes each card's code to that card, and the angle slider turns it", async () => {
+  it("the trained rVAE's traversal decodes each card's code to that card, and the angle slider turns it", async () => {
     const res = await page.evaluate(async () => {
       const views = Array.from(document.querySelectorAll(".ivae-scatter")).map((e: any) => e.ivae.view.model);
       const sc = views[0];
@@ -182,7 +183,8 @@ describe("widgets: notebook 08 executed by nbconvert with the ivae kernel, expor
     const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
     assert.ok(
       mean(own) > 0.1 && mean(own) > mean(other) + 0.05,
-      `decoded at its own code and angle, a card matches itself (r ${mean(own).toFixed(2)}) better than another card (r ${mean(other).toFixed(2)})`,
+      `decoded at its own code and angle, a card matches itself (r ${mean(own).toFixed(2)}) ` +
+        `better than another card (r ${mean(other).toFixed(2)})`,
     );
     // content rotated by +90° (ccw as displayed): out[i][j] = in[j][W-1-i] on the square pixel grid
     const { H, W } = res;
@@ -216,7 +218,7 @@ describe("widgets: notebook 08 executed by nbconvert with the ivae kernel, expor
     assert.equal(frames.length, 3);
   });
 
-  it("hovering the card scatter shows a real card; the STEM MapOverlay shows the linked selection with the other columns still visible", async () => {
+  it("hover shows a real card; the MapOverlay shows the linked selection, other columns still visible", async () => {
     const sc = page.locator(".ivae-scatter").first();
     await sc.scrollIntoViewIfNeeded();
     const [hx, hy] = await pointOnPage(page, ".ivae-scatter", 5);

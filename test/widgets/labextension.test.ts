@@ -36,7 +36,7 @@ describe("widgets: the prebuilt lab extension in a simulated JupyterLab module-f
     server?.close();
   });
 
-  it("loads remoteEntry, shares @jupyter-widgets/base, registers the module and renders all three widgets from it", async () => {
+  it("loads remoteEntry, shares @jupyter-widgets/base, registers the module, renders all three widgets", async () => {
     const pkgFile = path.join(EXT, "package.json");
     if (!CHROMIUM || !fs.existsSync(pkgFile))
       throw new Error(
@@ -104,7 +104,9 @@ describe("widgets: the prebuilt lab extension in a simulated JupyterLab module-f
       "/ext/": EXT,
       "/host.js": { body: hostJs, type: "text/javascript" },
       "/": {
-        body: `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif"><script src="/host.js"></script></body></html>`,
+        body:
+          `<!DOCTYPE html><html><head><meta charset="utf-8"></head>` +
+          `<body style="font-family:sans-serif"><script src="/host.js"></script></body></html>`,
         type: "text/html",
       },
     });

@@ -138,7 +138,7 @@ describe("widgets: kernel layer", () => {
     assert.deepEqual(m.commInfo(), {});
   });
 
-  it("speaks widget protocol 2.1: comm_open with buffer_paths, update, echo_update, request_state, custom", async () => {
+  it("speaks protocol 2.1: comm_open with buffer_paths, update, echo_update, request_state, custom", async () => {
     const sent = recordingTransport(commManager());
     const sc = new LatentScatter({
       x: [0, 1, 2],

@@ -79,10 +79,11 @@ export function gmm(points: Points, dim: number, k: number, opts: GMMOptions = {
         for (let c = 0; c < k; c++) resp[i * k + c] /= s;
       }
     } else {
+      // "kmeans": a full k-means; otherwise k-means++ seeds and one Lloyd step
       const labels =
         how === "kmeans"
           ? kmeans(fitPts, dim, k, { seed: runSeed, restarts: opts.restarts ?? 4 }).labels
-          : kmeans(fitPts, dim, k, { seed: runSeed, restarts: 1, maxIter: 1 }).labels; // k-means++ seeds, one Lloyd step
+          : kmeans(fitPts, dim, k, { seed: runSeed, restarts: 1, maxIter: 1 }).labels;
       for (let i = 0; i < m; i++) resp[i * k + labels[i]] = 1;
     }
     const fit = runEM(fitPts, m, dim, k, full, reg, resp, maxIter, tol, covType, p);

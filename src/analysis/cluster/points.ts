@@ -14,7 +14,8 @@ export function checkPoints(where: string, points: Points, dim: number, k?: numb
   checkInt(dim, where, "dim", 1);
   if (points.length % dim !== 0) {
     throw new IvaeInputError(
-      `${where}: points has ${points.length} values, which is not a multiple of dim = ${dim} (expected n × dim, row-major)`,
+      `${where}: points has ${points.length} values, which is not a multiple of dim = ${dim} (expected n × dim, ` +
+        `row-major)`,
     );
   }
   const n = points.length / dim;
@@ -22,7 +23,8 @@ export function checkPoints(where: string, points: Points, dim: number, k?: numb
   for (let i = 0; i < points.length; i++) {
     if (!Number.isFinite(points[i])) {
       throw new IvaeInputError(
-        `${where}: points contains a non-finite value (${points[i]}) at point ${Math.floor(i / dim)}, coordinate ${i % dim}`,
+        `${where}: points contains a non-finite value (${points[i]}) at point ${Math.floor(i / dim)}, coordinate ` +
+          `${i % dim}`,
       );
     }
   }

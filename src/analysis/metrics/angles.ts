@@ -17,7 +17,10 @@ export interface AngleFit {
   slope: number;
   /** radians, defined modulo 2π/k */
   offset: number;
-  /** root-mean-square of the wrapped residual inferred − (sign·truth + offset), radians (in the k-fold frame, divided by k) */
+  /**
+   * root-mean-square of the wrapped residual inferred − (sign·truth + offset), radians (in the k-fold frame, divided by
+   * k)
+   */
   residualRms: number;
 }
 

@@ -187,7 +187,8 @@ function npyToStack(bytes: Uint8Array, opts: LoadOptions, name: string): ImageSt
   if (shape.length === 2) return imageStack(data, 1, shape[0], shape[1]);
   if (shape.length === 3) return imageStack(data, shape[0], shape[1], shape[2]);
   throw new IvaeInputError(
-    `loadImages: ${name} holds an array of shape [${a.shape.join(", ")}]; expected [height, width], [frames, height, width] ` +
+    `loadImages: ${name} holds an array of shape [${a.shape.join(", ")}]; expected [height, width], [frames, ` +
+      `height, width] ` +
       `or [frames, height, width, channels]`,
   );
 }
@@ -211,7 +212,9 @@ function channelLayout(shape: number[], name: string): "none" | "last" | "first"
   );
 }
 
-/** Reads an image file (.npy, .png, .tif/.tiff; single image or stack of frames) from disk; see {@link decodeImages}. */
+/**
+ * Reads an image file (.npy, .png, .tif/.tiff; single image or stack of frames) from disk; see {@link decodeImages}.
+ */
 export function loadImages(file: string, opts: LoadOptions = {}): ImageStack {
   check(typeof file === "string" && file.length > 0, "loadImages", "expected a file path");
   if (!fs.existsSync(file)) throw new IvaeInputError(`loadImages: no such file ${JSON.stringify(file)}`);

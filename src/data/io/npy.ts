@@ -70,14 +70,16 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
         `Convert with arr.astype(np.float32) before numpy.save`,
     );
   }
-  const little = m[1] !== ">"; // '|' (single byte) and '=' (native, little on every numpy platform we meet) read as little
+  // '|' (single byte) and '=' (native, little on every numpy platform we meet) read as little
+  const little = m[1] !== ">";
   const kind = m[2],
     size = Number(m[3]);
   const offset = headerStart + headerLen;
   check(
     offset + count * size <= bytes.length,
     "decodeNpy",
-    `the file is truncated: the header promises ${count} values of ${size} bytes but only ${bytes.length - offset} bytes follow`,
+    `the file is truncated: the header promises ${count} values of ${size} bytes but only ${bytes.length - offset} ` +
+      `bytes follow`,
   );
   const read = reader(kind, size, descr);
   const raw = new Float32Array(count);

@@ -161,7 +161,8 @@ function pageLayout(file: TiffFile, ifd: TiffDirectory, p: number): PageLayout {
     `page ${p} uses planar configuration ${num(T.planar, 1)}; expected interleaved (chunky) samples`,
   );
   const compression = num(T.compression, 1);
-  if (MAX_RATIO[compression] === undefined) decompress(compression, new Uint8Array(0), 0, `page ${p}`); // throws, naming it
+  // throws, naming it
+  if (MAX_RATIO[compression] === undefined) decompress(compression, new Uint8Array(0), 0, `page ${p}`);
   const predictor = num(T.predictor, 1);
   check(predictor >= 1 && predictor <= 3, "decodeTiff", `page ${p} has predictor ${predictor}; expected 1, 2 or 3`);
   check(predictor !== 3 || fmt === 3, "decodeTiff", `page ${p} has the floating-point predictor on ${type} samples`);

@@ -9,7 +9,9 @@ export interface ColorChannel {
   values: ArrayLike<number> | string[];
   /** Legend title, e.g. "suit" or "angle (°)". */
   name: string;
-  /** nominal (categories) or quantitative (continuous); default: nominal for strings/`categories`, else quantitative. */
+  /**
+   * nominal (categories) or quantitative (continuous); default: nominal for strings/`categories`, else quantitative.
+   */
   type?: "nominal" | "quantitative";
   /** Names of integer codes (code k -> categories[k]), e.g. `suitNames`. */
   categories?: string[];

@@ -1,0 +1,99 @@
+/**
+ * The shape of the source tree (issue 12): no source file over 400 lines (small modules, one job each) and no
+ * line over 120 columns (Prettier's printWidth; it cannot break long strings and comments, so this checks them).
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+
+const ROOT = path.join(__dirname, "..", "..");
+const SKIP = new Set(["node_modules", "dist", "fixtures", "build", "lib", "labextension"]);
+
+/** Source files (.ts, .mts, .js, .mjs, .cjs) under a folder of the repository, as repository paths. */
+function sources(dir: string): string[] {
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return [];
+  return fs.readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
+    const rel = path.posix.join(dir, e.name);
+    if (e.isDirectory()) return SKIP.has(e.name) ? [] : sources(rel);
+    return /\.(m|c)?[tj]s$/.test(e.name) && !e.name.endsWith(".d.ts") ? [rel] : [];
+  });
+}
+
+/** Lines over `max` columns (counted in characters, as Prettier counts them), as "path:line (length)". */
+export function longLines(files: string[], max = 120): string[] {
+  return files.flatMap((f) =>
+    fs
+      .readFileSync(path.join(ROOT, f), "utf8")
+      .split("\n")
+      .flatMap((line, i) => ([...line].length > max ? [`${f}:${i + 1} (${[...line].length})`] : [])),
+  );
+}
+
+/**
+ * Files whose long lines their owners fix after the merge of this check (models, training, native kernels,
+ * notebook and results scripts). Remove a file from here when it is fixed: the test says when.
+ */
+const PENDING = new Set([
+  "scripts/build-native.js",
+  "scripts/lecture.ts",
+  "scripts/results.ts",
+  "src/models/config.ts",
+  "src/models/load.ts",
+  "src/models/manifold.ts",
+  "src/models/offset-encoder.ts",
+  "src/models/parts/equivariant-pose-encoder.ts",
+  "src/models/weight-buffer.ts",
+  "src/native/coord-decoder.ts",
+  "src/training/train.ts",
+  "test/models/pose-encoder.test.ts",
+  "test/models/robustness.test.ts",
+  "test/models/ssrvae.test.ts",
+  "test/native/coord-decoder.test.ts",
+  "test/native/rvae-integration.test.ts",
+  "test/notebooks/helpers.ts",
+  "test/notebooks/jupyter.test.ts",
+  "test/notebooks/lecture.test.ts",
+  "test/notebooks/runner.test.ts",
+  "test/training/cards-rotation.test.ts",
+  "test/training/train.test.ts",
+]);
+
+describe("repository layout (issue 12)", () => {
+  const code = [...sources("src"), ...sources("frontend/src")];
+  const all = [...code, ...sources("test"), ...sources("scripts"), ...sources("bench"), ...sources("frontend")];
+  const files = [...new Set(all)].sort();
+
+  it("finds the sources it checks", () => {
+    assert.ok(code.includes("src/index.ts") && code.includes("frontend/src/index.ts"), "src/ and frontend/src/");
+    assert.ok(files.includes("test/repo/layout.test.ts") && files.some((f) => f.startsWith("bench/")));
+  });
+
+  it("keeps every source file of src/ and frontend/src/ at 400 lines or fewer", () => {
+    const over = code
+      .map((f) => ({ f, n: fs.readFileSync(path.join(ROOT, f), "utf8").replace(/\n$/, "").split("\n").length }))
+      .filter(({ n }) => n > 400)
+      .map(({ f, n }) => `${f} (${n} lines)`);
+    assert.deepEqual(over, [], "split these into modules with one job each");
+  });
+
+  it("has no line over 120 columns in src/, frontend/, test/, scripts/ and bench/ (but the pending files)", () => {
+    const long = longLines(files.filter((f) => !PENDING.has(f)));
+    assert.deepEqual(long, [], "wrap long strings with +, reflow comments");
+  });
+
+  it("lists as pending only files that still have long lines", () => {
+    const fixed = [...PENDING].filter((f) => !fs.existsSync(path.join(ROOT, f)) || longLines([f]).length === 0);
+    assert.deepEqual(fixed, [], "these are fixed (or gone): remove them from PENDING");
+  });
+
+  it("counts columns as characters: a 121-character line is long, 120 with a multi-byte character is not", () => {
+    const tmp = path.join("test", "repo", `.layout-probe-${process.pid}.ts`);
+    fs.writeFileSync(path.join(ROOT, tmp), `${"x".repeat(121)}\n${"é".repeat(120)}\n`);
+    try {
+      assert.deepEqual(longLines([tmp]), [`${tmp}:1 (121)`]);
+    } finally {
+      fs.rmSync(path.join(ROOT, tmp));
+    }
+  });
+});
