@@ -5,7 +5,7 @@
  * browser (so the link also works in saved HTML), and each side saves its own state to the kernel.
  */
 import { DOMWidgetModel, unpack_models } from "@jupyter-widgets/base";
-import { MAP_OVERLAY_DEFAULTS, MapOverlayState, WireState } from "../../src/jupyter/state";
+import { MAP_OVERLAY_DEFAULTS, MAP_OVERLAY_PLACEHOLDERS, MapOverlayState, WireState } from "../../src/jupyter/state";
 import type { LatentScatterModel } from "./scatter";
 import { COLORMAPS, TypedModel, modelNames, Viewport, colorize, ensureCss, f32, fmt, h, legend, u8 } from "./common";
 import { PointsView } from "./points-view";
@@ -20,14 +20,7 @@ export class MapOverlayModel extends TypedModel<MapOverlayFrontState> {
     return {
       ...super.defaults(),
       ...modelNames("MapOverlayModel", "MapOverlayView"),
-      // data traits: always sent by the kernel
-      image: null,
-      image_shape: [0, 0],
-      x: null,
-      y: null,
-      channels: {},
-      channel_info: {},
-      channel: "",
+      ...MAP_OVERLAY_PLACEHOLDERS,
       ...MAP_OVERLAY_DEFAULTS,
     };
   }

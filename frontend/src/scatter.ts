@@ -3,7 +3,12 @@
  * batched by colour), colour by channel, wheel zoom / drag pan, hover → patch, box and lasso
  * selection written back to the model (and so to the kernel).
  */
-import { LATENT_SCATTER_DEFAULTS, LatentScatterState, WireState } from "../../src/jupyter/state";
+import {
+  LATENT_SCATTER_DEFAULTS,
+  LATENT_SCATTER_PLACEHOLDERS,
+  LatentScatterState,
+  WireState,
+} from "../../src/jupyter/state";
 import {
   COLORMAPS,
   TypedModel,
@@ -26,17 +31,7 @@ export class LatentScatterModel extends TypedModel<WireState<LatentScatterState>
     return {
       ...super.defaults(),
       ...modelNames("LatentScatterModel", "LatentScatterView"),
-      // data traits: always sent by the kernel
-      x: null,
-      y: null,
-      channels: {},
-      channel_info: {},
-      patches: null,
-      patch_shape: [0, 0],
-      patch_source_shape: [0, 0],
-      point_size: 3,
-      x_label: "z1",
-      y_label: "z2",
+      ...LATENT_SCATTER_PLACEHOLDERS,
       ...LATENT_SCATTER_DEFAULTS,
     };
   }

@@ -5,7 +5,7 @@
  * the image in about a millisecond with no kernel round trip.
  */
 import { DOMWidgetView } from "@jupyter-widgets/base";
-import { TRAVERSAL_DEFAULTS, TraversalState, WireState } from "../../src/jupyter/state";
+import { TRAVERSAL_DEFAULTS, TRAVERSAL_PLACEHOLDERS, TraversalState, WireState } from "../../src/jupyter/state";
 import { CoordDecoder } from "../../src/jupyter/decoder-math";
 import { TypedModel, drawGrey, modelNames, ensureCss, f32, fmt, h, renderSafely } from "./common";
 import { tf, tfReady } from "./tf";
@@ -18,14 +18,7 @@ export class TraversalModel extends TypedModel<WireState<TraversalState>> {
     return {
       ...super.defaults(),
       ...modelNames("TraversalModel", "TraversalView"),
-      // data traits: always sent by the kernel
-      decoder_config: null,
-      decoder_weights: null,
-      z: [0, 0],
-      label: -1,
-      shift_range: [-5, 5],
-      scale: 4,
-      pad: true,
+      ...TRAVERSAL_PLACEHOLDERS,
       ...TRAVERSAL_DEFAULTS,
     };
   }

@@ -141,3 +141,42 @@ export const TRAVERSAL_DEFAULTS: Pick<
   backend: "auto",
   backend_used: "",
 };
+
+/** Placeholders for the traits a widget's kernel always computes from its data, keyed by exactly those traits. */
+export type DataPlaceholders<S, D> = { [K in Exclude<keyof S, keyof D>]: S[K] | null };
+
+/** What a LatentScatter model holds before the kernel's state arrives (front-end model defaults). */
+export const LATENT_SCATTER_PLACEHOLDERS: DataPlaceholders<LatentScatterState, typeof LATENT_SCATTER_DEFAULTS> = {
+  x: null,
+  y: null,
+  channels: {},
+  channel_info: {},
+  patches: null,
+  patch_shape: [0, 0],
+  patch_source_shape: [0, 0],
+  point_size: 3,
+  x_label: "z1",
+  y_label: "z2",
+};
+
+/** What a MapOverlay model holds before the kernel's state arrives. */
+export const MAP_OVERLAY_PLACEHOLDERS: DataPlaceholders<MapOverlayState, typeof MAP_OVERLAY_DEFAULTS> = {
+  image: null,
+  image_shape: [0, 0],
+  x: null,
+  y: null,
+  channels: {},
+  channel_info: {},
+  channel: "",
+};
+
+/** What a Traversal model holds before the kernel's state arrives. */
+export const TRAVERSAL_PLACEHOLDERS: DataPlaceholders<TraversalState, typeof TRAVERSAL_DEFAULTS> = {
+  decoder_config: null,
+  decoder_weights: null,
+  z: [0, 0],
+  label: -1,
+  shift_range: [-5, 5],
+  scale: 4,
+  pad: true,
+};
