@@ -10,7 +10,7 @@ const within = (v: number, truth: number, what: string) =>
     `${what}: ${v.toFixed(2)} px, truth ${truth.toFixed(2)} px (more than 5 % off)`,
   );
 
-// true distances of the generators at their default 0.2 Å/px (src/data/stem/lattices.ts, polycrystal.ts)
+// true distances of the generators at their default 0.2 Å/px (src/data/stem/interface.ts, domains.ts, polycrystal.ts)
 const NIO = 4.177 / 2 / 0.2,
   LSMO = 3.88 / 0.2,
   BFO = 3.96 / 0.2;
