@@ -59,6 +59,40 @@ const PENDING = new Set([
   "test/training/train.test.ts",
 ]);
 
+/** One import circle among the relative imports (type-only included) of the given files, or null. */
+function importCycle(files: string[]): string[] | null {
+  const deps = new Map<string, string[]>();
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(ROOT, f), "utf8");
+    const out: string[] = [];
+    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"|^import\s+"(\.[^"]+)"/gms)) {
+      const b = path.posix.join(path.posix.dirname(f), m[1] ?? m[2]);
+      const hit = [b + ".ts", b + "/index.ts"].find((c) => fs.existsSync(path.join(ROOT, c)));
+      if (hit) out.push(hit);
+    }
+    deps.set(f, out);
+  }
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (v: string): string[] | null => {
+    state.set(v, 1);
+    stack.push(v);
+    for (const w of deps.get(v) ?? []) {
+      if (state.get(w) === 1) return stack.slice(stack.indexOf(w)).concat(w);
+      const c = state.has(w) ? null : visit(w);
+      if (c) return c;
+    }
+    stack.pop();
+    state.set(v, 2);
+    return null;
+  };
+  for (const v of deps.keys()) {
+    const c = state.has(v) ? null : visit(v);
+    if (c) return c;
+  }
+  return null;
+}
+
 describe("repository layout (issue 12)", () => {
   const code = [...sources("src"), ...sources("frontend/src")];
   const all = [...code, ...sources("test"), ...sources("scripts"), ...sources("bench"), ...sources("frontend")];
@@ -85,6 +119,20 @@ describe("repository layout (issue 12)", () => {
   it("lists as pending only files that still have long lines", () => {
     const fixed = [...PENDING].filter((f) => !fs.existsSync(path.join(ROOT, f)) || longLines([f]).length === 0);
     assert.deepEqual(fixed, [], "these are fixed (or gone): remove them from PENDING");
+  });
+
+  it("has no import circle in frontend/src/ (src/ is checked by test/models/api.test.ts)", () => {
+    const front = sources("frontend/src");
+    assert.equal(importCycle(front)?.join(" -> ") ?? null, null);
+    // the same search finds a circle where there is one
+    const probe = ["a", "b"].map((n) => path.posix.join("test", "repo", `.cycle-probe-${process.pid}-${n}.ts`));
+    fs.writeFileSync(path.join(ROOT, probe[0]), `import { b } from "./${path.basename(probe[1], ".ts")}";\n`);
+    fs.writeFileSync(path.join(ROOT, probe[1]), `import { a } from "./${path.basename(probe[0], ".ts")}";\n`);
+    try {
+      assert.deepEqual(importCycle(probe), [probe[0], probe[1], probe[0]]);
+    } finally {
+      for (const p of probe) fs.rmSync(path.join(ROOT, p));
+    }
   });
 
   it("counts columns as characters: a 121-character line is long, 120 with a multi-byte character is not", () => {
