@@ -86,6 +86,8 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
             coordinateFeatures: "fourier",
             fourierScale: num("freq", 10),
             frameCandidates: fc,
+            framePosterior: args.fp === "1",
+            rotationSteps: num("steps", 64),
           })
         : m === "rvae"
           ? new RVAE({
@@ -124,7 +126,15 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
     const trainImgs = m === "vaeUp" ? tr.upright : tr.images,
       testImgs = m === "vaeUp" ? te.upright : te.images;
     const t0 = Date.now();
-    const h = await train(model, trainImgs, { epochs, batchSize: batch, learningRate: lr, seed, progress: false });
+    const ps = args.ps ? { pixelSubsample: Number(args.ps) } : {};
+    const h = await train(model, trainImgs, {
+      epochs,
+      batchSize: batch,
+      learningRate: lr,
+      seed,
+      progress: false,
+      ...ps,
+    });
     const enc = model.encode(testImgs);
     const nca = nearestCentroidAccuracy(enc.zMean, 2, te.labels, { seed });
     const km = kmeans(enc.zMean, 2, 10, { seed, restarts: 8 });
