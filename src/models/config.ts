@@ -47,9 +47,9 @@ export interface RVAEOptions extends ModelOptions {
   /** number of trial angles of the equivariant encoder (default 64, i.e. every 5.6°) */
   rotationSteps?: number;
   /**
-   * Equivariant encoder: how many of the best-scoring frames (≤ 16; at least 45° apart, 180°/m for m > 4) are tried by decoding
-   * them; the one that reconstructs the image best gives the pose (default 1: the best score only). Each
-   * extra candidate costs a decoder pass per step (measurements: docs/DEVELOPERS.md, "Measured notes").
+   * Equivariant encoder: how many of the best-scoring frames (≤ 16; at least 45° apart, 180°/m for m > 4) are
+   * tried by decoding them; the one that reconstructs the image best gives the pose (default 1: the best score
+   * only). Each extra candidate costs a decoder pass per step (measurements: docs/DEVELOPERS.md, "Measured notes").
    */
   frameCandidates?: number;
   /**
@@ -357,7 +357,8 @@ export function resolveConfig(
   check(
     typeof framePosterior === "boolean" && (!framePosterior || (poseEncoder === "equivariant" && frameCandidates >= 2)),
     where,
-    `framePosterior must be true or false and needs poseEncoder "equivariant" with frameCandidates ≥ 2, got framePosterior ${JSON.stringify(o.framePosterior)}, frameCandidates ${frameCandidates}`,
+    `framePosterior must be true or false and needs poseEncoder "equivariant" with frameCandidates ≥ 2, ` +
+      `got framePosterior ${JSON.stringify(o.framePosterior)}, frameCandidates ${frameCandidates}`,
   );
   return {
     poseEncoder: rotation ? poseEncoder : undefined,

@@ -19,7 +19,7 @@ const close = (a: number, b: number, tol: number, what: string) =>
 describe("models: posterior over discrete frames (framePosterior)", () => {
   before(useBackend);
 
-  it("gives each trial to at most one candidate, the nearest within the half-width, and each candidate its own trial", () => {
+  it("gives each trial to at most one candidate: the nearest within the half-width", () => {
     const K = 16,
       B = 2;
     const frames = [Int32Array.from([0, 3]), Int32Array.from([4, 5]), Int32Array.from([9, 3])]; // image 1: a duplicate
@@ -105,7 +105,7 @@ describe("models: posterior over discrete frames (framePosterior)", () => {
       for (let j = 0; j < i; j++) assert.ok(Math.min(Math.abs(f[i] - f[j]), K - Math.abs(f[i] - f[j])) > 4);
   });
 
-  it("refuses framePosterior without candidates, keeps it through save/load and reports klFrame in training", async function () {
+  it("refuses framePosterior without candidates, keeps it on load, reports klFrame", async function () {
     this.timeout(60000);
     const H = 12;
     const base = { imageShape: [H, H] as [number, number], encoderHidden: [16], decoderHidden: [8, 8], seed: 1 };
