@@ -20,7 +20,7 @@ import {
 } from "./frame-posterior";
 import type { Posterior } from "./latents";
 
-/** −log p(x | posterior means) on a pixel subset, per image [B]: how well a candidate frame reconstructs. */
+/** −ELBO at the posterior means (reconstruction on a pixel subset), per image [B]: how well a candidate frame does. */
 export type CandidateScore = (
   post: Posterior,
   c: tf.Tensor2D | null,
