@@ -13,7 +13,7 @@ import { ParamStore } from "./params";
 import type { Decoder } from "./parts/decoder";
 import { HeadColumn, MlpEncoder, type Encoder } from "./parts/encoder";
 import { EquivariantPoseEncoder } from "./parts/equivariant-pose-encoder";
-import { candidateElbo, frameMixtureElbo } from "./parts/frame-posterior";
+import { frameMixtureElbo } from "./parts/frame-posterior";
 import { LatentSpec, negativeElbo, normalLatent, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
@@ -88,14 +88,9 @@ export abstract class LatentModel {
             createPoseScorer(this.params, poseGeometry(h, w, enc.rotationSteps), rng),
             enc.frameCandidates,
             (post, c, pix, x) =>
-              candidateElbo(
-                this.latents,
-                post,
-                this.likelihood.nll(
-                  this.decodeSample(this.latentMeans(post), c, pix),
-                  tf.gather(x, tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D,
-                ),
-                this.pixels / pix.length,
+              this.likelihood.nll(
+                this.decodeSample(this.latentMeans(post), c, pix),
+                tf.gather(x, tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D,
               ),
             enc.framePosterior,
           );

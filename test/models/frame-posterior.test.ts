@@ -2,7 +2,6 @@ import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError, loadModel, RVAE, train } from "../../src/index";
 import {
-  candidateElbo,
   candidateWeights,
   frameMixtureElbo,
   frameWindows,
@@ -95,21 +94,6 @@ describe("models: posterior over discrete frames (framePosterior)", () => {
     close(loss.dataSync()[0], rec + 2 * (klZ + 0.7), 1e-4, "loss");
     tf.dispose([loss, ...Object.values(terms), weights, klFrame, ...recs]);
     posts.forEach((p) => tf.dispose([p.z.mean, p.z.logVar]));
-  });
-
-  it("ranks hard candidates by −ELBO: the reconstruction scaled to all pixels plus every latent's KL", () => {
-    const specs = [normalLatent("z", "continuous", 1, "klZ"), normalLatent("angle", "angle", 1, "klAngle", 0.5)];
-    const post = {
-      z: { mean: tf.tensor2d([1, 0], [2, 1]), logVar: tf.tensor2d([0, 0], [2, 1]) },
-      angle: { mean: tf.tensor2d([0, 2], [2, 1]), logVar: tf.tensor2d([Math.log(0.01), Math.log(0.01)], [2, 1]) },
-    };
-    const nll = tf.tensor1d([3, 4]);
-    const v = candidateElbo(specs, post, nll, 2.5).arraySync() as number[];
-    // KL(N(m, σ²) ‖ N(0, s²)) = log(s/σ) + (σ² + m²)/(2s²) − ½
-    const klA = (m: number) => Math.log(0.5 / 0.1) + (0.01 + m * m) / (2 * 0.25) - 0.5;
-    close(v[0], 3 * 2.5 + 0.5 + klA(0), 1e-4, "image 0");
-    close(v[1], 4 * 2.5 + 0 + klA(2), 1e-4, "image 1");
-    tf.dispose([nll, post.z.mean, post.z.logVar, post.angle.mean, post.angle.logVar]);
   });
 
   it("finds up to 16 candidates 180°/m apart", () => {

@@ -20,7 +20,7 @@ import {
 } from "./frame-posterior";
 import type { Posterior } from "./latents";
 
-/** −ELBO at the posterior means (reconstruction on a pixel subset), per image [B]: how well a candidate frame does. */
+/** −log p(x | posterior means) on a pixel subset, per image [B]: how well a candidate frame reconstructs. */
 export type CandidateScore = (
   post: Posterior,
   c: tf.Tensor2D | null,

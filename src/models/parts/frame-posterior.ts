@@ -131,18 +131,3 @@ export function frameMixtureElbo(
   for (const k of Object.keys(terms).slice(1)) kl = tf.add(kl, terms[k]) as tf.Scalar;
   return { loss: tf.add(terms.reconstruction, tf.mul(beta, kl)) as tf.Scalar, terms };
 }
-
-/**
- * −ELBO of one candidate frame at its posterior means, per image [B]: the reconstruction nats on a pixel subset
- * scaled to the whole image (`scale` = P/m) plus every latent's KL. This is how the hard best-of-m choice ranks
- * frames. Why the KL and not the reconstruction alone: a decoder that has learned a class in two frames 180°
- * apart (a "3" and an "ε") reconstructs both equally; the angle prior then keeps the frame nearer the data's
- * mean orientation, so a class settles in one frame (docs/experiments/rotated-digits-pose.md).
- */
-export function candidateElbo(specs: LatentSpec[], post: Posterior, nll: tf.Tensor1D, scale: number): tf.Tensor1D {
-  return tf.tidy(() => {
-    let v: tf.Tensor1D = tf.mul(nll, scale);
-    for (const s of specs) v = tf.add(v, s.kl(post[s.name]));
-    return v;
-  });
-}
