@@ -155,7 +155,7 @@ export class EquivariantPoseEncoder implements Encoder {
   }
 }
 
-/** Pixels on which candidate frames are compared: a regular grid of at most ~600 pixels (every pixel for small images). */
+/** Pixels on which candidate frames are compared: a regular grid of at most ~600 (all pixels of small images). */
 function candidatePixels(H: number, W: number): Int32Array {
   const stride = Math.max(1, Math.round(Math.sqrt((H * W) / 600)));
   const out: number[] = [];
