@@ -47,11 +47,18 @@ export interface RVAEOptions extends ModelOptions {
   /** number of trial angles of the equivariant encoder (default 64, i.e. every 5.6°) */
   rotationSteps?: number;
   /**
-   * Equivariant encoder: how many of the best-scoring frames (at least 45° apart) are tried by decoding
-   * them; the one that reconstructs the image best gives the pose (default 1: the best score only). Each
-   * extra candidate costs a decoder pass per step (measurements: docs/DEVELOPERS.md, "Measured notes").
+   * Equivariant encoder: how many of the best-scoring frames (≤ 16; at least 45° apart, 180°/m for m > 4) are
+   * tried by decoding them; the one that reconstructs the image best gives the pose (default 1: the best score
+   * only). Each extra candidate costs a decoder pass per step (measurements: docs/DEVELOPERS.md, "Measured notes").
    */
   frameCandidates?: number;
+  /**
+   * Equivariant encoder with `frameCandidates` ≥ 2: the candidate frames carry a categorical posterior
+   * q(frame|x) (softmax of the frame scores, uniform prior, ELBO term `klFrame`) and training marginalises the
+   * ELBO over them, so the scorer learns which frame reconstructs best (TARGET-VAE's posterior over rotations;
+   * parts/frame-posterior.ts). Encoding keeps the most probable frame, with no decoding (default false).
+   */
+  framePosterior?: boolean;
   /**
    * How the shift is inferred when the pose encoder is not the equivariant one (e.g. the shift-VAE).
    * "mlp" (default): one MLP pass. "equivariant": a learned kernel is correlated with the image at every
@@ -126,6 +133,8 @@ export interface ModelConfig {
   poseEncoder?: PoseEncoder;
   rotationSteps?: number;
   frameCandidates?: number;
+  /** present (true) only when set */
+  framePosterior?: boolean;
   /** absent in models saved before it existed: read as "mlp" */
   offsetEncoder?: OffsetEncoder;
   offsetSearchRadius?: number;
@@ -147,7 +156,7 @@ export type RVAEConfig = ModelConfig & { className: "RVAE" | "ShiftVAE" };
 /** How a model's encoder infers its latents: the typed choice behind `poseEncoder` / `offsetEncoder`. */
 export type EncoderConfig =
   | { kind: "mlp" }
-  | { kind: "equivariant-pose"; rotationSteps: number; frameCandidates: number }
+  | { kind: "equivariant-pose"; rotationSteps: number; frameCandidates: number; framePosterior: boolean }
   | { kind: "offset-search"; radius: number };
 
 /** The likelihood part a configuration asks for. */
@@ -158,7 +167,8 @@ export function likelihoodConfig(c: ModelConfig): LikelihoodConfig {
 /** The encoder part a configuration asks for (saved models without `poseEncoder`/`offsetEncoder` read as "mlp"). */
 export function encoderConfig(c: ModelConfig): EncoderConfig {
   if (c.rotation && c.poseEncoder === "equivariant") {
-    return { kind: "equivariant-pose", rotationSteps: c.rotationSteps ?? 64, frameCandidates: c.frameCandidates ?? 1 };
+    const { rotationSteps = 64, frameCandidates = 1, framePosterior = false } = c;
+    return { kind: "equivariant-pose", rotationSteps, frameCandidates, framePosterior };
   }
   if (c.translation && c.offsetEncoder === "equivariant") {
     return {
@@ -342,15 +352,19 @@ export function resolveConfig(
   );
   const frameCandidates = o.frameCandidates ?? 1;
   checkInt(frameCandidates, where, "frameCandidates", 1);
+  check(frameCandidates <= 16, where, `frameCandidates must be at most 16, got ${frameCandidates}`);
+  const framePosterior = o.framePosterior ?? false;
   check(
-    frameCandidates <= 4,
+    typeof framePosterior === "boolean" && (!framePosterior || (poseEncoder === "equivariant" && frameCandidates >= 2)),
     where,
-    `frameCandidates must be at most 4 (frames are at least 45° apart), got ${frameCandidates}`,
+    `framePosterior must be true or false and needs poseEncoder "equivariant" with frameCandidates ≥ 2, ` +
+      `got framePosterior ${JSON.stringify(o.framePosterior)}, frameCandidates ${frameCandidates}`,
   );
   return {
     poseEncoder: rotation ? poseEncoder : undefined,
     rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
     frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
+    ...(rotation && framePosterior ? { framePosterior } : {}),
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),

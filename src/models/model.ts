@@ -13,6 +13,7 @@ import { ParamStore } from "./params";
 import type { Decoder } from "./parts/decoder";
 import { HeadColumn, MlpEncoder, type Encoder } from "./parts/encoder";
 import { EquivariantPoseEncoder } from "./parts/equivariant-pose-encoder";
+import { frameMixtureElbo } from "./parts/frame-posterior";
 import { LatentSpec, negativeElbo, normalLatent, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
@@ -91,6 +92,7 @@ export abstract class LatentModel {
                 this.decodeSample(this.latentMeans(post), c, pix),
                 tf.gather(x, tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D,
               ),
+            enc.framePosterior,
           );
           break;
         case "offset-search":
@@ -199,17 +201,18 @@ export abstract class LatentModel {
   lossTerms(x: tf.Tensor2D, c: tf.Tensor2D | null, opts: LossOptions): LossTerms {
     const beta = opts.beta ?? 1;
     return tf.tidy((): tf.TensorContainer => {
-      const post = this.encoder.posterior(x, c);
-      const logits = this.decodeSample(sampleLatents(this.latents, post, opts.seed), c, opts.pixelIndices);
-      let target = x;
-      let rec: tf.Tensor1D;
-      if (opts.pixelIndices) {
-        target = tf.gather(x, tf.tensor1d(opts.pixelIndices, "int32"), 1);
-        rec = tf.mul(this.likelihood.nll(logits, target), this.pixels / opts.pixelIndices.length);
-      } else {
-        rec = this.likelihood.nll(logits, target);
-      }
-      const { loss, terms } = negativeElbo(this.latents, post, rec, beta);
+      const rec = (post: Posterior): tf.Tensor1D => {
+        const logits = this.decodeSample(sampleLatents(this.latents, post, opts.seed), c, opts.pixelIndices);
+        if (!opts.pixelIndices) return this.likelihood.nll(logits, x);
+        const target = tf.gather(x, tf.tensor1d(opts.pixelIndices, "int32"), 1) as tf.Tensor2D;
+        return tf.mul(this.likelihood.nll(logits, target), this.pixels / opts.pixelIndices.length);
+      };
+      // the frame posterior (frame-posterior.ts) marginalises the ELBO over the candidate frames
+      const mix = this.encoder instanceof EquivariantPoseEncoder ? this.encoder.frameMixture(x, c) : null;
+      const post = mix ? null : this.encoder.posterior(x, c);
+      const { loss, terms } = mix
+        ? frameMixtureElbo(this.latents, mix, rec, beta)
+        : negativeElbo(this.latents, post!, rec(post!), beta);
       const zero = tf.scalar(0);
       return {
         loss,

@@ -243,17 +243,25 @@ function trialOffset(k: number, c: number, K: number): number {
 
 /**
  * The best `count` frames of each image from its scores [B·K] (row-major): the argmax, then the argmax
- * among trials more than 45° from the frames already taken. Returns `count` arrays of trial indices.
+ * among trials more than `separation` (default 45°) from the frames already taken; when none is left, the
+ * first frame again. Returns `count` arrays of trial indices.
  */
-export function topFrames(scores: ArrayLike<number>, B: number, K: number, count: number): Int32Array[] {
+export function topFrames(
+  scores: ArrayLike<number>,
+  B: number,
+  K: number,
+  count: number,
+  separation = Math.PI / 4,
+): Int32Array[] {
   const out = Array.from({ length: count }, () => new Int32Array(B));
+  const sep = separation + 1e-6;
   for (let b = 0; b < B; b++) {
     const taken: number[] = [];
     for (let c = 0; c < count; c++) {
       let best = -1,
         bestV = -Infinity;
       for (let k = 0; k < K; k++) {
-        if (taken.some((t) => Math.abs(trialOffset(k, t, K)) <= WINDOW_RAD)) continue;
+        if (taken.some((t) => Math.abs(trialOffset(k, t, K)) <= sep)) continue;
         const v = scores[b * K + k];
         if (v > bestV) {
           bestV = v;

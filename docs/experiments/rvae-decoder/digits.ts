@@ -1,5 +1,7 @@
 // Rotated digits (issue 13): VAE upright, VAE rotated, rVAE rotated (rvae: tanh layer 0; sin: Fourier layer 0).
 // Usage: npx tsx docs/experiments/rvae-decoder/digits.ts n=4000 epochs=20 models=vaeUp,vaeRot,rvae,sin fc=1
+// Pose options of the "sin" model (docs/experiments/rotated-digits-pose.md): fc = frameCandidates, fp=1 framePosterior,
+// rp = rotationPrior (rad), steps = rotationSteps; ps = pixelSubsample of the training.
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -86,6 +88,9 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
             coordinateFeatures: "fourier",
             fourierScale: num("freq", 10),
             frameCandidates: fc,
+            framePosterior: args.fp === "1",
+            rotationPrior: num("rp", Math.PI / 2),
+            rotationSteps: num("steps", 64),
           })
         : m === "rvae"
           ? new RVAE({
@@ -124,7 +129,15 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
     const trainImgs = m === "vaeUp" ? tr.upright : tr.images,
       testImgs = m === "vaeUp" ? te.upright : te.images;
     const t0 = Date.now();
-    const h = await train(model, trainImgs, { epochs, batchSize: batch, learningRate: lr, seed, progress: false });
+    const ps = args.ps ? { pixelSubsample: Number(args.ps) } : {};
+    const h = await train(model, trainImgs, {
+      epochs,
+      batchSize: batch,
+      learningRate: lr,
+      seed,
+      progress: false,
+      ...ps,
+    });
     const enc = model.encode(testImgs);
     const nca = nearestCentroidAccuracy(enc.zMean, 2, te.labels, { seed });
     const km = kmeans(enc.zMean, 2, 10, { seed, restarts: 8 });
@@ -150,6 +163,32 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       );
       res.rhoAsym = +ar.meanAbsRho.toFixed(3);
       res.rhoPerDigit = ar.groups.map((g) => `${g.group}:${g.absRho.toFixed(2)}`).join(" ");
+      // per digit, the histogram of (inferred − true) angle in 8 bins of 45°: one peak = one canonical frame
+      // per class; several peaks = the class split into frames the decoder learned separately
+      const hist: Record<number, number[]> = {};
+      for (const i of idx) {
+        const d = enc.angle![i] - te.angle[i];
+        const bin = Math.floor((((d / (2 * Math.PI)) % 1) + 1) * 8 + 0.5) % 8;
+        (hist[te.labels[i]] ??= new Array(8).fill(0))[bin]++;
+      }
+      res.offsetHist = Object.entries(hist)
+        .map(([k, h]) => `${k}:${h.join(",")}`)
+        .join(" ");
+      // with the frame posterior: the same model encoded by decoding its candidates (the hard choice) instead
+      const encoder = (model as unknown as { encoder: { framePosterior: boolean } }).encoder;
+      if (encoder.framePosterior) {
+        encoder.framePosterior = false;
+        const e2 = model.encode(testImgs);
+        encoder.framePosterior = true;
+        const a2 = angleRecovery(
+          idx.map((i) => e2.angle![i]),
+          idx.map((i) => te.angle[i]),
+          { groups: idx.map((i) => te.labels[i]) },
+        );
+        res.rhoAsymDecoded = +a2.meanAbsRho.toFixed(3);
+        res.rhoPerDigitDecoded = a2.groups.map((g) => `${g.group}:${g.absRho.toFixed(2)}`).join(" ");
+        res.ncaDecoded = +nearestCentroidAccuracy(e2.zMean, 2, te.labels, { seed }).accuracy.toFixed(3);
+      }
     }
     out[m] = res;
     model.dispose();

@@ -10,6 +10,14 @@ import {
   windowedAngle,
 } from "../pose-encoder";
 import type { Encoder, MlpEncoder } from "./encoder";
+import {
+  angleInWindow,
+  candidateWeights,
+  FrameMixture,
+  frameWindows,
+  klFrameUniform,
+  windowLogMass,
+} from "./frame-posterior";
 import type { Posterior } from "./latents";
 
 /** −log p(x | posterior means) on a pixel subset, per image [B]: how well a candidate frame reconstructs. */
@@ -24,7 +32,9 @@ export type CandidateScore = (
  * The rotation-equivariant pose encoder (`poseEncoder: "equivariant"`, pose-encoder.ts): the angle from the
  * frame scores of the polar image, then z, an angle residual and the offset from the MLP on the image
  * centred and de-rotated by that angle. The offset is the centroid plus the MLP's offset turned by γ.
- * With `frameCandidates > 1` the best frames are decoded and the one reconstructing best is kept.
+ * With `frameCandidates > 1` the best frames are decoded and the one reconstructing best is kept; with
+ * `framePosterior` they are the support of a categorical posterior instead (frame-posterior.ts): training
+ * marginalises over them (`frameMixture`), encoding keeps the most probable one.
  */
 export class EquivariantPoseEncoder implements Encoder {
   constructor(
@@ -32,46 +42,88 @@ export class EquivariantPoseEncoder implements Encoder {
     private readonly scorer: PoseScorer,
     private readonly frameCandidates: number,
     private readonly candidateScore: CandidateScore,
+    /** candidates form a posterior q(frame|x) that training marginalises over (needs frameCandidates ≥ 2) */
+    readonly framePosterior = false,
   ) {}
 
-  posterior(x: tf.Tensor2D, c: tf.Tensor2D | null): Posterior {
+  /**
+   * Separation of the candidate frames: 45° for up to 4 (two-fold shapes keep a defined frame), 180°/m beyond,
+   * so that m candidates always fit on the circle.
+   */
+  private separation(): number {
+    return Math.min(Math.PI / 4, Math.PI / Math.max(1, this.frameCandidates));
+  }
+
+  /** Centroids, frame scores and the candidate frames of a batch. */
+  private search(x: tf.Tensor2D) {
     const [B] = x.shape;
     const g = this.scorer.geometry;
     const xv = x.dataSync() as Float32Array;
     const centre = centroids(xv, B, g.height, g.width);
     const scores = frameScores(polarImages(xv, B, g, centre), B, this.scorer);
-    const frames = topFrames(scores.dataSync(), B, g.steps, Math.max(1, this.frameCandidates));
-    let chosen = frames[0];
-    if (frames.length > 1) {
+    const frames = topFrames(scores.dataSync(), B, g.steps, Math.max(1, this.frameCandidates), this.separation());
+    // up to 4 hard candidates keep the ±45° refinement; more candidates or the posterior use disjoint windows
+    const masks = this.framePosterior || frames.length > 4 ? frameWindows(frames, B, g.steps, this.separation()) : null;
+    const coarse = (f: Int32Array, i: number) =>
+      masks ? angleInWindow(scores, f, masks[i]) : windowedAngle(scores, f);
+    return { xv, centre, scores, frames, masks, coarse };
+  }
+
+  posterior(x: tf.Tensor2D, c: tf.Tensor2D | null): Posterior {
+    const [B] = x.shape;
+    const g = this.scorer.geometry;
+    const { xv, centre, scores, frames, masks, coarse } = this.search(x);
+    if (frames.length === 1) return this.inFrame(x, xv, c, coarse(frames[0], 0), centre);
+    // per image, the index of the candidate kept
+    const pick = new Int32Array(B);
+    if (this.framePosterior) {
+      const w = candidateWeights(windowLogMass(scores, masks!));
+      const wv = w.dataSync();
+      for (let b = 0; b < B; b++)
+        for (let i = 1; i < frames.length; i++)
+          if (wv[b * frames.length + i] > wv[b * frames.length + pick[b]]) pick[b] = i;
+    } else {
       const pix = candidatePixels(g.height, g.width);
       let bestNll: Float32Array | null = null;
-      chosen = new Int32Array(B);
-      for (const f of frames) {
-        const nll = tf.tidy(() => this.candidateScore(this.inFrame(x, xv, c, scores, f, centre), c, pix, x));
+      frames.forEach((f, i) => {
+        const nll = tf.tidy(() => this.candidateScore(this.inFrame(x, xv, c, coarse(f, i), centre), c, pix, x));
         const v = nll.dataSync() as Float32Array;
         nll.dispose();
-        for (let b = 0; b < B; b++) if (!bestNll || v[b] < bestNll[b]) chosen[b] = f[b];
+        for (let b = 0; b < B; b++) if (!bestNll || v[b] < bestNll[b]) pick[b] = i;
         bestNll = bestNll ? bestNll.map((u, b) => Math.min(u, v[b])) : v.slice();
-      }
+      });
     }
-    return this.inFrame(x, xv, c, scores, chosen, centre);
+    const chosen = Int32Array.from(pick, (i, b) => frames[i][b]);
+    if (!masks) return this.inFrame(x, xv, c, windowedAngle(scores, chosen), centre);
+    const mask = new Float32Array(B * g.steps);
+    for (let b = 0; b < B; b++) mask.set(masks[pick[b]].subarray(b * g.steps, (b + 1) * g.steps), b * g.steps);
+    return this.inFrame(x, xv, c, angleInWindow(scores, chosen, mask), centre);
   }
 
   /**
-   * The posterior when frame `frame[b]` is taken for image b: angle refined around that trial, z, angle
+   * Under `framePosterior`: the posterior of every candidate frame, their weights and the frame KL, for the
+   * marginalised ELBO (call inside a tf.tidy); null otherwise.
+   */
+  frameMixture(x: tf.Tensor2D, c: tf.Tensor2D | null): FrameMixture | null {
+    if (!this.framePosterior) return null;
+    const { xv, centre, scores, frames, masks, coarse } = this.search(x);
+    const posts = frames.map((f, i) => this.inFrame(x, xv, c, coarse(f, i), centre));
+    return { posts, weights: candidateWeights(windowLogMass(scores, masks!)), klFrame: klFrameUniform(scores) };
+  }
+
+  /**
+   * The posterior when the coarse angle `coarse[b]` is taken for image b (a frame refined in its window): z, angle
    * residual and offset from the MLP on the image centred and de-rotated by it.
    */
   private inFrame(
     x: tf.Tensor2D,
     xv: Float32Array,
     c: tf.Tensor2D | null,
-    scores: tf.Tensor2D,
-    frame: Int32Array,
+    coarse: tf.Tensor1D,
     centre: Float64Array,
   ): Posterior {
     const [B, P] = x.shape;
     const { height: H, width: W, steps } = this.scorer.geometry;
-    const coarse = windowedAngle(scores, frame);
     const xn = tf.tensor2d(normalisedImages(xv, B, H, W, centre, coarse.dataSync() as Float32Array), [B, P]);
     // coarse and xn stay alive until the caller's tidy ends: the backward pass still reads xn
     return tf.tidy((): tf.TensorContainer => {
@@ -103,7 +155,7 @@ export class EquivariantPoseEncoder implements Encoder {
   }
 }
 
-/** Pixels on which candidate frames are compared: a regular grid of at most ~600 pixels (every pixel for small images). */
+/** Pixels on which candidate frames are compared: a regular grid of at most ~600 (all pixels of small images). */
 function candidatePixels(H: number, W: number): Int32Array {
   const stride = Math.max(1, Math.round(Math.sqrt((H * W) / 600)));
   const out: number[] = [];
