@@ -1,12 +1,14 @@
 import { stemDomains, stemInterface, stemPolycrystal } from "../../data/stem";
 import { SyntheticStem } from "../../data/stem/lattices";
 import { Random } from "../../util/random";
+import { IvaeInputError } from "../../util/errors";
+import { estimateLatticeScale } from "../scale";
 import { gaussianBlur } from "../filters";
 import { normalizeForNet, resampleImage, targetMap } from "./resample";
 import { TARGET_SIGMA } from "./net";
 
 /** The column spacing (px) the net works at: the finder resizes every image so its spacing is this. */
-export const CANONICAL_SPACING = 8;
+export const CANONICAL_SPACING = 10;
 
 /** One training image at the canonical scale: the normalised input and its target map. */
 export interface TrainingImage {
@@ -53,9 +55,8 @@ function drawSource(rng: Random, seed: number): SyntheticStem {
 }
 
 /**
- * One training image: a synthetic STEM image resampled so that its smallest column spacing lands at
- * CANONICAL_SPACING × U(0.75, 1.35) px (the finder's scale estimate is off by a few % and the other
- * sublattices sit farther apart), then augmented — Gaussian blur, extra Gaussian noise, a background
+ * One training image: a synthetic STEM image resampled to the canonical scale (see the comment on the two
+ * ways below: the finder's scale estimate can be the smallest spacing or a lattice period), then augmented — Gaussian blur, extra Gaussian noise, a background
  * gradient, a smooth thickness bump, sometimes a vacuum/amorphous region without columns (removed from the
  * target), gamma — and normalised as the finder normalises.
  */
@@ -64,7 +65,20 @@ export function trainingImage(seed: number): TrainingImage {
   const s = drawSource(rng, seed);
   const H0 = s.image.height,
     W0 = s.image.width;
-  const f = (CANONICAL_SPACING * rng.uniform(0.75, 1.35)) / truthSpacing(s.truth.x, s.truth.y);
+  // half the images at the scale the finder will use (estimateLatticeScale, which on a perovskite with dim
+  // B sites returns the A–A period, so the B columns land at 0.64 canonical spacings), half at the true
+  // smallest spacing × U(0.55, 1.3)
+  let spacing = truthSpacing(s.truth.x, s.truth.y),
+    jitter = rng.uniform(0.55, 1.3);
+  if (rng.next() < 0.5) {
+    try {
+      spacing = estimateLatticeScale(s.image).spacing;
+      jitter = rng.uniform(0.85, 1.2);
+    } catch (e) {
+      if (!(e instanceof IvaeInputError)) throw e;
+    }
+  }
+  const f = (CANONICAL_SPACING * jitter) / spacing;
   let { data, height: H, width: W } = resampleImage(s.image.data, H0, W0, f);
   const tx = Array.from(s.truth.x, (v) => (v + 0.5) * (W / W0) - 0.5),
     ty = Array.from(s.truth.y, (v) => (v + 0.5) * (H / H0) - 0.5);
