@@ -62,7 +62,8 @@ function evaluate(weights: AtomNetParams): void {
       tot[k][2] += sc.falseNegatives;
     }
     console.log(
-      `${name.padEnd(30)} |  ${r3(d.recall).toFixed(3)}  ${r3(d.precision).toFixed(3)}          |  ${r3(l.recall).toFixed(3)}  ${r3(l.precision).toFixed(3)}`,
+      `${name.padEnd(30)} |  ${r3(d.recall).toFixed(3)}  ${r3(d.precision).toFixed(3)}          |  ` +
+        `${r3(l.recall).toFixed(3)}  ${r3(l.precision).toFixed(3)}`,
     );
   }
   const pr = (t: number[]) => `${(t[0] / (t[0] + t[2])).toFixed(3)}  ${(t[0] / (t[0] + t[1])).toFixed(3)}`;
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
     batchSize: BATCH,
     onProgress: (r) =>
       console.log(
-        `step ${String(r.step).padStart(5)}/${r.steps}  loss ${r.loss.toFixed(4)}  ${mmss(r.seconds)} elapsed, ${mmss(r.etaSeconds)} left`,
+        `step ${String(r.step).padStart(5)}/${r.steps}  loss ${r.loss.toFixed(4)}  ` +
+          `${mmss(r.seconds)} elapsed, ${mmss(r.etaSeconds)} left`,
       ),
   });
   const seconds = (Date.now() - t0) / 1000;

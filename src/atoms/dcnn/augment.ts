@@ -56,9 +56,9 @@ function drawSource(rng: Random, seed: number): SyntheticStem {
 
 /**
  * One training image: a synthetic STEM image resampled to the canonical scale (see the comment on the two
- * ways below: the finder's scale estimate can be the smallest spacing or a lattice period), then augmented — Gaussian blur, extra Gaussian noise, a background
- * gradient, a smooth thickness bump, sometimes a vacuum/amorphous region without columns (removed from the
- * target), gamma — and normalised as the finder normalises.
+ * ways below: the finder's scale estimate can be the smallest spacing or a lattice period), then augmented:
+ * Gaussian blur, extra Gaussian noise, a background gradient, a smooth thickness bump, sometimes a
+ * vacuum/amorphous region without columns (removed from the target), gamma; normalised as the finder does.
  */
 export function trainingImage(seed: number): TrainingImage {
   const rng = new Random(seed);

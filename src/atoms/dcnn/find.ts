@@ -16,7 +16,10 @@ import { loadAtomNet } from "./weights";
 export interface DCNNOptions {
   /** the lattice scale (px); default {@link estimateLatticeScale} of the image (its `spacing` sets the resize) */
   scale?: { spacing: number; period?: number; columnSigma?: number };
-  /** probability a peak of the net's map must reach; default 0.55 (chosen on validation seeds 4–5: 0.5 takes phantom columns at square cell centres, 0.65 loses dim Fe–O columns) */
+  /**
+   * probability a peak of the net's map must reach; default 0.55 (chosen on validation seeds 4–5: 0.5 takes
+   * phantom columns at square cell centres, 0.65 loses dim Fe–O columns)
+   */
   threshold?: number;
   /** smallest distance between two finds, in canonical spacings; default 0.4 (dim sublattices can sit 0.6 apart) */
   minDistance?: number;

@@ -84,7 +84,8 @@ export function decodeAtomNet(file: AtomNetFile): AtomNetParams {
   check(
     file.canonicalSpacing === CANONICAL_SPACING,
     where,
-    `the net was trained at a canonical spacing of ${file.canonicalSpacing} px, this version works at ${CANONICAL_SPACING}; retrain`,
+    `the net was trained at a canonical spacing of ${file.canonicalSpacing} px, this version works at ` +
+      `${CANONICAL_SPACING}; retrain`,
   );
   const b = Buffer.from(file.weights, "base64");
   const u16 = new Uint16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
