@@ -124,7 +124,7 @@ let cached: AtomNetParams | null = null;
  * another file (the caller then owns the tensors).
  */
 export function loadAtomNet(file?: string): AtomNetParams {
-  if (file === undefined && cached) return cached;
+  if (file === undefined && cached && !Object.values(cached).some((t) => t.isDisposed)) return cached;
   const p = file ?? shippedWeightsPath();
   check(fs.existsSync(p), "loadAtomNet", `no such weights file: ${p}`);
   const params = decodeAtomNet(JSON.parse(fs.readFileSync(p, "utf8")) as AtomNetFile);
