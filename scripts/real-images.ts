@@ -1,6 +1,7 @@
 /**
  * `npm run real-images` (after `npx tsc`): the whole route on every real image in ../shared/data/stem-real
- * with no per-image parameter: load (.npy) → lattice scale → atoms (LoG, local background) → patches →
+ * with no per-image parameter: load (.npy) → lattice scale → atoms (LoG, local background; and the DCNN finder
+ * beside it, scored the same way) → patches →
  * rVAE → maps (angle, offsets, z) and classes (k-means on z) as PNG under out/real-images/, scores where
  * published positions exist, a printed table and out/real-images/summary.json. Skips cleanly when the
  * folder is absent (the repository never holds those files).
@@ -17,6 +18,7 @@ import {
   columnPolarity,
   estimateLatticeScale,
   extractPatches,
+  findAtomsDCNN,
   findAtomsLoG,
   LatticeScale,
   PatchSet,
@@ -149,8 +151,10 @@ interface Row {
   columnSigmaPx: number;
   seconds: number;
   atoms: number;
+  dcnnAtoms: number;
   patchSize: number;
   score?: Record<string, number | string>;
+  dcnnScore?: Record<string, number | string>;
   rvae?: Record<string, number | string>;
 }
 
@@ -167,6 +171,8 @@ async function one(file: string): Promise<Row> {
   const img = pol.polarity === "dark" ? { ...raw, data: raw.data.map((v) => -v) } : raw;
   const d = scaleDefaults(scale);
   const atoms = refinePositions(img, findAtomsLoG(img, { scale }), { radius: d.refineRadius });
+  // the DCNN finder on the same (polarity-corrected) image at the same scale
+  const dAtoms = findAtomsDCNN(img, { scale });
   const row: Row = {
     image: name,
     size: `${H}x${W}`,
@@ -177,19 +183,25 @@ async function one(file: string): Promise<Row> {
     polarity: pol.polarity,
     seconds: 0,
     atoms: atoms.x.length,
+    dcnnAtoms: dAtoms.x.length,
     patchSize: d.patchSize,
   };
   save(`${name}_image.png`, encodePng(img.data, W, H));
-  // the found atoms as dots over the image, to judge the finder by eye
-  const dots = labelImage({ x: atoms.x, y: atoms.y, frame: atoms.frame }, new Int32Array(atoms.x.length).fill(1), {
-    height: H,
-    width: W,
-    radius: Math.max(1.5, 0.12 * scale.spacing),
-  });
-  save(
-    `${name}_atoms.png`,
-    encodePngRgb(colorizeMap({ data: dots }, { colormap: "labels", under: img.data, alpha: 0.9 }), W, H),
-  );
+  // the found atoms as dots over the image, to judge the finders by eye
+  for (const [suffix, found] of [
+    ["atoms", atoms],
+    ["atoms_dcnn", dAtoms],
+  ] as const) {
+    const dots = labelImage({ x: found.x, y: found.y, frame: found.frame }, new Int32Array(found.x.length).fill(1), {
+      height: H,
+      width: W,
+      radius: Math.max(1.5, 0.12 * scale.spacing),
+    });
+    save(
+      `${name}_${suffix}.png`,
+      encodePngRgb(colorizeMap({ data: dots }, { colormap: "labels", under: img.data, alpha: 0.9 }), W, H),
+    );
+  }
   const gt = path.join(path.dirname(file), `${name}_GT_PbSr_positions_xy.npy`);
   if (fs.existsSync(gt)) {
     const g = decodeNpy(new Uint8Array(fs.readFileSync(gt)));
@@ -201,7 +213,6 @@ async function one(file: string): Promise<Row> {
       gy[i] = g.data[2 * i + 1];
     }
     const tol = scale.period / 4;
-    const aScore = scoreAtoms(atoms, { x: gx, y: gy }, { tolerance: tol });
     // precision on A + B inside the published field (B = centres of complete published A cells)
     const b = cellCentres(gx, gy, scale.period);
     const region = {
@@ -210,19 +221,24 @@ async function one(file: string): Promise<Row> {
       x1: Math.max(...gx) + tol,
       y1: Math.max(...gy) + tol,
     };
-    const ab = scoreAtoms(
-      atoms,
-      { x: Float32Array.from([...gx, ...b.x]), y: Float32Array.from([...gy, ...b.y]) },
-      { tolerance: tol, region },
-    );
-    row.score = {
-      truth: `${n} published A sites (+${b.x.length} B = cell centres)`,
-      tolerancePx: r3(tol),
-      recallA: r3(aScore.recall),
-      precisionAB: r3(ab.precision),
-      recallAB: r3(ab.recall),
-      meanErrorA: r3(aScore.meanError),
+    const scored = (found: { x: Float32Array; y: Float32Array }) => {
+      const aScore = scoreAtoms(found, { x: gx, y: gy }, { tolerance: tol });
+      const ab = scoreAtoms(
+        found,
+        { x: Float32Array.from([...gx, ...b.x]), y: Float32Array.from([...gy, ...b.y]) },
+        { tolerance: tol, region },
+      );
+      return {
+        truth: `${n} published A sites (+${b.x.length} B = cell centres)`,
+        tolerancePx: r3(tol),
+        recallA: r3(aScore.recall),
+        precisionAB: r3(ab.precision),
+        recallAB: r3(ab.recall),
+        meanErrorA: r3(aScore.meanError),
+      };
     };
+    row.score = scored(atoms);
+    row.dcnnScore = scored(dAtoms);
   }
   if (RVAE) {
     const p = extractPatches(img, atoms, { size: d.patchSize });
@@ -285,7 +301,7 @@ async function main(): Promise<void> {
     return;
   }
   fs.mkdirSync(OUT, { recursive: true });
-  if (RVAE) await selectBackend({});
+  await selectBackend({});
   const files = fs
     .readdirSync(DATA)
     .filter((f) => f.endsWith(".npy") && !f.includes("_GT_"))
@@ -295,12 +311,15 @@ async function main(): Promise<void> {
   for (const f of files) {
     const row = await one(path.join(DATA, f));
     rows.push(row);
-    const s = row.score ? ` recallA ${row.score.recallA} precisionAB ${row.score.precisionAB}` : "";
+    const s = row.score
+      ? ` LoG recallA ${row.score.recallA} precisionAB ${row.score.precisionAB}` +
+        ` | DCNN recallA ${row.dcnnScore!.recallA} precisionAB ${row.dcnnScore!.precisionAB}`
+      : "";
     console.log(
       `${row.image.padEnd(26)} ${row.size.padEnd(10)} spacing ${row.spacingPx.toFixed(1).padStart(5)} px  period ` +
         `${row.periodPx.toFixed(1).padStart(5)} px` +
         ` (${row.periodNm ?? "?"} nm)  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ` +
-        `${String(row.atoms).padStart(5)}  patch ${row.patchSize}${s}  ${row.seconds}s`,
+        `${String(row.atoms).padStart(5)} (DCNN ${row.dcnnAtoms})  patch ${row.patchSize}${s}  ${row.seconds}s`,
     );
   }
   fs.writeFileSync(path.join(OUT, "summary.json"), JSON.stringify(rows, null, 1));

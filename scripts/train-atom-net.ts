@@ -1,0 +1,113 @@
+/**
+ * `npm run train-atom-net`: trains the DCNN atom finder's net from scratch on synthetic STEM images made by
+ * the library (src/atoms/dcnn/augment.ts), seeded, with a progress line (step, loss, time left), writes the
+ * weights atomically to src/atoms/dcnn/weights/atom-net.json (or --out FILE), then scores the new net beside
+ * LoG on held-out synthetic images (generator seeds 1–3, never used in training).
+ * Options: --seed N (1), --steps N (900), --batch N (16), --out FILE, --eval-only (score the shipped net),
+ * --weights FILE (score that file with --eval-only). Run under /work/bin/heavy on the shared machine.
+ */
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../src/backend";
+import { stemDomains, stemInterface, stemPolycrystal } from "../src/data/stem";
+import { findAtomsLoG, refinePositions, scoreAtoms } from "../src/atoms";
+import { encodeAtomNet, findAtomsDCNN, loadAtomNet, saveAtomNet, trainAtomNet } from "../src/atoms/dcnn";
+import { AtomNetParams } from "../src/atoms/dcnn/net";
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const SEED = Number(arg("seed") ?? 1),
+  STEPS = Number(arg("steps") ?? 900),
+  BATCH = Number(arg("batch") ?? 16);
+const OUT = arg("out") ?? path.join(__dirname, "..", "src", "atoms", "dcnn", "weights", "atom-net.json");
+const mmss = (s: number) => {
+  const t = Math.round(s);
+  return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
+};
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Held-out synthetic images: the generators' own seeds 1–3 at the default and at a low dose. */
+function heldOut() {
+  const out: { name: string; s: ReturnType<typeof stemInterface> }[] = [];
+  for (const seed of [1, 2, 3]) {
+    out.push({ name: `interface seed ${seed}`, s: stemInterface({ seed }) });
+    out.push({ name: `domains seed ${seed}`, s: stemDomains({ seed }) });
+    out.push({ name: `polycrystal seed ${seed}`, s: stemPolycrystal({ seed }) });
+  }
+  for (const seed of [1, 2]) {
+    out.push({ name: `interface dose 40 seed ${seed}`, s: stemInterface({ seed, dose: 40 }) });
+    out.push({ name: `domains dose 40 seed ${seed}`, s: stemDomains({ seed, dose: 40 }) });
+  }
+  return out;
+}
+
+function evaluate(weights: AtomNetParams): void {
+  console.log("held-out synthetic images (tolerance minSpacing/2, 3 px border excluded):");
+  console.log("image                          |  DCNN recall precision |  LoG recall precision");
+  const tot = { d: [0, 0, 0], l: [0, 0, 0] };
+  for (const { name, s } of heldOut()) {
+    const { height: H, width: W } = s.image;
+    const region = { x0: 3, y0: 3, x1: W - 3, y1: H - 3 };
+    const o = { tolerance: s.minSpacing / 2, region };
+    const d = scoreAtoms(findAtomsDCNN(s.image, { weights }), s.truth, o);
+    const l = scoreAtoms(refinePositions(s.image, findAtomsLoG(s.image)), s.truth, o);
+    for (const [k, sc] of [
+      ["d", d],
+      ["l", l],
+    ] as const) {
+      tot[k][0] += sc.truePositives;
+      tot[k][1] += sc.falsePositives;
+      tot[k][2] += sc.falseNegatives;
+    }
+    console.log(
+      `${name.padEnd(30)} |  ${r3(d.recall).toFixed(3)}  ${r3(d.precision).toFixed(3)}          |  ` +
+        `${r3(l.recall).toFixed(3)}  ${r3(l.precision).toFixed(3)}`,
+    );
+  }
+  const pr = (t: number[]) => `${(t[0] / (t[0] + t[2])).toFixed(3)}  ${(t[0] / (t[0] + t[1])).toFixed(3)}`;
+  console.log(`${"all (pooled)".padEnd(30)} |  ${pr(tot.d)}          |  ${pr(tot.l)}`);
+}
+
+async function main(): Promise<void> {
+  await selectBackend({});
+  if (process.argv.includes("--eval-only")) {
+    evaluate(loadAtomNet(arg("weights")));
+    return;
+  }
+  const t0 = Date.now();
+  console.log(`training the atom net: seed ${SEED}, ${STEPS} steps of ${BATCH} crops; weights -> ${OUT}`);
+  const { params, loss } = await trainAtomNet({
+    seed: SEED,
+    steps: STEPS,
+    batchSize: BATCH,
+    onProgress: (r) =>
+      console.log(
+        `step ${String(r.step).padStart(5)}/${r.steps}  loss ${r.loss.toFixed(4)}  ` +
+          `${mmss(r.seconds)} elapsed, ${mmss(r.etaSeconds)} left`,
+      ),
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  const last = loss.slice(-50);
+  saveAtomNet(
+    OUT,
+    encodeAtomNet(params, {
+      command: `npm run train-atom-net -- --seed ${SEED} --steps ${STEPS} --batch ${BATCH}`,
+      seed: SEED,
+      steps: STEPS,
+      batchSize: BATCH,
+      finalLoss: r3(last.reduce((a, b) => a + b, 0) / last.length),
+      seconds: Math.round(seconds),
+      backend: tf.getBackend(),
+    }),
+  );
+  console.log(`wrote ${OUT} (${mmss(seconds)})`);
+  Object.values(params).forEach((t) => t.dispose());
+  evaluate(loadAtomNet(OUT));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,194 @@
+import * as tf from "@tensorflow/tfjs";
+import { ImageStack } from "../../data/image-stack";
+import { check, IvaeInputError } from "../../util/errors";
+import { columnPolarity } from "../background";
+import { maxFilter } from "../filters";
+import { asStack } from "../image-input";
+import { AtomPositions } from "../find";
+import { refinePositions } from "../refine";
+import { estimateLatticeScale, scaleDefaults } from "../scale";
+import { CANONICAL_SPACING } from "./augment";
+import { ATOM_NET_STRIDE, atomNetLogits, AtomNetParams } from "./net";
+import { normalizeForNet, resampleImage } from "./resample";
+import { loadAtomNet } from "./weights";
+
+/** Options of {@link findAtomsDCNN}. */
+export interface DCNNOptions {
+  /** the lattice scale (px); default {@link estimateLatticeScale} of the image (its `spacing` sets the resize) */
+  scale?: { spacing: number; period?: number; columnSigma?: number };
+  /**
+   * probability a peak of the net's map must reach; default 0.55 (chosen on validation seeds 4–5: 0.5 takes
+   * phantom columns at square cell centres, 0.65 loses dim Fe–O columns)
+   */
+  threshold?: number;
+  /** smallest distance between two finds, in canonical spacings; default 0.4 (dim sublattices can sit 0.6 apart) */
+  minDistance?: number;
+  /** "bright" (HAADF, default), "dark" (ABF: the image is negated), "auto" ({@link columnPolarity}) */
+  polarity?: "bright" | "dark" | "auto";
+  /** refine the positions on the original image ({@link refinePositions}, centroid); default true */
+  refine?: boolean;
+  /** frames to search (default all) */
+  frames?: number[];
+  /** other weights than the shipped ones (e.g. from `npm run train-atom-net -- --out f.json` and loadAtomNet) */
+  weights?: AtomNetParams;
+  /** tile side at the canonical scale, px (multiple of 4); default 256 */
+  tile?: number;
+}
+
+/** Runs the net over an image at the canonical scale in overlapping tiles; returns the probability map. */
+export function atomProbabilityMap(
+  p: AtomNetParams,
+  img: Float32Array,
+  H: number,
+  W: number,
+  tile = 256,
+): Float32Array {
+  check(
+    tile % ATOM_NET_STRIDE === 0 && tile >= 32,
+    "atomProbabilityMap",
+    `tile must be a multiple of 4 >= 32, got ${tile}`,
+  );
+  const m = 20; // context margin: the receptive field reaches ±18 px, so the outer 20 px of a tile are discarded
+  const out = new Float32Array(H * W);
+  const core = tile - 2 * m;
+  for (let ty = 0; ty < H; ty += core) {
+    for (let tx = 0; tx < W; tx += core) {
+      const buf = new Float32Array(tile * tile);
+      for (let i = 0; i < tile; i++)
+        for (let j = 0; j < tile; j++) {
+          // mirrored edges, so columns at the border see a plausible neighbourhood
+          let y = ty - m + i,
+            x = tx - m + j;
+          y = y < 0 ? -y : y >= H ? Math.max(0, 2 * H - 2 - y) : y;
+          x = x < 0 ? -x : x >= W ? Math.max(0, 2 * W - 2 - x) : x;
+          buf[i * tile + j] = img[Math.min(H - 1, y) * W + Math.min(W - 1, x)];
+        }
+      const t = tf.tidy(() => tf.sigmoid(atomNetLogits(p, tf.tensor4d(buf, [1, tile, tile, 1]))));
+      const prob = t.dataSync();
+      t.dispose();
+      for (let i = 0; i < core && ty + i < H; i++)
+        for (let j = 0; j < core && tx + j < W; j++) out[(ty + i) * W + tx + j] = prob[(m + i) * tile + m + j];
+    }
+  }
+  return out;
+}
+
+/** Peaks of a probability map ≥ threshold, greedily thinned to `md` px, with a 3×3 weighted centre. */
+function peaks(
+  prob: Float32Array,
+  H: number,
+  W: number,
+  thr: number,
+  md: number,
+): { x: number; y: number; v: number }[] {
+  const mx = maxFilter(prob, H, W, 1);
+  const c: { x: number; y: number; v: number }[] = [];
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const v = prob[y * W + x];
+      if (v < thr || v !== mx[y * W + x]) continue;
+      let sw = 0,
+        sx = 0,
+        sy = 0;
+      for (let i = -1; i <= 1; i++)
+        for (let j = -1; j <= 1; j++) {
+          const yy = y + i,
+            xx = x + j;
+          if (yy < 0 || xx < 0 || yy >= H || xx >= W) continue;
+          const w = prob[yy * W + xx];
+          sw += w;
+          sx += w * xx;
+          sy += w * yy;
+        }
+      c.push({ x: sx / sw, y: sy / sw, v });
+    }
+  c.sort((a, b) => b.v - a.v);
+  const kept: typeof c = [];
+  const cell = Math.max(1, md),
+    gw = Math.ceil(W / cell) + 1;
+  const grid = new Map<number, number[]>();
+  for (const p of c) {
+    const gx = Math.floor(p.x / cell),
+      gy = Math.floor(p.y / cell);
+    let ok = true;
+    for (let a = -1; a <= 1 && ok; a++)
+      for (let b = -1; b <= 1 && ok; b++)
+        for (const k of grid.get((gy + a) * gw + gx + b) ?? [])
+          if ((kept[k].x - p.x) ** 2 + (kept[k].y - p.y) ** 2 < md * md) ok = false;
+    if (!ok) continue;
+    const key = gy * gw + gx;
+    grid.set(key, [...(grid.get(key) ?? []), kept.length]);
+    kept.push(p);
+  }
+  return kept;
+}
+
+/**
+ * Finds atomic columns with the shipped DCNN (AtomAI's Segmentor idea: a fully convolutional net that
+ * maps the image to a column-probability map): each frame is resized so the lattice spacing (from
+ * {@link estimateLatticeScale} unless given) becomes the net's canonical 10 px, normalised (1st → 99.8th
+ * percentile), run through the net in tiles, and the peaks of the map ≥ `threshold` (0.55) are mapped back and
+ * refined on the original image. No per-image parameter: the scale sets everything. `intensity` is the
+ * net's probability at the peak.
+ */
+export function findAtomsDCNN(
+  image: ImageStack | { data: Float32Array; height: number; width: number },
+  opts: DCNNOptions = {},
+): AtomPositions {
+  const where = "findAtomsDCNN";
+  const img = asStack(image, where);
+  const { height: H, width: W } = img;
+  check(Math.min(H, W) >= 16, where, `the image is ${H}x${W}; expected at least 16 px on each side`);
+  const thr = opts.threshold ?? 0.55,
+    mdf = opts.minDistance ?? 0.4;
+  check(Number.isFinite(thr) && thr > 0 && thr < 1, where, `threshold must be a probability in (0, 1), got ${thr}`);
+  check(Number.isFinite(mdf) && mdf > 0 && mdf <= 2, where, `minDistance must be in (0, 2] spacings, got ${mdf}`);
+  const pol = opts.polarity ?? "bright";
+  if (pol !== "bright" && pol !== "dark" && pol !== "auto")
+    throw new IvaeInputError(`${where}: polarity must be "bright", "dark" or "auto", got ${JSON.stringify(pol)}`);
+  const frames = opts.frames ?? Array.from({ length: img.n }, (_, i) => i);
+  for (const f of frames)
+    check(Number.isInteger(f) && f >= 0 && f < img.n, where, `frame ${f} out of range [0, ${img.n})`);
+  const scale = opts.scale ?? estimateLatticeScale(img, { frames: frames.slice(0, 8) });
+  check(
+    Number.isFinite(scale.spacing) && scale.spacing >= 2,
+    where,
+    `scale.spacing must be a number >= 2 px, got ${scale.spacing}`,
+  );
+  const params = opts.weights ?? loadAtomNet();
+  const f = CANONICAL_SPACING / scale.spacing;
+  const xs: number[] = [],
+    ys: number[] = [],
+    fs: number[] = [],
+    vs: number[] = [];
+  // one polarity for the stack, judged on its first searched frame
+  const f0 = img.data.subarray(frames[0] * H * W, (frames[0] + 1) * H * W);
+  const dark = pol === "dark" || (pol === "auto" && columnPolarity(f0, H, W, scale.spacing).polarity === "dark");
+  for (const fr of frames) {
+    let raw = img.data.subarray(fr * H * W, (fr + 1) * H * W);
+    if (dark) raw = raw.map((v) => -v);
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const v of raw) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
+    if (!(hi - lo > 1e-6 * Math.max(1e-30, Math.abs(hi), Math.abs(lo)))) continue; // a flat frame has no columns
+    const r = resampleImage(raw, H, W, f);
+    const prob = atomProbabilityMap(params, normalizeForNet(r.data), r.height, r.width, opts.tile ?? 256);
+    for (const p of peaks(prob, r.height, r.width, thr, mdf * CANONICAL_SPACING)) {
+      xs.push((p.x + 0.5) * (W / r.width) - 0.5);
+      ys.push((p.y + 0.5) * (H / r.height) - 0.5);
+      fs.push(fr);
+      vs.push(p.v);
+    }
+  }
+  const found: AtomPositions = {
+    x: Float32Array.from(xs),
+    y: Float32Array.from(ys),
+    frame: Int32Array.from(fs),
+    intensity: Float32Array.from(vs),
+  };
+  if (opts.refine === false || found.x.length === 0) return found;
+  const period = Math.max(scale.spacing, scale.period ?? scale.spacing);
+  const radius = scaleDefaults({ spacing: scale.spacing, period, columnSigma: scale.columnSigma }).refineRadius;
+  const src = dark ? { ...img, data: img.data.map((v) => -v) } : img;
+  return refinePositions(src, found, { radius });
+}

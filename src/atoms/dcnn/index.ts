@@ -1,0 +1,11 @@
+export { CANONICAL_SPACING, randomCrop, trainingImage, truthSpacing } from "./augment";
+export type { TrainingImage } from "./augment";
+export { atomProbabilityMap, findAtomsDCNN } from "./find";
+export type { DCNNOptions } from "./find";
+export { ATOM_NET_LAYERS, atomNetLogits, atomNetShapes, convSame, initAtomNet, TARGET_SIGMA } from "./net";
+export type { AtomNetParams, ConvSpec } from "./net";
+export { normalizeForNet, resampleImage, targetMap } from "./resample";
+export { trainAtomNet } from "./train";
+export type { TrainAtomNetOptions } from "./train";
+export { decodeAtomNet, encodeAtomNet, loadAtomNet, saveAtomNet, shippedWeightsPath } from "./weights";
+export type { AtomNetFile } from "./weights";
