@@ -1,14 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { fastTanh } from "../ops";
-import {
-  centroids,
-  frameScores,
-  normalisedImages,
-  PoseScorer,
-  polarImages,
-  topFrames,
-  windowedAngle,
-} from "../pose-encoder";
+import { frameScores, PoseScorer, topFrames, windowedAngle } from "../pose-encoder";
+import { channelCentroids, channelNormalisedImages, channelPolarImages, planePoseGeometry } from "../channel-images";
 import type { Encoder, MlpEncoder } from "./encoder";
 import type { Posterior } from "./latents";
 
@@ -25,6 +18,7 @@ export type CandidateScore = (
  * frame scores of the polar image, then z, an angle residual and the offset from the MLP on the image
  * centred and de-rotated by that angle. The offset is the centroid plus the MLP's offset turned by γ.
  * With `frameCandidates > 1` the best frames are decoded and the one reconstructing best is kept.
+ * With `channels` C > 1 (rows [B, C·P]) one pose serves all channels (channel-images.ts says how).
  */
 export class EquivariantPoseEncoder implements Encoder {
   constructor(
@@ -32,14 +26,16 @@ export class EquivariantPoseEncoder implements Encoder {
     private readonly scorer: PoseScorer,
     private readonly frameCandidates: number,
     private readonly candidateScore: CandidateScore,
+    private readonly channels = 1,
   ) {}
 
   posterior(x: tf.Tensor2D, c: tf.Tensor2D | null): Posterior {
     const [B] = x.shape;
     const g = this.scorer.geometry;
+    const C = this.channels;
     const xv = x.dataSync() as Float32Array;
-    const centre = centroids(xv, B, g.height, g.width);
-    const scores = frameScores(polarImages(xv, B, g, centre), B, this.scorer);
+    const centre = channelCentroids(xv, B, C, g.height, g.width);
+    const scores = frameScores(channelPolarImages(xv, B, C, planePoseGeometry(g, C), centre), B, this.scorer);
     const frames = topFrames(scores.dataSync(), B, g.steps, Math.max(1, this.frameCandidates));
     let chosen = frames[0];
     if (frames.length > 1) {
@@ -72,7 +68,8 @@ export class EquivariantPoseEncoder implements Encoder {
     const [B, P] = x.shape;
     const { height: H, width: W, steps } = this.scorer.geometry;
     const coarse = windowedAngle(scores, frame);
-    const xn = tf.tensor2d(normalisedImages(xv, B, H, W, centre, coarse.dataSync() as Float32Array), [B, P]);
+    const angles = coarse.dataSync() as Float32Array;
+    const xn = tf.tensor2d(channelNormalisedImages(xv, B, this.channels, H, W, centre, angles), [B, P]);
     // coarse and xn stay alive until the caller's tidy ends: the backward pass still reads xn
     return tf.tidy((): tf.TensorContainer => {
       // the MLP's angle column is a residual of at most one trial step; its offset column an offset in the de-rotated
