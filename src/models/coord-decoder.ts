@@ -43,8 +43,7 @@ export type CoordDecoderFn = (inputs: CoordDecoderInputs) => tf.Tensor2D;
 /**
  * Reference implementation: decode-core's kernel (the one the browser runs) with the hand-written
  * gradients of ops.ts (autodiff of the rest). Returns logits [B, P] ([B, C·P] channel-major for C channels).
- * Cost is dominated by B·P·h² per
- * hidden layer; everything per pixel is one fused matmul plus a sigmoid-based tanh.
+ * Cost is dominated by B·P·h² per hidden layer; everything per pixel is one fused matmul plus a sigmoid-based tanh.
  */
 export function coordDecoderReference(inputs: CoordDecoderInputs): tf.Tensor2D {
   return referenceKernel(inputs) as tf.Tensor2D;
