@@ -13,6 +13,8 @@ import {
   type LatentModel,
 } from "../../src/index";
 import { Random } from "../../src/util/random";
+import { coordDecoderReference } from "../../src/models/coord-decoder";
+import { coordDecoderNative } from "../../src/native/coord-decoder";
 import { useBackend } from "./setup";
 import { circCorr, lShape, maxAbsDiff } from "./helpers";
 
@@ -217,6 +219,40 @@ describe("models: multi-channel images (one pose and one z for all channels)", (
     assert.ok(!("channels" in one.config));
     assert.equal(one.channels, 1);
     [m, back, one].forEach((x) => x.dispose());
+  });
+
+  it("the native decoder op serves C > 1 through the tfjs reference: same values and gradients", () => {
+    const h = 8,
+      B = 3,
+      Pn = 20,
+      rng = new Random(4);
+    const r = (shape: number[]) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      return tf.tensor(
+        Float32Array.from({ length: n }, () => rng.normal() * 0.5),
+        shape,
+      );
+    };
+    const make = () => ({
+      coords: r([Pn, 2]) as tf.Tensor2D,
+      A: r([B, 2, h]) as tf.Tensor3D,
+      o: r([B, h]) as tf.Tensor2D,
+      layers: [{ W: r([h, h]) as tf.Tensor2D, b: r([h]) as tf.Tensor1D }],
+      wOut: r([h, 2]) as tf.Tensor2D,
+      bOut: r([2]) as tf.Tensor1D,
+      firstActivation: "sin" as const,
+    });
+    const inputs = make();
+    const f = (fn: typeof coordDecoderReference) => (wOut: tf.Tensor, o: tf.Tensor) =>
+      tf.sum(tf.square(fn({ ...inputs, wOut: wOut as tf.Tensor2D, o: o as tf.Tensor2D })));
+    const native = tf.tidy(() => coordDecoderNative(inputs).arraySync());
+    const ref = tf.tidy(() => coordDecoderReference(inputs).arraySync());
+    assert.equal(ref[0].length, 2 * Pn);
+    assert.ok(maxAbsDiff(native.flat(), ref.flat()) < 1e-6);
+    const gn = tf.grads(f(coordDecoderNative))([inputs.wOut, inputs.o]);
+    const gr = tf.grads(f(coordDecoderReference))([inputs.wOut, inputs.o]);
+    gn.forEach((g, i) => assert.ok(maxAbsDiff(g.dataSync(), gr[i].dataSync()) < 1e-5));
+    tf.dispose([...gn, ...gr, inputs as unknown as tf.TensorContainer]);
   });
 
   it("bad channel counts and mismatched stacks are IvaeInputErrors", async () => {
