@@ -180,7 +180,7 @@ describe("models: multi-channel images (one pose and one z for all channels)", (
     const before = tf.memory().numTensors;
     const m = new RVAE({ imageShape: [S, S], channels: 2, encoderHidden: [64], decoderHidden: [32, 32], seed: 1 });
     const afterBuild = tf.memory().numTensors;
-    const h = await train(m, images, { epochs: 12, batchSize: 16, learningRate: 3e-3, seed: 1, progress: false });
+    const h = await train(m, images, { epochs: 40, batchSize: 16, learningRate: 3e-3, seed: 1, progress: false });
     assert.ok(h.loss[h.loss.length - 1] < 0.8 * h.loss[0], `loss ${h.loss[0]} → ${h.loss[h.loss.length - 1]}`);
     const enc = m.encode(images);
     const rec = m.reconstruct(images);
@@ -197,7 +197,8 @@ describe("models: multi-channel images (one pose and one z for all channels)", (
         err += (x[i] - r[i]) ** 2;
         base += (x[i] - mean[i % (S * S)]) ** 2;
       }
-      assert.ok(err < 0.5 * base, `channel ${c}: reconstruction error ${err} vs mean-image ${base}`);
+      // measured 0.05 (ADF) and 0.11 (ABF) at seed 1
+      assert.ok(err < 0.25 * base, `channel ${c}: reconstruction error ${err} vs mean-image ${base}`);
     }
     // the pose follows the true angle (up to a constant: the canonical frame is the model's choice)
     assert.ok(Math.abs(circCorr(enc.angle, angle)) > 0.9, `circular correlation ${circCorr(enc.angle, angle)}`);
