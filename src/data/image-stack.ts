@@ -185,10 +185,13 @@ export function toImageStack(
     if (x.channels !== undefined) checkInt(x.channels, where, "the stack's channels", 1);
     const C = channelCount(x);
     if (x.data.length !== x.n * C * x.height * x.width) {
+      const dims = C === 1 ? "n*height*width" : "n*channels*height*width";
+      const vals = C === 1 ? `${x.n}*${x.height}*${x.width}` : `${x.n}*${C}*${x.height}*${x.width}`;
+      const args = C === 1 ? "" : ", channels";
       throw new IvaeInputError(
-        `${where}: the ImageStack has ${x.data.length} values but n*channels*height*width = ` +
-          `${x.n}*${C}*${x.height}*${x.width} = ${x.n * C * x.height * x.width}; build stacks with ` +
-          `imageStack(data, n, height, width, channels) so that they agree`,
+        `${where}: the ImageStack has ${x.data.length} values but ${dims} = ${vals} = ` +
+          `${x.n * C * x.height * x.width}; build stacks with imageStack(data, n, height, width${args}) ` +
+          "so that they agree",
       );
     }
     stack = x;
