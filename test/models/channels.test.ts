@@ -15,6 +15,7 @@ import {
 import { Random } from "../../src/util/random";
 import { coordDecoderReference } from "../../src/models/coord-decoder";
 import { coordDecoderNative } from "../../src/native/coord-decoder";
+import { decoderFromArtifacts } from "../../src/jupyter/decoder";
 import { useBackend } from "./setup";
 import { circCorr, lShape, maxAbsDiff } from "./helpers";
 
@@ -272,6 +273,8 @@ describe("models: multi-channel images (one pose and one z for all channels)", (
     assert.throws(() => imageStack(new Float32Array(2 * P), 2, H, W, 2), IvaeInputError);
     assert.throws(() => mergeChannels([single, imageStack(new Float32Array(P), 1, H, W)]), IvaeInputError);
     assert.throws(() => channelAt(pair, 2), IvaeInputError);
+    // the browser Traversal draws single-channel decoders: a 2-channel model is refused, not misread
+    assert.throws(() => decoderFromArtifacts(m.toArtifacts()), /draws 2 channels/);
     m.dispose();
     one.dispose();
   });
