@@ -1,10 +1,11 @@
-import { ImageStack } from "../data/image-stack";
+import { channelAt, channelCount, ImageStack, isImageStack, mergeChannels } from "../data/image-stack";
 import { check, checkInt } from "../util/errors";
 import { asStack } from "./find";
 
 /**
  * Square image patches with their provenance: patch k was cut from frame `frame[k]`, centred at
- * (x[k], y[k]) px; `source[k]` is the index of the atom it came from (−1 for sliding windows).
+ * (x[k], y[k]) px; `source[k]` is the index of the atom it came from (−1 for sliding windows). Patches of a
+ * multi-channel image keep its channels (`images.channels`): every channel cut at the same positions.
  */
 export interface PatchSet {
   images: ImageStack;
@@ -41,15 +42,31 @@ function median(a: Float32Array): number {
 }
 
 /**
+ * A multi-channel stack cut channel by channel with `cut` (the kept patches depend on the positions only, so
+ * every channel keeps the same ones), the patches merged back into channels; null for single-channel input.
+ */
+function perChannel(
+  image: ImageStack | { data: Float32Array; height: number; width: number },
+  cut: (plane: ImageStack) => PatchSet,
+): PatchSet | null {
+  if (!isImageStack(image) || channelCount(image) === 1) return null;
+  const sets = Array.from({ length: channelCount(image) }, (_, k) => cut(channelAt(image, k)));
+  return { ...sets[0], images: mergeChannels(sets.map((p) => p.images)) };
+}
+
+/**
  * Cuts a square patch around every atom (AtomAI's `get_imgstack`): pixel (i, j) of patch k samples
  * the frame at row y_k − (size−1)/2 + i, column x_k − (size−1)/2 + j, so the atom sits at the patch
- * centre, matching the rVAE's coordinate grid whose origin is the centre.
+ * centre, matching the rVAE's coordinate grid whose origin is the centre. A multi-channel image gives
+ * multi-channel patches (each channel padded with its own median for edge "pad").
  */
 export function extractPatches(
   image: ImageStack | { data: Float32Array; height: number; width: number },
   atoms: { x: ArrayLike<number>; y: ArrayLike<number>; frame?: ArrayLike<number> },
   opts: PatchOptions = {},
 ): PatchSet {
+  const multi = perChannel(image, (plane) => extractPatches(plane, atoms, opts));
+  if (multi) return multi;
   const img = asStack(image, "extractPatches");
   const size = opts.size ?? 32;
   checkInt(size, "extractPatches", "size", 2);
@@ -148,12 +165,15 @@ export interface WindowOptions {
 /**
  * Windows on a regular grid over every frame (the route without atom finding): window k covers
  * rows y_k − (size−1)/2 … y_k + (size−1)/2, so (x, y) is its centre. Windows are not centred on atoms,
- * so their content shifts from window to window: what a shift-VAE's offsets absorb.
+ * so their content shifts from window to window: what a shift-VAE's offsets absorb. A multi-channel
+ * image gives multi-channel windows.
  */
 export function slidingWindows(
   image: ImageStack | { data: Float32Array; height: number; width: number },
   opts: WindowOptions = {},
 ): PatchSet {
+  const multi = perChannel(image, (plane) => slidingWindows(plane, opts));
+  if (multi) return multi;
   const img = asStack(image, "slidingWindows");
   const size = opts.size ?? 32;
   checkInt(size, "slidingWindows", "size", 2);

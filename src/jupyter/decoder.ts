@@ -133,6 +133,14 @@ export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
         `use an RVAE or ShiftVAE`,
     );
   }
+  const channels = Number(cfgRaw.channels ?? 1);
+  if (channels !== 1) {
+    // the browser decoder draws one channel per pixel; a multi-channel output layer would be misread as weights
+    throw new IvaeInputError(
+      `Traversal.fromModel: the model draws ${channels} channels; the Traversal widget shows single-channel ` +
+        "decoders (decode the channels with model.decode and channelAt instead)",
+    );
+  }
   const hidden = cfgRaw.decoderHidden as number[];
   const need = (name: string): Float32Array => {
     const v = named.get(name);

@@ -23,6 +23,11 @@ export interface ModelOptions {
   conditionDim?: number;
   /** seed of the Glorot initialisation (default 0) */
   seed?: number;
+  /**
+   * detector channels per pixel (default 1), e.g. 2 for a simultaneous ADF/ABF pair: the encoder reads all of
+   * them, one z and one pose describe them all, the decoder draws every channel (images [n, channels, h, w])
+   */
+  channels?: number;
 }
 
 /** Options of the rotation/translation invariant VAE. */
@@ -146,6 +151,13 @@ export interface ModelConfig {
   /** coordinate decoders; absent in models saved before it existed: read as "linear" */
   coordinateFeatures?: CoordinateFeatures;
   fourierScale?: number;
+  /** detector channels (stored only when > 1; models saved before it existed have 1) */
+  channels?: number;
+}
+
+/** The number of channels of a configuration (1 when absent). */
+export function configChannels(c: { channels?: number }): number {
+  return c.channels ?? 1;
 }
 
 /** Configuration of the plain and conditional VAE: no pose latents. */
@@ -267,6 +279,8 @@ export function resolveConfig(
   checkInt(conditionDim, where, "conditionDim", 0);
   const seed = o.seed ?? 0;
   check(Number.isFinite(seed), where, `seed must be a finite number, got ${seed}`);
+  const channels = o.channels ?? 1;
+  checkInt(channels, where, "channels (detector channels per pixel)", 1);
   for (const k of ["rotation", "translation", "skip", "scale"] as const) {
     check(
       o[k] === undefined || typeof o[k] === "boolean",
@@ -370,6 +384,7 @@ export function resolveConfig(
     ...(scale ? { scale, scalePrior } : {}),
     ...(coordinateFeatures ? { coordinateFeatures } : {}),
     ...(coordinateFeatures === "fourier" ? { fourierScale } : {}),
+    ...(channels > 1 ? { channels } : {}),
     className,
     imageShape: [o.imageShape[0], o.imageShape[1]],
     latentDim,

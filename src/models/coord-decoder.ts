@@ -25,9 +25,9 @@ export interface CoordDecoderInputs {
   /** [B, h] per-image first-layer offsets t_b W_c + z_b W_z + b_0 */
   o: tf.Tensor2D;
   layers: CoordDecoderLayer[];
-  /** [h, 1] */
+  /** [h, C]: one column per image channel (C = 1 for single-channel models) */
   wOut: tf.Tensor2D;
-  /** [1] */
+  /** [C] */
   bOut: tf.Tensor1D;
   /**
    * Activation of layer 0 (default "tanh"). "sin" makes layer 0 learned Fourier features of the
@@ -42,8 +42,8 @@ export type CoordDecoderFn = (inputs: CoordDecoderInputs) => tf.Tensor2D;
 
 /**
  * Reference implementation: decode-core's kernel (the one the browser runs) with the hand-written
- * gradients of ops.ts (autodiff of the rest). Returns logits [B, P]. Cost is dominated by B·P·h² per
- * hidden layer; everything per pixel is one fused matmul plus a sigmoid-based tanh.
+ * gradients of ops.ts (autodiff of the rest). Returns logits [B, P] ([B, C·P] channel-major for C channels).
+ * Cost is dominated by B·P·h² per hidden layer; everything per pixel is one fused matmul plus a sigmoid-based tanh.
  */
 export function coordDecoderReference(inputs: CoordDecoderInputs): tf.Tensor2D {
   return referenceKernel(inputs) as tf.Tensor2D;

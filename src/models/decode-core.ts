@@ -108,9 +108,9 @@ export interface CoordKernelInputs {
   /** [B, h] per-image first-layer offsets */
   o: tfc.Tensor2D;
   layers: CoordKernelLayer[];
-  /** [h, 1] */
+  /** [h, C]: one output column per image channel */
   wOut: tfc.Tensor2D;
-  /** [1] */
+  /** [C] */
   bOut: tfc.Tensor1D;
   /**
    * Activation of layer 0 (default "tanh"); "sin" gives learned Fourier features of the transformed
@@ -119,12 +119,17 @@ export interface CoordKernelInputs {
   firstActivation?: "tanh" | "sin";
 }
 
-/** The kernel signature shared by the tfjs reference and the native fused op: logits [B, P]. */
+/**
+ * The kernel signature shared by the tfjs reference and the native fused op: logits [B, P], or [B, C·P] for
+ * C = wOut's columns > 1, channel-major per image ([B, C, P] flattened, the ImageStack layout).
+ */
 export type CoordKernel = (inputs: CoordKernelInputs) => tfc.Tensor2D;
 
 /**
  * The coordinate decoder kernel in tfjs ops. Rows are ordered pixel-major ([P, B, h]) so that layer 0
  * is one plain matmul coords [P, 2] · A2 [2, B·h]; the hidden layers do not care about the row order.
+ * Every channel is read from the same last hidden layer (one pose and one z draw all channels, as AtomAI's
+ * and pyroVED's multichannel decoders do): the output layer gives C values per coordinate.
  */
 export function coordKernel(tf: TfCore, ops: DecoderOps = referenceOps(tf)): CoordKernel {
   return ({ coords, A, o, layers, wOut, bOut, firstActivation }) =>
@@ -142,7 +147,10 @@ export function coordKernel(tf: TfCore, ops: DecoderOps = referenceOps(tf)): Coo
         }
         x = ops.tanh(pre) as tfc.Tensor2D;
       }
-      return tf.transpose(tf.reshape(ops.dense(x, wOut, bOut), [P, B])) as tfc.Tensor2D;
+      const C = wOut.shape[1];
+      const out = ops.dense(x, wOut, bOut); // [P·B, C]
+      if (C === 1) return tf.transpose(tf.reshape(out, [P, B])) as tfc.Tensor2D;
+      return tf.reshape(tf.transpose(tf.reshape(out, [P, B, C]), [1, 2, 0]), [B, C * P]) as tfc.Tensor2D;
     });
 }
 
@@ -156,7 +164,7 @@ export interface CoordDecoderParams {
   b0: tfc.Tensor1D;
   /** hidden layers 1..L; `U` [d + c, h] for the skip-rVAE */
   hidden: { W: tfc.Tensor2D; b: tfc.Tensor1D; U?: tfc.Tensor2D }[];
-  /** [h, 1] and [1] */
+  /** [h, C] and [C], C = image channels */
   wOut: tfc.Tensor2D;
   bOut: tfc.Tensor1D;
   /**
@@ -167,7 +175,8 @@ export interface CoordDecoderParams {
 }
 
 /**
- * Logits [B, P] (or [B, m] for `pixelIndices`) of the coordinate decoder for z·label rows `zc` [B, d + c],
+ * Logits [B, C·P] (or [B, C·m] for `pixelIndices`, pixel indices in [0, P) taken in every channel; C = 1 gives
+ * [B, P]) of the coordinate decoder for z·label rows `zc` [B, d + c],
  * angles [B] (rad, CCW) and shifts [B, 2] (grid units, x right, y up), null when the model has none.
  * Pixel c renders f(R(−γ)(c − t)); as a row vector c' = (c − t) R(γ), so the folded layer 0 is
  * A_b = R(γ_b) W_c and o_b = z_b W_z + b_0 − t_b A_b.

@@ -57,7 +57,7 @@ export function encodeImages(
   checkInt(bs, where, "batchSize", 1);
   const n = stack.n,
     d = model.config.latentDim,
-    P = stack.height * stack.width;
+    P = (stack.channels ?? 1) * stack.height * stack.width; // values per image: channel planes
   const [h, w] = model.config.imageShape;
   const enc: Encoding = { n, latentDim: d, zMean: new Float32Array(n * d), zLogVar: new Float32Array(n * d) };
   if (model.config.rotation) {

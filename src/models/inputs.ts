@@ -10,7 +10,7 @@ export function checkModelImages(
   where: string,
 ): ImageStack {
   const [h, w] = config.imageShape;
-  const stack = toImageStack(images, where, { height: h, width: w });
+  const stack = toImageStack(images, where, { height: h, width: w, channels: config.channels ?? 1 });
   if (config.likelihood === "bernoulli") {
     const d = stack.data;
     for (let i = 0; i < d.length; i++) {

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ImageStack } from "../data/image-stack";
 import { check, checkInt } from "../util/errors";
 import { Random } from "../util/random";
-import { encoderConfig, likelihoodConfig, ModelConfig } from "./config";
+import { configChannels, encoderConfig, likelihoodConfig, ModelConfig } from "./config";
 import type { DecodeOptions, LossOptions, LossTerms, PosteriorTensors, ReconstructOptions } from "./contracts";
 import { encodeImages, Encoding, EncodeOptions } from "./encode";
 import { decodeInputs } from "./decode-inputs";
@@ -10,7 +10,7 @@ import { checkModelImages, checkModelLabels } from "./inputs";
 import { latentManifold, latentTraversal, ManifoldOptions, TraversalOptions } from "./manifold";
 import { createOffsetScorer, offsetGeometry } from "./offset-encoder";
 import { ParamStore } from "./params";
-import type { Decoder } from "./parts/decoder";
+import { channelPixelIndices, type Decoder } from "./parts/decoder";
 import { HeadColumn, MlpEncoder, type Encoder } from "./parts/encoder";
 import { EquivariantPoseEncoder } from "./parts/equivariant-pose-encoder";
 import { frameMixtureElbo } from "./parts/frame-posterior";
@@ -18,6 +18,7 @@ import { LatentSpec, negativeElbo, normalLatent, Posterior, sampleLatents } from
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
 import { createPoseScorer, poseGeometry } from "./pose-encoder";
+import { channelPoseGeometry } from "./channel-images";
 import { artifactsOf } from "./weights";
 import { writeArtifacts } from "./io";
 
@@ -65,6 +66,7 @@ export abstract class LatentModel {
     this.likelihood = makeLikelihood(likelihoodConfig(config));
     this.latents = latents ?? poseLatents(config);
     const [h, w] = config.imageShape;
+    const C = configChannels(config);
     const rng = new Random(config.seed);
     try {
       // The log-variance biases of the angle and shift start at log(0.05²): a near-deterministic pose at
@@ -76,7 +78,8 @@ export abstract class LatentModel {
         dim: s.dim,
         initLogVar: s.name === "z" ? 0 : POSE_INIT_LOGVAR,
       }));
-      const mlp = new MlpEncoder(this.params, h * w + config.conditionDim, config.encoderHidden, columns, rng);
+      // the encoder reads every channel: its input is the C·h·w values of an image (channel planes)
+      const mlp = new MlpEncoder(this.params, C * h * w + config.conditionDim, config.encoderHidden, columns, rng);
       const enc = encoderConfig(config);
       switch (enc.kind) {
         case "mlp":
@@ -85,20 +88,22 @@ export abstract class LatentModel {
         case "equivariant-pose":
           this.encoder = new EquivariantPoseEncoder(
             mlp,
-            createPoseScorer(this.params, poseGeometry(h, w, enc.rotationSteps), rng),
+            createPoseScorer(this.params, channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), C), rng),
             enc.frameCandidates,
             (post, c, pix, x) =>
               this.likelihood.nll(
                 this.decodeSample(this.latentMeans(post), c, pix),
-                tf.gather(x, tf.tensor1d(pix, "int32"), 1) as tf.Tensor2D,
+                tf.gather(x, tf.tensor1d(channelPixelIndices(pix, h * w, C), "int32"), 1) as tf.Tensor2D,
               ),
             enc.framePosterior,
+            C,
           );
           break;
         case "offset-search":
           this.encoder = new OffsetSearchEncoder(
             mlp,
             createOffsetScorer(this.params, offsetGeometry(h, w, enc.radius), rng),
+            C,
           );
           break;
       }
@@ -115,9 +120,14 @@ export abstract class LatentModel {
     return this.config.rotation && this.config.poseEncoder === "equivariant";
   }
 
-  /** Number of pixels per image. */
+  /** Number of pixels per image (per channel). */
   get pixels(): number {
     return this.config.imageShape[0] * this.config.imageShape[1];
+  }
+
+  /** Detector channels per pixel (1 unless the model was built with `channels`). */
+  get channels(): number {
+    return configChannels(this.config);
   }
 
   /** Number of latent columns besides z (1 for the angle, 2 for the shift). */
@@ -171,7 +181,7 @@ export abstract class LatentModel {
     return out;
   }
 
-  /** q(latents | x) for a batch x [B, P] (and one-hot labels c [B, conditionDim]). */
+  /** q(latents | x) for a batch x [B, C·P] (channel planes; and one-hot labels c [B, conditionDim]). */
   encodeTensors(x: tf.Tensor2D, c?: tf.Tensor2D | null): PosteriorTensors {
     return tf.tidy((): tf.TensorContainer => {
       const post = this.encoder.posterior(x, c ?? null);
@@ -204,7 +214,9 @@ export abstract class LatentModel {
       const rec = (post: Posterior): tf.Tensor1D => {
         const logits = this.decodeSample(sampleLatents(this.latents, post, opts.seed), c, opts.pixelIndices);
         if (!opts.pixelIndices) return this.likelihood.nll(logits, x);
-        const target = tf.gather(x, tf.tensor1d(opts.pixelIndices, "int32"), 1) as tf.Tensor2D;
+        // the decoder draws the subset in every channel: [B, C·m]
+        const cols = channelPixelIndices(opts.pixelIndices, this.pixels, this.channels);
+        const target = tf.gather(x, tf.tensor1d(cols, "int32"), 1) as tf.Tensor2D;
         return tf.mul(this.likelihood.nll(logits, target), this.pixels / opts.pixelIndices.length);
       };
       // the frame posterior (frame-posterior.ts) marginalises the ELBO over the candidate frames
@@ -275,7 +287,8 @@ export abstract class LatentModel {
     const bs = opts.batchSize ?? 256;
     checkInt(bs, where, "batchSize", 1);
     const [h, w] = this.config.imageShape;
-    const P = h * w;
+    const C = this.channels;
+    const P = C * h * w; // values per decoded image: channel planes
     const out = new Float32Array(n * P);
     for (let s = 0; s < n; s += bs) {
       const m = Math.min(bs, n - s);
@@ -310,7 +323,7 @@ export abstract class LatentModel {
       out.set(t.dataSync(), s * P);
       t.dispose();
     }
-    return { data: out, n, height: h, width: w };
+    return C > 1 ? { data: out, n, height: h, width: w, channels: C } : { data: out, n, height: h, width: w };
   }
 
   /** Hook for models with further latents: checks their `decode` options (called once per decode). */

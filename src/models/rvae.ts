@@ -1,7 +1,7 @@
 import type { ImageStack } from "../data/image-stack";
 import type * as tf from "@tensorflow/tfjs";
 import { check } from "../util/errors";
-import { ModelConfig, resolveConfig, RVAEOptions, storedConfig } from "./config";
+import { configChannels, ModelConfig, resolveConfig, RVAEOptions, storedConfig } from "./config";
 import type { EncodeOptions, PoseEncoding, ShiftEncoding } from "./encode";
 import { LatentModel } from "./model";
 import { CoordinateDecoder, coordinateLayerConfig } from "./parts/coordinate-decoder";
@@ -14,7 +14,16 @@ export abstract class CoordinateModel extends LatentModel {
     super(
       c,
       (params, rng, content) =>
-        new CoordinateDecoder(params, c.imageShape, content, c.decoderHidden, c.skip, rng, coordinateLayerConfig(c)),
+        new CoordinateDecoder(
+          params,
+          c.imageShape,
+          content,
+          c.decoderHidden,
+          c.skip,
+          rng,
+          coordinateLayerConfig(c),
+          configChannels(c),
+        ),
       latents,
     );
   }

@@ -9,6 +9,7 @@ import { poseLatents } from "./model";
 import { gumbelLatent, sampleLatents } from "./parts/latents";
 import { registerModel } from "./registry";
 import { CoordinateModel } from "./rvae";
+import { channelPixelIndices } from "./parts/decoder";
 
 /** Options of the semi-supervised rVAE: an rVAE's options plus its classes. */
 export interface SSRVAEOptions extends RVAEOptions {
@@ -88,7 +89,11 @@ export class SSRVAE extends CoordinateModel {
       const known = y ? tf.sum(y, 1, true) : tf.zeros([x.shape[0], 1]); // 1 labelled, 0 not
       if (y) sample.class = tf.add(tf.mul(known, y), tf.mul(tf.sub(1, known), sample.class)) as tf.Tensor2D;
       let target = x;
-      if (opts.pixelIndices) target = tf.gather(x, tf.tensor1d(opts.pixelIndices, "int32"), 1);
+      if (opts.pixelIndices) {
+        // the subset in every channel, as the decoder draws it ([B, C·m])
+        const cols = channelPixelIndices(opts.pixelIndices, this.pixels, this.channels);
+        target = tf.gather(x, tf.tensor1d(cols, "int32"), 1);
+      }
       const scale = opts.pixelIndices ? this.pixels / opts.pixelIndices.length : 1;
       const rec = tf.mul(this.likelihood.nll(this.decodeSample(sample, null, opts.pixelIndices), target), scale);
       const terms: Record<string, tf.Scalar> = { reconstruction: tf.mean(rec) as tf.Scalar };

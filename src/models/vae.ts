@@ -1,5 +1,5 @@
 import { check } from "../util/errors";
-import { ModelConfig, ModelOptions, resolveConfig, storedConfig } from "./config";
+import { configChannels, ModelConfig, ModelOptions, resolveConfig, storedConfig } from "./config";
 import { LatentModel } from "./model";
 import { MlpDecoder } from "./parts/decoder";
 import { registerModel } from "./registry";
@@ -15,7 +15,7 @@ export class VAE extends LatentModel {
     super(
       c,
       (params, rng, content) =>
-        new MlpDecoder(params, content, c.decoderHidden, c.imageShape[0] * c.imageShape[1], rng),
+        new MlpDecoder(params, content, c.decoderHidden, c.imageShape[0] * c.imageShape[1], rng, configChannels(c)),
     );
   }
 }

@@ -46,11 +46,13 @@ function checkShape(name: string, t: tf.Tensor, shape: number[]): void {
  * over pixels so the B x P x h activations are produced and consumed in cache); gradients flow to A,
  * o, every W, b, zOffset, wOut and bOut (coords get zeros: the grid is a constant). Works on any tfjs
  * backend: only the small parameter tensors and the [B,P] logits cross the boundary. Falls back to the
- * tfjs reference when the addon is absent or IVAE_NATIVE=0.
+ * tfjs reference when the addon is absent or IVAE_NATIVE=0, and for multi-channel models (wOut [h, C], C > 1):
+ * the fused kernel's output layer is one dot product per pixel (one channel), so a C-channel decoder runs on
+ * the tfjs reference, with the same values (`nativeCoordDecoderHandles` says which path a model takes).
  */
 export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
   const addon = loadNative();
-  if (!addon) return coordDecoderReference(inputs);
+  if (!addon || !nativeCoordDecoderHandles(inputs.wOut.shape[1])) return coordDecoderReference(inputs);
   const { coords, A, o, layers, wOut, bOut } = inputs;
   if (A.rank !== 3 || A.shape[1] !== 2)
     throw new IvaeInputError(`coordDecoderNative: A must be [B,2,h], got [${A.shape}]`);
@@ -151,6 +153,14 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
     return { value, gradFunc };
   });
   return op(...list) as tf.Tensor2D;
+}
+
+/**
+ * Whether the native fused kernel computes a decoder with `channels` output channels itself (true for 1): the
+ * kernel's output layer is a single column, so multi-channel decoders fall back to the tfjs reference.
+ */
+export function nativeCoordDecoderHandles(channels: number): boolean {
+  return channels === 1;
 }
 
 /**

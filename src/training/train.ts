@@ -107,6 +107,7 @@ export async function train(
   const labels = model.checkLabels(opts.labels, stack.n, where);
   const n = stack.n;
   const P = stack.height * stack.width;
+  const row = (stack.channels ?? 1) * P; // values per image (channel planes); pixel subsets index one plane
   let m = P;
   if (opts.pixelSubsample !== undefined) {
     const ps = opts.pixelSubsample;
@@ -148,7 +149,7 @@ export async function train(
       throw e;
     },
   );
-  const xBuf = new Float32Array(Math.min(batchSize, n) * P);
+  const xBuf = new Float32Array(Math.min(batchSize, n) * row);
   const steps = Math.ceil(n / batchSize);
   let snapshot: tf.Tensor[] = vars.map((v) => tf.clone(v));
   const restore = () => vars.forEach((v, i) => v.assign(snapshot[i]));
@@ -169,7 +170,7 @@ export async function train(
         const start = s * batchSize;
         const B = Math.min(batchSize, n - start);
         const idx = perm.subarray(start, start + B);
-        for (let k = 0; k < B; k++) xBuf.set(stack.data.subarray(idx[k] * P, (idx[k] + 1) * P), k * P);
+        for (let k = 0; k < B; k++) xBuf.set(stack.data.subarray(idx[k] * row, (idx[k] + 1) * row), k * row);
         const noiseSeed = rng.seed();
         let pixelIndices: Int32Array | undefined;
         if (m < P) {
@@ -181,7 +182,7 @@ export async function train(
           }
           pixelIndices = pixelPool.slice(0, m).sort();
         }
-        const x = tf.tensor2d(xBuf.subarray(0, B * P), [B, P]);
+        const x = tf.tensor2d(xBuf.subarray(0, B * row), [B, row]);
         const c = labels ? model.labelBatch(Int32Array.from(idx, (i) => labels[i])) : null;
         let termsT: tf.Tensor | null = null;
         let value: tf.Scalar, grads: tf.NamedTensorMap;

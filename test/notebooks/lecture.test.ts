@@ -149,6 +149,11 @@ describe("notebooks: the lecture in fast mode", function () {
     const m = get("09").metrics;
     assert.equal(m.format, "tiff");
     assert.equal(m["pixel size used"], "0.02 nm/px");
+    // the default file is the library's own calibrated two-detector TIFF: the pixel size comes from the file
+    assert.equal(m["calibrated by the file"], true);
+    assert.equal(m.channels, "HAADF, ABF");
+    assert.equal(m["rVAE channels"], 2);
+    assert.ok(m["rms reconstruction error, channel 1"] < 0.5, "the ABF channel is not drawn");
     // the synthetic interface: LSMO a = 3.88 Å is the period, at 0.02 nm/px
     inRange(m["lattice period (nm)"], 0.37, 0.41, "lattice period");
     inRange(m.atoms, 100, 260, "columns found in the 160 px crop");

@@ -1,4 +1,4 @@
-import { ImageStack, imageStack } from "../image-stack";
+import { ImageStack, imageStack, mergeChannels } from "../image-stack";
 import { check, IvaeInputError } from "../../util/errors";
 import { ImageFile, ImageMetadata, ReadOptions, defaultAxes, lengthInNm, makeMetadata } from "./metadata";
 
@@ -138,4 +138,13 @@ function nmPerPixel(m: ImageMetadata): number | undefined {
 function bareFile(s: ImageStack, name: string): ImageFile {
   const axes = defaultAxes(s.n, s.height, s.width);
   return { images: s, metadata: makeMetadata(name, "array", axes, { channels: [name] }) };
+}
+
+/**
+ * The images of a file as one stack with all its channels ([frames, channels, height, width], channel order of
+ * `metadata.channels`), the input of a multi-channel model (`new RVAE({ channels })`); the single-channel
+ * `images` when the file has one channel.
+ */
+export function channelImages(file: ImageFile): ImageStack {
+  return file.channels && file.channels.length > 1 ? mergeChannels(file.channels) : file.images;
 }

@@ -13,7 +13,7 @@ export type {
   SourceFormat,
 } from "./metadata";
 export { lengthInNm, toNm } from "./metadata";
-export { stackChannels } from "./channels";
+export { channelImages, stackChannels } from "./channels";
 export type { StackChannelsOptions } from "./channels";
 export { MAX_FILE_BYTES, decodeImageFile, readImageFile } from "./read";
 export type { SiblingFiles } from "./read";

@@ -4,7 +4,7 @@ import { IvaeInputError, check } from "../../util/errors";
 import { selectFrames } from "./channels";
 import { readHdf5Image } from "./hdf5";
 import { decodeImages } from "./load";
-import { imageStack } from "../image-stack";
+import { channelAt, imageStack } from "../image-stack";
 import {
   ImageFile,
   ReadOptions,
@@ -78,20 +78,31 @@ function plainImage(bytes: Uint8Array, name: string): ImageFile {
  */
 function tiffImage(bytes: Uint8Array, name: string): ImageFile {
   const d = decodeTiff(bytes);
-  const images = imageStack(d.data, d.n, d.height, d.width);
+  // an ImageJ hyperstack's pages are channel-fastest: [n, C, h, w], the multi-channel ImageStack layout
+  const C = d.channels,
+    n = d.n / C;
+  const all = imageStack(d.data, n, d.height, d.width, C);
+  const channels = C > 1 ? Array.from({ length: C }, (_, k) => channelAt(all, k)) : undefined;
+  const images = channels ? channels[0] : all;
   const cal = d.calibration;
-  let axes = defaultAxes(d.n, d.height, d.width);
+  let axes = defaultAxes(n, d.height, d.width);
   if (cal.pixelSize) {
     const { x, y, unit } = cal.pixelSize;
-    const spacing = cal.frameSpacing !== null && d.n > 1 ? toNm(cal.frameSpacing, unit) : undefined;
+    const spacing = cal.frameSpacing !== null && n > 1 ? toNm(cal.frameSpacing, unit) : undefined;
     axes = [
-      ...(d.n > 1 ? [spacing ? frameAxis(d.n, spacing.value, 0, spacing.unit) : frameAxis(d.n)] : []),
+      ...(n > 1 ? [spacing ? frameAxis(n, spacing.value, 0, spacing.unit) : frameAxis(n)] : []),
       imageAxis("y", d.height, y, 0, unit),
       imageAxis("x", d.width, x, 0, unit),
     ];
   }
   const original = { calibrationSource: cal.source };
-  return { images, metadata: makeMetadata(name, "tiff", axes, { dtype: d.sampleType, original }) };
+  const names = channels ? (d.channelNames ?? channels.map((_, k) => `channel ${k}`)) : undefined;
+  const metadata = makeMetadata(name, "tiff", axes, {
+    dtype: d.sampleType,
+    original,
+    ...(names ? { channels: names } : {}),
+  });
+  return channels ? { images, channels, metadata } : { images, metadata };
 }
 
 function npyDescr(bytes: Uint8Array): string {

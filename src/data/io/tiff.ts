@@ -2,7 +2,10 @@ import { check, checkInt, IvaeInputError } from "../../util/errors";
 import { halfToFloat } from "./half";
 import { pageCalibration, TiffCalibration } from "./tiff-calibration";
 import { COMPRESSION_NAME, decompress, MAX_RATIO, undoPredictor } from "./tiff-codecs";
-import { parseTiff, tagNumber, tagValues, TiffDirectory, TiffFile } from "./tiff-ifd";
+import { parseTiff, tagNumber, tagText, tagValues, TiffDirectory, TiffFile } from "./tiff-ifd";
+
+export { encodeTiff } from "./tiff-write";
+export type { TiffSampleType, TiffWriteOptions } from "./tiff-write";
 
 export type { TiffCalibration } from "./tiff-calibration";
 
@@ -17,6 +20,13 @@ export interface DecodedTiff {
   sampleType: string;
   /** physical pixel size of the first page, where the file states one (see {@link readTiffCalibration}) */
   calibration: TiffCalibration;
+  /**
+   * channels of an ImageJ hyperstack (`channels=` in the ImageJ description, pages in ImageJ's default czt
+   * order, channel fastest: page i·C + c is channel c of image i); 1 otherwise
+   */
+  channels: number;
+  /** channel names from the description's `channel_names=` (written by {@link encodeTiff}); absent otherwise */
+  channelNames?: string[];
 }
 
 /** True when the bytes start with a TIFF byte-order mark and the magic 42. */
@@ -113,7 +123,30 @@ export function decodeTiff(bytes: Uint8Array): DecodedTiff {
   const data = new Float32Array(layouts.length * size);
   layouts.forEach((l, p) => decodePage(file, l, p, data.subarray(p * size, (p + 1) * size)));
   const calibration = pageCalibration(file, pages[0]);
-  return { data, n: layouts.length, width, height, sampleType: layouts[0].type, calibration };
+  const { channels, channelNames } = imagejChannels(tagText(file, pages[0], 270), layouts.length);
+  const out: DecodedTiff = {
+    data,
+    n: layouts.length,
+    width,
+    height,
+    sampleType: layouts[0].type,
+    calibration,
+    channels,
+  };
+  if (channelNames) out.channelNames = channelNames;
+  return out;
+}
+
+/** `channels=` (and `channel_names=`) of an ImageJ description when the page count is a multiple of it. */
+function imagejChannels(desc: string | undefined, pages: number): { channels: number; channelNames?: string[] } {
+  if (desc === undefined || !desc.startsWith("ImageJ=")) return { channels: 1 };
+  const c = Number(/^channels=(\d+)\s*$/m.exec(desc)?.[1] ?? 1);
+  if (!(Number.isInteger(c) && c > 1 && pages % c === 0)) return { channels: 1 };
+  const names = /^channel_names=(.*)$/m
+    .exec(desc)?.[1]
+    ?.split(",")
+    .map((v) => v.trim());
+  return names && names.length === c ? { channels: c, channelNames: names } : { channels: c };
 }
 
 /** The calibration (pixel size) of the first full-resolution page of a TIFF file; see {@link TiffCalibration}. */
@@ -299,79 +332,4 @@ function sampleReader(type: string, le: boolean): (dv: DataView, o: number) => n
     default:
       return (dv, o) => dv.getFloat64(o, le);
   }
-}
-
-/** Sample type of {@link encodeTiff}. */
-export type TiffSampleType = "uint8" | "uint16" | "float32";
-
-/**
- * Writes gray frames as an uncompressed little-endian multi-page TIFF (one page per frame), in
- * uint8, uint16 (values rounded and clipped) or float32 samples. Readable by ImageJ/Fiji, tifffile
- * and {@link decodeTiff}.
- */
-export function encodeTiff(
-  frames: Float32Array,
-  n: number,
-  height: number,
-  width: number,
-  sampleType: TiffSampleType = "float32",
-): Uint8Array {
-  checkInt(n, "encodeTiff", "n");
-  checkInt(height, "encodeTiff", "height");
-  checkInt(width, "encodeTiff", "width");
-  check(
-    frames.length === n * height * width,
-    "encodeTiff",
-    `got ${frames.length} values, expected n*height*width = ${n * height * width}`,
-  );
-  const bytesPer = sampleType === "uint8" ? 1 : sampleType === "uint16" ? 2 : 4;
-  const nTags = 10;
-  const ifdSize = 2 + nTags * 12 + 4;
-  const pageBytes = width * height * bytesPer;
-  const pageSpan = ifdSize + pageBytes + (pageBytes % 2); // word-align the next IFD
-  const out = new Uint8Array(8 + n * pageSpan);
-  const dv = new DataView(out.buffer);
-  out[0] = 0x49;
-  out[1] = 0x49;
-  dv.setUint16(2, 42, true);
-  dv.setUint32(4, 8, true);
-  for (let f = 0; f < n; f++) {
-    const ifd = 8 + f * pageSpan;
-    const dataOff = ifd + ifdSize;
-    const tags: [number, number, number][] = [
-      // tag, type (3 short, 4 long), value
-      [256, 4, width],
-      [257, 4, height],
-      [258, 3, bytesPer * 8],
-      [259, 3, 1],
-      [262, 3, 1],
-      [273, 4, dataOff],
-      [277, 3, 1],
-      [278, 4, height],
-      [279, 4, pageBytes],
-      [339, 3, sampleType === "float32" ? 3 : 1],
-    ];
-    dv.setUint16(ifd, nTags, true);
-    tags.forEach(([t, ty, v], k) => {
-      const e = ifd + 2 + 12 * k;
-      dv.setUint16(e, t, true);
-      dv.setUint16(e + 2, ty, true);
-      dv.setUint32(e + 4, 1, true);
-      if (ty === 3) dv.setUint16(e + 8, v, true);
-      else dv.setUint32(e + 8, v, true);
-    });
-    dv.setUint32(ifd + 2 + 12 * nTags, f < n - 1 ? 8 + (f + 1) * pageSpan : 0, true);
-    const src = frames.subarray(f * width * height, (f + 1) * width * height);
-    for (let i = 0; i < src.length; i++) {
-      const o = dataOff + i * bytesPer;
-      if (sampleType === "float32") dv.setFloat32(o, src[i], true);
-      else {
-        const top = sampleType === "uint8" ? 255 : 65535;
-        const v = Math.max(0, Math.min(top, Math.round(src[i])));
-        if (bytesPer === 1) dv.setUint8(o, v);
-        else dv.setUint16(o, v, true);
-      }
-    }
-  }
-  return out;
 }

@@ -26,6 +26,9 @@ export function coordinateLayerConfig(c: {
  * every hidden layer (skip-rVAE).
  * Layer 0 is folded per image (DEVELOPERS.md, "The coordinate decoder"), so the per-pixel work starts at
  * layer 1. Parameters: `decoder.0.{Wc,Wz,b}`, `decoder.<l>.{W,b,U}`, `decoder.out.{W,b}`.
+ * With `channels` C > 1 the output layer `decoder.out.W` is [h, C]: each coordinate gives one value per detector
+ * channel, all from the same z and pose (AtomAI's and pyroVED's multichannel decoders end the same way), and the
+ * logits are [B, C·P], channel planes per image like an ImageStack.
  *
  * With `features: { kind: "fourier" }` layer 0 is sin(c′ W_c + b_0) (learned Fourier features, SIREN's first
  * layer; W_c ~ N(0, σ²), b_0 ~ U(−π, π)) and z enters layer 1 through `decoder.0.Wz` as a per-image offset:
@@ -50,6 +53,7 @@ export class CoordinateDecoder implements Decoder {
     skip: boolean,
     rng: Random,
     features: CoordinateLayerConfig = { kind: "linear" },
+    channels = 1,
   ) {
     const h = hidden[0];
     this.width = h;
@@ -80,8 +84,8 @@ export class CoordinateDecoder implements Decoder {
       if (skip && !(this.fourier && l === 1)) layer.U = params.glorot(`decoder.${l}.U`, inputDim, h, rng);
       this.hidden.push(layer);
     }
-    this.wOut = params.glorot("decoder.out.W", h, 1, rng);
-    this.bOut = params.zeros("decoder.out.b", 1);
+    this.wOut = params.glorot("decoder.out.W", h, channels, rng);
+    this.bOut = params.zeros("decoder.out.b", channels);
     this.coords = tf.tensor2d(coordGrid(imageShape[0], imageShape[1]), [imageShape[0] * imageShape[1], 2]);
   }
 

@@ -15,8 +15,10 @@ export interface DecoderPose {
 }
 
 /**
- * A decoder part: pixel logits [B, P] (or [B, m] for a pixel subset) from the content code `zc` (z with the
- * one-hot condition appended) and the pose. The likelihood turns logits into an image.
+ * A decoder part: pixel logits [B, C·P] (or [B, C·m] for a pixel subset) from the content code `zc` (z with the
+ * one-hot condition appended) and the pose; C = image channels, channel planes per row as in an ImageStack
+ * (C = 1: [B, P]). `pixelIndices` are pixel indices in [0, P), taken in every channel. The likelihood turns
+ * logits into an image.
  */
 export interface Decoder {
   logits(zc: tf.Tensor2D, pose: DecoderPose, pixelIndices?: Int32Array): tf.Tensor2D;
@@ -28,8 +30,13 @@ export interface Decoder {
 export class MlpDecoder implements Decoder {
   private readonly layers: { W: tf.Variable; b: tf.Variable }[] = [];
   private readonly out: { W: tf.Variable; b: tf.Variable };
+  private readonly pixels: number;
+  private readonly channels: number;
 
-  constructor(params: ParamStore, inputDim: number, hidden: number[], pixels: number, rng: Random) {
+  /** `pixels` per channel; the output layer has channels·pixels columns (channel planes). */
+  constructor(params: ParamStore, inputDim: number, hidden: number[], pixels: number, rng: Random, channels = 1) {
+    this.pixels = pixels;
+    this.channels = channels;
     let fan = inputDim;
     hidden.forEach((width, i) => {
       this.layers.push({
@@ -38,7 +45,8 @@ export class MlpDecoder implements Decoder {
       });
       fan = width;
     });
-    this.out = { W: params.glorot("decoder.out.W", fan, pixels, rng), b: params.zeros("decoder.out.b", pixels) };
+    const cols = channels * pixels;
+    this.out = { W: params.glorot("decoder.out.W", fan, cols, rng), b: params.zeros("decoder.out.b", cols) };
   }
 
   logits(zc: tf.Tensor2D, _pose: DecoderPose, pixelIndices?: Int32Array): tf.Tensor2D {
@@ -47,8 +55,21 @@ export class MlpDecoder implements Decoder {
       layers: this.layers.map((l) => ({ W: l.W as tf.Tensor2D, b: l.b as tf.Tensor1D })),
       out: { W: this.out.W as tf.Tensor2D, b: this.out.b as tf.Tensor1D },
     };
-    return mlpDecoderLogits(tf, p, zc, pixelIndices, { ...referenceOps(tf), dense, tanh: fastTanh });
+    const cols = pixelIndices ? channelPixelIndices(pixelIndices, this.pixels, this.channels) : undefined;
+    return mlpDecoderLogits(tf, p, zc, cols, { ...referenceOps(tf), dense, tanh: fastTanh });
   }
 
   dispose(): void {}
+}
+
+/**
+ * Column indices of pixels `pix` (in [0, P)) in every one of C channel planes: [c·P + pix[j]] channel-major, so
+ * that a gather of a [B, C·P] row gives [B, C·m] planes in the decoder's output order. The same array when C = 1.
+ */
+export function channelPixelIndices(pix: Int32Array, P: number, C: number): Int32Array {
+  if (C === 1) return pix;
+  const m = pix.length;
+  const out = new Int32Array(C * m);
+  for (let c = 0; c < C; c++) for (let j = 0; j < m; j++) out[c * m + j] = c * P + pix[j];
+  return out;
 }

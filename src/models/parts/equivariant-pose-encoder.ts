@@ -1,14 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { fastTanh } from "../ops";
-import {
-  centroids,
-  frameScores,
-  normalisedImages,
-  PoseScorer,
-  polarImages,
-  topFrames,
-  windowedAngle,
-} from "../pose-encoder";
+import { frameScores, PoseScorer, topFrames, windowedAngle } from "../pose-encoder";
+import { channelCentroids, channelNormalisedImages, channelPolarImages, planePoseGeometry } from "../channel-images";
 import type { Encoder, MlpEncoder } from "./encoder";
 import {
   angleInWindow,
@@ -35,6 +28,7 @@ export type CandidateScore = (
  * With `frameCandidates > 1` the best frames are decoded and the one reconstructing best is kept; with
  * `framePosterior` they are the support of a categorical posterior instead (frame-posterior.ts): training
  * marginalises over them (`frameMixture`), encoding keeps the most probable one.
+ * With `channels` C > 1 (rows [B, C·P]) one pose serves all channels (channel-images.ts says how).
  */
 export class EquivariantPoseEncoder implements Encoder {
   constructor(
@@ -44,6 +38,7 @@ export class EquivariantPoseEncoder implements Encoder {
     private readonly candidateScore: CandidateScore,
     /** candidates form a posterior q(frame|x) that training marginalises over (needs frameCandidates ≥ 2) */
     readonly framePosterior = false,
+    private readonly channels = 1,
   ) {}
 
   /**
@@ -59,8 +54,9 @@ export class EquivariantPoseEncoder implements Encoder {
     const [B] = x.shape;
     const g = this.scorer.geometry;
     const xv = x.dataSync() as Float32Array;
-    const centre = centroids(xv, B, g.height, g.width);
-    const scores = frameScores(polarImages(xv, B, g, centre), B, this.scorer);
+    const C = this.channels;
+    const centre = channelCentroids(xv, B, C, g.height, g.width);
+    const scores = frameScores(channelPolarImages(xv, B, C, planePoseGeometry(g, C), centre), B, this.scorer);
     const frames = topFrames(scores.dataSync(), B, g.steps, Math.max(1, this.frameCandidates), this.separation());
     // up to 4 hard candidates keep the ±45° refinement; more candidates or the posterior use disjoint windows
     const masks = this.framePosterior || frames.length > 4 ? frameWindows(frames, B, g.steps, this.separation()) : null;
@@ -124,7 +120,8 @@ export class EquivariantPoseEncoder implements Encoder {
   ): Posterior {
     const [B, P] = x.shape;
     const { height: H, width: W, steps } = this.scorer.geometry;
-    const xn = tf.tensor2d(normalisedImages(xv, B, H, W, centre, coarse.dataSync() as Float32Array), [B, P]);
+    const angles = coarse.dataSync() as Float32Array;
+    const xn = tf.tensor2d(channelNormalisedImages(xv, B, this.channels, H, W, centre, angles), [B, P]);
     // coarse and xn stay alive until the caller's tidy ends: the backward pass still reads xn
     return tf.tidy((): tf.TensorContainer => {
       // the MLP's angle column is a residual of at most one trial step; its offset column an offset in the de-rotated

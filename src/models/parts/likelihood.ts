@@ -8,7 +8,10 @@ import { likelihoodMean } from "../decode-core";
  */
 export interface Likelihood {
   readonly config: LikelihoodConfig;
-  /** −log p(x | logits) summed over pixels, one value per image: [B] */
+  /**
+   * −log p(x | logits) summed over pixels and channels (rows [B, C·P]: the channels of a pixel are independent
+   * given z and the pose, so their log-likelihoods add), one value per image: [B]
+   */
   nll(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D;
   /** the image the logits stand for: E[x | logits] */
   mean(logits: tf.Tensor): tf.Tensor;

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { fastTanh } from "../ops";
-import { OffsetScorer, recentredImages, refinedShift, shiftScores } from "../offset-encoder";
+import { OffsetScorer, refinedShift, shiftScores } from "../offset-encoder";
+import { channelRecentredImages, firstChannel } from "../channel-images";
 import type { Encoder, MlpEncoder } from "./encoder";
 import type { Posterior } from "./latents";
 
@@ -13,14 +14,18 @@ export class OffsetSearchEncoder implements Encoder {
   constructor(
     private readonly mlp: MlpEncoder,
     private readonly scorer: OffsetScorer,
+    private readonly channels = 1,
   ) {}
 
   posterior(x: tf.Tensor2D, c: tf.Tensor2D | null): Posterior {
     const [B, P] = x.shape;
     const { height: H, width: W, radius } = this.scorer.geometry;
+    const C = this.channels;
     const xv = x.dataSync() as Float32Array;
-    const coarse = refinedShift(shiftScores(xv, B, this.scorer), this.scorer); // [B, 2] px, dx right / dy down
-    const xn = tf.tensor2d(recentredImages(xv, B, H, W, coarse.dataSync() as Float32Array, radius + 1), [B, P]);
+    const x0 = firstChannel(xv, B, C, H * W);
+    const coarse = refinedShift(shiftScores(x0, B, this.scorer), this.scorer); // [B, 2] px, dx right / dy down
+    const shift = coarse.dataSync() as Float32Array;
+    const xn = tf.tensor2d(channelRecentredImages(xv, B, C, H, W, shift, radius + 1), [B, P]);
     return tf.tidy((): tf.TensorContainer => {
       const post = this.mlp.posterior(xn, c);
       const px = tf.tensor1d([2 / (W - 1), -2 / (H - 1)]);
