@@ -11,6 +11,7 @@
  *                                        # writes out/results/fast/ and out/results/RESULTS-fast.md, never docs/
  *   npm run results -- --only=cards      # one section; the other's last results (out/results/<section>.json)
  *   npm run results -- --only=digits     #   are kept, so the two can run one after the other or side by side
+ *   npm run results -- --doc-only        # no training: docs/RESULTS.md again from out/results/{cards,digits}.json
  *   npm run results -- --only=cards --lecture-budget   # the lecture's budget: 12,000 notebook-style cards3,
  *                                        # 100 epochs, batch 50 (hours on a CPU; not run for docs/RESULTS.md)
  *   options: --seeds=1,2,3 --variants=cards3,cards4 --styles=ivae,notebook --n=2000 --n-test=400 --size=48
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const cardsFile = path.join(dir, "cards.json"),
     digitsFile = path.join(dir, "digits.json");
   // Each section is written after every seed, so a long run that is stopped still leaves its finished seeds.
-  if (cfg.only !== "digits") {
+  if (cfg.only === "all" || cfg.only === "cards") {
     const runs: CardsRun[] = [];
     for (const variant of cfg.cards.variants)
       for (const style of cfg.cards.styles)
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
           fs.writeFileSync(cardsFile, JSON.stringify({ meta: meta(), runs }, null, 1));
         }
   }
-  if (cfg.only !== "cards") {
+  if (cfg.only === "all" || cfg.only === "digits") {
     const runs: DigitsRun[] = [];
     for (const seed of cfg.seeds) {
       console.log(`digits: seed ${seed}`);

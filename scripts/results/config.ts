@@ -26,7 +26,7 @@ export const DIGITS_RVAE: Partial<RVAEOptions> = {
 /** Everything a run depends on; stored in results.json. */
 export interface ResultsConfig {
   fast: boolean;
-  only: "all" | "cards" | "digits";
+  only: "all" | "cards" | "digits" | "none";
   seeds: number[];
   cards: {
     variants: Variant[];
@@ -51,8 +51,10 @@ export function parseConfig(argv = process.argv): ResultsConfig {
   const f = (name: string) => flag(name, argv);
   const fast = f("fast") !== undefined;
   const lectureBudget = f("lecture-budget") !== undefined;
-  const only = (f("only") ?? "all") as ResultsConfig["only"];
-  if (!["all", "cards", "digits"].includes(only)) throw new Error(`--only must be cards or digits, got ${only}`);
+  // --doc-only: no training, the document again from the sections' saved runs
+  const only = (f("doc-only") !== undefined ? "none" : (f("only") ?? "all")) as ResultsConfig["only"];
+  if (!["all", "cards", "digits", "none"].includes(only))
+    throw new Error(`--only must be cards or digits, got ${only}`);
   const num = (name: string, dflt: number) => {
     const v = f(name);
     const x = v === undefined ? dflt : Number(v);
