@@ -1,9 +1,9 @@
 /**
  * The lecture notebooks, executed headless in fast mode (IVAE_FAST=1), checked on what they produce:
  * figures (files that decode, specs with the expected panels and points) and metrics in range.
- * A subset by default to keep the test time down (01, 02, 05, 06, 09: data, a training notebook on cards,
- * atom finding, a training notebook on STEM patches, the whole route on a file read from disk);
- * IVAE_TEST_ALL_NOTEBOOKS=1 runs all of them.
+ * A subset by default to keep the test time down (01, 02, 05, 06, 09, 10: data, a training notebook on cards,
+ * atom finding, a training notebook on STEM patches, the whole route on a file read from disk, VAE vs rVAE on
+ * rotated digits, ≈ 22 s); IVAE_TEST_ALL_NOTEBOOKS=1 runs all of them.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -13,7 +13,7 @@ import { PNG } from "pngjs";
 import { ROOT, codeCells, readNb, requireBuild, runLecture } from "./helpers";
 
 const ALL = process.env.IVAE_TEST_ALL_NOTEBOOKS === "1";
-const SUBSET = ["01", "02", "05", "06", "09"];
+const SUBSET = ["01", "02", "05", "06", "09", "10"];
 
 interface Result { notebook: string; ok: boolean; metrics: Record<string, number>; figures: string[]; executedCells: number; codeCells: number }
 
@@ -170,6 +170,25 @@ describe("notebooks: the lecture in fast mode", function () {
     assert.equal(figure("09", "classes").concat[0].layer[0].encoding.y.title, "y (nm)");
   });
 
+  it("10 rotated digits: three models train; z by digit, manifolds over prior and data, angle vs truth; scores in range", () => {
+    const m = get("10").metrics;
+    for (const k of ["vaeUpright", "vaeRotated", "rvaeRotated"]) {
+      assert.ok(m[`${k}_lossLast`] < m[`${k}_lossFirst`], `${k}: loss ${m[`${k}_lossFirst`]} -> ${m[`${k}_lossLast`]}`);
+      inRange(m[`${k}_digitAccuracy`], 0, 1, `${k} digit accuracy`);
+      inRange(m[`${k}_kmeansARI`], -1, 1, `${k} k-means ARI`);
+    }
+    inRange(m.vaeRotated_rotationCorr, 0, 1, "VAE rotation correlation");
+    inRange(m.rvaeRotated_rotationCorr, 0, 1, "rVAE rotation correlation");
+    inRange(m.rvaeRotated_rhoAsymmetric, 0, 1, "rVAE angle rho");
+    assert.equal(figure("10", "latent-digit").concat.length, 3);
+    assert.equal(figure("10", "latent-angle").concat.length, 2);
+    assert.equal(figure("10", "manifolds").concat.length, 6);
+    figure("10", "examples");
+    // the angle figure: one point per held-out asymmetric digit
+    const points = figure("10", "angle-vs-truth").layer.find((l: any) => l.mark.type === "circle");
+    assert.ok(points.data.values.length >= 20, `${points.data.values.length} points`);
+  });
+
   if (ALL) {
     it("03 rVAE on cards, 04 conditional VAE, 07 sliding windows: loss goes down, metrics in range", () => {
       const m3 = get("03").metrics;
@@ -178,6 +197,20 @@ describe("notebooks: the lecture in fast mode", function () {
         inRange(m3[`${v}_angleRho`], 0, 1, `${v} angle rho`);
       }
       assert.equal(figure("03", "angle-vs-truth").concat.length, 4);
+      // manifolds over the prior (top row) and over the data's range (bottom row), one column per variant
+      const man = figure("03", "manifolds").concat;
+      assert.equal(man.length, 8);
+      const extent = (p: any) => {
+        const { x0, x1, y0, y1 } = p.data.values[0];
+        return [x0, x1, y0, y1];
+      };
+      assert.ok(extent(man[0])[0] < -2 && extent(man[0])[1] > 2, `prior panel spans ${extent(man[0])}`);
+      for (let v = 0; v < 4; v++) assert.notDeepEqual(extent(man[4 + v]), extent(man[v]), "data range = prior range");
+      for (const v of ["cards1", "cards2", "cards3", "cards4"]) {
+        inRange(m3[`${v}_suitsDrawn`], 0, 4, `${v} suits drawn`);
+        inRange(m3[`${v}_minOwnGlyph`], -1, 1, `${v} own-glyph correlation`);
+        inRange(m3[`${v}_reconToSuit`], 0, 1, `${v} reconstructions to suit`);
+      }
       const m4 = get("04").metrics;
       assert.ok(m4.digitsLossLast < m4.digitsLossFirst && m4.cardsLossLast < m4.cardsLossFirst);
       figure("04", "digits-trends");

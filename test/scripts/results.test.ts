@@ -1,0 +1,59 @@
+/** The helpers of `npm run results` (scripts/results/): statistics over seeds and the decoded-image scores. */
+import { strict as assert } from "assert";
+import { meanSd, fmt, linearR2 } from "../../scripts/results/stats";
+import { classCentres, invertedCells } from "../../scripts/results/scores";
+import { cardsGroups } from "../../scripts/results/markdown";
+import { imageStack, Random } from "../../src/index";
+import type { Encoding, LatentModel } from "../../src/index";
+import type { CardsRun } from "../../scripts/results/cards";
+
+describe("scripts/results helpers", () => {
+  it("meanSd: mean and sample sd over seeds, non-finite values left out; fmt writes m ± sd", () => {
+    const s = meanSd([1, 2, 3, NaN]);
+    assert.equal(s.n, 3);
+    assert.equal(s.mean, 2);
+    assert.equal(s.sd, 1);
+    assert.equal(fmt(s, 2), "2.00 ± 1.00");
+    assert.equal(fmt(meanSd([0.5]), 1), "0.5");
+    assert.equal(fmt(meanSd([NaN])), "–");
+  });
+
+  it("linearR2: 1 for an exact linear target, near 0 for a target independent of z", () => {
+    const rng = new Random(3);
+    const n = 500;
+    const z = Float32Array.from({ length: 2 * n }, () => rng.normal());
+    const exact = Array.from({ length: n }, (_, i) => [2 * z[2 * i] - z[2 * i + 1] + 1]);
+    assert.ok(Math.abs(linearR2(z, 2, exact) - 1) < 1e-6);
+    const noise = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
+    assert.ok(Math.abs(linearR2(z, 2, noise)) < 0.03, `R² ${linearR2(z, 2, noise)}`);
+  });
+
+  it("classCentres: the mean z of each class", () => {
+    const enc = { n: 4, latentDim: 2, zMean: Float32Array.from([0, 0, 2, 2, 10, 0, 10, 4]) } as unknown as Encoding;
+    assert.deepEqual(Array.from(classCentres(enc, [0, 0, 1, 1], 2)), [1, 1, 10, 2]);
+  });
+
+  it("invertedCells: counts grid cells whose 3-px border is bright", () => {
+    const side = 12;
+    const cells = (bright: (k: number) => boolean) =>
+      ({
+        manifold: ({ steps = 7 }: { steps?: number }) => {
+          const m = steps * steps;
+          const data = new Float32Array(m * side * side);
+          for (let k = 0; k < m; k++) if (bright(k)) data.fill(0.9, k * side * side, (k + 1) * side * side);
+          return imageStack(data, m, side, side);
+        },
+      }) as unknown as LatentModel;
+    assert.equal(invertedCells(cells(() => false)), 0);
+    assert.equal(invertedCells(cells((k) => k % 7 === 0)), 7);
+  });
+
+  it("cardsGroups: runs grouped by variant and style in first-seen order", () => {
+    const run = (variant: string, style: string, seed: number) => ({ variant, style, seed }) as unknown as CardsRun;
+    const g = cardsGroups([run("cards3", "ivae", 1), run("cards3", "notebook", 1), run("cards3", "ivae", 2)]);
+    assert.deepEqual(
+      g.map((x) => x.map((r) => `${r.style}${r.seed}`)),
+      [["ivae1", "ivae2"], ["notebook1"]],
+    );
+  });
+});
