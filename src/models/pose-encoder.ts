@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { Random } from "../util/random";
+import { frameScoresHook } from "../native/hooks";
 import { dense, fastTanh } from "./ops";
 import { ParamStore } from "./params";
 
@@ -214,6 +215,7 @@ const WINDOW_RAD = Math.PI / 4 + 1e-6;
  * the polar images are data (no gradient), and tfjs-wasm's gather is ≈ 40× slower than this copy here.
  */
 export function frameScores(polar: Float32Array, B: number, s: PoseScorer): tf.Tensor2D {
+  if (frameScoresHook.kernel) return frameScoresHook.kernel(polar, B, s); // native fused op (src/native)
   const { steps: K, radii: R, kernel: kw } = s.geometry;
   const half = (kw - 1) / 2;
   const block = kw * R;

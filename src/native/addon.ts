@@ -20,6 +20,34 @@ export interface NativeAddon {
     bias: Float32Array | null,
     C: Float32Array,
   ): void;
+  scorerLanes(): number;
+  scorerForward(
+    B: number,
+    K: number,
+    R: number,
+    kw: number,
+    C: number,
+    polar: Float32Array,
+    W0: Float32Array,
+    b0: Float32Array,
+    W1: Float32Array,
+    scoresOut: Float32Array,
+    hOut: Float32Array,
+  ): void;
+  scorerBackward(
+    B: number,
+    K: number,
+    R: number,
+    kw: number,
+    C: number,
+    polar: Float32Array,
+    W1: Float32Array,
+    h: Float32Array,
+    dscores: Float32Array,
+    dW0: Float32Array,
+    db0: Float32Array,
+    dW1: Float32Array,
+  ): void;
   forward(
     B: number,
     P: number,

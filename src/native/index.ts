@@ -1,6 +1,7 @@
 // Optional native kernels (C++ addon in native/) with tfjs reference fallbacks.
 export { coordDecoderNative, useNativeCoordDecoder, nativeOpStats } from "./coord-decoder";
 export { denseNative } from "./dense";
+export { frameScoresNative, useNativeFrameScorer } from "./frame-scorer";
 export type { NativeOpStats } from "./coord-decoder";
 export {
   nativeAvailable,
@@ -13,7 +14,9 @@ export {
 } from "./addon";
 export type { NativeInfo } from "./addon";
 import { useNativeCoordDecoder } from "./coord-decoder";
+import { useNativeFrameScorer } from "./frame-scorer";
 
 // The default path is the fast one: importing ivae routes the rVAE decoder through the native op when
 // the addon is built, unless IVAE_NATIVE=0 (then the tfjs reference stays in place).
 useNativeCoordDecoder(process.env.IVAE_NATIVE !== "0");
+useNativeFrameScorer(process.env.IVAE_NATIVE !== "0");

@@ -1,0 +1,12 @@
+import type * as tf from "@tensorflow/tfjs";
+import type { PoseScorer } from "../models/pose-encoder";
+
+/**
+ * Plug-in points through which the models reach a native kernel without depending on src/native (the same
+ * idea as `setCoordDecoder`). This module imports types only, so models can import it freely; src/native
+ * fills the slots when the addon loads.
+ */
+export const frameScoresHook: {
+  /** the equivariant pose encoder's frame scores [B, K] from polar images [B, K·R]; null: the tfjs path */
+  kernel: ((polar: Float32Array, B: number, s: PoseScorer) => tf.Tensor2D) | null;
+} = { kernel: null };
