@@ -61,6 +61,7 @@ function compare(s: PoseScorer, B: number, seed: number): void {
 }
 
 describe("native frame scorer (equivariant pose encoder)", function () {
+  const before0 = frameScoresHook.kernel; // restored afterwards: other test files see the state they set up
   before(async function () {
     await tf.setBackend("cpu");
     await tf.ready();
@@ -69,8 +70,8 @@ describe("native frame scorer (equivariant pose encoder)", function () {
     if (nativeAvailable()) {
       setNativeIsa("auto");
       setNativeThreads(0);
-      useNativeFrameScorer(true);
     }
+    frameScoresHook.kernel = before0;
   });
 
   it("is what frameScores runs when the addon is loaded, and the tfjs path without it", function () {
