@@ -2,7 +2,8 @@
  * Where one training step's time goes (issue 15, step 1): wall-clock of the phases of `train()`'s step for one
  * configuration, each phase timed alone over a few repetitions (median), on cards1 at 48 px, batch 128.
  *
- *   npx tsx bench/profile-step.ts [--variant rvae|rvae-mlp|vae] [--subsample 256] [--native 0|1] [--reps 5]
+ *   npx tsx bench/profile-step.ts [--variant rvae|rvae-mlp|vae] [--subsample 256] [--native 0|1] [--dense 0|1]
+ *     [--reps 5]
  *
  * Phases: the whole step as train() runs it; forward only (lossTerms without a tape); forward + backward
  * (variableGrads); the Adam update alone; the encoder's posterior alone; for the equivariant encoder its JS
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   const { selectBackend } = await import("../src/backend");
   await selectBackend({ force: "wasm", verbose: false });
   const native = await import("../src/native");
+  if (opt("dense", "1") === "0") native.useNativeDense(false); // the models' dense layers in tfjs
   const models = await import("../src/models");
   const { cards } = await import("../src/data");
   const { train } = await import("../src/training");

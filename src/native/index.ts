@@ -1,6 +1,6 @@
 // Optional native kernels (C++ addon in native/) with tfjs reference fallbacks.
 export { coordDecoderNative, useNativeCoordDecoder, nativeOpStats } from "./coord-decoder";
-export { denseNative } from "./dense";
+export { denseNative, useNativeDense, DENSE_NATIVE_MIN_MACS } from "./dense";
 export { frameScoresNative, useNativeFrameScorer } from "./frame-scorer";
 export type { NativeOpStats } from "./coord-decoder";
 export {
@@ -15,8 +15,10 @@ export {
 export type { NativeInfo } from "./addon";
 import { useNativeCoordDecoder } from "./coord-decoder";
 import { useNativeFrameScorer } from "./frame-scorer";
+import { useNativeDense } from "./dense";
 
 // The default path is the fast one: importing ivae routes the rVAE decoder through the native op when
 // the addon is built, unless IVAE_NATIVE=0 (then the tfjs reference stays in place).
 useNativeCoordDecoder(process.env.IVAE_NATIVE !== "0");
 useNativeFrameScorer(process.env.IVAE_NATIVE !== "0");
+useNativeDense(process.env.IVAE_NATIVE !== "0");
