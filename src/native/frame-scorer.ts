@@ -1,8 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
-import type { PoseScorer } from "../models/pose-encoder";
 import { loadNative, NativeAddon } from "./addon";
-import { frameScoresHook } from "./hooks";
+import { FrameScorerWeights, frameScoresHook } from "./hooks";
 
 function f32(t: tf.Tensor, what: string): Float32Array {
   if (t.dtype !== "float32") throw new IvaeInputError(`frameScoresNative: ${what} must be float32, got ${t.dtype}`);
@@ -17,7 +16,12 @@ function f32(t: tf.Tensor, what: string): Float32Array {
  * images over its threads, and the backward pass gives only dW0, db0 and dW1 (the polar images are data).
  * Falls back to the tfjs path without the addon.
  */
-export function frameScoresNative(polar: Float32Array, B: number, s: PoseScorer, addon?: NativeAddon): tf.Tensor2D {
+export function frameScoresNative(
+  polar: Float32Array,
+  B: number,
+  s: FrameScorerWeights,
+  addon?: NativeAddon,
+): tf.Tensor2D {
   const a = addon ?? loadNative();
   const { steps: K, radii: R, kernel: kw } = s.geometry;
   if (!a) throw new IvaeInputError("frameScoresNative: the native addon is not available");

@@ -1,14 +1,26 @@
 import type * as tf from "@tensorflow/tfjs";
-import type { PoseScorer } from "../models/pose-encoder";
 
 /**
  * Plug-in points through which the models reach a native kernel without depending on src/native (the same
- * idea as `setCoordDecoder`). This module imports types only, so models can import it freely; src/native
- * fills the slots when the addon loads.
+ * idea as `setCoordDecoder`). This module imports nothing from src (no import circle with the models that
+ * import it); src/native fills the slots when the addon loads.
  */
+
+/** The frame scorer's weights and geometry as the kernel needs them (models' `PoseScorer` has this shape). */
+export interface FrameScorerWeights {
+  /** [kw·R, C] */
+  W0: tf.Tensor;
+  /** [C] */
+  b0: tf.Tensor;
+  /** [C, 1] */
+  W1: tf.Tensor;
+  /** K trial angles, R radii, kernel width kw (odd) */
+  geometry: { steps: number; radii: number; kernel: number };
+}
+
 export const frameScoresHook: {
   /** the equivariant pose encoder's frame scores [B, K] from polar images [B, K·R]; null: the tfjs path */
-  kernel: ((polar: Float32Array, B: number, s: PoseScorer) => tf.Tensor2D) | null;
+  kernel: ((polar: Float32Array, B: number, s: FrameScorerWeights) => tf.Tensor2D) | null;
 } = { kernel: null };
 
 /**
