@@ -5,10 +5,15 @@
 //   scorerForward(B, K, R, kw, C, polar, W0, b0, W1, scoresOut, hOut)
 //   scorerBackward(B, K, R, kw, C, polar, W1, h, dscores, dW0, db0, dW1)
 // polar [B, K R] (trial-major), W0 [kw R, C], b0 [C], W1 [C], scores [B, K], h [B, K, Cp].
+//   polarImages(B, H, W, K, R, rMax, x, centre, out)        (pose-encoder.ts `polarImages`)
+//   normalisedImages(B, H, W, x, centre, angle, out)        (pose-encoder.ts `normalisedImages`)
+// The two resamplings of the equivariant pose encoder, the JS code's float64 arithmetic in the same order
+// (this file is built without FMA contraction: baseline x86-64), threaded over images.
 #include <node_api.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -45,6 +50,21 @@ float* f32(napi_env env, napi_value v, size_t expect, const char* what) {
   if (len != expect)
     throw ExtraError{std::string(what) + ": expected " + std::to_string(expect) + " elements, got " + std::to_string(len)};
   return static_cast<float*>(data);
+}
+
+double* f64(napi_env env, napi_value v, size_t expect, const char* what) {
+  bool is = false;
+  ck(env, napi_is_typedarray(env, v, &is));
+  if (!is) throw ExtraError{std::string(what) + ": expected a Float64Array"};
+  napi_typedarray_type t;
+  size_t len;
+  void* data;
+  napi_value ab;
+  size_t off;
+  ck(env, napi_get_typedarray_info(env, v, &t, &len, &data, &ab, &off));
+  if (t != napi_float64_array || len != expect)
+    throw ExtraError{std::string(what) + ": expected a Float64Array of " + std::to_string(expect) + " elements"};
+  return static_cast<double*>(data);
 }
 
 int to_int(napi_env env, napi_value v) {
@@ -169,6 +189,94 @@ napi_value ScorerBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Bilinear sample of one image (row-major H x W) at fractional (row, col), 0 outside: pose-encoder.ts `bilinear`,
+// same operations in the same order.
+inline double bilinear(const float* img, int H, int W, double row, double col) {
+  const double fi = std::floor(row), fj = std::floor(col);
+  const long i0 = (long)fi, j0 = (long)fj;
+  const double fy = row - fi, fx = col - fj;
+  double v = 0;
+  if (i0 >= 0 && i0 < H) {
+    if (j0 >= 0 && j0 < W) v += (1 - fx) * (1 - fy) * img[i0 * W + j0];
+    if (j0 + 1 >= 0 && j0 + 1 < W) v += fx * (1 - fy) * img[i0 * W + j0 + 1];
+  }
+  if (i0 + 1 >= 0 && i0 + 1 < H) {
+    if (j0 >= 0 && j0 < W) v += (1 - fx) * fy * img[(i0 + 1) * W + j0];
+    if (j0 + 1 >= 0 && j0 + 1 < W) v += fx * fy * img[(i0 + 1) * W + j0 + 1];
+  }
+  return v;
+}
+
+napi_value PolarImages(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value a[9];
+  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 9) throw ExtraError{"polarImages: expected 9 arguments"};
+  const int B = to_int(env, a[0]), H = to_int(env, a[1]), W = to_int(env, a[2]), K = to_int(env, a[3]),
+            R = to_int(env, a[4]);
+  double rMax;
+  ck(env, napi_get_value_double(env, a[5], &rMax));
+  if (B <= 0 || H <= 0 || W <= 0 || K <= 0 || R <= 0) throw ExtraError{"polarImages: sizes must be positive"};
+  const size_t P = (size_t)H * W;
+  const float* x = f32(env, a[6], B * P, "x");
+  const double* centre = f64(env, a[7], 2 * (size_t)B, "centre");
+  float* out = f32(env, a[8], (size_t)B * K * R, "out");
+  std::vector<double> off((size_t)K * R * 3 * 2);
+  const double pi = 3.141592653589793;
+  for (int k = 0; k < K; ++k)
+    for (int r = 0; r < R; ++r) {
+      const double rad = ((r + 0.5) * rMax) / R;
+      for (int t = 0; t < 3; ++t) {
+        const double ang = (2 * pi * (k + (t - 1) / 3.0)) / K;
+        const size_t o = (((size_t)k * R + r) * 3 + t) * 2;
+        off[o] = -rad * std::sin(ang);
+        off[o + 1] = rad * std::cos(ang);
+      }
+    }
+  parallel(B, [&](int, long b0, long b1) {
+    for (long b = b0; b < b1; ++b) {
+      const double cr = centre[2 * b], cc = centre[2 * b + 1];
+      const float* img = x + b * P;
+      for (size_t q = 0; q < (size_t)K * R; ++q) {
+        double v = 0;
+        for (int t = 0; t < 3; ++t) v += bilinear(img, H, W, cr + off[(q * 3 + t) * 2], cc + off[(q * 3 + t) * 2 + 1]);
+        out[b * (size_t)K * R + q] = (float)(v / 3);
+      }
+    }
+  });
+  return nullptr;
+}
+
+napi_value NormalisedImages(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 7) throw ExtraError{"normalisedImages: expected 7 arguments"};
+  const int B = to_int(env, a[0]), H = to_int(env, a[1]), W = to_int(env, a[2]);
+  if (B <= 0 || H <= 0 || W <= 0) throw ExtraError{"normalisedImages: sizes must be positive"};
+  const size_t P = (size_t)H * W;
+  const float* x = f32(env, a[3], B * P, "x");
+  const double* centre = f64(env, a[4], 2 * (size_t)B, "centre");
+  const float* angle = f32(env, a[5], B, "angle");
+  float* out = f32(env, a[6], B * P, "out");
+  const double cy = (H - 1) / 2.0, cx = (W - 1) / 2.0;
+  parallel(B, [&](int, long b0, long b1) {
+    for (long b = b0; b < b1; ++b) {
+      const double c = std::cos((double)angle[b]), s = std::sin((double)angle[b]);
+      const double cr = centre[2 * b], cc = centre[2 * b + 1];
+      for (int i = 0; i < H; ++i) {
+        const double Y = cy - i;
+        for (int j = 0; j < W; ++j) {
+          const double X = j - cx;
+          const double sx = X * c - Y * s, sy = X * s + Y * c;
+          out[b * P + (size_t)i * W + j] = (float)bilinear(x + b * P, H, W, cr - sy, cc + sx);
+        }
+      }
+    }
+  });
+  return nullptr;
+}
+
 template <napi_value (*F)(napi_env, napi_callback_info)>
 napi_value guarded(napi_env env, napi_callback_info info) {
   try {
@@ -188,6 +296,8 @@ void register_extra(napi_env env, napi_value exports) {
       {"scorerLanes", nullptr, guarded<ScorerLanes>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scorerForward", nullptr, guarded<ScorerForward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scorerBackward", nullptr, guarded<ScorerBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"polarImages", nullptr, guarded<PolarImages>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"normalisedImages", nullptr, guarded<NormalisedImages>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

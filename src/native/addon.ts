@@ -21,6 +21,26 @@ export interface NativeAddon {
     C: Float32Array,
   ): void;
   scorerLanes(): number;
+  polarImages(
+    B: number,
+    H: number,
+    W: number,
+    K: number,
+    R: number,
+    rMax: number,
+    x: Float32Array,
+    centre: Float64Array,
+    out: Float32Array,
+  ): void;
+  normalisedImages(
+    B: number,
+    H: number,
+    W: number,
+    x: Float32Array,
+    centre: Float64Array,
+    angle: Float32Array,
+    out: Float32Array,
+  ): void;
   scorerForward(
     B: number,
     K: number,

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
 import { loadNative, NativeAddon } from "./addon";
-import { FrameScorerWeights, frameScoresHook } from "./hooks";
+import { FrameScorerWeights, frameScoresHook, resampleHook } from "./hooks";
 
 function f32(t: tf.Tensor, what: string): Float32Array {
   if (t.dtype !== "float32") throw new IvaeInputError(`frameScoresNative: ${what} must be float32, got ${t.dtype}`);
@@ -56,11 +56,27 @@ export function frameScoresNative(
 }
 
 /**
- * Routes the equivariant pose encoder's frame scores through the native op (true) or back to tfjs (false).
+ * Routes the equivariant pose encoder's frame scores and its polar / de-rotated resampling through the addon
+ * (true) or back to tfjs and JS (false).
  * Returns whether the native op is now in use: false when the addon is not available.
  */
 export function useNativeFrameScorer(enable = true): boolean {
   const a = enable ? loadNative() : null;
   frameScoresHook.kernel = a ? (polar, B, s) => frameScoresNative(polar, B, s, a) : null;
+  // the encoder's polar and de-rotated resampling (same float64 arithmetic as the JS, threaded)
+  resampleHook.polar = a
+    ? (x, B, g, centre) => {
+        const out = new Float32Array(B * g.steps * g.radii);
+        a.polarImages(B, g.height, g.width, g.steps, g.radii, g.rMax, x, centre, out);
+        return out;
+      }
+    : null;
+  resampleHook.normalised = a
+    ? (x, B, H, W, centre, angle) => {
+        const out = new Float32Array(B * H * W);
+        a.normalisedImages(B, H, W, x, centre, angle, out);
+        return out;
+      }
+    : null;
   return frameScoresHook.kernel !== null;
 }

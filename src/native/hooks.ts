@@ -30,3 +30,21 @@ export const frameScoresHook: {
 export const denseHook: {
   kernel: ((x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D) => tf.Tensor2D | null) | null;
 } = { kernel: null };
+
+/**
+ * The equivariant pose encoder's resamplings (models/pose-encoder.ts `polarImages`, `normalisedImages`), the same
+ * float64 arithmetic threaded over images; null: the JS code.
+ */
+export const resampleHook: {
+  polar:
+    | ((
+        x: Float32Array,
+        B: number,
+        g: { height: number; width: number; steps: number; radii: number; rMax: number },
+        centre: Float64Array,
+      ) => Float32Array)
+    | null;
+  normalised:
+    | ((x: Float32Array, B: number, H: number, W: number, centre: Float64Array, angle: Float32Array) => Float32Array)
+    | null;
+} = { polar: null, normalised: null };
