@@ -598,7 +598,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"release", nullptr, guarded<Release>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
-  register_extra(env, exports);  // addon_extra.cc: the pose encoder's frame scorer
+  register_extra(env, exports);  // addon_extra.cc: the pose encoder's frame scorer and resampling
   return exports;
 }
 
