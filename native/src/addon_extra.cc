@@ -1,5 +1,6 @@
 // N-API glue of the kernels beside the coordinate decoder (extra_api.h): the equivariant pose encoder's
-// fused frame scorer. Registered on the addon's exports by addon.cc's Init (register_extra).
+// fused frame scorer and its polar / de-rotated resampling. Registered on the addon's exports by addon.cc's
+// Init (register_extra).
 //
 //   scorerLanes() -> floats per vector register of the ISA in use (h is stored with C padded to it)
 //   scorerForward(B, K, R, kw, C, polar, W0, b0, W1, scoresOut, hOut)
@@ -48,7 +49,8 @@ float* f32(napi_env env, napi_value v, size_t expect, const char* what) {
   ck(env, napi_get_typedarray_info(env, v, &t, &len, &data, &ab, &off));
   if (t != napi_float32_array) throw ExtraError{std::string(what) + ": expected a Float32Array"};
   if (len != expect)
-    throw ExtraError{std::string(what) + ": expected " + std::to_string(expect) + " elements, got " + std::to_string(len)};
+    throw ExtraError{std::string(what) + ": expected " + std::to_string(expect) + " elements, got " +
+                     std::to_string(len)};
   return static_cast<float*>(data);
 }
 
