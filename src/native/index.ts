@@ -21,4 +21,7 @@ import { useNativeDense } from "./dense";
 // the addon is built, unless IVAE_NATIVE=0 (then the tfjs reference stays in place).
 useNativeCoordDecoder(process.env.IVAE_NATIVE !== "0");
 useNativeFrameScorer(process.env.IVAE_NATIVE !== "0");
-useNativeDense(process.env.IVAE_NATIVE !== "0");
+// The models' dense layers on the native matmul are opt-in (IVAE_NATIVE_DENSE=1 or useNativeDense()): their
+// different rounding changes seed-sensitive training outcomes (test/training/cards-rotation.test.ts: one suit of
+// cards3 lands in two frames, hearts |ρ| 0.53), which needs looking at before it becomes the default.
+useNativeDense(process.env.IVAE_NATIVE !== "0" && process.env.IVAE_NATIVE_DENSE === "1");
