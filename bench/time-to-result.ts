@@ -136,6 +136,8 @@ export async function timeToResult(cfg: TtrConfig, run: TtrRunners, log: (s: str
     "128,128",
     "--dec",
     "128,128",
+    "--coord-features",
+    "linear", // pyroVED's decoder: tanh layer 0
     "--rotation-prior",
     "1",
     "--translation-prior",

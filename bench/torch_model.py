@@ -2,9 +2,13 @@
 src/models, written the way a PyTorch user would write them efficiently.
 
   encoder  P -> enc... (tanh) -> linear head of 2k (mean, log-variance), k = d (+1 angle) (+2 shift)
-  coordinate decoder (rvae, skip, shift): layer 0 folded per image, h0 = tanh(c_p A_b + o_b) with
-      A_b = R(gamma_b) W_c and o_b = z_b W_z + b_0 - t_b A_b (one baddbmm), then tanh(h W_l + b_l [+ z U_l])
-      as [B*P, h] x [h, h] matmuls, logit = h w_out + b_out
+  coordinate decoder (rvae, skip, shift): layer 0 folded per image, A_b = R(gamma_b) W_c (one baddbmm), then
+      tanh(h W_l + b_l [+ z U_l]) as [B*P, h] x [h, h] matmuls, logit = h w_out + b_out. Layer 0 as ivae's
+      src/models/decode-core.ts `coordDecoderLogits`:
+      "fourier" (ivae's default, bench default): h0 = sin(c_p A_b + o_b), o_b = b_0 - t_b A_b, and z_b W_z
+          enters layer 1 as its per-image offset (skip: no U_1); init W_c ~ N(0, (0.3 (side - 1))^2),
+          b_0 ~ U(-pi, pi), W_z Glorot(d, h)
+      "linear" (pyroVED's, the time-to-result recipe): h0 = tanh(c_p A_b + o_b), o_b = z_b W_z + b_0 - t_b A_b
   VAE decoder: d -> dec... (tanh) -> P logits
   loss: sum over pixels of BCE-with-logits (times P/m on m subsampled pixels, as ivae's pixelSubsample)
       + KL_z + KL_angle(s_gamma) + KL_shift(s_dr), batch mean; one reparameterised sample per image.
@@ -43,8 +47,12 @@ def flops_per_image(variant, P, enc, dec, d, m=None):
 class Model:
     """Parameters and loss of one reference model; `params` go to the optimiser."""
 
-    def __init__(self, torch, variant, size, enc, dec, d=2, rotation_prior=math.pi / 2, translation_prior=0.1):
+    def __init__(self, torch, variant, size, enc, dec, d=2, rotation_prior=math.pi / 2, translation_prior=0.1,
+                 coord_features="fourier"):
         assert variant in VARIANTS, variant
+        assert coord_features in ("fourier", "linear"), coord_features
+        # ivae: Fourier features need a second decoder layer for z (config.ts); otherwise linear
+        self.fourier = variant != "vae" and coord_features == "fourier" and len(dec) >= 2
         self.t, self.variant, self.d = torch, variant, d
         self.rotation = variant in ("rvae", "skip")
         self.translation = variant != "vae"
@@ -71,11 +79,19 @@ class Model:
         self.coords = torch.stack([-1 + 2 * xs / (size - 1), 1 - 2 * ys / (size - 1)], -1).reshape(P, 2)
         if variant != "vae":
             h = dec[0]
-            lim = math.sqrt(6 / (2 + d + h))
-            self.Wc = self._reg(nn.Parameter(torch.empty(2, h).uniform_(-lim, lim)))
-            self.Wz = self._reg(nn.Parameter(torch.empty(d, h).uniform_(-lim, lim)))
-            self.b0 = zeros(h)
-            self.hidden = [(glorot(h, h), zeros(h), glorot(d, h) if variant == "skip" else None) for _ in dec[1:]]
+            if self.fourier:  # random Fourier features: frequencies N(0, sigma^2) rad per grid unit, phases U(-pi, pi)
+                self.Wc = self._reg(nn.Parameter(torch.randn(2, h) * (0.3 * (size - 1))))
+                self.Wz = glorot(d, h)
+                self.b0 = self._reg(nn.Parameter(torch.empty(h).uniform_(-math.pi, math.pi)))
+            else:
+                lim = math.sqrt(6 / (2 + d + h))
+                self.Wc = self._reg(nn.Parameter(torch.empty(2, h).uniform_(-lim, lim)))
+                self.Wz = self._reg(nn.Parameter(torch.empty(d, h).uniform_(-lim, lim)))
+                self.b0 = zeros(h)
+            # with Fourier features z enters layer 1 through W_z, so the skip-rVAE has no U there
+            self.hidden = [(glorot(h, h), zeros(h),
+                            glorot(d, h) if variant == "skip" and not (self.fourier and i == 0) else None)
+                           for i in range(len(dec) - 1)]
             self.wOut, self.bOut = glorot(h, 1), zeros(1)
         else:
             self.decW, fan = [], d
@@ -113,13 +129,17 @@ class Model:
             A = t.stack([cos * self.Wc[0] - sin * self.Wc[1], sin * self.Wc[0] + cos * self.Wc[1]], 1)  # [B,2,h]
         else:
             A = self.Wc.expand(B, *self.Wc.shape)
-        o = t.addmm(self.b0, z, self.Wz)
+        zW = t.mm(z, self.Wz)
+        o = self.b0.expand(B, -1) if self.fourier else zW + self.b0
         if shift is not None:
             o = o - t.bmm(shift[:, None, :], A)[:, 0]
         h = o.shape[1]
-        hh = t.tanh(t.baddbmm(o[:, None, :], coords.expand(B, m, 2), A))
-        for W, b, U in self.hidden:
-            if U is None:
+        pre0 = t.baddbmm(o[:, None, :], coords.expand(B, m, 2), A)
+        hh = t.sin(pre0) if self.fourier else t.tanh(pre0)
+        for i, (W, b, U) in enumerate(self.hidden):
+            if self.fourier and i == 0:  # z W_z as layer 1's per-image offset
+                hh = t.tanh(t.mm(hh.reshape(B * m, h), W).reshape(B, m, h) + (zW + b)[:, None, :])
+            elif U is None:
                 hh = t.tanh(t.addmm(b, hh.reshape(B * m, h), W))
             else:  # skip-rVAE: z U_l added per image
                 hh = t.tanh(t.mm(hh.reshape(B * m, h), W).reshape(B, m, h) + t.addmm(b, z, U)[:, None, :])

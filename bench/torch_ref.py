@@ -36,6 +36,8 @@ def parse():
     ap.add_argument("--subsample", type=int, default=0, help="reconstruction on this many random pixels per step")
     ap.add_argument("--rotation-prior", type=float, default=math.pi / 2)
     ap.add_argument("--translation-prior", type=float, default=0.1)
+    ap.add_argument("--coord-features", choices=["fourier", "linear"], default="fourier",
+                    help="coordinate decoder layer 0: sin Fourier features (ivae's default) or tanh (pyroVED's)")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--encode-n", type=int, default=0, help="also time encoding this many images")
@@ -69,7 +71,8 @@ def main():
     X = torch.from_numpy(np.fromfile(a.data, dtype=np.float32).reshape(-1, P).copy()) if a.data else torch.rand(
         max(a.n, a.batch), P)
     n = X.shape[0]
-    model = Model(torch, a.variant, a.size, enc, dec, a.latent, a.rotation_prior, a.translation_prior)
+    model = Model(torch, a.variant, a.size, enc, dec, a.latent, a.rotation_prior, a.translation_prior,
+                  a.coord_features)
     opt = torch.optim.Adam(model.params, lr=a.lr)
     g = torch.Generator().manual_seed(a.seed + 1)
     m = a.subsample if 0 < a.subsample < P else P
@@ -84,7 +87,8 @@ def main():
 
     base = {"torch": torch.__version__, "threads": threads["torchIntraOp"], "threadCheck": threads,
             "blas": threads["blas"], "cpuCapability": threads.get("cpuCapability"), "variant": a.variant,
-            "decoderHidden": dec, "pixels": m}
+            "decoderHidden": dec, "pixels": m,
+            "coordinateFeatures": ("fourier" if model.fourier else "linear") if a.variant != "vae" else "n/a"}
     if a.ttr_out:
         return time_to_result(a, torch, model, X, step, base)
 

@@ -20,7 +20,12 @@
 #include <thread>
 #include <vector>
 
+#include "extra_api.h"
 #include "kernels_api.h"
+
+namespace ivae_native {
+void register_extra(napi_env env, napi_value exports);
+}
 
 namespace ivae_native {
 namespace {
@@ -593,10 +598,14 @@ napi_value Init(napi_env env, napi_value exports) {
       {"release", nullptr, guarded<Release>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  register_extra(env, exports);  // addon_extra.cc: the pose encoder's frame scorer and resampling
   return exports;
 }
 
 }  // namespace
+
+const char* current_isa() { return g_isa.name; }
+int current_threads() { return g_threads; }
 }  // namespace ivae_native
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, ivae_native::Init)

@@ -14,6 +14,9 @@
 #include <cstddef>
 #include <cstring>
 #include <cstdint>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 #include "kernels_api.h"
 
 namespace ivae_native {
@@ -27,6 +30,19 @@ typedef float vf __attribute__((vector_size(VW * 4)));
 static inline vf load(const float* p) { vf v; __builtin_memcpy(&v, p, sizeof v); return v; }
 static inline void store(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
 static inline vf splat(float x) { return vf{} + x; }
+
+// Broadcast of *p straight from memory (one vbroadcastss with a memory operand: a load, no shuffle). The
+// micro-kernel's operand broadcasts need it: GCC builds `vf{} + x` as a scalar add of 0 (kept because of
+// signed zeros) and a register shuffle, two extra uops per row per k step.
+static inline vf splat_mem(const float* p) {
+#if (defined(__x86_64__) || defined(__i386__)) && IVAE_VW == 16
+  return (vf)_mm512_set1_ps(*p);
+#elif (defined(__x86_64__) || defined(__i386__)) && IVAE_VW == 8
+  return (vf)_mm256_broadcast_ss(p);
+#else
+  return splat(*p);
+#endif
+}
 
 // tanh as Eigen's float rational approximation (odd 13/even 6 minimax on [-7.9, 7.9]); max error
 // about 2 ulp, which the gradient tests confirm is far below what training notices.
@@ -94,35 +110,48 @@ float tanh_scalar(float x) {
   return out[0];
 }
 
-// C[MR x NR] (+)= sum_kk a(r, kk) * B[kk, 0:NR] with a(r, kk) = a[r*ars + kk*acs]. The strides let the
+// C[ROWS x NR] (+)= sum_kk a(r, kk) * B[kk, 0:NR] with a(r, kk) = a[r*ars + kk*acs]. The strides let the
 // same kernel serve H W (ars = ld, acs = 1) and H^T dP (ars = 1, acs = ld) without transposing H.
-template <bool ACC>
+template <bool ACC, int ROWS>
 static inline void micro(int K, const float* a, long ars, long acs, const float* b, long ldb, float* c, long ldc) {
-  vf c0[MR], c1[MR];
-  for (int r = 0; r < MR; ++r) {
+  vf c0[ROWS], c1[ROWS];
+  for (int r = 0; r < ROWS; ++r) {
     if (ACC) { c0[r] = load(c + r * ldc); c1[r] = load(c + r * ldc + VW); }
     else { c0[r] = vf{}; c1[r] = vf{}; }
   }
   for (int kk = 0; kk < K; ++kk) {
     const vf b0 = load(b + kk * ldb), b1 = load(b + kk * ldb + VW);
     const float* ak = a + kk * acs;
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) {
-      const vf av = splat(ak[r * ars]);
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r) {
+      const vf av = splat_mem(ak + r * ars);
       c0[r] += av * b0;
       c1[r] += av * b1;
     }
   }
-  for (int r = 0; r < MR; ++r) { store(c + r * ldc, c0[r]); store(c + r * ldc + VW, c1[r]); }
+  for (int r = 0; r < ROWS; ++r) { store(c + r * ldc, c0[r]); store(c + r * ldc + VW, c1[r]); }
 }
+
+// Rows per micro-tile in the main loop: as many accumulator pairs as the register file holds next to the
+// two B vectors and the broadcast (AVX2/SSE: 16 registers -> 6 rows, 12 accumulators; AVX-512 keeps its
+// 8 rows: not measured on a machine with AVX-512 yet).
+// Twelve independent FMA chains instead of eight keep both FMA pipes busy (BLIS's Haswell/Zen kernel is
+// 6 x 16 for the same reason); row counts that are not a multiple finish with MR-row tiles.
+constexpr int MRB = (VW >= 16) ? MR : 6;
 
 // C[m x n] (+)= A[m x k] B[k x n]; m a multiple of MR, n of NR (callers pad). The column blocks of B
 // are the outer loop so one NR-wide panel of B (k x NR floats, 16 KB for k = 128) stays in L1 while all
 // row blocks stream past it.
 template <bool ACC>
 static void gemm(int m, int n, int k, const float* a, long ars, long acs, const float* b, long ldb, float* c, long ldc) {
-  for (int j = 0; j < n; j += NR)
-    for (int i = 0; i < m; i += MR) micro<ACC>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc);
+  // as many MRB-row tiles as leave a multiple of MR rows (m is one) for the MR-row tiles
+  int nb = m / MRB;
+  while (nb > 0 && (nb * MRB) % MR != 0) --nb;
+  const int mb = nb * MRB;
+  for (int j = 0; j < n; j += NR) {
+    for (int i = 0; i < mb; i += MRB) micro<ACC, MRB>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc);
+    for (int i = mb; i < m; i += MR) micro<ACC, MR>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc);
+  }
 }
 
 int mr() { return MR; }

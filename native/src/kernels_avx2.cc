@@ -4,4 +4,5 @@
 #define IVAE_VW 8
 #define IVAE_NS avx2
 #include "kernels.h"
+#include "scorer.h"
 #endif

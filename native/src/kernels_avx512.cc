@@ -4,4 +4,5 @@
 #define IVAE_VW 16
 #define IVAE_NS avx512
 #include "kernels.h"
+#include "scorer.h"
 #endif

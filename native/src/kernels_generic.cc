@@ -2,3 +2,4 @@
 #define IVAE_VW 4
 #define IVAE_NS generic
 #include "kernels.h"
+#include "scorer.h"

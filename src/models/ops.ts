@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { denseHook } from "../native/hooks";
 import { polySin } from "./decode-core";
 
 /**
@@ -35,6 +36,8 @@ export const fastSin: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor
 
 /** x·W + b (b broadcast over rows), fused forward and transpose-free backward (see `linear`). */
 export function dense(x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  const fast = denseHook.kernel?.(x, W, b); // native threaded op for large products (src/native)
+  if (fast) return fast;
   return b ? linear(x, W, b) : (tf.matMul(x, W) as tf.Tensor2D);
 }
 

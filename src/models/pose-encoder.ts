@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { Random } from "../util/random";
+import { frameScoresHook, resampleHook } from "../native/hooks";
 import { dense, fastTanh } from "./ops";
 import { ParamStore } from "./params";
 
@@ -144,6 +145,7 @@ export function centroids(x: Float32Array, B: number, H: number, W: number): Flo
  * vary smoothly with rotations smaller than one step.
  */
 export function polarImages(x: Float32Array, B: number, g: PoseGeometry, centre: Float64Array): Float32Array {
+  if (resampleHook.polar) return resampleHook.polar(x, B, g, centre); // native, threaded (src/native)
   const { height: H, width: W, steps: K, radii: R, rMax } = g;
   const P = H * W;
   const out = new Float32Array(B * K * R);
@@ -185,6 +187,7 @@ export function normalisedImages(
   centre: Float64Array,
   angle: Float32Array,
 ): Float32Array {
+  if (resampleHook.normalised) return resampleHook.normalised(x, B, H, W, centre, angle); // native (src/native)
   const P = H * W;
   const out = new Float32Array(B * P);
   const cy = (H - 1) / 2,
@@ -214,6 +217,7 @@ const WINDOW_RAD = Math.PI / 4 + 1e-6;
  * the polar images are data (no gradient), and tfjs-wasm's gather is ≈ 40× slower than this copy here.
  */
 export function frameScores(polar: Float32Array, B: number, s: PoseScorer): tf.Tensor2D {
+  if (frameScoresHook.kernel) return frameScoresHook.kernel(polar, B, s); // native fused op (src/native)
   const { steps: K, radii: R, kernel: kw } = s.geometry;
   const half = (kw - 1) / 2;
   const block = kw * R;

@@ -20,6 +20,54 @@ export interface NativeAddon {
     bias: Float32Array | null,
     C: Float32Array,
   ): void;
+  scorerLanes(): number;
+  polarImages(
+    B: number,
+    H: number,
+    W: number,
+    K: number,
+    R: number,
+    rMax: number,
+    x: Float32Array,
+    centre: Float64Array,
+    out: Float32Array,
+  ): void;
+  normalisedImages(
+    B: number,
+    H: number,
+    W: number,
+    x: Float32Array,
+    centre: Float64Array,
+    angle: Float32Array,
+    out: Float32Array,
+  ): void;
+  scorerForward(
+    B: number,
+    K: number,
+    R: number,
+    kw: number,
+    C: number,
+    polar: Float32Array,
+    W0: Float32Array,
+    b0: Float32Array,
+    W1: Float32Array,
+    scoresOut: Float32Array,
+    hOut: Float32Array,
+  ): void;
+  scorerBackward(
+    B: number,
+    K: number,
+    R: number,
+    kw: number,
+    C: number,
+    polar: Float32Array,
+    W1: Float32Array,
+    h: Float32Array,
+    dscores: Float32Array,
+    dW0: Float32Array,
+    db0: Float32Array,
+    dW1: Float32Array,
+  ): void;
   forward(
     B: number,
     P: number,

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
 import { loadNative } from "./addon";
+import { denseHook } from "./hooks";
 
 /**
  * `x W + b` (x [M,K], W [K,N], b [N]) as a native op with its gradient (dx = dy Wᵀ, dW = xᵀ dy,
@@ -44,4 +45,24 @@ export function denseNative(x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D): tf
     };
   });
   return (b ? op(x, W, b) : op(x, W)) as tf.Tensor2D;
+}
+
+/**
+ * Products below this many multiply-adds stay in tfjs when the models' `dense` is routed natively: thread
+ * start-up and the copies across the boundary cost more than they save (the encoder heads, the VAE's
+ * small layers). The encoder's first layer (128 × 2304 × 128 = 38 M) and the plain VAE's output layer
+ * (128 × 64 × 2304 = 19 M) are far above it.
+ */
+export const DENSE_NATIVE_MIN_MACS = 1 << 20;
+
+/**
+ * Routes the models' `dense` (encoders, the plain VAE's decoder) through `denseNative` for products of at least
+ * `DENSE_NATIVE_MIN_MACS` multiply-adds (true) or leaves it in tfjs (false). Returns whether it is routed.
+ */
+export function useNativeDense(enable = true): boolean {
+  const addon = enable ? loadNative() : null;
+  denseHook.kernel = addon
+    ? (x, W, b) => (x.shape[0] * x.shape[1] * W.shape[1] >= DENSE_NATIVE_MIN_MACS ? denseNative(x, W, b) : null)
+    : null;
+  return denseHook.kernel !== null;
 }

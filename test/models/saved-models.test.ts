@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { loadModel } from "../../src/index";
+import { frameScoresHook } from "../../src/native/hooks";
 import { useBackend } from "./setup";
 import { maxAbsDiff } from "./helpers";
 
@@ -52,9 +53,11 @@ describe("models: saved models from before the redesign", () => {
           }
           const got = enc[key];
           assert.ok(got && got.length === want.length, `${kind}: encode lacks ${key}`);
-          // the encoders' arithmetic (centroids, polar images) is float64/float32 on the CPU: same tolerance
+          // the encoders' arithmetic (centroids, polar images) is float64/float32 on the CPU: same tolerance; the
+          // native frame scorer (src/native, not in the fixtures' code) sums in another order: float rounding
+          const encTol = kind === "rvae-equivariant" && frameScoresHook.kernel ? 1e-5 : tol;
           assert.ok(
-            maxAbsDiff(got, want) <= Math.max(tol, 0) * 10,
+            maxAbsDiff(got, want) <= Math.max(encTol, 0) * 10,
             `${kind}: encoded ${key} differs by ${maxAbsDiff(got, want)}`,
           );
         }

@@ -122,6 +122,8 @@ const CASES: Case[] = [
   { B: 2, P: 400, dims: [32, 32], z: [false] }, // more than one pixel tile (192 rows) per image
   { B: 4, P: 9, dims: [16], z: [] }, // no hidden layer after layer 0
   { B: 3, P: 230, dims: [24, 24, 24], z: [true, false], sin: true }, // Fourier-feature layer 0, z from layer 1
+  // widths whose padded size is not a multiple of the 6-row micro-tile (the last rows take 4-row tiles)
+  { B: 2, P: 200, dims: [128, 72], z: [false], sin: true },
 ];
 
 describe("native coordinate decoder", function () {

@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { Random } from "../../src/util/random";
-import { denseNative } from "../../src/native/dense";
+import { denseNative, DENSE_NATIVE_MIN_MACS, useNativeDense } from "../../src/native/dense";
+import { denseHook } from "../../src/native/hooks";
+import { dense } from "../../src/models/ops";
 import { nativeAvailable, setNativeIsa, setNativeThreads } from "../../src/native/addon";
 
 // The native dense op (x W + b) against tfjs's matMul: values and gradients for x, W and b, odd sizes
@@ -75,4 +77,35 @@ describe("native dense op", function () {
       }
     });
   }
+
+  it("the models' dense takes the native op for large products only, with the same values and gradients", function () {
+    if (!nativeAvailable()) this.skip();
+    const saved = denseHook.kernel;
+    try {
+      assert.equal(useNativeDense(true), true);
+      const rng = new Random(5);
+      const x = randn(rng, [64, 130]) as tf.Tensor2D,
+        W = randn(rng, [130, 128]) as tf.Tensor2D,
+        b = randn(rng, [128]) as tf.Tensor1D;
+      assert.ok(64 * 130 * 128 >= DENSE_NATIVE_MIN_MACS);
+      // a large product goes to the addon, a small one is declined (null) and stays in tfjs
+      const big = denseHook.kernel!(x, W, b);
+      assert.ok(big !== null);
+      assert.equal(denseHook.kernel!(x.slice([0, 0], [2, 130]) as tf.Tensor2D, W, b), null);
+      const dy = randn(rng, [64, 128]);
+      const f = (fn: typeof dense) =>
+        tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+          fn(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D),
+        )([x, W, b], dy);
+      const gNative = f(dense);
+      close("y", dense(x, W, b), tf.add(tf.matMul(x, W), b));
+      useNativeDense(false);
+      assert.equal(denseHook.kernel, null);
+      const gTfjs = f(dense);
+      ["dx", "dW", "db"].forEach((n, i) => close(n, gNative[i], gTfjs[i]));
+      tf.dispose([x, W, b, dy, big!, ...gNative, ...gTfjs]);
+    } finally {
+      denseHook.kernel = saved;
+    }
+  });
 });

@@ -1,0 +1,307 @@
+// N-API glue of the kernels beside the coordinate decoder (extra_api.h): the equivariant pose encoder's
+// fused frame scorer and its polar / de-rotated resampling. Registered on the addon's exports by addon.cc's
+// Init (register_extra).
+//
+//   scorerLanes() -> floats per vector register of the ISA in use (h is stored with C padded to it)
+//   scorerForward(B, K, R, kw, C, polar, W0, b0, W1, scoresOut, hOut)
+//   scorerBackward(B, K, R, kw, C, polar, W1, h, dscores, dW0, db0, dW1)
+// polar [B, K R] (trial-major), W0 [kw R, C], b0 [C], W1 [C], scores [B, K], h [B, K, Cp].
+//   polarImages(B, H, W, K, R, rMax, x, centre, out)        (pose-encoder.ts `polarImages`)
+//   normalisedImages(B, H, W, x, centre, angle, out)        (pose-encoder.ts `normalisedImages`)
+// The two resamplings of the equivariant pose encoder, the JS code's float64 arithmetic in the same order
+// (this file is built without FMA contraction: baseline x86-64), threaded over images.
+#include <node_api.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "extra_api.h"
+
+namespace ivae_native {
+namespace {
+
+struct ExtraError {
+  std::string msg;
+};
+
+void ck(napi_env env, napi_status st) {
+  if (st != napi_ok) {
+    const napi_extended_error_info* info = nullptr;
+    napi_get_last_error_info(env, &info);
+    throw ExtraError{std::string("napi call failed: ") + (info && info->error_message ? info->error_message : "?")};
+  }
+}
+
+float* f32(napi_env env, napi_value v, size_t expect, const char* what) {
+  bool is = false;
+  ck(env, napi_is_typedarray(env, v, &is));
+  if (!is) throw ExtraError{std::string(what) + ": expected a Float32Array"};
+  napi_typedarray_type t;
+  size_t len;
+  void* data;
+  napi_value ab;
+  size_t off;
+  ck(env, napi_get_typedarray_info(env, v, &t, &len, &data, &ab, &off));
+  if (t != napi_float32_array) throw ExtraError{std::string(what) + ": expected a Float32Array"};
+  if (len != expect)
+    throw ExtraError{std::string(what) + ": expected " + std::to_string(expect) + " elements, got " +
+                     std::to_string(len)};
+  return static_cast<float*>(data);
+}
+
+double* f64(napi_env env, napi_value v, size_t expect, const char* what) {
+  bool is = false;
+  ck(env, napi_is_typedarray(env, v, &is));
+  if (!is) throw ExtraError{std::string(what) + ": expected a Float64Array"};
+  napi_typedarray_type t;
+  size_t len;
+  void* data;
+  napi_value ab;
+  size_t off;
+  ck(env, napi_get_typedarray_info(env, v, &t, &len, &data, &ab, &off));
+  if (t != napi_float64_array || len != expect)
+    throw ExtraError{std::string(what) + ": expected a Float64Array of " + std::to_string(expect) + " elements"};
+  return static_cast<double*>(data);
+}
+
+int to_int(napi_env env, napi_value v) {
+  int32_t x;
+  ck(env, napi_get_value_int32(env, v, &x));
+  return x;
+}
+
+// The kernels of the ISA addon.cc picked.
+struct Extra {
+  int (*lanes)();
+  void (*pad)(const float*, int, int, int, float*);
+  void (*fwd)(const float*, int, int, int, int, const float*, const float*, const float*, float*, float*);
+  void (*bwd)(const float*, int, int, int, int, const float*, const float*, const float*, float*, float*, float*,
+              float*);
+};
+
+#define IVAE_EXTRA(NS) Extra{NS::scorer_lanes, NS::scorer_pad_image, NS::scorer_forward, NS::scorer_backward}
+
+Extra extra() {
+  const std::string isa = current_isa();
+#if defined(__x86_64__) || defined(__i386__)
+  if (isa == "avx512") return IVAE_EXTRA(avx512);
+  if (isa == "avx2") return IVAE_EXTRA(avx2);
+#endif
+  return IVAE_EXTRA(generic);
+}
+
+// Runs fn(thread, first, last) over [0, n) split statically over the addon's threads: for a given thread
+// count the split, and so every floating-point sum, is always the same.
+template <typename F>
+void parallel(int n, F fn) {
+  const int nt = std::max(1, std::min(current_threads(), n));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < nt; ++t) pool.emplace_back([&, t] { fn(t, (long)n * t / nt, (long)n * (t + 1) / nt); });
+  fn(0, 0, (long)n / nt);
+  for (auto& th : pool) th.join();
+}
+
+struct ScorerDims {
+  int B, K, R, kw, C, Q, Cp;
+};
+
+ScorerDims scorer_dims(napi_env env, napi_value* a, int lanes) {
+  ScorerDims d{to_int(env, a[0]), to_int(env, a[1]), to_int(env, a[2]), to_int(env, a[3]), to_int(env, a[4]), 0, 0};
+  if (d.B <= 0 || d.K <= 0 || d.R <= 0 || d.C <= 0) throw ExtraError{"scorer: B, K, R and C must be positive"};
+  if (d.kw <= 0 || d.kw % 2 == 0 || d.kw > d.K) throw ExtraError{"scorer: kw must be odd and at most K"};
+  d.Q = d.kw * d.R;
+  d.Cp = (d.C + lanes - 1) / lanes * lanes;
+  return d;
+}
+
+// Copies rows of width C into rows of width Cp (zeros in the padding).
+std::vector<float> pad_cols(const float* src, int rows, int C, int Cp) {
+  std::vector<float> out((size_t)rows * Cp, 0.f);
+  for (int i = 0; i < rows; ++i) std::memcpy(&out[(size_t)i * Cp], src + (size_t)i * C, sizeof(float) * C);
+  return out;
+}
+
+napi_value ScorerLanes(napi_env env, napi_callback_info) {
+  napi_value out;
+  ck(env, napi_create_int32(env, extra().lanes(), &out));
+  return out;
+}
+
+napi_value ScorerForward(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value a[11];
+  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 11) throw ExtraError{"scorerForward: expected 11 arguments"};
+  const Extra x = extra();
+  const ScorerDims d = scorer_dims(env, a, x.lanes());
+  const float* polar = f32(env, a[5], (size_t)d.B * d.K * d.R, "polar");
+  const std::vector<float> W0 = pad_cols(f32(env, a[6], (size_t)d.Q * d.C, "W0"), d.Q, d.C, d.Cp);
+  const std::vector<float> b0 = pad_cols(f32(env, a[7], d.C, "b0"), 1, d.C, d.Cp);
+  const std::vector<float> W1 = pad_cols(f32(env, a[8], d.C, "W1"), 1, d.C, d.Cp);
+  float* scores = f32(env, a[9], (size_t)d.B * d.K, "scores");
+  float* h = f32(env, a[10], (size_t)d.B * d.K * d.Cp, "h");
+  parallel(d.B, [&](int, long b0i, long b1i) {
+    std::vector<float> pad((size_t)(d.K + d.kw - 1) * d.R);
+    for (long b = b0i; b < b1i; ++b) {
+      x.pad(polar + (size_t)b * d.K * d.R, d.K, d.R, d.kw, pad.data());
+      x.fwd(pad.data(), d.K, d.R, d.Q, d.Cp, W0.data(), b0.data(), W1.data(), h + (size_t)b * d.K * d.Cp,
+            scores + (size_t)b * d.K);
+    }
+  });
+  return nullptr;
+}
+
+napi_value ScorerBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value a[12];
+  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 12) throw ExtraError{"scorerBackward: expected 12 arguments"};
+  const Extra x = extra();
+  const ScorerDims d = scorer_dims(env, a, x.lanes());
+  const float* polar = f32(env, a[5], (size_t)d.B * d.K * d.R, "polar");
+  const std::vector<float> W1 = pad_cols(f32(env, a[6], d.C, "W1"), 1, d.C, d.Cp);
+  const float* h = f32(env, a[7], (size_t)d.B * d.K * d.Cp, "h (from scorerForward with the same instruction set)");
+  const float* ds = f32(env, a[8], (size_t)d.B * d.K, "dscores");
+  float* dW0 = f32(env, a[9], (size_t)d.Q * d.C, "dW0");
+  float* db0 = f32(env, a[10], d.C, "db0");
+  float* dW1 = f32(env, a[11], d.C, "dW1");
+  const int nt = std::max(1, std::min(current_threads(), d.B));
+  const size_t per = (size_t)d.Q * d.Cp + 2 * (size_t)d.Cp;  // dW0, db0, dW1 of one thread
+  std::vector<std::vector<float>> acc(nt, std::vector<float>(per, 0.f));
+  parallel(d.B, [&](int t, long b0i, long b1i) {
+    std::vector<float> pad((size_t)(d.K + d.kw - 1) * d.R), dpre((size_t)d.K * d.Cp);
+    float* g = acc[t].data();
+    for (long b = b0i; b < b1i; ++b) {
+      x.pad(polar + (size_t)b * d.K * d.R, d.K, d.R, d.kw, pad.data());
+      x.bwd(pad.data(), d.K, d.R, d.Q, d.Cp, W1.data(), h + (size_t)b * d.K * d.Cp, ds + (size_t)b * d.K,
+            dpre.data(), g, g + (size_t)d.Q * d.Cp, g + (size_t)d.Q * d.Cp + d.Cp);
+    }
+  });
+  for (int t = 1; t < nt; ++t)  // fixed order: deterministic for a given thread count
+    for (size_t i = 0; i < per; ++i) acc[0][i] += acc[t][i];
+  const float* g = acc[0].data();
+  for (int q = 0; q < d.Q; ++q) std::memcpy(dW0 + (size_t)q * d.C, g + (size_t)q * d.Cp, sizeof(float) * d.C);
+  std::memcpy(db0, g + (size_t)d.Q * d.Cp, sizeof(float) * d.C);
+  std::memcpy(dW1, g + (size_t)d.Q * d.Cp + d.Cp, sizeof(float) * d.C);
+  return nullptr;
+}
+
+// Bilinear sample of one image (row-major H x W) at fractional (row, col), 0 outside: pose-encoder.ts `bilinear`,
+// same operations in the same order.
+inline double bilinear(const float* img, int H, int W, double row, double col) {
+  const double fi = std::floor(row), fj = std::floor(col);
+  const long i0 = (long)fi, j0 = (long)fj;
+  const double fy = row - fi, fx = col - fj;
+  double v = 0;
+  if (i0 >= 0 && i0 < H) {
+    if (j0 >= 0 && j0 < W) v += (1 - fx) * (1 - fy) * img[i0 * W + j0];
+    if (j0 + 1 >= 0 && j0 + 1 < W) v += fx * (1 - fy) * img[i0 * W + j0 + 1];
+  }
+  if (i0 + 1 >= 0 && i0 + 1 < H) {
+    if (j0 >= 0 && j0 < W) v += (1 - fx) * fy * img[(i0 + 1) * W + j0];
+    if (j0 + 1 >= 0 && j0 + 1 < W) v += fx * fy * img[(i0 + 1) * W + j0 + 1];
+  }
+  return v;
+}
+
+napi_value PolarImages(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value a[9];
+  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 9) throw ExtraError{"polarImages: expected 9 arguments"};
+  const int B = to_int(env, a[0]), H = to_int(env, a[1]), W = to_int(env, a[2]), K = to_int(env, a[3]),
+            R = to_int(env, a[4]);
+  double rMax;
+  ck(env, napi_get_value_double(env, a[5], &rMax));
+  if (B <= 0 || H <= 0 || W <= 0 || K <= 0 || R <= 0) throw ExtraError{"polarImages: sizes must be positive"};
+  const size_t P = (size_t)H * W;
+  const float* x = f32(env, a[6], B * P, "x");
+  const double* centre = f64(env, a[7], 2 * (size_t)B, "centre");
+  float* out = f32(env, a[8], (size_t)B * K * R, "out");
+  std::vector<double> off((size_t)K * R * 3 * 2);
+  const double pi = 3.141592653589793;
+  for (int k = 0; k < K; ++k)
+    for (int r = 0; r < R; ++r) {
+      const double rad = ((r + 0.5) * rMax) / R;
+      for (int t = 0; t < 3; ++t) {
+        const double ang = (2 * pi * (k + (t - 1) / 3.0)) / K;
+        const size_t o = (((size_t)k * R + r) * 3 + t) * 2;
+        off[o] = -rad * std::sin(ang);
+        off[o + 1] = rad * std::cos(ang);
+      }
+    }
+  parallel(B, [&](int, long b0, long b1) {
+    for (long b = b0; b < b1; ++b) {
+      const double cr = centre[2 * b], cc = centre[2 * b + 1];
+      const float* img = x + b * P;
+      for (size_t q = 0; q < (size_t)K * R; ++q) {
+        double v = 0;
+        for (int t = 0; t < 3; ++t) v += bilinear(img, H, W, cr + off[(q * 3 + t) * 2], cc + off[(q * 3 + t) * 2 + 1]);
+        out[b * (size_t)K * R + q] = (float)(v / 3);
+      }
+    }
+  });
+  return nullptr;
+}
+
+napi_value NormalisedImages(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 7) throw ExtraError{"normalisedImages: expected 7 arguments"};
+  const int B = to_int(env, a[0]), H = to_int(env, a[1]), W = to_int(env, a[2]);
+  if (B <= 0 || H <= 0 || W <= 0) throw ExtraError{"normalisedImages: sizes must be positive"};
+  const size_t P = (size_t)H * W;
+  const float* x = f32(env, a[3], B * P, "x");
+  const double* centre = f64(env, a[4], 2 * (size_t)B, "centre");
+  const float* angle = f32(env, a[5], B, "angle");
+  float* out = f32(env, a[6], B * P, "out");
+  const double cy = (H - 1) / 2.0, cx = (W - 1) / 2.0;
+  parallel(B, [&](int, long b0, long b1) {
+    for (long b = b0; b < b1; ++b) {
+      const double c = std::cos((double)angle[b]), s = std::sin((double)angle[b]);
+      const double cr = centre[2 * b], cc = centre[2 * b + 1];
+      for (int i = 0; i < H; ++i) {
+        const double Y = cy - i;
+        for (int j = 0; j < W; ++j) {
+          const double X = j - cx;
+          const double sx = X * c - Y * s, sy = X * s + Y * c;
+          out[b * P + (size_t)i * W + j] = (float)bilinear(x + b * P, H, W, cr - sy, cc + sx);
+        }
+      }
+    }
+  });
+  return nullptr;
+}
+
+template <napi_value (*F)(napi_env, napi_callback_info)>
+napi_value guarded(napi_env env, napi_callback_info info) {
+  try {
+    return F(env, info);
+  } catch (const ExtraError& e) {
+    napi_throw_error(env, nullptr, ("ivae native: " + e.msg).c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("ivae native: ") + e.what()).c_str());
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void register_extra(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"scorerLanes", nullptr, guarded<ScorerLanes>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scorerForward", nullptr, guarded<ScorerForward>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scorerBackward", nullptr, guarded<ScorerBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"polarImages", nullptr, guarded<PolarImages>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"normalisedImages", nullptr, guarded<NormalisedImages>, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
+
+}  // namespace ivae_native

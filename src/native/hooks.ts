@@ -1,0 +1,50 @@
+import type * as tf from "@tensorflow/tfjs";
+
+/**
+ * Plug-in points through which the models reach a native kernel without depending on src/native (the same
+ * idea as `setCoordDecoder`). This module imports nothing from src (no import circle with the models that
+ * import it); src/native fills the slots when the addon loads.
+ */
+
+/** The frame scorer's weights and geometry as the kernel needs them (models' `PoseScorer` has this shape). */
+export interface FrameScorerWeights {
+  /** [kw·R, C] */
+  W0: tf.Tensor;
+  /** [C] */
+  b0: tf.Tensor;
+  /** [C, 1] */
+  W1: tf.Tensor;
+  /** K trial angles, R radii, kernel width kw (odd) */
+  geometry: { steps: number; radii: number; kernel: number };
+}
+
+export const frameScoresHook: {
+  /** the equivariant pose encoder's frame scores [B, K] from polar images [B, K·R]; null: the tfjs path */
+  kernel: ((polar: Float32Array, B: number, s: FrameScorerWeights) => tf.Tensor2D) | null;
+} = { kernel: null };
+
+/**
+ * The models' `dense` (src/models/ops.ts: x·W + b, b optional) for large products; null: tfjs. The kernel
+ * returns null to decline a product (too small to gain from threads), which then runs in tfjs.
+ */
+export const denseHook: {
+  kernel: ((x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D) => tf.Tensor2D | null) | null;
+} = { kernel: null };
+
+/**
+ * The equivariant pose encoder's resamplings (models/pose-encoder.ts `polarImages`, `normalisedImages`), the same
+ * float64 arithmetic threaded over images; null: the JS code.
+ */
+export const resampleHook: {
+  polar:
+    | ((
+        x: Float32Array,
+        B: number,
+        g: { height: number; width: number; steps: number; radii: number; rMax: number },
+        centre: Float64Array,
+      ) => Float32Array)
+    | null;
+  normalised:
+    | ((x: Float32Array, B: number, H: number, W: number, centre: Float64Array, angle: Float32Array) => Float32Array)
+    | null;
+} = { polar: null, normalised: null };
