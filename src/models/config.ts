@@ -1,116 +1,14 @@
 import { check, checkInt } from "../util/errors";
 import { defaultOffsetSearchRadius } from "./offset-encoder";
 import type { LikelihoodConfig } from "./parts/likelihood";
+import type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
-/** Pixel likelihood p(x|z) by name: Bernoulli (BCE with logits; pixels in [0,1]) or Gaussian with fixed σ. */
-export type Likelihood = "bernoulli" | "gaussian";
-
-/** Options shared by every model. */
-export interface ModelOptions {
-  /** [height, width] of the images */
-  imageShape: [number, number];
-  /** number of content latents z (default 2) */
-  latentDim?: number;
-  /** encoder MLP widths (default [128, 128], as pyroVED and AtomAI) */
-  encoderHidden?: number[];
-  /** decoder MLP widths; for coordinate decoders all widths must be equal */
-  decoderHidden?: number[];
-  /** default "bernoulli" */
-  likelihood?: Likelihood;
-  /** σ of the Gaussian likelihood (default 0.5, as pyroVED) */
-  decoderSigma?: number;
-  /** length of the one-hot label fed to encoder and decoder (0 = unconditional) */
-  conditionDim?: number;
-  /** seed of the Glorot initialisation (default 0) */
-  seed?: number;
-  /**
-   * detector channels per pixel (default 1), e.g. 2 for a simultaneous ADF/ABF pair: the encoder reads all of
-   * them, one z and one pose describe them all, the decoder draws every channel (images [n, channels, h, w])
-   */
-  channels?: number;
-}
-
-/** Options of the rotation/translation invariant VAE. */
-export interface RVAEOptions extends ModelOptions {
-  /** infer an angle latent γ (default true) */
-  rotation?: boolean;
-  /** infer a shift latent Δr = (tx, ty) (default true) */
-  translation?: boolean;
-  /** skip-rVAE: z is added to every hidden decoder layer (default false) */
-  skip?: boolean;
-  /** s_γ, standard deviation of the angle prior in radians (default π/2; see docs/RESULTS.md) */
-  rotationPrior?: number;
-  /** s_Δr, standard deviation of the shift prior in grid units, the image spanning [−1, 1] (default 0.1) */
-  translationPrior?: number;
-  /**
-   * How q(γ|x) is inferred (models with rotation). "equivariant" (default): the encoder MLP reads the image
-   * de-rotated by `rotationSteps` trial angles and picks the best frame, so the angle turns with the image by
-   * construction (see pose-encoder.ts; needed for large rotations). "mlp": one MLP pass as pyroVED/AtomAI,
-   * which works for small rotations only (its angle collapses on ±120°, docs/experiments/rvae-angle-collapse.md).
-   */
-  poseEncoder?: PoseEncoder;
-  /** number of trial angles of the equivariant encoder (default 64, i.e. every 5.6°) */
-  rotationSteps?: number;
-  /**
-   * Equivariant encoder: how many of the best-scoring frames (≤ 16; at least 45° apart, 180°/m for m > 4) are
-   * tried by decoding them; the one that reconstructs the image best gives the pose (default 1: the best score
-   * only). Each extra candidate costs a decoder pass per step (measurements: docs/DEVELOPERS.md, "Measured notes").
-   */
-  frameCandidates?: number;
-  /**
-   * Equivariant encoder with `frameCandidates` ≥ 2: the candidate frames carry a categorical posterior
-   * q(frame|x) (softmax of the frame scores, uniform prior, ELBO term `klFrame`) and training marginalises the
-   * ELBO over them, so the scorer learns which frame reconstructs best (TARGET-VAE's posterior over rotations;
-   * parts/frame-posterior.ts). Encoding keeps the most probable frame, with no decoding (default false).
-   */
-  framePosterior?: boolean;
-  /**
-   * How the shift is inferred when the pose encoder is not the equivariant one (e.g. the shift-VAE).
-   * "mlp" (default): one MLP pass. "equivariant": a learned kernel is correlated with the image at every
-   * integer shift up to a third of its side, the best shift re-centres it and the MLP reads z from the
-   * re-centred image (offset-encoder.ts); for windows cut on a grid over a lattice, without atom finding.
-   */
-  offsetEncoder?: OffsetEncoder;
-  /**
-   * Equivariant offset encoder: largest shift tried, px (default a third of the image side). z is read
-   * from the central square every such shift keeps inside the image (side − 2·(radius + 1)), so on windows
-   * of several unit cells set it to about half the largest lattice period.
-   */
-  offsetSearchRadius?: number;
-  /**
-   * Infer a scale latent s (pyroVED's 's' invariance): the canonical image is drawn s times larger,
-   * s = 1 + scalePrior·u with u ~ N(0, 1) (default false).
-   */
-  scale?: boolean;
-  /** σ_s, the scale prior's standard deviation (default 0.1, as pyroVED's `sc_prior`) */
-  scalePrior?: number;
-  /**
-   * First layer of the coordinate decoder. "fourier" (default when `decoderHidden` has at least two layers):
-   * learned Fourier features sin(c′W + φ) of the transformed pixel coordinates c′, z entering at the next layer;
-   * it draws sharp edges in a few epochs (docs/experiments/rvae-decoder.md). "linear": tanh(c′W + zW_z + b),
-   * pyroVED's and spatial-VAE's layer, which learns detail slowly.
-   */
-  coordinateFeatures?: CoordinateFeatures;
-  /**
-   * "fourier" features: standard deviation σ of the initial frequencies W ~ N(0, σ²), radians per grid unit
-   * (the image spans [−1, 1]); default 0.3·(side − 1), a typical feature period of about 10 pixels.
-   */
-  fourierScale?: number;
-}
-
-/** First layer of the coordinate decoder; see `RVAEOptions.coordinateFeatures`. */
-export type CoordinateFeatures = "fourier" | "linear";
+export type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
 /** Default σ of the Fourier features' initial frequencies for an image of this size (rad per grid unit). */
 export function defaultFourierScale(height: number, width: number): number {
   return 0.3 * (Math.min(height, width) - 1);
 }
-
-/** How a model with translation infers its shift; see `RVAEOptions.offsetEncoder`. */
-export type OffsetEncoder = "equivariant" | "mlp";
-
-/** How an rVAE infers its angle; see `RVAEOptions.poseEncoder`. */
-export type PoseEncoder = "equivariant" | "mlp";
 
 /** Class names of the built-in models (more can be registered, see registry.ts). */
 export type BuiltinClassName = "VAE" | "CVAE" | "RVAE" | "ShiftVAE";

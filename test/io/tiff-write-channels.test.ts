@@ -41,7 +41,7 @@ describe("io: TIFF writer with calibration and channels (ImageJ hyperstack), rea
     assert.ok(Math.abs(fa.metadata.pixelSize.x.value - 0.02) < 1e-9);
   });
 
-  it("two channels: pages channel-fastest, read back as channels with their names; channelImages rebuilds the stack", async () => {
+  it("two channels: pages channel-fastest, read back as named channels; channelImages rebuilds the stack", async () => {
     const s = pattern(3, 2, 4, 6);
     const bytes = encodeTiff(s.data, 3, 4, 6, "float32", {
       pixelSize: 0.05,

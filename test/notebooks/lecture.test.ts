@@ -15,7 +15,14 @@ import { ROOT, codeCells, readNb, requireBuild, runLecture } from "./helpers";
 const ALL = process.env.IVAE_TEST_ALL_NOTEBOOKS === "1";
 const SUBSET = ["01", "02", "05", "06", "09", "10"];
 
-interface Result { notebook: string; ok: boolean; metrics: Record<string, number>; figures: string[]; executedCells: number; codeCells: number }
+interface Result {
+  notebook: string;
+  ok: boolean;
+  metrics: Record<string, number>;
+  figures: string[];
+  executedCells: number;
+  codeCells: number;
+}
 
 function inRange(v: unknown, lo: number, hi: number, what: string): void {
   assert.equal(typeof v, "number", `${what} missing`);
@@ -66,7 +73,10 @@ describe("notebooks: the lecture in fast mode", function () {
       assert.equal(r.executedCells, r.codeCells, id);
       const nb = readNb(path.join(out, path.basename(r.notebook)));
       const cells = codeCells(nb);
-      assert.deepEqual(cells.map((c) => c.execution_count), cells.map((_, i) => i + 1));
+      assert.deepEqual(
+        cells.map((c) => c.execution_count),
+        cells.map((_, i) => i + 1),
+      );
       assert.ok(cells.every((c) => !(c.outputs ?? []).some((o) => o.output_type === "error")));
       assert.deepEqual((nb.metadata.kernelspec as { name: string }).name, "ivae");
       for (const f of r.figures.filter((f) => f.endsWith(".png"))) PNG.sync.read(fs.readFileSync(f)); // all decode
@@ -100,7 +110,10 @@ describe("notebooks: the lecture in fast mode", function () {
     const angle = figure("02", "latent-angle");
     assert.equal(angle.concat[3].encoding.color.type, "quantitative");
     const man = figure("02", "manifolds");
-    assert.deepEqual(man.concat[0].encoding.x.scale.domain.map((v: number) => Math.round(v * 100) / 100), [-2.22, 2.22]);
+    assert.deepEqual(
+      man.concat[0].encoding.x.scale.domain.map((v: number) => Math.round(v * 100) / 100),
+      [-2.22, 2.22],
+    );
     figure("02", "loss");
   });
 
@@ -127,14 +140,25 @@ describe("notebooks: the lecture in fast mode", function () {
     inRange(m.phasePurity, 0.5, 1, "phase purity");
     inRange(m.angleVsLatticeRotation, -1, 1, "angle correlation");
     const maps = figure("06", "maps");
-    assert.deepEqual(maps.concat.map((p: { title: string }) => p.title), ["lattice rotation (°)", "x offset (px)", "y offset (px)", "latent 1", "latent 2"]);
+    assert.deepEqual(
+      maps.concat.map((p: { title: string }) => p.title),
+      ["lattice rotation (°)", "x offset (px)", "y offset (px)", "latent 1", "latent 2"],
+    );
     for (const p of maps.concat) assert.equal(p.layer[1].data.values.length, m.patches);
     assert.equal(figure("06", "latent-distributions").concat.length, 3);
     assert.equal(figure("06", "latent-density").concat[0].mark, "rect");
     const lab = figure("06", "labelled");
     assert.equal(lab.concat.length, 3);
     assert.equal(lab.concat[0].layer[1].encoding.color.type, "nominal");
-    for (const k of ["phaseAccuracyKmeans", "phaseAccuracyGmm", "phaseAccuracyPcaKmeans", "phaseAccuracyK2", "phaseAccuracyPcaKmeansK2", "phaseAccuracyNmfKmeansK2"]) inRange(m[k], 0.3, 1, k);
+    for (const k of [
+      "phaseAccuracyKmeans",
+      "phaseAccuracyGmm",
+      "phaseAccuracyPcaKmeans",
+      "phaseAccuracyK2",
+      "phaseAccuracyPcaKmeansK2",
+      "phaseAccuracyNmfKmeansK2",
+    ])
+      inRange(m[k], 0.3, 1, k);
     assert.equal(figure("06", "baselines").concat.length, 2);
     assert.equal(figure("06", "two-phases").concat.length, 3);
     // the movie: one panel per frame, the patches keep their frame, and the true LSMO fraction grows
@@ -160,11 +184,16 @@ describe("notebooks: the lecture in fast mode", function () {
     assert.ok(m["loss last"] < m["loss first"], "loss did not go down");
     const maps = figure("09", "maps");
     assert.equal(maps.concat.length, 5);
-    assert.deepEqual(maps.concat.map((p: any) => p.title),
-      ["lattice rotation (°)", "x offset (pm)", "y offset (pm)", "latent 1", "latent 2"]);
+    assert.deepEqual(
+      maps.concat.map((p: any) => p.title),
+      ["lattice rotation (°)", "x offset (pm)", "y offset (pm)", "latent 1", "latent 2"],
+    );
     const bg = maps.concat[0].layer[0].encoding;
     assert.equal(bg.x.title, "x (nm)");
-    assert.deepEqual(bg.x.scale.domain.map((v: number) => Math.round(v * 1000) / 1000), [-0.01, 3.19]);
+    assert.deepEqual(
+      bg.x.scale.domain.map((v: number) => Math.round(v * 1000) / 1000),
+      [-0.01, 3.19],
+    );
     assert.equal(maps.concat[0].layer[1].data.values.length, m.patches);
     assert.equal(figure("09", "atoms").layer[1].data.values.length, m.atoms);
     assert.equal(figure("09", "classes").concat[0].layer[0].encoding.y.title, "y (nm)");
@@ -221,7 +250,10 @@ describe("notebooks: the lecture in fast mode", function () {
       assert.equal(figure("07", "maps").concat.length, 6);
       assert.equal(figure("07", "invariance").concat.length, 4);
       // translation invariance: the shift-VAE's z moves far less over one cell of window offsets than the VAE's
-      assert.ok(m7.shiftOffsetVarianceRatio < 0.5 * m7.vaeOffsetVarianceRatio, `shift ${m7.shiftOffsetVarianceRatio} vs VAE ${m7.vaeOffsetVarianceRatio}`);
+      assert.ok(
+        m7.shiftOffsetVarianceRatio < 0.5 * m7.vaeOffsetVarianceRatio,
+        `shift ${m7.shiftOffsetVarianceRatio} vs VAE ${m7.vaeOffsetVarianceRatio}`,
+      );
     });
   }
 });

@@ -37,8 +37,13 @@ describe("notebooks: headless lecture runner", function () {
     assert.deepEqual(tiny.metrics, { n: 50, fast: true, answer: 42 }); // IVAE_FAST reached the cells
     const nb = readNb(path.join(out, "tiny.ipynb"));
     const cells = codeCells(nb);
-    assert.deepEqual(cells.map((c) => c.execution_count), [1, 2, 3]);
-    const fig = cells[1].outputs!.find((o) => o.output_type === "display_data" && o.data!["application/vnd.vegalite.v5+json"]);
+    assert.deepEqual(
+      cells.map((c) => c.execution_count),
+      [1, 2, 3],
+    );
+    const fig = cells[1].outputs!.find(
+      (o) => o.output_type === "display_data" && o.data!["application/vnd.vegalite.v5+json"],
+    );
     assert.ok(fig, "no figure output");
     assert.equal((fig!.data!["application/vnd.vegalite.v5+json"] as { title: string }).title, "tiny scatter");
     assert.ok(PNG.sync.read(Buffer.from(fig!.data!["image/png"] as string, "base64")).width > 300);
