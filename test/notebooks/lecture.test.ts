@@ -2,7 +2,8 @@
  * The lecture notebooks, executed headless in fast mode (IVAE_FAST=1), checked on what they produce:
  * figures (files that decode, specs with the expected panels and points) and metrics in range.
  * A subset by default to keep the test time down (01, 02, 05, 06, 09: data, a training notebook on cards,
- * atom finding, a training notebook on STEM patches, the whole route on a file read from disk);
+ * atom finding, a training notebook on STEM patches, the whole route on a file read from disk; 11: jrVAE,
+ * ss-rVAE, scale latent and class transitions);
  * IVAE_TEST_ALL_NOTEBOOKS=1 runs all of them.
  */
 import { strict as assert } from "assert";
@@ -13,7 +14,7 @@ import { PNG } from "pngjs";
 import { ROOT, codeCells, readNb, requireBuild, runLecture } from "./helpers";
 
 const ALL = process.env.IVAE_TEST_ALL_NOTEBOOKS === "1";
-const SUBSET = ["01", "02", "05", "06", "09"];
+const SUBSET = ["01", "02", "05", "06", "09", "11"];
 
 interface Result { notebook: string; ok: boolean; metrics: Record<string, number>; figures: string[]; executedCells: number; codeCells: number }
 
@@ -163,6 +164,23 @@ describe("notebooks: the lecture in fast mode", function () {
     assert.equal(maps.concat[0].layer[1].data.values.length, m.patches);
     assert.equal(figure("09", "atoms").layer[1].data.values.length, m.atoms);
     assert.equal(figure("09", "classes").concat[0].layer[0].encoding.y.title, "y (nm)");
+  });
+
+  it("11 more models: jrVAE classes, ss-rVAE accuracy, scale latent, class transitions between frames", () => {
+    const m = get("11").metrics;
+    for (const k of ["jrSuitAccuracy", "ssAccuracyUnlabelled", "ssAccuracyHeldOut"]) inRange(m[k], 0.25, 1, k);
+    inRange(m.jrClassesUsed, 1, 4, "jrVAE classes used");
+    inRange(m.scaleR, -1, 1, "scale r");
+    inRange(m.scaleR2FromZ, 0, 1, "R² of scale from z");
+    assert.ok(m.movieLinkedColumns > 50, `columns followed between frames: ${m.movieLinkedColumns}`);
+    const t = figure("11", "transitions");
+    assert.equal(t.data.values.length, 9, "3 × 3 transition cells");
+    assert.equal(
+      t.data.values.reduce((a: number, r: { count: number }) => a + r.count, 0),
+      m.movieLinkedColumns,
+    );
+    assert.equal(figure("11", "movie-classes").concat.length, 3);
+    assert.equal(figure("11", "scale").concat.length, 2);
   });
 
   if (ALL) {
