@@ -84,10 +84,11 @@ async function ssrvae(seed: number): Promise<[number, number]> {
   const seen = [0, 0, 0, 0];
   const labels = Array.from(data.factors.suit, (s) => (seen[s]++ < perSuit ? s : -1));
   const m = new SSRVAE({ imageShape: [SIZE, SIZE], classes: 4, seed });
+  // lr 1e-3: at 3e-3 the held-out accuracy moved between 0.89 and 1.00 from epoch to epoch (docs/experiments)
   await train(m, data.images, {
-    epochs: fast ? 10 : 30,
+    epochs: fast ? 8 : 20,
     batchSize: 32,
-    learningRate: 3e-3,
+    learningRate: 1e-3,
     labels,
     seed,
     progress: false,
