@@ -39,8 +39,8 @@ const OUT = path.resolve(opt("--out") ?? "out");
 const SIZE = 24; // px: cards at 24 px keep a run to about a minute on one core
 const N = fast ? 600 : 2000;
 const N_TEST = fast ? 400 : 1000;
-/** The jrVAE's batch balance term (docs/experiments/jrvae-classes.md: without it a class may stay unused). */
-const JR_RECIPE = { classBalance: 20 };
+/** jrVAE balance weight, above γ = 30 (docs/experiments/jrvae-classes.md: below it a bias meets the capacity). */
+const JR_RECIPE = { classBalance: 60 };
 const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
 const results: Record<string, unknown> = {};
 const table: string[][] = [];
