@@ -5,7 +5,7 @@ import { gumbelLatent } from "../../src/models/parts/latents";
 import { useBackend } from "./setup";
 import { maxAbsDiff, renderShapes } from "./helpers";
 
-/** n images: even ones the L glyph (rotated ±90°), odd ones a ring (class 1): two shapes no pose turns into each other. */
+/** n images: even ones the L glyph (turned ±90°), odd ones a ring (class 1): no pose turns one into the other. */
 function lOrRing(n: number, H: number, seed: number): { images: ImageStack; truth: Int32Array } {
   const d = renderShapes(n, H, { seed });
   const data = d.images.data.slice();
