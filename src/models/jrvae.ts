@@ -31,7 +31,7 @@ export interface JRVAEOptions extends RVAEOptions {
   continuousCapacity?: Capacity;
   /** annealing of the discrete KL */
   discreteCapacity?: Capacity;
-  /** weight of KL(q̄ ‖ uniform), q̄ the batch's mean class probabilities (default 0) */
+  /** weight of KL(q̄ ‖ uniform), q̄ the batch's mean class probabilities (default 2γ of the discrete capacity) */
   classBalance?: number;
 }
 
@@ -67,7 +67,9 @@ function resolve(o: JRVAEOptions, where: string, stored?: ModelConfig): JRVAECon
   checkInt(o.classes, where, "classes", 2);
   const temperature = o.temperature ?? 0.67;
   check(Number.isFinite(temperature) && temperature > 0, where, `temperature must be positive, got ${temperature}`);
-  const classBalance = o.classBalance ?? 0;
+  const discreteCapacity = capacity(o.discreteCapacity, Math.log(o.classes), where, "discreteCapacity");
+  // above γ: below it a class bias meets the per-image capacity and every image goes to one class (docs/experiments)
+  const classBalance = o.classBalance ?? 2 * discreteCapacity.gamma;
   check(Number.isFinite(classBalance) && classBalance >= 0, where, `classBalance must be >= 0, got ${classBalance}`);
   const base = stored ?? resolveConfig("JRVAE", { ...o, rotation: true }, true, where);
   return {
@@ -76,7 +78,7 @@ function resolve(o: JRVAEOptions, where: string, stored?: ModelConfig): JRVAECon
     classes: o.classes,
     temperature,
     continuousCapacity: capacity(o.continuousCapacity, Infinity, where, "continuousCapacity"),
-    discreteCapacity: capacity(o.discreteCapacity, Math.log(o.classes), where, "discreteCapacity"),
+    discreteCapacity,
     classBalance,
   };
 }

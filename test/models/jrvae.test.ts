@@ -56,12 +56,15 @@ describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => 
     const x = tf.tensor2d(renderShapes(6, H, { seed: 4 }).images.data, [6, H * H]);
     for (const epoch of [1, 11, 40]) {
       const t = m.lossTerms(x, null, { seed: 3, beta: 0.5, epoch });
-      assert.deepEqual(Object.keys(t.terms), ["reconstruction", "klZ", "klAngle", "klOffset", "klClass"]);
+      assert.deepEqual(Object.keys(t.terms), ["reconstruction", "klZ", "klAngle", "klOffset", "klClass", "klBalance"]);
       const v = Object.fromEntries(Object.entries(t.terms).map(([k, s]) => [k, s.dataSync()[0]]));
       const f = Math.min(1, (epoch - 1) / 25);
       const want =
         v.reconstruction +
-        0.5 * (30 * Math.abs(v.klZ + v.klAngle + v.klOffset - 5 * f) + 30 * Math.abs(v.klClass - Math.log(3) * f));
+        0.5 *
+          (30 * Math.abs(v.klZ + v.klAngle + v.klOffset - 5 * f) +
+            30 * Math.abs(v.klClass - Math.log(3) * f) +
+            60 * v.klBalance); // default balance weight 2γ
       assert.ok(
         Math.abs(t.loss.dataSync()[0] - want) < 1e-3 * Math.abs(want),
         `epoch ${epoch}: ${t.loss.dataSync()[0]} vs ${want}`,
@@ -70,9 +73,9 @@ describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => 
     m.dispose();
   });
 
-  it("adds the batch balance term KL(q̄ ‖ uniform) with its weight, and only when asked", () => {
+  it("adds the batch balance term KL(q̄ ‖ uniform) with its weight (0 turns it off)", () => {
     const x = tf.tensor2d(renderShapes(6, H, { seed: 4 }).images.data, [6, H * H]);
-    const plain = small(),
+    const plain = small({ classBalance: 0 }),
       bal = small({ classBalance: 2 });
     const a = plain.lossTerms(x, null, { seed: 3, beta: 0.5, epoch: 5 }),
       b = bal.lossTerms(x, null, { seed: 3, beta: 0.5, epoch: 5 });
@@ -82,6 +85,7 @@ describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => 
     const diff = b.loss.dataSync()[0] - a.loss.dataSync()[0];
     assert.ok(Math.abs(diff - 0.5 * 2 * kb) < 1e-3, `loss difference ${diff}, expected ${kb}`);
     assert.throws(() => small({ classBalance: -1 }), /classBalance must be >= 0/);
+    assert.equal(small({ discreteCapacity: { gamma: 10 } }).config.classBalance, 20);
     plain.dispose();
     bal.dispose();
   });
@@ -98,7 +102,7 @@ describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => 
       decoderHidden: [16, 16],
       rotationSteps: 16,
       translation: false,
-      classBalance: 60, // > γ = 30: with 20 every image went to one class (a bias meets the capacity)
+      // the default balance weight 2γ = 60: with 0 or 20 (< γ = 30) every image went to one class (accuracy 0.5)
       discreteCapacity: { epochs: 3 },
       seed: 1,
     });
