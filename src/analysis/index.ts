@@ -52,3 +52,5 @@ export { offsetProbes, translationInvariance, shiftTracking, linearR2 } from "./
 export type { OffsetProbes, TranslationInvariance } from "./invariance";
 export { poseMaps } from "./pose-maps";
 export type { PoseMapOptions, PoseMapPanel } from "./pose-maps";
+export { linkFrames, transitionMatrix, classTransitions } from "./transitions";
+export type { FramePoints, LinkOptions, TransitionMatrix } from "./transitions";

@@ -5,7 +5,7 @@ import { ModelConfig, resolveConfig, RVAEOptions, storedConfig } from "./config"
 import type { LossOptions, LossTerms } from "./contracts";
 import type { EncodeOptions, PoseEncoding } from "./encode";
 import { poseLatents } from "./model";
-import { gumbelLatent } from "./parts/latents";
+import { gumbelLatent, negativeElbo, sampleLatents } from "./parts/latents";
 import { registerModel } from "./registry";
 import { CoordinateModel } from "./rvae";
 
@@ -31,6 +31,8 @@ export interface JRVAEOptions extends RVAEOptions {
   continuousCapacity?: Capacity;
   /** annealing of the discrete KL */
   discreteCapacity?: Capacity;
+  /** weight of KL(q̄ ‖ uniform), q̄ the batch's mean class probabilities (default 2γ of the discrete capacity) */
+  classBalance?: number;
 }
 
 /** Stored configuration of the jrVAE. */
@@ -39,6 +41,7 @@ export type JRVAEConfig = ModelConfig & {
   temperature: number;
   continuousCapacity: Required<Capacity>;
   discreteCapacity: Required<Capacity>;
+  classBalance: number;
 };
 
 /** The jrVAE's encoding: the rVAE's, with the class probabilities and the most likely class. */
@@ -64,6 +67,10 @@ function resolve(o: JRVAEOptions, where: string, stored?: ModelConfig): JRVAECon
   checkInt(o.classes, where, "classes", 2);
   const temperature = o.temperature ?? 0.67;
   check(Number.isFinite(temperature) && temperature > 0, where, `temperature must be positive, got ${temperature}`);
+  const discreteCapacity = capacity(o.discreteCapacity, Math.log(o.classes), where, "discreteCapacity");
+  // above γ: below it a class bias meets the per-image capacity and every image goes to one class (docs/experiments)
+  const classBalance = o.classBalance ?? 2 * discreteCapacity.gamma;
+  check(Number.isFinite(classBalance) && classBalance >= 0, where, `classBalance must be >= 0, got ${classBalance}`);
   const base = stored ?? resolveConfig("JRVAE", { ...o, rotation: true }, true, where);
   return {
     ...base,
@@ -71,7 +78,8 @@ function resolve(o: JRVAEOptions, where: string, stored?: ModelConfig): JRVAECon
     classes: o.classes,
     temperature,
     continuousCapacity: capacity(o.continuousCapacity, Infinity, where, "continuousCapacity"),
-    discreteCapacity: capacity(o.discreteCapacity, Math.log(o.classes), where, "discreteCapacity"),
+    discreteCapacity,
+    classBalance,
   };
 }
 
@@ -92,17 +100,34 @@ export class JRVAE extends CoordinateModel {
     const cfg = this.config;
     const C = (k: Required<Capacity>) => k.min + (k.max - k.min) * Math.min(1, ((opts.epoch ?? 1) - 1) / k.epochs);
     return tf.tidy((): tf.TensorContainer => {
-      const t = super.lossTerms(x, c, { ...opts, beta: 1 });
-      const cont = Object.entries(t.terms)
-        .filter(([k]) => k !== "reconstruction" && k !== "klClass")
-        .map(([, v]) => v);
+      const post = this.encoder.posterior(x, c);
+      const logits = this.decodeSample(sampleLatents(this.latents, post, opts.seed), c, opts.pixelIndices);
+      const pix = opts.pixelIndices;
+      const target = pix ? tf.gather(x, tf.tensor1d(pix, "int32"), 1) : x;
+      const rec = tf.mul(this.likelihood.nll(logits, target), pix ? this.pixels / pix.length : 1) as tf.Tensor1D;
+      const { terms } = negativeElbo(this.latents, post, rec, 1);
+      const cont = Object.keys(terms).filter((k) => k !== "reconstruction" && k !== "klClass");
       const kc = cfg.continuousCapacity,
         kd = cfg.discreteCapacity;
-      const penalty = tf.add(
-        tf.mul(kc.gamma, tf.abs(tf.sub(tf.addN(cont), C(kc)))),
-        tf.mul(kd.gamma, tf.abs(tf.sub(t.terms.klClass, C(kd)))),
+      let penalty = tf.add(
+        tf.mul(kc.gamma, tf.abs(tf.sub(tf.addN(cont.map((k) => terms[k])), C(kc)))),
+        tf.mul(kd.gamma, tf.abs(tf.sub(terms.klClass, C(kd)))),
       );
-      return { ...t, loss: tf.add(t.terms.reconstruction, tf.mul(opts.beta ?? 1, penalty)) };
+      if (cfg.classBalance > 0) {
+        // KL(q̄ ‖ uniform) of the batch's mean class probabilities: the per-image KL cannot see one class taking all
+        const p = tf.mean(tf.softmax(post.class.mean), 0);
+        terms.klBalance = tf.add(tf.sum(tf.mul(p, tf.log(tf.add(p, 1e-8)))), Math.log(cfg.classes)) as tf.Scalar;
+        penalty = tf.add(penalty, tf.mul(cfg.classBalance, terms.klBalance));
+      }
+      const zero = tf.scalar(0);
+      return {
+        loss: tf.add(terms.reconstruction, tf.mul(opts.beta ?? 1, penalty)),
+        terms,
+        reconstruction: terms.reconstruction,
+        klZ: terms.klZ,
+        klAngle: terms.klAngle ?? zero,
+        klOffset: terms.klOffset ?? zero,
+      };
     }) as unknown as LossTerms;
   }
 

@@ -9,3 +9,4 @@ export * from "./render";
 export * from "./notebook";
 export { loadVega, loadVegaLite } from "./esm";
 export * from "./calibration";
+export * from "./transitions";

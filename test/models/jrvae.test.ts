@@ -1,9 +1,23 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
-import { JRVAE, loadModel, train, VAE } from "../../src/index";
+import { bestMatchAccuracy, ImageStack, JRVAE, loadModel, train, VAE } from "../../src/index";
 import { gumbelLatent } from "../../src/models/parts/latents";
 import { useBackend } from "./setup";
 import { maxAbsDiff, renderShapes } from "./helpers";
+
+/** n images: even ones the L glyph (turned ±90°), odd ones a ring (class 1): no pose turns one into the other. */
+function lOrRing(n: number, H: number, seed: number): { images: ImageStack; truth: Int32Array } {
+  const d = renderShapes(n, H, { seed });
+  const data = d.images.data.slice();
+  const truth = Int32Array.from({ length: n }, (_, k) => k % 2);
+  for (let k = 1; k < n; k += 2)
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < H; j++) {
+        const r = Math.hypot(-1 + (2 * j) / (H - 1), 1 - (2 * i) / (H - 1));
+        data[(k * H + i) * H + j] = 1 / (1 + Math.exp(-(0.15 - Math.abs(r - 0.45)) / 0.06));
+      }
+  return { images: { data, n, height: H, width: H }, truth };
+}
 
 const H = 10;
 const small = (o: Partial<ConstructorParameters<typeof JRVAE>[0]> = {}) =>
@@ -42,17 +56,60 @@ describe("models: jrVAE (joint continuous + discrete latents, issue 12)", () => 
     const x = tf.tensor2d(renderShapes(6, H, { seed: 4 }).images.data, [6, H * H]);
     for (const epoch of [1, 11, 40]) {
       const t = m.lossTerms(x, null, { seed: 3, beta: 0.5, epoch });
-      assert.deepEqual(Object.keys(t.terms), ["reconstruction", "klZ", "klAngle", "klOffset", "klClass"]);
+      assert.deepEqual(Object.keys(t.terms), ["reconstruction", "klZ", "klAngle", "klOffset", "klClass", "klBalance"]);
       const v = Object.fromEntries(Object.entries(t.terms).map(([k, s]) => [k, s.dataSync()[0]]));
       const f = Math.min(1, (epoch - 1) / 25);
       const want =
         v.reconstruction +
-        0.5 * (30 * Math.abs(v.klZ + v.klAngle + v.klOffset - 5 * f) + 30 * Math.abs(v.klClass - Math.log(3) * f));
+        0.5 *
+          (30 * Math.abs(v.klZ + v.klAngle + v.klOffset - 5 * f) +
+            30 * Math.abs(v.klClass - Math.log(3) * f) +
+            60 * v.klBalance); // default balance weight 2γ
       assert.ok(
         Math.abs(t.loss.dataSync()[0] - want) < 1e-3 * Math.abs(want),
         `epoch ${epoch}: ${t.loss.dataSync()[0]} vs ${want}`,
       );
     }
+    m.dispose();
+  });
+
+  it("adds the batch balance term KL(q̄ ‖ uniform) with its weight (0 turns it off)", () => {
+    const x = tf.tensor2d(renderShapes(6, H, { seed: 4 }).images.data, [6, H * H]);
+    const plain = small({ classBalance: 0 }),
+      bal = small({ classBalance: 2 });
+    const a = plain.lossTerms(x, null, { seed: 3, beta: 0.5, epoch: 5 }),
+      b = bal.lossTerms(x, null, { seed: 3, beta: 0.5, epoch: 5 });
+    assert.equal(a.terms.klBalance, undefined);
+    const kb = b.terms.klBalance.dataSync()[0];
+    assert.ok(kb >= 0 && kb <= Math.log(3), `klBalance ${kb}`);
+    const diff = b.loss.dataSync()[0] - a.loss.dataSync()[0];
+    assert.ok(Math.abs(diff - 0.5 * 2 * kb) < 1e-3, `loss difference ${diff}, expected ${kb}`);
+    assert.throws(() => small({ classBalance: -1 }), /classBalance must be >= 0/);
+    assert.equal(small({ discreteCapacity: { gamma: 10 } }).config.classBalance, 20);
+    plain.dispose();
+    bal.dispose();
+  });
+
+  it("separates two shapes by its discrete latent alone (no k-means), on new images", async function () {
+    this.timeout(120000);
+    const S = 12;
+    const { images } = lOrRing(160, S, 3);
+    const m = new JRVAE({
+      imageShape: [S, S],
+      classes: 2,
+      latentDim: 1,
+      encoderHidden: [32],
+      decoderHidden: [16, 16],
+      rotationSteps: 16,
+      translation: false,
+      // the default balance weight 2γ = 60: with 0 or 20 (< γ = 30) every image went to one class (accuracy 0.5)
+      discreteCapacity: { epochs: 3 },
+      seed: 1,
+    });
+    await train(m, images, { epochs: 10, batchSize: 16, learningRate: 3e-3, seed: 1, progress: false });
+    const test = lOrRing(100, S, 9);
+    const acc = bestMatchAccuracy(m.encode(test.images).classes, test.truth).accuracy;
+    assert.ok(acc >= 0.95, `class accuracy on new images ${acc}`);
     m.dispose();
   });
 
