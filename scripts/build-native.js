@@ -1,7 +1,8 @@
 // Builds the optional C++ kernels in native/ (N-API addon) with node-gyp, offline, against the Node
 // headers installed with Node (/usr/include/node on Debian) when they are there. Called by
 // `npm run prepare` in the repository and by the package's `install` script when ivae is installed from
-// its tarball (the tarball ships native/binding.gyp, native/src and this script, not a build). The addon is optional: without a compiler, Node headers or node-gyp this prints
+// its tarball (the tarball ships native/binding.gyp, native/src and this script, not a build). The addon is optional:
+// without a compiler, Node headers or node-gyp this prints
 // a note and exits 0, and ivae runs its tfjs reference ops instead (src/native/ falls back).
 //   IVAE_NATIVE_BUILD=0   skip the build
 //   node scripts/build-native.js --force   rebuild even if the addon is newer than its sources
@@ -82,7 +83,8 @@ if (r.status !== 0) {
   process.stdout.write(r.stdout || "");
   process.stderr.write(r.stderr || "");
   note(
-    "build FAILED (see above); ivae will use its tfjs reference ops. Fix and rerun: node scripts/build-native.js --force",
+    "build FAILED (see above); ivae will use its tfjs reference ops. Fix and rerun: node " +
+      "scripts/build-native.js --force",
   );
   process.exit(0);
 }

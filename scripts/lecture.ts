@@ -163,7 +163,8 @@ async function main(): Promise<void> {
   }
   fs.mkdirSync(args.out, { recursive: true });
   console.log(
-    `lecture: ${notebooks.length} notebook(s), ${args.fast ? "fast mode (IVAE_FAST=1)" : "full mode"}, output ${path.relative(process.cwd(), args.out) || "."}`,
+    `lecture: ${notebooks.length} notebook(s), ${args.fast ? "fast mode (IVAE_FAST=1)" : "full mode"}, output ` +
+      `${path.relative(process.cwd(), args.out) || "."}`,
   );
   const results: NotebookResult[] = [];
   const t0 = Date.now();
@@ -206,7 +207,8 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k}=${fmtMetric(v)}`)
       .join(" ");
     console.log(
-      `  ${name} ${(r.ok ? "ok" : "FAIL").padEnd(6)} ${`${r.executedCells}/${r.codeCells}`.padStart(5)} ${`${r.seconds.toFixed(1)}s`.padStart(7)} ${String(figs).padStart(8)}  ${metrics}`,
+      `  ${name} ${(r.ok ? "ok" : "FAIL").padEnd(6)} ${`${r.executedCells}/${r.codeCells}`.padStart(5)} ` +
+        `${`${r.seconds.toFixed(1)}s`.padStart(7)} ${String(figs).padStart(8)}  ${metrics}`,
     );
   }
   console.log(`  total ${seconds.toFixed(1)} s; executed notebooks, figures and summary.json in ${args.out}`);

@@ -217,7 +217,8 @@ export function resolveConfig(
   check(
     offsetEncoder === "mlp" || (translation && !(rotation && poseEncoder === "equivariant")),
     where,
-    'offsetEncoder: "equivariant" needs translation: true and no equivariant pose encoder (that one already centres the image); use it with the shift-VAE or with poseEncoder: "mlp"',
+    'offsetEncoder: "equivariant" needs translation: true and no equivariant pose encoder (that one already ' +
+      'centres the image); use it with the shift-VAE or with poseEncoder: "mlp"',
   );
   const side = Math.min(o.imageShape[0], o.imageShape[1]);
   const offsetSearchRadius = o.offsetSearchRadius ?? defaultOffsetSearchRadius(o.imageShape[0], o.imageShape[1]);
@@ -226,7 +227,8 @@ export function resolveConfig(
     check(
       side - 2 * (offsetSearchRadius + 1) >= 4,
       where,
-      `offsetSearchRadius ${offsetSearchRadius} px leaves no central square of at least 4 px in a ${side}-px image (need radius ≤ ${Math.floor((side - 4) / 2) - 1})`,
+      `offsetSearchRadius ${offsetSearchRadius} px leaves no central square of at least 4 px in a ${side}-px ` +
+        `image (need radius ≤ ${Math.floor((side - 4) / 2) - 1})`,
     );
   }
   const scale = coordinate ? (o.scale ?? false) : false;
@@ -254,7 +256,8 @@ export function resolveConfig(
   check(
     coordinateFeatures !== "fourier" || decoderHidden.length >= 2,
     where,
-    `coordinateFeatures: "fourier" needs at least two decoder layers (features, then z), got decoderHidden = [${decoderHidden.join(", ")}]`,
+    `coordinateFeatures: "fourier" needs at least two decoder layers (features, then z), got decoderHidden = ` +
+      `[${decoderHidden.join(", ")}]`,
   );
   const fourierScale = o.fourierScale ?? defaultFourierScale(o.imageShape[0], o.imageShape[1]);
   check(

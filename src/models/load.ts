@@ -29,7 +29,8 @@ export async function loadModel(source: string | tf.io.ModelArtifacts): Promise<
   const topo = art.modelTopology as unknown as { className?: string; config?: unknown } | null | undefined;
   if (!topo || typeof topo !== "object" || !topo.config || !art.weightSpecs || !art.weightData) {
     throw new IvaeInputError(
-      "loadModel: the artifacts lack modelTopology.config or weights; expected what model.save / model.toArtifacts wrote",
+      "loadModel: the artifacts lack modelTopology.config or weights; expected what model.save / " +
+        "model.toArtifacts wrote",
     );
   }
   const model = modelFromConfig(topo.config);

@@ -66,7 +66,8 @@ function axisRange(opts: ManifoldOptions, d: number, k: number, where: string): 
   check(
     data != null && data.zMean instanceof Float32Array && data.zMean.length >= 2 * d && data.zMean.length % d === 0,
     where,
-    `range: "data" needs data: an encoding of at least two images (model.encode(images)) whose zMean has latentDim = ${d} columns`,
+    `range: "data" needs data: an encoding of at least two images (model.encode(images)) whose zMean has ` +
+      `latentDim = ${d} columns`,
   );
   const [q0, q1] = opts.quantiles ?? [0.05, 0.95];
   check(

@@ -10,7 +10,8 @@ import { ParamStore } from "./params";
  * Why: a window cut from a lattice at an arbitrary offset is the same content shifted by up to half a
  * cell, and a one-pass MLP encoder does not learn that offset reliably (sliding windows on the BiFeO3-like
  * image: the shift-VAE's z still predicted the window offset with R² 0.6–0.7, docs/MICROSCOPY.md). Here a
- * learned kernel is correlated with the window at every integer shift within `radius` of the centre (a third of the side)
+ * learned kernel is correlated with the window at every integer shift within `radius` of the centre (a third of the
+ * side)
  * (a convolution, so shifting the content shifts the scores); the best shift, refined by a softmax over
  * its 3×3 neighbours, re-centres the window, and the usual MLP reads z and a residual (at most one pixel)
  * from the re-centred window. z therefore does not move with the window offset by construction.

@@ -69,7 +69,8 @@ export function parseWeights(specs: WeightSpec[], data: WeightData, where: strin
   if (o !== all.length) {
     throw new IvaeInputError(
       `${where}: the weight data has ${all.length} floats but the manifest describes ${o} ` +
-        `(it has ${bytes.byteLength} bytes, the manifest describes ${4 * o}: a file of another model, or a damaged save?)`,
+        `(it has ${bytes.byteLength} bytes, the manifest describes ${4 * o}: a file of another model, or a ` +
+        `damaged save?)`,
     );
   }
   return out;

@@ -42,7 +42,8 @@ function checkShape(name: string, t: tf.Tensor, shape: number[]): void {
 /**
  * The coordinate decoder (DEVELOPERS.md, "The coordinate decoder") as one fused native op with its
  * own gradient: `logits[b,p] = h_L wOut + bOut`, `h_l = tanh(h_{l-1} W_l + b_l [+ zOffset_l[b]])`,
- * `h_0 = tanh(coords_p A_b + o_b)` (or sin, `firstActivation`). Forward and backward run in the C++ addon (SIMD, all cores, tiled
+ * `h_0 = tanh(coords_p A_b + o_b)` (or sin, `firstActivation`). Forward and backward run in the C++ addon (SIMD, all
+ * cores, tiled
  * over pixels so the B x P x h activations are produced and consumed in cache); gradients flow to A,
  * o, every W, b, zOffset, wOut and bOut (coords get zeros: the grid is a constant). Works on any tfjs
  * backend: only the small parameter tensors and the [B,P] logits cross the boundary. Falls back to the

@@ -30,7 +30,8 @@ export function frameScoresNative(
   const C = s.W0.shape[1];
   if (s.W0.shape[0] !== kw * R || s.b0.shape[0] !== C || s.W1.shape[0] !== C || s.W1.shape[1] !== 1) {
     throw new IvaeInputError(
-      `frameScoresNative: scorer weights [${s.W0.shape}], [${s.b0.shape}], [${s.W1.shape}]; expected [${kw * R}, C], [C], [C, 1]`,
+      `frameScoresNative: scorer weights [${s.W0.shape}], [${s.b0.shape}], [${s.W1.shape}]; expected ` +
+        `[${kw * R}, C], [C], [C, 1]`,
     );
   }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

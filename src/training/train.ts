@@ -212,7 +212,8 @@ export async function train(
           throw new TrainingDivergedError(
             `train: the ${lossOk ? "gradient" : "loss"} became non-finite at epoch ${epoch}, batch ${s + 1}/${steps} ` +
               `(loss ${terms[0]}, ${names!.map((k, i) => `${termLabel(k)} ${terms[i + 1]}`).join(", ")}); ` +
-              `the model keeps the weights of the last good step. Try a smaller learningRate (was ${lr}) or check the data.`,
+              `the model keeps the weights of the last good step. Try a smaller learningRate (was ${lr}) or ` +
+              `check the data.`,
             epoch,
             s + 1,
           );
@@ -239,7 +240,8 @@ export async function train(
           lastUpdate = Date.now();
           const el = (Date.now() - te) / 1000;
           sink.update(
-            `epoch ${epoch}/${opts.epochs}  batch ${s + 1}/${steps}  loss ${(sums[0] / (start + B)).toFixed(2)}  ${el.toFixed(1)}s`,
+            `epoch ${epoch}/${opts.epochs}  batch ${s + 1}/${steps}  loss ${(sums[0] / (start + B)).toFixed(2)} ` +
+              ` ${el.toFixed(1)}s`,
             false,
           );
         }

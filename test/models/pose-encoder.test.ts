@@ -165,27 +165,30 @@ describe("models: translation-equivariant offset encoder (shift-VAE on windows)"
     );
   });
 
-  it("offsetSearchRadius sets the largest shift tried, is saved with the model, and must leave a central square", async () => {
-    const H = 24;
-    const m = new ShiftVAE({
-      imageShape: [H, H],
-      decoderHidden: [8],
-      offsetEncoder: "equivariant",
-      offsetSearchRadius: 4,
-      seed: 3,
-    });
-    assert.equal(m.config.offsetSearchRadius, 4);
-    const copy = await loadModel(m.toArtifacts());
-    assert.equal(copy.config.offsetSearchRadius, 4);
-    m.dispose();
-    copy.dispose();
-    assert.throws(
-      () => new ShiftVAE({ imageShape: [H, H], offsetEncoder: "equivariant", offsetSearchRadius: 10 }),
-      /leaves no central square of at least 4 px in a 24-px image \(need radius ≤ 9\)/,
-    );
-    assert.throws(
-      () => new ShiftVAE({ imageShape: [H, H], offsetEncoder: "equivariant", offsetSearchRadius: 2.5 }),
-      /offsetSearchRadius/,
-    );
-  });
+  it(
+    "offsetSearchRadius sets the largest shift tried, is saved with the model, and must leave a central " + "square",
+    async () => {
+      const H = 24;
+      const m = new ShiftVAE({
+        imageShape: [H, H],
+        decoderHidden: [8],
+        offsetEncoder: "equivariant",
+        offsetSearchRadius: 4,
+        seed: 3,
+      });
+      assert.equal(m.config.offsetSearchRadius, 4);
+      const copy = await loadModel(m.toArtifacts());
+      assert.equal(copy.config.offsetSearchRadius, 4);
+      m.dispose();
+      copy.dispose();
+      assert.throws(
+        () => new ShiftVAE({ imageShape: [H, H], offsetEncoder: "equivariant", offsetSearchRadius: 10 }),
+        /leaves no central square of at least 4 px in a 24-px image \(need radius ≤ 9\)/,
+      );
+      assert.throws(
+        () => new ShiftVAE({ imageShape: [H, H], offsetEncoder: "equivariant", offsetSearchRadius: 2.5 }),
+        /offsetSearchRadius/,
+      );
+    },
+  );
 });

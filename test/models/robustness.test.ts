@@ -63,29 +63,33 @@ function withConfig(m: LatentModel, edit: (c: Record<string, unknown>) => void):
 describe("models: no tensor leaks (issue 16, item 11)", () => {
   before(useBackend);
 
-  it("creation, setWeights, toArtifacts, loadModel and dispose of every kind return numTensors and numBytes to the start", async () => {
-    const imgs = renderShapes(4, H, { seed: 3 }).images;
-    for (const [name, make] of KINDS) {
-      const labels = name === "CVAE" ? [0, 1, 1, 0] : undefined;
-      // warm-up: kernels and backend caches are allocated once
-      const w = make();
-      w.encode(imgs, { labels });
-      w.dispose();
-      const start = tf.memory();
-      for (let r = 0; r < 3; r++) {
-        const m = make();
-        m.setWeights(m.getWeights());
-        m.encode(imgs, { labels });
-        m.reconstruct(imgs, { labels });
-        const loaded = await loadModel(m.toArtifacts());
-        loaded.dispose();
-        m.dispose();
+  it(
+    "creation, setWeights, toArtifacts, loadModel and dispose of every kind return numTensors and numBytes to " +
+      "the start",
+    async () => {
+      const imgs = renderShapes(4, H, { seed: 3 }).images;
+      for (const [name, make] of KINDS) {
+        const labels = name === "CVAE" ? [0, 1, 1, 0] : undefined;
+        // warm-up: kernels and backend caches are allocated once
+        const w = make();
+        w.encode(imgs, { labels });
+        w.dispose();
+        const start = tf.memory();
+        for (let r = 0; r < 3; r++) {
+          const m = make();
+          m.setWeights(m.getWeights());
+          m.encode(imgs, { labels });
+          m.reconstruct(imgs, { labels });
+          const loaded = await loadModel(m.toArtifacts());
+          loaded.dispose();
+          m.dispose();
+        }
+        const end = tf.memory();
+        assert.equal(end.numTensors, start.numTensors, `${name}: ${end.numTensors - start.numTensors} tensors leaked`);
+        assert.equal(end.numBytes, start.numBytes, `${name}: ${end.numBytes - start.numBytes} bytes leaked`);
       }
-      const end = tf.memory();
-      assert.equal(end.numTensors, start.numTensors, `${name}: ${end.numTensors - start.numTensors} tensors leaked`);
-      assert.equal(end.numBytes, start.numBytes, `${name}: ${end.numBytes - start.numBytes} bytes leaked`);
-    }
-  });
+    },
+  );
 
   it("an error thrown inside the loss during training leaves no tensor behind", async () => {
     const imgs = renderShapes(6, H, { seed: 4 }).images;

@@ -20,36 +20,39 @@ function chiralShapes(n: number, H: number, seed: number): { images: ImageStack;
 describe("models: semi-supervised rVAE (pyroVED's ssiVAE, issue 12)", () => {
   before(useBackend);
 
-  it("learns the classes of the unlabelled images from 10 % labels (both classes) (label −1 = unlabelled)", async function () {
-    this.timeout(120000);
-    const H = 16,
-      n = 200;
-    const { images, truth } = chiralShapes(n, H, 3);
-    // one image in ten labelled, both classes (the even images are the mirrored ones)
-    const labels = Array.from(truth, (t, i) => (i % 20 === 0 || i % 20 === 5 ? t : -1));
-    const m = new SSRVAE({
-      imageShape: [H, H],
-      latentDim: 1,
-      classes: 2,
-      encoderHidden: [64],
-      decoderHidden: [32, 32],
-      translation: false,
-      poseEncoder: "mlp",
-      rotationPrior: 0.2,
-      seed: 1,
-    });
-    const h = await train(m, images, { epochs: 30, batchSize: 20, learningRate: 3e-3, labels, progress: false });
-    assert.deepEqual(Object.keys(h.terms), ["reconstruction", "klZ", "klAngle", "klClass", "classification"]);
-    const test = chiralShapes(100, H, 9);
-    const e = m.encode(test.images);
-    let right = 0;
-    for (let i = 0; i < 100; i++) right += e.classes[i] === test.truth[i] ? 1 : 0;
-    assert.ok(right >= 90, `classifier accuracy on new images ${right / 100}`);
-    const l = await loadModel(m.toArtifacts());
-    assert.deepEqual(Array.from(l.encode(test.images).classes!), Array.from(e.classes));
-    l.dispose();
-    m.dispose();
-  });
+  it(
+    "learns the classes of the unlabelled images from 10 % labels (both classes) (label −1 = " + "unlabelled)",
+    async function () {
+      this.timeout(120000);
+      const H = 16,
+        n = 200;
+      const { images, truth } = chiralShapes(n, H, 3);
+      // one image in ten labelled, both classes (the even images are the mirrored ones)
+      const labels = Array.from(truth, (t, i) => (i % 20 === 0 || i % 20 === 5 ? t : -1));
+      const m = new SSRVAE({
+        imageShape: [H, H],
+        latentDim: 1,
+        classes: 2,
+        encoderHidden: [64],
+        decoderHidden: [32, 32],
+        translation: false,
+        poseEncoder: "mlp",
+        rotationPrior: 0.2,
+        seed: 1,
+      });
+      const h = await train(m, images, { epochs: 30, batchSize: 20, learningRate: 3e-3, labels, progress: false });
+      assert.deepEqual(Object.keys(h.terms), ["reconstruction", "klZ", "klAngle", "klClass", "classification"]);
+      const test = chiralShapes(100, H, 9);
+      const e = m.encode(test.images);
+      let right = 0;
+      for (let i = 0; i < 100; i++) right += e.classes[i] === test.truth[i] ? 1 : 0;
+      assert.ok(right >= 90, `classifier accuracy on new images ${right / 100}`);
+      const l = await loadModel(m.toArtifacts());
+      assert.deepEqual(Array.from(l.encode(test.images).classes!), Array.from(e.classes));
+      l.dispose();
+      m.dispose();
+    },
+  );
 
   it("masks the terms: a labelled image has no class KL, an unlabelled one no classification loss", () => {
     const H = 8;

@@ -162,20 +162,23 @@ describe("native coordinate decoder", function () {
     });
 
     for (const isa of ["avx512", "avx2", "generic"] as const) {
-      it(`values and gradients match the reference (${isa}, 1 and 3 threads, cached and recomputed activations)`, function () {
-        try {
-          setNativeIsa(isa);
-        } catch {
-          this.skip(); // this CPU lacks the instruction set
-        }
-        for (const threads of [1, 3]) {
-          setNativeThreads(threads);
-          CASES.forEach((c, i) => checkCase(c, 100 + i));
-        }
-        process.env.IVAE_NATIVE_CACHE_MB = "0"; // the backward pass then recomputes its tiles
-        CASES.forEach((c, i) => checkCase(c, 200 + i));
-        delete process.env.IVAE_NATIVE_CACHE_MB;
-      });
+      it(
+        `values and gradients match the reference (${isa}, 1 and 3 threads, cached and recomputed ` + `activations)`,
+        function () {
+          try {
+            setNativeIsa(isa);
+          } catch {
+            this.skip(); // this CPU lacks the instruction set
+          }
+          for (const threads of [1, 3]) {
+            setNativeThreads(threads);
+            CASES.forEach((c, i) => checkCase(c, 100 + i));
+          }
+          process.env.IVAE_NATIVE_CACHE_MB = "0"; // the backward pass then recomputes its tiles
+          CASES.forEach((c, i) => checkCase(c, 200 + i));
+          delete process.env.IVAE_NATIVE_CACHE_MB;
+        },
+      );
     }
 
     it("rejects inputs of the wrong shape with a clear error", function () {

@@ -85,37 +85,40 @@ describe("native frame scorer (equivariant pose encoder)", function () {
     Object.assign(resampleHook, before1);
   });
 
-  it("resamples polar and de-rotated images as the JS code does (same float64 arithmetic), 1 and 3 threads", function () {
-    if (!nativeAvailable()) this.skip();
-    useNativeFrameScorer(true);
-    const native = { ...resampleHook };
-    const rng = new Random(21);
-    for (const [H, W, B] of [
-      [48, 48, 5],
-      [13, 17, 3],
-    ]) {
-      const x = Float32Array.from({ length: B * H * W }, () => rng.uniform(0, 1));
-      const c = centroids(x, B, H, W);
-      c[0] += 0.37; // off-centre, so samples fall outside the frame too
-      const angle = Float32Array.from({ length: B }, () => rng.uniform(-4, 4));
-      const g = poseGeometry(H, W, 36);
-      for (const threads of [1, 3]) {
-        setNativeThreads(threads);
-        resampleHook.polar = resampleHook.normalised = null;
-        const wantP = polarImages(x, B, g, c),
-          wantN = normalisedImages(x, B, H, W, c, angle);
-        Object.assign(resampleHook, native);
-        const gotP = polarImages(x, B, g, c),
-          gotN = normalisedImages(x, B, H, W, c, angle);
-        let worst = 0;
-        wantP.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - gotP[i]))));
-        wantN.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - gotN[i]))));
-        assert.equal(gotP.length, wantP.length);
-        assert.equal(gotN.length, wantN.length);
-        assert.ok(worst <= 1e-6, `resampling differs by ${worst}`);
+  it(
+    "resamples polar and de-rotated images as the JS code does (same float64 arithmetic), 1 and 3 " + "threads",
+    function () {
+      if (!nativeAvailable()) this.skip();
+      useNativeFrameScorer(true);
+      const native = { ...resampleHook };
+      const rng = new Random(21);
+      for (const [H, W, B] of [
+        [48, 48, 5],
+        [13, 17, 3],
+      ]) {
+        const x = Float32Array.from({ length: B * H * W }, () => rng.uniform(0, 1));
+        const c = centroids(x, B, H, W);
+        c[0] += 0.37; // off-centre, so samples fall outside the frame too
+        const angle = Float32Array.from({ length: B }, () => rng.uniform(-4, 4));
+        const g = poseGeometry(H, W, 36);
+        for (const threads of [1, 3]) {
+          setNativeThreads(threads);
+          resampleHook.polar = resampleHook.normalised = null;
+          const wantP = polarImages(x, B, g, c),
+            wantN = normalisedImages(x, B, H, W, c, angle);
+          Object.assign(resampleHook, native);
+          const gotP = polarImages(x, B, g, c),
+            gotN = normalisedImages(x, B, H, W, c, angle);
+          let worst = 0;
+          wantP.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - gotP[i]))));
+          wantN.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - gotN[i]))));
+          assert.equal(gotP.length, wantP.length);
+          assert.equal(gotN.length, wantN.length);
+          assert.ok(worst <= 1e-6, `resampling differs by ${worst}`);
+        }
       }
-    }
-  });
+    },
+  );
 
   it("is what frameScores runs when the addon is loaded, and the tfjs path without it", function () {
     assert.equal(useNativeFrameScorer(true), nativeAvailable());

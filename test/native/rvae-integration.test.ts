@@ -60,25 +60,28 @@ describe("native decoder inside the rVAE", function () {
   });
 
   for (const skip of [false, true]) {
-    it(`trains like the tfjs reference (${skip ? "skip-rVAE" : "rVAE"}): same losses, weights and decoded images`, async function () {
-      const ref = await run(false, skip);
-      const nat = await run(true, skip);
-      ref.loss.forEach((l, i) =>
-        assert.ok(Math.abs(l - nat.loss[i]) <= 1e-4 * Math.abs(l), `epoch ${i + 1} loss ${nat.loss[i]} vs ${l}`),
-      );
-      for (const [name, w] of ref.w) {
-        const v = nat.w.get(name)!;
-        let worst = 0,
-          scale = 1e-3;
-        for (let i = 0; i < w.length; i++) {
-          worst = Math.max(worst, Math.abs(w[i] - v[i]));
-          scale = Math.max(scale, Math.abs(w[i]));
+    it(
+      `trains like the tfjs reference (${skip ? "skip-rVAE" : "rVAE"}): same losses, weights and decoded ` + `images`,
+      async function () {
+        const ref = await run(false, skip);
+        const nat = await run(true, skip);
+        ref.loss.forEach((l, i) =>
+          assert.ok(Math.abs(l - nat.loss[i]) <= 1e-4 * Math.abs(l), `epoch ${i + 1} loss ${nat.loss[i]} vs ${l}`),
+        );
+        for (const [name, w] of ref.w) {
+          const v = nat.w.get(name)!;
+          let worst = 0,
+            scale = 1e-3;
+          for (let i = 0; i < w.length; i++) {
+            worst = Math.max(worst, Math.abs(w[i] - v[i]));
+            scale = Math.max(scale, Math.abs(w[i]));
+          }
+          assert.ok(worst <= 1e-3 * scale, `${name}: weights differ by ${worst}`);
         }
-        assert.ok(worst <= 1e-3 * scale, `${name}: weights differ by ${worst}`);
-      }
-      let worst = 0;
-      ref.decoded.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - nat.decoded[i]))));
-      assert.ok(worst < 1e-4, `decoded images differ by ${worst}`);
-    });
+        let worst = 0;
+        ref.decoded.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - nat.decoded[i]))));
+        assert.ok(worst < 1e-4, `decoded images differ by ${worst}`);
+      },
+    );
   }
 });

@@ -134,7 +134,8 @@ describe("notebooks: Jupyter kernel protocol (nbconvert/nbclient)", function () 
       assert.equal(r.status, 0, r.stderr);
       const cells = codeCells(readNb(path.join(ROOT, "notebooks", ".jt-01-cards.out.ipynb")));
       const outs = cells.flatMap((c) => c.outputs ?? []);
-      assert.equal(outs.filter((o) => o.output_type === "display_data" && o.data!["image/png"]).length, 6); // 4 example grids + 2 figures
+      // 4 example grids + 2 figures
+      assert.equal(outs.filter((o) => o.output_type === "display_data" && o.data!["image/png"]).length, 6);
       assert.equal(
         outs.filter((o) => o.output_type === "display_data" && o.data!["application/vnd.vegalite.v5+json"]).length,
         2,

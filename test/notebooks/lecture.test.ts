@@ -134,40 +134,43 @@ describe("notebooks: the lecture in fast mode", function () {
     figure("05", "domains-species");
   });
 
-  it("06 rVAE on patches: maps of angle, offsets and latents over the image; latent distributions; labelled image", () => {
-    const m = get("06").metrics;
-    assert.ok(m.lossLast < m.lossFirst, "loss did not go down");
-    inRange(m.phasePurity, 0.5, 1, "phase purity");
-    inRange(m.angleVsLatticeRotation, -1, 1, "angle correlation");
-    const maps = figure("06", "maps");
-    assert.deepEqual(
-      maps.concat.map((p: { title: string }) => p.title),
-      ["lattice rotation (°)", "x offset (px)", "y offset (px)", "latent 1", "latent 2"],
-    );
-    for (const p of maps.concat) assert.equal(p.layer[1].data.values.length, m.patches);
-    assert.equal(figure("06", "latent-distributions").concat.length, 3);
-    assert.equal(figure("06", "latent-density").concat[0].mark, "rect");
-    const lab = figure("06", "labelled");
-    assert.equal(lab.concat.length, 3);
-    assert.equal(lab.concat[0].layer[1].encoding.color.type, "nominal");
-    for (const k of [
-      "phaseAccuracyKmeans",
-      "phaseAccuracyGmm",
-      "phaseAccuracyPcaKmeans",
-      "phaseAccuracyK2",
-      "phaseAccuracyPcaKmeansK2",
-      "phaseAccuracyNmfKmeansK2",
-    ])
-      inRange(m[k], 0.3, 1, k);
-    assert.equal(figure("06", "baselines").concat.length, 2);
-    assert.equal(figure("06", "two-phases").concat.length, 3);
-    // the movie: one panel per frame, the patches keep their frame, and the true LSMO fraction grows
-    const movie = figure("06", "movie");
-    assert.equal(movie.concat.length, m.movieFrames);
-    assert.ok(m.moviePatches > 100, `movie patches ${m.moviePatches}`);
-    assert.ok(m[`frame${m.movieFrames - 1}_lsmoFractionTrue`] > m.frame0_lsmoFractionTrue, "LSMO grows into the NiO");
-    for (let f = 0; f < m.movieFrames; f++) inRange(m[`frame${f}_lsmoFraction`], 0, 1, `frame ${f} LSMO fraction`);
-  });
+  it(
+    "06 rVAE on patches: maps of angle, offsets and latents over the image; latent distributions; labelled " + "image",
+    () => {
+      const m = get("06").metrics;
+      assert.ok(m.lossLast < m.lossFirst, "loss did not go down");
+      inRange(m.phasePurity, 0.5, 1, "phase purity");
+      inRange(m.angleVsLatticeRotation, -1, 1, "angle correlation");
+      const maps = figure("06", "maps");
+      assert.deepEqual(
+        maps.concat.map((p: { title: string }) => p.title),
+        ["lattice rotation (°)", "x offset (px)", "y offset (px)", "latent 1", "latent 2"],
+      );
+      for (const p of maps.concat) assert.equal(p.layer[1].data.values.length, m.patches);
+      assert.equal(figure("06", "latent-distributions").concat.length, 3);
+      assert.equal(figure("06", "latent-density").concat[0].mark, "rect");
+      const lab = figure("06", "labelled");
+      assert.equal(lab.concat.length, 3);
+      assert.equal(lab.concat[0].layer[1].encoding.color.type, "nominal");
+      for (const k of [
+        "phaseAccuracyKmeans",
+        "phaseAccuracyGmm",
+        "phaseAccuracyPcaKmeans",
+        "phaseAccuracyK2",
+        "phaseAccuracyPcaKmeansK2",
+        "phaseAccuracyNmfKmeansK2",
+      ])
+        inRange(m[k], 0.3, 1, k);
+      assert.equal(figure("06", "baselines").concat.length, 2);
+      assert.equal(figure("06", "two-phases").concat.length, 3);
+      // the movie: one panel per frame, the patches keep their frame, and the true LSMO fraction grows
+      const movie = figure("06", "movie");
+      assert.equal(movie.concat.length, m.movieFrames);
+      assert.ok(m.moviePatches > 100, `movie patches ${m.moviePatches}`);
+      assert.ok(m[`frame${m.movieFrames - 1}_lsmoFractionTrue`] > m.frame0_lsmoFractionTrue, "LSMO grows into the NiO");
+      for (let f = 0; f < m.movieFrames; f++) inRange(m[`frame${f}_lsmoFraction`], 0, 1, `frame ${f} LSMO fraction`);
+    },
+  );
 
   it("09 your own image: a file read back with its pixel size, scale in nm, maps in nm with offsets in pm", () => {
     const m = get("09").metrics;
@@ -199,24 +202,31 @@ describe("notebooks: the lecture in fast mode", function () {
     assert.equal(figure("09", "classes").concat[0].layer[0].encoding.y.title, "y (nm)");
   });
 
-  it("10 rotated digits: three models train; z by digit, manifolds over prior and data, angle vs truth; scores in range", () => {
-    const m = get("10").metrics;
-    for (const k of ["vaeUpright", "vaeRotated", "rvaeRotated"]) {
-      assert.ok(m[`${k}_lossLast`] < m[`${k}_lossFirst`], `${k}: loss ${m[`${k}_lossFirst`]} -> ${m[`${k}_lossLast`]}`);
-      inRange(m[`${k}_digitAccuracy`], 0, 1, `${k} digit accuracy`);
-      inRange(m[`${k}_kmeansARI`], -1, 1, `${k} k-means ARI`);
-    }
-    inRange(m.vaeRotated_rotationCorr, 0, 1, "VAE rotation correlation");
-    inRange(m.rvaeRotated_rotationCorr, 0, 1, "rVAE rotation correlation");
-    inRange(m.rvaeRotated_rhoAsymmetric, 0, 1, "rVAE angle rho");
-    assert.equal(figure("10", "latent-digit").concat.length, 3);
-    assert.equal(figure("10", "latent-angle").concat.length, 2);
-    assert.equal(figure("10", "manifolds").concat.length, 6);
-    figure("10", "examples");
-    // the angle figure: one point per held-out asymmetric digit
-    const points = figure("10", "angle-vs-truth").layer.find((l: any) => l.mark.type === "circle");
-    assert.ok(points.data.values.length >= 20, `${points.data.values.length} points`);
-  });
+  it(
+    "10 rotated digits: three models train; z by digit, manifolds over prior and data, angle vs truth; scores " +
+      "in range",
+    () => {
+      const m = get("10").metrics;
+      for (const k of ["vaeUpright", "vaeRotated", "rvaeRotated"]) {
+        assert.ok(
+          m[`${k}_lossLast`] < m[`${k}_lossFirst`],
+          `${k}: loss ${m[`${k}_lossFirst`]} -> ${m[`${k}_lossLast`]}`,
+        );
+        inRange(m[`${k}_digitAccuracy`], 0, 1, `${k} digit accuracy`);
+        inRange(m[`${k}_kmeansARI`], -1, 1, `${k} k-means ARI`);
+      }
+      inRange(m.vaeRotated_rotationCorr, 0, 1, "VAE rotation correlation");
+      inRange(m.rvaeRotated_rotationCorr, 0, 1, "rVAE rotation correlation");
+      inRange(m.rvaeRotated_rhoAsymmetric, 0, 1, "rVAE angle rho");
+      assert.equal(figure("10", "latent-digit").concat.length, 3);
+      assert.equal(figure("10", "latent-angle").concat.length, 2);
+      assert.equal(figure("10", "manifolds").concat.length, 6);
+      figure("10", "examples");
+      // the angle figure: one point per held-out asymmetric digit
+      const points = figure("10", "angle-vs-truth").layer.find((l: any) => l.mark.type === "circle");
+      assert.ok(points.data.values.length >= 20, `${points.data.values.length} points`);
+    },
+  );
 
   it("11 more models: jrVAE classes, ss-rVAE accuracy, scale latent, class transitions between frames", () => {
     const m = get("11").metrics;

@@ -30,35 +30,6 @@ export function longLines(files: string[], max = 120): string[] {
   );
 }
 
-/**
- * Files whose long lines their owners fix after the merge of this check (models, training, native kernels,
- * notebook and results scripts). Remove a file from here when it is fixed: the test says when.
- */
-const PENDING = new Set([
-  "scripts/build-native.js",
-  "scripts/lecture.ts",
-  "scripts/results.ts",
-  "src/models/config.ts",
-  "src/models/load.ts",
-  "src/models/manifold.ts",
-  "src/models/offset-encoder.ts",
-  "src/models/parts/equivariant-pose-encoder.ts",
-  "src/models/weight-buffer.ts",
-  "src/native/coord-decoder.ts",
-  "src/training/train.ts",
-  "test/models/pose-encoder.test.ts",
-  "test/models/robustness.test.ts",
-  "test/models/ssrvae.test.ts",
-  "test/native/coord-decoder.test.ts",
-  "test/native/rvae-integration.test.ts",
-  "test/notebooks/helpers.ts",
-  "test/notebooks/jupyter.test.ts",
-  "test/notebooks/lecture.test.ts",
-  "test/notebooks/runner.test.ts",
-  "test/training/cards-rotation.test.ts",
-  "test/training/train.test.ts",
-]);
-
 /** One import circle among the relative imports (type-only included) of the given files, or null. */
 function importCycle(files: string[]): string[] | null {
   const deps = new Map<string, string[]>();
@@ -111,14 +82,9 @@ describe("repository layout (issue 12)", () => {
     assert.deepEqual(over, [], "split these into modules with one job each");
   });
 
-  it("has no line over 120 columns in src/, frontend/, test/, scripts/ and bench/ (but the pending files)", () => {
-    const long = longLines(files.filter((f) => !PENDING.has(f)));
+  it("has no line over 120 columns in src/, frontend/, test/, scripts/ and bench/", () => {
+    const long = longLines(files);
     assert.deepEqual(long, [], "wrap long strings with +, reflow comments");
-  });
-
-  it("lists as pending only files that still have long lines", () => {
-    const fixed = [...PENDING].filter((f) => !fs.existsSync(path.join(ROOT, f)) || longLines([f]).length === 0);
-    assert.deepEqual(fixed, [], "these are fixed (or gone): remove them from PENDING");
   });
 
   it("has no import circle in frontend/src/ (src/ is checked by test/models/api.test.ts)", () => {

@@ -67,29 +67,35 @@ describe("training", () => {
     assert.deepEqual(await run(1, 5, 40), await run(1, 5, 40));
   });
 
-  it("trains a plain VAE on a pixel subset on the default backend, and the subset's ELBO estimates the full one", async () => {
-    // tfjs-wasm has no gradient kernel for gather (UnsortedSegmentSum): the MLP decoder selects its output columns by
-    // a product with a 0/1 matrix instead; this failed with "_FusedMatMul only supports rank-1 bias" before
-    const { images } = renderShapes(48, H, { seed: 6 });
-    const m = new VAE({ imageShape: [H, H], decoderHidden: [24], seed: 2 });
-    const x = tf.tensor2d(images.data, [images.n, H * H]);
-    const before = tf.tidy(() => m.lossTerms(x, null, { seed: 3 }).reconstruction.dataSync()[0]);
-    const h = await train(m, images, { epochs: 6, batchSize: 16, seed: 1, progress: false, pixelSubsample: 0.3 });
-    assert.ok(h.loss.every(Number.isFinite), `loss ${h.loss.join(" → ")}`);
-    const full = tf.tidy(() => m.lossTerms(x, null, { seed: 3 }).reconstruction.dataSync()[0]);
-    let sub = 0;
-    for (let k = 0; k < 40; k++) {
-      const idx = Int32Array.from(new Random(k).permutation(H * H).subarray(0, 40)).sort();
-      sub += tf.tidy(() => m.lossTerms(x, null, { seed: 3, pixelIndices: idx }).reconstruction.dataSync()[0]) / 40;
-    }
-    x.dispose();
-    assert.ok(
-      full < before,
-      `reconstruction on all pixels ${before.toFixed(2)} before training, ${full.toFixed(2)} after`,
-    );
-    assert.ok(Math.abs(sub - full) < 0.05 * full, `subset estimate ${sub.toFixed(2)} vs all pixels ${full.toFixed(2)}`);
-    m.dispose();
-  });
+  it(
+    "trains a plain VAE on a pixel subset on the default backend, and the subset's ELBO estimates the full " + "one",
+    async () => {
+      // tfjs-wasm has no gradient kernel for gather (UnsortedSegmentSum): the MLP decoder selects its output columns by
+      // a product with a 0/1 matrix instead; this failed with "_FusedMatMul only supports rank-1 bias" before
+      const { images } = renderShapes(48, H, { seed: 6 });
+      const m = new VAE({ imageShape: [H, H], decoderHidden: [24], seed: 2 });
+      const x = tf.tensor2d(images.data, [images.n, H * H]);
+      const before = tf.tidy(() => m.lossTerms(x, null, { seed: 3 }).reconstruction.dataSync()[0]);
+      const h = await train(m, images, { epochs: 6, batchSize: 16, seed: 1, progress: false, pixelSubsample: 0.3 });
+      assert.ok(h.loss.every(Number.isFinite), `loss ${h.loss.join(" → ")}`);
+      const full = tf.tidy(() => m.lossTerms(x, null, { seed: 3 }).reconstruction.dataSync()[0]);
+      let sub = 0;
+      for (let k = 0; k < 40; k++) {
+        const idx = Int32Array.from(new Random(k).permutation(H * H).subarray(0, 40)).sort();
+        sub += tf.tidy(() => m.lossTerms(x, null, { seed: 3, pixelIndices: idx }).reconstruction.dataSync()[0]) / 40;
+      }
+      x.dispose();
+      assert.ok(
+        full < before,
+        `reconstruction on all pixels ${before.toFixed(2)} before training, ${full.toFixed(2)} after`,
+      );
+      assert.ok(
+        Math.abs(sub - full) < 0.05 * full,
+        `subset estimate ${sub.toFixed(2)} vs all pixels ${full.toFixed(2)}`,
+      );
+      m.dispose();
+    },
+  );
 
   it("does not leak tensors across epochs", async () => {
     const { images } = renderShapes(64, H, { seed: 4 });
