@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ImageStack } from "../data/image-stack";
-import { check, checkInt } from "../util/errors";
+import { checkInt } from "../util/errors";
 import { Random } from "../util/random";
 import { configChannels, encoderConfig, likelihoodConfig, ModelConfig } from "./config";
 import type { DecodeOptions, LossOptions, LossTerms, PosteriorTensors, ReconstructOptions } from "./contracts";
@@ -14,29 +14,18 @@ import { channelPixelIndices, type Decoder } from "./parts/decoder";
 import { HeadColumn, MlpEncoder, type Encoder } from "./parts/encoder";
 import { EquivariantPoseEncoder } from "./parts/equivariant-pose-encoder";
 import { frameMixtureElbo } from "./parts/frame-posterior";
-import { LatentSpec, negativeElbo, normalLatent, Posterior, sampleLatents } from "./parts/latents";
+import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
 import { createPoseScorer, poseGeometry } from "./pose-encoder";
 import { channelPoseGeometry } from "./channel-images";
 import { artifactsOf } from "./weights";
 import { writeArtifacts } from "./io";
+import { POSE_INIT_LOGVAR, poseLatents } from "./pose-latents";
 
 export * from "./config";
+export { POSE_INIT_LOGVAR, poseLatents } from "./pose-latents";
 export type { PosteriorTensors, LossTerms, LossOptions, DecodeOptions, ReconstructOptions } from "./contracts";
-
-/** Initial log-variance of the pose posteriors q(γ|x), q(Δr|x): log(0.05²). */
-export const POSE_INIT_LOGVAR = Math.log(0.05 * 0.05);
-
-/** The latents of the built-in models: z, then the angle and the offset where the configuration has them. */
-export function poseLatents(c: ModelConfig): LatentSpec[] {
-  const specs = [normalLatent("z", "continuous", c.latentDim, "klZ")];
-  if (c.rotation) specs.push(normalLatent("angle", "angle", 1, "klAngle", c.rotationPrior));
-  if (c.translation) specs.push(normalLatent("offset", "offset", 2, "klOffset", c.translationPrior));
-  // u ~ N(0, 1) with s = 1 + σ_s u, as pyroVED's scale latent
-  if (c.scale) specs.push(normalLatent("scale", "scale", 1, "klScale"));
-  return specs;
-}
 
 /**
  * A model wired from parts: an `Encoder` (posterior of each latent), a `Decoder` (logits), a `Likelihood`
