@@ -23,7 +23,8 @@ const seed = num("seed", 1),
   n = num("n", 2000);
 const style = (args.style ?? "ivae") as "ivae" | "notebook";
 const freq = args.freq !== undefined ? Number(args.freq) : undefined; // fourierScale; default the library's
-const dir = `out/experiments/suits-${style}-seed${seed}${size !== 48 ? `-${size}` : ""}${freq ? `-f${freq}` : ""}${args.tag ? `-${args.tag}` : ""}`;
+const tags = [size !== 48 ? `-${size}` : "", freq ? `-f${freq}` : "", args.tag ? `-${args.tag}` : ""].join("");
+const dir = `out/experiments/suits-${style}-seed${seed}${tags}`;
 
 // ---- scorer A: the session-5 experiment's own (docs/experiments/rvae-decoder/cards.ts), same code
 function glyph(s: number, a: number, scale: number): Float32Array {
