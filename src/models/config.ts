@@ -38,6 +38,8 @@ export interface ModelConfig {
   frameCandidates?: number;
   /** present (true) only when set */
   framePosterior?: boolean;
+  /** px; absent in models saved before it existed (and when 0): unbounded */
+  offsetBound?: number;
   /** absent in models saved before it existed: read as "mlp" */
   offsetEncoder?: OffsetEncoder;
   offsetSearchRadius?: number;
@@ -66,7 +68,13 @@ export type RVAEConfig = ModelConfig & { className: "RVAE" | "ShiftVAE" };
 /** How a model's encoder infers its latents: the typed choice behind `poseEncoder` / `offsetEncoder`. */
 export type EncoderConfig =
   | { kind: "mlp" }
-  | { kind: "equivariant-pose"; rotationSteps: number; frameCandidates: number; framePosterior: boolean }
+  | {
+      kind: "equivariant-pose";
+      rotationSteps: number;
+      frameCandidates: number;
+      framePosterior: boolean;
+      offsetBound: number;
+    }
   | { kind: "offset-search"; radius: number };
 
 /** The likelihood part a configuration asks for. */
@@ -77,8 +85,8 @@ export function likelihoodConfig(c: ModelConfig): LikelihoodConfig {
 /** The encoder part a configuration asks for (saved models without `poseEncoder`/`offsetEncoder` read as "mlp"). */
 export function encoderConfig(c: ModelConfig): EncoderConfig {
   if (c.rotation && c.poseEncoder === "equivariant") {
-    const { rotationSteps = 64, frameCandidates = 1, framePosterior = false } = c;
-    return { kind: "equivariant-pose", rotationSteps, frameCandidates, framePosterior };
+    const { rotationSteps = 64, frameCandidates = 1, framePosterior = false, offsetBound = 0 } = c;
+    return { kind: "equivariant-pose", rotationSteps, frameCandidates, framePosterior, offsetBound };
   }
   if (c.translation && c.offsetEncoder === "equivariant") {
     return {
@@ -118,6 +126,7 @@ export function storedConfig(raw: unknown, className: ModelConfig["className"], 
     poseEncoder: o.poseEncoder ?? "mlp",
     offsetEncoder: o.offsetEncoder ?? "mlp",
     ...(coordinate ? { coordinateFeatures: o.coordinateFeatures ?? "linear" } : {}),
+    offsetBound: o.offsetBound ?? 0,
   } as RVAEOptions;
   const c = resolveConfig(className, opts, coordinate, where);
   return {
@@ -275,11 +284,20 @@ export function resolveConfig(
     `framePosterior must be true or false and needs poseEncoder "equivariant" with frameCandidates ≥ 2, ` +
       `got framePosterior ${JSON.stringify(o.framePosterior)}, frameCandidates ${frameCandidates}`,
   );
+  const boundable = rotation && translation && poseEncoder === "equivariant";
+  const offsetBound = o.offsetBound ?? (boundable ? 2 : 0);
+  check(
+    Number.isFinite(offsetBound) && offsetBound >= 0 && (offsetBound === 0 || boundable),
+    where,
+    `offsetBound (px, 0 = unbounded) must be ≥ 0 and needs rotation, translation and the equivariant pose ` +
+      `encoder, got ${JSON.stringify(o.offsetBound)}`,
+  );
   return {
     poseEncoder: rotation ? poseEncoder : undefined,
     rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
     frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
     ...(rotation && framePosterior ? { framePosterior } : {}),
+    ...(offsetBound > 0 ? { offsetBound } : {}),
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),

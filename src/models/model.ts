@@ -86,6 +86,7 @@ export abstract class LatentModel {
               ),
             enc.framePosterior,
             C,
+            enc.offsetBound,
           );
           break;
         case "offset-search":

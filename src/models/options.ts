@@ -62,6 +62,13 @@ export interface RVAEOptions extends ModelOptions {
    */
   framePosterior?: boolean;
   /**
+   * Equivariant pose encoder with translation: the MLP's part of the shift (added to the image's centroid)
+   * is bounded to ±offsetBound px per axis (b·tanh). Unbounded, a constant per-class offset lets the decoder
+   * draw the content off-centre, cut by the frame when decoded at zero shift (docs/experiments/rvae-decoder.md,
+   * "3 seeds"). Default 2 px; 0 = unbounded (models saved before this option load as 0).
+   */
+  offsetBound?: number;
+  /**
    * How the shift is inferred when the pose encoder is not the equivariant one (e.g. the shift-VAE).
    * "mlp" (default): one MLP pass. "equivariant": a learned kernel is correlated with the image at every
    * integer shift up to a third of its side, the best shift re-centres it and the MLP reads z from the

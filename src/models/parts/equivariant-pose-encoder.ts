@@ -39,6 +39,8 @@ export class EquivariantPoseEncoder implements Encoder {
     /** candidates form a posterior q(frame|x) that training marginalises over (needs frameCandidates ≥ 2) */
     readonly framePosterior = false,
     private readonly channels = 1,
+    /** px: the MLP's offset is bounded to ±offsetBound per axis (0 = unbounded) */
+    private readonly offsetBound = 0,
   ) {}
 
   /**
@@ -136,7 +138,9 @@ export class EquivariantPoseEncoder implements Encoder {
           cg[2 * b] = (2 * centre[2 * b + 1]) / (W - 1) - 1;
           cg[2 * b + 1] = 1 - (2 * centre[2 * b]) / (H - 1);
         }
-        const t = out.offset.mean;
+        // bounded, the MLP cannot hold a per-class offset that lets the decoder draw off-centre
+        const b = (2 * this.offsetBound) / (W - 1);
+        const t = this.offsetBound > 0 ? tf.mul(b, tf.tanh(out.offset.mean)) : out.offset.mean;
         const ux = t.slice([0, 0], [-1, 1]).reshape([-1]),
           uy = t.slice([0, 1], [-1, 1]).reshape([-1]);
         const cos = tf.cos(gamma),
