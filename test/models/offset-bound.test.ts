@@ -12,6 +12,7 @@ function shifts(m: RVAE, bias: number): { dx: Float32Array; dy: Float32Array } {
   w.set("encoder.head.b", new Float32Array(w.get("encoder.head.b")!.length).fill(bias));
   m.setWeights(w);
   const e = m.encode(cards.lecture("cards3", { n: 8, size: 24, seed: 3 }).images);
+  assert.ok(e.dx && e.dy, "an rVAE with translation encodes a shift");
   return { dx: e.dx, dy: e.dy };
 }
 
