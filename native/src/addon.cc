@@ -22,6 +22,7 @@
 
 #include "extra_api.h"
 #include "kernels_api.h"
+#include "napi_util.h"
 
 namespace ivae_native {
 void register_extra(napi_env env, napi_value exports);
@@ -99,73 +100,6 @@ size_t cache_limit_floats() {
 
 constexpr int kTile = 192;  // pixel rows per task: a 192 x 128 tile of one layer is 96 KB (L2-resident)
 
-// ---------------------------------------------------------------- N-API helpers
-struct JsError {
-  std::string msg;
-};
-
-void check(napi_env env, napi_status st) {
-  if (st != napi_ok) {
-    const napi_extended_error_info* info = nullptr;
-    napi_get_last_error_info(env, &info);
-    throw JsError{std::string("napi call failed: ") + (info && info->error_message ? info->error_message : "?")};
-  }
-}
-
-template <typename T>
-T* typed(napi_env env, napi_value v, size_t expect, const char* what, napi_typedarray_type type) {
-  bool is = false;
-  check(env, napi_is_typedarray(env, v, &is));
-  if (!is) throw JsError{std::string(what) + ": expected a typed array"};
-  napi_typedarray_type t;
-  size_t len;
-  void* data;
-  napi_value ab;
-  size_t off;
-  check(env, napi_get_typedarray_info(env, v, &t, &len, &data, &ab, &off));
-  if (t != type) throw JsError{std::string(what) + ": wrong typed array type"};
-  if (expect != SIZE_MAX && len != expect)
-    throw JsError{std::string(what) + ": expected " + std::to_string(expect) + " elements, got " + std::to_string(len)};
-  return static_cast<T*>(data);
-}
-
-float* f32(napi_env env, napi_value v, size_t expect, const char* what) {
-  return typed<float>(env, v, expect, what, napi_float32_array);
-}
-
-bool is_nullish(napi_env env, napi_value v) {
-  napi_valuetype t;
-  check(env, napi_typeof(env, v, &t));
-  return t == napi_null || t == napi_undefined;
-}
-
-int to_int(napi_env env, napi_value v) {
-  int32_t x;
-  check(env, napi_get_value_int32(env, v, &x));
-  return x;
-}
-
-double to_double(napi_env env, napi_value v) {
-  double x;
-  check(env, napi_get_value_double(env, v, &x));
-  return x;
-}
-
-napi_value array_at(napi_env env, napi_value arr, uint32_t i) {
-  napi_value v;
-  check(env, napi_get_element(env, arr, i, &v));
-  return v;
-}
-
-uint32_t array_len(napi_env env, napi_value arr, const char* what) {
-  bool is = false;
-  check(env, napi_is_array(env, arr, &is));
-  if (!is) throw JsError{std::string(what) + ": expected an array"};
-  uint32_t n;
-  check(env, napi_get_array_length(env, arr, &n));
-  return n;
-}
-
 int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
 // ---------------------------------------------------------------- padded copy of the decoder
@@ -183,7 +117,7 @@ void read_net(napi_env env, napi_value* a, Padded& d) {
   d.B = to_int(env, a[0]);
   d.P = to_int(env, a[1]);
   if (d.B <= 0 || d.P <= 0) throw JsError{"B and P must be positive"};
-  const int32_t* dims = typed<int32_t>(env, a[2], SIZE_MAX, "dims", napi_int32_array);
+  const int32_t* dims = typed<int32_t>(env, a[2], SIZE_MAX, "dims", napi_int32_array, "Int32Array");
   size_t ndims;
   {
     napi_typedarray_type t; void* data; napi_value ab; size_t off;
@@ -569,19 +503,6 @@ napi_value Peak(napi_env env, napi_callback_info info) {
 napi_value Release(napi_env, napi_callback_info) {
   std::free(g_cache.mem);
   g_cache = Cache{};
-  return nullptr;
-}
-
-// Converts C++ exceptions into JavaScript errors so a bad argument never aborts the process.
-template <napi_value (*F)(napi_env, napi_callback_info)>
-napi_value guarded(napi_env env, napi_callback_info info) {
-  try {
-    return F(env, info);
-  } catch (const JsError& e) {
-    napi_throw_error(env, nullptr, ("ivae native: " + e.msg).c_str());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, (std::string("ivae native: ") + e.what()).c_str());
-  }
   return nullptr;
 }
 

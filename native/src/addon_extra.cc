@@ -21,59 +21,10 @@
 #include <vector>
 
 #include "extra_api.h"
+#include "napi_util.h"
 
 namespace ivae_native {
 namespace {
-
-struct ExtraError {
-  std::string msg;
-};
-
-void ck(napi_env env, napi_status st) {
-  if (st != napi_ok) {
-    const napi_extended_error_info* info = nullptr;
-    napi_get_last_error_info(env, &info);
-    throw ExtraError{std::string("napi call failed: ") + (info && info->error_message ? info->error_message : "?")};
-  }
-}
-
-float* f32(napi_env env, napi_value v, size_t expect, const char* what) {
-  bool is = false;
-  ck(env, napi_is_typedarray(env, v, &is));
-  if (!is) throw ExtraError{std::string(what) + ": expected a Float32Array"};
-  napi_typedarray_type t;
-  size_t len;
-  void* data;
-  napi_value ab;
-  size_t off;
-  ck(env, napi_get_typedarray_info(env, v, &t, &len, &data, &ab, &off));
-  if (t != napi_float32_array) throw ExtraError{std::string(what) + ": expected a Float32Array"};
-  if (len != expect)
-    throw ExtraError{std::string(what) + ": expected " + std::to_string(expect) + " elements, got " +
-                     std::to_string(len)};
-  return static_cast<float*>(data);
-}
-
-double* f64(napi_env env, napi_value v, size_t expect, const char* what) {
-  bool is = false;
-  ck(env, napi_is_typedarray(env, v, &is));
-  if (!is) throw ExtraError{std::string(what) + ": expected a Float64Array"};
-  napi_typedarray_type t;
-  size_t len;
-  void* data;
-  napi_value ab;
-  size_t off;
-  ck(env, napi_get_typedarray_info(env, v, &t, &len, &data, &ab, &off));
-  if (t != napi_float64_array || len != expect)
-    throw ExtraError{std::string(what) + ": expected a Float64Array of " + std::to_string(expect) + " elements"};
-  return static_cast<double*>(data);
-}
-
-int to_int(napi_env env, napi_value v) {
-  int32_t x;
-  ck(env, napi_get_value_int32(env, v, &x));
-  return x;
-}
 
 // The kernels of the ISA addon.cc picked.
 struct Extra {
@@ -112,8 +63,8 @@ struct ScorerDims {
 
 ScorerDims scorer_dims(napi_env env, napi_value* a, int lanes) {
   ScorerDims d{to_int(env, a[0]), to_int(env, a[1]), to_int(env, a[2]), to_int(env, a[3]), to_int(env, a[4]), 0, 0};
-  if (d.B <= 0 || d.K <= 0 || d.R <= 0 || d.C <= 0) throw ExtraError{"scorer: B, K, R and C must be positive"};
-  if (d.kw <= 0 || d.kw % 2 == 0 || d.kw > d.K) throw ExtraError{"scorer: kw must be odd and at most K"};
+  if (d.B <= 0 || d.K <= 0 || d.R <= 0 || d.C <= 0) throw JsError{"scorer: B, K, R and C must be positive"};
+  if (d.kw <= 0 || d.kw % 2 == 0 || d.kw > d.K) throw JsError{"scorer: kw must be odd and at most K"};
   d.Q = d.kw * d.R;
   d.Cp = (d.C + lanes - 1) / lanes * lanes;
   return d;
@@ -128,15 +79,15 @@ std::vector<float> pad_cols(const float* src, int rows, int C, int Cp) {
 
 napi_value ScorerLanes(napi_env env, napi_callback_info) {
   napi_value out;
-  ck(env, napi_create_int32(env, extra().lanes(), &out));
+  check(env, napi_create_int32(env, extra().lanes(), &out));
   return out;
 }
 
 napi_value ScorerForward(napi_env env, napi_callback_info info) {
   size_t argc = 11;
   napi_value a[11];
-  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc != 11) throw ExtraError{"scorerForward: expected 11 arguments"};
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 11) throw JsError{"scorerForward: expected 11 arguments"};
   const Extra x = extra();
   const ScorerDims d = scorer_dims(env, a, x.lanes());
   const float* polar = f32(env, a[5], (size_t)d.B * d.K * d.R, "polar");
@@ -159,8 +110,8 @@ napi_value ScorerForward(napi_env env, napi_callback_info info) {
 napi_value ScorerBackward(napi_env env, napi_callback_info info) {
   size_t argc = 12;
   napi_value a[12];
-  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc != 12) throw ExtraError{"scorerBackward: expected 12 arguments"};
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 12) throw JsError{"scorerBackward: expected 12 arguments"};
   const Extra x = extra();
   const ScorerDims d = scorer_dims(env, a, x.lanes());
   const float* polar = f32(env, a[5], (size_t)d.B * d.K * d.R, "polar");
@@ -212,13 +163,13 @@ inline double bilinear(const float* img, int H, int W, double row, double col) {
 napi_value PolarImages(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value a[9];
-  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc != 9) throw ExtraError{"polarImages: expected 9 arguments"};
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 9) throw JsError{"polarImages: expected 9 arguments"};
   const int B = to_int(env, a[0]), H = to_int(env, a[1]), W = to_int(env, a[2]), K = to_int(env, a[3]),
             R = to_int(env, a[4]);
   double rMax;
-  ck(env, napi_get_value_double(env, a[5], &rMax));
-  if (B <= 0 || H <= 0 || W <= 0 || K <= 0 || R <= 0) throw ExtraError{"polarImages: sizes must be positive"};
+  check(env, napi_get_value_double(env, a[5], &rMax));
+  if (B <= 0 || H <= 0 || W <= 0 || K <= 0 || R <= 0) throw JsError{"polarImages: sizes must be positive"};
   const size_t P = (size_t)H * W;
   const float* x = f32(env, a[6], B * P, "x");
   const double* centre = f64(env, a[7], 2 * (size_t)B, "centre");
@@ -252,10 +203,10 @@ napi_value PolarImages(napi_env env, napi_callback_info info) {
 napi_value NormalisedImages(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value a[7];
-  ck(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc != 7) throw ExtraError{"normalisedImages: expected 7 arguments"};
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 7) throw JsError{"normalisedImages: expected 7 arguments"};
   const int B = to_int(env, a[0]), H = to_int(env, a[1]), W = to_int(env, a[2]);
-  if (B <= 0 || H <= 0 || W <= 0) throw ExtraError{"normalisedImages: sizes must be positive"};
+  if (B <= 0 || H <= 0 || W <= 0) throw JsError{"normalisedImages: sizes must be positive"};
   const size_t P = (size_t)H * W;
   const float* x = f32(env, a[3], B * P, "x");
   const double* centre = f64(env, a[4], 2 * (size_t)B, "centre");
@@ -276,18 +227,6 @@ napi_value NormalisedImages(napi_env env, napi_callback_info info) {
       }
     }
   });
-  return nullptr;
-}
-
-template <napi_value (*F)(napi_env, napi_callback_info)>
-napi_value guarded(napi_env env, napi_callback_info info) {
-  try {
-    return F(env, info);
-  } catch (const ExtraError& e) {
-    napi_throw_error(env, nullptr, ("ivae native: " + e.msg).c_str());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, (std::string("ivae native: ") + e.what()).c_str());
-  }
   return nullptr;
 }
 
