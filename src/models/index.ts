@@ -4,6 +4,8 @@ export { RVAE, ShiftVAE, CoordinateModel } from "./rvae";
 export { JRVAE } from "./jrvae";
 export { SSRVAE } from "./ssrvae";
 export type { SSRVAEOptions, SSRVAEConfig } from "./ssrvae";
+export { oversampleLabelled } from "./oversample";
+export type { OversampledSet } from "./oversample";
 export type { JRVAEOptions, JRVAEConfig, JRVAEEncoding, Capacity } from "./jrvae";
 export { loadModel, modelFromConfig } from "./load";
 export type { AnyModel } from "./load";
