@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
-import { ImageStack, IvaeInputError, loadModel, SSRVAE, train } from "../../src/index";
+import { ImageStack, IvaeInputError, loadModel, oversampleLabelled, SSRVAE, train } from "../../src/index";
 import { useBackend } from "./setup";
 import { renderShapes } from "./helpers";
 
@@ -73,5 +73,27 @@ describe("models: semi-supervised rVAE (pyroVED's ssiVAE, issue 12)", () => {
     assert.throws(() => m.checkLabels([0, 3], 2, "train"), IvaeInputError);
     assert.throws(() => m.checkLabels([0, -2], 2, "train"), /or −1/);
     m.dispose();
+  });
+
+  it("oversampleLabelled appends each labelled image `times` more times, with its label; unlabelled stay once", () => {
+    const H = 6;
+    const imgs = renderShapes(5, H, { seed: 3 }).images;
+    const labels = [-1, 2, -1, 0, -1];
+    const o = oversampleLabelled(imgs, labels, 3);
+    assert.equal(o.images.n, 5 + 2 * 3);
+    assert.deepEqual(Array.from(o.labels), [-1, 2, -1, 0, -1, 2, 0, 2, 0, 2, 0]);
+    const P = H * H;
+    assert.deepEqual(Array.from(o.images.data.subarray(0, 5 * P)), Array.from(imgs.data));
+    for (let k = 5; k < 11; k++) {
+      const src = o.labels[k] === 2 ? 1 : 3;
+      assert.deepEqual(
+        Array.from(o.images.data.subarray(k * P, (k + 1) * P)),
+        Array.from(imgs.data.subarray(src * P, (src + 1) * P)),
+      );
+    }
+    assert.equal(oversampleLabelled(imgs, labels, 0).images.n, 5);
+    assert.throws(() => oversampleLabelled(imgs, [0, 1], 2), /2 labels for 5 images/);
+    assert.throws(() => oversampleLabelled(imgs, [0, -2, 0, 0, 0], 2), /label -2 at index 1/);
+    assert.throws(() => oversampleLabelled(imgs, labels, 1.5), /times must be an integer >= 0/);
   });
 });
