@@ -13,7 +13,7 @@ export interface OversampledSet {
  * that a mini-batch holds labelled images often (1 % labels, batch 32: 0.3 per batch; with `times` 10, 3).
  * Why: with labels this rare the decoder seldom sees a true one-hot class, learns to draw the class from z, and
  * the unlabelled images' q(y|x) stay near uniform (class KL 0.1–0.4 nats), so their argmax flips between
- * spades and hearts from epoch to epoch; repeated labelled images make the decoder draw by class and
+ * clubs and spades from epoch to epoch; repeated labelled images make the decoder draw by class and
  * q(y|x) confident (docs/experiments/jrvae-classes.md). pyroVED's trainer likewise interleaves labelled batches
  * with the unlabelled ones (`auxSVItrainer.train`). Unlabelled images stay once each.
  */
