@@ -6,7 +6,9 @@
  * published positions exist, a printed table and out/real-images/summary.json. Skips cleanly when the
  * folder is absent (the repository never holds those files).
  * Options: --data DIR, --out DIR, --only a,b (image names), --no-rvae, --epochs N (default 30),
- * --patches N (training subsample, default 400).
+ * --patches N (training subsample, default 400), --pair-epochs N and --pair-seeds 1,2,3 for the last section:
+ * the simultaneous ADF/ABF pair through the 2-channel rVAE beside the ADF-only one (scripts/real-images-channels.ts;
+ * `--only sto_pair` runs it alone, `--no-pair` skips it).
  */
 import "../src/native";
 import * as fs from "fs";
@@ -31,6 +33,7 @@ import { colorizeMap, labelImage, rasterizeMap } from "../src/analysis/maps";
 import { clusterLabels, rvaePatchClasses, unitPatches } from "../src/analysis/microscopy";
 import { selectBackend } from "../src/backend";
 import { Random } from "../src/util/random";
+import { runPair } from "./real-images-channels";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -324,6 +327,17 @@ async function main(): Promise<void> {
   }
   fs.writeFileSync(path.join(OUT, "summary.json"), JSON.stringify(rows, null, 1));
   console.log(`wrote ${path.join(OUT, "summary.json")} and the maps`);
+  if (RVAE && !process.argv.includes("--no-pair") && (!ONLY || ONLY.includes("sto_pair"))) {
+    const pairEpochs = arg("pair-epochs"),
+      pairSeeds = arg("pair-seeds");
+    const pair = await runPair({
+      data: DATA,
+      out: OUT,
+      epochs: pairEpochs ? Number(pairEpochs) : undefined,
+      seeds: pairSeeds?.split(",").map(Number),
+    });
+    if (pair) console.log(`wrote ${path.join(OUT, "sto_pair_summary.json")} and the sto_pair_*.png figures`);
+  }
 }
 
 main().catch((e) => {

@@ -9,6 +9,8 @@
 //   forward(B, P, dims, coords, A, o, Ws, bs, zs, wOut, bOut, logitsOut, keep) -> cacheId (0: not kept)
 //   backward(B, P, dims, coords, A, o, Ws, bs, zs, wOut, bOut, cacheId, dlogits,
 //            dA, do, dWs, dbs, dzs, dwOut) -> dbOut
+//   C output channels: bOut a Float32Array of C values (a number: C = 1), wOut [n_L, C] row-major, logits
+//   and dlogits [B, C, P], backward returns dbOut as a Float32Array of C values (info().outChannels is true)
 #include <node_api.h>
 
 #include <algorithm>
@@ -106,7 +108,8 @@ int round_up(int x, int m) { return (x + m - 1) / m * m; }
 struct Padded {
   int B = 0, P = 0, Ppad = 0, L = 0;
   std::vector<int> dims, pdims;  // true and padded widths n_0..n_L
-  std::vector<float> coords, A, o, wOut;
+  int C = 1;  // output channels
+  std::vector<float> coords, A, o, wOut, bOut;
   std::vector<std::vector<float>> W, WT, b, z;
   std::vector<const float*> Wp, WTp, bp, zp;
   Net net{};
@@ -167,9 +170,28 @@ void read_net(napi_env env, napi_value* a, Padded& d) {
       for (int bb = 0; bb < B; ++bb) std::memcpy(&d.z[l][(size_t)bb * mp], &z[(size_t)bb * m], sizeof(float) * m);
     }
   }
-  const float* wOut = f32(env, a[9], (size_t)d.dims[d.L], "wOut");
-  d.wOut.assign(d.pdims[d.L], 0.f);
-  std::memcpy(d.wOut.data(), wOut, sizeof(float) * d.dims[d.L]);
+  // bOut: a number (one channel) or a Float32Array of C values; wOut [n_L, C] becomes C padded rows
+  napi_typedarray_type bt;
+  bool isTyped = false;
+  check(env, napi_is_typedarray(env, a[10], &isTyped));
+  if (isTyped) {
+    size_t len;
+    void* data;
+    napi_value ab;
+    size_t off;
+    check(env, napi_get_typedarray_info(env, a[10], &bt, &len, &data, &ab, &off));
+    if (len < 1 || len > 64) throw JsError{"bOut: expected 1 to 64 channels"};
+    d.C = static_cast<int>(len);
+    const float* bo = f32(env, a[10], len, "bOut");
+    d.bOut.assign(bo, bo + len);
+  } else {
+    d.bOut.assign(1, static_cast<float>(to_double(env, a[10])));
+  }
+  const int nL = d.dims[d.L], pL = d.pdims[d.L], C = d.C;
+  const float* wOut = f32(env, a[9], (size_t)nL * C, "wOut");
+  d.wOut.assign((size_t)C * pL, 0.f);
+  for (int j = 0; j < nL; ++j)
+    for (int c = 0; c < C; ++c) d.wOut[(size_t)c * pL + j] = wOut[(size_t)j * C + c];
   for (int l = 0; l < d.L; ++l) {
     d.Wp.push_back(d.W[l].data());
     d.WTp.push_back(d.WT[l].data());
@@ -186,7 +208,8 @@ void read_net(napi_env env, napi_value* a, Padded& d) {
   d.net.b = d.bp.data();
   d.net.z = d.zp.data();
   d.net.wOut = d.wOut.data();
-  d.net.bOut = static_cast<float>(to_double(env, a[10]));
+  d.net.bOut = d.bOut.data();
+  d.net.C = d.C;
 }
 
 // Layer 0's activation code (0 = tanh, 1 = sin), the optional last argument of forward and backward.
@@ -194,6 +217,12 @@ int read_act0(napi_env env, napi_value v) {
   const int act = to_int(env, v);
   if (act != 0 && act != 1) throw JsError{"act0: expected 0 (tanh) or 1 (sin)"};
   return act;
+}
+
+bool is_typed_array(napi_env env, napi_value v) {
+  bool t = false;
+  check(env, napi_is_typedarray(env, v, &t));
+  return t;
 }
 
 size_t act_floats(const Padded& d) {
@@ -236,7 +265,8 @@ napi_value Forward(napi_env env, napi_callback_info info) {
   Padded d;
   read_net(env, a, d);
   if (argc == 14) d.net.act0 = read_act0(env, a[13]);
-  float* logits = f32(env, a[11], (size_t)d.B * d.P, "logits");
+  const int C = d.C;
+  float* logits = f32(env, a[11], (size_t)d.B * C * d.P, "logits");
   bool keep = false;
   check(env, napi_get_value_bool(env, a[12], &keep));
   const size_t need = act_floats(d);
@@ -263,7 +293,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
   parallel_tasks(d.B * tpi, [&](int, long t0, long t1) {
     std::vector<float> buf(keep ? 0 : scratch);
     std::vector<float*> H(d.L + 1);
-    float lg[kTile];
+    std::vector<float> lg((size_t)kTile * C);
     for (long task = t0; task < t1; ++task) {
       const int b = task / tpi, row0 = (task % tpi) * kTile, T = std::min(kTile, d.Ppad - row0);
       size_t off = 0;
@@ -271,9 +301,10 @@ napi_value Forward(napi_env env, napi_callback_info info) {
         H[l] = keep ? cache_tile(d, l, b, row0) : buf.data() + off;
         off += (size_t)kTile * d.pdims[l];
       }
-      g_isa.forward(d.net, b, row0, T, H.data(), lg);
+      g_isa.forward(d.net, b, row0, T, H.data(), lg.data());
       const int valid = std::max(0, std::min(T, d.P - row0));
-      std::memcpy(logits + (size_t)b * d.P + row0, lg, sizeof(float) * valid);
+      for (int c = 0; c < C; ++c)
+        std::memcpy(logits + ((size_t)b * C + c) * d.P + row0, lg.data() + (size_t)c * T, sizeof(float) * valid);
     }
   });
   napi_value out;
@@ -290,7 +321,8 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   read_net(env, a, d);
   if (argc == 20) d.net.act0 = read_act0(env, a[19]);
   const uint64_t id = static_cast<uint64_t>(to_double(env, a[11]));
-  const float* dy = f32(env, a[12], (size_t)d.B * d.P, "dlogits");
+  const int C = d.C;
+  const float* dy = f32(env, a[12], (size_t)d.B * C * d.P, "dlogits");
   const bool cached = cache_matches(d, id);
   const int B = d.B, L = d.L, tpi = tiles_per_image(d);
   const int nthreads = std::max(1, std::min(g_threads, B * tpi));
@@ -307,9 +339,9 @@ napi_value Backward(napi_env env, napi_callback_info info) {
     offb[l] = per; per += d.pdims[l + 1];
     offz[l] = per; if (d.zp[l]) per += (size_t)B * d.pdims[l + 1];
   }
-  const size_t offw = per; per += d.pdims[L];
+  const size_t offw = per; per += (size_t)C * d.pdims[L];
+  const size_t offbo = per; per += C;
   std::vector<std::vector<float>> acc(nthreads, std::vector<float>(per, 0.f));
-  std::vector<float> accbOut(nthreads, 0.f);
   size_t scratch = 0;
   for (int w : d.pdims) scratch += (size_t)kTile * w;
 
@@ -321,10 +353,10 @@ napi_value Backward(napi_env env, napi_callback_info info) {
       gb[l] = base + offb[l];
       gz[l] = d.zp[l] ? base + offz[l] : nullptr;
     }
-    Grads g{base + offA, base + offo, gW.data(), gb.data(), gz.data(), base + offw, 0.f};
+    Grads g{base + offA, base + offo, gW.data(), gb.data(), gz.data(), base + offw, base + offbo};
     std::vector<float> buf(cached ? 0 : scratch), dH((size_t)kTile * nmax), dP((size_t)kTile * nmax);
     std::vector<float*> H(L + 1);
-    float lg[kTile], gt[kTile];
+    std::vector<float> lg((size_t)kTile * C), gt((size_t)kTile * C);
     for (long task = t0; task < t1; ++task) {
       const int b = task / tpi, row0 = (task % tpi) * kTile, T = std::min(kTile, d.Ppad - row0);
       size_t off = 0;
@@ -332,20 +364,20 @@ napi_value Backward(napi_env env, napi_callback_info info) {
         H[l] = cached ? cache_tile(d, l, b, row0) : buf.data() + off;
         off += (size_t)kTile * d.pdims[l];
       }
-      if (!cached) g_isa.forward(d.net, b, row0, T, H.data(), lg);
+      if (!cached) g_isa.forward(d.net, b, row0, T, H.data(), lg.data());
       const int valid = std::max(0, std::min(T, d.P - row0));
-      std::memcpy(gt, dy + (size_t)b * d.P + row0, sizeof(float) * valid);
-      std::fill(gt + valid, gt + T, 0.f);  // padded rows contribute nothing
-      g_isa.backward(d.net, b, row0, T, H.data(), gt, g, dH.data(), dP.data());
+      for (int c = 0; c < C; ++c) {
+        float* gc = gt.data() + (size_t)c * T;
+        std::memcpy(gc, dy + ((size_t)b * C + c) * d.P + row0, sizeof(float) * valid);
+        std::fill(gc + valid, gc + T, 0.f);  // padded rows contribute nothing
+      }
+      g_isa.backward(d.net, b, row0, T, H.data(), gt.data(), g, dH.data(), dP.data());
     }
-    accbOut[th] = g.bOut;
   });
   // sum the threads in a fixed order (deterministic for a given thread count)
   std::vector<float>& tot = acc[0];
   for (int t = 1; t < nthreads; ++t)
     for (size_t i = 0; i < per; ++i) tot[i] += acc[t][i];
-  double dbOut = 0;
-  for (int t = 0; t < nthreads; ++t) dbOut += accbOut[t];
 
   // un-pad into the caller's arrays
   const int n0 = d.dims[0], p0 = d.pdims[0];
@@ -369,10 +401,21 @@ napi_value Backward(napi_env env, napi_callback_info info) {
       for (int bb = 0; bb < B; ++bb) std::memcpy(&dz[(size_t)bb * m], &tot[offz[l] + (size_t)bb * mp], sizeof(float) * m);
     }
   }
-  float* dw = f32(env, a[18], (size_t)d.dims[L], "dwOut");
-  std::memcpy(dw, &tot[offw], sizeof(float) * d.dims[L]);
+  const int nL = d.dims[L], pL = d.pdims[L];
+  float* dw = f32(env, a[18], (size_t)nL * C, "dwOut");
+  for (int j = 0; j < nL; ++j)
+    for (int c = 0; c < C; ++c) dw[(size_t)j * C + c] = tot[offw + (size_t)c * pL + j];
   napi_value out;
-  check(env, napi_create_double(env, dbOut, &out));
+  if (!is_typed_array(env, a[10])) {  // called with a number: one channel, a number back
+    check(env, napi_create_double(env, tot[offbo], &out));
+    return out;
+  }
+  // C channels: dbOut as a Float32Array
+  void* mem;
+  napi_value ab;
+  check(env, napi_create_arraybuffer(env, sizeof(float) * C, &mem, &ab));
+  std::memcpy(mem, &tot[offbo], sizeof(float) * C);
+  check(env, napi_create_typedarray(env, napi_float32_array, C, ab, 0, &out));
   return out;
 }
 
@@ -437,6 +480,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   check(env, napi_set_named_property(env, obj, "nr", v));
   check(env, napi_create_double(env, (double)g_cache.cap * 4, &v));
   check(env, napi_set_named_property(env, obj, "cacheBytes", v));
+  check(env, napi_get_boolean(env, true, &v));  // forward/backward take C output channels (bOut typed)
+  check(env, napi_set_named_property(env, obj, "outChannels", v));
   return obj;
 }
 

@@ -5,7 +5,8 @@
 // and addon.cc picks the widest one the CPU supports at run time (no -march=native in the build).
 //
 // Math (docs/DEVELOPERS.md, "The coordinate decoder"): for image b and pixel p
-//   h0 = tanh(c_p A_b + o_b) (or sin: Fourier features), h_l = tanh(h_{l-1} W_l + b_l [+ z_l[b]]), logit = h_L wOut + bOut.
+//   h0 = tanh(c_p A_b + o_b) (or sin: Fourier features), h_l = tanh(h_{l-1} W_l + b_l [+ z_l[b]]),
+//   logit_c = h_L wOut_c + bOut_c for each of the C output channels (one hidden stack draws every channel).
 // Work is organised as (image, tile of T pixel rows) tasks: every layer is a [T x k] x [k x n] product
 // done by a register-blocked micro-kernel while the tile stays in L1/L2, so the 150 MB per layer that
 // an unfused framework writes and reads back per step never leaves the cache unless the caller asks
@@ -164,7 +165,8 @@ void gemm_packed(int m, int n, int k, const float* a, const float* b, float* c) 
 int nr() { return NR; }
 
 // Forward of one tile: rows [row0, row0 + T) of image b (padded rows carry coordinates 0 and are
-// ignored by the caller). H[l] points at T x n_l buffers (cache or scratch). Writes logits[T].
+// ignored by the caller). H[l] points at T x n_l buffers (cache or scratch). Writes logits[C x T]
+// (channel c of row t at c * T + t).
 static void forward_tile(const Net& net, int b, int row0, int T, float* const* H, float* logits) {
   const int* n = net.dims;  // padded widths
   // layer 0: h0 = tanh(cx A0 + cy A1 + o) (or sin), vectorised over the hidden units
@@ -204,13 +206,16 @@ static void forward_tile(const Net& net, int b, int row0, int T, float* const* H
     if (bzp != bz) delete[] bzp;
   }
   const int nl = n[net.L];
-  for (int t = 0; t < T; ++t) {
-    const float* row = H[net.L] + (size_t)t * nl;
-    vf acc = vf{};
-    for (int j = 0; j < nl; j += VW) acc += load(row + j) * load(net.wOut + j);
-    float s = net.bOut;
-    for (int q = 0; q < VW; ++q) s += acc[q];
-    logits[t] = s;
+  for (int c = 0; c < net.C; ++c) {
+    const float* w = net.wOut + (size_t)c * nl;
+    for (int t = 0; t < T; ++t) {
+      const float* row = H[net.L] + (size_t)t * nl;
+      vf acc = vf{};
+      for (int j = 0; j < nl; j += VW) acc += load(row + j) * load(w + j);
+      float s = net.bOut[c];
+      for (int q = 0; q < VW; ++q) s += acc[q];
+      logits[(size_t)c * T + t] = s;
+    }
   }
 }
 
@@ -218,23 +223,27 @@ void forward(const Net& net, int b, int row0, int T, float* const* H, float* log
   forward_tile(net, b, row0, T, H, logits);
 }
 
-// Backward of one tile given dlogit[T] and the tile's activations H[0..L] (kept or recomputed).
+// Backward of one tile given dlogit[C x T] and the tile's activations H[0..L] (kept or recomputed).
 // Accumulates into the per-thread gradient buffers of g. dH and dP are T x max(n) scratch.
 void backward(const Net& net, int b, int row0, int T, float* const* H, const float* dlogit, Grads& g,
               float* dH, float* dP) {
   const int* n = net.dims;
   const int L = net.L;
-  // output layer: dwOut += H_L^T g, dbOut += sum g, dH_L = g wOut^T
+  // output layer, per channel c: dwOut_c += H_L^T g_c, dbOut_c += sum g_c; dH_L = sum_c g_c wOut_c^T
   {
     const int nl = n[L];
     for (int t = 0; t < T; ++t) {
-      const float gt = dlogit[t];
-      g.bOut += gt;
       const float* row = H[L] + (size_t)t * nl;
       float* dh = dH + (size_t)t * nl;
-      for (int j = 0; j < nl; j += VW) {
-        store(g.wOut + j, load(g.wOut + j) + splat(gt) * load(row + j));
-        store(dh + j, splat(gt) * load(net.wOut + j));
+      for (int c = 0; c < net.C; ++c) {
+        const float gt = dlogit[(size_t)c * T + t];
+        g.bOut[c] += gt;
+        float* gw = g.wOut + (size_t)c * nl;
+        const float* w = net.wOut + (size_t)c * nl;
+        for (int j = 0; j < nl; j += VW) {
+          store(gw + j, load(gw + j) + splat(gt) * load(row + j));
+          store(dh + j, (c == 0 ? vf{} : load(dh + j)) + splat(gt) * load(w + j));
+        }
       }
     }
   }

@@ -14,9 +14,10 @@ struct Net {
   const float* const* WT;  // its transpose [n_{l+1}, n_l] for the backward product
   const float* const* b;   // b[l]: [n_{l+1}]
   const float* const* z;   // z[l]: [B, n_{l+1}] or nullptr (skip connections)
-  const float* wOut;     // [n_L]
-  float bOut;
+  const float* wOut;     // [C, n_L]: one padded row per output channel
+  const float* bOut;     // [C]
   int act0 = 0;          // activation of layer 0: 0 = tanh, 1 = sin (learned Fourier features)
+  int C = 1;             // output channels (detector channels of the image): logits per tile are [C, T]
 };
 
 /** One thread's gradient accumulators (padded like Net); summed over threads at the end. */
@@ -26,8 +27,8 @@ struct Grads {
   float** W;  // [n_l, n_{l+1}]
   float** b;
   float** z;  // nullptr where the layer has no z offset
-  float* wOut;
-  float bOut;
+  float* wOut;  // [C, n_L]
+  float* bOut;  // [C]
 };
 
 #define IVAE_DECLARE_KERNELS(NS)                                                                   \

@@ -79,7 +79,8 @@ export interface NativeAddon {
     bs: Float32Array[],
     zs: (Float32Array | null)[],
     wOut: Float32Array,
-    bOut: number,
+    /** a number for one output channel, C floats for C channels (addons with `info().outChannels`) */
+    bOut: number | Float32Array,
     logitsOut: Float32Array,
     keep: boolean,
     act0?: number,
@@ -95,7 +96,7 @@ export interface NativeAddon {
     bs: Float32Array[],
     zs: (Float32Array | null)[],
     wOut: Float32Array,
-    bOut: number,
+    bOut: number | Float32Array,
     cacheId: number,
     dlogits: Float32Array,
     dA: Float32Array,
@@ -105,7 +106,7 @@ export interface NativeAddon {
     dzs: (Float32Array | null)[],
     dwOut: Float32Array,
     act0?: number,
-  ): number;
+  ): number | Float32Array;
 }
 
 /** What the loaded addon runs on. */
@@ -119,6 +120,8 @@ export interface NativeInfo {
   nr: number;
   /** bytes held by the activation cache between a forward and its backward */
   cacheBytes: number;
+  /** true when forward/backward take C output channels (a typed bOut); absent on addons built before */
+  outChannels?: boolean;
 }
 
 let loaded: NativeAddon | null | undefined;

@@ -46,10 +46,11 @@ function checkShape(name: string, t: tf.Tensor, shape: number[]): void {
  * cores, tiled
  * over pixels so the B x P x h activations are produced and consumed in cache); gradients flow to A,
  * o, every W, b, zOffset, wOut and bOut (coords get zeros: the grid is a constant). Works on any tfjs
- * backend: only the small parameter tensors and the [B,P] logits cross the boundary. Falls back to the
- * tfjs reference when the addon is absent or IVAE_NATIVE=0, and for multi-channel models (wOut [h, C], C > 1):
- * the fused kernel's output layer is one dot product per pixel (one channel), so a C-channel decoder runs on
- * the tfjs reference, with the same values (`nativeCoordDecoderHandles` says which path a model takes).
+ * backend: only the small parameter tensors and the [B,P] logits cross the boundary. Multi-channel models
+ * (wOut [h, C], bOut [C]) get logits [B, C·P] (channel planes per image) from the same hidden stack: the
+ * kernel's output layer has C rows. Falls back to the tfjs reference when the addon is absent or
+ * IVAE_NATIVE=0, and for C > 1 when the loaded addon was built before it took channels
+ * (`nativeCoordDecoderHandles` says which path a model takes).
  */
 export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
   const addon = loadNative();
@@ -72,8 +73,9 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
     dims.push(m);
   });
   const hL = dims[dims.length - 1];
-  checkShape("wOut", wOut, [hL, 1]);
-  checkShape("bOut", bOut, [1]);
+  const C = wOut.shape[1];
+  checkShape("wOut", wOut, [hL, C]);
+  checkShape("bOut", bOut, [C]);
   const dimsArr = Int32Array.from(dims);
   const L = layers.length;
   const zIndex: number[] = []; // position of each layer's zOffset among the op's inputs, -1 if none
@@ -103,13 +105,14 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
     }
     const zs = zIndex.map((i) => (i >= 0 ? f32(t[i]) : null));
     const wOutD = f32(t[list.length - 2]);
-    const bOutV = f32(t[list.length - 1])[0];
-    const logits = new Float32Array(B * P);
+    // one channel: bOut travels as a number (the addon's original signature); C channels: as C floats
+    const bOutV: number | Float32Array = C === 1 ? f32(t[list.length - 1])[0] : f32(t[list.length - 1]).slice();
+    const logits = new Float32Array(B * C * P);
     const t0 = performance.now();
     const cacheId = addon.forward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, logits, keep, ...actArg);
     stats.forwardMs += performance.now() - t0;
     stats.forwardCalls++;
-    const value = tf.tensor2d(logits, [B, P]);
+    const value = tf.tensor2d(logits, [B, C * P]);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const dA = new Float32Array(AD.length),
         dO = new Float32Array(oD.length);
@@ -148,7 +151,7 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
       dzs.forEach((dz, l) => {
         if (dz) grads.push(tf.tensor2d(dz, [B, dims[l + 1]]));
       });
-      grads.push(tf.tensor2d(dwOut, [hL, 1]), tf.tensor1d([dbOut]));
+      grads.push(tf.tensor2d(dwOut, [hL, C]), tf.tensor1d(typeof dbOut === "number" ? [dbOut] : dbOut));
       return grads;
     };
     return { value, gradFunc };
@@ -157,11 +160,13 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
 }
 
 /**
- * Whether the native fused kernel computes a decoder with `channels` output channels itself (true for 1): the
- * kernel's output layer is a single column, so multi-channel decoders fall back to the tfjs reference.
+ * Whether the native fused kernel computes a decoder with `channels` output channels itself: always for 1;
+ * for more when the loaded addon reports `outChannels` (built with the C-row output layer, up to 64 channels).
  */
 export function nativeCoordDecoderHandles(channels: number): boolean {
-  return channels === 1;
+  if (channels === 1) return true;
+  const addon = loadNative();
+  return !!addon && channels <= 64 && addon.info().outChannels === true;
 }
 
 /**

