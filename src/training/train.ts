@@ -34,6 +34,13 @@ export interface TrainOptions extends CheckpointOptions {
    * A count of pixels (≥ 1) or a fraction in (0, 1). Default: all pixels.
    */
   pixelSubsample?: number;
+  /**
+   * Start a fresh model's shared output bias (coordinate decoders: rVAE, shift-VAE and their kin) at the logit
+   * of the training images' mean intensity before the first step (default true). Applies only to a model that
+   * has been neither trained nor loaded (`model.fresh`); a resumed checkpoint restores its own weights.
+   * Why: docs/experiments/rvae-decoder.md, "Inverted cells".
+   */
+  initOutputBias?: boolean;
   /** called after every epoch (awaited) */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /** progress line: true (default) on the terminal, false for none, or a custom sink */
@@ -149,6 +156,9 @@ export async function train(
       throw e;
     },
   );
+  // after a resume (which restores weights and clears `fresh`), before the guard's first snapshot
+  if (model.fresh && (opts.initOutputBias ?? true)) model.initOutputBias(stack);
+  model.fresh = false;
   const xBuf = new Float32Array(Math.min(batchSize, n) * row);
   const steps = Math.ceil(n / batchSize);
   let snapshot: tf.Tensor[] = vars.map((v) => tf.clone(v));
