@@ -41,7 +41,7 @@ export abstract class LatentModel {
   protected readonly encoder: Encoder;
   protected readonly decoder: Decoder;
   private disposed = false;
-  /** True until the weights are trained or set (loaded); `train` starts a fresh model's output bias at the data. */
+  /** True until the weights are trained or set (loaded); `train`'s `initOutputBias` acts on fresh models only. */
   fresh = true;
 
   /**

@@ -5,8 +5,8 @@ const EPS = 1e-3;
 
 /**
  * The logit of the mean intensity of each channel of `images` (layout [n, C, h, w]): the constant output that
- * best fits the data under a σ(logit) likelihood, and the starting value `train` gives a fresh coordinate
- * decoder's output bias (the usual "initialise the last bias to the data's marginal").
+ * best fits the data under a σ(logit) likelihood, and where `train({ initOutputBias: true })` starts a fresh
+ * coordinate decoder's output bias (the usual "initialise the last bias to the data's marginal").
  * Why: with a zero start, Adam (≈ lr per step) leaves the shared output bias near 0 within a lecture's budget
  * and the dark background is drawn by hidden units that also read z, so away from the data's z the
  * background inverts (docs/experiments/rvae-decoder.md, "Inverted cells").

@@ -2,7 +2,8 @@
 // 2000 cards, 15 epochs, lr 3e-3, batch 32, pixelSubsample 0.25) with one lever changed and follows, per epoch,
 // where the z posteriors sit and how many cells of the prior's ±1.5 grid invert. Levers (key=value):
 //   beta=β (KL weight), warmup=E (linear KL warm-up over E epochs), epochs=E, wz=k (decoder.0.Wz × k at init),
-//   bout=b (decoder.out.b at init), noinit=1 (output bias starts at 0, as before), floor=f (z posterior log-variance ≥ f, patched in), and any numeric RVAE option as opt.<name>=v (e.g. opt.zLogVarMin=-3).
+//   bout=b (decoder.out.b at init), noinit=1 (output bias starts at 0, the library's default), floor=f (z posterior
+//   log-variance ≥ f, patched in), and any numeric RVAE option as opt.<name>=v (e.g. opt.fourierScale=15).
 // Usage: npx tsx docs/experiments/rvae-decoder/inverted-train.ts seed=1 style=ivae [levers] [every=5]
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
@@ -61,7 +62,7 @@ const f2 = (v: number) => +v.toFixed(2);
     seed,
     progress: false,
     pixelSubsample: 0.25,
-    // train's default starts the output bias at the data's mean logit; bout= sets it by hand, noinit=1 keeps 0
+    // as the results script: the output bias starts at the data's mean logit; bout= sets it by hand, noinit=1 keeps 0
     initOutputBias: !args.bout && !args.noinit,
     beta: args.beta !== undefined ? Number(args.beta) : undefined,
     betaSchedule: args.warmup ? { warmupEpochs: Number(args.warmup) } : undefined,
