@@ -99,6 +99,10 @@ export async function cardsRun(cfg: ResultsConfig, variant: Variant, style: Styl
       ...common,
       epochs: key === "vae" ? c.vaeEpochs : c.epochs,
       pixelSubsample: key === "rvae" && c.pixelSubsample < 1 ? c.pixelSubsample : undefined,
+      // the rVAE's output bias starts at the data's mean logit: without it the dark background is drawn by
+      // z-dependent units and the prior's grid away from the suits inverts (rvae-decoder.md, "Inverted cells");
+      // the VAE's per-pixel output layer does not take it
+      initOutputBias: key === "rvae",
     });
     out[key] = {
       ...score(model, test, key === "rvae"),

@@ -21,6 +21,7 @@ import { createPoseScorer, poseGeometry } from "./pose-encoder";
 import { channelPoseGeometry } from "./channel-images";
 import { artifactsOf } from "./weights";
 import { writeArtifacts } from "./io";
+import { meanIntensityLogits } from "./output-bias";
 import { POSE_INIT_LOGVAR, poseLatents } from "./pose-latents";
 
 export * from "./config";
@@ -40,6 +41,8 @@ export abstract class LatentModel {
   protected readonly encoder: Encoder;
   protected readonly decoder: Decoder;
   private disposed = false;
+  /** True until the weights are trained or set (loaded); `train`'s `initOutputBias` acts on fresh models only. */
+  fresh = true;
 
   /**
    * `makeDecoder` gets the generator after the encoder's draws, so that a seed gives the same weights as
@@ -363,6 +366,12 @@ export abstract class LatentModel {
   /** Sets weights from name → values (every parameter, shapes must match, values finite). */
   setWeights(weights: Map<string, Float32Array>): void {
     this.params.setAll(weights, "setWeights");
+    this.fresh = false;
+  }
+
+  /** Starts the decoder's output bias at the logit of the images' mean per channel (coordinate decoders only). */
+  initOutputBias(images: ImageStack): void {
+    this.decoder.setOutputBias?.(meanIntensityLogits(images, this.channels));
   }
 
   /** The model as in-memory tfjs ModelArtifacts (topology = this config, weights in one buffer). */

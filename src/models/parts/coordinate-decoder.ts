@@ -118,6 +118,10 @@ export class CoordinateDecoder implements Decoder {
     );
   }
 
+  setOutputBias(logits: Float32Array): void {
+    tf.tidy(() => this.bOut.assign(tf.tensor1d(logits)));
+  }
+
   dispose(): void {
     this.coords.dispose();
   }

@@ -22,6 +22,11 @@ export interface DecoderPose {
  */
 export interface Decoder {
   logits(zc: tf.Tensor2D, pose: DecoderPose, pixelIndices?: Int32Array): tf.Tensor2D;
+  /**
+   * Sets the output bias to one logit per channel (decoders whose output bias is shared by all pixels);
+   * `LatentModel.initOutputBias` calls it with the logit of the training images' mean intensity.
+   */
+  setOutputBias?(logits: Float32Array): void;
   /** frees tensors that are not parameters (parameters live in the model's ParamStore) */
   dispose(): void;
 }
