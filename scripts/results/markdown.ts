@@ -41,7 +41,8 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
       `library defaults otherwise. ` +
       `VAE: MLP encoder and decoder [128, 128], ${c.vaeEpochs} epochs. rVAE: equivariant ` +
       `pose encoder, Fourier-feature coordinate decoder [64, 64], ` +
-      `${c.epochs} epochs, reconstruction estimated on ${subsample}.`,
+      `${c.epochs} epochs, reconstruction estimated on ${subsample}, trained with \`initOutputBias: true\` ` +
+      `(the output bias starts at the logit of the data's mean intensity: docs/experiments/rvae-decoder.md).`,
     "",
   );
   L.push("### Verdict against issue 13 (computed)", "");
