@@ -87,6 +87,8 @@ export abstract class LatentModel {
             enc.framePosterior,
             C,
             enc.offsetBound,
+            enc.oppositeFrames,
+            enc.poseWarmup,
           );
           break;
         case "offset-search":
@@ -210,8 +212,9 @@ export abstract class LatentModel {
         return tf.mul(this.likelihood.nll(logits, target), this.pixels / opts.pixelIndices.length);
       };
       // the frame posterior (frame-posterior.ts) marginalises the ELBO over the candidate frames
-      const mix = this.encoder instanceof EquivariantPoseEncoder ? this.encoder.frameMixture(x, c) : null;
-      const post = mix ? null : this.encoder.posterior(x, c);
+      const pose = this.encoder instanceof EquivariantPoseEncoder ? this.encoder : null;
+      const mix = pose ? pose.frameMixture(x, c, opts.epoch) : null;
+      const post = mix ? null : pose ? pose.posterior(x, c, opts.epoch) : this.encoder.posterior(x, c);
       const { loss, terms } = mix
         ? frameMixtureElbo(this.latents, mix, rec, beta)
         : negativeElbo(this.latents, post!, rec(post!), beta);

@@ -69,6 +69,21 @@ export interface RVAEOptions extends ModelOptions {
    */
   offsetBound?: number;
   /**
+   * Equivariant encoder with an even `frameCandidates`: the candidates come in opposite pairs, the best
+   * frames' axes each tried both ways (p and p + 180°), so decoding, not the scorer, settles a half-turn.
+   * Without it the best frames all lie within about ±100° of the scorer's one peak, and a shape that is
+   * nearly the same turned by 180° (a "3" and an "ε") is split between two frames for good
+   * (docs/experiments/rotated-digits-pose.md). Default false.
+   */
+  oppositeFrames?: boolean;
+  /**
+   * Equivariant encoder: the first `poseWarmup` training epochs hold z at 0, so the decoder draws one image for
+   * all and every image's frame is chosen against it; a class then settles in one frame before z can hold a
+   * second, turned variant. During those epochs `klZ` reads a constant 9.5 nats per z column (z's posterior is
+   * N(0, e⁻²⁰)). Default 0 (docs/experiments/rotated-digits-pose.md).
+   */
+  poseWarmup?: number;
+  /**
    * How the shift is inferred when the pose encoder is not the equivariant one (e.g. the shift-VAE).
    * "mlp" (default): one MLP pass. "equivariant": a learned kernel is correlated with the image at every
    * integer shift up to a third of its side, the best shift re-centres it and the MLP reads z from the
