@@ -1,6 +1,7 @@
 import { check, checkInt } from "../util/errors";
 import { defaultOffsetSearchRadius } from "./offset-encoder";
 import type { LikelihoodConfig } from "./parts/likelihood";
+import type { FrameChoice } from "./parts/pose-frame-choice";
 import type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
 export type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
@@ -44,6 +45,8 @@ export interface ModelConfig {
   oppositeFrames?: boolean;
   /** epochs; present only when > 0 */
   poseWarmup?: number;
+  /** present only when "elbo" (absent: "reconstruction") */
+  frameChoice?: FrameChoice;
   /** absent in models saved before it existed: read as "mlp" */
   offsetEncoder?: OffsetEncoder;
   offsetSearchRadius?: number;
@@ -80,6 +83,7 @@ export type EncoderConfig =
       offsetBound: number;
       oppositeFrames: boolean;
       poseWarmup: number;
+      frameChoice: FrameChoice;
     }
   | { kind: "offset-search"; radius: number };
 
@@ -92,10 +96,10 @@ export function likelihoodConfig(c: ModelConfig): LikelihoodConfig {
 export function encoderConfig(c: ModelConfig): EncoderConfig {
   if (c.rotation && c.poseEncoder === "equivariant") {
     const { rotationSteps = 64, frameCandidates = 1, framePosterior = false, offsetBound = 0 } = c;
-    const { oppositeFrames = false, poseWarmup = 0 } = c;
+    const { oppositeFrames = false, poseWarmup = 0, frameChoice = "reconstruction" } = c;
     return {
       kind: "equivariant-pose",
-      ...{ rotationSteps, frameCandidates, framePosterior, offsetBound, oppositeFrames, poseWarmup },
+      ...{ rotationSteps, frameCandidates, framePosterior, offsetBound, oppositeFrames, poseWarmup, frameChoice },
     };
   }
   if (c.translation && c.offsetEncoder === "equivariant") {
@@ -309,6 +313,14 @@ export function resolveConfig(
     where,
     `poseWarmup (epochs with z held at 0) needs rotation and poseEncoder "equivariant", got ${poseWarmup}`,
   );
+  const frameChoice = o.frameChoice ?? "reconstruction";
+  check(
+    (frameChoice === "reconstruction" || frameChoice === "elbo") &&
+      (frameChoice === "reconstruction" || (rotation && poseEncoder === "equivariant")),
+    where,
+    `frameChoice must be "reconstruction" or "elbo" (the latter needs poseEncoder "equivariant"), got ` +
+      `${JSON.stringify(o.frameChoice)}`,
+  );
   const boundable = rotation && translation && poseEncoder === "equivariant";
   const offsetBound = o.offsetBound ?? (boundable ? 2 : 0);
   check(
@@ -325,6 +337,7 @@ export function resolveConfig(
     ...(offsetBound > 0 ? { offsetBound } : {}),
     ...(oppositeFrames ? { oppositeFrames } : {}),
     ...(poseWarmup > 0 ? { poseWarmup } : {}),
+    ...(frameChoice === "elbo" ? { frameChoice } : {}),
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),

@@ -1,3 +1,6 @@
+import type { FrameChoice } from "./parts/pose-frame-choice";
+export type { FrameChoice } from "./parts/pose-frame-choice";
+
 /** The options users pass to the model constructors (resolved and checked by config.ts). */
 /** Pixel likelihood p(x|z) by name: Bernoulli (BCE with logits; pixels in [0,1]) or Gaussian with fixed σ. */
 export type Likelihood = "bernoulli" | "gaussian";
@@ -83,6 +86,13 @@ export interface RVAEOptions extends ModelOptions {
    * N(0, e⁻²⁰)). Default 0 (docs/experiments/rotated-digits-pose.md).
    */
   poseWarmup?: number;
+  /**
+   * Equivariant encoder with `frameCandidates` ≥ 2 (hard choice): how the candidates are ranked.
+   * "reconstruction" (default): the frame the decoder draws best. "elbo": the −ELBO at the posterior means
+   * (reconstruction + the latents' KL), so the angle prior breaks near-ties towards upright
+   * (parts/pose-frame-choice.ts).
+   */
+  frameChoice?: FrameChoice;
   /**
    * How the shift is inferred when the pose encoder is not the equivariant one (e.g. the shift-VAE).
    * "mlp" (default): one MLP pass. "equivariant": a learned kernel is correlated with the image at every

@@ -2,6 +2,8 @@ import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError, loadModel, RVAE, train } from "../../src/index";
 import { oppositeFrames, topFrames } from "../../src/models/pose-encoder";
+import { candidateNegElbo } from "../../src/models/parts/pose-frame-choice";
+import { normalLatent } from "../../src/models/parts/latents";
 import { useBackend } from "./setup";
 import { renderShapes } from "./helpers";
 
@@ -60,7 +62,7 @@ describe("models: candidate frames in opposite pairs (oppositeFrames)", () => {
   });
 });
 
-describe("models: oppositeFrames and poseWarmup options", () => {
+describe("models: oppositeFrames, poseWarmup and frameChoice options", () => {
   before(useBackend);
   const H = 12;
   const base = {
@@ -78,15 +80,36 @@ describe("models: oppositeFrames and poseWarmup options", () => {
     assert.throws(() => new RVAE({ ...base, poseEncoder: "mlp", poseWarmup: 2 }), IvaeInputError);
     assert.throws(() => new RVAE({ ...base, poseWarmup: 1.5 }), IvaeInputError);
     assert.throws(() => new RVAE({ ...base, poseWarmup: -1 }), IvaeInputError);
+    assert.throws(() => new RVAE({ ...base, frameChoice: "prior" as "elbo" }), IvaeInputError);
+    assert.throws(() => new RVAE({ ...base, poseEncoder: "mlp", frameChoice: "elbo" }), IvaeInputError);
     const m = new RVAE(base);
     assert.equal(m.config.oppositeFrames, undefined, "not stored when off");
     assert.equal(m.config.poseWarmup, undefined, "not stored when 0");
+    assert.equal(m.config.frameChoice, undefined, "not stored when the default");
     m.dispose();
+  });
+
+  it("scores a candidate by −ELBO at the means: scaled reconstruction plus each latent's KL, by hand", () => {
+    const specs = [normalLatent("z", "continuous", 1, "klZ"), normalLatent("angle", "angle", 1, "klAngle", 0.5)];
+    const post = {
+      z: { mean: tf.tensor2d([[1], [0]]), logVar: tf.tensor2d([[0], [Math.log(4)]]) },
+      angle: { mean: tf.tensor2d([[0.5], [Math.PI]]), logVar: tf.tensor2d([[Math.log(0.01)], [Math.log(0.01)]]) },
+    };
+    const nll = tf.tensor1d([10, 10]);
+    const got = candidateNegElbo(nll, 2, specs, post).arraySync() as number[];
+    // KL(N(μ, σ²) ‖ N(0, s²)) = log(s/σ) + (σ² + μ²)/(2s²) − ½
+    const kl = (m: number, v: number, s: number) => Math.log(s / Math.sqrt(v)) + (v + m * m) / (2 * s * s) - 0.5;
+    const want = [20 + kl(1, 1, 1) + kl(0.5, 0.01, 0.5), 20 + kl(0, 4, 1) + kl(Math.PI, 0.01, 0.5)];
+    got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) < 1e-4, `image ${i}: ${g} vs ${want[i]}`));
+    // the turned frame (angle π) costs more than the one nearer upright at equal reconstruction
+    assert.ok(got[1] > got[0]);
+    tf.dispose([nll, post.z.mean, post.z.logVar, post.angle.mean, post.angle.logVar]);
   });
 
   it("holds z at 0 in the warm-up epochs only, and keeps both options on load", async function () {
     this.timeout(60000);
-    const m = new RVAE({ ...base, frameCandidates: 2, oppositeFrames: true, poseWarmup: 1 });
+    const opts = { frameCandidates: 2, oppositeFrames: true, poseWarmup: 1, frameChoice: "elbo" as const };
+    const m = new RVAE({ ...base, ...opts });
     const { images } = renderShapes(48, H, { seed: 3, maxAngle: Math.PI, maxShift: 1 });
     const h = await train(m, images, { epochs: 2, batchSize: 16, learningRate: 3e-3, seed: 1, progress: false });
     // epoch 1: z ~ N(0, e^-20) per column, KL = ½(e^-20 − 1 + 20) = 9.5 nats each whatever the weights
@@ -110,6 +133,7 @@ describe("models: oppositeFrames and poseWarmup options", () => {
     const copy = await loadModel(m.toArtifacts());
     assert.equal(copy.config.oppositeFrames, true);
     assert.equal(copy.config.poseWarmup, 1);
+    assert.equal(copy.config.frameChoice, "elbo");
     assert.deepEqual(Array.from(copy.encode(images).angle!), Array.from(enc.angle!));
     m.dispose();
     copy.dispose();

@@ -93,6 +93,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
             rotationSteps: num("steps", 64),
             oppositeFrames: args.flip === "1",
             poseWarmup: num("wz", 0),
+            frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
           })
         : m === "rvae"
           ? new RVAE({
