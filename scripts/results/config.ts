@@ -12,14 +12,16 @@ export type Variant = "cards1" | "cards2" | "cards3" | "cards4";
 export type Style = "ivae" | "notebook";
 
 /**
- * The rVAE on rotated digits: today's best from the pose work (docs/experiments/rvae-decoder.md, branch `pose`):
- * a Fourier-feature coordinate decoder [128, 128, 128] and angle refinement by decoding the 4 best frames.
+ * The rVAE on rotated digits: today's best from the pose work (docs/experiments/rvae-decoder.md and
+ * rotated-digits-pose.md): a Fourier-feature coordinate decoder [128, 128, 128], angle refinement by decoding the
+ * 4 best frames, and 3 warm-up epochs with z held at 0 so that each digit class settles in one frame (session 7).
  * Change it here when the pose work finds a better one; everything else in the digits section stays the same.
  */
 export const DIGITS_RVAE: Partial<RVAEOptions> = {
   coordinateFeatures: "fourier",
   decoderHidden: [128, 128, 128],
   frameCandidates: 4,
+  poseWarmup: 3,
   translation: true,
 };
 

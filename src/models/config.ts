@@ -1,6 +1,7 @@
 import { check, checkInt } from "../util/errors";
 import { defaultOffsetSearchRadius } from "./offset-encoder";
 import type { LikelihoodConfig } from "./parts/likelihood";
+import type { FrameChoice } from "./parts/pose-frame-choice";
 import type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
 export type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
@@ -40,6 +41,12 @@ export interface ModelConfig {
   framePosterior?: boolean;
   /** px; absent in models saved before it existed (and when 0): unbounded */
   offsetBound?: number;
+  /** present (true) only when set */
+  oppositeFrames?: boolean;
+  /** epochs; present only when > 0 */
+  poseWarmup?: number;
+  /** present only when "elbo" (absent: "reconstruction") */
+  frameChoice?: FrameChoice;
   /** absent in models saved before it existed: read as "mlp" */
   offsetEncoder?: OffsetEncoder;
   offsetSearchRadius?: number;
@@ -74,6 +81,9 @@ export type EncoderConfig =
       frameCandidates: number;
       framePosterior: boolean;
       offsetBound: number;
+      oppositeFrames: boolean;
+      poseWarmup: number;
+      frameChoice: FrameChoice;
     }
   | { kind: "offset-search"; radius: number };
 
@@ -86,7 +96,11 @@ export function likelihoodConfig(c: ModelConfig): LikelihoodConfig {
 export function encoderConfig(c: ModelConfig): EncoderConfig {
   if (c.rotation && c.poseEncoder === "equivariant") {
     const { rotationSteps = 64, frameCandidates = 1, framePosterior = false, offsetBound = 0 } = c;
-    return { kind: "equivariant-pose", rotationSteps, frameCandidates, framePosterior, offsetBound };
+    const { oppositeFrames = false, poseWarmup = 0, frameChoice = "reconstruction" } = c;
+    return {
+      kind: "equivariant-pose",
+      ...{ rotationSteps, frameCandidates, framePosterior, offsetBound, oppositeFrames, poseWarmup, frameChoice },
+    };
   }
   if (c.translation && c.offsetEncoder === "equivariant") {
     return {
@@ -284,6 +298,29 @@ export function resolveConfig(
     `framePosterior must be true or false and needs poseEncoder "equivariant" with frameCandidates ≥ 2, ` +
       `got framePosterior ${JSON.stringify(o.framePosterior)}, frameCandidates ${frameCandidates}`,
   );
+  const oppositeFrames = o.oppositeFrames ?? false;
+  check(
+    typeof oppositeFrames === "boolean" &&
+      (!oppositeFrames || (rotation && poseEncoder === "equivariant" && frameCandidates % 2 === 0)),
+    where,
+    `oppositeFrames must be true or false and needs poseEncoder "equivariant" with an even frameCandidates, got ` +
+      `oppositeFrames ${JSON.stringify(o.oppositeFrames)}, frameCandidates ${frameCandidates}`,
+  );
+  const poseWarmup = o.poseWarmup ?? 0;
+  checkInt(poseWarmup, where, "poseWarmup", 0);
+  check(
+    poseWarmup === 0 || (rotation && poseEncoder === "equivariant"),
+    where,
+    `poseWarmup (epochs with z held at 0) needs rotation and poseEncoder "equivariant", got ${poseWarmup}`,
+  );
+  const frameChoice = o.frameChoice ?? "reconstruction";
+  check(
+    (frameChoice === "reconstruction" || frameChoice === "elbo") &&
+      (frameChoice === "reconstruction" || (rotation && poseEncoder === "equivariant")),
+    where,
+    `frameChoice must be "reconstruction" or "elbo" (the latter needs poseEncoder "equivariant"), got ` +
+      `${JSON.stringify(o.frameChoice)}`,
+  );
   const boundable = rotation && translation && poseEncoder === "equivariant";
   const offsetBound = o.offsetBound ?? (boundable ? 2 : 0);
   check(
@@ -298,6 +335,9 @@ export function resolveConfig(
     frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
     ...(rotation && framePosterior ? { framePosterior } : {}),
     ...(offsetBound > 0 ? { offsetBound } : {}),
+    ...(oppositeFrames ? { oppositeFrames } : {}),
+    ...(poseWarmup > 0 ? { poseWarmup } : {}),
+    ...(frameChoice === "elbo" ? { frameChoice } : {}),
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),

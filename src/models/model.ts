@@ -14,6 +14,7 @@ import { channelPixelIndices, type Decoder } from "./parts/decoder";
 import { HeadColumn, MlpEncoder, type Encoder } from "./parts/encoder";
 import { EquivariantPoseEncoder } from "./parts/equivariant-pose-encoder";
 import { frameMixtureElbo } from "./parts/frame-posterior";
+import { candidateNegElbo } from "./parts/pose-frame-choice";
 import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
@@ -82,14 +83,18 @@ export abstract class LatentModel {
             mlp,
             createPoseScorer(this.params, channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), C), rng),
             enc.frameCandidates,
-            (post, c, pix, x) =>
-              this.likelihood.nll(
+            (post, c, pix, x) => {
+              const nll = this.likelihood.nll(
                 this.decodeSample(this.latentMeans(post), c, pix),
                 tf.gather(x, tf.tensor1d(channelPixelIndices(pix, h * w, C), "int32"), 1) as tf.Tensor2D,
-              ),
+              );
+              return enc.frameChoice === "elbo" ? candidateNegElbo(nll, (h * w) / pix.length, this.latents, post) : nll;
+            },
             enc.framePosterior,
             C,
             enc.offsetBound,
+            enc.oppositeFrames,
+            enc.poseWarmup,
           );
           break;
         case "offset-search":
@@ -213,8 +218,9 @@ export abstract class LatentModel {
         return tf.mul(this.likelihood.nll(logits, target), this.pixels / opts.pixelIndices.length);
       };
       // the frame posterior (frame-posterior.ts) marginalises the ELBO over the candidate frames
-      const mix = this.encoder instanceof EquivariantPoseEncoder ? this.encoder.frameMixture(x, c) : null;
-      const post = mix ? null : this.encoder.posterior(x, c);
+      const pose = this.encoder instanceof EquivariantPoseEncoder ? this.encoder : null;
+      const mix = pose ? pose.frameMixture(x, c, opts.epoch) : null;
+      const post = mix ? null : pose ? pose.posterior(x, c, opts.epoch) : this.encoder.posterior(x, c);
       const { loss, terms } = mix
         ? frameMixtureElbo(this.latents, mix, rec, beta)
         : negativeElbo(this.latents, post!, rec(post!), beta);

@@ -1,3 +1,6 @@
+import type { FrameChoice } from "./parts/pose-frame-choice";
+export type { FrameChoice } from "./parts/pose-frame-choice";
+
 /** The options users pass to the model constructors (resolved and checked by config.ts). */
 /** Pixel likelihood p(x|z) by name: Bernoulli (BCE with logits; pixels in [0,1]) or Gaussian with fixed σ. */
 export type Likelihood = "bernoulli" | "gaussian";
@@ -68,6 +71,28 @@ export interface RVAEOptions extends ModelOptions {
    * "3 seeds"). Default 2 px; 0 = unbounded (models saved before this option load as 0).
    */
   offsetBound?: number;
+  /**
+   * Equivariant encoder with an even `frameCandidates`: the candidates come in opposite pairs, the best
+   * frames' axes each tried both ways (p and p + 180°), so decoding, not the scorer, settles a half-turn.
+   * Without it the best frames all lie within about ±100° of the scorer's one peak, and a shape that is
+   * nearly the same turned by 180° (a "3" and an "ε") is split between two frames for good
+   * (docs/experiments/rotated-digits-pose.md). Default false.
+   */
+  oppositeFrames?: boolean;
+  /**
+   * Equivariant encoder: the first `poseWarmup` training epochs hold z at 0, so the decoder draws one image for
+   * all and every image's frame is chosen against it; a class then settles in one frame before z can hold a
+   * second, turned variant. During those epochs `klZ` reads a constant 9.5 nats per z column (z's posterior is
+   * N(0, e⁻²⁰)). Default 0 (docs/experiments/rotated-digits-pose.md).
+   */
+  poseWarmup?: number;
+  /**
+   * Equivariant encoder with `frameCandidates` ≥ 2 (hard choice): how the candidates are ranked.
+   * "reconstruction" (default): the frame the decoder draws best. "elbo": the −ELBO at the posterior means
+   * (reconstruction + the latents' KL), so the angle prior breaks near-ties towards upright
+   * (parts/pose-frame-choice.ts).
+   */
+  frameChoice?: FrameChoice;
   /**
    * How the shift is inferred when the pose encoder is not the equivariant one (e.g. the shift-VAE).
    * "mlp" (default): one MLP pass. "equivariant": a learned kernel is correlated with the image at every

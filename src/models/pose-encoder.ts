@@ -280,6 +280,46 @@ export function topFrames(
 }
 
 /**
+ * Candidate frames in opposite pairs: the best `count / 2` axes (trials at least `separation` apart, also from
+ * each other's opposites), each as the better-scoring trial k and k + K/2. Why: a two-fold-ambiguous shape (a
+ * "3" and the "ε" it becomes at 180°) has one broad score peak, so the best frames all lie within ±90° of it
+ * and a wrong half-turn can never be undone by decoding; with the opposite frame among the candidates the
+ * decoder settles it. `count` must be even. Returns `count` arrays of trial indices (pair members adjacent).
+ */
+export function oppositeFrames(
+  scores: ArrayLike<number>,
+  B: number,
+  K: number,
+  count: number,
+  separation = Math.PI / 4,
+): Int32Array[] {
+  const out = Array.from({ length: count }, () => new Int32Array(B));
+  const sep = separation + 1e-6,
+    half = Math.round(K / 2);
+  for (let b = 0; b < B; b++) {
+    const taken: number[] = [];
+    for (let c = 0; c < count / 2; c++) {
+      let best = -1,
+        bestV = -Infinity;
+      for (let k = 0; k < K; k++) {
+        if (taken.some((t) => Math.abs(trialOffset(k, t, K)) <= sep)) continue;
+        const v = scores[b * K + k];
+        if (v > bestV) {
+          bestV = v;
+          best = k;
+        }
+      }
+      if (best < 0) best = taken[0];
+      const opp = (best + half) % K;
+      out[2 * c][b] = best;
+      out[2 * c + 1][b] = opp;
+      taken.push(best, opp);
+    }
+  }
+  return out;
+}
+
+/**
  * The angle of each image from its frame scores: trial `centre[b]` refined by a softmax over the trials
  * within ±45° of it. Differentiable in the scores; returns [B] radians (unwrapped; callers wrap).
  */

@@ -91,6 +91,9 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
             framePosterior: args.fp === "1",
             rotationPrior: num("rp", Math.PI / 2),
             rotationSteps: num("steps", 64),
+            oppositeFrames: args.flip === "1",
+            poseWarmup: num("wz", 0),
+            frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
           })
         : m === "rvae"
           ? new RVAE({
@@ -126,6 +129,9 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       model.params.vars[i].assign(tf.tensor2d(W, [2, h]));
       model.params.vars[j].assign(tf.tensor1d(b));
     }
+    const onEpoch = (r: { epoch: number; loss: number }) => {
+      if (args.log === "1") console.log(`epoch ${r.epoch} loss ${r.loss.toFixed(1)}`);
+    };
     const trainImgs = m === "vaeUp" ? tr.upright : tr.images,
       testImgs = m === "vaeUp" ? te.upright : te.images;
     const t0 = Date.now();
@@ -136,6 +142,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       learningRate: lr,
       seed,
       progress: false,
+      onEpoch,
       ...ps,
     });
     const enc = model.encode(testImgs);

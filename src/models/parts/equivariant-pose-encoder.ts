@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { fastTanh } from "../ops";
-import { frameScores, PoseScorer, topFrames, windowedAngle } from "../pose-encoder";
+import { frameScores, oppositeFrames, PoseScorer, topFrames, windowedAngle } from "../pose-encoder";
 import { channelCentroids, channelNormalisedImages, channelPolarImages, planePoseGeometry } from "../channel-images";
 import type { Encoder, MlpEncoder } from "./encoder";
 import {
@@ -41,7 +41,16 @@ export class EquivariantPoseEncoder implements Encoder {
     private readonly channels = 1,
     /** px: the MLP's offset is bounded to ±offsetBound per axis (0 = unbounded) */
     private readonly offsetBound = 0,
+    /** candidates come in opposite pairs (p, p + 180°): the decoder, not the scorer, settles a half-turn */
+    public oppositeFrames = false,
+    /** training epochs (1-based) up to which z is held at 0, so that every class is aligned to one drawn image */
+    private readonly poseWarmup = 0,
   ) {}
+
+  /** True while training is in the pose warm-up: `epoch` is given (training only) and at most `poseWarmup`. */
+  private zHeld(epoch?: number): boolean {
+    return epoch !== undefined && epoch <= this.poseWarmup;
+  }
 
   /**
    * Separation of the candidate frames: 45° for up to 4 (two-fold shapes keep a defined frame), 180°/m beyond,
@@ -59,7 +68,10 @@ export class EquivariantPoseEncoder implements Encoder {
     const C = this.channels;
     const centre = channelCentroids(xv, B, C, g.height, g.width);
     const scores = frameScores(channelPolarImages(xv, B, C, planePoseGeometry(g, C), centre), B, this.scorer);
-    const frames = topFrames(scores.dataSync(), B, g.steps, Math.max(1, this.frameCandidates), this.separation());
+    const m = Math.max(1, this.frameCandidates);
+    const frames = this.oppositeFrames
+      ? oppositeFrames(scores.dataSync(), B, g.steps, m, this.separation())
+      : topFrames(scores.dataSync(), B, g.steps, m, this.separation());
     // up to 4 hard candidates keep the ±45° refinement; more candidates or the posterior use disjoint windows
     const masks = this.framePosterior || frames.length > 4 ? frameWindows(frames, B, g.steps, this.separation()) : null;
     const coarse = (f: Int32Array, i: number) =>
@@ -67,11 +79,13 @@ export class EquivariantPoseEncoder implements Encoder {
     return { xv, centre, scores, frames, masks, coarse };
   }
 
-  posterior(x: tf.Tensor2D, c: tf.Tensor2D | null): Posterior {
+  /** q(latents | x); `epoch` (training only) holds z at 0 during the pose warm-up. */
+  posterior(x: tf.Tensor2D, c: tf.Tensor2D | null, epoch?: number): Posterior {
     const [B] = x.shape;
     const g = this.scorer.geometry;
+    const held = this.zHeld(epoch);
     const { xv, centre, scores, frames, masks, coarse } = this.search(x);
-    if (frames.length === 1) return this.inFrame(x, xv, c, coarse(frames[0], 0), centre);
+    if (frames.length === 1) return this.inFrame(x, xv, c, coarse(frames[0], 0), centre, held);
     // per image, the index of the candidate kept
     const pick = new Int32Array(B);
     if (this.framePosterior) {
@@ -84,7 +98,7 @@ export class EquivariantPoseEncoder implements Encoder {
       const pix = candidatePixels(g.height, g.width);
       let bestNll: Float32Array | null = null;
       frames.forEach((f, i) => {
-        const nll = tf.tidy(() => this.candidateScore(this.inFrame(x, xv, c, coarse(f, i), centre), c, pix, x));
+        const nll = tf.tidy(() => this.candidateScore(this.inFrame(x, xv, c, coarse(f, i), centre, held), c, pix, x));
         const v = nll.dataSync() as Float32Array;
         nll.dispose();
         for (let b = 0; b < B; b++) if (!bestNll || v[b] < bestNll[b]) pick[b] = i;
@@ -92,26 +106,28 @@ export class EquivariantPoseEncoder implements Encoder {
       });
     }
     const chosen = Int32Array.from(pick, (i, b) => frames[i][b]);
-    if (!masks) return this.inFrame(x, xv, c, windowedAngle(scores, chosen), centre);
+    if (!masks) return this.inFrame(x, xv, c, windowedAngle(scores, chosen), centre, held);
     const mask = new Float32Array(B * g.steps);
     for (let b = 0; b < B; b++) mask.set(masks[pick[b]].subarray(b * g.steps, (b + 1) * g.steps), b * g.steps);
-    return this.inFrame(x, xv, c, angleInWindow(scores, chosen, mask), centre);
+    return this.inFrame(x, xv, c, angleInWindow(scores, chosen, mask), centre, held);
   }
 
   /**
    * Under `framePosterior`: the posterior of every candidate frame, their weights and the frame KL, for the
    * marginalised ELBO (call inside a tf.tidy); null otherwise.
    */
-  frameMixture(x: tf.Tensor2D, c: tf.Tensor2D | null): FrameMixture | null {
+  frameMixture(x: tf.Tensor2D, c: tf.Tensor2D | null, epoch?: number): FrameMixture | null {
     if (!this.framePosterior) return null;
     const { xv, centre, scores, frames, masks, coarse } = this.search(x);
-    const posts = frames.map((f, i) => this.inFrame(x, xv, c, coarse(f, i), centre));
+    const held = this.zHeld(epoch);
+    const posts = frames.map((f, i) => this.inFrame(x, xv, c, coarse(f, i), centre, held));
     return { posts, weights: candidateWeights(windowLogMass(scores, masks!)), klFrame: klFrameUniform(scores) };
   }
 
   /**
    * The posterior when the coarse angle `coarse[b]` is taken for image b (a frame refined in its window): z, angle
-   * residual and offset from the MLP on the image centred and de-rotated by it.
+   * residual and offset from the MLP on the image centred and de-rotated by it. With `zHeld` z is 0 (posterior
+   * N(0, e⁻²⁰): its sample is 0 to float precision, its KL a constant 9.5 nats per column with no gradient).
    */
   private inFrame(
     x: tf.Tensor2D,
@@ -119,6 +135,7 @@ export class EquivariantPoseEncoder implements Encoder {
     c: tf.Tensor2D | null,
     coarse: tf.Tensor1D,
     centre: Float64Array,
+    zHeld = false,
   ): Posterior {
     const [B, P] = x.shape;
     const { height: H, width: W, steps } = this.scorer.geometry;
@@ -129,6 +146,7 @@ export class EquivariantPoseEncoder implements Encoder {
       // the MLP's angle column is a residual of at most one trial step; its offset column an offset in the de-rotated
       // frame
       const out = this.mlp.posterior(xn, c);
+      if (zHeld) out.z = { mean: tf.zerosLike(out.z.mean), logVar: tf.fill(out.z.mean.shape, -20) as tf.Tensor2D };
       const a = out.angle;
       const gamma = tf.add(coarse, tf.mul((2 * Math.PI) / steps, fastTanh(a.mean.reshape([-1]))));
       out.angle = { mean: tf.atan2(tf.sin(gamma), tf.cos(gamma)).reshape([-1, 1]) as tf.Tensor2D, logVar: a.logVar };
