@@ -62,10 +62,7 @@ export abstract class LatentModel {
     const C = configChannels(config);
     const rng = new Random(config.seed);
     try {
-      // The log-variance biases of the angle and shift start at log(0.05²): a near-deterministic pose at
-      // the start lets the decoder learn to use it. With the usual 0 (σ = 1 rad) the sampled angle is so
-      // noisy that the decoder first learns rotation-blurred blobs and the angle latent collapses to the
-      // prior (observed on cards3; the local optimum of spatial-VAE issue #2).
+      // the pose's log-variance biases start at POSE_INIT_LOGVAR (pose-latents.ts says why)
       const columns: HeadColumn[] = this.latents.map((s) => ({
         name: s.name,
         dim: s.dim,
@@ -82,7 +79,6 @@ export abstract class LatentModel {
           this.encoder = new EquivariantPoseEncoder(
             mlp,
             createPoseScorer(this.params, channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), C), rng),
-            enc.frameCandidates,
             (post, c, pix, x) => {
               const nll = this.likelihood.nll(
                 this.decodeSample(this.latentMeans(post), c, pix),
@@ -90,11 +86,7 @@ export abstract class LatentModel {
               );
               return enc.frameChoice === "elbo" ? candidateNegElbo(nll, (h * w) / pix.length, this.latents, post) : nll;
             },
-            enc.framePosterior,
-            C,
-            enc.offsetBound,
-            enc.oppositeFrames,
-            enc.poseWarmup,
+            { ...enc, channels: C },
           );
           break;
         case "offset-search":

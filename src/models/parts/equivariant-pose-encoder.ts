@@ -12,6 +12,12 @@ import {
   windowLogMass,
 } from "./frame-posterior";
 import type { Posterior } from "./latents";
+import type { EncoderConfig } from "../config";
+
+/** The encoder's options: its part of the model config (config.ts `encoderConfig`) and the image's channel count. */
+export type EquivariantPoseOptions = Omit<Extract<EncoderConfig, { kind: "equivariant-pose" }>, "kind"> & {
+  channels: number;
+};
 
 /** −log p(x | posterior means) on a pixel subset, per image [B]: how well a candidate frame reconstructs. */
 export type CandidateScore = (
@@ -31,21 +37,30 @@ export type CandidateScore = (
  * With `channels` C > 1 (rows [B, C·P]) one pose serves all channels (channel-images.ts says how).
  */
 export class EquivariantPoseEncoder implements Encoder {
+  /** candidates form a posterior q(frame|x) that training marginalises over (needs frameCandidates ≥ 2) */
+  readonly framePosterior: boolean;
+  private readonly frameCandidates: number;
+  private readonly channels: number;
+  /** px: the MLP's offset is bounded to ±offsetBound per axis (0 = unbounded) */
+  private readonly offsetBound: number;
+  /** candidates come in opposite pairs (p, p + 180°): the decoder, not the scorer, settles a half-turn */
+  private readonly oppositeFrames: boolean;
+  /** training epochs (1-based) up to which z is held at 0, so that every class is aligned to one drawn image */
+  private readonly poseWarmup: number;
+
   constructor(
     private readonly mlp: MlpEncoder,
     private readonly scorer: PoseScorer,
-    private readonly frameCandidates: number,
     private readonly candidateScore: CandidateScore,
-    /** candidates form a posterior q(frame|x) that training marginalises over (needs frameCandidates ≥ 2) */
-    readonly framePosterior = false,
-    private readonly channels = 1,
-    /** px: the MLP's offset is bounded to ±offsetBound per axis (0 = unbounded) */
-    private readonly offsetBound = 0,
-    /** candidates come in opposite pairs (p, p + 180°): the decoder, not the scorer, settles a half-turn */
-    public oppositeFrames = false,
-    /** training epochs (1-based) up to which z is held at 0, so that every class is aligned to one drawn image */
-    private readonly poseWarmup = 0,
-  ) {}
+    opts: EquivariantPoseOptions,
+  ) {
+    this.framePosterior = opts.framePosterior;
+    this.frameCandidates = opts.frameCandidates;
+    this.channels = opts.channels;
+    this.offsetBound = opts.offsetBound;
+    this.oppositeFrames = opts.oppositeFrames;
+    this.poseWarmup = opts.poseWarmup;
+  }
 
   /** True while training is in the pose warm-up: `epoch` is given (training only) and at most `poseWarmup`. */
   private zHeld(epoch?: number): boolean {
