@@ -1,5 +1,8 @@
+import type * as tf from "@tensorflow/tfjs";
+import { vaeStepHook } from "../native/hooks";
 import { check } from "../util/errors";
 import { configChannels, ModelConfig, ModelOptions, resolveConfig, storedConfig } from "./config";
+import type { LossOptions, LossTerms } from "./contracts";
 import { LatentModel } from "./model";
 import { MlpDecoder } from "./parts/decoder";
 import { registerModel } from "./registry";
@@ -17,6 +20,11 @@ export class VAE extends LatentModel {
       (params, rng, content) =>
         new MlpDecoder(params, content, c.decoderHidden, c.imageShape[0] * c.imageShape[1], rng, configChannels(c)),
     );
+  }
+
+  /** The ELBO's terms; unconditional models take the fused native step when the addon has it (src/native). */
+  override lossTerms(x: tf.Tensor2D, c: tf.Tensor2D | null, opts: LossOptions): LossTerms {
+    return (c === null ? vaeStepHook.kernel?.(this, x, opts) : null) ?? super.lossTerms(x, c, opts);
   }
 }
 
