@@ -49,12 +49,13 @@ Mlp mlp() {
 }
 
 // Runs fn(first, last) over row blocks of [0, m) (multiples of 8 rows, the largest micro-tile height) on up to
-// the addon's thread count; one thread for small work, where starting threads costs more than it saves. The split
+// the addon's thread count; one thread below 4M multiply-adds (per layer: 128 x 128 x 128 is 2M), where starting
+// threads, and waiting for one the OS has descheduled on a busy machine, costs more than it saves. The split
 // depends only on the thread count, so results are reproducible for a given count.
 template <typename F>
 void rows_parallel(int m, double work, F fn) {
   const int blocks = (m + 7) / 8;
-  const int nt = work < 2e5 ? 1 : std::max(1, std::min(current_threads(), blocks));
+  const int nt = work < 4e6 ? 1 : std::max(1, std::min(current_threads(), blocks));
   if (nt == 1) return fn(0, m);
   std::vector<std::thread> pool;
   auto range = [&](int t, int& r0, int& r1) {
@@ -329,19 +330,20 @@ napi_value VaeBackward(napi_env env, napi_callback_info info) {
 }
 
 // One Adam step of tfjs 4.22's AdamOptimizer for one variable, element by element in float32 with its operation
-// order, so the result is bit-identical (this file is built for baseline x86-64: no FMA contraction):
+// order, so the result is bit-identical (this file is built for baseline x86-64, which has no FMA to contract to;
+// the loops vectorise with exact SSE division and square root):
 //   m' = m β1 + g (1 − β1), v' = v β2 + g² (1 − β2), w' = (m'/(1 − β1ᵗ)) / (√(v'/(1 − β2ᵗ)) + ε) (−lr) + w.
 // consts: β1, 1 − β1, β2, 1 − β2, 1 − β1ᵗ, 1 − β2ᵗ, ε, −lr (each rounded to float32 as tfjs's scalars are).
 // Returns 1 (nothing written) when a gradient is not finite, 2 when a new weight is not finite, else 0.
-#pragma GCC push_options
-#pragma GCC optimize("fp-contract=off")
-int adam_update(size_t n, const float* w, const float* g, const float* m, const float* v, float* wo, float* mo,
-                float* vo, const double* cd) {
+int adam_update(size_t n, const float* __restrict w, const float* __restrict g, const float* __restrict m,
+                const float* __restrict v, float* __restrict wo, float* __restrict mo, float* __restrict vo,
+                const double* cd) {
   float c[8];
   for (int i = 0; i < 8; ++i) c[i] = (float)cd[i];
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(g[i])) return 1;
-  bool ok = true;
+  // x − x == 0 exactly for finite x (NaN for ±Inf and NaN): branch-free, so both loops vectorise
+  int bad = 0;
+  for (size_t i = 0; i < n; ++i) bad |= !(g[i] - g[i] == 0.f);
+  if (bad) return 1;
   for (size_t i = 0; i < n; ++i) {
     const float gi = g[i];
     const float m1 = m[i] * c[0] + gi * c[1];
@@ -353,11 +355,10 @@ int adam_update(size_t n, const float* w, const float* g, const float* m, const 
     mo[i] = m1;
     vo[i] = v1;
     wo[i] = w1;
-    ok = ok && std::isfinite(w1);
+    bad |= !(w1 - w1 == 0.f);
   }
-  return ok ? 0 : 2;
+  return bad ? 2 : 0;
 }
-#pragma GCC pop_options
 
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   size_t argc = 8;

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { loadNative, NativeAddon } from "../native/addon";
+import { withOutputs } from "../native/wasm-heap";
 
 interface AdamFields {
   learningRate: number;
@@ -67,37 +68,49 @@ export class NativeAdam extends tf.AdamOptimizer {
       self.epsilon,
       -self.learningRate,
     );
-    const out: { w: Float32Array; m: Float32Array; v: Float32Array }[] = [];
-    for (let i = 0; i < names.length; i++) {
-      const g = grads[names[i]];
-      const value = registered[names[i]];
-      const n = value.size;
-      const o = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
-      const code = this.addon.adamUpdate(
-        value.dataSync() as Float32Array,
-        g.dataSync() as Float32Array,
-        self.accumulatedFirstMoment[i].variable.dataSync() as Float32Array,
-        self.accumulatedSecondMoment[i].variable.dataSync() as Float32Array,
-        o.w,
-        o.m,
-        o.v,
-        consts,
-      );
-      if (code === 1) return "gradient";
-      if (code === 2) return "weight";
-      out.push(o);
+    const vals = names.map((name) => registered[name]);
+    const inputs = names.flatMap((name, i) => [
+      vals[i],
+      grads[name],
+      self.accumulatedFirstMoment[i].variable,
+      self.accumulatedSecondMoment[i].variable,
+    ]);
+    let outcome: AdamOutcome = "ok";
+    // new weights and moments written straight into fresh tensors (the wasm heap on wasm: no copies)
+    const outs = withOutputs(
+      vals.flatMap((v) => [v.shape, v.shape, v.shape]),
+      inputs,
+      (o, x) => {
+        for (let i = 0; i < names.length && outcome === "ok"; i++) {
+          const c = this.addon.adamUpdate(
+            x[4 * i],
+            x[4 * i + 1],
+            x[4 * i + 2],
+            x[4 * i + 3],
+            o[3 * i],
+            o[3 * i + 1],
+            o[3 * i + 2],
+            consts,
+          );
+          outcome = c === 1 ? "gradient" : c === 2 ? "weight" : "ok";
+        }
+      },
+    );
+    if (outcome !== "ok") {
+      tf.dispose(outs);
+      return outcome;
     }
     tf.tidy(() => {
-      names.forEach((name, i) => {
-        const shape = registered[name].shape;
-        registered[name].assign(tf.tensor(out[i].w, shape));
-        self.accumulatedFirstMoment[i].variable.assign(tf.tensor(out[i].m, shape));
-        self.accumulatedSecondMoment[i].variable.assign(tf.tensor(out[i].v, shape));
+      vals.forEach((v, i) => {
+        v.assign(outs[3 * i]);
+        self.accumulatedFirstMoment[i].variable.assign(outs[3 * i + 1]);
+        self.accumulatedSecondMoment[i].variable.assign(outs[3 * i + 2]);
       });
       // β1ᵗ⁺¹ = β1ᵗ · β1 in float32 (a product of two floats is exact in a double, then rounded once)
       self.accBeta1.assign(tf.scalar(Math.fround(acc1 * Math.fround(self.beta1))));
       self.accBeta2.assign(tf.scalar(Math.fround(acc2 * Math.fround(self.beta2))));
     });
+    tf.dispose(outs); // the variables hold their own reference
     self.incrementIterations();
     return "ok";
   }
