@@ -5,6 +5,7 @@ import type { LatentSpec } from "../models/parts/latents";
 import type { ParamStore } from "../models/params";
 import { loadNative, NativeAddon } from "./addon";
 import { vaeStepHook } from "./hooks";
+import { readViews, withOutputs } from "./wasm-heap";
 
 /** What the fused step reads from a plain VAE (src/models/vae.ts passes itself). */
 export interface VaeLike {
@@ -58,14 +59,18 @@ export function vaeLossNative(model: VaeLike, x: tf.Tensor2D, opts: LossOptions,
   const epsT = tf.randomNormal([B, d], 0, 1, "float32", opts.seed);
   const eps = epsT.dataSync() as Float32Array;
   epsT.dispose();
-  const xd = x.dataSync() as Float32Array;
   const vars = [...encVars, ...decVars];
+  const ne = 2 * encN + 2;
+  const even = (a: Float32Array[], odd: number) => a.filter((_, i) => i % 2 === odd);
+  // the images and weights as views of the wasm heap (no copies), taken right before each native call
+  const split = (v: Float32Array[]) => ({
+    xd: v[0],
+    eW: even(v.slice(1, 1 + ne), 0),
+    eB: even(v.slice(1, 1 + ne), 1),
+    dW: even(v.slice(1 + ne), 0),
+    dB: even(v.slice(1 + ne), 1),
+  });
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const data = (args.slice(0, vars.length) as tf.Tensor[]).map((t) => t.dataSync() as Float32Array);
-    const eW = data.slice(0, 2 * encN + 2).filter((_, i) => i % 2 === 0),
-      eB = data.slice(0, 2 * encN + 2).filter((_, i) => i % 2 === 1);
-    const dW = data.slice(2 * encN + 2).filter((_, i) => i % 2 === 0),
-      dB = data.slice(2 * encN + 2).filter((_, i) => i % 2 === 1);
     const encH = Array.from(encDims.subarray(1), (w) => new Float32Array(B * w));
     const decH = [
       new Float32Array(B * d),
@@ -75,16 +80,17 @@ export function vaeLossNative(model: VaeLike, x: tf.Tensor2D, opts: LossOptions,
     const dl = new Float32Array(B * m);
     const nll = new Float64Array(B),
       kl = new Float64Array(B);
+    const f = split(readViews([x, ...(args.slice(0, vars.length) as tf.Tensor[])]));
     addon.vaeForward(
       B,
       encDims,
       decDims,
-      xd,
+      f.xd,
       eps,
-      eW,
-      eB,
-      dW,
-      dB,
+      f.eW,
+      f.eB,
+      f.dW,
+      f.dB,
       cols,
       kind,
       cfg.decoderSigma,
@@ -106,31 +112,35 @@ export function vaeLossNative(model: VaeLike, x: tf.Tensor2D, opts: LossOptions,
       value: tf.tensor1d([recon + beta * klz, recon, klz]),
       gradFunc: (dy: tf.Tensor) => {
         const [d0, d1, d2] = dy.dataSync();
-        const grads = vars.map((v) => new Float32Array(v.size));
-        const g = (from: number, to: number, odd: number) => grads.slice(from, to).filter((_, i) => i % 2 === odd);
-        const ne = 2 * encN + 2;
         const a = ((d0 + d1) * scale) / B,
           bkl = (beta * d0 + d2) / B;
-        addon.vaeBackward(
-          B,
-          encDims,
-          decDims,
-          xd,
-          eps,
-          eW,
-          dW,
-          cols,
-          encH,
-          decH,
-          dl,
-          a,
-          bkl,
-          g(0, ne, 0),
-          g(0, ne, 1),
-          g(ne, grads.length, 0),
-          g(ne, grads.length, 1),
+        // the gradients are written straight into new tensors
+        return withOutputs(
+          vars.map((v) => v.shape),
+          [x, ...vars],
+          (g, ins) => {
+            const w = split(ins);
+            addon.vaeBackward(
+              B,
+              encDims,
+              decDims,
+              w.xd,
+              eps,
+              w.eW,
+              w.dW,
+              cols,
+              encH,
+              decH,
+              dl,
+              a,
+              bkl,
+              even(g.slice(0, ne), 0),
+              even(g.slice(0, ne), 1),
+              even(g.slice(ne), 0),
+              even(g.slice(ne), 1),
+            );
+          },
         );
-        return grads.map((gr, i) => tf.tensor(gr, vars[i].shape));
       },
     };
   });
