@@ -14,10 +14,15 @@ namespace IVAE_NS {
 void mlp_gemm(int m, int n, int k, const float* a, long ars, long acs, const float* b, long ldb, float* c, long ldc,
               bool acc) {
   const int mm = m / MR * MR, nn = n / NR * NR;
-  if (mm > 0 && nn > 0) {
-    if (acc) gemm<true>(mm, nn, k, a, ars, acs, b, ldb, c, ldc);
-    else gemm<false>(mm, nn, k, a, ars, acs, b, ldb, c, ldc);
-  }
+  // the reduction in blocks of KB so that a panel of B (KB x NR floats, 16 KB) stays in L1 while the row tiles
+  // pass it (the encoder's first layer and the output layer's input gradient reduce over all pixels)
+  constexpr int KB = 256;
+  if (mm > 0 && nn > 0)
+    for (int k0 = 0; k0 < k; k0 += KB) {
+      const int kb = k - k0 < KB ? k - k0 : KB;
+      if (acc || k0 > 0) gemm<true>(mm, nn, kb, a + k0 * acs, ars, acs, b + (long)k0 * ldb, ldb, c, ldc);
+      else gemm<false>(mm, nn, kb, a + k0 * acs, ars, acs, b + (long)k0 * ldb, ldb, c, ldc);
+    }
   for (int i = 0; i < m; ++i)
     for (int j = i < mm ? nn : 0; j < n; ++j) {
       float s = 0.f;
