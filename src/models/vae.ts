@@ -22,9 +22,13 @@ export class VAE extends LatentModel {
     );
   }
 
+  /** the likelihood's own score: the fused step computes it, so a replaced `nll` sends the step to tfjs */
+  private readonly fusedNll = this.likelihood.nll;
+
   /** The ELBO's terms; unconditional models take the fused native step when the addon has it (src/native). */
   override lossTerms(x: tf.Tensor2D, c: tf.Tensor2D | null, opts: LossOptions): LossTerms {
-    return (c === null ? vaeStepHook.kernel?.(this, x, opts) : null) ?? super.lossTerms(x, c, opts);
+    const fused = c === null && this.likelihood.nll === this.fusedNll ? vaeStepHook.kernel?.(this, x, opts) : null;
+    return fused ?? super.lossTerms(x, c, opts);
   }
 }
 
