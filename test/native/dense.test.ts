@@ -46,11 +46,14 @@ function check(M: number, K: number, N: number, bias: boolean, seed: number): vo
 }
 
 describe("native dense op", function () {
+  let backend = "";
   before(async function () {
+    backend = tf.getBackend();
     await tf.setBackend("cpu");
     await tf.ready();
   });
-  after(function () {
+  after(async function () {
+    if (backend) await tf.setBackend(backend);
     if (nativeAvailable()) {
       setNativeIsa("auto");
       setNativeThreads(0);
