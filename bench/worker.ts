@@ -64,8 +64,6 @@ export async function worker(cfg: WorkerConfig): Promise<RunResult> {
   // environment first: the native module reads IVAE_NATIVE when it is imported
   process.env.IVAE_NATIVE = cfg.native ? "1" : "0";
   process.env.IVAE_NATIVE_THREADS = String(cfg.threads);
-  // as in the run of bench/results/latest (2026-12-03): the models' dense layers on the native matmul
-  if (cfg.native && process.env.IVAE_NATIVE_DENSE === undefined) process.env.IVAE_NATIVE_DENSE = "1";
   const tf = await import("@tensorflow/tfjs");
   const { selectBackend } = await import("../src/backend");
   const models = await import("../src/models");

@@ -28,6 +28,7 @@
 
 namespace ivae_native {
 void register_extra(napi_env env, napi_value exports);
+void register_mlp(napi_env env, napi_value exports);
 }
 
 namespace ivae_native {
@@ -565,6 +566,7 @@ napi_value Init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   register_extra(env, exports);  // addon_extra.cc: the pose encoder's frame scorer and resampling
+  register_mlp(env, exports);    // addon_mlp.cc: the plain VAE's fused step and the Adam update
   return exports;
 }
 

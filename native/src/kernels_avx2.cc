@@ -5,4 +5,5 @@
 #define IVAE_NS avx2
 #include "kernels.h"
 #include "scorer.h"
+#include "mlp.h"
 #endif

@@ -5,4 +5,5 @@
 #define IVAE_NS avx512
 #include "kernels.h"
 #include "scorer.h"
+#include "mlp.h"
 #endif

@@ -3,3 +3,4 @@
 #define IVAE_NS generic
 #include "kernels.h"
 #include "scorer.h"
+#include "mlp.h"

@@ -1,5 +1,8 @@
+import type * as tf from "@tensorflow/tfjs";
+import { vaeStepHook } from "../native/hooks";
 import { check } from "../util/errors";
 import { configChannels, ModelConfig, ModelOptions, resolveConfig, storedConfig } from "./config";
+import type { LossOptions, LossTerms } from "./contracts";
 import { LatentModel } from "./model";
 import { MlpDecoder } from "./parts/decoder";
 import { registerModel } from "./registry";
@@ -17,6 +20,15 @@ export class VAE extends LatentModel {
       (params, rng, content) =>
         new MlpDecoder(params, content, c.decoderHidden, c.imageShape[0] * c.imageShape[1], rng, configChannels(c)),
     );
+  }
+
+  /** the likelihood's own score: the fused step computes it, so a replaced `nll` sends the step to tfjs */
+  private readonly fusedNll = this.likelihood.nll;
+
+  /** The ELBO's terms; unconditional models take the fused native step when the addon has it (src/native). */
+  override lossTerms(x: tf.Tensor2D, c: tf.Tensor2D | null, opts: LossOptions): LossTerms {
+    const fused = c === null && this.likelihood.nll === this.fusedNll ? vaeStepHook.kernel?.(this, x, opts) : null;
+    return fused ?? super.lossTerms(x, c, opts);
   }
 }
 

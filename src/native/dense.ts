@@ -55,14 +55,22 @@ export function denseNative(x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D): tf
  */
 export const DENSE_NATIVE_MIN_MACS = 1 << 20;
 
+/** Whether tfjs is recording a gradient tape (a training step), not an inference call. */
+function tapeOn(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}
+
 /**
  * Routes the models' `dense` (encoders, the plain VAE's decoder) through `denseNative` for products of at least
  * `DENSE_NATIVE_MIN_MACS` multiply-adds (true) or leaves it in tfjs (false). Returns whether it is routed.
+ * Only while a gradient tape records (training): encode and decode stay in tfjs, so a saved model gives the same
+ * numbers bit for bit (test/models/saved-models.test.ts); the sums in another order differ in the last bits.
  */
 export function useNativeDense(enable = true): boolean {
   const addon = enable ? loadNative() : null;
   denseHook.kernel = addon
-    ? (x, W, b) => (x.shape[0] * x.shape[1] * W.shape[1] >= DENSE_NATIVE_MIN_MACS ? denseNative(x, W, b) : null)
+    ? (x, W, b) =>
+        tapeOn() && x.shape[0] * x.shape[1] * W.shape[1] >= DENSE_NATIVE_MIN_MACS ? denseNative(x, W, b) : null
     : null;
   return denseHook.kernel !== null;
 }

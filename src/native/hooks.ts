@@ -48,3 +48,17 @@ export const resampleHook: {
     | ((x: Float32Array, B: number, H: number, W: number, centre: Float64Array, angle: Float32Array) => Float32Array)
     | null;
 } = { polar: null, normalised: null };
+
+/**
+ * The plain VAE's loss terms (src/models/vae.ts `lossTerms`) as one fused native op with its gradients; null: the
+ * tfjs path. The kernel returns null to decline a model it does not cover (which then runs in tfjs).
+ */
+export const vaeStepHook: {
+  kernel:
+    | ((
+        model: unknown,
+        x: tf.Tensor2D,
+        opts: { seed: number; beta?: number; pixelIndices?: Int32Array },
+      ) => import("../models/contracts").LossTerms | null)
+    | null;
+} = { kernel: null };

@@ -6,6 +6,7 @@ import { Random } from "../util/random";
 import { CheckpointOptions, openCheckpoint } from "./checkpoint";
 import { EpochReport, formatReport, ProgressSink, termLabel, terminalProgress } from "./progress";
 import { variableGrads } from "./grads";
+import { AdamOutcome, makeAdam, NativeAdam } from "./native-adam";
 
 /** Linear KL warm-up: β goes from `from` (default 0) in epoch 1 to `beta` in epoch warmupEpochs + 1. */
 export interface BetaWarmup {
@@ -136,7 +137,10 @@ export async function train(
         ? terminalProgress()
         : opts.progress;
   const vars = model.params.vars;
-  const optimizer = tf.train.adam(lr);
+  const optimizer = makeAdam(lr);
+  // the native Adam checks gradients and new weights itself (no tfjs probes, no update when one is non-finite)
+  // (not `instanceof`: tfjs's Optimizer[Symbol.hasInstance] accepts any optimizer)
+  const nativeAdam = "applyChecked" in optimizer ? (optimizer as NativeAdam) : null;
   const history: TrainHistory = {
     reports: [],
     loss: [],
@@ -211,13 +215,18 @@ export async function train(
         }
         if (sums.length === 0) sums = new Array(names!.length + 1).fill(0);
         const gradList = vars.map((v) => grads[v.name]);
-        const probe = nonFiniteProbe(gradList);
+        const probe = nativeAdam ? null : nonFiniteProbe(gradList);
         const terms = (termsT as unknown as tf.Tensor).dataSync() as Float32Array;
-        const gradOk = Number.isFinite(probe.dataSync()[0]);
-        probe.dispose();
+        let gradOk = probe ? Number.isFinite(probe.dataSync()[0]) : true;
+        probe?.dispose();
         (termsT as unknown as tf.Tensor).dispose();
         value.dispose();
         const lossOk = terms.every((v) => Number.isFinite(v));
+        let outcome: AdamOutcome = "ok";
+        if (lossOk && nativeAdam) {
+          outcome = nativeAdam.applyChecked(grads);
+          gradOk = outcome !== "gradient";
+        }
         if (!lossOk || !gradOk) {
           tf.dispose(gradList);
           restore();
@@ -230,11 +239,12 @@ export async function train(
             s + 1,
           );
         }
-        optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+        if (!nativeAdam)
+          (optimizer as tf.AdamOptimizer).applyGradients(grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
         tf.dispose(gradList);
-        const wprobe = nonFiniteProbe(vars);
-        const wOk = Number.isFinite(wprobe.dataSync()[0]);
-        wprobe.dispose();
+        const wprobe = nativeAdam ? null : nonFiniteProbe(vars);
+        const wOk = wprobe ? Number.isFinite(wprobe.dataSync()[0]) : outcome !== "weight";
+        wprobe?.dispose();
         if (!wOk) {
           restore();
           throw new TrainingDivergedError(

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { RVAE } from "../../src/models";
-import { setCoordDecoder } from "../../src/models/coord-decoder";
+import { coordDecoderName, setCoordDecoder } from "../../src/models/coord-decoder";
 import { train } from "../../src/training";
 import { coordDecoderNative } from "../../src/native/coord-decoder";
 import { nativeAvailable } from "../../src/native/addon";
@@ -23,6 +23,8 @@ function images(n: number, size: number): { data: Float32Array; n: number; heigh
 }
 
 async function run(native: boolean, skip: boolean) {
+  // the decoder in use before (native when src/native was imported) is put back after, so later test files see it
+  const before = coordDecoderName();
   setCoordDecoder(native ? coordDecoderNative : null, "native");
   // Only the decoder differs between the two runs: the pose encoder's native kernels (on when another test
   // file imported src/index) stay off. Its near-zero gradient entries (saturated scorer channels, ~1e-7)
@@ -45,7 +47,8 @@ async function run(native: boolean, skip: boolean) {
     model.dispose();
     return { loss: hist.loss, decoded: decoded.data, w };
   } finally {
-    setCoordDecoder(null);
+    if (before === "native") setCoordDecoder(coordDecoderNative, "native");
+    else setCoordDecoder(null);
     frameScoresHook.kernel = saved.scorer;
     resampleHook.polar = saved.polar;
     resampleHook.normalised = saved.normalised;
@@ -53,10 +56,15 @@ async function run(native: boolean, skip: boolean) {
 }
 
 describe("native decoder inside the rVAE", function () {
+  let backend = "";
   before(async function () {
     if (!nativeAvailable()) this.skip();
+    backend = tf.getBackend();
     await tf.setBackend("cpu");
     await tf.ready();
+  });
+  after(async () => {
+    if (backend) await tf.setBackend(backend);
   });
 
   for (const skip of [false, true]) {
