@@ -31,7 +31,7 @@ describe("models: the decoder's output bias can start at the data's mean (train'
     assert.ok(Number.isFinite(blank) && blank < -6 && Number.isFinite(full) && full > 6, `${blank}, ${full}`);
   });
 
-  it("initOutputBias: true starts a fresh rVAE's output bias there (not a loaded model's); off by default", async () => {
+  it("initOutputBias: true starts a fresh rVAE's output bias there (not a loaded one's); off by default", async () => {
     const x = dots(16, 12, 12, 0.1);
     const target = logit(mean(x.data));
     const lr = 1e-3;

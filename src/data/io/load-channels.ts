@@ -2,7 +2,7 @@ import * as path from "path";
 import { ImageStack, imageStack } from "../image-stack";
 import { check, IvaeInputError } from "../../util/errors";
 import { channelImages, selectFrames, stackChannels, StackChannelsOptions } from "./channels";
-import type { LoadOptions } from "./load";
+import type { LoadOptions } from "./load-options";
 import { ImageFile, ReadOptions } from "./metadata";
 import { decodeImageFile, decodeImageFileSync, findEmi, readFileBytes } from "./read";
 

@@ -3,7 +3,7 @@ import * as path from "path";
 import { IvaeInputError, check } from "../../util/errors";
 import { selectFrames } from "./channels";
 import { readHdf5Image } from "./hdf5";
-import { decodeRawImages } from "./load";
+import { decodeRawImages } from "./decode-raw";
 import { channelAt, channelCount, imageStack } from "../image-stack";
 import {
   ImageFile,
