@@ -45,6 +45,8 @@ export interface ModelConfig {
   oppositeFrames?: boolean;
   /** epochs; present only when > 0 */
   poseWarmup?: number;
+  /** present only when > 1 (absent: 1) */
+  poseKernelHarmonics?: number;
   /** present only when "elbo" (absent: "reconstruction") */
   frameChoice?: FrameChoice;
   /** absent in models saved before it existed: read as "mlp" */
@@ -83,6 +85,7 @@ export type EncoderConfig =
       offsetBound: number;
       oppositeFrames: boolean;
       poseWarmup: number;
+      poseKernelHarmonics: number;
       frameChoice: FrameChoice;
     }
   | { kind: "offset-search"; radius: number };
@@ -96,10 +99,11 @@ export function likelihoodConfig(c: ModelConfig): LikelihoodConfig {
 export function encoderConfig(c: ModelConfig): EncoderConfig {
   if (c.rotation && c.poseEncoder === "equivariant") {
     const { rotationSteps = 64, frameCandidates = 1, framePosterior = false, offsetBound = 0 } = c;
-    const { oppositeFrames = false, poseWarmup = 0, frameChoice = "reconstruction" } = c;
+    const { oppositeFrames = false, poseWarmup = 0, poseKernelHarmonics = 1, frameChoice = "reconstruction" } = c;
     return {
       kind: "equivariant-pose",
       ...{ rotationSteps, frameCandidates, framePosterior, offsetBound, oppositeFrames, poseWarmup, frameChoice },
+      poseKernelHarmonics,
     };
   }
   if (c.translation && c.offsetEncoder === "equivariant") {
@@ -313,6 +317,15 @@ export function resolveConfig(
     where,
     `poseWarmup (epochs with z held at 0) needs rotation and poseEncoder "equivariant", got ${poseWarmup}`,
   );
+  const poseKernelHarmonics = o.poseKernelHarmonics ?? 1;
+  checkInt(poseKernelHarmonics, where, "poseKernelHarmonics", 1);
+  check(
+    poseKernelHarmonics <= 4 && (poseKernelHarmonics === 1 || (rotation && poseEncoder === "equivariant")),
+    where,
+    `poseKernelHarmonics (the pose scorer's initial kernel) must be at most 4 and needs rotation and poseEncoder ` +
+      `"equivariant", got ` +
+      `${poseKernelHarmonics}`,
+  );
   const frameChoice = o.frameChoice ?? "reconstruction";
   check(
     (frameChoice === "reconstruction" || frameChoice === "elbo") &&
@@ -337,6 +350,7 @@ export function resolveConfig(
     ...(offsetBound > 0 ? { offsetBound } : {}),
     ...(oppositeFrames ? { oppositeFrames } : {}),
     ...(poseWarmup > 0 ? { poseWarmup } : {}),
+    ...(poseKernelHarmonics > 1 ? { poseKernelHarmonics } : {}),
     ...(frameChoice === "elbo" ? { frameChoice } : {}),
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,

@@ -78,7 +78,7 @@ export abstract class LatentModel {
         case "equivariant-pose":
           this.encoder = new EquivariantPoseEncoder(
             mlp,
-            createPoseScorer(this.params, channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), C), rng),
+            createPoseScorer(this.params, channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), C), rng, enc),
             (post, c, pix, x) => {
               const nll = this.likelihood.nll(
                 this.decodeSample(this.latentMeans(post), c, pix),

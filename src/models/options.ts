@@ -87,6 +87,12 @@ export interface RVAEOptions extends ModelOptions {
    */
   poseWarmup?: number;
   /**
+   * Equivariant encoder: the highest angular harmonic of the pose scorer's initial kernel (1 to 4). 1 (default):
+   * harmonics 0 and 1, one score peak per image at its ink asymmetry. 2 adds the axis term, shared by the members
+   * of an elongated class whose ink asymmetry differs (docs/experiments/rotated-digits-pose.md, session 8).
+   */
+  poseKernelHarmonics?: number;
+  /**
    * Equivariant encoder with `frameCandidates` ≥ 2 (hard choice): how the candidates are ranked.
    * "reconstruction" (default): the frame the decoder draws best. "elbo": the −ELBO at the posterior means
    * (reconstruction + the latents' KL), so the angle prior breaks near-ties towards upright

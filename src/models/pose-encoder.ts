@@ -58,11 +58,20 @@ export interface PoseScorer {
 
 const SCORER_CHANNELS = 32;
 
-/** Creates the scorer's parameters in `params` (names pose.*) and its fixed tables. */
-export function createPoseScorer(params: ParamStore, geometry: PoseGeometry, rng: Random): PoseScorer {
+/**
+ * Creates the scorer's parameters in `params` (names pose.*) and its fixed tables. `init.poseKernelHarmonics` is
+ * the highest angular harmonic of the initial kernel (default 1; see `smoothKernel`).
+ */
+export function createPoseScorer(
+  params: ParamStore,
+  geometry: PoseGeometry,
+  rng: Random,
+  init: { poseKernelHarmonics?: number } = {},
+): PoseScorer {
   const { steps: K, radii: R, kernel: kw } = geometry;
+  const harmonics = init.poseKernelHarmonics ?? 1;
   return {
-    W0: params.add("pose.0.W", [kw * R, SCORER_CHANNELS], smoothKernel(kw, R, K, SCORER_CHANNELS, rng)),
+    W0: params.add("pose.0.W", [kw * R, SCORER_CHANNELS], smoothKernel(kw, R, K, SCORER_CHANNELS, rng, harmonics)),
     b0: params.zeros("pose.0.b", SCORER_CHANNELS),
     W1: params.glorot("pose.1.W", SCORER_CHANNELS, 1, rng),
     geometry,
@@ -71,25 +80,34 @@ export function createPoseScorer(params: ParamStore, geometry: PoseGeometry, rng
 
 /**
  * Initial kernel of the circular convolution: per channel and radius a random mix of the angular harmonics
- * 0 and 1 over the kernel's span, scaled like Glorot. Why: a white-noise kernel gives every class several
+ * 0 … `harmonics` over the kernel's span, scaled like Glorot. Why: a white-noise kernel gives every class several
  * near-equal score peaks, so images of one class start in different frames and the decoder learns each
  * frame as a separate variant that training rarely merges (cards3, 4 seeds: mean |ρ| 0.89–0.99 with
- * white noise, 0.95–1.00 with this). A first-harmonic kernel has one peak per image, at the direction of
- * the radial-weighted intensity asymmetry, which is the same for all members of a class.
+ * white noise, 0.95–1.00 with this). A first-harmonic kernel (the default, `harmonics` 1) has one peak per
+ * image, at the direction of the radial-weighted intensity asymmetry. With 2 the kernel also responds to the
+ * image's axis (second harmonic), which is shared by the members of an elongated class even where their ink
+ * asymmetry differs (rotated digits; docs/experiments/rotated-digits-pose.md, session 8). With `harmonics` 1 the
+ * random draws are exactly those of earlier versions, so seeded models are unchanged.
  */
-function smoothKernel(kw: number, R: number, K: number, C: number, rng: Random): Float32Array {
+function smoothKernel(kw: number, R: number, K: number, C: number, rng: Random, harmonics = 1): Float32Array {
   const rows = kw * R,
     half = (kw - 1) / 2;
-  const scale = Math.sqrt(6 / (rows + C));
+  // 2·harmonics + 1 terms of variance 1/3 each: rescaled so that the kernel's spread is that of harmonics 1
+  const scale = Math.sqrt(6 / (rows + C)) * Math.sqrt(3 / (2 * harmonics + 1));
   const v = new Float32Array(rows * C);
+  const coef = new Float64Array(2 * harmonics + 1);
   for (let c = 0; c < C; c++) {
     for (let r = 0; r < R; r++) {
-      const a0 = rng.uniform(-1, 1),
-        a1 = rng.uniform(-1, 1),
-        b1 = rng.uniform(-1, 1);
+      for (let h = 0; h < coef.length; h++) coef[h] = rng.uniform(-1, 1); // a0, a1, b1, a2, b2, …
       for (let j = 0; j < kw; j++) {
         const th = (2 * Math.PI * (j - half)) / K;
-        v[(j * R + r) * C + c] = scale * (a0 + a1 * Math.cos(th) + b1 * Math.sin(th));
+        let s = coef[0];
+        // summed in the order of earlier versions (a0 + a1·cos + b1·sin), so harmonics 1 gives their exact floats
+        for (let h = 1; h <= harmonics; h++) {
+          s += coef[2 * h - 1] * Math.cos(h * th);
+          s += coef[2 * h] * Math.sin(h * th);
+        }
+        v[(j * R + r) * C + c] = scale * s;
       }
     }
   }

@@ -1,7 +1,8 @@
 // Rotated digits (issue 13): VAE upright, VAE rotated, rVAE rotated (rvae: tanh layer 0; sin: Fourier layer 0).
 // Usage: npx tsx docs/experiments/rvae-decoder/digits.ts n=4000 epochs=20 models=vaeUp,vaeRot,rvae,sin fc=1
 // Pose options of the "sin" model (docs/experiments/rotated-digits-pose.md): fc = frameCandidates, fp=1 framePosterior,
-// rp = rotationPrior (rad), steps = rotationSteps; ps = pixelSubsample of the training.
+// rp = rotationPrior (rad), steps = rotationSteps; ps = pixelSubsample of the training; wz = poseWarmup, flip=1
+// oppositeFrames, choice=elbo frameChoice, harm = poseKernelHarmonics (the scorer's initial kernel).
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -93,6 +94,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
             rotationSteps: num("steps", 64),
             oppositeFrames: args.flip === "1",
             poseWarmup: num("wz", 0),
+            poseKernelHarmonics: num("harm", 1),
             frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
           })
         : m === "rvae"
