@@ -41,8 +41,8 @@ export interface PairOptions {
   seeds?: number[];
 }
 
-/** Bilinear resampling of every plane (all channels) to side × side. */
-function resample(p: ImageStack, side: number): ImageStack {
+/** Bilinear resampling of every plane (all channels) to side × side (corners kept); real-images.ts uses it too. */
+export function resample(p: ImageStack, side: number): ImageStack {
   const C = p.channels ?? 1,
     { height: H, width: W } = p;
   const out = new Float32Array(p.n * C * side * side);

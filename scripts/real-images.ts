@@ -33,7 +33,7 @@ import { colorizeMap, labelImage, rasterizeMap } from "../src/analysis/maps";
 import { clusterLabels, rvaePatchClasses, unitPatches } from "../src/analysis/microscopy";
 import { selectBackend } from "../src/backend";
 import { Random } from "../src/util/random";
-import { runPair } from "./real-images-channels";
+import { resample, runPair } from "./real-images-channels";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -65,30 +65,6 @@ function save(name: string, buf: Buffer): void {
   fs.writeFileSync(path.join(OUT, name), buf);
 }
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
-
-/** Bilinear resampling of every patch to side × side (patch sizes follow each lattice; the rVAE wants one). */
-function resample(p: ImageStack, side: number): ImageStack {
-  const out = new Float32Array(p.n * side * side),
-    { height: H, width: W } = p;
-  for (let k = 0; k < p.n; k++) {
-    for (let i = 0; i < side; i++)
-      for (let j = 0; j < side; j++) {
-        const y = (i * (H - 1)) / (side - 1),
-          x = (j * (W - 1)) / (side - 1);
-        const y0 = Math.floor(y),
-          x0 = Math.floor(x),
-          y1 = Math.min(H - 1, y0 + 1),
-          x1 = Math.min(W - 1, x0 + 1),
-          ty = y - y0,
-          tx = x - x0;
-        const b = k * H * W,
-          v = (yy: number, xx: number) => p.data[b + yy * W + xx];
-        out[k * side * side + i * side + j] =
-          (1 - ty) * ((1 - tx) * v(y0, x0) + tx * v(y0, x1)) + ty * ((1 - tx) * v(y1, x0) + tx * v(y1, x1));
-      }
-  }
-  return { data: out, n: p.n, height: side, width: side };
-}
 
 /**
  * B sites of a perovskite from published A sites: the centre of every complete A cell (four A sites
