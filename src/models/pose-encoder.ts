@@ -276,25 +276,31 @@ export function topFrames(
   separation = Math.PI / 4,
 ): Int32Array[] {
   const out = Array.from({ length: count }, () => new Int32Array(B));
-  const sep = separation + 1e-6;
   for (let b = 0; b < B; b++) {
     const taken: number[] = [];
     for (let c = 0; c < count; c++) {
-      let best = -1,
-        bestV = -Infinity;
-      for (let k = 0; k < K; k++) {
-        if (taken.some((t) => Math.abs(trialOffset(k, t, K)) <= sep)) continue;
-        const v = scores[b * K + k];
-        if (v > bestV) {
-          bestV = v;
-          best = k;
-        }
-      }
+      const best = bestFreeTrial(scores, b, K, taken, separation);
       out[c][b] = best < 0 ? taken[0] : best;
       taken.push(out[c][b]);
     }
   }
   return out;
+}
+
+/** The best-scoring trial of image b more than `separation` from every trial in `taken`; −1 when none is left. */
+function bestFreeTrial(scores: ArrayLike<number>, b: number, K: number, taken: number[], separation: number): number {
+  const sep = separation + 1e-6;
+  let best = -1,
+    bestV = -Infinity;
+  for (let k = 0; k < K; k++) {
+    if (taken.some((t) => Math.abs(trialOffset(k, t, K)) <= sep)) continue;
+    const v = scores[b * K + k];
+    if (v > bestV) {
+      bestV = v;
+      best = k;
+    }
+  }
+  return best;
 }
 
 /**
@@ -312,21 +318,11 @@ export function oppositeFrames(
   separation = Math.PI / 4,
 ): Int32Array[] {
   const out = Array.from({ length: count }, () => new Int32Array(B));
-  const sep = separation + 1e-6,
-    half = Math.round(K / 2);
+  const half = Math.round(K / 2);
   for (let b = 0; b < B; b++) {
     const taken: number[] = [];
     for (let c = 0; c < count / 2; c++) {
-      let best = -1,
-        bestV = -Infinity;
-      for (let k = 0; k < K; k++) {
-        if (taken.some((t) => Math.abs(trialOffset(k, t, K)) <= sep)) continue;
-        const v = scores[b * K + k];
-        if (v > bestV) {
-          bestV = v;
-          best = k;
-        }
-      }
+      let best = bestFreeTrial(scores, b, K, taken, separation);
       if (best < 0) best = taken[0];
       const opp = (best + half) % K;
       out[2 * c][b] = best;
