@@ -12,7 +12,8 @@
  *           (classes named by majority) and the class transition matrix between consecutive frames
  *
  * Options: --fast (small data, few epochs), --seeds 1,2,3 (the default; a count N means seeds 1..N),
- * --only jrvae,ssrvae,scale,movie, --scale-models rVAE,shift-VAE, --every K (print the held-out metric every
+ * --only jrvae,ssrvae,scale,movie, --scale-models rVAE,shift-VAE, --scale-anchor gyration, --scale-epochs N,
+ * --every K (print the held-out metric every
  * K epochs), --out DIR (default out).
  * Writes DIR/models-check.json and prints a table (mean ± sd over seeds).
  */
@@ -42,6 +43,9 @@ const SEEDS = SEED_ARG.includes(",")
 const EVERY = Number(opt("--every") ?? 0);
 const KINDS = (opt("--scale-models") ?? "rVAE,shift-VAE").split(",") as ("rVAE" | "shift-VAE")[];
 const ONLY = (opt("--only") ?? "jrvae,ssrvae,scale,movie").split(",");
+/** --scale-anchor gyration: the scale runs with the size anchor (parts/scale-anchor.ts); --scale-epochs N */
+const SCALE_ANCHOR = opt("--scale-anchor") as "gyration" | undefined;
+const SCALE_EPOCHS = Number(opt("--scale-epochs") ?? (fast ? 8 : 40));
 const OUT = path.resolve(opt("--out") ?? "out");
 const SIZE = 24; // px: cards at 24 px keep a run to about a minute on one core
 const N = fast ? 600 : 2000;
@@ -146,7 +150,7 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
   const variant = kind === "rVAE" ? "cards3" : "cards1";
   const data = cards.lecture(variant, { n: N_SCALE, seed, size: SIZE, scaleJitter: 0.2 });
   const test = cards.lecture(variant, { n: N_TEST, seed: 1000 + seed, size: SIZE, scaleJitter: 0.2 });
-  const o = { imageShape: [SIZE, SIZE] as [number, number], scale: true, seed };
+  const o = { imageShape: [SIZE, SIZE] as [number, number], scale: true, seed, scaleAnchor: SCALE_ANCHOR };
   const m = kind === "rVAE" ? new RVAE(o) : new ShiftVAE(o);
   const measure = (): [number, number] => {
     const e = m.encode(test.images);
@@ -158,7 +162,7 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
   // 40 epochs, all pixels: r 0.88-0.92 at epochs 38-40 with 1000 cards; with 2000 cards and a quarter of the
   // pixels per step 0.81 (seed 1, docs/experiments/jrvae-classes.md)
   await train(m, data.images, {
-    epochs: fast ? 8 : 40,
+    epochs: SCALE_EPOCHS,
     batchSize: 32,
     learningRate: 3e-3,
     seed,
