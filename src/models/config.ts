@@ -55,8 +55,6 @@ export interface ModelConfig {
   /** absent in models saved before it existed: no scale latent */
   scale?: boolean;
   scalePrior?: number;
-  /** absent unless set: the scale latent's size anchor (parts/scale-anchor.ts) */
-  scaleAnchor?: "gyration";
   /** coordinate decoders; absent in models saved before it existed: read as "linear" */
   coordinateFeatures?: CoordinateFeatures;
   fourierScale?: number;
@@ -264,11 +262,6 @@ export function resolveConfig(
     where,
     `scalePrior (σ_s) must be in (0, 1), got ${scalePrior}`,
   );
-  check(
-    o.scaleAnchor === undefined || (o.scaleAnchor === "gyration" && scale),
-    where,
-    `scaleAnchor must be "gyration" and needs scale: true, got ${JSON.stringify(o.scaleAnchor)} (scale ${scale})`,
-  );
   // Fourier features need a layer after them for z: one-layer decoders default to the linear layer
   const coordinateFeatures = coordinate
     ? (o.coordinateFeatures ?? (decoderHidden.length >= 2 ? "fourier" : "linear"))
@@ -348,7 +341,6 @@ export function resolveConfig(
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),
-    ...(o.scaleAnchor ? { scaleAnchor: o.scaleAnchor } : {}),
     ...(coordinateFeatures ? { coordinateFeatures } : {}),
     ...(coordinateFeatures === "fourier" ? { fourierScale } : {}),
     ...(channels > 1 ? { channels } : {}),

@@ -18,7 +18,6 @@ import { candidateNegElbo } from "./parts/pose-frame-choice";
 import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
-import { GyrationScaleAnchor, scaleOfLatent } from "./parts/scale-anchor";
 import { createPoseScorer, poseGeometry } from "./pose-encoder";
 import { channelPoseGeometry } from "./channel-images";
 import { artifactsOf } from "./weights";
@@ -43,7 +42,6 @@ export abstract class LatentModel {
   protected readonly encoder: Encoder;
   protected readonly decoder: Decoder;
   private disposed = false;
-  private scaleAnchor?: GyrationScaleAnchor;
   /** True until the weights are trained or set (loaded); `train`'s `initOutputBias` acts on fresh models only. */
   fresh = true;
 
@@ -101,8 +99,6 @@ export abstract class LatentModel {
       }
       const content = this.latents.filter(isContent).reduce((a, l) => a + l.dim, 0) + config.conditionDim;
       this.decoder = makeDecoder(this.params, rng.fork(), content);
-      // last: it takes no draws, so a seed gives the same other weights with or without it
-      if (config.scaleAnchor) mlp.anchor = this.scaleAnchor = new GyrationScaleAnchor(this.params, config);
     } catch (e) {
       this.params.dispose();
       throw e;
@@ -161,7 +157,9 @@ export abstract class LatentModel {
       if (c) parts.push(c);
       const zc = parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D);
       const angle = v.angle ? (v.angle.reshape([-1]) as tf.Tensor1D) : null;
-      const scale = v.scale ? scaleOfLatent(v.scale, this.config) : null;
+      const scale = v.scale
+        ? (tf.add(1, tf.mul(this.config.scalePrior ?? 0.1, v.scale.reshape([-1]))) as tf.Tensor1D)
+        : null;
       return this.decoder.logits(zc, { angle, shift: v.offset ?? null, scale }, pixelIndices);
     });
   }
@@ -189,7 +187,7 @@ export abstract class LatentModel {
       const discrete = this.latents.find((l) => l.kind === "discrete");
       if (discrete) out.classProbs = tf.softmax(post[discrete.name].mean) as tf.Tensor2D;
       if (post.scale) {
-        out.scaleMean = scaleOfLatent(post.scale.mean, this.config);
+        out.scaleMean = tf.add(1, tf.mul(this.config.scalePrior ?? 0.1, post.scale.mean.reshape([-1]))) as tf.Tensor1D;
         out.scaleLogVar = post.scale.logVar.reshape([-1]) as tf.Tensor1D;
       }
       return out as unknown as tf.TensorContainer;
@@ -366,7 +364,6 @@ export abstract class LatentModel {
   /** Sets weights from name → values (every parameter, shapes must match, values finite). */
   setWeights(weights: Map<string, Float32Array>): void {
     this.params.setAll(weights, "setWeights");
-    this.scaleAnchor?.markSet();
     this.fresh = false;
   }
 

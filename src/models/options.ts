@@ -114,11 +114,6 @@ export interface RVAEOptions extends ModelOptions {
   /** σ_s, the scale prior's standard deviation (default 0.1, as pyroVED's `sc_prior`) */
   scalePrior?: number;
   /**
-   * "gyration": the scale latent starts at the image's intensity radius of gyration over a reference set on the
-   * first batch, the MLP giving a factor on it (parts/scale-anchor.ts); needs `scale: true` (default: none).
-   */
-  scaleAnchor?: "gyration";
-  /**
    * First layer of the coordinate decoder. "fourier" (default when `decoderHidden` has at least two layers):
    * learned Fourier features sin(c′W + φ) of the transformed pixel coordinates c′, z entering at the next layer;
    * it draws sharp edges in a few epochs (docs/experiments/rvae-decoder.md). "linear": tanh(c′W + zW_z + b),

@@ -29,8 +29,6 @@ export class MlpEncoder implements Encoder {
   private readonly layers: { W: tf.Variable; b: tf.Variable }[] = [];
   private readonly out: { W: tf.Variable; b: tf.Variable };
   readonly columns: HeadColumn[];
-  /** adjusts the posterior from the image the MLP read (the scale's size anchor, scale-anchor.ts); optional */
-  anchor?: { apply(post: Posterior, x: tf.Tensor2D): Posterior };
 
   constructor(params: ParamStore, inputDim: number, hidden: number[], columns: HeadColumn[], rng: Random) {
     this.columns = columns;
@@ -74,9 +72,6 @@ export class MlpEncoder implements Encoder {
   }
 
   posterior(x: tf.Tensor2D, c: tf.Tensor2D | null): Posterior {
-    return tf.tidy(() => {
-      const post = this.split(this.head(x, c));
-      return (this.anchor ? this.anchor.apply(post, x) : post) as unknown as tf.TensorContainer;
-    }) as unknown as Posterior;
+    return tf.tidy(() => this.split(this.head(x, c)) as unknown as tf.TensorContainer) as unknown as Posterior;
   }
 }
