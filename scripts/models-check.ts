@@ -37,8 +37,11 @@ const opt = (name: string) => {
 };
 const fast = argv.includes("--fast");
 const SEED_ARG = opt("--seeds") ?? "1,2,3";
+// "2," is the one seed 2 (a bare number N means seeds 1..N)
 const SEEDS = SEED_ARG.includes(",")
-  ? SEED_ARG.split(",").map(Number)
+  ? SEED_ARG.split(",")
+      .filter((s) => s !== "")
+      .map(Number)
   : Array.from({ length: Number(SEED_ARG) }, (_, i) => i + 1);
 const EVERY = Number(opt("--every") ?? 0);
 const KINDS = (opt("--scale-models") ?? "rVAE,shift-VAE").split(",") as ("rVAE" | "shift-VAE")[];
