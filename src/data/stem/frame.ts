@@ -52,6 +52,20 @@ export function rotateAbout(x: number, y: number, cx: number, cy: number, th: nu
   return [cx + c * dx + s * dy, cy - s * dx + c * dy];
 }
 
+/** Index of the seed point nearest to (x, y) (the grain a position belongs to in a Voronoi tiling); ties: the first. */
+export function nearestSeed(seeds: readonly { x: number; y: number }[], x: number, y: number): number {
+  let best = 0,
+    bd = Infinity;
+  seeds.forEach((g, k) => {
+    const d = (x - g.x) ** 2 + (y - g.y) ** 2;
+    if (d < bd) {
+      bd = d;
+      best = k;
+    }
+  });
+  return best;
+}
+
 /** Height, width and seed of a generator's options (defaults 256 × 256, seed 0), checked. */
 export function sizes(
   o: { height?: number; width?: number; seed?: number },

@@ -2,7 +2,7 @@
 import { check, checkInt } from "../../util/errors";
 import { Random } from "../../util/random";
 import { ColumnList, ImagingOptions, imagingDefaults, SPECIES } from "./render";
-import { SyntheticStem, localRotation, rotateAbout, singleFrame, sizes } from "./frame";
+import { SyntheticStem, localRotation, nearestSeed, rotateAbout, singleFrame, sizes } from "./frame";
 
 /** Options of {@link stemInterface}. */
 export interface InterfaceOptions extends ImagingOptions {
@@ -114,18 +114,7 @@ export function interfaceColumns(
       });
     }
   }
-  const grainOf = (x: number, y: number) => {
-    let best = 0,
-      bd = Infinity;
-    grains.forEach((g, k) => {
-      const d = (x - g.x) ** 2 + (y - g.y) ** 2;
-      if (d < bd) {
-        bd = d;
-        best = k;
-      }
-    });
-    return best;
-  };
+  const grainOf = (x: number, y: number) => nearestSeed(grains, x, y);
   const nioGrain: number[] = [];
   const add = (x0: number, y0: number, species: number, lsmo: boolean, extraRot = 0, grain = 0) => {
     const [x, y] = F(x0, y0, lsmo);

@@ -1,7 +1,7 @@
 import { check, checkInt } from "../../util/errors";
 import { Random } from "../../util/random";
 import { ColumnList, ImagingOptions, imagingDefaults, SPECIES } from "./render";
-import { singleFrame, SyntheticStem } from "./frame";
+import { nearestSeed, singleFrame, sizes, SyntheticStem } from "./frame";
 
 /** Options of {@link stemPolycrystal}. */
 export interface PolycrystalOptions extends ImagingOptions {
@@ -30,12 +30,7 @@ export interface PolycrystalOptions extends ImagingOptions {
  */
 export function stemPolycrystal(opts: PolycrystalOptions = {}): SyntheticStem {
   const where = "stemPolycrystal";
-  const H = opts.height ?? 256,
-    W = opts.width ?? 256,
-    seed = opts.seed ?? 0;
-  checkInt(H, where, "height", 32);
-  checkInt(W, where, "width", 32);
-  check(Number.isFinite(seed), where, `seed must be a number, got ${seed}`);
+  const { H, W, seed } = sizes(opts, where);
   const nG = opts.grains ?? 12;
   checkInt(nG, where, "grains", 2);
   const aS = opts.spacing ?? 10.4;
@@ -60,18 +55,7 @@ export function stemPolycrystal(opts: PolycrystalOptions = {}): SyntheticStem {
     th: lat.uniform(-Math.PI, Math.PI),
     hex: (g + Math.floor(g / gc)) % 2,
   }));
-  const grainOf = (x: number, y: number) => {
-    let best = 0,
-      bd = Infinity;
-    grains.forEach((g, k) => {
-      const d = (x - g.x) ** 2 + (y - g.y) ** 2;
-      if (d < bd) {
-        bd = d;
-        best = k;
-      }
-    });
-    return best;
-  };
+  const grainOf = (x: number, y: number) => nearestSeed(grains, x, y);
   const cols = new ColumnList();
   const m = 2 * aH,
     reach = Math.hypot(W, H) + m;
