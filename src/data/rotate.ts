@@ -22,7 +22,7 @@
  * frame the input is zero (zero padding); the cubic's small overshoot at edges is clipped to the input's
  * value range (widened to include the padding value 0) unless `clamp: false`.
  */
-import { check, checkFinite, IvaeInputError } from "../util/errors";
+import { check, checkFinite, IvaeInputError, nonNegativeOr } from "../util/errors";
 import { Random } from "../util/random";
 import { ImageStack, pixelRange } from "./image-stack";
 
@@ -93,13 +93,7 @@ function factor(
 }
 
 function nonNegative(v: unknown, what: string, dflt: number): number {
-  const x = v ?? dflt;
-  check(
-    typeof x === "number" && Number.isFinite(x) && x >= 0,
-    WHERE,
-    `${what} must be a finite number >= 0, got ${String(v)}`,
-  );
-  return x;
+  return nonNegativeOr(v, dflt, WHERE, what);
 }
 
 /**

@@ -52,3 +52,14 @@ export function checkInt(n: unknown, where: string, what: string, min = 1): asse
     throw new IvaeInputError(`${where}: ${what} must be an integer >= ${min}, got ${String(n)}`);
   }
 }
+
+/** `v` (or `dflt` when `v` is undefined or null), after checking it is a finite number ≥ 0. */
+export function nonNegativeOr(v: unknown, dflt: number, where: string, what: string): number {
+  const x = v ?? dflt;
+  check(
+    typeof x === "number" && Number.isFinite(x) && x >= 0,
+    where,
+    `${what} must be a finite number >= 0, got ${String(v)}`,
+  );
+  return x;
+}

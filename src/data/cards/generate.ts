@@ -27,7 +27,7 @@
  * truth `factors.scale`), for scale-invariance experiments; r = 0 (default) draws nothing, so the data sets
  * without jitter are unchanged.
  */
-import { check, checkInt } from "../../util/errors";
+import { check, checkInt, nonNegativeOr } from "../../util/errors";
 import { Random } from "../../util/random";
 import { ImageStack } from "../image-stack";
 import { fillPolygons } from "../rasterize";
@@ -117,15 +117,7 @@ function resolve(opts: CardsOptions): Required<CardsOptions> {
   const size = opts.size ?? 48;
   checkInt(size, WHERE, "size (image side in pixels)", 8);
   check(size <= 1024, WHERE, `size must be at most 1024 pixels, got ${size}`);
-  const nonNeg = (v: number | undefined, what: string, dflt: number): number => {
-    const x = v ?? dflt;
-    check(
-      typeof x === "number" && Number.isFinite(x) && x >= 0,
-      WHERE,
-      `${what} must be a finite number >= 0, got ${String(v)}`,
-    );
-    return x;
-  };
+  const nonNeg = (v: number | undefined, what: string, dflt: number) => nonNegativeOr(v, dflt, WHERE, what);
   const maxRotation = nonNeg(opts.maxRotation, "maxRotation (radians)", CARDS_VARIANTS.cards1.maxRotation);
   const maxShear = nonNeg(opts.maxShear, "maxShear (radians)", CARDS_VARIANTS.cards1.maxShear);
   check(maxShear < 1.2, WHERE, `maxShear must be below 1.2 rad (69°; tan explodes towards 90°), got ${maxShear}`);
