@@ -120,9 +120,37 @@ export class NativeAdam extends tf.AdamOptimizer {
  * The optimizer `train` uses: `NativeAdam` when the addon has its Adam kernel (unless IVAE_NATIVE_ADAM=0), else
  * `tf.train.adam`. Both give the same weights.
  */
-export function makeAdam(learningRate: number): tf.AdamOptimizer | NativeAdam {
+/**
+ * tfjs's Adam (`tf.train.adam(learningRate)`'s very optimizer) with NativeAdam's `applyChecked` contract, the
+ * non-finite checks made by two tfjs probes: gradients before the update (nothing changed when one is not finite),
+ * new weights after it.
+ */
+export class CheckedAdam extends tf.AdamOptimizer {
+  constructor(learningRate: number) {
+    super(learningRate, 0.9, 0.999);
+  }
+
+  /** One Adam step over the variables named in `grads`, with the outcome of the checks. */
+  applyChecked(grads: tf.NamedTensorMap): AdamOutcome {
+    if (!allFinite(Object.values(grads))) return "gradient";
+    this.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
+    const registered = tf.engine().registeredVariables;
+    return allFinite(Object.keys(grads).map((name) => registered[name])) ? "ok" : "weight";
+  }
+}
+
+/** One scalar probe (Σ 0·t is NaN exactly when some element is not finite) instead of a download of every tensor. */
+function allFinite(ts: tf.Tensor[]): boolean {
+  const probe = tf.tidy(() => tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar);
+  const ok = Number.isFinite(probe.dataSync()[0]);
+  probe.dispose();
+  return ok;
+}
+
+/** The native Adam when the addon has it (not with IVAE_NATIVE_ADAM=0), else tfjs's; both check as they update. */
+export function makeAdam(learningRate: number): CheckedAdam | NativeAdam {
   const addon = process.env.IVAE_NATIVE_ADAM === "0" ? null : loadNative();
   return addon && typeof addon.adamUpdate === "function"
     ? new NativeAdam(learningRate, addon)
-    : tf.train.adam(learningRate);
+    : new CheckedAdam(learningRate);
 }

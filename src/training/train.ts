@@ -6,7 +6,7 @@ import { Random } from "../util/random";
 import { CheckpointOptions, openCheckpoint } from "./checkpoint";
 import { EpochReport, formatReport, ProgressSink, termLabel, terminalProgress } from "./progress";
 import { variableGrads } from "./grads";
-import { AdamOutcome, makeAdam, NativeAdam } from "./native-adam";
+import { AdamOutcome, makeAdam } from "./native-adam";
 
 /** Linear KL warm-up: β goes from `from` (default 0) in epoch 1 to `beta` in epoch warmupEpochs + 1. */
 export interface BetaWarmup {
@@ -81,11 +81,6 @@ function betaFor(epoch: number, opts: TrainOptions): number {
   return from + (beta - from) * Math.min(1, (epoch - 1) / s.warmupEpochs);
 }
 
-/** NaN when any value of the tensors is NaN or ±Inf, else 0 (0·x is NaN exactly for non-finite x). */
-function nonFiniteProbe(ts: tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar);
-}
-
 /**
  * Trains a model by maximising the ELBO with Adam on seeded mini-batches. Reports each epoch's loss
  * terms (reconstruction and each KL separately) through `onEpoch` and the progress line. A non-finite
@@ -137,10 +132,8 @@ export async function train(
         ? terminalProgress()
         : opts.progress;
   const vars = model.params.vars;
+  // checks gradients and new weights as it updates (no update when a gradient is not finite)
   const optimizer = makeAdam(lr);
-  // the native Adam checks gradients and new weights itself (no tfjs probes, no update when one is non-finite)
-  // (not `instanceof`: tfjs's Optimizer[Symbol.hasInstance] accepts any optimizer)
-  const nativeAdam = "applyChecked" in optimizer ? (optimizer as NativeAdam) : null;
   const history: TrainHistory = {
     reports: [],
     loss: [],
@@ -215,19 +208,12 @@ export async function train(
         }
         if (sums.length === 0) sums = new Array(names!.length + 1).fill(0);
         const gradList = vars.map((v) => grads[v.name]);
-        const probe = nativeAdam ? null : nonFiniteProbe(gradList);
         const terms = (termsT as unknown as tf.Tensor).dataSync() as Float32Array;
-        let gradOk = probe ? Number.isFinite(probe.dataSync()[0]) : true;
-        probe?.dispose();
         (termsT as unknown as tf.Tensor).dispose();
         value.dispose();
         const lossOk = terms.every((v) => Number.isFinite(v));
-        let outcome: AdamOutcome = "ok";
-        if (lossOk && nativeAdam) {
-          outcome = nativeAdam.applyChecked(grads);
-          gradOk = outcome !== "gradient";
-        }
-        if (!lossOk || !gradOk) {
+        const outcome: AdamOutcome = lossOk ? optimizer.applyChecked(grads) : "ok";
+        if (!lossOk || outcome === "gradient") {
           tf.dispose(gradList);
           restore();
           throw new TrainingDivergedError(
@@ -239,13 +225,8 @@ export async function train(
             s + 1,
           );
         }
-        if (!nativeAdam)
-          (optimizer as tf.AdamOptimizer).applyGradients(grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
         tf.dispose(gradList);
-        const wprobe = nativeAdam ? null : nonFiniteProbe(vars);
-        const wOk = wprobe ? Number.isFinite(wprobe.dataSync()[0]) : outcome !== "weight";
-        wprobe?.dispose();
-        if (!wOk) {
+        if (outcome === "weight") {
           restore();
           throw new TrainingDivergedError(
             `train: the weights became non-finite after the Adam step at epoch ${epoch}, batch ${s + 1}/${steps}; ` +
