@@ -39,9 +39,7 @@ export interface TrainOptions extends CheckpointOptions {
    * Start a fresh model's shared output bias (coordinate decoders: rVAE, shift-VAE and their kin) at the logit
    * of the training images' mean intensity before the first step (default false). Applies only to a model that
    * has been neither trained nor loaded (`model.fresh`); a resumed checkpoint restores its own weights.
-   * With it the rVAE's manifold over the prior keeps a dark background away from the data's z on cards3
-   * (docs/experiments/rvae-decoder.md, "Inverted cells"); not yet the default because on one seed of the 32-px
-   * cards-rotation test the diamonds' frames then split 90° apart in the last epoch.
+   * Why, and why it is not the default: docs/experiments/rvae-decoder.md, "Inverted cells".
    */
   initOutputBias?: boolean;
   /** called after every epoch (awaited) */
