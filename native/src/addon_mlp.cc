@@ -19,12 +19,13 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "blas.h"
 #include "extra_api.h"
 #include "mlp_api.h"
 #include "napi_util.h"
+#include "pool.h"
 
 namespace ivae_native {
 namespace {
@@ -49,36 +50,48 @@ Mlp mlp() {
 }
 
 // Runs fn(first, last) over row blocks of [0, m) (multiples of 8 rows, the largest micro-tile height) on up to
-// the addon's thread count; one thread below 4M multiply-adds (per layer: 128 x 128 x 128 is 2M), where starting
-// threads, and waiting for one the OS has descheduled on a busy machine, costs more than it saves. The split
-// depends only on the thread count, so results are reproducible for a given count.
+// the addon's thread count, through the persistent pool (pool.h); one thread below 1M multiply-adds, where the
+// hand-off costs more than it saves. The split depends only on the thread count, so results are reproducible
+// for a given count.
 template <typename F>
 void rows_parallel(int m, double work, F fn) {
   const int blocks = (m + 7) / 8;
-  const int nt = work < 4e6 ? 1 : std::max(1, std::min(current_threads(), blocks));
+  const int nt = work < 1e6 ? 1 : std::max(1, std::min(current_threads(), blocks));
   if (nt == 1) return fn(0, m);
-  std::vector<std::thread> pool;
-  auto range = [&](int t, int& r0, int& r1) {
-    r0 = std::min(m, (int)((long)blocks * t / nt) * 8);
-    r1 = std::min(m, (int)((long)blocks * (t + 1) / nt) * 8);
-  };
-  for (int t = 1; t < nt; ++t)
-    pool.emplace_back([&, t] {
-      int r0, r1;
-      range(t, r0, r1);
-      if (r1 > r0) fn(r0, r1);
-    });
-  int r0, r1;
-  range(0, r0, r1);
-  if (r1 > r0) fn(r0, r1);
-  for (auto& th : pool) th.join();
+  pool_run(nt, [&](int t) {
+    const int r0 = std::min(m, (int)((long)blocks * t / nt) * 8);
+    const int r1 = std::min(m, (int)((long)blocks * (t + 1) / nt) * 8);
+    if (r1 > r0) fn(r0, r1);
+  });
 }
 
-// C[m x n] (+)= op(A) B, rows split over threads; A is read as a(r, kk) = a[r ars + kk acs].
+// C[m x n] (+)= op(A) B, rows split over threads; A is read as a(r, kk) = a[r ars + kk acs] (acs == 1: row-major
+// with leading dimension ars; ars == 1: stored transposed, [kk x m] with leading dimension acs). Each thread's rows
+// go to single-threaded OpenBLAS when it is loaded (blas.h), else to the micro-kernel.
 void mm(const Mlp& k, int m, int n, int kk, const float* a, long ars, long acs, const float* b, float* c, bool acc) {
   rows_parallel(m, (double)m * n * kk, [&](int r0, int r1) {
-    k.gemm(r1 - r0, n, kk, a + (long)r0 * ars, ars, acs, b, n, c + (long)r0 * n, n, acc);
+    const bool done = acs == 1   ? blas_sgemm(false, false, r1 - r0, n, kk, a + (long)r0 * ars, (int)ars, b, n,
+                                              acc ? 1.f : 0.f, c + (long)r0 * n, n)
+                      : ars == 1 ? blas_sgemm(true, false, r1 - r0, n, kk, a + r0, (int)acs, b, n, acc ? 1.f : 0.f,
+                                              c + (long)r0 * n, n)
+                                 : false;
+    if (!done) k.gemm(r1 - r0, n, kk, a + (long)r0 * ars, ars, acs, b, n, c + (long)r0 * n, n, acc);
   });
+}
+
+std::vector<float> transpose(const float* w, int rows, int cols);
+
+// C[m x no] = A[m x n] Wᵀ for W [no x n] row-major (the input gradient dP Wᵀ): OpenBLAS reads W transposed in
+// place; the micro-kernel needs a transposed copy.
+void mm_wt(const Mlp& k, int m, int no, int n, const float* a, const float* W, float* c) {
+  if (blas_on()) {
+    rows_parallel(m, (double)m * n * no, [&](int r0, int r1) {
+      blas_sgemm(false, true, r1 - r0, no, n, a + (long)r0 * n, n, W, n, 0.f, c + (long)r0 * no, no);
+    });
+    return;
+  }
+  const std::vector<float> WT = transpose(W, no, n);
+  mm(k, m, no, n, a, n, 1, WT.data(), c, false);
 }
 
 std::vector<float> transpose(const float* w, int rows, int cols) {
@@ -296,9 +309,8 @@ napi_value VaeBackward(napi_env env, napi_callback_info info) {
       k.col_sum(v.B, no, dP.data(), dDB[l]);
     }
     const float* W = l < v.Ld ? v.decW[l] : v.Wout();
-    const std::vector<float> WT = transpose(W, ki, no);
-    dH.assign((size_t)B * ki, 0.f);
-    mm(k, v.B, ki, no, dP.data(), no, 1, WT.data(), dH.data(), false);  // d input = dP Wᵀ
+    dH.resize((size_t)B * ki);
+    mm_wt(k, v.B, ki, no, dP.data(), W, dH.data());  // d input = dP Wᵀ
     dP.swap(dH);
   }
   // dP now holds dz [B, d]: back through the reparameterisation and the KL into the head [B, 2d]
@@ -321,9 +333,8 @@ napi_value VaeBackward(napi_env env, napi_callback_info info) {
     std::fill(dEB[l], dEB[l] + no, 0.f);
     k.col_sum(v.B, no, dP.data(), dEB[l]);
     if (l == 0) break;  // no gradient for the images
-    const std::vector<float> WT = transpose(v.encW[l], ki, no);
-    dH.assign((size_t)B * ki, 0.f);
-    mm(k, v.B, ki, no, dP.data(), no, 1, WT.data(), dH.data(), false);
+    dH.resize((size_t)B * ki);
+    mm_wt(k, v.B, ki, no, dP.data(), v.encW[l], dH.data());
     dP.swap(dH);
   }
   return nullptr;
