@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { nativeAvailable, nativeInfo, setNativeBlas } from "../../src/native/addon";
 
@@ -18,6 +19,22 @@ function childInfo(blasEnv: string): { blas: string; blasOn: boolean } {
       encoding: "utf8",
     },
   );
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim());
+}
+
+/** Threads of a child process after one threaded matmul, with the given IVAE_NATIVE_BLAS. */
+function childThreads(blasEnv: string): { blasOn: boolean; threads: number; c: number } {
+  const addon = path.resolve(__dirname, "..", "..", "native", "build", "Release", "ivae_native.node");
+  const code =
+    `const a = require(${JSON.stringify(addon)}); const M = 256, f = new Float32Array(M * M).fill(1);` +
+    `const C = new Float32Array(M * M); a.matmul(M, M, M, f, false, f, false, null, C);` +
+    `console.log(JSON.stringify({ blasOn: a.info().blasOn, c: C[0],` +
+    ` threads: require("fs").readdirSync("/proc/self/task").length }));`;
+  const r = spawnSync(process.execPath, ["-e", code], {
+    env: { ...process.env, IVAE_NATIVE_BLAS: blasEnv, IVAE_NATIVE_THREADS: "2" },
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim());
 }
@@ -47,5 +64,15 @@ describe("native OpenBLAS binding", function () {
     const off = childInfo("0");
     assert.equal(off.blasOn, false);
     assert.match(off.blas, /IVAE_NATIVE_BLAS=0/);
+  });
+
+  it("OpenBLAS starts no threads of its own: the process has as many threads as without it", function () {
+    if (!nativeAvailable() || !fs.existsSync("/proc/self/task")) this.skip();
+    const withBlas = childThreads("1"),
+      without = childThreads("0");
+    if (!withBlas.blasOn) this.skip(); // no OpenBLAS on this machine
+    assert.equal(withBlas.c, 256);
+    assert.equal(without.c, 256);
+    assert.equal(withBlas.threads, without.threads);
   });
 });
