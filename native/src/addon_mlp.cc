@@ -371,6 +371,36 @@ int adam_update(size_t n, const float* __restrict w, const float* __restrict g, 
   return bad ? 2 : 0;
 }
 
+// adam_update over the pool's threads for large variables (the plain VAE's first encoder layer has 295k weights):
+// elements are independent, so the result is the same bit for bit; gradients are checked everywhere first, so
+// nothing is written when one is not finite.
+int adam_update_parallel(size_t n, const float* w, const float* g, const float* m, const float* v, float* wo, float* mo,
+                         float* vo, const double* cd) {
+  const int nt = n < 65536 ? 1 : std::max(1, std::min(current_threads(), (int)(n / 32768)));
+  if (nt == 1) return adam_update(n, w, g, m, v, wo, mo, vo, cd);
+  const size_t blocks = (n + 15) / 16;
+  auto range = [&](int t, size_t& a, size_t& b) {
+    a = std::min(n, blocks * t / nt * 16);
+    b = std::min(n, blocks * (t + 1) / nt * 16);
+  };
+  std::vector<int> res(nt, 0);
+  pool_run(nt, [&](int t) {
+    size_t a, b;
+    range(t, a, b);
+    int bad = 0;
+    for (size_t i = a; i < b; ++i) bad |= !(g[i] - g[i] == 0.f);
+    res[t] = bad;
+  });
+  for (int r : res)
+    if (r) return 1;
+  pool_run(nt, [&](int t) {
+    size_t a, b;
+    range(t, a, b);
+    res[t] = b > a ? adam_update(b - a, w + a, g + a, m + a, v + a, wo + a, mo + a, vo + a, cd) : 0;
+  });
+  return *std::max_element(res.begin(), res.end());
+}
+
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value a[8];
@@ -392,7 +422,7 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   float* vo = f32(env, a[6], n, "vOut");
   const double* c = f64(env, a[7], 8, "consts");
   napi_value out;
-  check(env, napi_create_int32(env, adam_update(n, w, g, m, v, wo, mo, vo, c), &out));
+  check(env, napi_create_int32(env, adam_update_parallel(n, w, g, m, v, wo, mo, vo, c), &out));
   return out;
 }
 
