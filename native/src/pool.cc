@@ -59,7 +59,10 @@ struct Pool {
     }
   }
 
+  std::mutex runMu;  // one call at a time (JS worker threads could each load the addon)
+
   void run(int nt, const std::function<void(int)>& fn) {
+    std::lock_guard<std::mutex> one(runMu);
     grow(nt - 1);
     {
       std::lock_guard<std::mutex> lk(mu);

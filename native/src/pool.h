@@ -9,8 +9,8 @@
 namespace ivae_native {
 
 /** Runs fn(0) .. fn(nt - 1), fn(0) on the calling thread, the others on pool workers; returns when all are
- * done. nt <= 1 runs fn(0) inline. Calls must not nest (the addon's entry points are called from the JS thread
- * only). */
+ * done. nt <= 1 runs fn(0) inline. Calls from several threads take turns; a call must not be made from inside fn
+ * (the addon's entry points call it once per parallel loop, never nested). */
 void pool_run(int nt, const std::function<void(int)>& fn);
 
 }  // namespace ivae_native
