@@ -441,7 +441,8 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
     const int blocks = (M + 7) / 8;
     const int nt = std::max(1, std::min(g_threads, blocks));
     pool_run(nt, [&](int t) {
-      const int r0 = std::min(M, (int)((long)blocks * t / nt) * 8), r1 = std::min(M, (int)((long)blocks * (t + 1) / nt) * 8);
+      const int r0 = std::min(M, (int)((long)blocks * t / nt) * 8);
+      const int r1 = std::min(M, (int)((long)blocks * (t + 1) / nt) * 8);
       if (r1 <= r0) return;
       blas_sgemm(tA, tB, r1 - r0, N, K, tA ? A + r0 : A + (size_t)r0 * K, tA ? M : K, Bm, tB ? K : N, 0.f,
                  C + (size_t)r0 * N, N);

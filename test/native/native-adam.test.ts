@@ -7,7 +7,7 @@ import { train } from "../../src/training";
 import { Random } from "../../src/util/random";
 import { useBackend } from "../models/setup";
 
-// The native Adam update (src/training/native-adam.ts, native/src/addon_mlp.cc) against tfjs's AdamOptimizer: the
+// The native Adam update (src/training/native-adam.ts, native/src/addon_adam.cc) against tfjs's AdamOptimizer: the
 // same float32 operations in the same order, so weights and moments must be bit-identical after several steps, on
 // the wasm and the cpu backend; a non-finite gradient or new weight changes nothing. No timing.
 
