@@ -23,8 +23,10 @@
 #include <vector>
 
 #include "extra_api.h"
+#include "blas.h"
 #include "kernels_api.h"
 #include "napi_util.h"
+#include "pool.h"
 
 namespace ivae_native {
 void register_extra(napi_env env, napi_value exports);
@@ -248,11 +250,7 @@ bool cache_matches(const Padded& d, uint64_t id) {
 template <typename F>
 void parallel_tasks(int ntasks, F fn) {
   const int nt = std::max(1, std::min(g_threads, ntasks));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < nt; ++t)
-    pool.emplace_back([&, t] { fn(t, (long)ntasks * t / nt, (long)ntasks * (t + 1) / nt); });
-  fn(0, 0, (long)ntasks / nt);
-  for (auto& th : pool) th.join();
+  pool_run(nt, [&](int t) { fn(t, (long)ntasks * t / nt, (long)ntasks * (t + 1) / nt); });
 }
 
 int tiles_per_image(const Padded& d) { return (d.Ppad + kTile - 1) / kTile; }
@@ -422,7 +420,8 @@ napi_value Backward(napi_env env, napi_callback_info info) {
 
 // matmul(M, K, N, A, transA, B, transB, bias|null, C): C[M x N] = op(A) op(B) (+ bias[N]), op(A) [M x K]
 // (A stored [K x M] when transA), op(B) [K x N] (stored [N x K] when transB). Operands are packed
-// into padded row-major blocks (transposing on the way), row blocks of C are split over the threads.
+// into padded row-major blocks (transposing on the way), row blocks of C are split over the threads; with OpenBLAS
+// (blas.h) each thread's rows are one sgemm on the operands in place.
 napi_value MatMul(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value a[9];
@@ -437,6 +436,22 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   check(env, napi_get_value_bool(env, a[6], &tB));
   const float* bias = is_nullish(env, a[7]) ? nullptr : f32(env, a[7], (size_t)N, "bias");
   float* C = f32(env, a[8], (size_t)M * N, "C");
+  if (blas_on()) {
+    // OpenBLAS reads the operands in place (no packing copies); row blocks of C over the pool's threads
+    const int blocks = (M + 7) / 8;
+    const int nt = std::max(1, std::min(g_threads, blocks));
+    pool_run(nt, [&](int t) {
+      const int r0 = std::min(M, (int)((long)blocks * t / nt) * 8);
+      const int r1 = std::min(M, (int)((long)blocks * (t + 1) / nt) * 8);
+      if (r1 <= r0) return;
+      blas_sgemm(tA, tB, r1 - r0, N, K, tA ? A + r0 : A + (size_t)r0 * K, tA ? M : K, Bm, tB ? K : N, 0.f,
+                 C + (size_t)r0 * N, N);
+      if (bias)
+        for (int i = r0; i < r1; ++i)
+          for (int j = 0; j < N; ++j) C[(size_t)i * N + j] += bias[j];
+    });
+    return nullptr;
+  }
   const int mr = g_isa.mr(), nr = g_isa.nr();
   const int Mp = round_up(M, mr), Np = round_up(N, nr);
   std::vector<float> pa((size_t)Mp * K, 0.f), pb((size_t)K * Np, 0.f), pc((size_t)Mp * Np);
@@ -461,10 +476,7 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
       else std::memcpy(dst, src, sizeof(float) * N);
     }
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < nt; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  pool_run(nt, work);
   return nullptr;
 }
 
@@ -483,6 +495,10 @@ napi_value Info(napi_env env, napi_callback_info) {
   check(env, napi_set_named_property(env, obj, "cacheBytes", v));
   check(env, napi_get_boolean(env, true, &v));  // forward/backward take C output channels (bOut typed)
   check(env, napi_set_named_property(env, obj, "outChannels", v));
+  check(env, napi_create_string_utf8(env, blas_description(), NAPI_AUTO_LENGTH, &v));
+  check(env, napi_set_named_property(env, obj, "blas", v));  // what the dense products use
+  check(env, napi_get_boolean(env, blas_on(), &v));
+  check(env, napi_set_named_property(env, obj, "blasOn", v));
   return obj;
 }
 
@@ -508,6 +524,18 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
   else throw JsError{"setIsa: this CPU (or build) does not support " + s};
   g_cache.id = 0;  // padding may change with the ISA
   return nullptr;
+}
+
+// setBlas(on) -> whether OpenBLAS now does the dense products (false when it is not loaded); tests compare both
+napi_value SetBlas(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  bool on = false;
+  if (argc > 0) check(env, napi_get_value_bool(env, a[0], &on));
+  napi_value out;
+  check(env, napi_get_boolean(env, blas_enable(on), &out));
+  return out;
 }
 
 napi_value TanhScalar(napi_env env, napi_callback_info info) {
@@ -559,6 +587,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"info", nullptr, guarded<Info>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, guarded<SetThreads>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, guarded<SetIsa>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setBlas", nullptr, guarded<SetBlas>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tanhScalar", nullptr, guarded<TanhScalar>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, guarded<MatMul>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"peak", nullptr, guarded<Peak>, nullptr, nullptr, nullptr, napi_default, nullptr},

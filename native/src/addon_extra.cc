@@ -22,6 +22,7 @@
 
 #include "extra_api.h"
 #include "napi_util.h"
+#include "pool.h"
 
 namespace ivae_native {
 namespace {
@@ -51,10 +52,7 @@ Extra extra() {
 template <typename F>
 void parallel(int n, F fn) {
   const int nt = std::max(1, std::min(current_threads(), n));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < nt; ++t) pool.emplace_back([&, t] { fn(t, (long)n * t / nt, (long)n * (t + 1) / nt); });
-  fn(0, 0, (long)n / nt);
-  for (auto& th : pool) th.join();
+  pool_run(nt, [&](int t) { fn(t, (long)n * t / nt, (long)n * (t + 1) / nt); });
 }
 
 struct ScorerDims {

@@ -1,9 +1,8 @@
-// N-API glue of the plain VAE's fused training step (src/native/vae-step.ts) and of one Adam update over a
-// parameter (src/training/native-adam.ts). Registered on the addon's exports by addon.cc's Init.
+// N-API glue of the plain VAE's fused training step (src/native/vae-step.ts). Registered on the addon's exports by
+// addon.cc's Init (through register_mlp, which also registers addon_adam.cc's Adam update).
 //
 //   vaeForward(B, encDims, decDims, x, eps, encW, encB, decW, decB, cols, kind, sigma, encH, decH, dl, nll, kl)
 //   vaeBackward(B, encDims, decDims, x, eps, encW, decW, cols, encH, decH, dl, a, bkl, dEncW, dEncB, dDecW, dDecB)
-//   adamUpdate(w, g, m, v, wOut, mOut, vOut, consts Float64Array[8]) -> 0 ok, 1 gradient non-finite, 2 weight
 //
 // The model (src/models/vae.ts, parts/encoder.ts, parts/decoder.ts, elbo.ts): encDims = [D, e_1..e_L, 2d] with
 // tanh hidden layers and a linear head (means, then log-variances), z = μ + e^{lv/2} ε, decDims = [d, g_1..g_M, N]
@@ -19,12 +18,13 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "blas.h"
 #include "extra_api.h"
 #include "mlp_api.h"
 #include "napi_util.h"
+#include "pool.h"
 
 namespace ivae_native {
 namespace {
@@ -49,36 +49,48 @@ Mlp mlp() {
 }
 
 // Runs fn(first, last) over row blocks of [0, m) (multiples of 8 rows, the largest micro-tile height) on up to
-// the addon's thread count; one thread below 4M multiply-adds (per layer: 128 x 128 x 128 is 2M), where starting
-// threads, and waiting for one the OS has descheduled on a busy machine, costs more than it saves. The split
-// depends only on the thread count, so results are reproducible for a given count.
+// the addon's thread count, through the persistent pool (pool.h); one thread below 1M multiply-adds, where the
+// hand-off costs more than it saves. The split depends only on the thread count, so results are reproducible
+// for a given count.
 template <typename F>
 void rows_parallel(int m, double work, F fn) {
   const int blocks = (m + 7) / 8;
-  const int nt = work < 4e6 ? 1 : std::max(1, std::min(current_threads(), blocks));
+  const int nt = work < 1e6 ? 1 : std::max(1, std::min(current_threads(), blocks));
   if (nt == 1) return fn(0, m);
-  std::vector<std::thread> pool;
-  auto range = [&](int t, int& r0, int& r1) {
-    r0 = std::min(m, (int)((long)blocks * t / nt) * 8);
-    r1 = std::min(m, (int)((long)blocks * (t + 1) / nt) * 8);
-  };
-  for (int t = 1; t < nt; ++t)
-    pool.emplace_back([&, t] {
-      int r0, r1;
-      range(t, r0, r1);
-      if (r1 > r0) fn(r0, r1);
-    });
-  int r0, r1;
-  range(0, r0, r1);
-  if (r1 > r0) fn(r0, r1);
-  for (auto& th : pool) th.join();
+  pool_run(nt, [&](int t) {
+    const int r0 = std::min(m, (int)((long)blocks * t / nt) * 8);
+    const int r1 = std::min(m, (int)((long)blocks * (t + 1) / nt) * 8);
+    if (r1 > r0) fn(r0, r1);
+  });
 }
 
-// C[m x n] (+)= op(A) B, rows split over threads; A is read as a(r, kk) = a[r ars + kk acs].
+// C[m x n] (+)= op(A) B, rows split over threads; A is read as a(r, kk) = a[r ars + kk acs] (acs == 1: row-major
+// with leading dimension ars; ars == 1: stored transposed, [kk x m] with leading dimension acs). Each thread's rows
+// go to single-threaded OpenBLAS when it is loaded (blas.h), else to the micro-kernel.
 void mm(const Mlp& k, int m, int n, int kk, const float* a, long ars, long acs, const float* b, float* c, bool acc) {
   rows_parallel(m, (double)m * n * kk, [&](int r0, int r1) {
-    k.gemm(r1 - r0, n, kk, a + (long)r0 * ars, ars, acs, b, n, c + (long)r0 * n, n, acc);
+    const bool done = acs == 1   ? blas_sgemm(false, false, r1 - r0, n, kk, a + (long)r0 * ars, (int)ars, b, n,
+                                              acc ? 1.f : 0.f, c + (long)r0 * n, n)
+                      : ars == 1 ? blas_sgemm(true, false, r1 - r0, n, kk, a + r0, (int)acs, b, n, acc ? 1.f : 0.f,
+                                              c + (long)r0 * n, n)
+                                 : false;
+    if (!done) k.gemm(r1 - r0, n, kk, a + (long)r0 * ars, ars, acs, b, n, c + (long)r0 * n, n, acc);
   });
+}
+
+std::vector<float> transpose(const float* w, int rows, int cols);
+
+// C[m x no] = A[m x n] Wᵀ for W [no x n] row-major (the input gradient dP Wᵀ): OpenBLAS reads W transposed in
+// place; the micro-kernel needs a transposed copy.
+void mm_wt(const Mlp& k, int m, int no, int n, const float* a, const float* W, float* c) {
+  if (blas_on()) {
+    rows_parallel(m, (double)m * n * no, [&](int r0, int r1) {
+      blas_sgemm(false, true, r1 - r0, no, n, a + (long)r0 * n, n, W, n, 0.f, c + (long)r0 * no, no);
+    });
+    return;
+  }
+  const std::vector<float> WT = transpose(W, no, n);
+  mm(k, m, no, n, a, n, 1, WT.data(), c, false);
 }
 
 std::vector<float> transpose(const float* w, int rows, int cols) {
@@ -296,9 +308,8 @@ napi_value VaeBackward(napi_env env, napi_callback_info info) {
       k.col_sum(v.B, no, dP.data(), dDB[l]);
     }
     const float* W = l < v.Ld ? v.decW[l] : v.Wout();
-    const std::vector<float> WT = transpose(W, ki, no);
-    dH.assign((size_t)B * ki, 0.f);
-    mm(k, v.B, ki, no, dP.data(), no, 1, WT.data(), dH.data(), false);  // d input = dP Wᵀ
+    dH.resize((size_t)B * ki);
+    mm_wt(k, v.B, ki, no, dP.data(), W, dH.data());  // d input = dP Wᵀ
     dP.swap(dH);
   }
   // dP now holds dz [B, d]: back through the reparameterisation and the KL into the head [B, 2d]
@@ -321,77 +332,22 @@ napi_value VaeBackward(napi_env env, napi_callback_info info) {
     std::fill(dEB[l], dEB[l] + no, 0.f);
     k.col_sum(v.B, no, dP.data(), dEB[l]);
     if (l == 0) break;  // no gradient for the images
-    const std::vector<float> WT = transpose(v.encW[l], ki, no);
-    dH.assign((size_t)B * ki, 0.f);
-    mm(k, v.B, ki, no, dP.data(), no, 1, WT.data(), dH.data(), false);
+    dH.resize((size_t)B * ki);
+    mm_wt(k, v.B, ki, no, dP.data(), v.encW[l], dH.data());
     dP.swap(dH);
   }
   return nullptr;
 }
 
-// One Adam step of tfjs 4.22's AdamOptimizer for one variable, element by element in float32 with its operation
-// order, so the result is bit-identical (this file is built for baseline x86-64, which has no FMA to contract to;
-// the loops vectorise with exact SSE division and square root):
-//   m' = m β1 + g (1 − β1), v' = v β2 + g² (1 − β2), w' = (m'/(1 − β1ᵗ)) / (√(v'/(1 − β2ᵗ)) + ε) (−lr) + w.
-// consts: β1, 1 − β1, β2, 1 − β2, 1 − β1ᵗ, 1 − β2ᵗ, ε, −lr (each rounded to float32 as tfjs's scalars are).
-// Returns 1 (nothing written) when a gradient is not finite, 2 when a new weight is not finite, else 0.
-int adam_update(size_t n, const float* __restrict w, const float* __restrict g, const float* __restrict m,
-                const float* __restrict v, float* __restrict wo, float* __restrict mo, float* __restrict vo,
-                const double* cd) {
-  float c[8];
-  for (int i = 0; i < 8; ++i) c[i] = (float)cd[i];
-  // x − x == 0 exactly for finite x (NaN for ±Inf and NaN): branch-free, so both loops vectorise
-  int bad = 0;
-  for (size_t i = 0; i < n; ++i) bad |= !(g[i] - g[i] == 0.f);
-  if (bad) return 1;
-  for (size_t i = 0; i < n; ++i) {
-    const float gi = g[i];
-    const float m1 = m[i] * c[0] + gi * c[1];
-    const float g2 = gi * gi;
-    const float v1 = v[i] * c[2] + g2 * c[3];
-    const float mh = m1 / c[4], vh = v1 / c[5];
-    const float den = std::sqrt(vh) + c[6];
-    const float w1 = (mh / den) * c[7] + w[i];
-    mo[i] = m1;
-    vo[i] = v1;
-    wo[i] = w1;
-    bad |= !(w1 - w1 == 0.f);
-  }
-  return bad ? 2 : 0;
-}
-
-napi_value AdamUpdate(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value a[8];
-  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc != 8) throw JsError{"adamUpdate: expected 8 arguments"};
-  napi_typedarray_type t;
-  size_t n;
-  void* data;
-  napi_value ab;
-  size_t off;
-  f32(env, a[0], SIZE_MAX, "w");
-  check(env, napi_get_typedarray_info(env, a[0], &t, &n, &data, &ab, &off));
-  const float* w = f32(env, a[0], n, "w");
-  const float* g = f32(env, a[1], n, "g");
-  const float* m = f32(env, a[2], n, "m");
-  const float* v = f32(env, a[3], n, "v");
-  float* wo = f32(env, a[4], n, "wOut");
-  float* mo = f32(env, a[5], n, "mOut");
-  float* vo = f32(env, a[6], n, "vOut");
-  const double* c = f64(env, a[7], 8, "consts");
-  napi_value out;
-  check(env, napi_create_int32(env, adam_update(n, w, g, m, v, wo, mo, vo, c), &out));
-  return out;
-}
-
 }  // namespace
 
+void register_adam(napi_env env, napi_value exports);
+
 void register_mlp(napi_env env, napi_value exports) {
+  register_adam(env, exports);
   napi_property_descriptor props[] = {
       {"vaeForward", nullptr, guarded<VaeForward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"vaeBackward", nullptr, guarded<VaeBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"adamUpdate", nullptr, guarded<AdamUpdate>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

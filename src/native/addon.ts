@@ -6,6 +6,8 @@ export interface NativeAddon {
   info(): NativeInfo;
   setThreads(n: number): void;
   setIsa(name: string): void;
+  /** OpenBLAS for the dense products on (when loaded) or off; returns whether it is on (addons since issue 15) */
+  setBlas?(on: boolean): boolean;
   tanhScalar(x: number): number;
   release(): void;
   peak(threads: number, ms: number): number;
@@ -170,6 +172,10 @@ export interface NativeInfo {
   cacheBytes: number;
   /** true when forward/backward take C output channels (a typed bOut); absent on addons built before */
   outChannels?: boolean;
+  /** what the dense products run on: OpenBLAS's configuration, or why the addon's own kernel is used */
+  blas?: string;
+  /** whether OpenBLAS (loaded at run time from libopenblas.so.0, IVAE_NATIVE_BLAS=0 to refuse it) does them now */
+  blasOn?: boolean;
 }
 
 let loaded: NativeAddon | null | undefined;
@@ -240,6 +246,16 @@ export function setNativeThreads(n: number): void {
 /** Pins the instruction set ("avx512", "avx2", "generic" or "auto"); tests use it to check every path. */
 export function setNativeIsa(name: "avx512" | "avx2" | "generic" | "auto"): void {
   loadNative()?.setIsa(name);
+}
+
+/**
+ * Routes the dense products (the plain VAE's step, the models' large dense layers) through OpenBLAS (true; only
+ * when it was found at run time) or the addon's own micro-kernel (false). Returns whether OpenBLAS is now used.
+ * Tests compare both paths; results agree to float rounding.
+ */
+export function setNativeBlas(on: boolean): boolean {
+  const a = loadNative();
+  return a && typeof a.setBlas === "function" ? a.setBlas(on) : false;
 }
 
 /**

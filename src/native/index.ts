@@ -10,6 +10,7 @@ export {
   nativeUnavailableReason,
   setNativeThreads,
   setNativeIsa,
+  setNativeBlas,
   releaseNativeMemory,
   nativePeakGflops,
 } from "./addon";

@@ -4,10 +4,11 @@ import { Random } from "../../src/util/random";
 import { denseNative, DENSE_NATIVE_MIN_MACS, useNativeDense } from "../../src/native/dense";
 import { denseHook } from "../../src/native/hooks";
 import { dense } from "../../src/models/ops";
-import { nativeAvailable, setNativeIsa, setNativeThreads } from "../../src/native/addon";
+import { nativeAvailable, setNativeBlas, setNativeIsa, setNativeThreads } from "../../src/native/addon";
 
 // The native dense op (x W + b) against tfjs's matMul: values and gradients for x, W and b, odd sizes
-// (row and column padding), every instruction set this CPU has, 1 and 3 threads. No timing.
+// (row and column padding), every instruction set this CPU has, 1 and 3 threads, the micro-kernel and (where
+// libopenblas.so.0 is installed) OpenBLAS. No timing.
 
 function randn(rng: Random, shape: number[]): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -57,7 +58,23 @@ describe("native dense op", function () {
     if (nativeAvailable()) {
       setNativeIsa("auto");
       setNativeThreads(0);
+      setNativeBlas(true);
     }
+  });
+
+  function checkAll(): void {
+    for (const threads of [1, 3]) {
+      setNativeThreads(threads);
+      check(13, 37, 21, true, 10 + threads);
+      check(40, 9, 66, false, 20 + threads);
+      check(1, 5, 1, true, 30 + threads);
+    }
+  }
+
+  it("values and gradients match tfjs matMul with the products on OpenBLAS", function () {
+    if (!nativeAvailable() || !setNativeBlas(true)) this.skip();
+    setNativeIsa("auto");
+    checkAll();
   });
 
   it("matches tfjs (falls back to it without the addon)", function () {
@@ -72,12 +89,8 @@ describe("native dense op", function () {
       } catch {
         this.skip();
       }
-      for (const threads of [1, 3]) {
-        setNativeThreads(threads);
-        check(13, 37, 21, true, 10 + threads);
-        check(40, 9, 66, false, 20 + threads);
-        check(1, 5, 1, true, 30 + threads);
-      }
+      setNativeBlas(false);
+      checkAll();
     });
   }
 

@@ -1,13 +1,13 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { NativeAdam } from "../../src/training/native-adam";
-import { loadNative, nativeAvailable } from "../../src/native/addon";
+import { loadNative, nativeAvailable, setNativeThreads } from "../../src/native/addon";
 import { VAE } from "../../src/models/vae";
 import { train } from "../../src/training";
 import { Random } from "../../src/util/random";
 import { useBackend } from "../models/setup";
 
-// The native Adam update (src/training/native-adam.ts, native/src/addon_mlp.cc) against tfjs's AdamOptimizer: the
+// The native Adam update (src/training/native-adam.ts, native/src/addon_adam.cc) against tfjs's AdamOptimizer: the
 // same float32 operations in the same order, so weights and moments must be bit-identical after several steps, on
 // the wasm and the cpu backend; a non-finite gradient or new weight changes nothing. No timing.
 
@@ -25,7 +25,8 @@ function sameBits(name: string, a: tf.Tensor, b: tf.Tensor): void {
 async function steps(backend: string): Promise<void> {
   await tf.setBackend(backend);
   const rng = new Random(3);
-  const shapes = [[7, 5], [13], [1], [64, 33]];
+  // [300, 257]: large enough (>= 65536) for the update to be split over the addon's threads
+  const shapes = [[7, 5], [13], [1], [64, 33], [300, 257]];
   const init = shapes.map((s) =>
     values(
       rng,
@@ -81,6 +82,22 @@ describe("native Adam update", function () {
     assert.equal(big.iterations, 0);
     w.dispose();
     big.dispose();
+    // a variable split over threads: a NaN in the last block (another thread's share) still stops everything
+    setNativeThreads(2);
+    try {
+      const n = 100000;
+      const wl = tf.variable(tf.ones([n]), true, "adam-nonfinite-large");
+      const adam = new NativeAdam(1e-3, loadNative()!);
+      const g = new Float32Array(n).fill(0.1);
+      g[n - 3] = Infinity;
+      assert.equal(adam.applyChecked({ [wl.name]: tf.tensor(g) }), "gradient");
+      assert.ok(wl.dataSync().every((x) => x === 1));
+      assert.equal(adam.iterations, 0);
+      wl.dispose();
+      adam.dispose();
+    } finally {
+      setNativeThreads(0);
+    }
   });
 
   it("train() gives the same weights with IVAE_NATIVE_ADAM=0 (tfjs Adam) and without", async function () {
