@@ -16,7 +16,7 @@ import {
   concatImages,
 } from "../../src/index";
 import type { LatentModel, CardsDataSet } from "../../src/index";
-import type { ResultsConfig, Style, Variant } from "./config";
+import { CARDS_RVAE, type ResultsConfig, type Style, type Variant } from "./config";
 import { classCentres, heldOutNegElbo, invertedCells, suitScores } from "./scores";
 
 /** The figures of merit of one model on one seed's held-out cards. */
@@ -94,7 +94,7 @@ export async function cardsRun(cfg: ResultsConfig, variant: Variant, style: Styl
     const model: LatentModel =
       key === "vae"
         ? new VAE({ imageShape: shape, latentDim: 2, seed })
-        : new RVAE({ imageShape: shape, latentDim: 2, seed });
+        : new RVAE({ imageShape: shape, latentDim: 2, seed, ...CARDS_RVAE });
     const h = await train(model, data.images, {
       ...common,
       epochs: key === "vae" ? c.vaeEpochs : c.epochs,

@@ -25,6 +25,15 @@ export const DIGITS_RVAE: Partial<RVAEOptions> = {
   translation: true,
 };
 
+/**
+ * The rVAE on cards: library defaults plus `frameCandidates: 2`, the scorer's two best frames decoded and the
+ * better-drawn kept. Why: the frame scorer can end training nearly flat, with two peaks about 105° apart within 0.01
+ * of each other for a whole suit, and the argmax alone then moves suits between them and can leave one split
+ * (notebook-style cards3, seed 2: 11 % of the clubs 105° off, |ρ| 0.974); decoding keeps each suit in the frame it
+ * is drawn in (docs/experiments/rvae-decoder.md, session 9). Notebook 03 uses the same.
+ */
+export const CARDS_RVAE: Partial<RVAEOptions> = { frameCandidates: 2 };
+
 /** Everything a run depends on; stored in results.json. */
 export interface ResultsConfig {
   fast: boolean;

@@ -3,7 +3,7 @@ import type { ResultsConfig } from "./config";
 import type { CardsRun, CardsModelRun } from "./cards";
 import type { DigitsRun, DigitsModelKey, DigitsModelRun } from "./digits";
 import { fmt, meanSd, type MeanSd } from "./stats";
-import { DIGITS_RVAE } from "./config";
+import { CARDS_RVAE, DIGITS_RVAE } from "./config";
 
 export interface ResultsMeta {
   generated: string;
@@ -30,6 +30,35 @@ export function cardsGroups(runs: CardsRun[]): CardsRun[][] {
   return [...m.values()];
 }
 
+/** The lecture's own budget for issue 13's ELBO bar: pyroVED on 12,000 cards, 100 epochs, batch 50. */
+export const LECTURE_BUDGET = { cards: 12000, epochs: 100, batchSize: 50, negElbo: 90 };
+
+/**
+ * Issue 13's "on lecture-style cards3 ≤ 90 nats per image within the lecture's budget (12,000 cards, 100 epochs)
+ * or better": the rVAE's held-out −ELBO on every seed of the notebook-style cards3 runs, at the run's budget, which
+ * must not exceed the lecture's in cards, epochs or optimiser steps (a smaller budget that reaches the bar is the
+ * "or better"). Undefined when no notebook-style cards3 run was made.
+ */
+export function lectureBudgetVerdict(c: ResultsConfig["cards"], runs: CardsRun[]): string | undefined {
+  const g = runs.filter((r) => r.variant === "cards3" && r.style === "notebook");
+  if (!g.length) return undefined;
+  const L = LECTURE_BUDGET;
+  const steps = Math.ceil(c.n / c.batchSize) * c.epochs,
+    lectureSteps = Math.ceil(L.cards / L.batchSize) * L.epochs;
+  const within = c.n <= L.cards && c.epochs <= L.epochs && steps <= lectureSteps;
+  const worst = Math.max(...g.map((r) => r.rvae.negElboTest));
+  const mean = meanSd(g.map((r) => r.rvae.negElboTest));
+  return (
+    `- cards3, style "notebook": rVAE held-out −ELBO ≤ ${L.negElbo} nats within the lecture's budget ` +
+    `(${L.cards.toLocaleString("en-US")} cards, ${L.epochs} epochs, batch ${L.batchSize}: ` +
+    `${lectureSteps.toLocaleString("en-US")} steps) ${pass(within && worst <= L.negElbo)} ` +
+    `(highest ${worst.toFixed(1)}, ${fmt(mean, 1)} over ${g.length} seeds, at ${c.n.toLocaleString("en-US")} ` +
+    `cards, ${c.epochs} epochs, batch ${c.batchSize}: ${steps.toLocaleString("en-US")} steps` +
+    (within ? "" : "; **more than the lecture's budget**") +
+    ")."
+  );
+}
+
 function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
   const c = cfg.cards;
   const L: string[] = ["## (a) Cards: rVAE vs plain VAE", ""];
@@ -42,7 +71,9 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
       `VAE: MLP encoder and decoder [128, 128], ${c.vaeEpochs} epochs. rVAE: equivariant ` +
       `pose encoder, Fourier-feature coordinate decoder [64, 64], ` +
       `${c.epochs} epochs, reconstruction estimated on ${subsample}, trained with \`initOutputBias: true\` ` +
-      `(the output bias starts at the logit of the data's mean intensity: docs/experiments/rvae-decoder.md).`,
+      `(the output bias starts at the logit of the data's mean intensity: docs/experiments/rvae-decoder.md), ` +
+      `options \`${JSON.stringify(CARDS_RVAE)}\` (scripts/results/config.ts \`CARDS_RVAE\`: the two best frames ` +
+      `decoded, the better-drawn kept; rvae-decoder.md, session 9).`,
     "",
   );
   L.push("### Verdict against issue 13 (computed)", "");
@@ -64,6 +95,8 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
         `(lowest ${rho.toFixed(3)}).`,
     );
   }
+  const budget = lectureBudgetVerdict(c, runs);
+  if (budget) L.push(budget);
   L.push("", "### Figures of merit (mean ± sd over seeds, held-out cards)", "");
   L.push(
     "| variant | style | model | −ELBO (nats/image) | suit accuracy from z | angle \\|ρ\\| " +
@@ -86,13 +119,6 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
     }
   }
   L.push("");
-  if (!c.lectureBudget)
-    L.push(
-      "The issue's lecture-budget claim (−ELBO ≤ 90 nats on lecture-style cards3 with 12,000 " +
-        "cards, 100 epochs, batch 50) is not part of this run (hours of CPU): `npm run results " +
-        "-- --only=cards --lecture-budget` runs it.",
-      "",
-    );
   return L;
 }
 

@@ -2,7 +2,8 @@
 import { strict as assert } from "assert";
 import { meanSd, fmt, linearR2 } from "../../scripts/results/stats";
 import { classCentres, invertedCells } from "../../scripts/results/scores";
-import { cardsGroups } from "../../scripts/results/markdown";
+import { cardsGroups, lectureBudgetVerdict } from "../../scripts/results/markdown";
+import { parseConfig } from "../../scripts/results/config";
 import { imageStack, Random } from "../../src/index";
 import type { Encoding, LatentModel } from "../../src/index";
 import type { CardsRun } from "../../scripts/results/cards";
@@ -55,5 +56,24 @@ describe("scripts/results helpers", () => {
       g.map((x) => x.map((r) => `${r.style}${r.seed}`)),
       [["ivae1", "ivae2"], ["notebook1"]],
     );
+  });
+
+  it("lectureBudgetVerdict: ≤ 90 nats on every notebook-style cards3 seed, at a budget within the lecture's", () => {
+    const run = (style: string, negElbo: number) =>
+      ({ variant: "cards3", style, seed: 1, rvae: { negElboTest: negElbo } }) as unknown as CardsRun;
+    const cfg = parseConfig(["node", "results"]).cards; // 2000 cards, 15 epochs, batch 32
+    assert.equal(lectureBudgetVerdict(cfg, [run("ivae", 60)]), undefined);
+    const ok = lectureBudgetVerdict(cfg, [run("notebook", 78), run("notebook", 80), run("ivae", 200)])!;
+    assert.match(
+      ok,
+      /\*\*passes\*\* \(highest 80\.0, 79\.0 ± 1\.4 over 2 seeds, at 2,000 cards, 15 epochs, batch 32: 945 steps\)/,
+    );
+    assert.match(
+      lectureBudgetVerdict(cfg, [run("notebook", 78), run("notebook", 91)])!,
+      /\*\*fails\*\* \(highest 91\.0/,
+    );
+    // a budget above the lecture's does not count, however low the −ELBO
+    const big = { ...cfg, n: 12000, epochs: 120, batchSize: 50 };
+    assert.match(lectureBudgetVerdict(big, [run("notebook", 70)])!, /\*\*fails\*\*.*more than the lecture's budget/);
   });
 });
