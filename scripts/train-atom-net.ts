@@ -3,7 +3,7 @@
  * the library (src/atoms/dcnn/augment.ts), seeded, with a progress line (step, loss, time left), writes the
  * weights atomically to src/atoms/dcnn/weights/atom-net.json (or --out FILE), then scores the new net beside
  * LoG on held-out synthetic images (generator seeds 1–3, never used in training).
- * Options: --seed N (1), --steps N (900), --batch N (16), --out FILE, --eval-only (score the shipped net),
+ * Options: --seed N (1), --steps N (1500), --batch N (16), --out FILE, --eval-only (score the shipped net),
  * --weights FILE (score that file with --eval-only). Run under /work/bin/heavy on the shared machine.
  */
 import * as path from "path";
@@ -19,7 +19,7 @@ const arg = (name: string) => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const SEED = Number(arg("seed") ?? 1),
-  STEPS = Number(arg("steps") ?? 900),
+  STEPS = Number(arg("steps") ?? 1500),
   BATCH = Number(arg("batch") ?? 16);
 const OUT = arg("out") ?? path.join(__dirname, "..", "src", "atoms", "dcnn", "weights", "atom-net.json");
 const mmss = (s: number) => {
