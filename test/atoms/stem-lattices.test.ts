@@ -53,7 +53,7 @@ describe("stem: basis lattices (dumbbells, honeycomb, centred) for the DCNN's tr
     assert.ok(tested > 20 && dips === tested, `${dips} of ${tested} dumbbells show two peaks`);
   });
 
-  it("dumbbells: the positions equal the cell's sites turned about the origin (no distortion when noise is off)", () => {
+  it("dumbbells: the positions are the cell's sites, turned (no distortion when noise is off)", () => {
     const a = 16,
       th = -0.7;
     const s = stemBasisLattice({ ...clean, structure: "dumbbell", spacing: a, rotation: th, seed: 3 });
@@ -85,7 +85,7 @@ describe("stem: basis lattices (dumbbells, honeycomb, centred) for the DCNN's tr
     assert.ok(worst < 1e-3, `largest distance from a lattice site ${worst} px`);
   });
 
-  it("honeycomb: each metal column has three S2-like neighbours at a/√3, 120° apart, at `ratio` of its brightness", () => {
+  it("honeycomb: three S2-like neighbours per metal column, a/√3 away, 120° apart, at `ratio` brightness", () => {
     const a = 18,
       ratio = 0.3;
     const s = stemBasisLattice({ ...clean, structure: "honeycomb", spacing: a, ratio, sigma: 1.6, tail: 0 });
