@@ -65,7 +65,7 @@ export function resample(p: ImageStack, side: number): ImageStack {
 }
 
 /** Mean of the 3 × 3 pixels around each position (the column's peak height). */
-function peakHeights(img: Float32Array, W: number, x: ArrayLike<number>, y: ArrayLike<number>): Float32Array {
+export function peakHeights(img: Float32Array, W: number, x: ArrayLike<number>, y: ArrayLike<number>): Float32Array {
   return Float32Array.from({ length: x.length }, (_, k) => {
     let s = 0;
     for (let di = -1; di <= 1; di++)
@@ -82,7 +82,7 @@ function agreement2(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Mean image per class (all channels), classes in order 0..k−1. */
-function classMeans(X: ImageStack, labels: ArrayLike<number>, k: number): ImageStack {
+export function classMeans(X: ImageStack, labels: ArrayLike<number>, k: number): ImageStack {
   const size = X.data.length / X.n;
   const out = new Float32Array(k * size),
     count = new Float32Array(k);
@@ -95,7 +95,7 @@ function classMeans(X: ImageStack, labels: ArrayLike<number>, k: number): ImageS
 }
 
 /** Planes (rows of images) tiled into one grey PNG, each plane scaled to its own [min, max], 2-px gaps. */
-function gridPng(rows: Float32Array[][], side: number, scale = 3): Buffer {
+export function gridPng(rows: Float32Array[][], side: number, scale = 3): Buffer {
   const cols = Math.max(...rows.map((r) => r.length)),
     s = side * scale,
     gap = 2;
@@ -117,14 +117,14 @@ function gridPng(rows: Float32Array[][], side: number, scale = 3): Buffer {
   return encodePng(img, W, H);
 }
 
-const plane = (X: ImageStack, i: number, k: number): Float32Array => {
+export const plane = (X: ImageStack, i: number, k: number): Float32Array => {
   const P = X.height * X.width,
     C = X.channels ?? 1;
   return X.data.slice((i * C + k) * P, (i * C + k + 1) * P);
 };
 
 /** rms over the patches of one channel: reconstruction − input, and the mean patch − input (the baseline). */
-function rmsVsBaseline(X: ImageStack, R: ImageStack, k: number): { rms: number; baseline: number } {
+export function rmsVsBaseline(X: ImageStack, R: ImageStack, k: number): { rms: number; baseline: number } {
   const P = X.height * X.width,
     mean = new Float32Array(P);
   for (let i = 0; i < X.n; i++) plane(X, i, k).forEach((v, p) => (mean[p] += v / X.n));
@@ -184,7 +184,7 @@ function zSeparation(z: Float32Array, kind: ArrayLike<number>): number {
   return r3(Math.sqrt((d * e0 * e0 - 2 * b * e0 * e1 + a * e1 * e1) / det));
 }
 
-async function fit(X: ImageStack, seed: number, epochs: number): Promise<RVAE> {
+export async function fit(X: ImageStack, seed: number, epochs: number): Promise<RVAE> {
   const model = new RVAE({
     imageShape: [X.height, X.width],
     latentDim: 2,

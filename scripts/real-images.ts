@@ -8,7 +8,8 @@
  * Options: --data DIR, --out DIR, --only a,b (image names), --no-rvae, --epochs N (default 30),
  * --patches N (training subsample, default 400), --pair-epochs N and --pair-seeds 1,2,3 for the last section:
  * the simultaneous ADF/ABF pair through the 2-channel rVAE beside the ADF-only one (scripts/real-images-channels.ts;
- * `--only sto_pair` runs it alone, `--no-pair` skips it).
+ * `--only sto_pair` runs it alone, `--no-pair` skips it), then the oxygen columns as their own class
+ * (scripts/real-images-oxygen.ts).
  */
 import "../src/native";
 import * as fs from "fs";
@@ -34,6 +35,7 @@ import { clusterLabels, rvaePatchClasses, unitPatches } from "../src/analysis/mi
 import { selectBackend } from "../src/backend";
 import { Random } from "../src/util/random";
 import { resample, runPair } from "./real-images-channels";
+import { runOxygen } from "./real-images-oxygen";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -96,6 +98,39 @@ function cellCentres(ax: Float32Array, ay: Float32Array, period: number): { x: F
   return { x: Float32Array.from(bx), y: Float32Array.from(by) };
 }
 
+/**
+ * What the finds say about the structure, with no truth: the median nearest-neighbour distance of the finds
+ * (in spacings; a honeycomb's two sublattices give 1/√3 of the metal lattice), and the fraction of finds
+ * (5 % border excluded) in mutual nearest-neighbour pairs closer than half the spacing (dumbbells), with the
+ * median pair distance (px) and its direction (degrees from the x axis, folded to (−90, 90]).
+ */
+function neighbourStats(f: { x: Float32Array; y: Float32Array }, H: number, W: number, spacing: number) {
+  const n = f.x.length,
+    m = 0.05 * Math.min(H, W);
+  const nn = new Float64Array(n).fill(Infinity),
+    at = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      const d = Math.hypot(f.x[i] - f.x[j], f.y[i] - f.y[j]);
+      if (d < nn[i]) ((nn[i] = d), (at[i] = j));
+      if (d < nn[j]) ((nn[j] = d), (at[j] = i));
+    }
+  const inner = Array.from(nn.keys()).filter((i) => f.x[i] > m && f.y[i] > m && f.x[i] < W - m && f.y[i] < H - m);
+  const pairs = inner.filter((i) => at[at[i]] === i && nn[i] < 0.5 * spacing);
+  const angle = (i: number) => {
+    const t = (Math.atan2(f.y[at[i]] - f.y[i], f.x[at[i]] - f.x[i]) * 180) / Math.PI;
+    const u = ((t % 180) + 180) % 180;
+    return u > 90 ? u - 180 : u;
+  };
+  const median = (v: number[]) => (v.length ? quantile(v, 0.5) : NaN);
+  return {
+    nnSpacings: r3(median(inner.map((i) => nn[i])) / spacing),
+    pairedFraction: r3(pairs.length / Math.max(1, inner.length)),
+    pairPx: r3(median(pairs.map((i) => nn[i]))),
+    pairAngleDeg: Math.round(median(pairs.map(angle))),
+  };
+}
+
 function drawMaps(
   name: string,
   img: Float32Array,
@@ -131,6 +166,8 @@ interface Row {
   seconds: number;
   atoms: number;
   dcnnAtoms: number;
+  /** neighbourStats of the LoG and the DCNN finds */
+  structure: Record<"log" | "dcnn", ReturnType<typeof neighbourStats>>;
   patchSize: number;
   score?: Record<string, number | string>;
   dcnnScore?: Record<string, number | string>;
@@ -163,6 +200,7 @@ async function one(file: string): Promise<Row> {
     seconds: 0,
     atoms: atoms.x.length,
     dcnnAtoms: dAtoms.x.length,
+    structure: { log: neighbourStats(atoms, H, W, scale.spacing), dcnn: neighbourStats(dAtoms, H, W, scale.spacing) },
     patchSize: d.patchSize,
   };
   save(`${name}_image.png`, encodePng(img.data, W, H));
@@ -300,6 +338,12 @@ async function main(): Promise<void> {
         ` (${row.periodNm ?? "?"} nm)  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ` +
         `${String(row.atoms).padStart(5)} (DCNN ${row.dcnnAtoms})  patch ${row.patchSize}${s}  ${row.seconds}s`,
     );
+    const st = (k: "log" | "dcnn") => {
+      const v = row.structure[k];
+      const pair = v.pairedFraction > 0 ? ` (pair ${v.pairPx} px at ${v.pairAngleDeg}°)` : "";
+      return `NN ${v.nnSpacings} spacings, paired ${v.pairedFraction}${pair}`;
+    };
+    console.log(`${"".padEnd(26)} LoG: ${st("log")} | DCNN: ${st("dcnn")}`);
   }
   fs.writeFileSync(path.join(OUT, "summary.json"), JSON.stringify(rows, null, 1));
   console.log(`wrote ${path.join(OUT, "summary.json")} and the maps`);
@@ -313,6 +357,9 @@ async function main(): Promise<void> {
       seeds: pairSeeds?.split(",").map(Number),
     });
     if (pair) console.log(`wrote ${path.join(OUT, "sto_pair_summary.json")} and the sto_pair_*.png figures`);
+    // the oxygen (ABF-only) columns as their own class (scripts/real-images-oxygen.ts)
+    const ox = await runOxygen({ data: DATA, out: OUT, epochs: pairEpochs ? Number(pairEpochs) : undefined });
+    if (ox) console.log(`wrote ${path.join(OUT, "sto_oxygen_summary.json")} and the sto_oxygen_*.png figures`);
   }
 }
 

@@ -1,11 +1,10 @@
-import { stemDomains, stemInterface, stemPolycrystal } from "../../data/stem";
-import type { SyntheticStem } from "../../data/stem/frame";
 import { Random } from "../../util/random";
 import { IvaeInputError } from "../../util/errors";
 import { estimateLatticeScale } from "../scale";
 import { gaussianBlur } from "../filters";
 import { normalizeForNet, resampleImage, targetMap } from "./resample";
 import { TARGET_SIGMA } from "./net";
+import { drawSource } from "./sources";
 
 /** The column spacing (px) the net works at: the finder resizes every image so its spacing is this. */
 export const CANONICAL_SPACING = 10;
@@ -32,45 +31,26 @@ export function truthSpacing(x: ArrayLike<number>, y: ArrayLike<number>): number
   return s[Math.floor(0.1 * (n - 1))];
 }
 
-/** A synthetic HAADF image from one of the library's generators with widely drawn imaging conditions. */
-function drawSource(rng: Random, seed: number): SyntheticStem {
-  const im = {
-    sigma: rng.uniform(1.4, 3.2),
-    tail: rng.uniform(0, 0.2),
-    dose: Math.exp(rng.uniform(Math.log(15), Math.log(2000))),
-    readNoise: rng.uniform(0, 6),
-    background: rng.uniform(0, 0.4),
-    intensityJitter: rng.uniform(0, 0.2),
-    lineJitter: rng.uniform(0, 0.8),
-    drift: rng.uniform(-0.03, 0.03),
-    yScale: rng.uniform(-0.05, 0.05),
-  };
-  const kind = rng.int(4);
-  const size = { height: 192, width: 192, seed };
-  if (kind === 0)
-    return stemInterface({ ...size, ...im, pixelSize: rng.uniform(0.16, 0.3), tiltDeg: rng.uniform(-45, 45) });
-  if (kind === 1) return stemInterface({ ...size, ...im, pixelSize: rng.uniform(0.16, 0.3), grains: 1 + rng.int(4) });
-  if (kind === 2) return stemDomains({ ...size, ...im, pixelSize: rng.uniform(0.14, 0.26) });
-  return stemPolycrystal({ ...size, ...im, spacing: rng.uniform(7, 14), grains: 2 + rng.int(8) });
-}
-
 /**
- * One training image: a synthetic STEM image resampled to the canonical scale (see the comment on the two
+ * One training image: a synthetic STEM image ({@link drawSource}: the perovskite, polycrystal and domain
+ * generators and the two-site basis lattices) resampled to the canonical scale (see the comment on the two
  * ways below: the finder's scale estimate can be the smallest spacing or a lattice period), then augmented:
- * Gaussian blur, extra Gaussian noise, a background gradient, a smooth thickness bump, sometimes a
- * vacuum/amorphous region without columns (removed from the target), gamma; normalised as the finder does.
+ * Gaussian blur, extra Gaussian noise, fast-scan streaks, a background gradient, a smooth thickness bump,
+ * sometimes a vacuum/amorphous region without columns (removed from the target), gamma; normalised as the
+ * finder does. The target marks every column, both columns of a dumbbell included.
  */
 export function trainingImage(seed: number): TrainingImage {
   const rng = new Random(seed);
-  const s = drawSource(rng, seed);
+  const { s, estimatedScaleOnly } = drawSource(rng, seed);
   const H0 = s.image.height,
     W0 = s.image.width;
   // half the images at the scale the finder will use (estimateLatticeScale, which on a perovskite with dim
   // B sites returns the A–A period, so the B columns land at 0.64 canonical spacings), half at the true
-  // smallest spacing × U(0.55, 1.3)
+  // smallest spacing × U(0.55, 1.3); the basis lattices always at the estimate (on Si [110] it is the
+  // dumbbell-to-dumbbell distance, so the pair lands 0.25–0.45 canonical spacings apart)
   let spacing = truthSpacing(s.truth.x, s.truth.y),
     jitter = rng.uniform(0.55, 1.3);
-  if (rng.next() < 0.5) {
+  if (estimatedScaleOnly || rng.next() < 0.5) {
     try {
       spacing = estimateLatticeScale(s.image).spacing;
       jitter = rng.uniform(0.85, 1.2);
@@ -115,10 +95,19 @@ export function trainingImage(seed: number): TrainingImage {
     bs = rng.uniform(0.2, 0.6) * Math.max(H, W),
     ba = rng.uniform(-0.5, 0.8) * range;
   const noise = rng.next() < 0.5 ? rng.uniform(0, 0.25) * range : 0;
+  // fast-scan streaks (noise correlated along the rows, as on the Si [110] and YBCO images): white noise
+  // smeared along x only; the crops' 90° turns show it in both directions
+  const streak = rng.next() < 0.3 ? rowSmear(H, W, rng.uniform(1, 4), rng) : null;
+  const streakAmp = streak ? rng.uniform(0.03, 0.15) * range : 0;
   for (let i = 0; i < H; i++)
     for (let j = 0; j < W; j++) {
       const b = ba * Math.exp(-((j - bx) ** 2 + (i - by) ** 2) / (2 * bs * bs));
-      data[i * W + j] += gx * (j / W - 0.5) + gy * (i / H - 0.5) + b + noise * rng.normal();
+      data[i * W + j] +=
+        gx * (j / W - 0.5) +
+        gy * (i / H - 0.5) +
+        b +
+        noise * rng.normal() +
+        (streak ? streakAmp * streak[i * W + j] : 0);
     }
   let input = normalizeForNet(data);
   if (rng.next() < 0.3) {
@@ -128,6 +117,22 @@ export function trainingImage(seed: number): TrainingImage {
   const kx = tx.filter((_, k) => keep[k]),
     ky = ty.filter((_, k) => keep[k]);
   return { input, target: targetMap(kx, ky, H, W, TARGET_SIGMA), height: H, width: W };
+}
+
+/** Unit-variance white noise smeared along the rows by a Gaussian of σ px (streaks of the fast scan). */
+function rowSmear(H: number, W: number, sigma: number, rng: Random): Float32Array {
+  const r = Math.ceil(3 * sigma),
+    k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
+  const norm = Math.sqrt(k.reduce((a, v) => a + v * v, 0));
+  const w = new Float32Array(H * (W + 2 * r)).map(() => rng.normal());
+  const out = new Float32Array(H * W);
+  for (let i = 0; i < H; i++)
+    for (let j = 0; j < W; j++) {
+      let acc = 0;
+      for (let t = 0; t <= 2 * r; t++) acc += k[t] * w[i * (W + 2 * r) + j + t];
+      out[i * W + j] = acc / norm;
+    }
+  return out;
 }
 
 /**

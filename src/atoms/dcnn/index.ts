@@ -9,3 +9,5 @@ export { trainAtomNet } from "./train";
 export type { TrainAtomNetOptions } from "./train";
 export { decodeAtomNet, encodeAtomNet, loadAtomNet, saveAtomNet, shippedWeightsPath } from "./weights";
 export type { AtomNetFile } from "./weights";
+export { drawSource, visibleDose } from "./sources";
+export type { TrainingSource } from "./sources";

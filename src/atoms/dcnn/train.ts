@@ -8,7 +8,7 @@ import { atomNetLogits, AtomNetParams, initAtomNet } from "./net";
 export interface TrainAtomNetOptions {
   /** seed of the weights, the training images and the crops; default 1 */
   seed?: number;
-  /** Adam steps; default 900 */
+  /** Adam steps; default 1500 */
   steps?: number;
   /** crops per step; default 16 */
   batchSize?: number;
@@ -32,7 +32,7 @@ export interface TrainAtomNetOptions {
 export async function trainAtomNet(opts: TrainAtomNetOptions = {}): Promise<{ params: AtomNetParams; loss: number[] }> {
   const where = "trainAtomNet";
   const seed = opts.seed ?? 1,
-    steps = opts.steps ?? 900,
+    steps = opts.steps ?? 1500,
     bs = opts.batchSize ?? 16,
     side = opts.crop ?? 64,
     nImg = opts.images ?? 160,

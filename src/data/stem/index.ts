@@ -11,3 +11,5 @@ export { stemSpectral } from "./spectral";
 export type { SpectralImage, SpectralOptions } from "./spectral";
 export { stemPolycrystal } from "./polycrystal";
 export type { PolycrystalOptions } from "./polycrystal";
+export { basisCell, stemBasisLattice } from "./lattices";
+export type { BasisLatticeOptions, BasisStructure } from "./lattices";
