@@ -57,6 +57,8 @@ export interface ModelConfig {
   /** absent in models saved before it existed: no scale latent */
   scale?: boolean;
   scalePrior?: number;
+  /** weight of the scale balance term; present only when > 0 */
+  scaleBalance?: number;
   /** coordinate decoders; absent in models saved before it existed: read as "linear" */
   coordinateFeatures?: CoordinateFeatures;
   fourierScale?: number;
@@ -334,6 +336,14 @@ export function resolveConfig(
     `frameChoice must be "reconstruction" or "elbo" (the latter needs poseEncoder "equivariant"), got ` +
       `${JSON.stringify(o.frameChoice)}`,
   );
+  // the scale balance term (parts/scale-balance.ts) reads one posterior per image: not the frame mixture
+  const scaleBalance = o.scaleBalance ?? 0;
+  check(
+    Number.isFinite(scaleBalance) && scaleBalance >= 0 && (scaleBalance === 0 || (scale && !framePosterior)),
+    where,
+    `scaleBalance (a weight, 0 = none) must be ≥ 0 and needs scale: true without framePosterior, got ` +
+      `${JSON.stringify(o.scaleBalance)}`,
+  );
   const boundable = rotation && translation && poseEncoder === "equivariant";
   const offsetBound = o.offsetBound ?? (boundable ? 2 : 0);
   check(
@@ -355,6 +365,7 @@ export function resolveConfig(
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),
+    ...(scaleBalance > 0 ? { scaleBalance } : {}),
     ...(coordinateFeatures ? { coordinateFeatures } : {}),
     ...(coordinateFeatures === "fourier" ? { fourierScale } : {}),
     ...(channels > 1 ? { channels } : {}),

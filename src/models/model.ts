@@ -18,6 +18,7 @@ import { candidateNegElbo } from "./parts/pose-frame-choice";
 import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
+import { scaleBalanceTerm } from "./parts/scale-balance";
 import { createPoseScorer, poseGeometry } from "./pose-encoder";
 import { channelPoseGeometry } from "./channel-images";
 import { artifactsOf } from "./weights";
@@ -217,8 +218,9 @@ export abstract class LatentModel {
         ? frameMixtureElbo(this.latents, mix, rec, beta)
         : negativeElbo(this.latents, post!, rec(post!), beta);
       const zero = tf.scalar(0);
+      if (this.config.scaleBalance) terms.scaleBalance = scaleBalanceTerm(post!);
       return {
-        loss,
+        loss: terms.scaleBalance ? tf.add(loss, tf.mul(this.config.scaleBalance!, terms.scaleBalance)) : loss,
         terms,
         reconstruction: terms.reconstruction,
         klZ: terms.klZ ?? zero,

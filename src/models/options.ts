@@ -120,6 +120,12 @@ export interface RVAEOptions extends ModelOptions {
   /** σ_s, the scale prior's standard deviation (default 0.1, as pyroVED's `sc_prior`) */
   scalePrior?: number;
   /**
+   * Weight of the scale balance term (default 0 = none; needs `scale`, not with `framePosterior`): the batch's
+   * estimate of E[E[u | z]²], which asks that the mean scale be the same for every content z, so that no class
+   * settles at its own mean size (parts/scale-balance.ts).
+   */
+  scaleBalance?: number;
+  /**
    * First layer of the coordinate decoder. "fourier" (default when `decoderHidden` has at least two layers):
    * learned Fourier features sin(c′W + φ) of the transformed pixel coordinates c′, z entering at the next layer;
    * it draws sharp edges in a few epochs (docs/experiments/rvae-decoder.md). "linear": tanh(c′W + zW_z + b),
