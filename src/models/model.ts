@@ -12,7 +12,8 @@ import { createOffsetScorer, offsetGeometry } from "./offset-encoder";
 import { ParamStore } from "./params";
 import { channelPixelIndices, type Decoder } from "./parts/decoder";
 import { HeadColumn, MlpEncoder, type Encoder } from "./parts/encoder";
-import { EquivariantPoseEncoder } from "./parts/equivariant-pose-encoder";
+import { EquivariantPoseEncoder, polarFrameScorer } from "./parts/equivariant-pose-encoder";
+import { GroupPoseScorer } from "./parts/group-pose-scorer";
 import { frameMixtureElbo } from "./parts/frame-posterior";
 import { candidateNegElbo } from "./parts/pose-frame-choice";
 import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/latents";
@@ -76,9 +77,19 @@ export abstract class LatentModel {
           this.encoder = mlp;
           break;
         case "equivariant-pose":
+        case "group-pose":
           this.encoder = new EquivariantPoseEncoder(
             mlp,
-            createPoseScorer(this.params, channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), C), rng, enc),
+            enc.kind === "group-pose"
+              ? new GroupPoseScorer(this.params, h, w, enc.groupRotations, enc.groupChannels, C, rng)
+              : polarFrameScorer(
+                  createPoseScorer(
+                    this.params,
+                    channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), C),
+                    rng,
+                    enc,
+                  ),
+                ),
             (post, c, pix, x) => {
               const nll = this.likelihood.nll(
                 this.decodeSample(this.latentMeans(post), c, pix),
@@ -107,7 +118,7 @@ export abstract class LatentModel {
 
   /** True when q(γ|x) comes from the rotation-equivariant encoder. */
   usesEquivariantPose(): boolean {
-    return this.config.rotation && this.config.poseEncoder === "equivariant";
+    return this.config.rotation && (this.config.poseEncoder === "equivariant" || this.config.poseEncoder === "group");
   }
 
   /** Number of pixels per image (per channel). */
