@@ -32,7 +32,7 @@ import type { FrameScorer } from "./equivariant-pose-encoder";
  * 2π/R hold up to the bilinear resampling of filters and images.
  *
  * Layers (names in the saved weights; filters as coefficients of a steerable basis, group-conv.ts `filterBasis`):
- * `group.0.W` [nb₀, C·c] and `group.0.b` [c] (lifting, 5 × 5, ReLU, 2 × 2 average pooling), `group.1.W`
+ * `group.0.W` [nb₀, C·c] and `group.0.b` [c] (lifting, 5 × 5, ReLU, p × p average pooling to about 8 × 8), `group.1.W`
  * [nb₁·R, c·c] and `group.1.b` [c] (group convolution, 3 × 3, ReLU), then the
  * disk-weighted mean over space and `group.2.W` [c, 1], the same linear score for every rotation.
  */
@@ -47,6 +47,8 @@ export class GroupPoseScorer implements FrameScorer {
   private readonly group: Table;
   private readonly disk: Float32Array;
   private readonly pooled: [number, number];
+  /** average-pooling factor after the lifting layer */
+  private readonly pool: number;
 
   static readonly liftKernel = 5;
   static readonly groupKernel = 3;
@@ -80,7 +82,10 @@ export class GroupPoseScorer implements FrameScorer {
     this.W2 = params.glorot("group.2.W", c, 1, rng);
     this.lift = liftingTable(k0, R);
     this.group = groupTable(k1, R);
-    this.pooled = [Math.floor(height / 2), Math.floor(width / 2)];
+    // pooled to about 8 × 8 (28 px: 4 → 7 × 7): the group convolution at 14 × 14 cost 3× the time per step for
+    // features that only need to place a digit's strokes; a side divisible by p keeps quarter turns exact
+    this.pool = Math.max(1, Math.round(Math.min(height, width) / 8));
+    this.pooled = [Math.floor(height / this.pool), Math.floor(width / this.pool)];
     const [h, w] = this.pooled;
     this.disk = diskWeights(h, w);
   }
@@ -98,7 +103,12 @@ export class GroupPoseScorer implements FrameScorer {
     return tf.tidy(() => {
       const f0 = liftedFilters(this.lift, this.W0 as tf.Tensor2D, k0, C, R);
       const a0 = tf.relu(dense(tf.tensor2d(cols, [B * H * W, k0 * k0 * C]), f0, tf.tile(this.b0, [R]) as tf.Tensor1D));
-      const p0 = tf.avgPool(tf.reshape(a0, [B, H, W, R * c]) as tf.Tensor4D, 2, 2, "valid") as tf.Tensor4D;
+      const p0 = tf.avgPool(
+        tf.reshape(a0, [B, H, W, R * c]) as tf.Tensor4D,
+        this.pool,
+        this.pool,
+        "valid",
+      ) as tf.Tensor4D;
       const f1 = groupFilters(this.group, this.W1 as tf.Tensor2D, k1, R, c);
       const a1 = tf.relu(dense(tensorPatches(p0, k1), f1, tf.tile(this.b1, [R]) as tf.Tensor1D));
       // disk-weighted mean over space: [B, R·c], then the same score for each rotation's c features
