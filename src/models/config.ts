@@ -3,6 +3,7 @@ import { defaultOffsetSearchRadius } from "./offset-encoder";
 import type { LikelihoodConfig } from "./parts/likelihood";
 import type { FrameChoice } from "./parts/pose-frame-choice";
 import type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
+import { GROUP_DEFAULTS, groupOptions } from "./group-options";
 
 export type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
@@ -381,31 +382,4 @@ export function resolveConfig(
     rotationPrior,
     translationPrior,
   };
-}
-
-/** Defaults of `poseEncoder: "group"` (group-pose-scorer.ts): R = 8 rotation bins, 8 channels per rotation. */
-export const GROUP_DEFAULTS = { rotations: 8, channels: 8 } as const;
-
-/**
- * The group scorer's options, checked; stored only when the group encoder is used (`on`), so that no other
- * configuration changes. R must be a multiple of 4 (quarter turns are then exact shifts of q(r|x)).
- */
-function groupOptions(o: RVAEOptions, on: boolean, where: string): { groupRotations?: number; groupChannels?: number } {
-  check(
-    on || (o.groupRotations === undefined && o.groupChannels === undefined),
-    where,
-    'groupRotations and groupChannels need rotation and poseEncoder: "group"',
-  );
-  if (!on) return {};
-  const groupRotations = o.groupRotations ?? GROUP_DEFAULTS.rotations;
-  checkInt(groupRotations, where, "groupRotations (rotation bins of the group encoder)", 4);
-  check(
-    groupRotations % 4 === 0 && groupRotations <= 32,
-    where,
-    `groupRotations must be a multiple of 4 up to 32, got ${groupRotations}`,
-  );
-  const groupChannels = o.groupChannels ?? GROUP_DEFAULTS.channels;
-  checkInt(groupChannels, where, "groupChannels (channels per rotation of the group encoder)", 1);
-  check(groupChannels <= 64, where, `groupChannels must be at most 64, got ${groupChannels}`);
-  return { groupRotations, groupChannels };
 }

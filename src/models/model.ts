@@ -12,15 +12,13 @@ import { createOffsetScorer, offsetGeometry } from "./offset-encoder";
 import { ParamStore } from "./params";
 import { channelPixelIndices, type Decoder } from "./parts/decoder";
 import { HeadColumn, MlpEncoder, type Encoder } from "./parts/encoder";
-import { EquivariantPoseEncoder, polarFrameScorer } from "./parts/equivariant-pose-encoder";
-import { GroupPoseScorer } from "./parts/group-pose-scorer";
+import { EquivariantPoseEncoder } from "./parts/equivariant-pose-encoder";
+import { makeFrameScorer } from "./parts/frame-scorers";
 import { frameMixtureElbo } from "./parts/frame-posterior";
 import { candidateNegElbo } from "./parts/pose-frame-choice";
 import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
-import { createPoseScorer, poseGeometry } from "./pose-encoder";
-import { channelPoseGeometry } from "./channel-images";
 import { artifactsOf } from "./weights";
 import { writeArtifacts } from "./io";
 import { meanIntensityLogits } from "./output-bias";
@@ -80,16 +78,7 @@ export abstract class LatentModel {
         case "group-pose":
           this.encoder = new EquivariantPoseEncoder(
             mlp,
-            enc.kind === "group-pose"
-              ? new GroupPoseScorer(this.params, h, w, enc.groupRotations, enc.groupChannels, C, rng)
-              : polarFrameScorer(
-                  createPoseScorer(
-                    this.params,
-                    channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), C),
-                    rng,
-                    enc,
-                  ),
-                ),
+            makeFrameScorer(this.params, enc, h, w, C, rng),
             (post, c, pix, x) => {
               const nll = this.likelihood.nll(
                 this.decodeSample(this.latentMeans(post), c, pix),

@@ -30,7 +30,7 @@ function scoresOf(s: GroupPoseScorer, data: Float32Array, n: number, H: number):
 const wrap = (a: number) => Math.atan2(Math.sin(a), Math.cos(a));
 
 describe("models: group-convolution pose encoder (poseEncoder: group)", () => {
-  useBackend();
+  before(useBackend);
 
   it("turns the steerable filter basis: a quarter turn permutes taps, every angle keeps each function's norm", () => {
     for (const k of [3, 5]) {
