@@ -19,6 +19,11 @@ export function groupOptions(
     'groupRotations and groupChannels need rotation and poseEncoder: "group"',
   );
   if (!on) return {};
+  check(
+    o.rotationSteps === undefined,
+    where,
+    `rotationSteps (${o.rotationSteps}) sets the polar encoder's trial angles; the group encoder's are groupRotations`,
+  );
   const groupRotations = o.groupRotations ?? GROUP_DEFAULTS.rotations;
   checkInt(groupRotations, where, "groupRotations (rotation bins of the group encoder)", 4);
   check(

@@ -160,6 +160,7 @@ describe("models: group-convolution pose encoder (poseEncoder: group)", () => {
       { poseEncoder: "group" as const, groupChannels: 0 },
       { groupRotations: 8 },
       { poseEncoder: "group" as const, poseKernelHarmonics: 2 },
+      { poseEncoder: "group" as const, rotationSteps: 32 },
     ]) {
       assert.throws(() => new RVAE({ imageShape: [16, 16], ...bad }), IvaeInputError, JSON.stringify(bad));
     }

@@ -50,7 +50,8 @@ export type CandidateScore = (
 
 /**
  * The rotation-equivariant pose encoder (`poseEncoder: "equivariant"`, pose-encoder.ts): the angle from the
- * frame scores of the polar image, then z, an angle residual and the offset from the MLP on the image
+ * frame scores of a `FrameScorer` (the polar image's; with `poseEncoder: "group"` group convolutions',
+ * group-pose-scorer.ts), then z, an angle residual and the offset from the MLP on the image
  * centred and de-rotated by that angle. The offset is the centroid plus the MLP's offset turned by γ.
  * With `frameCandidates > 1` the best frames are decoded and the one reconstructing best is kept; with
  * `framePosterior` they are the support of a categorical posterior instead (frame-posterior.ts): training
