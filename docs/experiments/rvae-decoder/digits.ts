@@ -92,12 +92,11 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
             frameCandidates: fc,
             framePosterior: args.fp === "1",
             rotationPrior: num("rp", Math.PI / 2),
-            rotationSteps: num("steps", 64),
             oppositeFrames: args.flip === "1",
             poseWarmup: num("wz", 0),
             ...(args.pose === "group"
               ? { poseEncoder: "group" as const, groupRotations: num("gr", 8), groupChannels: num("gc", 8) }
-              : { poseKernelHarmonics: num("harm", 1) }),
+              : { poseKernelHarmonics: num("harm", 1), rotationSteps: num("steps", 64) }),
             frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
           })
         : m === "rvae"
