@@ -179,6 +179,37 @@ export function tensorPatches(x: tf.Tensor4D, k: number): tf.Tensor2D {
   });
 }
 
+/**
+ * Pooling weights [R, h·w, 3] turned with each rotation bin r: over the disk of `diskWeights`, the mean (column 0)
+ * and the first moments (ρ/ρ_max)·cos(φ − α_r), (ρ/ρ_max)·sin(φ − α_r) about the centre (columns 1, 2; φ the
+ * display angle of the pixel, α_r = 2πr/R). Why: a plain mean over space keeps only what the features are, not
+ * where they lie; the moments in the frame of bin r tell where feature mass lies relative to that bin's direction
+ * (as the polar scorer's first-harmonic kernel scores the ink asymmetry), and turning the image by α_1 maps the
+ * weights of bin r onto those of bin r + 1, so the scores stay equivariant.
+ */
+export function orientedPooling(h: number, w: number, R: number): Float32Array {
+  const disk = diskWeights(h, w);
+  const out = new Float32Array(R * h * w * 3);
+  const cy = (h - 1) / 2,
+    cx = (w - 1) / 2,
+    rMax = Math.min(h, w) / 2;
+  for (let r = 0; r < R; r++) {
+    const a = (2 * Math.PI * r) / R;
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        const p = i * w + j,
+          x = j - cx,
+          y = cy - i; // display frame, y up
+        const o = (r * h * w + p) * 3;
+        out[o] = disk[p];
+        // (ρ/ρmax)·cos(φ − α) = (x cos α + y sin α)/ρmax; (ρ/ρmax)·sin(φ − α) = (y cos α − x sin α)/ρmax
+        out[o + 1] = (disk[p] * (x * Math.cos(a) + y * Math.sin(a))) / rMax;
+        out[o + 2] = (disk[p] * (y * Math.cos(a) - x * Math.sin(a))) / rMax;
+      }
+  }
+  return out;
+}
+
 /** A disk of weights [h·w] summing to 1: the pixels within the largest inscribed circle (rotation-symmetric pooling). */
 export function diskWeights(h: number, w: number): Float32Array {
   const out = new Float32Array(h * w);

@@ -4,7 +4,7 @@ import { channelNormalisedImages } from "../channel-images";
 import {
   basisSize,
   dataPatches,
-  diskWeights,
+  orientedPooling,
   groupFilters,
   groupTable,
   liftedFilters,
@@ -27,14 +27,15 @@ import type { FrameScorer } from "./equivariant-pose-encoder";
  *
  * Equivariance: the image is first centred on its intensity centroid (as the polar scorer does; TARGET-VAE infers
  * the translation by attention over locations, which digits do not need); rotating it by α_1 = 2π/R then turns
- * every feature map and shifts the rotation axis by one step, and the rotation-symmetric pooling (a disk) leaves
- * a cyclic shift of s. Quarter turns are exact (filter rotations are then tap permutations); other multiples of
+ * every feature map and shifts the rotation axis by one step, and the pooling, turned with each bin, leaves a
+ * cyclic shift of s. Quarter turns are exact (filter rotations are then tap permutations); other multiples of
  * 2π/R hold up to the bilinear resampling of filters and images.
  *
  * Layers (names in the saved weights; filters as coefficients of a steerable basis, group-conv.ts `filterBasis`):
  * `group.0.W` [nb₀, C·c] and `group.0.b` [c] (lifting, 5 × 5, ReLU, p × p average pooling to about 8 × 8), `group.1.W`
  * [nb₁·R, c·c] and `group.1.b` [c] (group convolution, 3 × 3, ReLU), then the
- * disk-weighted mean over space and `group.2.W` [c, 1], the same linear score for every rotation.
+ * mean and first moments of each feature over a disk, taken in the frame of each rotation bin (`orientedPooling`),
+ * and `group.2.W` [3c, 1], the same linear score for every bin.
  */
 export class GroupPoseScorer implements FrameScorer {
   readonly geometry: { height: number; width: number; steps: number };
@@ -45,7 +46,8 @@ export class GroupPoseScorer implements FrameScorer {
   private readonly W2: tf.Variable;
   private readonly lift: Table;
   private readonly group: Table;
-  private readonly disk: Float32Array;
+  /** pooling weights [R, h·w, 3] (group-conv.ts `orientedPooling`) */
+  private readonly orient: Float32Array;
   private readonly pooled: [number, number];
   /** average-pooling factor after the lifting layer */
   private readonly pool: number;
@@ -79,7 +81,7 @@ export class GroupPoseScorer implements FrameScorer {
     this.b0 = params.zeros("group.0.b", c);
     this.W1 = params.add("group.1.W", [nb1 * R, c * c], glorotCoefficients(nb1 * R * c * c, k1 * k1 * R * c, c, rng));
     this.b1 = params.zeros("group.1.b", c);
-    this.W2 = params.glorot("group.2.W", c, 1, rng);
+    this.W2 = params.glorot("group.2.W", 3 * c, 1, rng);
     this.lift = liftingTable(k0, R);
     this.group = groupTable(k1, R);
     // pooled to about 8 × 8 (28 px: 4 → 7 × 7): the group convolution at 14 × 14 cost 3× the time per step for
@@ -87,7 +89,7 @@ export class GroupPoseScorer implements FrameScorer {
     this.pool = Math.max(1, Math.round(Math.min(height, width) / 8));
     this.pooled = [Math.floor(height / this.pool), Math.floor(width / this.pool)];
     const [h, w] = this.pooled;
-    this.disk = diskWeights(h, w);
+    this.orient = orientedPooling(h, w, R);
   }
 
   /** Pose logits [B, R] of a batch [B, C·H·W] around the given centroids (row, col per image; no gradient). */
@@ -111,9 +113,12 @@ export class GroupPoseScorer implements FrameScorer {
       ) as tf.Tensor4D;
       const f1 = groupFilters(this.group, this.W1 as tf.Tensor2D, k1, R, c);
       const a1 = tf.relu(dense(tensorPatches(p0, k1), f1, tf.tile(this.b1, [R]) as tf.Tensor1D));
-      // disk-weighted mean over space: [B, R·c], then the same score for each rotation's c features
-      const pooled = tf.sum(tf.mul(tf.reshape(a1, [B, h * w, R * c]), tf.tensor3d(this.disk, [1, h * w, 1])), 1);
-      return tf.reshape(dense(tf.reshape(pooled, [B * R, c]) as tf.Tensor2D, this.W2 as tf.Tensor2D), [B, R]);
+      // per rotation bin r, the mean and the two first moments (in r's frame) of each feature over the disk:
+      // [R, B·c, h·w] × [R, h·w, 3] → [B·R, 3c], then the same linear score for every bin
+      const byBin = tf.reshape(tf.transpose(tf.reshape(a1, [B, h * w, R, c]), [2, 0, 3, 1]), [R, B * c, h * w]);
+      const pooled = tf.matMul(byBin as tf.Tensor3D, tf.tensor3d(this.orient, [R, h * w, 3]));
+      const feats = tf.reshape(tf.transpose(tf.reshape(pooled, [R, B, 3 * c]), [1, 0, 2]), [B * R, 3 * c]);
+      return tf.reshape(dense(feats as tf.Tensor2D, this.W2 as tf.Tensor2D), [B, R]);
     }) as tf.Tensor2D;
   }
 }
