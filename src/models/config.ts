@@ -3,6 +3,7 @@ import { defaultOffsetSearchRadius } from "./offset-encoder";
 import type { LikelihoodConfig } from "./parts/likelihood";
 import type { FrameChoice } from "./parts/pose-frame-choice";
 import type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
+import { GROUP_DEFAULTS, groupOptions } from "./group-options";
 
 export type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
@@ -49,6 +50,9 @@ export interface ModelConfig {
   poseKernelHarmonics?: number;
   /** present only when "elbo" (absent: "reconstruction") */
   frameChoice?: FrameChoice;
+  /** `poseEncoder: "group"` only: rotation bins R of q(r|x) and channels per rotation of its convolutions */
+  groupRotations?: number;
+  groupChannels?: number;
   /** absent in models saved before it existed: read as "mlp" */
   offsetEncoder?: OffsetEncoder;
   offsetSearchRadius?: number;
@@ -79,18 +83,19 @@ export type RVAEConfig = ModelConfig & { className: "RVAE" | "ShiftVAE" };
 /** How a model's encoder infers its latents: the typed choice behind `poseEncoder` / `offsetEncoder`. */
 export type EncoderConfig =
   | { kind: "mlp" }
-  | {
-      kind: "equivariant-pose";
-      rotationSteps: number;
-      frameCandidates: number;
-      framePosterior: boolean;
-      offsetBound: number;
-      oppositeFrames: boolean;
-      poseWarmup: number;
-      poseKernelHarmonics: number;
-      frameChoice: FrameChoice;
-    }
+  | ({ kind: "equivariant-pose"; rotationSteps: number; poseKernelHarmonics: number } & FrameSearchConfig)
+  | ({ kind: "group-pose"; groupRotations: number; groupChannels: number } & FrameSearchConfig)
   | { kind: "offset-search"; radius: number };
+
+/** The frame search of the equivariant pose encoders (polar or group scorer): candidates, posterior, warm-up. */
+export interface FrameSearchConfig {
+  frameCandidates: number;
+  framePosterior: boolean;
+  offsetBound: number;
+  oppositeFrames: boolean;
+  poseWarmup: number;
+  frameChoice: FrameChoice;
+}
 
 /** The likelihood part a configuration asks for. */
 export function likelihoodConfig(c: ModelConfig): LikelihoodConfig {
@@ -99,14 +104,15 @@ export function likelihoodConfig(c: ModelConfig): LikelihoodConfig {
 
 /** The encoder part a configuration asks for (saved models without `poseEncoder`/`offsetEncoder` read as "mlp"). */
 export function encoderConfig(c: ModelConfig): EncoderConfig {
-  if (c.rotation && c.poseEncoder === "equivariant") {
+  if (c.rotation && (c.poseEncoder === "equivariant" || c.poseEncoder === "group")) {
     const { rotationSteps = 64, frameCandidates = 1, framePosterior = false, offsetBound = 0 } = c;
     const { oppositeFrames = false, poseWarmup = 0, poseKernelHarmonics = 1, frameChoice = "reconstruction" } = c;
-    return {
-      kind: "equivariant-pose",
-      ...{ rotationSteps, frameCandidates, framePosterior, offsetBound, oppositeFrames, poseWarmup, frameChoice },
-      poseKernelHarmonics,
-    };
+    const search = { frameCandidates, framePosterior, offsetBound, oppositeFrames, poseWarmup, frameChoice };
+    if (c.poseEncoder === "group") {
+      const { groupRotations = GROUP_DEFAULTS.rotations, groupChannels = GROUP_DEFAULTS.channels } = c;
+      return { kind: "group-pose", groupRotations, groupChannels, ...search };
+    }
+    return { kind: "equivariant-pose", rotationSteps, poseKernelHarmonics, ...search };
   }
   if (c.translation && c.offsetEncoder === "equivariant") {
     return {
@@ -231,10 +237,13 @@ export function resolveConfig(
   );
   const poseEncoder = o.poseEncoder ?? "equivariant";
   check(
-    poseEncoder === "equivariant" || poseEncoder === "mlp",
+    poseEncoder === "equivariant" || poseEncoder === "group" || poseEncoder === "mlp",
     where,
-    `poseEncoder must be "equivariant" or "mlp", got ${String(poseEncoder)}`,
+    `poseEncoder must be "equivariant", "group" or "mlp", got ${String(poseEncoder)}`,
   );
+  // the polar ("equivariant") and the group-convolution scorer share the frame search and its options
+  const framed = poseEncoder === "equivariant" || poseEncoder === "group";
+  const group = groupOptions(o, rotation && poseEncoder === "group", where);
   const rotationSteps = o.rotationSteps ?? 64;
   checkInt(rotationSteps, where, "rotationSteps", 8);
   const offsetEncoder = o.offsetEncoder ?? "mlp";
@@ -244,7 +253,7 @@ export function resolveConfig(
     `offsetEncoder must be "equivariant" or "mlp", got ${String(offsetEncoder)}`,
   );
   check(
-    offsetEncoder === "mlp" || (translation && !(rotation && poseEncoder === "equivariant")),
+    offsetEncoder === "mlp" || (translation && !(rotation && framed)),
     where,
     'offsetEncoder: "equivariant" needs translation: true and no equivariant pose encoder (that one already ' +
       'centres the image); use it with the shift-VAE or with poseEncoder: "mlp"',
@@ -299,15 +308,14 @@ export function resolveConfig(
   check(frameCandidates <= 16, where, `frameCandidates must be at most 16, got ${frameCandidates}`);
   const framePosterior = o.framePosterior ?? false;
   check(
-    typeof framePosterior === "boolean" && (!framePosterior || (poseEncoder === "equivariant" && frameCandidates >= 2)),
+    typeof framePosterior === "boolean" && (!framePosterior || (framed && frameCandidates >= 2)),
     where,
     `framePosterior must be true or false and needs poseEncoder "equivariant" with frameCandidates ≥ 2, ` +
       `got framePosterior ${JSON.stringify(o.framePosterior)}, frameCandidates ${frameCandidates}`,
   );
   const oppositeFrames = o.oppositeFrames ?? false;
   check(
-    typeof oppositeFrames === "boolean" &&
-      (!oppositeFrames || (rotation && poseEncoder === "equivariant" && frameCandidates % 2 === 0)),
+    typeof oppositeFrames === "boolean" && (!oppositeFrames || (rotation && framed && frameCandidates % 2 === 0)),
     where,
     `oppositeFrames must be true or false and needs poseEncoder "equivariant" with an even frameCandidates, got ` +
       `oppositeFrames ${JSON.stringify(o.oppositeFrames)}, frameCandidates ${frameCandidates}`,
@@ -315,7 +323,7 @@ export function resolveConfig(
   const poseWarmup = o.poseWarmup ?? 0;
   checkInt(poseWarmup, where, "poseWarmup", 0);
   check(
-    poseWarmup === 0 || (rotation && poseEncoder === "equivariant"),
+    poseWarmup === 0 || (rotation && framed),
     where,
     `poseWarmup (epochs with z held at 0) needs rotation and poseEncoder "equivariant", got ${poseWarmup}`,
   );
@@ -331,7 +339,7 @@ export function resolveConfig(
   const frameChoice = o.frameChoice ?? "reconstruction";
   check(
     (frameChoice === "reconstruction" || frameChoice === "elbo") &&
-      (frameChoice === "reconstruction" || (rotation && poseEncoder === "equivariant")),
+      (frameChoice === "reconstruction" || (rotation && framed)),
     where,
     `frameChoice must be "reconstruction" or "elbo" (the latter needs poseEncoder "equivariant"), got ` +
       `${JSON.stringify(o.frameChoice)}`,
@@ -344,7 +352,7 @@ export function resolveConfig(
     `scaleBalance (a weight, 0 = none) must be ≥ 0 and needs scale: true without framePosterior, got ` +
       `${JSON.stringify(o.scaleBalance)}`,
   );
-  const boundable = rotation && translation && poseEncoder === "equivariant";
+  const boundable = rotation && translation && framed;
   const offsetBound = o.offsetBound ?? (boundable ? 2 : 0);
   check(
     Number.isFinite(offsetBound) && offsetBound >= 0 && (offsetBound === 0 || boundable),
@@ -355,13 +363,14 @@ export function resolveConfig(
   return {
     poseEncoder: rotation ? poseEncoder : undefined,
     rotationSteps: rotation && poseEncoder === "equivariant" ? rotationSteps : undefined,
-    frameCandidates: rotation && poseEncoder === "equivariant" ? frameCandidates : undefined,
+    frameCandidates: rotation && framed ? frameCandidates : undefined,
     ...(rotation && framePosterior ? { framePosterior } : {}),
     ...(offsetBound > 0 ? { offsetBound } : {}),
     ...(oppositeFrames ? { oppositeFrames } : {}),
     ...(poseWarmup > 0 ? { poseWarmup } : {}),
     ...(poseKernelHarmonics > 1 ? { poseKernelHarmonics } : {}),
     ...(frameChoice === "elbo" ? { frameChoice } : {}),
+    ...group,
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),

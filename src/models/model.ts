@@ -13,14 +13,13 @@ import { ParamStore } from "./params";
 import { channelPixelIndices, type Decoder } from "./parts/decoder";
 import { HeadColumn, MlpEncoder, type Encoder } from "./parts/encoder";
 import { EquivariantPoseEncoder } from "./parts/equivariant-pose-encoder";
+import { makeFrameScorer } from "./parts/frame-scorers";
 import { frameMixtureElbo } from "./parts/frame-posterior";
 import { candidateNegElbo } from "./parts/pose-frame-choice";
 import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
 import { scaleBalanceTerm } from "./parts/scale-balance";
-import { createPoseScorer, poseGeometry } from "./pose-encoder";
-import { channelPoseGeometry } from "./channel-images";
 import { artifactsOf } from "./weights";
 import { writeArtifacts } from "./io";
 import { meanIntensityLogits } from "./output-bias";
@@ -77,9 +76,10 @@ export abstract class LatentModel {
           this.encoder = mlp;
           break;
         case "equivariant-pose":
+        case "group-pose":
           this.encoder = new EquivariantPoseEncoder(
             mlp,
-            createPoseScorer(this.params, channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), C), rng, enc),
+            makeFrameScorer(this.params, enc, h, w, C, rng),
             (post, c, pix, x) => {
               const nll = this.likelihood.nll(
                 this.decodeSample(this.latentMeans(post), c, pix),
@@ -108,7 +108,7 @@ export abstract class LatentModel {
 
   /** True when q(γ|x) comes from the rotation-equivariant encoder. */
   usesEquivariantPose(): boolean {
-    return this.config.rotation && this.config.poseEncoder === "equivariant";
+    return this.config.rotation && (this.config.poseEncoder === "equivariant" || this.config.poseEncoder === "group");
   }
 
   /** Number of pixels per image (per channel). */

@@ -47,8 +47,19 @@ export interface RVAEOptions extends ModelOptions {
    * de-rotated by `rotationSteps` trial angles and picks the best frame, so the angle turns with the image by
    * construction (see pose-encoder.ts; needed for large rotations). "mlp": one MLP pass as pyroVED/AtomAI,
    * which works for small rotations only (its angle collapses on ±120°, docs/experiments/rvae-angle-collapse.md).
+   * "group": as "equivariant", with the frame scores from group convolutions over R rotations (TARGET-VAE's lifting
+   * and group convolution) instead of the polar template (`groupRotations`, `groupChannels`).
    */
   poseEncoder?: PoseEncoder;
+  /**
+   * `poseEncoder: "group"`: the angle bins R of the group-convolution encoder's pose posterior q(r|x) (a multiple
+   * of 4, at most 32; default 8), after TARGET-VAE (src/models/parts/group-pose-scorer.ts). Its frame search takes
+   * the same options as "equivariant" (frameCandidates, framePosterior, oppositeFrames, poseWarmup, frameChoice,
+   * offsetBound); stored only when set.
+   */
+  groupRotations?: number;
+  /** `poseEncoder: "group"`: channels per rotation of its lifting and group convolution (default 8) */
+  groupChannels?: number;
   /** number of trial angles of the equivariant encoder (default 64, i.e. every 5.6°) */
   rotationSteps?: number;
   /**
@@ -146,4 +157,4 @@ export type CoordinateFeatures = "fourier" | "linear";
 export type OffsetEncoder = "equivariant" | "mlp";
 
 /** How an rVAE infers its angle; see `RVAEOptions.poseEncoder`. */
-export type PoseEncoder = "equivariant" | "mlp";
+export type PoseEncoder = "equivariant" | "group" | "mlp";

@@ -118,7 +118,7 @@ describe("models: rotation-equivariant pose encoder", () => {
     old.dispose();
     assert.throws(
       () => new RVAE({ imageShape: [H, H], poseEncoder: "polar" as never }),
-      /poseEncoder must be "equivariant" or "mlp"/,
+      /poseEncoder must be "equivariant", "group" or "mlp"/,
     );
     assert.throws(() => new RVAE({ imageShape: [H, H], rotationSteps: 3 }), /rotationSteps/);
   });

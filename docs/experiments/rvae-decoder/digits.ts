@@ -2,7 +2,8 @@
 // Usage: npx tsx docs/experiments/rvae-decoder/digits.ts n=4000 epochs=20 models=vaeUp,vaeRot,rvae,sin fc=1
 // Pose options of the "sin" model (docs/experiments/rotated-digits-pose.md): fc = frameCandidates, fp=1 framePosterior,
 // rp = rotationPrior (rad), steps = rotationSteps; ps = pixelSubsample of the training; wz = poseWarmup, flip=1
-// oppositeFrames, choice=elbo frameChoice, harm = poseKernelHarmonics (the scorer's initial kernel).
+// oppositeFrames, choice=elbo frameChoice, harm = poseKernelHarmonics (the scorer's initial kernel);
+// pose=group: the group-convolution pose encoder (session 9), with gr = groupRotations, gc = groupChannels.
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -91,10 +92,11 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
             frameCandidates: fc,
             framePosterior: args.fp === "1",
             rotationPrior: num("rp", Math.PI / 2),
-            rotationSteps: num("steps", 64),
             oppositeFrames: args.flip === "1",
             poseWarmup: num("wz", 0),
-            poseKernelHarmonics: num("harm", 1),
+            ...(args.pose === "group"
+              ? { poseEncoder: "group" as const, groupRotations: num("gr", 8), groupChannels: num("gc", 8) }
+              : { poseKernelHarmonics: num("harm", 1), rotationSteps: num("steps", 64) }),
             frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
           })
         : m === "rvae"
@@ -131,8 +133,8 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       model.params.vars[i].assign(tf.tensor2d(W, [2, h]));
       model.params.vars[j].assign(tf.tensor1d(b));
     }
-    const onEpoch = (r: { epoch: number; loss: number }) => {
-      if (args.log === "1") console.log(`epoch ${r.epoch} loss ${r.loss.toFixed(1)}`);
+    const onEpoch = (r: { epoch: number; loss: number; seconds: number }) => {
+      if (args.log === "1") console.log(`epoch ${r.epoch} loss ${r.loss.toFixed(1)} (${r.seconds.toFixed(1)} s)`);
     };
     const trainImgs = m === "vaeUp" ? tr.upright : tr.images,
       testImgs = m === "vaeUp" ? te.upright : te.images;

@@ -12,12 +12,33 @@ import {
   windowLogMass,
 } from "./frame-posterior";
 import type { Posterior } from "./latents";
-import type { EncoderConfig } from "../config";
+import type { FrameSearchConfig } from "../config";
 
-/** The encoder's options: its part of the model config (config.ts `encoderConfig`) and the image's channel count. */
-export type EquivariantPoseOptions = Omit<Extract<EncoderConfig, { kind: "equivariant-pose" }>, "kind"> & {
-  channels: number;
-};
+/**
+ * The encoder's options: its part of the model config (config.ts `encoderConfig`; the frame options shared by the
+ * polar and the group scorer) and the image's channel count.
+ */
+export type EquivariantPoseOptions = FrameSearchConfig & { channels: number };
+
+/**
+ * What the encoder needs from a frame scorer: the image size, the number K of trial angles α_k = 2πk/K (CCW as
+ * displayed) and the scores [B, K] of a batch [B, C·H·W] around its centroids, equivariant (rotating an image by
+ * α_1 shifts its scores by one trial). The polar template (`polarFrameScorer`) and the group convolutions
+ * (group-pose-scorer.ts, `poseEncoder: "group"`) are the two.
+ */
+export interface FrameScorer {
+  readonly geometry: { height: number; width: number; steps: number };
+  scores(xv: Float32Array, B: number, C: number, centre: Float64Array): tf.Tensor2D;
+}
+
+/** The polar scorer of pose-encoder.ts as a {@link FrameScorer}. */
+export function polarFrameScorer(s: PoseScorer): FrameScorer {
+  return {
+    geometry: s.geometry,
+    scores: (xv, B, C, centre) =>
+      frameScores(channelPolarImages(xv, B, C, planePoseGeometry(s.geometry, C), centre), B, s),
+  };
+}
 
 /** −log p(x | posterior means) on a pixel subset, per image [B]: how well a candidate frame reconstructs. */
 export type CandidateScore = (
@@ -29,7 +50,8 @@ export type CandidateScore = (
 
 /**
  * The rotation-equivariant pose encoder (`poseEncoder: "equivariant"`, pose-encoder.ts): the angle from the
- * frame scores of the polar image, then z, an angle residual and the offset from the MLP on the image
+ * frame scores of a `FrameScorer` (the polar image's; with `poseEncoder: "group"` group convolutions',
+ * group-pose-scorer.ts), then z, an angle residual and the offset from the MLP on the image
  * centred and de-rotated by that angle. The offset is the centroid plus the MLP's offset turned by γ.
  * With `frameCandidates > 1` the best frames are decoded and the one reconstructing best is kept; with
  * `framePosterior` they are the support of a categorical posterior instead (frame-posterior.ts): training
@@ -50,7 +72,7 @@ export class EquivariantPoseEncoder implements Encoder {
 
   constructor(
     private readonly mlp: MlpEncoder,
-    private readonly scorer: PoseScorer,
+    private readonly scorer: FrameScorer,
     private readonly candidateScore: CandidateScore,
     opts: EquivariantPoseOptions,
   ) {
@@ -82,7 +104,7 @@ export class EquivariantPoseEncoder implements Encoder {
     const xv = x.dataSync() as Float32Array;
     const C = this.channels;
     const centre = channelCentroids(xv, B, C, g.height, g.width);
-    const scores = frameScores(channelPolarImages(xv, B, C, planePoseGeometry(g, C), centre), B, this.scorer);
+    const scores = this.scorer.scores(xv, B, C, centre);
     const m = Math.max(1, this.frameCandidates);
     const frames = this.oppositeFrames
       ? oppositeFrames(scores.dataSync(), B, g.steps, m, this.separation())
