@@ -5,7 +5,8 @@ import * as tf from "@tensorflow/tfjs";
  * encoder, Nasiri & Bepler 2022, github.com/SMLC-NYSBC/TARGET-VAE `src/models.py` `GroupConv`): a filter bank is
  * applied in R rotated copies (angles α_r = 2πr/R, counter-clockwise as displayed), so rotating the input by α_1
  * rotates the feature maps spatially and shifts their rotation axis by one step. The math only (no parameters):
- * the fixed linear maps that turn a filter (coefficients of a steerable basis) into its R rotated copies, and the im2col patch layouts. Written for
+ * the fixed linear maps that turn a filter (coefficients of a steerable basis) into its R rotated copies, and the
+ * im2col patch layouts. Written for
  * tfjs-wasm, which has no Conv2DBackpropFilter kernel: every convolution here is a patch matrix times a filter
  * matrix (a matmul, whose gradient the wasm backend has), and the rotated filter stack is a matmul of a fixed
  * table with the learned filter, so its gradient reaches the one learned copy.
@@ -21,7 +22,10 @@ export function basisSize(k: number): number {
   return n;
 }
 
-/** Highest angular harmonic on ring ρ: ρ (higher ones alias on the taps: m = 2 on the 3 × 3 ring keeps 79 % of its norm at 45°). */
+/**
+ * Highest angular harmonic on ring ρ: ρ (higher ones alias on the taps: m = 2 on the 3 × 3 ring keeps 79 % of its
+ * norm at 45°).
+ */
 function ringHarmonics(rho: number): number {
   return rho;
 }
@@ -121,8 +125,8 @@ export function liftedFilters(table: Table, W: tf.Tensor2D, k: number, C: number
 
 /**
  * The group filter matrix [k²·R·m, R·n] for an im2col of group features (tap-major, then rotation, then channel
- * m) from learned coefficients [nb·R, m·n] (rows: basis function, input rotation): output column s·n + j reads the input turned
- * as `groupTable` says.
+ * m) from learned coefficients [nb·R, m·n] (rows: basis function, input rotation): output column s·n + j reads the
+ * input turned as `groupTable` says.
  */
 export function groupFilters(table: Table, W: tf.Tensor2D, k: number, R: number, m: number): tf.Tensor2D {
   return tf.tidy(() => {
@@ -210,7 +214,10 @@ export function orientedPooling(h: number, w: number, R: number): Float32Array {
   return out;
 }
 
-/** A disk of weights [h·w] summing to 1: the pixels within the largest inscribed circle (rotation-symmetric pooling). */
+/**
+ * A disk of weights [h·w] summing to 1: the pixels within the largest inscribed circle (rotation-symmetric
+ * pooling).
+ */
 export function diskWeights(h: number, w: number): Float32Array {
   const out = new Float32Array(h * w);
   const cy = (h - 1) / 2,

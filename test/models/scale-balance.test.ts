@@ -29,7 +29,8 @@ describe("models: scale balance term (E[E[u | z]²] and the same for u², over a
   before(useBackend);
 
   it("estimates the squared mean u and u² of each cluster, leaving each image out of its own mean", () => {
-    /** the term and the same U-statistic with the clusters known: mean over i of u_i · (mean u of i's cluster, i out) */
+    /** the term and the same U-statistic with the clusters known: mean over i of u_i · (mean u of i's cluster,
+     *  i out) */
     const value = (offsets: number[], spread: number, n: number) => {
       const b = batch(offsets, spread, n);
       const v = scaleBalanceTerm(b.post(b.z, b.u));
