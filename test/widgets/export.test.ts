@@ -136,7 +136,7 @@ describe("widgets: notebook 08 run by nbconvert with the ivae kernel, exported t
     await page.screenshot({ path: path.join(SHOTS, "export-08-page.png"), fullPage: true });
   });
 
-  it("the rVAE's traversal decodes each card's code, angle and shift to that card; the angle slider turns it", async () => {
+  it("the traversal decodes each card's code, angle and shift to that card; the angle slider turns it", async () => {
     const res = await page.evaluate(async () => {
       const views = Array.from(document.querySelectorAll(".ivae-scatter")).map((e: any) => e.ivae.view.model);
       const sc = views[0];
