@@ -349,14 +349,18 @@ export async function runPair(o: PairOptions): Promise<Record<string, unknown> |
   return summary;
 }
 
-if (require.main === module) {
+/**
+ * The command-line entry of the pair scripts (this one and real-images-oxygen.ts): --data, --out, --epochs and
+ * --seeds into PairOptions, the backend selected, `run`, its summary printed without the per-run rows.
+ */
+export function runFromCommandLine(run: (o: PairOptions) => Promise<Record<string, unknown> | undefined>): void {
   const arg = (name: string) => {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   (async () => {
     await selectBackend({});
-    const s = await runPair({
+    const s = await run({
       data: arg("data") ?? path.join("..", "shared", "data", "stem-real"),
       out: arg("out") ?? path.join("out", "real-images"),
       epochs: arg("epochs") ? Number(arg("epochs")) : undefined,
@@ -368,3 +372,5 @@ if (require.main === module) {
     process.exit(1);
   });
 }
+
+if (require.main === module) runFromCommandLine(runPair);

@@ -22,8 +22,17 @@ import { estimateLatticeScale, extractPatches, findAtomsLoG, refinePositions, sc
 import { colorizeMap, labelImage } from "../src/analysis/maps";
 import { clusterLabels, unitPatches } from "../src/analysis/microscopy";
 import { kmeans } from "../src/analysis/cluster/kmeans";
-import { selectBackend } from "../src/backend";
-import { classMeans, fit, gridPng, peakHeights, plane, resample, rmsVsBaseline } from "./real-images-channels";
+import {
+  classMeans,
+  fit,
+  gridPng,
+  peakHeights,
+  plane,
+  resample,
+  rmsVsBaseline,
+  runFromCommandLine,
+} from "./real-images-channels";
+import type { PairOptions } from "./real-images-channels";
 
 const SIDE = 32;
 const KINDS = ["O (ABF only)", "Ti–O (dim ADF)", "Sr (bright ADF)"];
@@ -45,12 +54,7 @@ function confusion(kind: ArrayLike<number>, cls: ArrayLike<number>, k: number) {
 }
 
 /** Runs the oxygen-class section; returns its summary, or undefined when the pair is not in `data`. */
-export async function runOxygen(o: {
-  data: string;
-  out: string;
-  epochs?: number;
-  seeds?: number[];
-}): Promise<Record<string, unknown> | undefined> {
+export async function runOxygen(o: PairOptions): Promise<Record<string, unknown> | undefined> {
   const files = ["sto_atomap_ADF.npy", "sto_atomap_ABF.npy"].map((f) => path.join(o.data, f));
   if (!files.every((f) => fs.existsSync(f))) {
     console.log(`real-images (oxygen class): ${files.join(", ")} not found; skipped`);
@@ -154,22 +158,4 @@ export async function runOxygen(o: {
   return summary;
 }
 
-if (require.main === module) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
-  (async () => {
-    await selectBackend({});
-    const s = await runOxygen({
-      data: arg("data") ?? path.join("..", "shared", "data", "stem-real"),
-      out: arg("out") ?? path.join("out", "real-images"),
-      epochs: arg("epochs") ? Number(arg("epochs")) : undefined,
-      seeds: arg("seeds")?.split(",").map(Number),
-    });
-    if (s) console.log(JSON.stringify({ ...s, runs: undefined }));
-  })().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+if (require.main === module) runFromCommandLine(runOxygen);
