@@ -36,30 +36,18 @@ describe("models: the decoder's output bias can start at the data's mean (train'
     const target = logit(mean(x.data));
     const lr = 1e-3;
     const bias = (m: RVAE | VAE) => m.getWeights().get("decoder.out.b")!;
+    // one epoch of one batch of 16: one Adam step
+    const oneStep = { epochs: 1, batchSize: 16, learningRate: lr, seed: 1, progress: false, initOutputBias: true };
     const fresh = new RVAE({ imageShape: [12, 12], decoderHidden: [8, 8], encoderHidden: [8], seed: 1 });
     assert.equal(fresh.fresh, true);
-    await train(fresh, x, {
-      epochs: 1,
-      batchSize: 16,
-      learningRate: lr,
-      seed: 1,
-      progress: false,
-      initOutputBias: true,
-    });
+    await train(fresh, x, oneStep);
     // one Adam step moves the bias by at most ≈ lr from where it started
     assert.ok(Math.abs(bias(fresh)[0] - target) < 2 * lr, `bias ${bias(fresh)[0]}, data ${target}`);
     assert.equal(fresh.fresh, false);
     // a second call continues from the trained weights: the bias is not reset
     const after1 = bias(fresh)[0];
     fresh.setWeights(new Map([...fresh.getWeights()].map(([k, v]) => [k, k === "decoder.out.b" ? v.fill(3) : v])));
-    await train(fresh, x, {
-      epochs: 1,
-      batchSize: 16,
-      learningRate: lr,
-      seed: 1,
-      progress: false,
-      initOutputBias: true,
-    });
+    await train(fresh, x, oneStep);
     assert.ok(Math.abs(bias(fresh)[0] - 3) < 2 * lr, `kept ${bias(fresh)[0]} (was ${after1}, set to 3)`);
     // a loaded model is not fresh
     const loaded = (await loadModel(fresh.toArtifacts())) as RVAE;
@@ -70,7 +58,7 @@ describe("models: the decoder's output bias can start at the data's mean (train'
     assert.ok(Math.abs(bias(off)[0]) < 2 * lr, `default: ${bias(off)[0]}`);
     // the plain VAE's per-pixel output layer is left as it was (its decoder has no shared bias)
     const vae = new VAE({ imageShape: [12, 12], decoderHidden: [8], encoderHidden: [8], seed: 1 });
-    await train(vae, x, { epochs: 1, batchSize: 16, learningRate: lr, seed: 1, progress: false, initOutputBias: true });
+    await train(vae, x, oneStep);
     assert.ok(Math.max(...bias(vae).map(Math.abs)) < 2 * lr, "VAE output bias moved only by its one step");
     [fresh, loaded, off, vae].forEach((m) => m.dispose());
   });
