@@ -310,22 +310,22 @@ export function resolveConfig(
   check(
     typeof framePosterior === "boolean" && (!framePosterior || (framed && frameCandidates >= 2)),
     where,
-    `framePosterior must be true or false and needs poseEncoder "equivariant" with frameCandidates ≥ 2, ` +
+    `framePosterior must be true or false and needs poseEncoder "equivariant" or "group" with frameCandidates ≥ 2, ` +
       `got framePosterior ${JSON.stringify(o.framePosterior)}, frameCandidates ${frameCandidates}`,
   );
   const oppositeFrames = o.oppositeFrames ?? false;
   check(
     typeof oppositeFrames === "boolean" && (!oppositeFrames || (rotation && framed && frameCandidates % 2 === 0)),
     where,
-    `oppositeFrames must be true or false and needs poseEncoder "equivariant" with an even frameCandidates, got ` +
-      `oppositeFrames ${JSON.stringify(o.oppositeFrames)}, frameCandidates ${frameCandidates}`,
+    `oppositeFrames must be true or false and needs poseEncoder "equivariant" or "group" with an even ` +
+      `frameCandidates, got oppositeFrames ${JSON.stringify(o.oppositeFrames)}, frameCandidates ${frameCandidates}`,
   );
   const poseWarmup = o.poseWarmup ?? 0;
   checkInt(poseWarmup, where, "poseWarmup", 0);
   check(
     poseWarmup === 0 || (rotation && framed),
     where,
-    `poseWarmup (epochs with z held at 0) needs rotation and poseEncoder "equivariant", got ${poseWarmup}`,
+    `poseWarmup (epochs with z held at 0) needs rotation and poseEncoder "equivariant" or "group", got ${poseWarmup}`,
   );
   const poseKernelHarmonics = o.poseKernelHarmonics ?? 1;
   checkInt(poseKernelHarmonics, where, "poseKernelHarmonics", 1);
@@ -341,7 +341,7 @@ export function resolveConfig(
     (frameChoice === "reconstruction" || frameChoice === "elbo") &&
       (frameChoice === "reconstruction" || (rotation && framed)),
     where,
-    `frameChoice must be "reconstruction" or "elbo" (the latter needs poseEncoder "equivariant"), got ` +
+    `frameChoice must be "reconstruction" or "elbo" (the latter needs poseEncoder "equivariant" or "group"), got ` +
       `${JSON.stringify(o.frameChoice)}`,
   );
   // the scale balance term (parts/scale-balance.ts) reads one posterior per image: not the frame mixture
