@@ -51,16 +51,33 @@ parentPort.on("message", ({ id, decoder, bytes }) => {
     parentPort.postMessage({ id, kind: "error", name: e && e.name, message: String(e && e.message), maxAlloc, ms });
   }
 });
+parentPort.postMessage({ ready: true });
 `;
 
 let worker: Worker | null = null;
 let seq = 0;
 let pending: ((o: Outcome) => void) | null = null;
+/**
+ * Resolves when the worker has loaded the decoders (or died). A case's time box starts only then: starting a
+ * worker compiles the readers through tsx, which took over 2 s on the shared 2-core machine under load and
+ * turned the first case after every restart into a false "timeout".
+ */
+const readyOf = new WeakMap<Worker, Promise<void>>();
 
 function start(): Worker {
   // a runaway JS heap (an endless IFD chain) ends the worker with an error instead of the test process
   const w = new Worker(WORKER, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 768 } });
   w.unref();
+  readyOf.set(
+    w,
+    new Promise<void>((resolve) => {
+      const onReady = (m: { ready?: boolean }): void => {
+        if (m && m.ready) (w.off("message", onReady), resolve());
+      };
+      w.on("message", onReady);
+      w.once("exit", () => resolve());
+    }),
+  );
   // a fatal error in the worker (e.g. out of memory) ends it: report a crash for the case in flight
   // (a worker ended on purpose, by a time-out or closeSandbox, is no longer `worker` and reports nothing)
   const died = (why: string): void => {
@@ -75,8 +92,9 @@ function start(): Worker {
 }
 
 /** Decodes `bytes` with `decoder` in the sandbox; resolves "timeout" after `ms` milliseconds and restarts it. */
-export function sandboxed(decoder: DecoderName, bytes: Uint8Array, ms = 3000): Promise<Outcome> {
+export async function sandboxed(decoder: DecoderName, bytes: Uint8Array, ms = 3000): Promise<Outcome> {
   const w = worker ?? start();
+  await readyOf.get(w);
   const id = ++seq;
   const t0 = Date.now();
   return new Promise((resolve) => {
