@@ -353,15 +353,23 @@ export function serFile(s: SerSpec): Uint8Array {
       }
     }
   }
-  const arrayAt = b.length;
+  const arrayAt = b.length,
+    n = dataOffsets.length;
+  // the time-and-position tags (0x4152: type, time, x, y = 22 bytes each) end the file, as TIA writes them
+  const tagAt = (i: number) => arrayAt + 2 * n * (off64 ? 8 : 4) + 22 * i;
   for (const o of dataOffsets) {
     if (off64) b.u64(o, le);
     else b.u32(o, le);
   }
-  for (let i = 0; i < dataOffsets.length; i++) {
-    if (off64) b.u64(0, le);
-    else b.u32(0, le);
+  for (let i = 0; i < n; i++) {
+    if (off64) b.u64(tagAt(i), le);
+    else b.u32(tagAt(i), le);
   }
+  for (let i = 0; i < n; i++)
+    b.u16(0x4152, le)
+      .u32(1700000000 + i, le)
+      .f64(0, le)
+      .f64(0, le);
   if (off64) b.setU64At(offAt, arrayAt, le);
   else b.setU32At(offAt, arrayAt, le);
   return b.done();

@@ -237,6 +237,8 @@ describe("io readers: TIA .ser (+ .emi)", () => {
       }),
       { numRuns: 100, seed: 3 },
     );
+    // a cut that keeps every pixel but loses the tags at the end is still a truncated file
+    throwsNaming(() => readSER(full.subarray(0, full.length - 10), "tags.ser"), "tags.ser", /the tag of element 1/);
     await assert.rejects(
       decodeImageFile(new Uint8Array(100).fill(0x41), "foreign.emd"),
       (e: Error) => e instanceof IvaeInputError && /foreign\.emd.*not a supported image/.test(e.message),

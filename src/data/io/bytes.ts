@@ -5,6 +5,21 @@ export function fileError(where: string, file: string, message: string): never {
   throw new IvaeInputError(`${where}: ${file}: ${message}`);
 }
 
+/**
+ * Runs a byte decoder that does not know the file's name (the TIFF, PNG and .npy decoders work on bytes) and
+ * puts the name into its input errors ("decodeTiff: scan.tif: page 0 ..."), so that a user who opened many
+ * files learns which one was truncated. Other errors pass unchanged.
+ */
+export function withFileName<T>(file: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (e) {
+    if (!(e instanceof IvaeInputError) || e.message.includes(file)) throw e;
+    const m = /^([\w.]+): /.exec(e.message);
+    throw new IvaeInputError(m ? `${m[1]}: ${file}: ${e.message.slice(m[0].length)}` : `${file}: ${e.message}`);
+  }
+}
+
 /** Element types the readers convert to float32 (complex and RGB are rejected before reaching here). */
 export type NumericType =
   | "int8"

@@ -7,6 +7,7 @@ import { decodeNpy, isNpy } from "./npy";
 import { decodePng } from "./png";
 import { decodeTiff, isTiff } from "./tiff";
 import { decodeMicroscopeSync } from "./sniff";
+import { withFileName } from "./bytes";
 
 /**
  * `decodeImages` (load.ts) without the normalisation (raw values). With `channels: true` only a .npy channel axis
@@ -15,12 +16,12 @@ import { decodeMicroscopeSync } from "./sniff";
 export function decodeRawImages(bytes: Uint8Array, opts: LoadOptions = {}, name = "the file"): ImageStack {
   const fmt = opts.format ?? (isNpy(bytes) ? "npy" : isTiff(bytes) ? "tiff" : isPngBytes(bytes) ? "png" : undefined);
   let stack: ImageStack;
-  if (fmt === "npy") stack = npyToStack(bytes, opts, name);
+  if (fmt === "npy") stack = withFileName(name, () => npyToStack(bytes, opts, name));
   else if (fmt === "png") {
-    const d = decodePng(bytes);
+    const d = withFileName(name, () => decodePng(bytes));
     stack = imageStack(d.data, 1, d.height, d.width);
   } else if (fmt === "tiff") {
-    const d = decodeTiff(bytes);
+    const d = withFileName(name, () => decodeTiff(bytes));
     stack = imageStack(d.data, d.n, d.height, d.width);
   } else {
     // DM3/DM4 and TIA .ser by content (HDF5 is refused there with a pointer to the async readImageFile)

@@ -18,6 +18,7 @@ import {
 import { isNpy } from "./npy";
 import { decodeMicroscopeSync, sniffMicroscopeFormat } from "./sniff";
 import { decodeTiff, isTiff } from "./tiff";
+import { withFileName } from "./bytes";
 
 /** Files above this size are refused before reading (the readers hold the whole file in memory). */
 export const MAX_FILE_BYTES = 2 ** 31 - 1;
@@ -103,7 +104,7 @@ function plainImage(bytes: Uint8Array, name: string, keepNpyChannels: boolean): 
  * in nm like every other reader; ImageJ's `spacing=` becomes the frame axis step of a stack, in the same unit.
  */
 function tiffImage(bytes: Uint8Array, name: string): ImageFile {
-  const d = decodeTiff(bytes);
+  const d = withFileName(name, () => decodeTiff(bytes));
   // an ImageJ hyperstack's pages are channel-fastest: [n, C, h, w], the multi-channel ImageStack layout
   const C = d.channels,
     n = d.n / C;

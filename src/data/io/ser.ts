@@ -66,7 +66,7 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
   }
   const off64 = version === 0x0220;
   const dataTypeId = c.u32("the data type id", true);
-  c.u32("the tag type id", true);
+  const tagType = c.u32("the tag type id", true);
   const total = c.u32("the total number of elements", true);
   const valid = c.u32("the valid number of elements", true);
   const offsetArray = off64 ? c.u64("the offset array offset", true) : c.u32("the offset array offset", true);
@@ -90,11 +90,19 @@ export function readSER(bytes: Uint8Array, file: string, opts: ReadOptions = {},
     dims.push({ size, offset, delta, element, description, units });
   }
   const osize = off64 ? 8 : 4;
-  // the data and tag offset arrays (TotalNumberElements each) end the file; a cut file loses them first
+  // the data and tag offset arrays (TotalNumberElements each), then the data elements, then the tags
   c.need(2 * total * osize, "the data and tag offset arrays", offsetArray);
   const offsets: number[] = [];
   c.pos = offsetArray;
   for (let i = 0; i < valid; i++) offsets.push(off64 ? c.u64("a data offset", true) : c.u32("a data offset", true));
+  // the tags (time, and position for 0x4152) come last: a file cut after the pixels still loses them, and is
+  // refused as truncated rather than read as if whole
+  c.pos = offsetArray + total * osize;
+  const tagSize = tagType === 0x4152 ? 22 : 6;
+  for (let i = 0; i < valid; i++) {
+    const at = off64 ? c.u64("a tag offset", true) : c.u32("a tag offset", true);
+    if (at !== 0) c.need(tagSize, `the tag of element ${i}`, at);
+  }
 
   let w = 0,
     h = 0,
