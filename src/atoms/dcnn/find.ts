@@ -8,6 +8,7 @@ import { AtomPositions } from "../find";
 import { refinePositions } from "../refine";
 import { estimateLatticeScale, scaleDefaults } from "../scale";
 import { CANONICAL_SPACING } from "./augment";
+import { onBump, sampleMap } from "./bump";
 import { ATOM_NET_STRIDE, atomNetLogits, AtomNetParams, TARGET_SIGMA } from "./net";
 import { normalizeForNet, resampleImage } from "./resample";
 import { loadAtomNet } from "./weights";
@@ -37,6 +38,11 @@ export interface DCNNOptions {
   pairDip?: number;
   /** "bright" (HAADF, default), "dark" (ABF: the image is negated), "auto" ({@link columnPolarity}) */
   polarity?: "bright" | "dark" | "auto";
+  /**
+   * keep only peaks on a bright bump of the image (its Laplacian of Gaussian at the column scale), so an empty
+   * cell centre, which the net can take for a dim column, is dropped; default true
+   */
+  bump?: boolean;
   /** refine the positions on the original image ({@link refinePositions}, centroid); default true */
   refine?: boolean;
   /** frames to search (default all) */
@@ -85,28 +91,12 @@ export function atomProbabilityMap(
   return out;
 }
 
-/** Bilinear value of a map at a sub-pixel point (clamped to the frame). */
-function sample(m: Float32Array, H: number, W: number, x: number, y: number): number {
-  const xc = Math.min(W - 1, Math.max(0, x)),
-    yc = Math.min(H - 1, Math.max(0, y));
-  const x0 = Math.floor(xc),
-    y0 = Math.floor(yc),
-    x1 = Math.min(W - 1, x0 + 1),
-    y1 = Math.min(H - 1, y0 + 1),
-    tx = xc - x0,
-    ty = yc - y0;
-  return (
-    (1 - ty) * ((1 - tx) * m[y0 * W + x0] + tx * m[y0 * W + x1]) +
-    ty * ((1 - tx) * m[y1 * W + x0] + tx * m[y1 * W + x1])
-  );
-}
-
 /** Lowest value of the map on the segment between two points (steps of ≤ 0.5 px). */
 function saddle(m: Float32Array, H: number, W: number, a: { x: number; y: number }, b: { x: number; y: number }) {
   const n = Math.max(2, Math.ceil(2 * Math.hypot(b.x - a.x, b.y - a.y)));
   let lo = Infinity;
   for (let k = 1; k < n; k++)
-    lo = Math.min(lo, sample(m, H, W, a.x + ((b.x - a.x) * k) / n, a.y + ((b.y - a.y) * k) / n));
+    lo = Math.min(lo, sampleMap(m, H, W, a.x + ((b.x - a.x) * k) / n, a.y + ((b.y - a.y) * k) / n));
   return lo;
 }
 
@@ -237,6 +227,8 @@ export function findAtomsDCNN(
   );
   const params = opts.weights ?? loadAtomNet();
   const f = CANONICAL_SPACING / scale.spacing;
+  // the column σ at the canonical scale (spacing/5 when unknown), kept between 1 px and 0.3 spacings
+  const bumpSigma = Math.min(0.3 * CANONICAL_SPACING, Math.max(1, (scale.columnSigma ?? scale.spacing / 5) * f));
   const xs: number[] = [],
     ys: number[] = [],
     fs: number[] = [],
@@ -252,8 +244,11 @@ export function findAtomsDCNN(
     for (const v of raw) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
     if (!(hi - lo > 1e-6 * Math.max(1e-30, Math.abs(hi), Math.abs(lo)))) continue; // a flat frame has no columns
     const r = resampleImage(raw, H, W, f);
-    const prob = atomProbabilityMap(params, normalizeForNet(r.data), r.height, r.width, opts.tile ?? 256);
-    for (const p of peaks(prob, r.height, r.width, thr, mdf * CANONICAL_SPACING, 2 * TARGET_SIGMA, dip)) {
+    const input = normalizeForNet(r.data);
+    const prob = atomProbabilityMap(params, input, r.height, r.width, opts.tile ?? 256);
+    let found = peaks(prob, r.height, r.width, thr, mdf * CANONICAL_SPACING, 2 * TARGET_SIGMA, dip);
+    if (opts.bump !== false) found = onBump(found, input, r.height, r.width, bumpSigma);
+    for (const p of found) {
       xs.push((p.x + 0.5) * (W / r.width) - 0.5);
       ys.push((p.y + 0.5) * (H / r.height) - 0.5);
       fs.push(fr);

@@ -1,0 +1,55 @@
+import { gaussianBlur } from "../filters";
+
+/**
+ * The image's blob response at the column scale: −σ²·∇²(G_σ * image) (scale-normalised Laplacian of
+ * Gaussian, 5-point Laplacian on the blurred image), positive on a bright bump, negative in a bowl.
+ * Returned as a map (height × width) so many finds can be read from it.
+ */
+export function blobResponse(img: Float32Array, H: number, W: number, sigma: number): Float32Array {
+  const g = gaussianBlur(img, H, W, sigma);
+  const out = new Float32Array(H * W);
+  const at = (y: number, x: number) => g[Math.min(H - 1, Math.max(0, y)) * W + Math.min(W - 1, Math.max(0, x))];
+  const s2 = sigma * sigma;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const lap = at(y - 1, x) + at(y + 1, x) + at(y, x - 1) + at(y, x + 1) - 4 * g[y * W + x];
+      out[y * W + x] = -s2 * lap;
+    }
+  return out;
+}
+
+/** Bilinear value of a map at a sub-pixel point (clamped to the frame). */
+export function sampleMap(m: Float32Array, H: number, W: number, x: number, y: number): number {
+  const xc = Math.min(W - 1, Math.max(0, x)),
+    yc = Math.min(H - 1, Math.max(0, y));
+  const x0 = Math.floor(xc),
+    y0 = Math.floor(yc),
+    x1 = Math.min(W - 1, x0 + 1),
+    y1 = Math.min(H - 1, y0 + 1),
+    tx = xc - x0,
+    ty = yc - y0;
+  return (
+    (1 - ty) * ((1 - tx) * m[y0 * W + x0] + tx * m[y0 * W + x1]) +
+    ty * ((1 - tx) * m[y1 * W + x0] + tx * m[y1 * W + x1])
+  );
+}
+
+/**
+ * Keeps the peaks of the net's map that sit on a bright bump of the image itself (blob response > 0 at the
+ * column scale). Why: with one column species the net cannot tell an empty cell centre from a very dim centre
+ * column (it was trained on both), and on the square/hexagonal polycrystal (seed 2) it drew 115 phantom columns
+ * at the centres of square cells (precision 0.821; with this check 0.996, recall 1.000). An empty centre is a bowl of the image (the four corner
+ * columns' tails rise towards them); a column, however dim, is a bump on top of them. The sign alone is the
+ * test, so dim columns at low dose are not held to a noise criterion (the net already judged them).
+ */
+export function onBump<P extends { x: number; y: number }>(
+  peaks: P[],
+  img: Float32Array,
+  H: number,
+  W: number,
+  sigma: number,
+): P[] {
+  if (!peaks.length) return peaks;
+  const r = blobResponse(img, H, W, sigma);
+  return peaks.filter((p) => sampleMap(r, H, W, p.x, p.y) > 0);
+}
