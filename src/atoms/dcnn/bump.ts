@@ -37,10 +37,11 @@ export function sampleMap(m: Float32Array, H: number, W: number, x: number, y: n
 /**
  * Keeps the peaks of the net's map that sit on a bright bump of the image itself (blob response > 0 at the
  * column scale). Why: with one column species the net cannot tell an empty cell centre from a very dim centre
- * column (it was trained on both), and on the square/hexagonal polycrystal (seed 2) it drew 115 phantom columns
- * at the centres of square cells (precision 0.821; with this check 0.996, recall 1.000). An empty centre is a bowl of the image (the four corner
- * columns' tails rise towards them); a column, however dim, is a bump on top of them. The sign alone is the
- * test, so dim columns at low dose are not held to a noise criterion (the net already judged them).
+ * column (it was trained on both), and on the square/hexagonal polycrystal (seed 2) it drew 115 phantom
+ * columns at the centres of square cells (precision 0.821; with this check 0.996, recall 1.000). An empty
+ * centre is a bowl of the image (the four corner columns' tails rise towards it); a column, however dim, is a
+ * bump on top of them. The sign alone is the test, so dim columns at low dose are not held to a noise
+ * criterion (the net already judged them).
  */
 export function onBump<P extends { x: number; y: number }>(
   peaks: P[],
