@@ -2,7 +2,9 @@
  * `npm run real-images` (after `npx tsc`): the whole route on every real image in ../shared/data/stem-real
  * with no per-image parameter: load (.npy) → lattice scale → atoms (LoG, local background; and the DCNN finder
  * beside it, scored the same way) → patches →
- * rVAE → maps (angle, offsets, z) and classes (k-means on z) as PNG under out/real-images/, scores where
+ * rVAE → maps (angle, offsets, z) and classes (k-means on z) as PNG under out/real-images/ (px), the maps also as
+ * NAME_maps_nm.svg/png with axes in nm and offsets in pm (pixel size from the microscope's file where
+ * ../shared/data/formats has it, else the data README: scripts/real-images-calibrated.ts), scores where
  * published positions exist, a printed table and out/real-images/summary.json. Skips cleanly when the
  * folder is absent (the repository never holds those files).
  * Options: --data DIR, --out DIR, --only a,b (image names), --no-rvae, --epochs N (default 30),
@@ -36,6 +38,7 @@ import { selectBackend } from "../src/backend";
 import { Random } from "../src/util/random";
 import { resample, runPair } from "./real-images-channels";
 import { runOxygen } from "./real-images-oxygen";
+import { calibratedMaps, calibrationOf } from "./real-images-calibrated";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,19 +52,6 @@ const EPOCHS = Number(arg("epochs") ?? 30),
   NTRAIN = Number(arg("patches") ?? 400);
 /** rVAE input side: patches are cut at the lattice's own size and resampled to this (training cost) */
 const SIDE = 24;
-
-/** Pixel sizes (nm/px) from the data set's README: for the nm column of the report only, never a setting. */
-const PIXEL_NM: Record<string, number> = {
-  pto_sro_temul: 0.015,
-  sto_atomap_ADF: 0.00933,
-  sto_atomap_ABF: 0.00933,
-  sto_ncem_16_STOimage: 0.01001,
-  sto_ncem_Acquisition_18: 0.012247,
-  ybco_scilink: 0.03525,
-  "mos2_scilink_Exp-000-2": 0.0176,
-  dso_atomsegnet: 0.0078,
-  si110_atomsegnet: 0.0098,
-};
 
 function save(name: string, buf: Buffer): void {
   fs.writeFileSync(path.join(OUT, name), buf);
@@ -162,6 +152,8 @@ interface Row {
   spacingPx: number;
   periodPx: number;
   periodNm?: number;
+  /** where the pixel size came from: the microscope's file, the data README, or none */
+  calibration: string;
   columnSigmaPx: number;
   seconds: number;
   atoms: number;
@@ -180,7 +172,8 @@ async function one(file: string): Promise<Row> {
   const [H, W] = a.shape.slice(-2);
   const t0 = Date.now();
   const raw = { data: a.data.subarray(0, H * W), height: H, width: W };
-  const scale: LatticeScale = estimateLatticeScale(raw, { pixelSize: PIXEL_NM[name], unit: "nm" });
+  const cal = await calibrationOf(name, path.dirname(file));
+  const scale: LatticeScale = estimateLatticeScale(raw, { pixelSize: cal.pixelSize?.value, unit: "nm" });
   // ABF shows the columns dark: the finders look for bright peaks, so such an image is negated (decided by
   // the image's own skewness, not by its name)
   const pol = columnPolarity(raw.data, H, W, scale.spacing);
@@ -195,6 +188,7 @@ async function one(file: string): Promise<Row> {
     spacingPx: r3(scale.spacing),
     periodPx: r3(scale.period),
     periodNm: scale.periodPhysical && r3(scale.periodPhysical),
+    calibration: cal.source,
     columnSigmaPx: r3(scale.columnSigma),
     polarity: pol.polarity,
     seconds: 0,
@@ -297,8 +291,11 @@ async function one(file: string): Promise<Row> {
       },
       0.45 * scale.spacing,
     );
+    // the same maps with axes in nm and offsets in pm (the notebook's figure), from the calibration above
+    const phys = await calibratedMaps(OUT, name, img, p, enc, f, cal);
     res.model.dispose();
     row.rvae = {
+      ...phys,
       patches: p.images.n,
       trained: pick.length,
       epochs: EPOCHS,
@@ -335,7 +332,7 @@ async function main(): Promise<void> {
     console.log(
       `${row.image.padEnd(26)} ${row.size.padEnd(10)} spacing ${row.spacingPx.toFixed(1).padStart(5)} px  period ` +
         `${row.periodPx.toFixed(1).padStart(5)} px` +
-        ` (${row.periodNm ?? "?"} nm)  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ` +
+        ` (${row.periodNm ?? "?"} nm, pixel size: ${row.calibration})  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ` +
         `${String(row.atoms).padStart(5)} (DCNN ${row.dcnnAtoms})  patch ${row.patchSize}${s}  ${row.seconds}s`,
     );
     const st = (k: "log" | "dcnn") => {
