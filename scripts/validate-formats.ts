@@ -1,12 +1,13 @@
 // Reads every real microscope file in ../shared/data/formats (outside the repository; see its README) with
 // readImageFile and checks the facts known about each (shapes, element types, pixel sizes and units, voltages,
 // the value at [0,0,0], DM pixel origins), and, where ../shared/data/stem-real holds the same image as a
-// float32 .npy, that the pixels agree. Prints a table of pass/fail per fact; exits 1 if a fact fails and 0
+// float32 .npy, that the pixels agree; and that each file cut short, or text under its extension, is refused
+// with an error naming the file. Prints a table of pass/fail per fact; exits 1 if a fact fails and 0
 // (with a note) when the folder is absent. Run: npx tsc && npm run validate-formats.
 import * as fs from "fs";
 import * as path from "path";
 import { decodeNpy } from "../src/data/io/npy";
-import { readImageFile } from "../src/data/io/read";
+import { decodeImageFile, readImageFile } from "../src/data/io/read";
 import { stackChannels } from "../src/data/io/channels";
 import { ImageFile, lengthInNm } from "../src/data/io/metadata";
 
@@ -137,6 +138,33 @@ function dmNonSquare(r: ImageFile, f: string, fmt: string): void {
   fact(f, "pixel sizes differ along x and y", "x ≠ y", `x ${x} nm, y ${y} nm`, differ);
 }
 
+/**
+ * Issue 14: a truncated or foreign file must be refused with an IvaeInputError that names the file and says what
+ * was wrong. Each real file cut to 1 %, 30 %, 70 % and 99 % of its length, and text bytes under its extension.
+ */
+async function refusesDamage(f: string, bytes: Uint8Array): Promise<void> {
+  const refused = async (b: Uint8Array, name: string): Promise<string> => {
+    try {
+      const r = await decodeImageFile(b, name);
+      return `read ${r.images.n}×${r.images.height}×${r.images.width}`;
+    } catch (e) {
+      const err = e as Error;
+      return err.name === "IvaeInputError" && err.message.includes(name) ? "" : `${err.name}: ${err.message}`;
+    }
+  };
+  const bad: string[] = [];
+  for (const frac of [0.01, 0.3, 0.7, 0.99]) {
+    const cut = Math.max(16, Math.floor(bytes.length * frac));
+    const why = await refused(bytes.subarray(0, cut), `cut-${frac}-${f}`);
+    if (why) bad.push(`cut at ${frac}: ${why}`);
+  }
+  const text = new TextEncoder().encode("not an image, only some text\n".repeat(40));
+  const why = await refused(text, `foreign${path.extname(f)}`);
+  if (why) bad.push(`text as ${path.extname(f)}: ${why}`);
+  const got = bad.length ? bad.join("; ").slice(0, 200) : "5 of 5 refused, file named";
+  fact(f, "cut 1/30/70/99 % or foreign: refused", "IvaeInputError naming it", got, bad.length === 0);
+}
+
 /** The simultaneous ADF/ABF pair of stem-real, loaded separately and stacked as two aligned channels. */
 async function pairAsChannels(): Promise<void> {
   const [a, b] = ["sto_atomap_ADF.npy", "sto_atomap_ABF.npy"].map((f) => path.join(stemReal, f));
@@ -168,8 +196,14 @@ async function main(): Promise<void> {
     } catch (e) {
       fact(f, "opens", "an image", String((e as Error).message).slice(0, 100), false);
     }
+    await refusesDamage(f, new Uint8Array(fs.readFileSync(path.join(formats, f))));
   }
   await pairAsChannels();
+  // the plain formats (TIFF, .npy, PNG) are only in stem-real: the same damage checks on one image's three files
+  for (const f of ["si110_atomsegnet.tif", "si110_atomsegnet.npy", "si110_atomsegnet_preview.png"]) {
+    const p = path.join(stemReal, f);
+    if (fs.existsSync(p)) await refusesDamage(f, new Uint8Array(fs.readFileSync(p)));
+  }
   const cols: (keyof Row)[] = ["file", "fact", "expected", "got"];
   const width = cols.map((c) => Math.min(48, Math.max(c.length, ...rows.map((r) => String(r[c]).length))));
   const line = (cells: string[]): string => cells.map((c, i) => c.slice(0, width[i]).padEnd(width[i])).join(" | ");
