@@ -332,7 +332,8 @@ async function main(): Promise<void> {
     console.log(
       `${row.image.padEnd(26)} ${row.size.padEnd(10)} spacing ${row.spacingPx.toFixed(1).padStart(5)} px  period ` +
         `${row.periodPx.toFixed(1).padStart(5)} px` +
-        ` (${row.periodNm ?? "?"} nm, pixel size: ${row.calibration})  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ` +
+        ` (${row.periodNm ?? "?"} nm, pixel size: ${row.calibration})` +
+        `  σ ${row.columnSigmaPx.toFixed(1)} ${row.polarity}  atoms ` +
         `${String(row.atoms).padStart(5)} (DCNN ${row.dcnnAtoms})  patch ${row.patchSize}${s}  ${row.seconds}s`,
     );
     const st = (k: "log" | "dcnn") => {
