@@ -195,8 +195,9 @@ function refineSeparated(img: ImageStack, found: AtomPositions, radius: number):
  * maps the image to a column-probability map): each frame is resized so the lattice spacing (from
  * {@link estimateLatticeScale} unless given) becomes the net's canonical 10 px, normalised (1st → 99.8th
  * percentile), run through the net in tiles, and the peaks of the map ≥ `threshold` (0.7) that sit on a bright
- * bump of the image (`bump`, bump.ts) are mapped back and refined on the original image. Peaks closer than `minDistance` are both kept where the map dips between
- * them (`pairDip`): the two columns of a dumbbell, which the scale (the dumbbell lattice's) cannot separate.
+ * bump of the image (`bump`, bump.ts) are mapped back and refined on the original image. Peaks closer than
+ * `minDistance` are both kept where the map dips between them (`pairDip`): the two columns of a dumbbell, which
+ * the scale (the dumbbell lattice's) cannot separate.
  * No per-image parameter: the scale sets everything. `intensity` is the net's probability at the peak.
  */
 export function findAtomsDCNN(
