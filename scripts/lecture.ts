@@ -21,6 +21,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { NotebookResult } from "../src/notebook/runner";
+import { lineSplitter, pool, processCpuSeconds, startOrder } from "./lecture-jobs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -41,6 +42,8 @@ export interface JobResult extends NotebookResult {
   endedAt: number;
   /** the process's whole life (Node start, imports and tslab's set-up included), seconds */
   processSeconds: number;
+  /** CPU seconds of the process (all its threads, user + system), sampled from /proc each 0.5 s; null elsewhere */
+  cpuSeconds: number | null;
   /** every line the notebook's process printed */
   log: string;
 }
@@ -51,16 +54,16 @@ export interface JobResult extends NotebookResult {
  */
 export const FULL_SECONDS: Record<string, number> = {
   "01": 7,
-  "02": 95,
+  "02": 54,
   "03": 155,
   "04": 42,
   "05": 14,
-  "06": 59,
-  "07": 88,
-  "08": 47,
+  "06": 75,
+  "07": 184,
+  "08": 43,
   "09": 29,
-  "10": 135,
-  "11": 340,
+  "10": 222,
+  "11": 245,
 };
 
 /** Cores available to this process (Node ≥ 18.14 has availableParallelism). */
@@ -132,21 +135,6 @@ export function label(nb: string): string {
   return /^\d+/.exec(stem)?.[0] ?? stem;
 }
 
-/**
- * The order in which the notebooks start: longest expected first (with N jobs this keeps the last
- * notebook from starting alone near the end), ties in file order. `expected` maps a notebook path to
- * seconds; notebooks without an estimate count as the mean of the others.
- */
-export function startOrder(notebooks: string[], expected: Map<string, number>): string[] {
-  const known = notebooks.map((n) => expected.get(n)).filter((v): v is number => v !== undefined);
-  const fallback = known.length ? known.reduce((s, v) => s + v, 0) / known.length : 0;
-  const cost = (n: string) => expected.get(n) ?? fallback;
-  return notebooks
-    .map((n, i) => ({ n, i }))
-    .sort((a, b) => cost(b.n) - cost(a.n) || a.i - b.i)
-    .map((x) => x.n);
-}
-
 /** Expected seconds: an earlier summary.json in `out` of the same mode, else FULL_SECONDS in full mode. */
 function expectedSeconds(notebooks: string[], args: Args): Map<string, number> {
   const m = new Map<string, number>();
@@ -184,22 +172,6 @@ function checkBuild(): void {
     );
 }
 
-/** Splits a stream into lines, handing each complete line (without its newline) to `line`. */
-function lineSplitter(line: (s: string) => void): { push(chunk: Buffer): void; end(): void } {
-  let rest = "";
-  return {
-    push(chunk) {
-      const parts = (rest + chunk.toString()).split("\n");
-      rest = parts.pop() ?? "";
-      for (const p of parts) line(p);
-    },
-    end() {
-      if (rest) line(rest);
-      rest = "";
-    },
-  };
-}
-
 function runOne(nb: string, args: Args, t0: number): Promise<JobResult> {
   const stem = path.basename(nb, ".ipynb");
   const resultFile = path.join(args.out, `${stem}.result.json`);
@@ -232,17 +204,20 @@ function runOne(nb: string, args: Args, t0: number): Promise<JobResult> {
     });
     p.stdout.on("data", (c: Buffer) => out.push(c));
     p.stderr.on("data", (c: Buffer) => err.push(c));
+    let cpu: number | null = null;
+    const sampler = setInterval(() => (cpu = processCpuSeconds(p.pid ?? -1) ?? cpu), 500);
     const timer = setTimeout(() => {
       console.error(`lecture: ${stem} ran over ${args.timeout} s, stopping it`);
       p.kill("SIGKILL");
     }, args.timeout * 1000);
     p.on("close", (code, signal) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       out.end();
       err.end();
       log.end();
       const endedAt = (Date.now() - t0) / 1000;
-      const timing = { startedAt: started, endedAt, processSeconds: endedAt - started, log: logFile };
+      const timing = { startedAt: started, endedAt, processSeconds: endedAt - started, cpuSeconds: cpu, log: logFile };
       if (fs.existsSync(resultFile)) {
         const r = JSON.parse(fs.readFileSync(resultFile, "utf8")) as NotebookResult;
         return resolve({ ...r, ...timing });
@@ -265,27 +240,6 @@ function runOne(nb: string, args: Args, t0: number): Promise<JobResult> {
       });
     });
   });
-}
-
-/** Runs `items` through `worker` with at most `jobs` at once, starting them in the given order. */
-export async function pool<T, R>(
-  items: T[],
-  jobs: number,
-  worker: (item: T) => Promise<R>,
-  stop: (r: R) => boolean = () => false,
-): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  let stopped = false;
-  const lane = async () => {
-    while (!stopped && next < items.length) {
-      const r = await worker(items[next++]);
-      results.push(r);
-      if (stop(r)) stopped = true;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, lane));
-  return results;
 }
 
 function fmtMetric(v: unknown): string {
@@ -318,6 +272,9 @@ async function main(): Promise<void> {
       `${path.relative(process.cwd(), args.out) || "."}`,
   );
   const t0 = Date.now();
+  // the 1-minute load average every 5 s: with the start and end values, how busy the machine was
+  const loads: number[] = [];
+  const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 5000);
   const done = await pool(
     order,
     jobs,
@@ -330,23 +287,35 @@ async function main(): Promise<void> {
     },
     (r) => args.bail && !r.ok,
   );
+  clearInterval(loadTimer);
   const seconds = (Date.now() - t0) / 1000;
   const results = notebooks.map((n) => done.find((r) => r.notebook === n)).filter((r): r is JobResult => !!r);
+  const load1 = os.loadavg();
   const summary = {
     fast: args.fast,
     jobs,
     cores: coreCount(),
     seconds,
     notebookSeconds: results.reduce((s, r) => s + r.processSeconds, 0),
-    load: { start: load0, end: os.loadavg() },
+    cpuSeconds: results.reduce((s, r) => s + (r.cpuSeconds ?? 0), 0),
+    load: { start: load0[0], end: load1[0], mean: loads.length ? loads.reduce((a, b) => a + b) / loads.length : null },
     date: new Date(t0).toISOString(),
     ok: results.every((r) => r.ok) && results.length === notebooks.length,
     notebooks: results,
   };
   fs.writeFileSync(path.join(args.out, "summary.json"), JSON.stringify(summary, null, 1));
-  console.log("\nsummary");
-  console.log("  notebook                           status  cells    time  process  figures  metrics");
-  for (const r of results) {
+  printSummary(summary, args.out);
+  process.exit(summary.ok ? 0 : 1);
+}
+
+function printSummary(
+  s: { jobs: number; seconds: number; notebookSeconds: number; cpuSeconds: number; notebooks: JobResult[] },
+  out: string,
+): void {
+  console.log("\nsummary (time: the cells; process: Node start to exit; cpu: the process's CPU seconds)");
+  console.log("  notebook                           status  cells    time  process      cpu  figures  metrics");
+  const sec = (v: number | null) => (v === null ? "-" : `${v.toFixed(1)}s`);
+  for (const r of s.notebooks) {
     const name = path.basename(r.notebook).padEnd(34);
     const figs = r.figures.filter((f) => f.endsWith(".png")).length;
     const metrics = Object.entries(r.metrics)
@@ -355,16 +324,15 @@ async function main(): Promise<void> {
       .join(" ");
     console.log(
       `  ${name} ${(r.ok ? "ok" : "FAIL").padEnd(6)} ${`${r.executedCells}/${r.codeCells}`.padStart(5)} ` +
-        `${`${r.seconds.toFixed(1)}s`.padStart(7)} ${`${r.processSeconds.toFixed(1)}s`.padStart(8)} ` +
+        `${sec(r.seconds).padStart(7)} ${sec(r.processSeconds).padStart(8)} ${sec(r.cpuSeconds).padStart(8)} ` +
         `${String(figs).padStart(8)}  ${metrics}`,
     );
   }
   console.log(
-    `  total ${seconds.toFixed(1)} s wall clock (${jobs} at once; the notebooks' processes ` +
-      `${summary.notebookSeconds.toFixed(1)} s in all)`,
+    `  total ${s.seconds.toFixed(1)} s wall clock, ${s.jobs} at once (processes ${s.notebookSeconds.toFixed(1)} s, ` +
+      `cpu ${s.cpuSeconds.toFixed(1)} s in all)`,
   );
-  console.log(`  executed notebooks, figures, logs (<notebook>.log) and summary.json in ${args.out}`);
-  process.exit(summary.ok ? 0 : 1);
+  console.log(`  executed notebooks, figures, logs (<notebook>.log) and summary.json in ${out}`);
 }
 
 if (require.main === module) main();

@@ -3,7 +3,8 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultJobs, label, pool, startOrder } from "../../scripts/lecture";
+import { defaultJobs, label } from "../../scripts/lecture";
+import { pool, startOrder } from "../../scripts/lecture-jobs";
 import { ROOT, requireBuild } from "../notebooks/helpers";
 
 describe("scripts/lecture: notebooks run side by side (--jobs)", function () {
