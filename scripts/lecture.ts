@@ -54,13 +54,13 @@ export interface JobResult extends NotebookResult {
  */
 export const FULL_SECONDS: Record<string, number> = {
   "01": 7,
-  "02": 54,
+  "02": 35,
   "03": 155,
-  "04": 42,
+  "04": 41,
   "05": 14,
-  "06": 75,
-  "07": 184,
-  "08": 43,
+  "06": 78,
+  "07": 65,
+  "08": 51,
   "09": 29,
   "10": 222,
   "11": 245,
