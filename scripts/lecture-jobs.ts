@@ -19,12 +19,15 @@ export function startOrder(notebooks: string[], expected: Map<string, number>): 
     .map((x) => x.n);
 }
 
-/** Splits a stream into lines, handing each complete line (without its newline) to `line`. */
-export function lineSplitter(line: (s: string) => void): { push(chunk: Buffer): void; end(): void } {
+/**
+ * Splits decoded text (a stream with setEncoding) into lines, handing each complete line (without its newline)
+ * to `line`; `end` hands over a last line without a newline.
+ */
+export function lineSplitter(line: (s: string) => void): { push(chunk: string): void; end(): void } {
   let rest = "";
   return {
     push(chunk) {
-      const parts = (rest + chunk.toString()).split("\n");
+      const parts = (rest + chunk).split("\n");
       rest = parts.pop() ?? "";
       for (const p of parts) line(p);
     },

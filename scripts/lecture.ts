@@ -143,7 +143,8 @@ function expectedSeconds(notebooks: string[], args: Args): Map<string, number> {
     const prev = JSON.parse(fs.readFileSync(path.join(args.out, "summary.json"), "utf8"));
     if (prev.fast === args.fast)
       for (const r of prev.notebooks as NotebookResult[])
-        if (r.ok && notebooks.includes(r.notebook)) m.set(r.notebook, r.seconds);
+        if (r.ok && notebooks.includes(r.notebook))
+          m.set(r.notebook, (r as Partial<JobResult>).processSeconds ?? r.seconds);
   } catch {
     // no earlier run here: the built-in estimates
   }
@@ -202,8 +203,9 @@ function runOne(nb: string, args: Args, t0: number): Promise<JobResult> {
       log.write(l + "\n");
       console.error(prefix + l);
     });
-    p.stdout.on("data", (c: Buffer) => out.push(c));
-    p.stderr.on("data", (c: Buffer) => err.push(c));
+    // decoded as UTF-8 by the streams, so a character split between two chunks (█, ✓) stays whole
+    p.stdout.setEncoding("utf8").on("data", (c: string) => out.push(c));
+    p.stderr.setEncoding("utf8").on("data", (c: string) => err.push(c));
     let cpu: number | null = null;
     const sampler = setInterval(() => (cpu = processCpuSeconds(p.pid ?? -1) ?? cpu), 500);
     const timer = setTimeout(() => {

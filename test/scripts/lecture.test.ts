@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultJobs, label } from "../../scripts/lecture";
-import { pool, startOrder } from "../../scripts/lecture-jobs";
+import { lineSplitter, pool, startOrder } from "../../scripts/lecture-jobs";
 import { ROOT, requireBuild } from "../notebooks/helpers";
 
 describe("scripts/lecture: notebooks run side by side (--jobs)", function () {
@@ -23,6 +23,15 @@ describe("scripts/lecture: notebooks run side by side (--jobs)", function () {
     assert.deepEqual(startOrder(nbs, new Map()), nbs);
     assert.equal(label("notebooks/03-rvae-cards.ipynb"), "03");
     assert.equal(label("x/tiny.ipynb"), "tiny");
+  });
+
+  it("lineSplitter: whole lines across chunks, an empty line kept, the last unterminated line at the end", () => {
+    const lines: string[] = [];
+    const sp = lineSplitter((l) => lines.push(l));
+    for (const c of ["ep", "och 1 █\n", "\nepoch 2\nlast"]) sp.push(c);
+    assert.deepEqual(lines, ["epoch 1 █", "", "epoch 2"]);
+    sp.end();
+    assert.deepEqual(lines, ["epoch 1 █", "", "epoch 2", "last"]);
   });
 
   it("defaultJobs: one per core, at least 1, at most 4", () => {
