@@ -49,21 +49,21 @@ export interface JobResult extends NotebookResult {
 }
 
 /**
- * Full-mode seconds per notebook, measured (notebooks/README.md): only the order in which --jobs starts
- * them (longest first), never a limit. A summary.json of an earlier run in --out takes precedence.
+ * Full-mode seconds per notebook (process time in the 2-job run of notebooks/README.md): only the order in
+ * which --jobs starts them (longest first), never a limit. A summary.json of an earlier run in --out takes precedence.
  */
 export const FULL_SECONDS: Record<string, number> = {
-  "01": 7,
-  "02": 35,
-  "03": 155,
+  "01": 6,
+  "02": 36,
+  "03": 218,
   "04": 41,
-  "05": 14,
-  "06": 78,
-  "07": 65,
-  "08": 51,
-  "09": 29,
-  "10": 222,
-  "11": 245,
+  "05": 19,
+  "06": 59,
+  "07": 61,
+  "08": 39,
+  "09": 32,
+  "10": 131,
+  "11": 171,
 };
 
 /** Cores available to this process (Node ≥ 18.14 has availableParallelism). */
