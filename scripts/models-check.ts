@@ -55,6 +55,8 @@ const SCALE_PRIOR = opt("--scale-prior") ? Number(opt("--scale-prior")) : undefi
  */
 const SCALE_BALANCE = Number(opt("--scale-balance") ?? 10);
 const SCALE_EPOCHS = Number(opt("--scale-epochs") ?? (fast ? 8 : 40));
+/** --scale-encoder mlp|equivariant: how the scale is inferred (parts/scale-search.ts) */
+const SCALE_ENCODER = (opt("--scale-encoder") ?? "mlp") as "mlp" | "equivariant";
 const OUT = path.resolve(opt("--out") ?? "out");
 const SIZE = 24; // px: cards at 24 px keep a run to about a minute on one core
 const N = fast ? 600 : 2000;
@@ -182,6 +184,7 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
     seed,
     scalePrior: SCALE_PRIOR,
     scaleBalance: SCALE_BALANCE,
+    scaleEncoder: SCALE_ENCODER,
   };
   const m = kind === "rVAE" ? new RVAE(o) : new ShiftVAE(o);
   const measure = (): [number, number] => {

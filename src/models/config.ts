@@ -63,6 +63,8 @@ export interface ModelConfig {
   scalePrior?: number;
   /** weight of the scale balance term; present only when > 0 */
   scaleBalance?: number;
+  /** present only when "equivariant" (absent: the MLP's scale column alone) */
+  scaleEncoder?: "equivariant";
   /** coordinate decoders; absent in models saved before it existed: read as "linear" */
   coordinateFeatures?: CoordinateFeatures;
   fourierScale?: number;
@@ -352,6 +354,14 @@ export function resolveConfig(
     `scaleBalance (a weight, 0 = none) must be ≥ 0 and needs scale: true without framePosterior, got ` +
       `${JSON.stringify(o.scaleBalance)}`,
   );
+  const scaleEncoder = o.scaleEncoder ?? "mlp";
+  check(
+    (scaleEncoder === "mlp" || scaleEncoder === "equivariant") &&
+      (scaleEncoder === "mlp" || (scale && (rotation ? framed : offsetEncoder === "mlp"))),
+    where,
+    `scaleEncoder must be "mlp" or "equivariant"; "equivariant" needs scale: true and, with rotation, poseEncoder ` +
+      `"equivariant" or "group" (without, offsetEncoder "mlp"), got ${JSON.stringify(o.scaleEncoder)}`,
+  );
   const boundable = rotation && translation && framed;
   const offsetBound = o.offsetBound ?? (boundable ? 2 : 0);
   check(
@@ -375,6 +385,7 @@ export function resolveConfig(
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),
     ...(scaleBalance > 0 ? { scaleBalance } : {}),
+    ...(scaleEncoder === "equivariant" ? { scaleEncoder } : {}),
     ...(coordinateFeatures ? { coordinateFeatures } : {}),
     ...(coordinateFeatures === "fourier" ? { fourierScale } : {}),
     ...(channels > 1 ? { channels } : {}),

@@ -20,6 +20,7 @@ import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/late
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
 import { scaleBalanceTerm } from "./parts/scale-balance";
+import { mlpOrCentredScale, scaleSearchOf } from "./parts/centred-scale-encoder";
 import { artifactsOf } from "./weights";
 import { writeArtifacts } from "./io";
 import { meanIntensityLogits } from "./output-bias";
@@ -73,7 +74,7 @@ export abstract class LatentModel {
       const enc = encoderConfig(config);
       switch (enc.kind) {
         case "mlp":
-          this.encoder = mlp;
+          this.encoder = mlpOrCentredScale(mlp, this.params, config);
           break;
         case "equivariant-pose":
         case "group-pose":
@@ -87,7 +88,7 @@ export abstract class LatentModel {
               );
               return enc.frameChoice === "elbo" ? candidateNegElbo(nll, (h * w) / pix.length, this.latents, post) : nll;
             },
-            { ...enc, channels: C },
+            { ...enc, channels: C, scaleSearch: scaleSearchOf(this.params, config) },
           );
           break;
         case "offset-search":
