@@ -4,6 +4,7 @@ import type { LikelihoodConfig } from "./parts/likelihood";
 import type { FrameChoice } from "./parts/pose-frame-choice";
 import type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 import { GROUP_DEFAULTS, groupOptions } from "./group-options";
+import { scaleEncoderOption } from "./scale-options";
 
 export type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
@@ -63,7 +64,6 @@ export interface ModelConfig {
   scalePrior?: number;
   /** weight of the scale balance term; present only when > 0 */
   scaleBalance?: number;
-  /** present only when "equivariant" (absent: the MLP's scale column alone) */
   scaleEncoder?: "equivariant";
   /** coordinate decoders; absent in models saved before it existed: read as "linear" */
   coordinateFeatures?: CoordinateFeatures;
@@ -354,14 +354,6 @@ export function resolveConfig(
     `scaleBalance (a weight, 0 = none) must be ≥ 0 and needs scale: true without framePosterior, got ` +
       `${JSON.stringify(o.scaleBalance)}`,
   );
-  const scaleEncoder = o.scaleEncoder ?? "mlp";
-  check(
-    (scaleEncoder === "mlp" || scaleEncoder === "equivariant") &&
-      (scaleEncoder === "mlp" || (scale && (rotation ? framed : offsetEncoder === "mlp"))),
-    where,
-    `scaleEncoder must be "mlp" or "equivariant"; "equivariant" needs scale: true and, with rotation, poseEncoder ` +
-      `"equivariant" or "group" (without, offsetEncoder "mlp"), got ${JSON.stringify(o.scaleEncoder)}`,
-  );
   const boundable = rotation && translation && framed;
   const offsetBound = o.offsetBound ?? (boundable ? 2 : 0);
   check(
@@ -385,7 +377,7 @@ export function resolveConfig(
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),
     ...(scaleBalance > 0 ? { scaleBalance } : {}),
-    ...(scaleEncoder === "equivariant" ? { scaleEncoder } : {}),
+    ...scaleEncoderOption(o, { scale, rotation, framed, offsetEncoder }, where),
     ...(coordinateFeatures ? { coordinateFeatures } : {}),
     ...(coordinateFeatures === "fourier" ? { fourierScale } : {}),
     ...(channels > 1 ? { channels } : {}),
