@@ -57,8 +57,8 @@ const SCALE_BALANCE = Number(opt("--scale-balance") ?? 10);
 const SCALE_EPOCHS = Number(opt("--scale-epochs") ?? (fast ? 8 : 40));
 /**
  * --scale-encoder equivariant|mlp: how the scale is inferred. "equivariant" (parts/scale-search.ts, the default):
- * seeds 1–3 |r| 0.99–1.00 for the rVAE, 0.98 for the shift-VAE (seed 1) where the MLP alone gave 0.78–0.95 and
- * 0.66 (docs/experiments/scale-latent.md, session 10).
+ * rVAE |r| 0.982, 0.854, 0.996 on seeds 1–3 (the MLP: 0.945, 0.922, 0.777), R² from z ≤ 0.01 (0.10–0.26);
+ * shift-VAE 0.980, 0.626, 0.746 (the MLP: 0.659 on seed 1); docs/experiments/scale-latent.md, session 10.
  */
 const SCALE_ENCODER = (opt("--scale-encoder") ?? "equivariant") as "mlp" | "equivariant";
 const OUT = path.resolve(opt("--out") ?? "out");
