@@ -1,8 +1,10 @@
 import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs";
 import { cards } from "../../src/data";
 import { loadModel, RVAE, ShiftVAE, train } from "../../src/index";
 import { centroids } from "../../src/models/pose-encoder";
-import { logGyrationRadii, scaledNormalisedImages } from "../../src/models/parts/scale-search";
+import { logGyrationRadii, ScaleSearch, scaledNormalisedImages } from "../../src/models/parts/scale-search";
+import { ParamStore } from "../../src/models/params";
 import { useBackend } from "./setup";
 import { maxAbsDiff, renderShapes } from "./helpers";
 
@@ -90,6 +92,20 @@ describe('models: the scale-equivariant scale encoder (scaleEncoder: "equivarian
       plain.dispose();
     });
   }
+
+  it("keeps the MLP's correction within a factor e of the coarse scale (and follows it inside)", () => {
+    const params = new ParamStore();
+    const search = new ScaleSearch(params, SIDE, SIDE, 0.1);
+    const c = { scale: Float32Array.of(1.2, 1.2, 0.8), ref: search.coarse(new Float32Array(1)).ref };
+    const q = { mean: tf.tensor2d([[2], [1000], [-1000]]), logVar: tf.zeros([3, 1]) as tf.Tensor2D };
+    const u = search.posterior(q, c).mean.dataSync();
+    const s = Array.from(u, (v) => 1 + 0.1 * v);
+    assert.ok(Math.abs(s[0] - 1.2 * Math.exp(0.2)) < 1e-4, `s ${s[0]}`);
+    assert.ok(Math.abs(s[1] - 1.2 * Math.E) < 1e-3 && Math.abs(s[2] - 0.8 / Math.E) < 1e-4, `s ${s}`);
+    params.dispose();
+    q.mean.dispose();
+    q.logVar.dispose();
+  });
 
   it("stores scaleEncoder only when set, refuses it where it cannot work, and saves and loads it", async () => {
     const o = { imageShape: [12, 12] as [number, number], scale: true, encoderHidden: [8], decoderHidden: [8, 8] };

@@ -43,18 +43,23 @@ export class ScaleSearch {
 
   /**
    * The posterior of u from the MLP's scale column q (a = q.mean, its log-variance kept) and the coarse scale:
-   * mean (ŝ·exp(σ_s·a) − 1)/σ_s. Gradients reach the MLP and, as through −log r_ref in ŝ, the reference.
+   * mean (ŝ·exp(σ_s·a) − 1)/σ_s, σ_s·a clipped to ±1. Gradients reach the MLP and, as through −log r_ref in ŝ, the reference.
    */
   posterior(q: GaussianPosterior, c: CoarseScale): GaussianPosterior {
     return tf.tidy(() => {
       const B = c.scale.length;
       // log ŝ + (ref − logRef): the value of log ŝ, the gradient of −log r_ref
       const logCoarse = tf.sub(tf.tensor2d(c.scale.map(Math.log), [B, 1]), tf.sub(this.logRef, c.ref));
-      const logS = tf.add(logCoarse, tf.mul(this.sigma, q.mean));
+      // the correction clipped to a factor e^±1 (per-class corrections need ±0.25): with σ_s 0.05 an unbounded one ran
+      // away to s ≈ 10⁴ (docs/experiments/scale-latent.md, session 10); inside the clip nothing changes
+      const logS = tf.add(logCoarse, tf.clipByValue(tf.mul(this.sigma, q.mean), -CORRECTION_MAX, CORRECTION_MAX));
       return { mean: tf.div(tf.sub(tf.exp(logS), 1), this.sigma) as tf.Tensor2D, logVar: q.logVar };
     }) as unknown as GaussianPosterior;
   }
 }
+
+/** Largest |log| of the MLP's correction to the coarse scale. */
+const CORRECTION_MAX = 1;
 
 /** Coarse scales of a batch (data) and the log r_ref they were taken with. */
 export interface CoarseScale {
