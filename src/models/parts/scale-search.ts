@@ -43,7 +43,8 @@ export class ScaleSearch {
 
   /**
    * The posterior of u from the MLP's scale column q (a = q.mean, its log-variance kept) and the coarse scale:
-   * mean (ŝ·exp(σ_s·a) − 1)/σ_s, σ_s·a clipped to ±1. Gradients reach the MLP and, as through −log r_ref in ŝ, the reference.
+   * mean (ŝ·exp(σ_s·a) − 1)/σ_s, σ_s·a clipped to ±1. Gradients reach the MLP and, as through −log r_ref in ŝ,
+   * the reference.
    */
   posterior(q: GaussianPosterior, c: CoarseScale): GaussianPosterior {
     return tf.tidy(() => {
