@@ -4,6 +4,7 @@ import type { LikelihoodConfig } from "./parts/likelihood";
 import type { FrameChoice } from "./parts/pose-frame-choice";
 import type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 import { GROUP_DEFAULTS, groupOptions } from "./group-options";
+import { scaleEncoderOption } from "./scale-options";
 
 export type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
@@ -63,6 +64,7 @@ export interface ModelConfig {
   scalePrior?: number;
   /** weight of the scale balance term; present only when > 0 */
   scaleBalance?: number;
+  scaleEncoder?: "equivariant";
   /** coordinate decoders; absent in models saved before it existed: read as "linear" */
   coordinateFeatures?: CoordinateFeatures;
   fourierScale?: number;
@@ -375,6 +377,7 @@ export function resolveConfig(
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,
     ...(scale ? { scale, scalePrior } : {}),
     ...(scaleBalance > 0 ? { scaleBalance } : {}),
+    ...scaleEncoderOption(o, { scale, rotation, framed, offsetEncoder }, where),
     ...(coordinateFeatures ? { coordinateFeatures } : {}),
     ...(coordinateFeatures === "fourier" ? { fourierScale } : {}),
     ...(channels > 1 ? { channels } : {}),

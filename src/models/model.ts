@@ -19,7 +19,7 @@ import { candidateNegElbo } from "./parts/pose-frame-choice";
 import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
-import { scaleBalanceTerm } from "./parts/scale-balance";
+import { mlpOrCentredScale, scaleBalanceTerm, scaleSearchOf } from "./parts/scale";
 import { artifactsOf } from "./weights";
 import { writeArtifacts } from "./io";
 import { meanIntensityLogits } from "./output-bias";
@@ -73,7 +73,7 @@ export abstract class LatentModel {
       const enc = encoderConfig(config);
       switch (enc.kind) {
         case "mlp":
-          this.encoder = mlp;
+          this.encoder = mlpOrCentredScale(mlp, this.params, config);
           break;
         case "equivariant-pose":
         case "group-pose":
@@ -87,7 +87,7 @@ export abstract class LatentModel {
               );
               return enc.frameChoice === "elbo" ? candidateNegElbo(nll, (h * w) / pix.length, this.latents, post) : nll;
             },
-            { ...enc, channels: C },
+            { ...enc, channels: C, scaleSearch: scaleSearchOf(this.params, config) },
           );
           break;
         case "offset-search":

@@ -137,6 +137,13 @@ export interface RVAEOptions extends ModelOptions {
    */
   scaleBalance?: number;
   /**
+   * How the scale is inferred (needs `scale`). "mlp" (default): the MLP's scale column. "equivariant": the image's
+   * radius of gyration about its centroid gives a coarse scale, the MLP reads the image de-scaled by it (and
+   * centred, de-rotated) and corrects it per class, so s follows a size change with slope 1 by construction
+   * (parts/scale-search.ts); with rotation it needs poseEncoder "equivariant" or "group".
+   */
+  scaleEncoder?: "equivariant" | "mlp";
+  /**
    * First layer of the coordinate decoder. "fourier" (default when `decoderHidden` has at least two layers):
    * learned Fourier features sin(c′W + φ) of the transformed pixel coordinates c′, z entering at the next layer;
    * it draws sharp edges in a few epochs (docs/experiments/rvae-decoder.md). "linear": tanh(c′W + zW_z + b),

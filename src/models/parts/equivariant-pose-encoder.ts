@@ -1,7 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { fastTanh } from "../ops";
 import { frameScores, oppositeFrames, PoseScorer, topFrames, windowedAngle } from "../pose-encoder";
-import { channelCentroids, channelNormalisedImages, channelPolarImages, planePoseGeometry } from "../channel-images";
+import {
+  channelCentroids,
+  channelNormalisedImages,
+  channelPolarImages,
+  firstChannel,
+  planePoseGeometry,
+} from "../channel-images";
 import type { Encoder, MlpEncoder } from "./encoder";
 import {
   angleInWindow,
@@ -12,13 +18,14 @@ import {
   windowLogMass,
 } from "./frame-posterior";
 import type { Posterior } from "./latents";
+import { ScaleSearch, scaledNormalisedImages } from "./scale-search";
 import type { FrameSearchConfig } from "../config";
 
 /**
  * The encoder's options: its part of the model config (config.ts `encoderConfig`; the frame options shared by the
  * polar and the group scorer) and the image's channel count.
  */
-export type EquivariantPoseOptions = FrameSearchConfig & { channels: number };
+export type EquivariantPoseOptions = FrameSearchConfig & { channels: number; scaleSearch?: ScaleSearch };
 
 /**
  * What the encoder needs from a frame scorer: the image size, the number K of trial angles α_k = 2πk/K (CCW as
@@ -69,6 +76,8 @@ export class EquivariantPoseEncoder implements Encoder {
   private readonly oppositeFrames: boolean;
   /** training epochs (1-based) up to which z is held at 0, so that every class is aligned to one drawn image */
   private readonly poseWarmup: number;
+  /** `scaleEncoder: "equivariant"`: the coarse scale that also de-scales the MLP's image (scale-search.ts) */
+  private readonly scaleSearch?: ScaleSearch;
 
   constructor(
     private readonly mlp: MlpEncoder,
@@ -82,6 +91,7 @@ export class EquivariantPoseEncoder implements Encoder {
     this.offsetBound = opts.offsetBound;
     this.oppositeFrames = opts.oppositeFrames;
     this.poseWarmup = opts.poseWarmup;
+    this.scaleSearch = opts.scaleSearch;
   }
 
   /** True while training is in the pose warm-up: `epoch` is given (training only) and at most `poseWarmup`. */
@@ -177,12 +187,21 @@ export class EquivariantPoseEncoder implements Encoder {
     const [B, P] = x.shape;
     const { height: H, width: W, steps } = this.scorer.geometry;
     const angles = coarse.dataSync() as Float32Array;
-    const xn = tf.tensor2d(channelNormalisedImages(xv, B, this.channels, H, W, centre, angles), [B, P]);
+    const C = this.channels,
+      ss = this.scaleSearch;
+    const sc = ss?.coarse(ss.logGyration(firstChannel(xv, B, C, H * W), B, centre));
+    const xn = tf.tensor2d(
+      sc
+        ? scaledNormalisedImages(xv, B, C, H, W, centre, angles, sc.scale)
+        : channelNormalisedImages(xv, B, C, H, W, centre, angles),
+      [B, P],
+    );
     // coarse and xn stay alive until the caller's tidy ends: the backward pass still reads xn
     return tf.tidy((): tf.TensorContainer => {
       // the MLP's angle column is a residual of at most one trial step; its offset column an offset in the de-rotated
       // frame
       const out = this.mlp.posterior(xn, c);
+      if (sc) out.scale = ss!.posterior(out.scale, sc);
       if (zHeld) out.z = { mean: tf.zerosLike(out.z.mean), logVar: tf.fill(out.z.mean.shape, -20) as tf.Tensor2D };
       const a = out.angle;
       const gamma = tf.add(coarse, tf.mul((2 * Math.PI) / steps, fastTanh(a.mean.reshape([-1]))));

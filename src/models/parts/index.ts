@@ -12,3 +12,5 @@ export { OffsetSearchEncoder } from "./offset-search-encoder";
 export { MlpDecoder } from "./decoder";
 export type { Decoder, DecoderPose } from "./decoder";
 export { CoordinateDecoder } from "./coordinate-decoder";
+export { ScaleSearch, logGyrationRadii, scaledNormalisedImages } from "./scale-search";
+export { CentredScaleEncoder } from "./centred-scale-encoder";
