@@ -17,7 +17,7 @@ import {
 } from "../../src/index";
 import type { LatentModel, CardsDataSet } from "../../src/index";
 import { CARDS_RVAE, type ResultsConfig, type Style, type Variant } from "./config";
-import { classCentres, heldOutNegElbo, invertedCells, suitScores } from "./scores";
+import { classCentres, heldOutNegElbo, invertedCells, priorCover, suitScores, type PriorCover } from "./scores";
 
 /** The figures of merit of one model on one seed's held-out cards. */
 export interface CardsModelRun {
@@ -30,6 +30,8 @@ export interface CardsModelRun {
   nearestRight: boolean[];
   reconToSuit: number;
   invertedCells: number;
+  /** the manifold over the prior's ±1.5 (7 × 7) against the glyphs, and the aggregated posterior (session 10) */
+  priorCover?: PriorCover;
 }
 
 /** One seed of one variant and style: both models. */
@@ -57,6 +59,7 @@ function score(
       : undefined,
     ...s,
     invertedCells: invertedCells(model),
+    priorCover: priorCover(model, enc, test.options.scale),
   };
 }
 
@@ -124,6 +127,11 @@ export async function cardsRun(cfg: ResultsConfig, variant: Variant, style: Styl
       right: r.rvae.nearestRight,
       recon: r.rvae.reconToSuit,
       inverted: r.rvae.invertedCells,
+      cover: r.rvae.priorCover && {
+        cells80: +r.rvae.priorCover.cells80.toFixed(3),
+        suits95: r.rvae.priorCover.suits95,
+        mass: +r.rvae.priorCover.massInside.toFixed(3),
+      },
       s: [r.vae.trainSeconds, r.rvae.trainSeconds].map((v) => +v.toFixed(0)),
     }),
   );
