@@ -16,7 +16,7 @@ import {
   concatImages,
 } from "../../src/index";
 import type { LatentModel, CardsDataSet } from "../../src/index";
-import { CARDS_RVAE, type ResultsConfig, type Style, type Variant } from "./config";
+import { CARDS_RVAE, CARDS_TRAIN, type ResultsConfig, type Style, type Variant } from "./config";
 import { classCentres, heldOutNegElbo, invertedCells, priorCover, suitScores, type PriorCover } from "./scores";
 
 /** The figures of merit of one model on one seed's held-out cards. */
@@ -102,10 +102,9 @@ export async function cardsRun(cfg: ResultsConfig, variant: Variant, style: Styl
       ...common,
       epochs: key === "vae" ? c.vaeEpochs : c.epochs,
       pixelSubsample: key === "rvae" && c.pixelSubsample < 1 ? c.pixelSubsample : undefined,
-      // the rVAE's output bias starts at the data's mean logit: without it the dark background is drawn by
-      // z-dependent units and the prior's grid away from the suits inverts (rvae-decoder.md, "Inverted cells");
-      // the VAE's per-pixel output layer does not take it
-      initOutputBias: key === "rvae",
+      // the rVAE's training options (config.ts CARDS_TRAIN: output bias at the data's mean logit, z standardised
+      // after training); the VAE keeps the library's defaults
+      ...(key === "rvae" ? CARDS_TRAIN : {}),
     });
     out[key] = {
       ...score(model, test, key === "rvae"),

@@ -3,7 +3,7 @@ import type { ResultsConfig } from "./config";
 import type { CardsRun, CardsModelRun } from "./cards";
 import type { DigitsRun, DigitsModelKey, DigitsModelRun } from "./digits";
 import { fmt, meanSd, type MeanSd } from "./stats";
-import { CARDS_RVAE, DIGITS_RVAE } from "./config";
+import { CARDS_RVAE, CARDS_TRAIN, DIGITS_RVAE } from "./config";
 
 export interface ResultsMeta {
   generated: string;
@@ -94,8 +94,10 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
       `library defaults otherwise. ` +
       `VAE: MLP encoder and decoder [128, 128], ${c.vaeEpochs} epochs. rVAE: equivariant ` +
       `pose encoder, Fourier-feature coordinate decoder [64, 64], ` +
-      `${c.epochs} epochs, reconstruction estimated on ${subsample}, trained with \`initOutputBias: true\` ` +
-      `(the output bias starts at the logit of the data's mean intensity: docs/experiments/rvae-decoder.md), ` +
+      `${c.epochs} epochs, reconstruction estimated on ${subsample}, trained with ` +
+      `\`${JSON.stringify(CARDS_TRAIN)}\` (scripts/results/config.ts \`CARDS_TRAIN\`: the output bias starts at ` +
+      `the logit of the data's mean intensity; after training z is shifted and scaled, an exact symmetry of the ` +
+      `ELBO, to the prior's mean and variance: docs/experiments/rvae-decoder.md, session 10), ` +
       `options \`${JSON.stringify(CARDS_RVAE)}\` (scripts/results/config.ts \`CARDS_RVAE\`: the two best frames ` +
       `decoded, the better-drawn kept; rvae-decoder.md, session 9).`,
     "",

@@ -30,7 +30,7 @@ const f3 = (v: number) => +v.toFixed(3);
 
 (async () => {
   await selectBackend();
-  const variant = (args.variant ?? "cards3") as "cards3";
+  const variant = (args.variant ?? "cards3") as "cards1" | "cards2" | "cards3" | "cards4";
   const data = cards.lecture(variant, { n, seed, size: 48, style });
   const test = cards.lecture(variant, { n: 400, seed: seed + 1000, size: 48, style });
   const model = new RVAE({
@@ -57,7 +57,14 @@ const f3 = (v: number) => +v.toFixed(3);
     let r = 0;
     for (let s = 0; s < 4; s++) r += Math.hypot(zc[2 * s], zc[2 * s + 1]) / 4;
     const c = priorCover(model, enc, test.options.scale);
+    const sc = suitScores(model, enc, test.factors.suit, test.options.scale, true);
     return {
+      drawn: sc.nearestRight.filter(Boolean).length,
+      minOwn: f3(Math.min(...sc.ownCorrelation)),
+      rho: f3(
+        angleRecovery(enc.angle!, test.factors.angle, { groups: test.factors.suit, symmetry: test.symmetry })
+          .meanAbsRho,
+      ),
       radius: f2(r),
       cells80: f3(c.cells80),
       cells95: f3(c.cells95),
@@ -88,6 +95,15 @@ const f3 = (v: number) => +v.toFixed(3);
     },
   });
   const { enc, ...p } = probe();
+  // the 7×7 grid, top row z2 = +1.5: upper case a suit drawn at r ≥ 0.95 (Clubs, Spades, Hearts, Diamonds),
+  // lower case at r ≥ 0.8, "." neither
+  const ms = cards.matchSuits(model.manifold({ range: [-1.5, 1.5], steps: 7 }), { scale: test.options.scale });
+  const grid = Array.from({ length: 7 }, (_, r) =>
+    Array.from({ length: 7 }, (_, q) => {
+      const k = r * 7 + q;
+      return ms.correlation[k] >= 0.95 ? "CSHD"[ms.suit[k]] : ms.correlation[k] >= 0.8 ? "cshd"[ms.suit[k]] : ".";
+    }).join(""),
+  );
   const s = suitScores(model, enc, test.factors.suit, test.options.scale, true);
   console.log(
     JSON.stringify({
@@ -99,10 +115,7 @@ const f3 = (v: number) => +v.toFixed(3);
       own: s.ownCorrelation.map(f3),
       right: s.nearestRight.every((b) => b),
       recon: s.reconToSuit,
-      rho: f3(
-        angleRecovery(enc.angle!, test.factors.angle, { groups: test.factors.suit, symmetry: test.symmetry })
-          .meanAbsRho,
-      ),
+      grid,
       trainS: Math.round(h.seconds),
       s: Math.round((Date.now() - t0) / 1000),
     }),
