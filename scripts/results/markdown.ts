@@ -3,7 +3,7 @@ import type { ResultsConfig } from "./config";
 import type { CardsRun, CardsModelRun } from "./cards";
 import type { DigitsRun, DigitsModelKey, DigitsModelRun } from "./digits";
 import { fmt, meanSd, type MeanSd } from "./stats";
-import { CARDS_RVAE, DIGITS_RVAE } from "./config";
+import { CARDS_RVAE, CARDS_TRAIN, DIGITS_RVAE } from "./config";
 
 export interface ResultsMeta {
   generated: string;
@@ -59,6 +59,30 @@ export function lectureBudgetVerdict(c: ResultsConfig["cards"], runs: CardsRun[]
   );
 }
 
+/** Issue 13's bar for the manifold over the prior (session 10), decided before the runs that test it. */
+export const PRIOR_COVER_BAR = { cells80: 0.5, suits95: 4 };
+
+/**
+ * Issue 13's "the aggregated posterior should cover the prior's bulk, so the manifold over the prior decodes to the
+ * data's content", for the rVAEs of one variant and style: on every seed, at least half of the 7 × 7 cells of the
+ * prior's central ±1.5 decode to a suit glyph (correlation ≥ 0.8) and all four suits are drawn (≥ 0.95) among them.
+ * Undefined for runs made before the figure existed.
+ */
+export function priorCoverVerdict(g: CardsRun[]): string | undefined {
+  const c = g.map((r) => r.rvae.priorCover);
+  if (!c.length || c.some((x) => !x)) return undefined;
+  const cs = c as NonNullable<(typeof c)[number]>[];
+  const ok = cs.every((x) => x.cells80 >= PRIOR_COVER_BAR.cells80 && x.suits95 >= PRIOR_COVER_BAR.suits95);
+  const cells = meanSd(cs.map((x) => x.cells80 * 49)),
+    mass = meanSd(cs.map((x) => x.massInside));
+  return (
+    `manifold over the prior shows the four suits (≥ ${PRIOR_COVER_BAR.cells80 * 49} of the 49 cells of the ` +
+    `central ±1.5 decode to a suit glyph at correlation ≥ 0.8 and all four suits are drawn at ≥ 0.95, every ` +
+    `seed) ${pass(ok)} (cells ${fmt(cells, 1)}, fewest ${Math.round(Math.min(...cs.map((x) => x.cells80 * 49)))}; ` +
+    `suits drawn ${cs.map((x) => x.suits95).join(", ")}; aggregated posterior's mass inside ±1.5 ${fmt(mass, 2)})`
+  );
+}
+
 function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
   const c = cfg.cards;
   const L: string[] = ["## (a) Cards: rVAE vs plain VAE", ""];
@@ -70,8 +94,10 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
       `library defaults otherwise. ` +
       `VAE: MLP encoder and decoder [128, 128], ${c.vaeEpochs} epochs. rVAE: equivariant ` +
       `pose encoder, Fourier-feature coordinate decoder [64, 64], ` +
-      `${c.epochs} epochs, reconstruction estimated on ${subsample}, trained with \`initOutputBias: true\` ` +
-      `(the output bias starts at the logit of the data's mean intensity: docs/experiments/rvae-decoder.md), ` +
+      `${c.epochs} epochs, reconstruction estimated on ${subsample}, trained with ` +
+      `\`${JSON.stringify(CARDS_TRAIN)}\` (scripts/results/config.ts \`CARDS_TRAIN\`: the output bias starts at ` +
+      `the logit of the data's mean intensity; after training z is shifted and scaled, an exact symmetry of the ` +
+      `ELBO, to the prior's mean and variance: docs/experiments/rvae-decoder.md, session 10), ` +
       `options \`${JSON.stringify(CARDS_RVAE)}\` (scripts/results/config.ts \`CARDS_RVAE\`: the two best frames ` +
       `decoded, the better-drawn kept; rvae-decoder.md, session 9).`,
     "",
@@ -92,7 +118,8 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
         `reconstructions → true suit ≥ 0.95 ${pass(recon >= 0.95)} (lowest ${recon.toFixed(3)}); ` +
         `no inverted cell in the central ±1.5 grid ${pass(inv === 0)} (most ${inv}); ` +
         `rVAE −ELBO below the VAE's in ${below} of ${g.length} seeds; angle |ρ| ≥ 0.99 ${pass(rho >= 0.99)} ` +
-        `(lowest ${rho.toFixed(3)}).`,
+        `(lowest ${rho.toFixed(3)})` +
+        (priorCoverVerdict(g) ? `; ${priorCoverVerdict(g)}.` : "."),
     );
   }
   const budget = lectureBudgetVerdict(c, runs);
@@ -101,9 +128,11 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
   L.push(
     "| variant | style | model | −ELBO (nats/image) | suit accuracy from z | angle \\|ρ\\| " +
       "| own-glyph correlation at the suit's centre (clubs, spades, hearts, diamonds) | " +
-      "suits nearest-right (of 4) | recon → suit | inverted cells (of 49) | train s |",
+      "suits nearest-right (of 4) | recon → suit | inverted cells (of 49) " +
+      "| prior grid cells drawing a suit, r ≥ 0.8 / ≥ 0.95 (of 49) | suits on the grid (r ≥ 0.95) " +
+      "| aggregated posterior: mass in ±1.5, variance per dim | mean posterior variance | train s |",
   );
-  L.push("|---|---|---|---|---|---|---|---|---|---|---|");
+  L.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const g of cardsGroups(runs)) {
     for (const key of ["vae", "rvae"] as const) {
       const m = g.map((r) => r[key]);
@@ -113,7 +142,12 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
         `| ${g[0].variant} | ${g[0].style} | ${key === "vae" ? "VAE" : "rVAE"} | ${s((r) => r.negElboTest, 1)} ` +
           `| ${s((r) => r.suitAccuracy)} | ${s((r) => r.angleRho)} | ${own} ` +
           `| ${s((r) => r.nearestRight.filter(Boolean).length, 2)} ` +
-          `| ${s((r) => r.reconToSuit)} | ${s((r) => r.invertedCells, 1)} | ${s((r) => r.trainSeconds, 0)} ` +
+          `| ${s((r) => r.reconToSuit)} | ${s((r) => r.invertedCells, 1)} ` +
+          `| ${s((r) => r.priorCover && r.priorCover.cells80 * 49, 1)} / ` +
+          `${s((r) => r.priorCover && r.priorCover.cells95 * 49, 1)} | ${s((r) => r.priorCover?.suits95, 1)} ` +
+          `| ${s((r) => r.priorCover?.massInside, 2)}; ${s((r) => r.priorCover?.aggVariance[0], 2)}, ` +
+          `${s((r) => r.priorCover?.aggVariance[1], 2)} | ${s((r) => r.priorCover?.postVariance, 4)} ` +
+          `| ${s((r) => r.trainSeconds, 0)} ` +
           `|`,
       );
     }
@@ -221,6 +255,10 @@ export function markdown(
       "*Recon → suit*: fraction of held-out cards whose z, decoded in the canonical pose, " +
       "is nearest to its own suit's glyph. *Inverted cells*: cells of the 7 × 7 manifold " +
       "over the prior's central ±1.5 whose 3-px border has mean intensity > 0.5. " +
+      "*Prior grid cells drawing a suit*: cells of that manifold (canonical pose) whose best match by " +
+      "`cards.matchSuits` has correlation ≥ 0.8 (≥ 0.95: a suit, not a blob); *suits on the grid*: distinct " +
+      "suits among the ≥ 0.95 cells; *aggregated posterior*: the held-out cards' posteriors' mass inside " +
+      "±1.5 and the variance per dimension of their mixture (the prior's: 0.75 and 1). " +
       "*Angle |ρ|*: circular correlation of inferred and true angle per suit (diamonds " +
       "modulo 180°) or digit, weighted mean of |ρ|.",
     "",

@@ -112,3 +112,77 @@ export function headImages(images: ImageStack, m: number): ImageStack {
     images.width,
   );
 }
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */
+function normalCdf(x: number): number {
+  const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp((-x * x) / 2);
+  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/** Result of `priorCover`. */
+export interface PriorCover {
+  /** fraction of the grid's cells whose decode matches some suit's glyph with correlation ≥ 0.8 */
+  cells80: number;
+  /** the same at ≥ 0.95 (a soft blob reaches 0.93, so this is the count of cells that draw a suit) */
+  cells95: number;
+  /** distinct suits among the ≥ 0.8 cells and among the ≥ 0.95 cells */
+  suits80: number;
+  suits95: number;
+  /** aggregated posterior's probability mass inside the grid's square (mean over images of ∏ P(|z_d| ≤ half)) */
+  massInside: number;
+  /** aggregated posterior's variance per dimension (variance of the means + mean posterior variance) */
+  aggVariance: number[];
+  /** mean posterior variance over images and dimensions */
+  postVariance: number;
+}
+
+/**
+ * Does the manifold over the prior show the data's content (issue 13: "the aggregated posterior should cover
+ * the prior's bulk")? The steps × steps manifold over the prior's central ±`half` is decoded in the canonical
+ * pose and each cell matched against the glyphs (`cards.matchSuits`); the encoding of held-out cards gives
+ * the aggregated posterior's mass inside the square and its spread. 2-D z only (the grid spans z1, z2).
+ */
+export function priorCover(model: LatentModel, enc: Encoding, scale: number, half = 1.5, steps = 7): PriorCover {
+  const man = model.manifold({ range: [-half, half], steps });
+  const m = cards.matchSuits(man, { scale });
+  const count = (t: number) => {
+    let c = 0;
+    const suits = new Set<number>();
+    for (let k = 0; k < man.n; k++)
+      if (m.correlation[k] >= t) {
+        c++;
+        suits.add(m.suit[k]);
+      }
+    return [c / man.n, suits.size];
+  };
+  const [cells80, suits80] = count(0.8),
+    [cells95, suits95] = count(0.95);
+  const d = enc.latentDim,
+    n = enc.n;
+  let mass = 0,
+    post = 0;
+  const mean = new Float64Array(d),
+    sq = new Float64Array(d),
+    pv = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    let p = 1;
+    for (let j = 0; j < d; j++) {
+      const mu = enc.zMean[i * d + j],
+        v = Math.exp(enc.zLogVar[i * d + j]),
+        s = Math.sqrt(v);
+      if (j < 2) p *= normalCdf((half - mu) / s) - normalCdf((-half - mu) / s);
+      mean[j] += mu / n;
+      sq[j] += (mu * mu) / n;
+      pv[j] += v / n;
+      post += v / (n * d);
+    }
+    mass += p / n;
+  }
+  const aggVariance = Array.from(mean, (mu, j) => sq[j] - mu * mu + pv[j]);
+  return { cells80, cells95, suits80, suits95, massInside: mass, aggVariance, postVariance: post };
+}

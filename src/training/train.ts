@@ -7,6 +7,7 @@ import { CheckpointOptions, openCheckpoint } from "./checkpoint";
 import { EpochReport, formatReport, ProgressSink, termLabel, terminalProgress } from "./progress";
 import { variableGrads } from "./grads";
 import { AdamOutcome, makeAdam } from "./native-adam";
+import { LatentStandardization, standardizeLatent } from "./standardize-latent";
 
 /** Linear KL warm-up: β goes from `from` (default 0) in epoch 1 to `beta` in epoch warmupEpochs + 1. */
 export interface BetaWarmup {
@@ -42,6 +43,13 @@ export interface TrainOptions extends CheckpointOptions {
    * Why, and why it is not the default: docs/experiments/rvae-decoder.md, "Inverted cells".
    */
   initOutputBias?: boolean;
+  /**
+   * After the last epoch, move the model along an exact symmetry of its ELBO so that the aggregated posterior of z
+   * over the training images has mean 0 and variance 1 per dimension (`standardizeLatent`; default false). The
+   * decoded images do not change and the KL of z falls; the manifold over the prior then spans the data's clusters.
+   * Why: docs/experiments/rvae-decoder.md, session 10.
+   */
+  standardizeLatent?: boolean;
   /** called after every epoch (awaited) */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /** progress line: true (default) on the terminal, false for none, or a custom sink */
@@ -67,6 +75,8 @@ export interface TrainHistory {
   seconds: number;
   /** true when stopped by `signal` */
   aborted: boolean;
+  /** with `standardizeLatent`: the shift and scale applied to z and the KL of z before and after */
+  latentStandardization?: LatentStandardization;
 }
 
 function betaFor(epoch: number, opts: TrainOptions): number {
@@ -287,6 +297,7 @@ export async function train(
     optimizer.dispose();
     sink?.close?.();
   }
+  if (opts.standardizeLatent && !history.aborted) history.latentStandardization = standardizeLatent(model, stack, opts);
   history.seconds = (Date.now() - t0) / 1000;
   return history;
 }

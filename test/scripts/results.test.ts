@@ -1,10 +1,10 @@
 /** The helpers of `npm run results` (scripts/results/): statistics over seeds and the decoded-image scores. */
 import { strict as assert } from "assert";
 import { meanSd, fmt, linearR2 } from "../../scripts/results/stats";
-import { classCentres, invertedCells } from "../../scripts/results/scores";
-import { cardsGroups, lectureBudgetVerdict } from "../../scripts/results/markdown";
+import { classCentres, invertedCells, priorCover } from "../../scripts/results/scores";
+import { cardsGroups, lectureBudgetVerdict, priorCoverVerdict } from "../../scripts/results/markdown";
 import { parseConfig } from "../../scripts/results/config";
-import { imageStack, Random } from "../../src/index";
+import { cards, imageStack, Random } from "../../src/index";
 import type { Encoding, LatentModel } from "../../src/index";
 import type { CardsRun } from "../../scripts/results/cards";
 
@@ -47,6 +47,53 @@ describe("scripts/results helpers", () => {
       }) as unknown as LatentModel;
     assert.equal(invertedCells(cells(() => false)), 0);
     assert.equal(invertedCells(cells((k) => k % 7 === 0)), 7);
+  });
+
+  it("priorCover: grid cells that draw a suit (not a blob), the suits among them, the aggregated posterior", () => {
+    const side = 48,
+      px = side * side;
+    const glyphs = cards.glyphs({ size: side }); // clubs, spades, hearts, diamonds, upright
+    // cells 0–19 draw the four suits in turn, 20–48 a hard disc of radius 9 px (a blob: < 0.95 with every glyph)
+    const model = (suits: number) =>
+      ({
+        manifold: ({ steps = 7, range }: { steps?: number; range?: [number, number] }) => {
+          assert.deepEqual(range, [-1.5, 1.5]);
+          const data = new Float32Array(steps * steps * px);
+          for (let k = 0; k < steps * steps; k++)
+            if (k < 20) data.set(glyphs.data.subarray((k % suits) * px, ((k % suits) + 1) * px), k * px);
+            else
+              for (let p = 0; p < px; p++)
+                if (Math.hypot((p % side) - 23.5, Math.floor(p / side) - 23.5) <= 9) data[k * px + p] = 1;
+          return imageStack(data, steps * steps, side, side);
+        },
+      }) as unknown as LatentModel;
+    // posteriors: half N((0, 0), I), half N((10, −10), 0.01 I): mass inside ±1.5 = 0.75 / 2
+    const n = 200;
+    const zMean = new Float32Array(2 * n),
+      zLogVar = new Float32Array(2 * n);
+    for (let i = n / 2; i < n; i++) {
+      zMean[2 * i] = 10;
+      zMean[2 * i + 1] = -10;
+      zLogVar[2 * i] = zLogVar[2 * i + 1] = Math.log(0.01);
+    }
+    const enc = { n, latentDim: 2, zMean, zLogVar } as unknown as Encoding;
+    const c = priorCover(model(4), enc, 0.45);
+    assert.equal(c.cells95, 20 / 49);
+    assert.equal(c.suits95, 4);
+    assert.ok(c.cells80 >= c.cells95);
+    assert.ok(Math.abs(c.massInside - 0.7506 / 2) < 1e-3, `mass ${c.massInside}`);
+    // mixture variance per dim: variance of the means (25) + mean posterior variance ((1 + 0.01) / 2)
+    c.aggVariance.forEach((v) => assert.ok(Math.abs(v - 25.505) < 1e-3, `variance ${v}`));
+    assert.ok(Math.abs(c.postVariance - 0.505) < 1e-6);
+    const one = priorCover(model(1), enc, 0.45);
+    assert.equal(one.suits95, 1);
+    // the verdict: every seed needs half the cells at ≥ 0.8 and all four suits at ≥ 0.95
+    const run = (cover: typeof c) => ({ rvae: { priorCover: cover } }) as unknown as CardsRun;
+    const full = { ...c, cells80: 40 / 49 };
+    assert.match(priorCoverVerdict([run(full), run(full)])!, /\*\*passes\*\*/);
+    assert.match(priorCoverVerdict([run(full), run({ ...full, suits95: 3 })])!, /\*\*fails\*\*/);
+    assert.match(priorCoverVerdict([run(full), run({ ...full, cells80: 20 / 49 })])!, /\*\*fails\*\*.*fewest 20/);
+    assert.equal(priorCoverVerdict([{ rvae: {} } as unknown as CardsRun]), undefined);
   });
 
   it("cardsGroups: runs grouped by variant and style in first-seen order", () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { cards, RVAE, VAE, train, angleRecovery, nearestCentroidAccuracy } from "../../src/index";
+import { cards, RVAE, VAE, train, angleRecovery, nearestCentroidAccuracy, standardizeLatent } from "../../src/index";
 import { useBackend } from "../models/setup";
 
 // Issue 2's headline on a budget that fits the test suite: cards3 (±120°) at 32×32, 800 images, 12 epochs.
@@ -59,6 +59,13 @@ describe("training: the rVAE separates rotation from content on cards3", () => {
       let right = 0;
       for (let i = 0; i < m; i++) if (recon.suit[i] === data.factors.suit[i]) right++;
       assert.ok(right / m >= 0.9, `${right} of ${m} upright reconstructions nearest their own suit`);
+      // issue 13, session 10: with z moved to the prior's mean and variance (an exact symmetry of the ELBO: the
+      // decoded images do not change), the 7 × 7 manifold over the prior's central ±1.5 draws all four suits
+      const st = standardizeLatent(rvae, data.images);
+      assert.ok(st.klAfter <= st.klBefore, `KL z ${st.klBefore} → ${st.klAfter}`);
+      const grid = cards.matchSuits(rvae.manifold({ range: [-1.5, 1.5], steps: 7 }));
+      const gridSuits = new Set(Array.from(grid.suit).filter((_, c) => grid.correlation[c] >= 0.95));
+      assert.equal(gridSuits.size, 4, `suits drawn (r ≥ 0.95) on the prior's grid: ${[...gridSuits]}`);
       rvae.dispose();
       vae.dispose();
     },
