@@ -9,6 +9,8 @@ export interface NativeAddon {
   /** OpenBLAS for the dense products on (when loaded) or off; returns whether it is on (addons since issue 15) */
   setBlas?(on: boolean): boolean;
   tanhScalar(x: number): number;
+  /** [sin x, cos x] of the Fourier layer's vector routine (addons since issue 15's sin/cos; absent before) */
+  sincosScalar?(x: number): [number, number];
   release(): void;
   peak(threads: number, ms: number): number;
   matmul(
