@@ -25,6 +25,10 @@ namespace IVAE_NS {
 
 #include "vmath.h"
 
+#ifndef IVAE_NOINLINE  // bench/tile-bench.cc -DIVAE_NOINLINE='__attribute__((noinline))' to profile the parts
+#define IVAE_NOINLINE
+#endif
+
 constexpr int NR = 2 * VW;           // micro-tile width in columns (two registers)
 constexpr int MR = (VW >= 16) ? 8 : 4;  // micro-tile height in rows; divides every padded width
 
@@ -55,6 +59,11 @@ struct EpiArgs {
   long lde = 0;
   float* cs0 = nullptr;  // column sums, at column j (or nullptr)
   float* cs1 = nullptr;
+  // layer 0 (the result is dP0, needed only for these sums, so it is not stored): coordinates (x, y) of row i, and
+  // dA0 += sum_r x_r dP0[r], dA1 += sum_r y_r dP0[r] at column j
+  const float* cxy = nullptr;
+  float* dA0 = nullptr;
+  float* dA1 = nullptr;
 };
 
 // C[ROWS x NR] (+)= sum_kk a(r, kk) * B[kk, 0:NR] with a(r, kk) = a[r*ars + kk*acs], then the epilogue EPI. The
@@ -82,19 +91,33 @@ __attribute__((always_inline)) static inline void micro(int K, const float* a, l
     }
   }
   if (EPI == kDTanh || EPI == kDMul) {
-    vf s0 = vf{}, s1 = vf{};
+    vf s0 = vf{}, s1 = vf{}, x0 = vf{}, x1 = vf{}, y0 = vf{}, y1 = vf{};
 #pragma GCC unroll 16
     for (int r = 0; r < ROWS; ++r) {
       const vf e0 = load(ep.e + r * ep.lde), e1 = load(ep.e + r * ep.lde + VW);
       const vf d0 = EPI == kDTanh ? c0[r] * (splat(1.f) - e0 * e0) : c0[r] * e0;
       const vf d1 = EPI == kDTanh ? c1[r] * (splat(1.f) - e1 * e1) : c1[r] * e1;
-      store(c + r * ldc, d0);
-      store(c + r * ldc + VW, d1);
       s0 += d0;
       s1 += d1;
+      if (ep.cxy) {
+        const vf cx = splat_mem(ep.cxy + 2 * r), cy = splat_mem(ep.cxy + 2 * r + 1);
+        x0 += cx * d0;
+        x1 += cx * d1;
+        y0 += cy * d0;
+        y1 += cy * d1;
+      } else {
+        store(c + r * ldc, d0);
+        store(c + r * ldc + VW, d1);
+      }
     }
     if (ep.cs0) { store(ep.cs0, load(ep.cs0) + s0); store(ep.cs0 + VW, load(ep.cs0 + VW) + s1); }
     if (ep.cs1) { store(ep.cs1, load(ep.cs1) + s0); store(ep.cs1 + VW, load(ep.cs1 + VW) + s1); }
+    if (ep.cxy) {
+      store(ep.dA0, load(ep.dA0) + x0);
+      store(ep.dA0 + VW, load(ep.dA0 + VW) + x1);
+      store(ep.dA1, load(ep.dA1) + y0);
+      store(ep.dA1 + VW, load(ep.dA1 + VW) + y1);
+    }
     return;
   }
 #pragma GCC unroll 16
@@ -112,7 +135,7 @@ constexpr int MRB = (VW >= 16) ? MR : 6;
 // m a multiple of MR, n of NR (callers pad). The column blocks of B are the outer loop so one NR-wide panel of B
 // (k x NR floats, 16 KB for k = 128) stays in L1 while all row blocks stream past it.
 template <bool ACC, int EPI = kPlain>
-static void gemm(int m, int n, int k, const float* a, long ars, long acs, const float* b, long ldb, float* c, long ldc,
+IVAE_NOINLINE static void gemm(int m, int n, int k, const float* a, long ars, long acs, const float* b, long ldb, float* c, long ldc,
                  const EpiArgs& ep = {}) {
   // as many MRB-row tiles as leave a multiple of MR rows (m is one) for the MR-row tiles
   int nb = m / MRB;
@@ -122,10 +145,16 @@ static void gemm(int m, int n, int k, const float* a, long ars, long acs, const 
     EpiArgs e = ep;
     if (e.cs0) e.cs0 += j;
     if (e.cs1) e.cs1 += j;
-    for (int i = 0; i < m; i += (i < mb ? MRB : MR)) {
+    if (e.dA0) { e.dA0 += j; e.dA1 += j; }
+    for (int i = 0; i < mb; i += MRB) {
       if (e.e) e.e = ep.e + i * ep.lde + j;
-      if (i < mb) micro<ACC, MRB, EPI>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, e);
-      else micro<ACC, MR, EPI>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, e);
+      if (e.cxy) e.cxy = ep.cxy + 2 * i;
+      micro<ACC, MRB, EPI>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, e);
+    }
+    for (int i = mb; i < m; i += MR) {
+      if (e.e) e.e = ep.e + i * ep.lde + j;
+      if (e.cxy) e.cxy = ep.cxy + 2 * i;
+      micro<ACC, MR, EPI>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, e);
     }
   }
 }
@@ -141,7 +170,7 @@ int nr() { return NR; }
 
 // Layer 0 of one tile: H0 = tanh(cx A0 + cy A1 + o) (or sin, Fourier features; then its cos into Hc when given,
 // the derivative the backward needs), vectorised over the hidden units.
-static void layer0(const Net& net, int b, int row0, int T, float* H0, float* Hc) {
+IVAE_NOINLINE static void layer0(const Net& net, int b, int row0, int T, float* H0, float* Hc) {
   const int n0 = net.dims[0];
   const float* A0 = net.A + (size_t)b * 2 * n0;
   const float* A1 = A0 + n0;
@@ -164,7 +193,7 @@ static void layer0(const Net& net, int b, int row0, int T, float* H0, float* Hc)
 }
 
 // logits[c T + t] = H_L[t] . wOut_c + bOut_c: eight rows at a time, their partial sums folded together (hsum8).
-static void output_layer(const Net& net, int T, const float* HL, float* logits) {
+IVAE_NOINLINE static void output_layer(const Net& net, int T, const float* HL, float* logits) {
   const int nl = net.dims[net.L];
   for (int c = 0; c < net.C; ++c) {
     const float* w = net.wOut + (size_t)c * nl;
@@ -211,7 +240,7 @@ void forward(const Net& net, int b, int row0, int T, float* const* H, float* log
 // dP_L = (sum_c g_c wOut_c) * (1 - h_L^2) for the last hidden layer, with dwOut_c += H_L^T g_c, dbOut_c += sum g_c
 // and the column sums of dP_L into db (and dz); one pass over H_L, column blocks outside so the sums stay in
 // registers. Needs L >= 1.
-static void output_backward(const Net& net, int T, const float* HL, const float* dlogit, float* dP, float* db,
+IVAE_NOINLINE static void output_backward(const Net& net, int T, const float* HL, const float* dlogit, float* dP, float* db,
                             float* dz, Grads& g) {
   const int nl = net.dims[net.L], C = net.C;
   for (int c = 0; c < C; ++c) {
@@ -314,20 +343,22 @@ void backward(const Net& net, int b, int row0, int T, float* const* H, const flo
       ep.cs0 = g.b[l - 2];
       ep.cs1 = g.z[l - 2] ? g.z[l - 2] + (size_t)b * k : nullptr;
       gemm<false, kDTanh>(T, k, m, cur, m, 1, net.WT[l - 1], k, nxt, k, ep);
-    } else if (sin0) {
-      ep.e = H[L + 1];
-      ep.cs0 = do_b;
-      gemm<false, kDMul>(T, k, m, cur, m, 1, net.WT[l - 1], k, nxt, k, ep);
     } else {
-      ep.e = H[0];
+      // layer 0: dP0 goes straight into do_b, dA_b (sums over the rows with their coordinates); not stored
+      ep.e = sin0 ? H[L + 1] : H[0];
       ep.cs0 = do_b;
-      gemm<false, kDTanh>(T, k, m, cur, m, 1, net.WT[l - 1], k, nxt, k, ep);
+      ep.cxy = net.coords + 2 * (size_t)row0;
+      ep.dA0 = g.A + (size_t)b * 2 * n0;
+      ep.dA1 = ep.dA0 + n0;
+      if (sin0) gemm<false, kDMul>(T, k, m, cur, m, 1, net.WT[l - 1], k, nxt, k, ep);
+      else gemm<false, kDTanh>(T, k, m, cur, m, 1, net.WT[l - 1], k, nxt, k, ep);
+      return;
     }
     float* tmp = cur;
     cur = nxt;
     nxt = tmp;
   }
-  // layer 0: dA_b += [cx; cy]^T dP0 (do_b came with the last product's column sums)
+  // no hidden layer (L == 0): dA_b += [cx; cy]^T dP0 (do_b came with the output pass)
   float* dA0 = g.A + (size_t)b * 2 * n0;
   float* dA1 = dA0 + n0;
   for (int j = 0; j < n0; j += VW) {
