@@ -1,9 +1,10 @@
 // Micro-benchmark of the fused coordinate decoder's tiles (native/src/kernels.h, AVX2 build), one thread, no
 // N-API: forward with the activations kept, then backward from them, over B images of P pixels, as the addon's
-// Forward/Backward run them per (image, 192-row tile) task. Prints the thread's CPU time per image-tile pass (best of reps) and the equivalent ms
-// of a 128-image step on one thread. Build and run (bench/README.md, issue 15):
+// Forward/Backward run them per (image, 192-row tile) task. Prints the thread's CPU time per image-tile pass (best
+// of reps) and the equivalent ms of a 128-image step on one thread. Build and run (bench/README.md, issue 15):
 //   g++ -O3 -std=gnu++17 -ffp-contract=fast -fno-math-errno -Inative/src bench/tile-bench.cc -o /tmp/tile-bench
-//   /tmp/tile-bench [B=32] [reps=5] [act0=1] [h=64] [keep0=1] [acc: also the sin/cos/tanh errors]
+//   /tmp/tile-bench [B=32] [reps=5] [act0=1] [h=64] [keep0=1] [acc]
+// (keep0 0: layer 0 recomputed in the backward, as the addon does; acc: also the sin/cos/tanh errors)
 #pragma GCC target("avx2,fma")
 #define IVAE_VW 8
 #define IVAE_NS avx2
@@ -112,7 +113,8 @@ int main(int argc, char** argv) {
     es = std::max(es, std::fabs(sv - std::sin((double)(float)x)));
     ec = std::max(ec, std::fabs(cv - std::cos((double)(float)x)));
   }
-  for (double x = -12; x <= 12; x += 1e-5) et = std::max(et, std::fabs(tanh_scalar((float)x) - std::tanh((double)(float)x)));
+  for (double x = -12; x <= 12; x += 1e-5)
+    et = std::max(et, std::fabs(tanh_scalar((float)x) - std::tanh((double)(float)x)));
   std::printf("max abs error: sin %.3g, cos %.3g on [-60, 60]; tanh %.3g on [-12, 12]\n", es, ec, et);
   return 0;
 }

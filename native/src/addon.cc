@@ -48,7 +48,9 @@ struct Isa {
   void (*gemm_packed)(int, int, int, const float*, const float*, float*);
 };
 
-#define IVAE_ISA(NS) Isa{#NS, NS::mr, NS::nr, NS::tanh_scalar, NS::sincos_scalar, NS::forward, NS::backward, NS::gemm_flops, NS::gemm_packed}
+#define IVAE_ISA(NS)                                                                                    \
+  Isa{#NS, NS::mr, NS::nr, NS::tanh_scalar, NS::sincos_scalar, NS::forward, NS::backward, NS::gemm_flops, \
+      NS::gemm_packed}
 
 bool cpu_has(const char* what) {
 #if defined(__x86_64__) || defined(__i386__)

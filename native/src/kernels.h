@@ -35,23 +35,6 @@ namespace IVAE_NS {
 constexpr int NR = 2 * VW;           // micro-tile width in columns (two registers)
 constexpr int MR = (VW >= 16) ? 8 : 4;  // micro-tile height in rows; divides every padded width
 
-// sin and cos of one value through the vector routine (the tests compare it with Math.sin / Math.cos).
-void sincos_scalar(float x, float& sn, float& cs) {
-  float in[VW] = {x}, o1[VW], o2[VW];
-  vf s, c;
-  vsincos(load(in), s, c);
-  store(o1, s);
-  store(o2, c);
-  sn = o1[0];
-  cs = o2[0];
-}
-
-float tanh_scalar(float x) {
-  float in[VW] = {x}, out[VW];
-  store(out, vtanh(load(in)));
-  return out[0];
-}
-
 // What a micro-tile does with its accumulators before storing them, while they are still in registers (saves a
 // pass over the tile; issue 15): nothing; acc * (1 - e^2) with e the layer's activation (the gradient through its
 // tanh); acc * e (through layer 0's sin: e is its cos). Both gradient forms also add the column sums of the
@@ -138,8 +121,8 @@ constexpr int MRB = (VW >= 16) ? MR : 6;
 // m a multiple of MR, n of NR (callers pad). The column blocks of B are the outer loop so one NR-wide panel of B
 // (k x NR floats, 16 KB for k = 128) stays in L1 while all row blocks stream past it.
 template <bool ACC, int EPI = kPlain>
-IVAE_NOINLINE static void gemm(int m, int n, int k, const float* a, long ars, long acs, const float* b, long ldb, float* c, long ldc,
-                 const EpiArgs& ep = {}) {
+IVAE_NOINLINE static void gemm(int m, int n, int k, const float* a, long ars, long acs, const float* b, long ldb,
+                               float* c, long ldc, const EpiArgs& ep = {}) {
   // as many MRB-row tiles as leave a multiple of MR rows (m is one) for the MR-row tiles
   int nb = m / MRB;
   while (nb > 0 && (nb * MRB) % MR != 0) --nb;
@@ -267,8 +250,8 @@ void forward(const Net& net, int b, int row0, int T, float* const* H, float* log
 // dP_L = (sum_c g_c wOut_c) * (1 - h_L^2) for the last hidden layer, with dwOut_c += H_L^T g_c, dbOut_c += sum g_c
 // and the column sums of dP_L into db (and dz); one pass over H_L, column blocks outside so the sums stay in
 // registers. Needs L >= 1.
-IVAE_NOINLINE static void output_backward(const Net& net, int T, const float* HL, const float* dlogit, float* dP, float* db,
-                            float* dz, Grads& g) {
+IVAE_NOINLINE static void output_backward(const Net& net, int T, const float* HL, const float* dlogit, float* dP,
+                                          float* db, float* dz, Grads& g) {
   const int nl = net.dims[net.L], C = net.C;
   for (int c = 0; c < C; ++c) {
     float s = 0.f;

@@ -99,3 +99,20 @@ static inline void hsum8(const vf* a, float* out) {
   }
 #endif
 }
+
+// sin and cos of one value through the vector routine (the tests compare it with Math.sin / Math.cos).
+void sincos_scalar(float x, float& sn, float& cs) {
+  float in[VW] = {x}, o1[VW], o2[VW];
+  vf s, c;
+  vsincos(load(in), s, c);
+  store(o1, s);
+  store(o2, c);
+  sn = o1[0];
+  cs = o2[0];
+}
+
+float tanh_scalar(float x) {
+  float in[VW] = {x}, out[VW];
+  store(out, vtanh(load(in)));
+  return out[0];
+}
