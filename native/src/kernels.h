@@ -202,21 +202,20 @@ IVAE_NOINLINE static void layer0(const Net& net, int b, int row0, int T, float* 
   }
 }
 
-// logits[c T + t] = H_L[t] . wOut_c + bOut_c: eight rows at a time, their partial sums folded together (hsum8).
+// logits[c T + t] = H_L[t] . wOut_c + bOut_c, the lanes summed after bOut in lane order: the order the saved-model
+// fixtures were decoded with (test/models/saved-models.test.ts asks bit-for-bit; a hadd tree over eight rows,
+// tried in issue 15's second pass, changed the last bit and measured no faster).
 IVAE_NOINLINE static void output_layer(const Net& net, int T, const float* HL, float* logits) {
   const int nl = net.dims[net.L];
   for (int c = 0; c < net.C; ++c) {
     const float* w = net.wOut + (size_t)c * nl;
-    for (int t = 0; t < T; t += 8) {  // T is a multiple of 8 (rows padded)
-      vf acc[8];
-      for (int i = 0; i < 8; ++i) acc[i] = vf{};
-      for (int j = 0; j < nl; j += VW) {
-        const vf wv = load(w + j);
-        for (int i = 0; i < 8; ++i) acc[i] += load(HL + (size_t)(t + i) * nl + j) * wv;
-      }
-      float* out = logits + (size_t)c * T + t;
-      hsum8(acc, out);
-      for (int i = 0; i < 8; ++i) out[i] += net.bOut[c];
+    for (int t = 0; t < T; ++t) {
+      const float* row = HL + (size_t)t * nl;
+      vf acc = vf{};
+      for (int j = 0; j < nl; j += VW) acc += load(row + j) * load(w + j);
+      float s = net.bOut[c];
+      for (int q = 0; q < VW; ++q) s += acc[q];
+      logits[(size_t)c * T + t] = s;
     }
   }
 }

@@ -1,5 +1,5 @@
 // Vector type and elementwise math of one ISA build (included by kernels.h inside namespace ivae_native::IVAE_NS,
-// after <immintrin.h>): load/store/broadcast, tanh, sin/cos, and the horizontal sums of 8 rows. GCC vector
+// after <immintrin.h>): load/store/broadcast, tanh, sin/cos, and their one-value wrappers for the tests. GCC vector
 // extensions become AVX-512, AVX2 or SSE instructions depending on the including file's `#pragma GCC target`.
 
 constexpr int VW = IVAE_VW;  // floats per vector register
@@ -79,25 +79,6 @@ static inline void vsincos(vf x, vf& s, vf& c) {
   ci ^= cbit;
   __builtin_memcpy(&s, &si, sizeof s);
   __builtin_memcpy(&c, &ci, sizeof c);
-}
-
-// dot[t] = sum_q rows[t][q] for 8 rows given as 8 vectors of partial sums: on AVX2 three rounds of hadd and
-// one lane fold (8 values out of 8 registers), elsewhere a plain loop.
-static inline void hsum8(const vf* a, float* out) {
-#if (defined(__x86_64__) || defined(__i386__)) && IVAE_VW == 8
-  const __m256 s01 = _mm256_hadd_ps((__m256)a[0], (__m256)a[1]), s23 = _mm256_hadd_ps((__m256)a[2], (__m256)a[3]);
-  const __m256 s45 = _mm256_hadd_ps((__m256)a[4], (__m256)a[5]), s67 = _mm256_hadd_ps((__m256)a[6], (__m256)a[7]);
-  const __m256 s0123 = _mm256_hadd_ps(s01, s23), s4567 = _mm256_hadd_ps(s45, s67);
-  // lanes: s0123 = [r0 r1 r2 r3 | r0 r1 r2 r3] (low and high halves), the same for s4567
-  const __m256 lo = _mm256_permute2f128_ps(s0123, s4567, 0x20), hi = _mm256_permute2f128_ps(s0123, s4567, 0x31);
-  _mm256_storeu_ps(out, _mm256_add_ps(lo, hi));
-#else
-  for (int i = 0; i < 8; ++i) {
-    float s = 0.f;
-    for (int q = 0; q < VW; ++q) s += a[i][q];
-    out[i] = s;
-  }
-#endif
 }
 
 // sin and cos of one value through the vector routine (the tests compare it with Math.sin / Math.cos).
