@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "ivae_native",
-      "sources": ["src/addon.cc", "src/addon_extra.cc", "src/addon_mlp.cc", "src/addon_adam.cc", "src/pool.cc", "src/blas.cc", "src/kernels_avx512.cc", "src/kernels_avx2.cc", "src/kernels_generic.cc"],
+      "sources": ["src/addon.cc", "src/addon_extra.cc", "src/addon_mlp.cc", "src/addon_adam.cc", "src/addon_loss.cc", "src/pool.cc", "src/blas.cc", "src/kernels_avx512.cc", "src/kernels_avx2.cc", "src/kernels_generic.cc"],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0"],
       "cflags_cc": ["-O3", "-std=gnu++17", "-ffp-contract=fast", "-fno-math-errno", "-pthread"],

@@ -41,13 +41,16 @@ struct Isa {
   int (*mr)();
   int (*nr)();
   float (*tanh_scalar)(float);
+  void (*sincos_scalar)(float, float&, float&);
   void (*forward)(const Net&, int, int, int, float* const*, float*);
   void (*backward)(const Net&, int, int, int, float* const*, const float*, Grads&, float*, float*);
   double (*gemm_flops)(int);
   void (*gemm_packed)(int, int, int, const float*, const float*, float*);
 };
 
-#define IVAE_ISA(NS) Isa{#NS, NS::mr, NS::nr, NS::tanh_scalar, NS::forward, NS::backward, NS::gemm_flops, NS::gemm_packed}
+#define IVAE_ISA(NS)                                                                                    \
+  Isa{#NS, NS::mr, NS::nr, NS::tanh_scalar, NS::sincos_scalar, NS::forward, NS::backward, NS::gemm_flops, \
+      NS::gemm_packed}
 
 bool cpu_has(const char* what) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -228,16 +231,19 @@ bool is_typed_array(napi_env env, napi_value v) {
   return t;
 }
 
+// The cache keeps the hidden layers h_1..h_L only: layer 0 (and the cos of a Fourier layer 0, its derivative) is
+// recomputed by the backward pass from the coordinates (net.redo0), which costs less than writing and reading
+// back B P n_0 floats twice (75 MB each at batch 128, 48 px, width 64; tile micro-benchmark bench/tile-bench.cc).
 size_t act_floats(const Padded& d) {
   size_t s = 0;
-  for (int w : d.pdims) s += (size_t)d.B * d.Ppad * w;
+  for (int l = 1; l <= d.L; ++l) s += (size_t)d.B * d.Ppad * d.pdims[l];
   return s;
 }
 
-// Pointer to the cached tile of layer l, image b, rows from row0.
+// Pointer to the cached tile of hidden layer l (1..L), image b, rows from row0.
 float* cache_tile(const Padded& d, int l, int b, int row0) {
   size_t off = 0;
-  for (int i = 0; i < l; ++i) off += (size_t)d.B * d.Ppad * d.pdims[i];
+  for (int i = 1; i < l; ++i) off += (size_t)d.B * d.Ppad * d.pdims[i];
   return g_cache.mem + off + ((size_t)b * d.Ppad + row0) * d.pdims[l];
 }
 
@@ -269,7 +275,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
   bool keep = false;
   check(env, napi_get_value_bool(env, a[12], &keep));
   const size_t need = act_floats(d);
-  keep = keep && need <= cache_limit_floats();
+  keep = keep && need > 0 && need <= cache_limit_floats();
   uint64_t id = 0;
   if (keep) {
     if (g_cache.cap < need) {
@@ -290,14 +296,14 @@ napi_value Forward(napi_env env, napi_callback_info info) {
   size_t scratch = 0;
   for (int w : d.pdims) scratch += (size_t)kTile * w;
   parallel_tasks(d.B * tpi, [&](int, long t0, long t1) {
-    std::vector<float> buf(keep ? 0 : scratch);
-    std::vector<float*> H(d.L + 1);
+    std::vector<float> buf(scratch);
+    std::vector<float*> H(d.L + 2, nullptr);  // H[L + 1]: layer 0's cos, not needed here (the backward redoes it)
     std::vector<float> lg((size_t)kTile * C);
     for (long task = t0; task < t1; ++task) {
       const int b = task / tpi, row0 = (task % tpi) * kTile, T = std::min(kTile, d.Ppad - row0);
       size_t off = 0;
       for (int l = 0; l <= d.L; ++l) {
-        H[l] = keep ? cache_tile(d, l, b, row0) : buf.data() + off;
+        H[l] = keep && l > 0 ? cache_tile(d, l, b, row0) : buf.data() + off;
         off += (size_t)kTile * d.pdims[l];
       }
       g_isa.forward(d.net, b, row0, T, H.data(), lg.data());
@@ -341,8 +347,9 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   const size_t offw = per; per += (size_t)C * d.pdims[L];
   const size_t offbo = per; per += C;
   std::vector<std::vector<float>> acc(nthreads, std::vector<float>(per, 0.f));
-  size_t scratch = 0;
+  size_t scratch = (size_t)kTile * d.pdims[0];  // layer 0's cos
   for (int w : d.pdims) scratch += (size_t)kTile * w;
+  d.net.redo0 = cached ? 1 : 0;  // the cache has h_1..h_L; layer 0 and its cos are recomputed per tile
 
   parallel_tasks(B * tpi, [&](int th, long t0, long t1) {
     float* base = acc[th].data();
@@ -353,16 +360,17 @@ napi_value Backward(napi_env env, napi_callback_info info) {
       gz[l] = d.zp[l] ? base + offz[l] : nullptr;
     }
     Grads g{base + offA, base + offo, gW.data(), gb.data(), gz.data(), base + offw, base + offbo};
-    std::vector<float> buf(cached ? 0 : scratch), dH((size_t)kTile * nmax), dP((size_t)kTile * nmax);
-    std::vector<float*> H(L + 1);
+    std::vector<float> buf(scratch), dH((size_t)kTile * nmax), dP((size_t)kTile * nmax);
+    std::vector<float*> H(L + 2);
     std::vector<float> lg((size_t)kTile * C), gt((size_t)kTile * C);
     for (long task = t0; task < t1; ++task) {
       const int b = task / tpi, row0 = (task % tpi) * kTile, T = std::min(kTile, d.Ppad - row0);
       size_t off = 0;
       for (int l = 0; l <= L; ++l) {
-        H[l] = cached ? cache_tile(d, l, b, row0) : buf.data() + off;
+        H[l] = cached && l > 0 ? cache_tile(d, l, b, row0) : buf.data() + off;
         off += (size_t)kTile * d.pdims[l];
       }
+      H[L + 1] = buf.data() + off;
       if (!cached) g_isa.forward(d.net, b, row0, T, H.data(), lg.data());
       const int valid = std::max(0, std::min(T, d.P - row0));
       for (int c = 0; c < C; ++c) {
@@ -547,6 +555,22 @@ napi_value TanhScalar(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// sincosScalar(x) -> [sin, cos] of the Fourier layer's vector routine (the tests compare it with Math.sin/cos)
+napi_value SincosScalar(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  float s = 0.f, c = 0.f;
+  g_isa.sincos_scalar((float)to_double(env, a[0]), s, c);
+  napi_value out, v;
+  check(env, napi_create_array_with_length(env, 2, &out));
+  check(env, napi_create_double(env, s, &v));
+  check(env, napi_set_element(env, out, 0, v));
+  check(env, napi_create_double(env, c, &v));
+  check(env, napi_set_element(env, out, 1, v));
+  return out;
+}
+
 // Measured peak fp32 GFLOP/s of the kernel's matrix product on `threads` threads (each on its own
 // cache-resident operands) over about `ms` milliseconds: the hardware limit the decoder is judged against.
 napi_value Peak(napi_env env, napi_callback_info info) {
@@ -589,6 +613,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setIsa", nullptr, guarded<SetIsa>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setBlas", nullptr, guarded<SetBlas>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tanhScalar", nullptr, guarded<TanhScalar>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sincosScalar", nullptr, guarded<SincosScalar>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, guarded<MatMul>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"peak", nullptr, guarded<Peak>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"release", nullptr, guarded<Release>, nullptr, nullptr, nullptr, napi_default, nullptr},

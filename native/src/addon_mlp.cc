@@ -342,9 +342,11 @@ napi_value VaeBackward(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void register_adam(napi_env env, napi_value exports);
+void register_loss(napi_env env, napi_value exports);
 
 void register_mlp(napi_env env, napi_value exports) {
   register_adam(env, exports);
+  register_loss(env, exports);  // addon_loss.cc: the rVAE's pixel loss
   napi_property_descriptor props[] = {
       {"vaeForward", nullptr, guarded<VaeForward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"vaeBackward", nullptr, guarded<VaeBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},

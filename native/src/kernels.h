@@ -23,102 +23,43 @@
 namespace ivae_native {
 namespace IVAE_NS {
 
-constexpr int VW = IVAE_VW;          // floats per vector register
+#include "vmath.h"
+
+#ifndef IVAE_ROWS_OUTER
+#define IVAE_ROWS_OUTER 1
+#endif
+#ifndef IVAE_NOINLINE  // bench/tile-bench.cc -DIVAE_NOINLINE='__attribute__((noinline))' to profile the parts
+#define IVAE_NOINLINE
+#endif
+
 constexpr int NR = 2 * VW;           // micro-tile width in columns (two registers)
 constexpr int MR = (VW >= 16) ? 8 : 4;  // micro-tile height in rows; divides every padded width
-typedef float vf __attribute__((vector_size(VW * 4)));
 
-static inline vf load(const float* p) { vf v; __builtin_memcpy(&v, p, sizeof v); return v; }
-static inline void store(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
-static inline vf splat(float x) { return vf{} + x; }
+// What a micro-tile does with its accumulators before storing them, while they are still in registers (saves a
+// pass over the tile; issue 15): nothing; acc * (1 - e^2) with e the layer's activation (the gradient through its
+// tanh); acc * e (through layer 0's sin: e is its cos). Both gradient forms also add the column sums of the
+// result to cs0 and cs1 when given (db and the per-image dz or do).
+enum Epi { kPlain = 0, kDTanh = 2, kDMul = 3 };
+struct EpiArgs {
+  const float* e = nullptr;     // kDTanh, kDMul: at (row i, column j), leading dimension lde
+  long lde = 0;
+  float* cs0 = nullptr;  // column sums, at column j (or nullptr)
+  float* cs1 = nullptr;
+  // layer 0 (the result is dP0, needed only for these sums, so it is not stored): coordinates (x, y) of row i, and
+  // dA0 += sum_r x_r dP0[r], dA1 += sum_r y_r dP0[r] at column j
+  const float* cxy = nullptr;
+  float* dA0 = nullptr;
+  float* dA1 = nullptr;
+};
 
-// Broadcast of *p straight from memory (one vbroadcastss with a memory operand: a load, no shuffle). The
-// micro-kernel's operand broadcasts need it: GCC builds `vf{} + x` as a scalar add of 0 (kept because of
-// signed zeros) and a register shuffle, two extra uops per row per k step.
-static inline vf splat_mem(const float* p) {
-#if (defined(__x86_64__) || defined(__i386__)) && IVAE_VW == 16
-  return (vf)_mm512_set1_ps(*p);
-#elif (defined(__x86_64__) || defined(__i386__)) && IVAE_VW == 8
-  return (vf)_mm256_broadcast_ss(p);
-#else
-  return splat(*p);
-#endif
-}
-
-// tanh as Eigen's float rational approximation (odd 13/even 6 minimax on [-7.9, 7.9]); max error
-// about 2 ulp, which the gradient tests confirm is far below what training notices.
-static inline vf vtanh(vf x) {
-  const vf hi = splat(7.90531110763549805f), lo = splat(-7.90531110763549805f);
-  x = x > hi ? hi : x;
-  x = x < lo ? lo : x;
-  const vf x2 = x * x;
-  vf p = x2 * splat(-2.76076847742355e-16f) + splat(2.00018790482477e-13f);
-  p = x2 * p + splat(-8.60467152213735e-11f);
-  p = x2 * p + splat(5.12229709037114e-08f);
-  p = x2 * p + splat(1.48572235717979e-05f);
-  p = x2 * p + splat(6.37261928875436e-04f);
-  p = x2 * p + splat(4.89352455891786e-03f);
-  p = x * p;
-  vf q = x2 * splat(1.19825839466702e-06f) + splat(1.18534705686654e-04f);
-  q = x2 * q + splat(2.26843463243900e-03f);
-  q = x2 * q + splat(4.89352518554385e-03f);
-  return p / q;
-}
-
-typedef int vi __attribute__((vector_size(VW * 4)));
-
-// sin and cos of x: Cody-Waite reduction by π (x = kπ + r, |r| <= π/2, π split in a float and its
-// remainder), then the Taylor series of sin to r^11 and cos to r^12 (truncation < 1e-7 on |r| <= π/2),
-// and the sign (−1)^k. Layer 0 of the Fourier-feature decoder sees |x| of a few tens at most.
-static inline void vsincos(vf x, vf& s, vf& c) {
-  const vf kf = x * splat(0.318309886183790671f);
-  const vi k = __builtin_convertvector(kf + (kf >= splat(0.f) ? splat(0.5f) : splat(-0.5f)), vi);
-  const vf kr = __builtin_convertvector(k, vf);
-  vf r = x - kr * splat(3.14159274101257324f);
-  r = r - kr * splat(-8.74227766e-08f);
-  const vf r2 = r * r;
-  vf ps = splat(-2.50521083854417e-08f);
-  ps = ps * r2 + splat(2.75573192239859e-06f);
-  ps = ps * r2 + splat(-1.98412698412698e-04f);
-  ps = ps * r2 + splat(8.33333333333333e-03f);
-  ps = ps * r2 + splat(-1.66666666666667e-01f);
-  vf pc = splat(2.08767569878681e-09f);
-  pc = pc * r2 + splat(-2.75573192239859e-07f);
-  pc = pc * r2 + splat(2.48015873015873e-05f);
-  pc = pc * r2 + splat(-1.38888888888889e-03f);
-  pc = pc * r2 + splat(4.16666666666667e-02f);
-  pc = pc * r2 + splat(-0.5f);
-  const vf sign = splat(1.f) - splat(2.f) * __builtin_convertvector(k & 1, vf);
-  s = (r + r * r2 * ps) * sign;
-  c = (splat(1.f) + r2 * pc) * sign;
-}
-
-float sin_scalar(float x) {
-  float in[VW] = {x};
-  vf s, c;
-  vsincos(load(in), s, c);
-  float out[VW];
-  store(out, s);
-  return out[0];
-}
-
-float tanh_scalar(float x) {
-  float in[VW] = {x};
-  vf v = load(in);
-  v = vtanh(v);
-  float out[VW];
-  store(out, v);
-  return out[0];
-}
-
-// C[ROWS x NR] (+)= sum_kk a(r, kk) * B[kk, 0:NR] with a(r, kk) = a[r*ars + kk*acs]. The strides let the
-// same kernel serve H W (ars = ld, acs = 1) and H^T dP (ars = 1, acs = ld) without transposing H.
+// C[ROWS x NR] (+)= sum_kk a(r, kk) * B[kk, 0:NR] with a(r, kk) = a[r*ars + kk*acs], then the epilogue EPI. The
+// strides let the same kernel serve H W (ars = ld, acs = 1) and H^T dP (ars = 1, acs = ld) without transposing H.
 // Forced inline with every row loop unrolled: left to itself GCC kept an out-of-line copy (the one the decoder's
 // tiles call) whose accumulator arrays lived on the stack, a store per FMA pair, 3x slower than the inlined copy
 // in gemm_packed (issue 15, measured with perf: the decoder's forward tile 87 -> 40 us, 192 rows x 64 x 64).
-template <bool ACC, int ROWS>
+template <bool ACC, int ROWS, int EPI = kPlain>
 __attribute__((always_inline)) static inline void micro(int K, const float* a, long ars, long acs, const float* b,
-                                                        long ldb, float* c, long ldc) {
+                                                        long ldb, float* c, long ldc, const EpiArgs& ep = {}) {
   vf c0[ROWS], c1[ROWS];
 #pragma GCC unroll 16
   for (int r = 0; r < ROWS; ++r) {
@@ -135,6 +76,36 @@ __attribute__((always_inline)) static inline void micro(int K, const float* a, l
       c1[r] += av * b1;
     }
   }
+  if (EPI == kDTanh || EPI == kDMul) {
+    vf s0 = vf{}, s1 = vf{}, x0 = vf{}, x1 = vf{}, y0 = vf{}, y1 = vf{};
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r) {
+      const vf e0 = load(ep.e + r * ep.lde), e1 = load(ep.e + r * ep.lde + VW);
+      const vf d0 = EPI == kDTanh ? c0[r] * (splat(1.f) - e0 * e0) : c0[r] * e0;
+      const vf d1 = EPI == kDTanh ? c1[r] * (splat(1.f) - e1 * e1) : c1[r] * e1;
+      s0 += d0;
+      s1 += d1;
+      if (ep.cxy) {
+        const vf cx = splat_mem(ep.cxy + 2 * r), cy = splat_mem(ep.cxy + 2 * r + 1);
+        x0 += cx * d0;
+        x1 += cx * d1;
+        y0 += cy * d0;
+        y1 += cy * d1;
+      } else {
+        store(c + r * ldc, d0);
+        store(c + r * ldc + VW, d1);
+      }
+    }
+    if (ep.cs0) { store(ep.cs0, load(ep.cs0) + s0); store(ep.cs0 + VW, load(ep.cs0 + VW) + s1); }
+    if (ep.cs1) { store(ep.cs1, load(ep.cs1) + s0); store(ep.cs1 + VW, load(ep.cs1 + VW) + s1); }
+    if (ep.cxy) {
+      store(ep.dA0, load(ep.dA0) + x0);
+      store(ep.dA0 + VW, load(ep.dA0 + VW) + x1);
+      store(ep.dA1, load(ep.dA1) + y0);
+      store(ep.dA1 + VW, load(ep.dA1 + VW) + y1);
+    }
+    return;
+  }
 #pragma GCC unroll 16
   for (int r = 0; r < ROWS; ++r) { store(c + r * ldc, c0[r]); store(c + r * ldc + VW, c1[r]); }
 }
@@ -146,18 +117,55 @@ __attribute__((always_inline)) static inline void micro(int K, const float* a, l
 // 6 x 16 for the same reason); row counts that are not a multiple finish with MR-row tiles.
 constexpr int MRB = (VW >= 16) ? MR : 6;
 
-// C[m x n] (+)= A[m x k] B[k x n]; m a multiple of MR, n of NR (callers pad). The column blocks of B
-// are the outer loop so one NR-wide panel of B (k x NR floats, 16 KB for k = 128) stays in L1 while all
-// row blocks stream past it.
-template <bool ACC>
-static void gemm(int m, int n, int k, const float* a, long ars, long acs, const float* b, long ldb, float* c, long ldc) {
+// C[m x n] (+)= A[m x k] B[k x n] with the epilogue EPI (EpiArgs at the origin; moved to each micro-tile here);
+// m a multiple of MR, n of NR (callers pad). The column blocks of B are the outer loop so one NR-wide panel of B
+// (k x NR floats, 16 KB for k = 128) stays in L1 while all row blocks stream past it.
+template <bool ACC, int EPI = kPlain>
+IVAE_NOINLINE static void gemm(int m, int n, int k, const float* a, long ars, long acs, const float* b, long ldb,
+                               float* c, long ldc, const EpiArgs& ep = {}) {
   // as many MRB-row tiles as leave a multiple of MR rows (m is one) for the MR-row tiles
   int nb = m / MRB;
   while (nb > 0 && (nb * MRB) % MR != 0) --nb;
   const int mb = nb * MRB;
+  if (IVAE_ROWS_OUTER && (long)k * n <= 4096) {
+    // all of B fits in half of L1 (k x n <= 16 KB): rows outside, so each row block of A is read from L2 once
+    // (tile-bench, [64, 64]: forward 32.0 -> 31.0 us, backward 50.7 -> 50.0 us per tile, three alternations)
+    auto at = [&](int i, int j, EpiArgs& e) {
+      e = ep;
+      if (e.cs0) e.cs0 += j;
+      if (e.cs1) e.cs1 += j;
+      if (e.dA0) { e.dA0 += j; e.dA1 += j; }
+      if (e.e) e.e = ep.e + i * ep.lde + j;
+      if (e.cxy) e.cxy = ep.cxy + 2 * i;
+    };
+    EpiArgs e;
+    for (int i = 0; i < mb; i += MRB)
+      for (int j = 0; j < n; j += NR) {
+        at(i, j, e);
+        micro<ACC, MRB, EPI>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, e);
+      }
+    for (int i = mb; i < m; i += MR)
+      for (int j = 0; j < n; j += NR) {
+        at(i, j, e);
+        micro<ACC, MR, EPI>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, e);
+      }
+    return;
+  }
   for (int j = 0; j < n; j += NR) {
-    for (int i = 0; i < mb; i += MRB) micro<ACC, MRB>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc);
-    for (int i = mb; i < m; i += MR) micro<ACC, MR>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc);
+    EpiArgs e = ep;
+    if (e.cs0) e.cs0 += j;
+    if (e.cs1) e.cs1 += j;
+    if (e.dA0) { e.dA0 += j; e.dA1 += j; }
+    for (int i = 0; i < mb; i += MRB) {
+      if (e.e) e.e = ep.e + i * ep.lde + j;
+      if (e.cxy) e.cxy = ep.cxy + 2 * i;
+      micro<ACC, MRB, EPI>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, e);
+    }
+    for (int i = mb; i < m; i += MR) {
+      if (e.e) e.e = ep.e + i * ep.lde + j;
+      if (e.cxy) e.cxy = ep.cxy + 2 * i;
+      micro<ACC, MR, EPI>(k, a + i * ars, ars, acs, b + j, ldb, c + i * ldc + j, ldc, e);
+    }
   }
 }
 
@@ -170,52 +178,39 @@ void gemm_packed(int m, int n, int k, const float* a, const float* b, float* c) 
 }
 int nr() { return NR; }
 
-// Forward of one tile: rows [row0, row0 + T) of image b (padded rows carry coordinates 0 and are
-// ignored by the caller). H[l] points at T x n_l buffers (cache or scratch). Writes logits[C x T]
-// (channel c of row t at c * T + t).
-static void forward_tile(const Net& net, int b, int row0, int T, float* const* H, float* logits) {
-  const int* n = net.dims;  // padded widths
-  // layer 0: h0 = tanh(cx A0 + cy A1 + o) (or sin), vectorised over the hidden units
-  {
-    const float* A0 = net.A + (size_t)b * 2 * n[0];
-    const float* A1 = A0 + n[0];
-    const float* ob = net.o + (size_t)b * n[0];
-    for (int t = 0; t < T; ++t) {
-      const float cx = net.coords[2 * (row0 + t)], cy = net.coords[2 * (row0 + t) + 1];
-      float* h = H[0] + (size_t)t * n[0];
-      if (net.act0 == 1) {
-        for (int j = 0; j < n[0]; j += VW) {
-          vf s, c;
-          vsincos(splat(cx) * load(A0 + j) + splat(cy) * load(A1 + j) + load(ob + j), s, c);
-          store(h + j, s);
-        }
-      } else {
-        for (int j = 0; j < n[0]; j += VW) store(h + j, vtanh(splat(cx) * load(A0 + j) + splat(cy) * load(A1 + j) + load(ob + j)));
+// Layer 0 of one tile: H0 = tanh(cx A0 + cy A1 + o) (or sin, Fourier features; then its cos into Hc when given,
+// the derivative the backward needs), vectorised over the hidden units.
+IVAE_NOINLINE static void layer0(const Net& net, int b, int row0, int T, float* H0, float* Hc) {
+  const int n0 = net.dims[0];
+  const float* A0 = net.A + (size_t)b * 2 * n0;
+  const float* A1 = A0 + n0;
+  const float* ob = net.o + (size_t)b * n0;
+  for (int t = 0; t < T; ++t) {
+    const vf cx = splat(net.coords[2 * (row0 + t)]), cy = splat(net.coords[2 * (row0 + t) + 1]);
+    float* h = H0 + (size_t)t * n0;
+    float* hc = Hc ? Hc + (size_t)t * n0 : nullptr;
+    if (net.act0 == 1) {
+      for (int j = 0; j < n0; j += VW) {
+        vf s, c;
+        vsincos(cx * load(A0 + j) + cy * load(A1 + j) + load(ob + j), s, c);
+        store(h + j, s);
+        if (hc) store(hc + j, c);
       }
+    } else {
+      for (int j = 0; j < n0; j += VW) store(h + j, vtanh(cx * load(A0 + j) + cy * load(A1 + j) + load(ob + j)));
     }
   }
-  for (int l = 1; l <= net.L; ++l) {
-    const int k = n[l - 1], m = n[l];
-    float* h = H[l];
-    gemm<false>(T, m, k, H[l - 1], k, 1, net.W[l - 1], m, h, m);
-    // bias (+ the per-image z offset of skip connections) and tanh while the tile is still in cache
-    const float* bias = net.b[l - 1];
-    const float* z = net.z[l - 1] ? net.z[l - 1] + (size_t)b * m : nullptr;
-    alignas(64) float bz[1024];
-    float* bzp = m <= 1024 ? bz : nullptr;
-    if (!bzp) bzp = new float[m];
-    for (int j = 0; j < m; ++j) bzp[j] = bias[j] + (z ? z[j] : 0.f);
-    for (int t = 0; t < T; ++t) {
-      float* row = h + (size_t)t * m;
-      for (int j = 0; j < m; j += VW) store(row + j, vtanh(load(row + j) + load(bzp + j)));
-    }
-    if (bzp != bz) delete[] bzp;
-  }
-  const int nl = n[net.L];
+}
+
+// logits[c T + t] = H_L[t] . wOut_c + bOut_c, the lanes summed after bOut in lane order: the order the saved-model
+// fixtures were decoded with (test/models/saved-models.test.ts asks bit-for-bit; a hadd tree over eight rows,
+// tried in issue 15's second pass, changed the last bit and measured no faster).
+IVAE_NOINLINE static void output_layer(const Net& net, int T, const float* HL, float* logits) {
+  const int nl = net.dims[net.L];
   for (int c = 0; c < net.C; ++c) {
     const float* w = net.wOut + (size_t)c * nl;
     for (int t = 0; t < T; ++t) {
-      const float* row = H[net.L] + (size_t)t * nl;
+      const float* row = HL + (size_t)t * nl;
       vf acc = vf{};
       for (int j = 0; j < nl; j += VW) acc += load(row + j) * load(w + j);
       float s = net.bOut[c];
@@ -225,87 +220,165 @@ static void forward_tile(const Net& net, int b, int row0, int T, float* const* H
   }
 }
 
+// Forward of one tile: rows [row0, row0 + T) of image b (padded rows carry coordinates 0 and are
+// ignored by the caller). H[l] points at T x n_l buffers (cache or scratch), H[L + 1] at one for layer 0's cos
+// (Fourier layer; nullptr: not kept). Writes logits[C x T] (channel c of row t at c * T + t).
 void forward(const Net& net, int b, int row0, int T, float* const* H, float* logits) {
-  forward_tile(net, b, row0, T, H, logits);
+  const int* n = net.dims;  // padded widths
+  layer0(net, b, row0, T, H[0], net.act0 == 1 ? H[net.L + 1] : nullptr);
+  for (int l = 1; l <= net.L; ++l) {
+    const int k = n[l - 1], m = n[l];
+    // bias (+ the per-image z offset of skip connections) and tanh while the tile is in cache; a separate pass:
+    // applied to the micro-kernel's registers (an epilogue like the backward's) the forward tile took 52 instead
+    // of 31 us (tile-bench, [64, 64]): the inlined tanh of 12 accumulators spills the main loop's registers
+    const float* bias = net.b[l - 1];
+    const float* z = net.z[l - 1] ? net.z[l - 1] + (size_t)b * m : nullptr;
+    alignas(64) float bz[1024];
+    float* bzp = m <= 1024 ? bz : new float[m];
+    for (int j = 0; j < m; ++j) bzp[j] = bias[j] + (z ? z[j] : 0.f);
+    gemm<false>(T, m, k, H[l - 1], k, 1, net.W[l - 1], m, H[l], m);
+    for (int t = 0; t < T; ++t) {
+      float* row = H[l] + (size_t)t * m;
+      for (int j = 0; j < m; j += VW) store(row + j, vtanh(load(row + j) + load(bzp + j)));
+    }
+    if (bzp != bz) delete[] bzp;
+  }
+  output_layer(net, T, H[net.L], logits);
 }
 
-// Backward of one tile given dlogit[C x T] and the tile's activations H[0..L] (kept or recomputed).
-// Accumulates into the per-thread gradient buffers of g. dH and dP are T x max(n) scratch.
+// dP_L = (sum_c g_c wOut_c) * (1 - h_L^2) for the last hidden layer, with dwOut_c += H_L^T g_c, dbOut_c += sum g_c
+// and the column sums of dP_L into db (and dz); one pass over H_L, column blocks outside so the sums stay in
+// registers. Needs L >= 1.
+IVAE_NOINLINE static void output_backward(const Net& net, int T, const float* HL, const float* dlogit, float* dP,
+                                          float* db, float* dz, Grads& g) {
+  const int nl = net.dims[net.L], C = net.C;
+  for (int c = 0; c < C; ++c) {
+    float s = 0.f;
+    for (int t = 0; t < T; ++t) s += dlogit[(size_t)c * T + t];
+    g.bOut[c] += s;
+  }
+  for (int j = 0; j < nl; j += VW) {
+    vf sb = vf{};
+    if (C == 1) {  // one pass: dP = g w (1 - h^2)
+      const vf w = load(net.wOut + j);
+      vf sw = vf{};
+      for (int t = 0; t < T; ++t) {
+        const vf gt = splat(dlogit[t]);
+        const vf h = load(HL + (size_t)t * nl + j);
+        sw += gt * h;
+        const vf d = gt * w * (splat(1.f) - h * h);
+        store(dP + (size_t)t * nl + j, d);
+        sb += d;
+      }
+      store(g.wOut + j, load(g.wOut + j) + sw);
+      store(db + j, load(db + j) + sb);
+      if (dz) store(dz + j, load(dz + j) + sb);
+      continue;
+    }
+    for (int c = 0; c < C; ++c) {
+      const vf w = load(net.wOut + (size_t)c * nl + j);
+      vf sw = vf{};
+      for (int t = 0; t < T; ++t) {
+        const vf gt = splat(dlogit[(size_t)c * T + t]);
+        const vf h = load(HL + (size_t)t * nl + j);
+        sw += gt * h;
+        const vf prev = c == 0 ? vf{} : load(dP + (size_t)t * nl + j);
+        store(dP + (size_t)t * nl + j, prev + gt * w);
+      }
+      float* gw = g.wOut + (size_t)c * nl + j;
+      store(gw, load(gw) + sw);
+    }
+    for (int t = 0; t < T; ++t) {
+      const vf h = load(HL + (size_t)t * nl + j);
+      const vf d = load(dP + (size_t)t * nl + j) * (splat(1.f) - h * h);
+      store(dP + (size_t)t * nl + j, d);
+      sb += d;
+    }
+    store(db + j, load(db + j) + sb);
+    if (dz) store(dz + j, load(dz + j) + sb);
+  }
+}
+
+// Backward of one tile given dlogit[C x T] and the tile's activations H[0..L] and layer 0's cos H[L + 1] (Fourier
+// layer), kept by the forward or recomputed: with net.redo0 the backward computes H[0] and H[L + 1] itself first
+// (the addon then keeps only H[1..L] between the passes). Accumulates into the per-thread gradient buffers of g.
+// dH and dP are T x max(n) scratch.
 void backward(const Net& net, int b, int row0, int T, float* const* H, const float* dlogit, Grads& g,
               float* dH, float* dP) {
   const int* n = net.dims;
   const int L = net.L;
-  // output layer, per channel c: dwOut_c += H_L^T g_c, dbOut_c += sum g_c; dH_L = sum_c g_c wOut_c^T
-  {
-    const int nl = n[L];
+  const bool sin0 = net.act0 == 1;
+  if (net.redo0) layer0(net, b, row0, T, H[0], sin0 ? H[L + 1] : nullptr);
+  const int n0 = n[0];
+  float* do_b = g.o + (size_t)b * n0;
+  float* cur = dP;  // gradient w.r.t. the pre-activation of the layer being done
+  float* nxt = dH;
+  if (L == 0) {
+    // no hidden layer: layer 0 feeds the output directly
+    for (int c = 0; c < net.C; ++c) {
+      float s = 0.f;
+      for (int t = 0; t < T; ++t) s += dlogit[(size_t)c * T + t];
+      g.bOut[c] += s;
+    }
     for (int t = 0; t < T; ++t) {
-      const float* row = H[L] + (size_t)t * nl;
-      float* dh = dH + (size_t)t * nl;
-      for (int c = 0; c < net.C; ++c) {
-        const float gt = dlogit[(size_t)c * T + t];
-        g.bOut[c] += gt;
-        float* gw = g.wOut + (size_t)c * nl;
-        const float* w = net.wOut + (size_t)c * nl;
-        for (int j = 0; j < nl; j += VW) {
-          store(gw + j, load(gw + j) + splat(gt) * load(row + j));
-          store(dh + j, (c == 0 ? vf{} : load(dh + j)) + splat(gt) * load(w + j));
+      const float* row = H[0] + (size_t)t * n0;
+      for (int j = 0; j < n0; j += VW) {
+        vf dh = vf{};
+        for (int c = 0; c < net.C; ++c) {
+          const vf gt = splat(dlogit[(size_t)c * T + t]);
+          float* gw = g.wOut + (size_t)c * n0 + j;
+          store(gw, load(gw) + gt * load(row + j));
+          dh += gt * load(net.wOut + (size_t)c * n0 + j);
         }
+        const vf e = sin0 ? load(H[1] + (size_t)t * n0 + j) : load(row + j);
+        const vf d = sin0 ? dh * e : dh * (splat(1.f) - e * e);
+        store(cur + (size_t)t * n0 + j, d);
+        store(do_b + j, load(do_b + j) + d);
       }
     }
+  } else {
+    output_backward(net, T, H[L], dlogit, cur, g.b[L - 1], g.z[L - 1] ? g.z[L - 1] + (size_t)b * n[L] : nullptr, g);
   }
   for (int l = L; l >= 1; --l) {
     const int m = n[l], k = n[l - 1];
-    // dP = dH * (1 - h^2); the column sums are db_l and, per image, dz_l
-    float* db = g.b[l - 1];
-    float* dz = g.z[l - 1] ? g.z[l - 1] + (size_t)b * m : nullptr;
-    for (int j = 0; j < m; j += VW) {
-      vf s = vf{};
-      for (int t = 0; t < T; ++t) {
-        const vf h = load(H[l] + (size_t)t * m + j);
-        const vf d = load(dH + (size_t)t * m + j) * (splat(1.f) - h * h);
-        store(dP + (size_t)t * m + j, d);
-        s += d;
-      }
-      store(db + j, load(db + j) + s);
-      if (dz) store(dz + j, load(dz + j) + s);
+    // dW_l += H_{l-1}^T dP_l  (k x m, reduction over the T rows)
+    gemm<true>(k, m, T, H[l - 1], 1, k, cur, m, g.W[l - 1], m);
+    // dP_{l-1} = (dP_l W_l^T) * act'_{l-1} (W_l^T pre-transposed once per call, m x k), with its column sums:
+    // db_{l-1} and dz_{l-1} of the layer below, or do_b (layer 0)
+    EpiArgs ep;
+    ep.lde = k;
+    if (l > 1) {
+      ep.e = H[l - 1];
+      ep.cs0 = g.b[l - 2];
+      ep.cs1 = g.z[l - 2] ? g.z[l - 2] + (size_t)b * k : nullptr;
+      gemm<false, kDTanh>(T, k, m, cur, m, 1, net.WT[l - 1], k, nxt, k, ep);
+    } else {
+      // layer 0: dP0 goes straight into do_b, dA_b (sums over the rows with their coordinates); not stored
+      ep.e = sin0 ? H[L + 1] : H[0];
+      ep.cs0 = do_b;
+      ep.cxy = net.coords + 2 * (size_t)row0;
+      ep.dA0 = g.A + (size_t)b * 2 * n0;
+      ep.dA1 = ep.dA0 + n0;
+      if (sin0) gemm<false, kDMul>(T, k, m, cur, m, 1, net.WT[l - 1], k, nxt, k, ep);
+      else gemm<false, kDTanh>(T, k, m, cur, m, 1, net.WT[l - 1], k, nxt, k, ep);
+      return;
     }
-    // dW_l += H_{l-1}^T dP  (k x m, reduction over the T rows)
-    gemm<true>(k, m, T, H[l - 1], 1, k, dP, m, g.W[l - 1], m);
-    // dH_{l-1} = dP W_l^T, with W_l^T pre-transposed once per call (m x k)
-    gemm<false>(T, k, m, dP, m, 1, net.WT[l - 1], k, dH, k);
+    float* tmp = cur;
+    cur = nxt;
+    nxt = tmp;
   }
-  // layer 0: dP0 = dH * (1 - h0^2) (sin: dH * cos of the recomputed pre-activation);
-  // dA_b += [cx; cy]^T dP0, do_b += sum dP0
-  {
-    const int m = n[0];
-    float* dA0 = g.A + (size_t)b * 2 * m;
-    float* dA1 = dA0 + m;
-    float* dob = g.o + (size_t)b * m;
-    const float* A0 = net.A + (size_t)b * 2 * m;
-    const float* A1 = A0 + m;
-    const float* ob = net.o + (size_t)b * m;
-    for (int j = 0; j < m; j += VW) {
-      vf s0 = vf{}, s1 = vf{}, s = vf{};
-      for (int t = 0; t < T; ++t) {
-        const float cx = net.coords[2 * (row0 + t)], cy = net.coords[2 * (row0 + t) + 1];
-        vf deriv;
-        if (net.act0 == 1) {
-          vf sn, cs;
-          vsincos(splat(cx) * load(A0 + j) + splat(cy) * load(A1 + j) + load(ob + j), sn, cs);
-          deriv = cs;
-        } else {
-          const vf h = load(H[0] + (size_t)t * m + j);
-          deriv = splat(1.f) - h * h;
-        }
-        const vf d = load(dH + (size_t)t * m + j) * deriv;
-        s0 += splat(cx) * d;
-        s1 += splat(cy) * d;
-        s += d;
-      }
-      store(dA0 + j, load(dA0 + j) + s0);
-      store(dA1 + j, load(dA1 + j) + s1);
-      store(dob + j, load(dob + j) + s);
+  // no hidden layer (L == 0): dA_b += [cx; cy]^T dP0 (do_b came with the output pass)
+  float* dA0 = g.A + (size_t)b * 2 * n0;
+  float* dA1 = dA0 + n0;
+  for (int j = 0; j < n0; j += VW) {
+    vf s0 = vf{}, s1 = vf{};
+    for (int t = 0; t < T; ++t) {
+      const vf d = load(cur + (size_t)t * n0 + j);
+      s0 += splat(net.coords[2 * (row0 + t)]) * d;
+      s1 += splat(net.coords[2 * (row0 + t) + 1]) * d;
     }
+    store(dA0 + j, load(dA0 + j) + s0);
+    store(dA1 + j, load(dA1 + j) + s1);
   }
 }
 

@@ -18,6 +18,7 @@ struct Net {
   const float* bOut;     // [C]
   int act0 = 0;          // activation of layer 0: 0 = tanh, 1 = sin (learned Fourier features)
   int C = 1;             // output channels (detector channels of the image): logits per tile are [C, T]
+  int redo0 = 0;         // backward: compute layer 0 (and its cos) into H[0] (H[L + 1]) first, as they were not kept
 };
 
 /** One thread's gradient accumulators (padded like Net); summed over threads at the end. */
@@ -36,6 +37,7 @@ struct Grads {
   int mr();                                                                                        \
   int nr();                                                                                        \
   float tanh_scalar(float x);                                                                      \
+  void sincos_scalar(float x, float& s, float& c);                                                 \
   void forward(const Net& net, int b, int row0, int T, float* const* H, float* logits);            \
   void backward(const Net& net, int b, int row0, int T, float* const* H, const float* dlogit,      \
                 Grads& g, float* dH, float* dP);                                                   \

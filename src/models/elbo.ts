@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { bernoulliNllHook } from "../native/hooks";
 
 /**
  * The terms of the lecture's ELBO, each returned per image (shape [B]); the training loss is
@@ -32,6 +33,8 @@ export function klNormal(mean: tf.Tensor2D, logVar: tf.Tensor2D, priorStd: numbe
 
 /** Σ_pixels BCE-with-logits: softplus(l) − x·l, written stably as max(l,0) − x·l + log(1 + e^{−|l|}). */
 export function bernoulliNll(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+  const fused = bernoulliNllHook.kernel?.(logits, x); // the native op when the addon is loaded (src/native)
+  if (fused) return fused;
   return tf.tidy(() => {
     const t = tf.add(tf.sub(tf.relu(logits), tf.mul(x, logits)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
     return tf.sum(t, 1) as tf.Tensor1D;

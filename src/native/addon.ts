@@ -9,6 +9,27 @@ export interface NativeAddon {
   /** OpenBLAS for the dense products on (when loaded) or off; returns whether it is on (addons since issue 15) */
   setBlas?(on: boolean): boolean;
   tanhScalar(x: number): number;
+  /** the Bernoulli pixel loss per row and σ(l) − x (addon_loss.cc; absent in addons built before it) */
+  bernoulliNll?(
+    rows: number,
+    n: number,
+    logits: Float32Array,
+    x: Float32Array,
+    nll: Float32Array,
+    dl: Float32Array,
+  ): void;
+  /** its gradients for an upstream dy[rows]: gl = dy·dl, gx = −dy·logits */
+  bernoulliNllGrad?(
+    rows: number,
+    n: number,
+    dy: Float32Array,
+    dl: Float32Array,
+    logits: Float32Array,
+    gl: Float32Array,
+    gx: Float32Array,
+  ): void;
+  /** [sin x, cos x] of the Fourier layer's vector routine (addons since issue 15's sin/cos; absent before) */
+  sincosScalar?(x: number): [number, number];
   release(): void;
   peak(threads: number, ms: number): number;
   matmul(

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
 import { CoordDecoderInputs, coordDecoderReference, setCoordDecoder } from "../models/coord-decoder";
 import { loadNative } from "./addon";
+import { readViews, withOutputs } from "./wasm-heap";
 
 /** Time spent in the addon by `coordDecoderNative` since the last reset (for the bench's per-op profile). */
 export interface NativeOpStats {
@@ -107,12 +108,14 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
     const wOutD = f32(t[list.length - 2]);
     // one channel: bOut travels as a number (the addon's original signature); C channels: as C floats
     const bOutV: number | Float32Array = C === 1 ? f32(t[list.length - 1])[0] : f32(t[list.length - 1]).slice();
-    const logits = new Float32Array(B * C * P);
+    // the logits are written straight into a new tensor (a view of the wasm heap there: no 1.2 MB copy per step)
+    let cacheId = 0;
     const t0 = performance.now();
-    const cacheId = addon.forward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, logits, keep, ...actArg);
+    const [value] = withOutputs([[B, C * P]], [], ([logits]) => {
+      cacheId = addon.forward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, logits, keep, ...actArg);
+    });
     stats.forwardMs += performance.now() - t0;
     stats.forwardCalls++;
-    const value = tf.tensor2d(logits, [B, C * P]);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const dA = new Float32Array(AD.length),
         dO = new Float32Array(oD.length);
@@ -120,7 +123,8 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
         dbs = bs.map((b) => new Float32Array(b.length));
       const dzs = zs.map((z) => (z ? new Float32Array(z.length) : null));
       const dwOut = new Float32Array(wOutD.length);
-      const dyD = f32(dy);
+      if (dy.dtype !== "float32") throw new IvaeInputError(`coordDecoderNative: expected float32 dy, got ${dy.dtype}`);
+      const [dyD] = readViews([dy]); // no allocation follows before the call, so the heap view stays valid
       const t1 = performance.now();
       const dbOut = addon.backward(
         B,

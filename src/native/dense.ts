@@ -63,14 +63,19 @@ function tapeOn(): boolean {
 /**
  * Routes the models' `dense` (encoders, the plain VAE's decoder) through `denseNative` for products of at least
  * `DENSE_NATIVE_MIN_MACS` multiply-adds (true) or leaves it in tfjs (false). Returns whether it is routed.
- * Only while a gradient tape records (training): encode and decode stay in tfjs, so a saved model gives the same
- * numbers bit for bit (test/models/saved-models.test.ts); the sums in another order differ in the last bits.
+ * Training steps (a gradient tape records) always take it; inference calls (encode, decode) too unless
+ * `inference` is false (IVAE_NATIVE_DENSE_INFER=0): encoding 1024 patches' first layer (1024 × 2304 × 128) ran
+ * ~40 ms in tfjs-wasm on one core (bench/encode-profile.ts, issue 15). The products below the threshold stay in
+ * tfjs, so small calls (the saved-model fixtures of test/models/saved-models.test.ts: 4 images of 12 × 12) keep
+ * their bit-for-bit numbers; large ones differ from tfjs in the last bits (another summation order).
  */
-export function useNativeDense(enable = true): boolean {
+export function useNativeDense(enable = true, inference = process.env.IVAE_NATIVE_DENSE_INFER !== "0"): boolean {
   const addon = enable ? loadNative() : null;
   denseHook.kernel = addon
     ? (x, W, b) =>
-        tapeOn() && x.shape[0] * x.shape[1] * W.shape[1] >= DENSE_NATIVE_MIN_MACS ? denseNative(x, W, b) : null
+        (inference || tapeOn()) && x.shape[0] * x.shape[1] * W.shape[1] >= DENSE_NATIVE_MIN_MACS
+          ? denseNative(x, W, b)
+          : null
     : null;
   return denseHook.kernel !== null;
 }

@@ -62,3 +62,11 @@ export const vaeStepHook: {
       ) => import("../models/contracts").LossTerms | null)
     | null;
 } = { kernel: null };
+
+/**
+ * The Bernoulli pixel loss `bernoulliNll` (src/models/elbo.ts: Σ_pixels BCE with logits per row, [B]) as one
+ * threaded native op with its gradient; null: the tfjs path. The kernel returns null to decline (e.g. not float32).
+ */
+export const bernoulliNllHook: {
+  kernel: ((logits: tf.Tensor2D, x: tf.Tensor2D) => tf.Tensor1D | null) | null;
+} = { kernel: null };

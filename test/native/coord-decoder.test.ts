@@ -124,6 +124,7 @@ const CASES: Case[] = [
   { B: 3, P: 230, dims: [24, 24, 24], z: [true, false], sin: true }, // Fourier-feature layer 0, z from layer 1
   // widths whose padded size is not a multiple of the 6-row micro-tile (the last rows take 4-row tiles)
   { B: 2, P: 200, dims: [128, 72], z: [false], sin: true },
+  { B: 2, P: 50, dims: [16], z: [], sin: true }, // Fourier layer 0 straight into the output
 ];
 
 describe("native coordinate decoder", function () {
@@ -159,6 +160,31 @@ describe("native coordinate decoder", function () {
       for (const x of [0, 1e-8, -1e-8, 1e-4, 30, -30])
         worst = Math.max(worst, Math.abs(addon.tanhScalar(x) - Math.tanh(x)));
       assert.ok(worst < 1e-6, `max tanh error ${worst}`);
+    });
+
+    it("vectorised sin and cos (Fourier layer 0) are within 2e-7 of Math.sin and Math.cos", function () {
+      const addon = loadNative()!;
+      assert.ok(addon.sincosScalar, "addon has sincosScalar");
+      for (const isa of ["avx2", "generic"] as const) {
+        try {
+          setNativeIsa(isa);
+        } catch {
+          continue; // this CPU lacks the instruction set
+        }
+        let ws = 0,
+          wc = 0;
+        // the layer's arguments are tens of radians (Fourier scale 0.3 (side - 1) per grid unit)
+        const xs = [0, 1e-8, -1e-8, Math.PI / 4, Math.PI / 2, Math.PI, -Math.PI, 1e3];
+        for (let x = -120; x <= 120; x += 0.000731) xs.push(x);
+        for (const x0 of xs) {
+          const x = Math.fround(x0);
+          const [s, c] = addon.sincosScalar!(x);
+          ws = Math.max(ws, Math.abs(s - Math.sin(x)));
+          wc = Math.max(wc, Math.abs(c - Math.cos(x)));
+        }
+        assert.ok(ws < 2e-7 && wc < 2e-7, `${isa}: max sin error ${ws}, cos error ${wc}`);
+      }
+      setNativeIsa("auto");
     });
 
     for (const isa of ["avx512", "avx2", "generic"] as const) {

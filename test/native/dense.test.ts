@@ -105,7 +105,7 @@ describe("native dense op", function () {
         b = randn(rng, [128]) as tf.Tensor1D;
       assert.ok(64 * 130 * 128 >= DENSE_NATIVE_MIN_MACS);
       // in a training step (a gradient tape records) a large product goes to the addon, a small one is declined
-      // (null) and stays in tfjs; inference (no tape) always stays in tfjs, bit-identical to the saved models
+      // (null) and stays in tfjs; inference (no tape) takes it too unless switched off (then bit-identical to tfjs)
       let big: tf.Tensor | null = null,
         small: tf.Tensor | null = null;
       tf.grads((a: tf.Tensor) => {
@@ -115,7 +115,18 @@ describe("native dense op", function () {
       })([x]).forEach((g) => g.dispose());
       assert.ok(big !== null);
       assert.equal(small, null);
-      assert.equal(denseHook.kernel!(x, W, b), null);
+      const inferred = denseHook.kernel!(x, W, b);
+      assert.ok(inferred !== null, "inference: a large product takes the native op");
+      close("y (inference)", inferred, tf.add(tf.matMul(x, W), b));
+      inferred.dispose();
+      assert.equal(useNativeDense(true, false), true);
+      assert.equal(denseHook.kernel!(x, W, b), null, "inference off: tfjs");
+      tf.grads((a: tf.Tensor) => {
+        big = denseHook.kernel!(a as tf.Tensor2D, W, b);
+        return tf.sum(big ?? a);
+      })([x]).forEach((g) => g.dispose());
+      assert.ok(big !== null, "inference off: training steps still take it");
+      assert.equal(useNativeDense(true), true);
       const dy = randn(rng, [64, 128]);
       const f = (fn: typeof dense) =>
         tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
