@@ -111,6 +111,14 @@ export interface RVAEOptions extends ModelOptions {
    */
   frameChoice?: FrameChoice;
   /**
+   * Equivariant encoder with `framePosterior` or `frameChoice: "elbo"`: the prior over the trial frames.
+   * "uniform" (default): 1/K. "rotation": the angle prior N(0, `rotationPrior`²) at each trial angle, normalised
+   * over the trials, in the frame KL (`klFrame`) and, for the hard choice by −ELBO, as −log p(frame) in each
+   * candidate's score; so a frame near upright costs less than its half-turn (by π²/(2s²) nats, 3.4 at s = 1.2).
+   * For data turned uniformly within ±θ, s ≈ θ/√3 matches their spread (1.2 rad for ±120°); stored only when set.
+   */
+  framePrior?: FramePrior;
+  /**
    * How the shift is inferred when the pose encoder is not the equivariant one (e.g. the shift-VAE).
    * "mlp" (default): one MLP pass. "equivariant": a learned kernel is correlated with the image at every
    * integer shift up to a third of its side, the best shift re-centres it and the MLP reads z from the
@@ -162,6 +170,9 @@ export type CoordinateFeatures = "fourier" | "linear";
 
 /** How a model with translation infers its shift; see `RVAEOptions.offsetEncoder`. */
 export type OffsetEncoder = "equivariant" | "mlp";
+
+/** The prior over the equivariant encoder's trial frames; see `RVAEOptions.framePrior`. */
+export type FramePrior = "uniform" | "rotation";
 
 /** How an rVAE infers its angle; see `RVAEOptions.poseEncoder`. */
 export type PoseEncoder = "equivariant" | "group" | "mlp";

@@ -1,6 +1,11 @@
 import { check } from "../util/errors";
 import type { RVAEOptions } from "./options";
 
+/** The saved configuration's `scaleEncoder`: present only when "equivariant". */
+export interface ScaleEncoderField {
+  scaleEncoder?: "equivariant";
+}
+
 /**
  * The `scaleEncoder` option, checked; stored only when "equivariant" (parts/scale-search.ts), so that no other
  * configuration changes. It needs the scale latent, and a centre to measure the size about: the equivariant pose

@@ -4,6 +4,8 @@
 // rp = rotationPrior (rad), steps = rotationSteps; ps = pixelSubsample of the training; wz = poseWarmup, flip=1
 // oppositeFrames, choice=elbo frameChoice, harm = poseKernelHarmonics (the scorer's initial kernel);
 // pose=group: the group-convolution pose encoder (session 9), with gr = groupRotations, gc = groupChannels.
+// fprior=rot: framePrior "rotation" (session 10: the angle prior N(0, rp²) over the trial frames; needs fp=1 or
+// choice=elbo).
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -98,6 +100,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
               ? { poseEncoder: "group" as const, groupRotations: num("gr", 8), groupChannels: num("gc", 8) }
               : { poseKernelHarmonics: num("harm", 1), rotationSteps: num("steps", 64) }),
             frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
+            ...(args.fprior === "rot" ? { framePrior: "rotation" as const } : {}),
           })
         : m === "rvae"
           ? new RVAE({

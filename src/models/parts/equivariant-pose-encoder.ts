@@ -13,7 +13,9 @@ import {
   angleInWindow,
   candidateWeights,
   FrameMixture,
+  frameLogPrior,
   frameWindows,
+  klFrame,
   klFrameUniform,
   windowLogMass,
 } from "./frame-posterior";
@@ -78,6 +80,10 @@ export class EquivariantPoseEncoder implements Encoder {
   private readonly poseWarmup: number;
   /** `scaleEncoder: "equivariant"`: the coarse scale that also de-scales the MLP's image (scale-search.ts) */
   private readonly scaleSearch?: ScaleSearch;
+  /** log p(k) over the K trials under `framePrior` "rotation"; null for the uniform prior */
+  private readonly logPrior: Float32Array | null;
+  /** the hard choice ranks candidates by −ELBO (`frameChoice: "elbo"`), which then includes −log p(frame) */
+  private readonly choiceByElbo: boolean;
 
   constructor(
     private readonly mlp: MlpEncoder,
@@ -92,6 +98,20 @@ export class EquivariantPoseEncoder implements Encoder {
     this.oppositeFrames = opts.oppositeFrames;
     this.poseWarmup = opts.poseWarmup;
     this.scaleSearch = opts.scaleSearch;
+    const prior = opts.framePrior ?? { kind: "uniform" };
+    this.logPrior = prior.kind === "uniform" ? null : frameLogPrior(scorer.geometry.steps, prior);
+    this.choiceByElbo = opts.frameChoice === "elbo";
+  }
+
+  /**
+   * A candidate's score for the hard choice: its −log p(x|means) or −ELBO [B] (`v`), plus −log p(frame) of its trial
+   * `frame[b]` when the ELBO decides under the rotation prior (the KL of a frame posterior sure of that frame, less
+   * a constant), so that a half-turned frame that reconstructs as well as the upright one loses.
+   */
+  private withFramePrior(v: Float32Array, frame: Int32Array): Float32Array {
+    const lp = this.logPrior;
+    if (!lp || !this.choiceByElbo) return v;
+    return v.map((u, b) => u - lp[frame[b]]);
   }
 
   /** True while training is in the pose warm-up: `epoch` is given (training only) and at most `poseWarmup`. */
@@ -146,7 +166,7 @@ export class EquivariantPoseEncoder implements Encoder {
       let bestNll: Float32Array | null = null;
       frames.forEach((f, i) => {
         const nll = tf.tidy(() => this.candidateScore(this.inFrame(x, xv, c, coarse(f, i), centre, held), c, pix, x));
-        const v = nll.dataSync() as Float32Array;
+        const v = this.withFramePrior(nll.dataSync() as Float32Array, f);
         nll.dispose();
         for (let b = 0; b < B; b++) if (!bestNll || v[b] < bestNll[b]) pick[b] = i;
         bestNll = bestNll ? bestNll.map((u, b) => Math.min(u, v[b])) : v.slice();
@@ -168,7 +188,9 @@ export class EquivariantPoseEncoder implements Encoder {
     const { xv, centre, scores, frames, masks, coarse } = this.search(x);
     const held = this.zHeld(epoch);
     const posts = frames.map((f, i) => this.inFrame(x, xv, c, coarse(f, i), centre, held));
-    return { posts, weights: candidateWeights(windowLogMass(scores, masks!)), klFrame: klFrameUniform(scores) };
+    // the uniform prior keeps its own closed form, so that earlier seeded runs are unchanged to the last float
+    const kl = this.logPrior ? klFrame(scores, this.logPrior) : klFrameUniform(scores);
+    return { posts, weights: candidateWeights(windowLogMass(scores, masks!)), klFrame: kl };
   }
 
   /**

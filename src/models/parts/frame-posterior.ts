@@ -6,11 +6,11 @@ import type { LatentSpec, NamedLoss, Posterior } from "./latents";
  * (Nasiri & Bepler 2022, github.com/SMLC-NYSBC/TARGET-VAE): there the encoder gives q(r|x) over discrete
  * rotations, the ELBO's KL is KL(q(r|x) ‖ p(r)) + Σ_r q(r|x) (KL_θ|r + KL_z|r), and the decoder settles which
  * rotation reconstructs best. Here q(k|x) = softmax(s)_k over the K trial angles of the equivariant scorer,
- * with a uniform prior p(k) = 1/K. The expectation over k is truncated to the m best candidate frames: each
- * candidate owns a window of trials (those nearer to it than to any other candidate and within `halfWidth`),
- * is decoded once at the angle refined inside its window, and weighs q(window)/Σ q(windows). The weights
- * carry the decoder's verdict back to the scorer, which a hard best-of-m choice (`frameCandidates` alone)
- * does not: the scorer learns to rank first the frame that reconstructs best.
+ * with a uniform prior p(k) = 1/K or the angle prior over the trials (`framePrior`). The expectation over k is
+ * truncated to the m best candidate frames: each candidate owns a window of trials (those nearer to it than to any
+ * other candidate and within `halfWidth`), is decoded once at the angle refined inside its window, and weighs
+ * q(window)/Σ q(windows). The weights carry the decoder's verdict back to the scorer, which a hard best-of-m choice
+ * (`frameCandidates` alone) does not: the scorer learns to rank first the frame that reconstructs best.
  */
 
 /** Signed angular distance of trial k from trial c, in (−π, π]. */
@@ -86,6 +86,39 @@ export function klFrameUniform(scores: tf.Tensor2D): tf.Tensor1D {
 }
 
 /**
+ * The prior over the K trial frames (`framePrior`): "uniform" (1/K, TARGET-VAE's default) or "rotation", the
+ * angle latent's own prior N(0, std²) evaluated at each trial angle α_k = 2πk/K taken in (−π, π] and normalised over
+ * the K trials, so that the frame and the continuous angle see the same prior (spatial-VAE's Gaussian θ prior;
+ * TARGET-VAE's non-uniform p(r) over its discrete rotations). Why: data turned within ±120° are upright on average,
+ * so a prior peaked at upright makes the half-turned frame of a shape cost more than its upright one.
+ */
+export type FramePriorSpec = { kind: "uniform" } | { kind: "rotation"; std: number };
+
+/** log p(k) over the K trial frames under `spec` [K] (sums to 1 after exp). */
+export function frameLogPrior(K: number, spec: FramePriorSpec): Float32Array {
+  const out = new Float32Array(K);
+  if (spec.kind === "uniform") return out.fill(-Math.log(K));
+  const e = new Float64Array(K);
+  for (let k = 0; k < K; k++) e[k] = -(trialOffset(k, 0, K) ** 2) / (2 * spec.std * spec.std);
+  const max = Math.max(...e);
+  let z = 0;
+  for (const v of e) z += Math.exp(v - max);
+  const logZ = max + Math.log(z);
+  for (let k = 0; k < K; k++) out[k] = e[k] - logZ;
+  return out;
+}
+
+/** KL(q(k|x) ‖ p(k)) = Σ_k q (log q − log p) per image, [B], for a prior `logPrior` [K] (`frameLogPrior`). */
+export function klFrame(scores: tf.Tensor2D, logPrior: Float32Array): tf.Tensor1D {
+  const K = scores.shape[1];
+  return tf.tidy(() => {
+    const logq = tf.logSoftmax(scores);
+    const d = tf.sub(logq, tf.tensor2d(logPrior, [1, K]));
+    return tf.sum(tf.mul(tf.exp(logq), d), 1) as tf.Tensor1D;
+  });
+}
+
+/**
  * Σ_c w[b, c] · v_c[b] per image: the expectation of per-candidate values (reconstruction, KL terms) under the
  * candidate weights [B, m].
  */
@@ -98,7 +131,7 @@ export interface FrameMixture {
   posts: Posterior[];
   /** q(window_c | x) renormalised over the candidates; rows sum to 1 */
   weights: tf.Tensor2D;
-  /** KL(q(k|x) ‖ uniform over the K trials) per image */
+  /** KL(q(k|x) ‖ p(k)) over the K trials per image (p: `framePrior`, uniform by default) */
   klFrame: tf.Tensor1D;
 }
 
