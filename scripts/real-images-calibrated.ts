@@ -10,7 +10,7 @@ import { readImageFile } from "../src/data/io";
 import type { PixelSize } from "../src/data/io/metadata";
 import type { Encoding } from "../src/analysis/encode";
 import { poseMaps } from "../src/analysis/pose-maps";
-import { mapOverlays } from "../src/plots/specs/overlays";
+import { labelledImage, mapOverlays } from "../src/plots/specs/overlays";
 import { saveFigure } from "../src/plots/render";
 
 /**
@@ -63,7 +63,8 @@ export async function calibrationOf(name: string, dataDir: string): Promise<Cali
 
 /**
  * Writes `<out>/<name>_maps_nm.{svg,png,vl.json}`: the rVAE's angle, offsets and latents over the image with
- * axes in nm and offsets in pm (px when uncalibrated); returns the offsets' standard deviation in those units.
+ * axes in nm and offsets in pm (px when uncalibrated), and `<name>_classes_nm` (the k-means classes, same axes);
+ * returns the offsets' standard deviation in those units.
  */
 export async function calibratedMaps(
   out: string,
@@ -73,6 +74,7 @@ export async function calibratedMaps(
   enc: Encoding,
   pxScale: number,
   cal: Calibration,
+  classes?: ArrayLike<number>,
 ): Promise<Record<string, number>> {
   const maps = poseMaps(enc, { pixelSize: cal.pixelSize ?? null, pxScale });
   const fig = mapOverlays(image, at.x, at.y, maps, {
@@ -82,6 +84,11 @@ export async function calibratedMaps(
     title: `${name}: rVAE maps (pixel size from ${cal.source})`,
   });
   await saveFigure(fig, path.join(out, `${name}_maps_nm`));
+  if (classes) {
+    const title = `${name}: rVAE classes (k-means on z; pixel size from ${cal.source})`;
+    const classFig = labelledImage(image, at.x, at.y, classes, { width: 420, pixelSize: cal.pixelSize ?? null, title });
+    await saveFigure(classFig, path.join(out, `${name}_classes_nm`));
+  }
   const sd = (v: Float32Array) => {
     const m = v.reduce((a, b) => a + b, 0) / v.length;
     return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);

@@ -208,7 +208,7 @@ export async function runPair(o: PairOptions): Promise<Record<string, unknown> |
     console.log(`real-images (ADF+ABF pair): ${files.join(", ")} not found; skipped`);
     return undefined;
   }
-  const epochs = o.epochs ?? 60,
+  const epochs = o.epochs ?? 100,
     seeds = o.seeds ?? [1, 2, 3];
   fs.mkdirSync(o.out, { recursive: true });
   const save = (name: string, buf: Buffer) => fs.writeFileSync(path.join(o.out, `sto_pair_${name}.png`), buf);

@@ -292,7 +292,7 @@ async function one(file: string): Promise<Row> {
       0.45 * scale.spacing,
     );
     // the same maps with axes in nm and offsets in pm (the notebook's figure), from the calibration above
-    const phys = await calibratedMaps(OUT, name, img, p, enc, f, cal);
+    const phys = await calibratedMaps(OUT, name, img, p, enc, f, cal, cls);
     res.model.dispose();
     row.rvae = {
       ...phys,
