@@ -335,8 +335,7 @@ export function resolveConfig(
     poseKernelHarmonics <= 4 && (poseKernelHarmonics === 1 || (rotation && poseEncoder === "equivariant")),
     where,
     `poseKernelHarmonics (the pose scorer's initial kernel) must be at most 4 and needs rotation and poseEncoder ` +
-      `"equivariant", got ` +
-      `${poseKernelHarmonics}`,
+      `"equivariant", got ${poseKernelHarmonics}`,
   );
   const frameChoice = o.frameChoice ?? "reconstruction";
   check(
