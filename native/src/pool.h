@@ -14,7 +14,7 @@ namespace ivae_native {
  * (the addon's entry points call it once per parallel loop, never nested). */
 void pool_run(int nt, const std::function<void(int)>& fn);
 
-/** How many pool_run calls so far ran on more than one thread (info().parallelRuns: tests check that work was split). */
+/** How many pool_run calls so far ran on more than one thread (info().parallelRuns: tests check the split). */
 double pool_parallel_runs();
 
 // Same numbers for any thread count (issue 15, "Same numbers on every machine" in native/README.md): work whose
