@@ -259,6 +259,12 @@ void parallel_tasks(int ntasks, F fn) {
   pool_run(nt, [&](int t) { fn(t, (long)ntasks * t / nt, (long)ntasks * (t + 1) / nt); });
 }
 
+// Gradient chunks of the backward pass (pool.h): enough for 32 threads to share evenly, few enough that zeroing and
+// adding the chunks' buffers stays a small part of the pass.
+constexpr int kGradChunks = 32;
+// Row chunks of a product (each row of C is one call's work, its sum over K done inside the call).
+constexpr int kRowChunks = 16;
+
 int tiles_per_image(const Padded& d) { return (d.Ppad + kTile - 1) / kTile; }
 
 // ---------------------------------------------------------------- exported functions
@@ -330,7 +336,9 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   const float* dy = f32(env, a[12], (size_t)d.B * C * d.P, "dlogits");
   const bool cached = cache_matches(d, id);
   const int B = d.B, L = d.L, tpi = tiles_per_image(d);
-  const int nthreads = std::max(1, std::min(g_threads, B * tpi));
+  // fixed chunks of (image, tile) tasks, one gradient buffer each: the sums do not depend on the thread count
+  const long ntasks = (long)B * tpi;
+  const int nchunks = chunk_count(ntasks, kGradChunks);
   int nmax = 0;
   for (int w : d.pdims) nmax = std::max(nmax, w);
 
@@ -346,13 +354,15 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   }
   const size_t offw = per; per += (size_t)C * d.pdims[L];
   const size_t offbo = per; per += C;
-  std::vector<std::vector<float>> acc(nthreads, std::vector<float>(per, 0.f));
+  std::vector<std::vector<float>> acc(nchunks);  // zeroed by the thread that fills it (first touch)
   size_t scratch = (size_t)kTile * d.pdims[0];  // layer 0's cos
   for (int w : d.pdims) scratch += (size_t)kTile * w;
   d.net.redo0 = cached ? 1 : 0;  // the cache has h_1..h_L; layer 0 and its cos are recomputed per tile
 
-  parallel_tasks(B * tpi, [&](int th, long t0, long t1) {
-    float* base = acc[th].data();
+  pool_chunks(g_threads, nchunks, [&](int ch) {
+    const long t0 = chunk_begin(ntasks, nchunks, ch), t1 = chunk_begin(ntasks, nchunks, ch + 1);
+    acc[ch].assign(per, 0.f);
+    float* base = acc[ch].data();
     std::vector<float*> gW(L), gb(L), gz(L);
     for (int l = 0; l < L; ++l) {
       gW[l] = base + offW[l];
@@ -381,10 +391,9 @@ napi_value Backward(napi_env env, napi_callback_info info) {
       g_isa.backward(d.net, b, row0, T, H.data(), gt.data(), g, dH.data(), dP.data());
     }
   });
-  // sum the threads in a fixed order (deterministic for a given thread count)
+  // the chunks' partials in chunk order (the same for any thread count), into chunk 0's buffer
   std::vector<float>& tot = acc[0];
-  for (int t = 1; t < nthreads; ++t)
-    for (size_t i = 0; i < per; ++i) tot[i] += acc[t][i];
+  sum_chunks(g_threads, acc, per, tot.data());
 
   // un-pad into the caller's arrays
   const int n0 = d.dims[0], p0 = d.pdims[0];
@@ -446,11 +455,13 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   float* C = f32(env, a[8], (size_t)M * N, "C");
   if (blas_on()) {
     // OpenBLAS reads the operands in place (no packing copies); row blocks of C over the pool's threads
+    // fixed row chunks (pool.h): each is one sgemm call of a shape that does not depend on the thread count, so
+    // OpenBLAS's choice of kernel for a shape (edge or small-matrix kernels) cannot change a row's sum either
     const int blocks = (M + 7) / 8;
-    const int nt = std::max(1, std::min(g_threads, blocks));
-    pool_run(nt, [&](int t) {
-      const int r0 = std::min(M, (int)((long)blocks * t / nt) * 8);
-      const int r1 = std::min(M, (int)((long)blocks * (t + 1) / nt) * 8);
+    const int nc = chunk_count(blocks, kRowChunks);
+    pool_chunks(g_threads, nc, [&](int ch) {
+      const int r0 = std::min(M, (int)chunk_begin(blocks, nc, ch) * 8);
+      const int r1 = std::min(M, (int)chunk_begin(blocks, nc, ch + 1) * 8);
       if (r1 <= r0) return;
       blas_sgemm(tA, tB, r1 - r0, N, K, tA ? A + r0 : A + (size_t)r0 * K, tA ? M : K, Bm, tB ? K : N, 0.f,
                  C + (size_t)r0 * N, N);
@@ -467,9 +478,9 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   for (int kk = 0; kk < K; ++kk)
     for (int j = 0; j < N; ++j) pb[(size_t)kk * Np + j] = tB ? Bm[(size_t)j * K + kk] : Bm[(size_t)kk * N + j];
   const int blocks = Mp / mr;
-  const int nt = std::max(1, std::min(g_threads, blocks));
-  auto work = [&](int t) {
-    const int r0 = (int)((long)blocks * t / nt) * mr, r1 = (int)((long)blocks * (t + 1) / nt) * mr;
+  const int nc = chunk_count(blocks, kRowChunks);  // fixed row chunks, as above
+  auto work = [&](int ch) {
+    const int r0 = (int)chunk_begin(blocks, nc, ch) * mr, r1 = (int)chunk_begin(blocks, nc, ch + 1) * mr;
     if (r1 <= r0) return;
     for (int i = r0; i < std::min(r1, M); ++i) {
       float* dst = &pa[(size_t)i * K];
@@ -484,7 +495,7 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
       else std::memcpy(dst, src, sizeof(float) * N);
     }
   };
-  pool_run(nt, work);
+  pool_chunks(g_threads, nc, work);
   return nullptr;
 }
 
@@ -507,6 +518,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   check(env, napi_set_named_property(env, obj, "blas", v));  // what the dense products use
   check(env, napi_get_boolean(env, blas_on(), &v));
   check(env, napi_set_named_property(env, obj, "blasOn", v));
+  check(env, napi_create_double(env, pool_parallel_runs(), &v));
+  check(env, napi_set_named_property(env, obj, "parallelRuns", v));
   return obj;
 }
 

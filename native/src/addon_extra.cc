@@ -119,20 +119,23 @@ napi_value ScorerBackward(napi_env env, napi_callback_info info) {
   float* dW0 = f32(env, a[9], (size_t)d.Q * d.C, "dW0");
   float* db0 = f32(env, a[10], d.C, "db0");
   float* dW1 = f32(env, a[11], d.C, "dW1");
-  const int nt = std::max(1, std::min(current_threads(), d.B));
-  const size_t per = (size_t)d.Q * d.Cp + 2 * (size_t)d.Cp;  // dW0, db0, dW1 of one thread
-  std::vector<std::vector<float>> acc(nt, std::vector<float>(per, 0.f));
-  parallel(d.B, [&](int t, long b0i, long b1i) {
+  // fixed chunks of images, one gradient buffer each, added in chunk order (pool.h): the same sums for any
+  // thread count
+  const int nc = chunk_count(d.B, 32);
+  const size_t per = (size_t)d.Q * d.Cp + 2 * (size_t)d.Cp;  // dW0, db0, dW1 of one chunk
+  std::vector<std::vector<float>> acc(nc);
+  pool_chunks(current_threads(), nc, [&](int ch) {
+    const long b0i = chunk_begin(d.B, nc, ch), b1i = chunk_begin(d.B, nc, ch + 1);
+    acc[ch].assign(per, 0.f);
     std::vector<float> pad((size_t)(d.K + d.kw - 1) * d.R), dpre((size_t)d.K * d.Cp);
-    float* g = acc[t].data();
+    float* g = acc[ch].data();
     for (long b = b0i; b < b1i; ++b) {
       x.pad(polar + (size_t)b * d.K * d.R, d.K, d.R, d.kw, pad.data());
       x.bwd(pad.data(), d.K, d.R, d.Q, d.Cp, W1.data(), h + (size_t)b * d.K * d.Cp, ds + (size_t)b * d.K,
             dpre.data(), g, g + (size_t)d.Q * d.Cp, g + (size_t)d.Q * d.Cp + d.Cp);
     }
   });
-  for (int t = 1; t < nt; ++t)  // fixed order: deterministic for a given thread count
-    for (size_t i = 0; i < per; ++i) acc[0][i] += acc[t][i];
+  sum_chunks(current_threads(), acc, per, acc[0].data());
   const float* g = acc[0].data();
   for (int q = 0; q < d.Q; ++q) std::memcpy(dW0 + (size_t)q * d.C, g + (size_t)q * d.Cp, sizeof(float) * d.C);
   std::memcpy(db0, g + (size_t)d.Q * d.Cp, sizeof(float) * d.C);

@@ -50,16 +50,16 @@ Mlp mlp() {
 
 // Runs fn(first, last) over row blocks of [0, m) (multiples of 8 rows, the largest micro-tile height) on up to
 // the addon's thread count, through the persistent pool (pool.h); one thread below 1M multiply-adds, where the
-// hand-off costs more than it saves. The split depends only on the thread count, so results are reproducible
-// for a given count.
+// hand-off costs more than it saves.
+// The row blocks are fixed chunks of the problem (pool.h): at most 16, bounds from m only, one call each, so a
+// product's shapes, and with them OpenBLAS's kernels and every sum, are the same for any thread count.
 template <typename F>
 void rows_parallel(int m, double work, F fn) {
   const int blocks = (m + 7) / 8;
-  const int nt = work < 1e6 ? 1 : std::max(1, std::min(current_threads(), blocks));
-  if (nt == 1) return fn(0, m);
-  pool_run(nt, [&](int t) {
-    const int r0 = std::min(m, (int)((long)blocks * t / nt) * 8);
-    const int r1 = std::min(m, (int)((long)blocks * (t + 1) / nt) * 8);
+  const int nc = chunk_count(blocks, 16);
+  pool_chunks(work < 1e6 ? 1 : current_threads(), nc, [&](int ch) {
+    const int r0 = std::min(m, (int)chunk_begin(blocks, nc, ch) * 8);
+    const int r1 = std::min(m, (int)chunk_begin(blocks, nc, ch + 1) * 8);
     if (r1 > r0) fn(r0, r1);
   });
 }

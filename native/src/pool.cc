@@ -83,12 +83,16 @@ struct Pool {
 
 // Never destroyed: workers blocked in wait() at process exit must not meet a destroyed mutex.
 Pool* g_pool = new Pool();
+std::atomic<long> g_parallel_runs{0};
 
 }  // namespace
 
 void pool_run(int nt, const std::function<void(int)>& fn) {
   if (nt <= 1) return fn(0);
+  g_parallel_runs.fetch_add(1, std::memory_order_relaxed);
   g_pool->run(nt, fn);
 }
+
+double pool_parallel_runs() { return (double)g_parallel_runs.load(std::memory_order_relaxed); }
 
 }  // namespace ivae_native

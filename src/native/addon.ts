@@ -197,6 +197,8 @@ export interface NativeInfo {
   blas?: string;
   /** whether OpenBLAS (loaded at run time from libopenblas.so.0, IVAE_NATIVE_BLAS=0 to refuse it) does them now */
   blasOn?: boolean;
+  /** calls so far whose work was split over more than one thread (addons since the thread-count fix of issue 15) */
+  parallelRuns?: number;
 }
 
 let loaded: NativeAddon | null | undefined;
