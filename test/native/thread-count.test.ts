@@ -73,7 +73,8 @@ describe("native kernels: the same trained numbers for any thread count", functi
 
   for (const blas of [true, false]) {
     for (const [name, size, make] of models) {
-      it(`${name}${blas ? "" : ", addon's own gemm"}: 1, 2 and 3 threads give identical losses and weights`, async () => {
+      const title = `${name}${blas ? "" : ", addon's own gemm"}: 1, 2 and 3 threads give identical losses and weights`;
+      it(title, async () => {
         if (setNativeBlas(blas) !== blas) return; // no OpenBLAS on this machine: the own-gemm case covers it
         const ref = await trained(make, size, 1);
         assert.equal(ref.split, 0, "one thread must not split");
