@@ -3,24 +3,13 @@ import * as tf from "@tensorflow/tfjs";
 import { RVAE } from "../../src/models";
 import { coordDecoderName, setCoordDecoder } from "../../src/models/coord-decoder";
 import { train } from "../../src/training";
+import { blobImages } from "./blob-images";
 import { coordDecoderNative } from "../../src/native/coord-decoder";
 import { nativeAvailable } from "../../src/native/addon";
 import { frameScoresHook, resampleHook } from "../../src/native/hooks";
 
 // The native decoder plugged into a real rVAE (rotation, translation, skip offsets): training with it
 // follows the tfjs reference step for step (losses and weights), and decoding gives the same images.
-
-function images(n: number, size: number): { data: Float32Array; n: number; height: number; width: number } {
-  const data = new Float32Array(n * size * size);
-  for (let k = 0; k < n; k++)
-    for (let i = 0; i < size; i++)
-      for (let j = 0; j < size; j++) {
-        const di = i - size / 2 + (k % 3),
-          dj = j - size / 2 - (k % 2);
-        data[(k * size + i) * size + j] = Math.exp(-(di * di + 2 * dj * dj) / (4 + (k % 5)));
-      }
-  return { data, n, height: size, width: size };
-}
 
 async function run(native: boolean, skip: boolean) {
   // the decoder in use before (native when src/native was imported) is put back after, so later test files see it
@@ -35,7 +24,7 @@ async function run(native: boolean, skip: boolean) {
   frameScoresHook.kernel = resampleHook.polar = resampleHook.normalised = null;
   try {
     const model = new RVAE({ imageShape: [10, 10], decoderHidden: [24, 24, 24], skip, seed: 3 });
-    const hist = await train(model, images(24, 10), { epochs: 2, batchSize: 8, seed: 5, progress: false });
+    const hist = await train(model, blobImages(24, 10), { epochs: 2, batchSize: 8, seed: 5, progress: false });
     const decoded = model.decode(
       [
         [0.3, -0.2],

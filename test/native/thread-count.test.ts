@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { RVAE, VAE } from "../../src/index";
 import { train } from "../../src/training";
+import { blobImages } from "./blob-images";
 import { loadNative, nativeAvailable, nativeInfo, setNativeBlas, setNativeThreads } from "../../src/native/addon";
 import type { LatentModel } from "../../src/models/model";
 import { Random } from "../../src/util/random";
@@ -13,24 +14,12 @@ import { useBackend } from "../models/setup";
 // really split the work (shapes chosen so the decoder has 16 (image, tile) tasks and the VAE's products exceed
 // the addon's one-thread threshold).
 
-function images(n: number, size: number): { data: Float32Array; n: number; height: number; width: number } {
-  const data = new Float32Array(n * size * size);
-  for (let k = 0; k < n; k++)
-    for (let i = 0; i < size; i++)
-      for (let j = 0; j < size; j++) {
-        const di = i - size / 2 + (k % 3),
-          dj = j - size / 2 - (k % 2);
-        data[(k * size + i) * size + j] = Math.exp(-(di * di + 2 * dj * dj) / (4 + (k % 5)));
-      }
-  return { data, n, height: size, width: size };
-}
-
 async function trained(make: () => LatentModel, size: number, threads: number) {
   setNativeThreads(threads);
   const before = nativeInfo()!.parallelRuns ?? 0;
   const model = make();
   try {
-    const hist = await train(model, images(24, size), { epochs: 2, batchSize: 8, seed: 5, progress: false });
+    const hist = await train(model, blobImages(24, size), { epochs: 2, batchSize: 8, seed: 5, progress: false });
     return { loss: hist.loss, w: model.getWeights(), split: (nativeInfo()!.parallelRuns ?? 0) - before };
   } finally {
     model.dispose();
