@@ -4,6 +4,30 @@
  */
 
 /**
+ * The blob response at scale `sigma`: −σ²·∇²(G_σ * img), the scale-normalised Laplacian of Gaussian (5-point
+ * Laplacian on the blurred image, clamped borders). Positive on a bright bump, negative in a bowl. One scale of
+ * `findAtomsLoG`'s stack, and the DCNN finder's bump check.
+ */
+export function blobResponse(img: Float32Array, height: number, width: number, sigma: number): Float32Array {
+  const H = height,
+    W = width;
+  const g = gaussianBlur(img, H, W, sigma);
+  const out = new Float32Array(H * W);
+  const s2 = sigma * sigma;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const cc = g[y * W + x];
+      const l = g[y * W + (x > 0 ? x - 1 : x)],
+        r = g[y * W + (x < W - 1 ? x + 1 : x)];
+      const u = g[(y > 0 ? y - 1 : y) * W + x],
+        d = g[(y < H - 1 ? y + 1 : y) * W + x];
+      out[y * W + x] = -s2 * (l + r + u + d - 4 * cc);
+    }
+  }
+  return out;
+}
+
+/**
  * Separable Gaussian blur with standard deviation `sigma` px (kernel truncated at 3.5σ, and at the image
  * size: with clamped borders a wider kernel only adds more copies of the edge pixels, and an uncapped
  * radius made `smooth: 1e6` allocate and loop for ever).

@@ -1,7 +1,7 @@
 import { ImageStack, isImageStack } from "../data/image-stack";
 import { check, checkFinite, checkInt, IvaeInputError } from "../util/errors";
 import { blurNoiseFactor, localBackground, localNoise, logNoiseFactor } from "./background";
-import { gaussianBlur, maxFilter, quantile } from "./filters";
+import { blobResponse, gaussianBlur, maxFilter, quantile } from "./filters";
 import { estimateLatticeScale, ScaleDefaults, scaleDefaults } from "./scale";
 import { asStack } from "./image-input";
 
@@ -296,22 +296,7 @@ export function findAtomsLoG(
   const per = c.frames.map((f) => {
     const src = img.data.subarray(f * H * W, (f + 1) * H * W);
     if (isFlat(src)) return [];
-    const resp = sigmas.map((s) => {
-      const g = gaussianBlur(src, H, W, s);
-      const out = new Float32Array(H * W);
-      const s2 = s * s;
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          const cc = g[y * W + x];
-          const l = g[y * W + (x > 0 ? x - 1 : x)],
-            r = g[y * W + (x < W - 1 ? x + 1 : x)];
-          const u = g[(y > 0 ? y - 1 : y) * W + x],
-            d = g[(y < H - 1 ? y + 1 : y) * W + x];
-          out[y * W + x] = -s2 * (l + r + u + d - 4 * cc);
-        }
-      }
-      return out;
-    });
+    const resp = sigmas.map((s) => blobResponse(src, H, W, s));
     // the threshold is taken on the strongest scale's response, so it is relative like in findLocalMaxima
     const best = new Float32Array(H * W);
     for (const r of resp) for (let i = 0; i < best.length; i++) if (r[i] > best[i]) best[i] = r[i];

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { selectBackend } from "../../src/backend";
 import { stemBasisLattice, stemPolycrystal } from "../../src/data/stem";
 import { findAtomsDCNN, scoreAtoms } from "../../src/atoms";
-import { blobResponse } from "../../src/atoms/dcnn/bump";
+import { blobResponse } from "../../src/atoms/filters";
 
 /** Recall and precision against the truth, 3 px border excluded, tolerance minSpacing/2. */
 type Points = { x: ArrayLike<number>; y: ArrayLike<number> };

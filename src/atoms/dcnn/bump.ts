@@ -1,22 +1,4 @@
-import { gaussianBlur } from "../filters";
-
-/**
- * The image's blob response at the column scale: −σ²·∇²(G_σ * image) (scale-normalised Laplacian of
- * Gaussian, 5-point Laplacian on the blurred image), positive on a bright bump, negative in a bowl.
- * Returned as a map (height × width) so many finds can be read from it.
- */
-export function blobResponse(img: Float32Array, H: number, W: number, sigma: number): Float32Array {
-  const g = gaussianBlur(img, H, W, sigma);
-  const out = new Float32Array(H * W);
-  const at = (y: number, x: number) => g[Math.min(H - 1, Math.max(0, y)) * W + Math.min(W - 1, Math.max(0, x))];
-  const s2 = sigma * sigma;
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const lap = at(y - 1, x) + at(y + 1, x) + at(y, x - 1) + at(y, x + 1) - 4 * g[y * W + x];
-      out[y * W + x] = -s2 * lap;
-    }
-  return out;
-}
+import { blobResponse } from "../filters";
 
 /** Bilinear value of a map at a sub-pixel point (clamped to the frame). */
 export function sampleMap(m: Float32Array, H: number, W: number, x: number, y: number): number {
