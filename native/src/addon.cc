@@ -259,11 +259,6 @@ void parallel_tasks(int ntasks, F fn) {
   pool_run(nt, [&](int t) { fn(t, (long)ntasks * t / nt, (long)ntasks * (t + 1) / nt); });
 }
 
-// Gradient chunks of the backward pass (pool.h): enough for 32 threads to share evenly, few enough that zeroing and
-// adding the chunks' buffers stays a small part of the pass.
-constexpr int kGradChunks = 32;
-// Row chunks of a product (each row of C is one call's work, its sum over K done inside the call).
-constexpr int kRowChunks = 16;
 
 int tiles_per_image(const Padded& d) { return (d.Ppad + kTile - 1) / kTile; }
 

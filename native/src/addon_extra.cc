@@ -121,7 +121,7 @@ napi_value ScorerBackward(napi_env env, napi_callback_info info) {
   float* dW1 = f32(env, a[11], d.C, "dW1");
   // fixed chunks of images, one gradient buffer each, added in chunk order (pool.h): the same sums for any
   // thread count
-  const int nc = chunk_count(d.B, 32);
+  const int nc = chunk_count(d.B, kGradChunks);
   const size_t per = (size_t)d.Q * d.Cp + 2 * (size_t)d.Cp;  // dW0, db0, dW1 of one chunk
   std::vector<std::vector<float>> acc(nc);
   pool_chunks(current_threads(), nc, [&](int ch) {

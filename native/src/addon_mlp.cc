@@ -56,7 +56,7 @@ Mlp mlp() {
 template <typename F>
 void rows_parallel(int m, double work, F fn) {
   const int blocks = (m + 7) / 8;
-  const int nc = chunk_count(blocks, 16);
+  const int nc = chunk_count(blocks, kRowChunks);
   pool_chunks(work < 1e6 ? 1 : current_threads(), nc, [&](int ch) {
     const int r0 = std::min(m, (int)chunk_begin(blocks, nc, ch) * 8);
     const int r1 = std::min(m, (int)chunk_begin(blocks, nc, ch + 1) * 8);

@@ -22,6 +22,12 @@ double pool_parallel_runs();
 // accumulates into its own buffer (in item order), threads take whole chunks, and the partials are added in chunk
 // order afterwards. The thread count then changes who computes a chunk, never what is added to what.
 
+/** Gradient chunks of a backward pass (decoder, frame scorer): enough for 32 threads to share evenly, few enough
+ * that zeroing and adding the chunks' buffers stays a small part of the pass. */
+constexpr int kGradChunks = 32;
+/** Row chunks of a product (each row of the result is one call's work, its sum over K done inside the call). */
+constexpr int kRowChunks = 16;
+
 /** Chunks for n items: min(n, cap), at least 1. */
 inline int chunk_count(long n, int cap) { return (int)std::max(1L, std::min(n, (long)cap)); }
 /** First item of chunk c of nc over n items (chunk c is [chunk_begin(c), chunk_begin(c + 1))). */
