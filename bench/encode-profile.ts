@@ -5,11 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-const argv = process.argv.slice(2);
-const opt = (name: string, def: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
+import { opt } from "./cli";
 
 async function main(): Promise<void> {
   const { selectBackend } = await import("../src/backend");
