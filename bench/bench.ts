@@ -7,7 +7,13 @@
  * sides (`--threads`, default 2): ivae's native kernels, torch's intra-op pool, OpenBLAS and OpenMP; the
  * JSON records what each side really used and which BLAS torch/numpy loaded.
  *
- *   node dist/bench/bench.js [--quick] [--threads 2] [--steps 8] [--warmup 2] [--repeat 3]
+ * Timing (bench/README.md, "How a throughput is timed"): every repeat of a configuration times one block of
+ * consecutive training steps, at least `--steps` steps and at least `--min-seconds` seconds, on both sides alike;
+ * img/s = batch x steps / block seconds. The configurations of the issue's bars (default and MLP rVAE, plain VAE,
+ * and their references) alternate ivae and torch `--repeat` times; the JSON keeps every repeat, the summary and
+ * ratios use the median of the repeats and give their spread.
+ *
+ *   node dist/bench/bench.js [--quick] [--threads 2] [--steps 8] [--min-seconds 2] [--warmup 2] [--repeat 3]
  *     [--variants rvae,rvae-mlp,skip,shift,vae] [--widths 64,128,256] [--subsample 256 (0: full pixels only)]
  *     [--encode 100000] [--manifold 20] [--peak-budget 1.5] [--no-torch]
  *     [--time-to-result] [--ttr-only] [--ttr-n 4000] [--ttr-budget 600] [--out bench/results/latest.json]
@@ -17,6 +23,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import type { BenchVariant } from "./flops";
+import { fmt, printRatios, printSummary, ratios as ratioMaker, summarize } from "./summary";
 import { MARK, RunResult, WorkerConfig } from "./worker";
 
 const argv = process.argv.slice(2);
@@ -29,12 +36,6 @@ function list(name: string, def: string): string[] {
   const i = argv.indexOf(`--${name}`);
   return (i >= 0 ? argv[i + 1] : def).split(",").filter(Boolean);
 }
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-const fmt = (x: unknown, d = 1) => (typeof x !== "number" || !Number.isFinite(x) ? "-" : x.toFixed(d));
-
 /** Runs bench/worker in a child: the built .js, or the .ts through tsx when run as `npx tsx bench/bench.ts`. */
 function child(args: string[]): RunResult {
   const ts = __filename.endsWith(".ts");
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
   const quick = has("quick");
   const threads = arg("threads", 2);
   const steps = arg("steps", quick ? 2 : 8);
+  const minSeconds = arg("min-seconds", quick ? 0.2 : 2);
   const warmup = arg("warmup", 1 + (quick ? 0 : 1));
   const repeat = arg("repeat", quick ? 1 : 3);
   const encodeN = arg("encode", quick ? 5000 : 100000);
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
       size,
       batch,
       steps,
+      minSeconds,
       warmup,
       repeat,
       threads,
@@ -141,8 +144,9 @@ async function main(): Promise<void> {
       Buffer.from(ds.images.data.buffer, ds.images.data.byteOffset, ds.images.data.byteLength),
     );
     log(
-      `ivae bench: cards 48x48, batch ${batch}, ${steps} timed steps after ${warmup} warm-up, ${threads} threads ` +
-        `on both sides, ${repeat} alternating repeats; ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ` +
+      `ivae bench: cards 48x48, batch ${batch}, each repeat a block of >= ${steps} steps and >= ${minSeconds} s ` +
+        `after ${warmup} warm-up, ${threads} threads on both sides, ${repeat} alternating repeats of the headline ` +
+        `pairs (median reported); ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ` +
         `load ` +
         `${os
           .loadavg()
@@ -153,7 +157,8 @@ async function main(): Promise<void> {
     const add = (key: string, r: RunResult) => {
       (runs[key] ??= []).push({ ...r, label: key });
       const what = r.ok
-        ? `${fmt(r.imagesPerSecond)} img/s  ${fmt(r.gflops)} GFLOP/s`
+        ? `${fmt(r.imagesPerSecond)} img/s  ${fmt(r.gflops)} GFLOP/s  (${r.timedSteps ?? r.steps} steps in ` +
+          `${fmt(r.timedSeconds, 2)} s)`
         : `FAILED: ${String(r.error).split("\n")[0]}`;
       log(`  ${key.padEnd(34)} ${what}`);
     };
@@ -164,6 +169,7 @@ async function main(): Promise<void> {
     const torchKey = (v: BenchVariant, w: number, m: number) => `torch ${torchVariant(v)} [${w},${w}] ${pxName(m)}`;
     const base = {
       steps,
+      minSeconds,
       warmup,
       threads,
       dataFile,
@@ -193,6 +199,8 @@ async function main(): Promise<void> {
       String(steps),
       "--warmup",
       String(warmup),
+      "--min-seconds",
+      String(minSeconds),
       "--threads",
       String(threads),
       "--dec",
@@ -231,6 +239,12 @@ async function main(): Promise<void> {
       );
       if (variants.includes("rvae")) ivae("rvae", w0, 0, more);
       if (variants.includes("rvae-mlp")) ivae("rvae-mlp", w0, 0, more);
+      // the plain VAE's bar (>= 1x the reference) alternates too: its ~10 ms steps are the most sensitive to load
+      if (variants.includes("vae")) {
+        const vaeMore = first ? { encodeN, manifold, profile: true } : {};
+        torch("vae", w0, 0, first ? ["--encode-n", String(encodeN), "--manifold", String(manifold)] : []);
+        ivae("vae", w0, 0, vaeMore);
+      }
     }
     // the rest of the matrix: every variant x decoder width x (all pixels, pixelSubsample), once each
     const pixelModes = subsample > 0 ? [0, subsample] : [0];
@@ -266,59 +280,53 @@ async function main(): Promise<void> {
     const best = all.length ? all.reduce((a, b) => (b.gflops > a.gflops ? b : a)) : undefined;
     result.machineLimit = { best, sgemm, native: gemmNative, note: "% of peak below is against `best`" };
 
-    const summary: Record<string, Record<string, unknown>> = {};
-    for (const [key, rs] of Object.entries(runs)) {
-      const ok = rs.filter((r) => r.ok);
-      const ips = ok.length ? median(ok.map((r) => r.imagesPerSecond!)) : undefined;
-      const gf = ok.length ? median(ok.map((r) => r.gflops!)) : undefined;
-      summary[key] = {
-        imagesPerSecond: ips,
-        gflops: gf,
-        fractionOfPeak: gf && best ? gf / best.gflops : undefined,
-        runs: ok.length,
-        ok: ok.length > 0,
-        error: ok.length ? undefined : rs[0]?.error,
-      };
-    }
-    const ips = (k: string) => summary[k]?.imagesPerSecond as number | undefined;
-    const ratio = (a: string, b: string) => (ips(a) && ips(b) ? ips(a)! / ips(b)! : undefined);
+    const summary = summarize(runs, best?.gflops);
+    const { ratio, spread: ratioSpread } = ratioMaker(summary);
+    const headRvae = `default rvae (equivariant) / torch rvae (mlp), [${w0},${w0}] full`;
+    const headVae = `vae / torch vae, [${w0},${w0}] full`;
+    const headEq = `default rvae step time / mlp rvae step time, [${w0},${w0}] full`;
     const ratios: Record<string, number | undefined> = {
-      [`default rvae (equivariant) / torch rvae (mlp), [${w0},${w0}] full`]: ratio(
-        ivaeKey("rvae", w0, 0),
-        torchKey("rvae", w0, 0),
-      ),
-      [`vae / torch vae, [${w0},${w0}] full`]: ratio(ivaeKey("vae", w0, 0), torchKey("vae", w0, 0)),
-      [`default rvae step time / mlp rvae step time, [${w0},${w0}] full`]: ratio(
-        ivaeKey("rvae-mlp", w0, 0),
-        ivaeKey("rvae", w0, 0),
-      ),
-      [`rvae-mlp [${w0},${w0}] full training GFLOP/s / best sgemm`]: summary[ivaeKey("rvae-mlp", w0, 0)]
-        ?.fractionOfPeak as number | undefined,
+      [headRvae]: ratio(ivaeKey("rvae", w0, 0), torchKey("rvae", w0, 0), headRvae),
+      [headVae]: ratio(ivaeKey("vae", w0, 0), torchKey("vae", w0, 0), headVae),
+      [headEq]: ratio(ivaeKey("rvae-mlp", w0, 0), ivaeKey("rvae", w0, 0), headEq),
+      [`rvae-mlp [${w0},${w0}] full training GFLOP/s / best sgemm`]:
+        summary[ivaeKey("rvae-mlp", w0, 0)]?.fractionOfPeak,
     };
     for (const key of Object.keys(summary)) {
       const m = /^ivae-(native|wasm) (\S+) (\[\d+,\d+\]) (\S+)$/.exec(key);
-      if (m) ratios[`${key} / torch`] = ratio(key, `torch ${torchVariant(m[2] as BenchVariant)} ${m[3]} ${m[4]}`);
+      if (m)
+        ratios[`${key} / torch`] = ratio(
+          key,
+          `torch ${torchVariant(m[2] as BenchVariant)} ${m[3]} ${m[4]}`,
+          `${key} / torch`,
+        );
     }
     const threadsUsed = {
       torch: torchHead?.threadCheck,
       ivaeNative: runs[ivaeKey("rvae", w0, 0)]?.[0]?.threads,
       removedEnvForTorch: removedEnv,
     };
-    Object.assign(result, { blas: torchHead?.blas, threads: threadsUsed, summary, ratios, runs });
+    const timingRule =
+      `each repeat: one block of consecutive training steps, >= ${steps} steps and >= ${minSeconds} s, ` +
+      `img/s = batch x steps / seconds (ivae through train(), torch in torch_ref.py); ${repeat} repeats of the ` +
+      `headline pairs alternating ivae and torch, the rest once; summary and ratios: median of the repeats`;
+    Object.assign(result, {
+      blas: torchHead?.blas,
+      threads: threadsUsed,
+      timingRule,
+      summary,
+      ratios,
+      ratioSpread,
+      runs,
+    });
 
     log("");
-    log(`${"configuration".padEnd(34)} ${"img/s".padStart(9)} ${"GFLOP/s".padStart(9)} ${"% peak".padStart(7)}  runs`);
-    for (const [key, s] of Object.entries(summary)) {
-      log(
-        `${key.padEnd(34)} ${fmt(s.imagesPerSecond).padStart(9)} ${fmt(s.gflops).padStart(9)} ` +
-          `${fmt(typeof s.fractionOfPeak === "number" ? 100 * s.fractionOfPeak : undefined).padStart(7)}  ` +
-          `${s.runs}${s.ok ? "" : `  (${String(s.error).split("\n")[0]})`}`,
-      );
-    }
+    log(`timing: ${timingRule}`);
+    printSummary(log, summary);
     log(`machine limit (${threads} threads), GFLOP/s:`);
     for (const g of all) log(`  ${g.op.padEnd(44)} ${g.shape.padEnd(26)} ${fmt(g.gflops).padStart(8)}`);
     log(`  best: ${best ? `${best.op} ${best.shape} ${fmt(best.gflops)}` : "-"}`);
-    for (const [k, v] of Object.entries(ratios)) log(`ratio ${k}: ${fmt(v, 2)}`);
+    printRatios(log, ratios, ratioSpread);
     const tr = torchHead,
       nd = runs[ivaeKey("rvae", w0, 0)]?.[0],
       nm = runs[ivaeKey("rvae-mlp", w0, 0)]?.[0];

@@ -2,7 +2,9 @@
 """PyTorch reference of ivae's models for `npm run bench` (bench/bench.ts runs it and reads the JSON it
 prints on its last line). Models: bench/torch_model.py. Threads and BLAS: bench/torch_env.py.
 
-Throughput (default): `--steps` timed Adam steps after `--warmup`, optional encode/manifold timings,
+Throughput (default): after `--warmup` steps, consecutive Adam steps timed as one block until at least
+`--steps` steps and `--min-seconds` seconds (bench/README.md, "How a throughput is timed"; bench/worker.ts times
+ivae the same way); img/s = batch x steps / block seconds. Optional encode/manifold timings,
 `--peak` (best sgemm on these cores), `--profile` (per-op profile of one step).
 Time to a result (`--ttr-out FILE --budget S`): trains epoch after epoch until S seconds of training and
 after each epoch appends {"epoch", "trainSeconds", "z", "angle"} (posterior means of all images, the
@@ -27,7 +29,9 @@ def parse():
     ap.add_argument("--n", type=int, default=0)
     ap.add_argument("--size", type=int, default=48)
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=10, help="timed steps at least (see --min-seconds)")
+    ap.add_argument("--min-seconds", type=float, default=0.0,
+                    help="time steps until at least this many seconds have passed (and --steps steps)")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--latent", type=int, default=2)
@@ -97,17 +101,22 @@ def main():
     batch = lambda i: X[perm[(i % nb) * a.batch:(i % nb) * a.batch + a.batch]]  # noqa: E731
     for i in range(a.warmup):
         step(batch(i))
+    # one block of consecutive steps, at least --steps of them and --min-seconds long (the same rule as ivae's
+    # side); the per-step times are kept too, but the throughput is the block's
     times, last = [], 0.0
-    for i in range(a.steps):
+    t_block = time.perf_counter()
+    while len(times) < a.steps or time.perf_counter() - t_block < a.min_seconds:
         t0 = time.perf_counter()
-        last = step(batch(a.warmup + i))  # the gather counts, as the batch copy in ivae's train()
+        last = step(batch(a.warmup + len(times)))  # the gather counts, as the batch copy in ivae's train()
         times.append(time.perf_counter() - t0)
-    times.sort()
-    med = times[len(times) // 2]
+    block = time.perf_counter() - t_block
+    med = sorted(times)[len(times) // 2]
     fl = 3 * flops_per_image(a.variant, P, enc, dec, a.latent, m)
-    out = dict(base, ok=math.isfinite(last), model=a.variant, batch=a.batch, steps=a.steps, stepSecondsMedian=med,
-               stepSeconds=times, imagesPerSecond=a.batch / med, flopsPerImage=fl, gflops=fl * a.batch / med / 1e9,
-               lastLoss=last)
+    ips = a.batch * len(times) / block
+    out = dict(base, ok=math.isfinite(last), model=a.variant, batch=a.batch, steps=len(times), stepSecondsMedian=med,
+               stepSeconds=times, timedSteps=len(times), timedSeconds=block, imagesPerSecond=ips,
+               imagesPerSecondMedianStep=a.batch / med, flopsPerImage=fl, gflops=fl * ips / 1e9, lastLoss=last,
+               timing="block of >= %d steps and >= %g s: img/s = batch x steps / seconds" % (a.steps, a.min_seconds))
     if a.profile:
         from torch.profiler import profile, ProfilerActivity
         with profile(activities=[ProfilerActivity.CPU]) as prof:
