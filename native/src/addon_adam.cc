@@ -20,16 +20,17 @@ namespace {
 // the loops vectorise with exact SSE division and square root):
 //   m' = m β1 + g (1 − β1), v' = v β2 + g² (1 − β2), w' = (m'/(1 − β1ᵗ)) / (√(v'/(1 − β2ᵗ)) + ε) (−lr) + w.
 // consts: β1, 1 − β1, β2, 1 − β2, 1 − β1ᵗ, 1 − β2ᵗ, ε, −lr (each rounded to float32 as tfjs's scalars are).
-// Returns 1 (nothing written) when a gradient is not finite, 2 when a new weight is not finite, else 0.
+// Returns 1 when a gradient is not finite, 2 when a new weight is not finite, else 0 (the caller keeps the outputs
+// only on 0).
 int adam_update(size_t n, const float* __restrict w, const float* __restrict g, const float* __restrict m,
                 const float* __restrict v, float* __restrict wo, float* __restrict mo, float* __restrict vo,
                 const double* cd) {
   float c[8];
   for (int i = 0; i < 8; ++i) c[i] = (float)cd[i];
-  // x − x == 0 exactly for finite x (NaN for ±Inf and NaN): branch-free, so both loops vectorise
-  int bad = 0;
-  for (size_t i = 0; i < n; ++i) bad |= !(g[i] - g[i] == 0.f);
-  if (bad) return 1;
+  // x − x == 0 exactly for finite x (NaN for ±Inf and NaN): branch-free, so the loop vectorises. The gradients are
+  // checked in the same pass as the update (a separate pass read them twice): the outputs are new arrays that the
+  // caller drops unless every variable's outcome is 0, so writing them before the verdict changes nothing.
+  int badg = 0, badw = 0;
   for (size_t i = 0; i < n; ++i) {
     const float gi = g[i];
     const float m1 = m[i] * c[0] + gi * c[1];
@@ -41,39 +42,27 @@ int adam_update(size_t n, const float* __restrict w, const float* __restrict g, 
     mo[i] = m1;
     vo[i] = v1;
     wo[i] = w1;
-    bad |= !(w1 - w1 == 0.f);
+    badg |= !(gi - gi == 0.f);
+    badw |= !(w1 - w1 == 0.f);
   }
-  return bad ? 2 : 0;
+  return badg ? 1 : badw ? 2 : 0;
 }
 
 // adam_update over the pool's threads for large variables (the plain VAE's first encoder layer has 295k weights):
-// elements are independent, so the result is the same bit for bit; gradients are checked everywhere first, so
-// nothing is written when one is not finite.
+// elements are independent, so the result is the same bit for bit; a non-finite gradient anywhere gives 1.
 int adam_update_parallel(size_t n, const float* w, const float* g, const float* m, const float* v, float* wo, float* mo,
                          float* vo, const double* cd) {
   const int nt = n < 65536 ? 1 : std::max(1, std::min(current_threads(), (int)(n / 32768)));
   if (nt == 1) return adam_update(n, w, g, m, v, wo, mo, vo, cd);
   const size_t blocks = (n + 15) / 16;
-  auto range = [&](int t, size_t& a, size_t& b) {
-    a = std::min(n, blocks * t / nt * 16);
-    b = std::min(n, blocks * (t + 1) / nt * 16);
-  };
   std::vector<int> res(nt, 0);
   pool_run(nt, [&](int t) {
-    size_t a, b;
-    range(t, a, b);
-    int bad = 0;
-    for (size_t i = a; i < b; ++i) bad |= !(g[i] - g[i] == 0.f);
-    res[t] = bad;
-  });
-  for (int r : res)
-    if (r) return 1;
-  pool_run(nt, [&](int t) {
-    size_t a, b;
-    range(t, a, b);
+    const size_t a = std::min(n, blocks * t / nt * 16), b = std::min(n, blocks * (t + 1) / nt * 16);
     res[t] = b > a ? adam_update(b - a, w + a, g + a, m + a, v + a, wo + a, mo + a, vo + a, cd) : 0;
   });
-  return *std::max_element(res.begin(), res.end());
+  int out = 0;
+  for (int r : res) out = r == 1 || out == 1 ? 1 : std::max(out, r);
+  return out;
 }
 
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {

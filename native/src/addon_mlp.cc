@@ -23,82 +23,12 @@
 #include "blas.h"
 #include "extra_api.h"
 #include "mlp_api.h"
+#include "mlp_products.h"
 #include "napi_util.h"
 #include "pool.h"
 
 namespace ivae_native {
 namespace {
-
-struct Mlp {
-  void (*gemm)(int, int, int, const float*, long, long, const float*, long, float*, long, bool);
-  void (*tanh_bias)(int, int, float*, const float*);
-  void (*pixel_loss)(int, int, const float*, const float*, int, float, float, float*, double*);
-  void (*tanh_back)(int, int, const float*, float*);
-  void (*col_sum)(int, int, const float*, float*);
-};
-
-#define IVAE_MLP(NS) Mlp{NS::mlp_gemm, NS::mlp_tanh_bias, NS::mlp_pixel_loss, NS::mlp_tanh_back, NS::mlp_col_sum}
-
-Mlp mlp() {
-  const std::string isa = current_isa();
-#if defined(__x86_64__) || defined(__i386__)
-  if (isa == "avx512") return IVAE_MLP(avx512);
-  if (isa == "avx2") return IVAE_MLP(avx2);
-#endif
-  return IVAE_MLP(generic);
-}
-
-// Runs fn(first, last) over row blocks of [0, m) (multiples of 8 rows, the largest micro-tile height) on up to
-// the addon's thread count, through the persistent pool (pool.h); one thread below 1M multiply-adds, where the
-// hand-off costs more than it saves.
-// The row blocks are fixed chunks of the problem (pool.h): at most 16, bounds from m only, one call each, so a
-// product's shapes, and with them OpenBLAS's kernels and every sum, are the same for any thread count.
-template <typename F>
-void rows_parallel(int m, double work, F fn) {
-  const int blocks = (m + 7) / 8;
-  const int nc = chunk_count(blocks, kRowChunks);
-  pool_chunks(work < 1e6 ? 1 : current_threads(), nc, [&](int ch) {
-    const int r0 = std::min(m, (int)chunk_begin(blocks, nc, ch) * 8);
-    const int r1 = std::min(m, (int)chunk_begin(blocks, nc, ch + 1) * 8);
-    if (r1 > r0) fn(r0, r1);
-  });
-}
-
-// C[m x n] (+)= op(A) B, rows split over threads; A is read as a(r, kk) = a[r ars + kk acs] (acs == 1: row-major
-// with leading dimension ars; ars == 1: stored transposed, [kk x m] with leading dimension acs). Each thread's rows
-// go to single-threaded OpenBLAS when it is loaded (blas.h), else to the micro-kernel.
-void mm(const Mlp& k, int m, int n, int kk, const float* a, long ars, long acs, const float* b, float* c, bool acc) {
-  rows_parallel(m, (double)m * n * kk, [&](int r0, int r1) {
-    const bool done = acs == 1   ? blas_sgemm(false, false, r1 - r0, n, kk, a + (long)r0 * ars, (int)ars, b, n,
-                                              acc ? 1.f : 0.f, c + (long)r0 * n, n)
-                      : ars == 1 ? blas_sgemm(true, false, r1 - r0, n, kk, a + r0, (int)acs, b, n, acc ? 1.f : 0.f,
-                                              c + (long)r0 * n, n)
-                                 : false;
-    if (!done) k.gemm(r1 - r0, n, kk, a + (long)r0 * ars, ars, acs, b, n, c + (long)r0 * n, n, acc);
-  });
-}
-
-std::vector<float> transpose(const float* w, int rows, int cols);
-
-// C[m x no] = A[m x n] Wᵀ for W [no x n] row-major (the input gradient dP Wᵀ): OpenBLAS reads W transposed in
-// place; the micro-kernel needs a transposed copy.
-void mm_wt(const Mlp& k, int m, int no, int n, const float* a, const float* W, float* c) {
-  if (blas_on()) {
-    rows_parallel(m, (double)m * n * no, [&](int r0, int r1) {
-      blas_sgemm(false, true, r1 - r0, no, n, a + (long)r0 * n, n, W, n, 0.f, c + (long)r0 * no, no);
-    });
-    return;
-  }
-  const std::vector<float> WT = transpose(W, no, n);
-  mm(k, m, no, n, a, n, 1, WT.data(), c, false);
-}
-
-std::vector<float> transpose(const float* w, int rows, int cols) {
-  std::vector<float> t((size_t)rows * cols);
-  for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < cols; ++j) t[(size_t)j * rows + i] = w[(size_t)i * cols + j];
-  return t;
-}
 
 std::vector<int> read_dims(napi_env env, napi_value v, const char* what) {
   const int32_t* d = typed<int32_t>(env, v, SIZE_MAX, what, napi_int32_array, "Int32Array");
@@ -284,10 +214,12 @@ napi_value VaeBackward(napi_env env, napi_callback_info info) {
   std::vector<float*> dEW = f32_list(env, a[13], es, "dEncW"), dEB = f32_list(env, a[14], eb, "dEncB");
   std::vector<float*> dDW = f32_list(env, a[15], gs, "dDecW"), dDB = f32_list(env, a[16], gb, "dDecB");
   const Mlp k = mlp();
-  // output layer: dP = a dl
-  std::vector<float> dP((size_t)B * v.m);
+  // output layer: dP = a dl. The work arrays (dP and dH hold up to B x m floats, 1.2 MB at batch 128, 48 px) are
+  // kept between calls: allocated per call they were fresh pages to fault in every step
+  static thread_local std::vector<float> dPbuf, dHbuf;
+  std::vector<float>&dP = dPbuf, &dH = dHbuf;
+  dP.resize((size_t)B * v.m);
   for (size_t i = 0; i < dP.size(); ++i) dP[i] = ca * dl[i];
-  std::vector<float> dH;
   for (int l = v.Ld; l >= 0; --l) {
     const int ki = v.g[l], no = l < v.Ld ? v.g[l + 1] : v.m;
     const float* in = v.decH[l];  // the layer's input: z or g_l
