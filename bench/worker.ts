@@ -173,7 +173,7 @@ export async function worker(cfg: WorkerConfig): Promise<RunResult> {
     if (st.forwardCalls) byOp.set("native coordDecoder forward", per(st.forwardMs, st.forwardCalls));
     if (st.backwardCalls) byOp.set("native coordDecoder backward", per(st.backwardMs, st.backwardCalls));
     out.profile = [...byOp.entries()]
-      .map(([op, e]) => ({ op, ...e }))
+      .map(([op, e]) => ({ op, ms: e.ms, calls: Math.round(100 * e.calls) / 100 }))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 15);
   }
