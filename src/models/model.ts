@@ -206,9 +206,8 @@ export abstract class LatentModel {
       const rec = (post: Posterior): tf.Tensor1D => {
         const cols = opts.pixelIndices ? channelPixelIndices(opts.pixelIndices, this.pixels, this.channels) : null;
         const target = cols ? (tf.gather(x, tf.tensor1d(cols, "int32"), 1) as tf.Tensor2D) : x; // [B, C·m]
-        const v = sampleLatents(this.latents, post, opts.seed); // fused loss: native/hooks.ts
-        const logits = withPixelTarget(target, this.likelihood, () => this.decodeSample(v, c, opts.pixelIndices));
-        const nll = this.likelihood.nll(logits, target);
+        const dec = () => this.decodeSample(sampleLatents(this.latents, post, opts.seed), c, opts.pixelIndices);
+        const nll = this.likelihood.nll(withPixelTarget(target, this.likelihood, dec), target); // hooks.ts
         return opts.pixelIndices ? tf.mul(nll, this.pixels / opts.pixelIndices.length) : nll;
       };
       // the frame posterior (frame-posterior.ts) marginalises the ELBO over the candidate frames
