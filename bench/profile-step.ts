@@ -3,10 +3,11 @@
  * configuration, each phase timed alone over a few repetitions (median), on cards1 at 48 px, batch 128.
  *
  *   npx tsx bench/profile-step.ts [--variant rvae|rvae-mlp|vae] [--subsample 256] [--native 0|1] [--dense 0|1]
- *     [--reps 5]
+ *     [--fused 0|1] [--reps 5]
  *
  * Phases: the whole step as train() runs it; forward only (lossTerms without a tape); forward + backward
- * (variableGrads); the Adam update alone; the encoder's posterior alone; for the equivariant encoder its JS
+ * (variableGrads; with the fused training pass, the default, the decoder's forward, pixel loss and backward are all
+ * in "native decoder forward" and its "backward" only adds the per-image blocks); the Adam update alone; the encoder's posterior alone; for the equivariant encoder its JS
  * geometry (centroids, polar images, im2col + frame scores); the native decoder's own forward/backward time.
  * Prints one JSON line and a table.
  */
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   await selectBackend({ force: "wasm", verbose: false });
   const native = await import("../src/native");
   if (opt("dense", "1") === "0") native.useNativeDense(false); // the models' dense layers in tfjs
+  if (opt("fused", "1") === "0") native.useFusedTrainingPass(false); // three passes: forward, loss, backward
   const models = await import("../src/models");
   const { cards } = await import("../src/data");
   const { train } = await import("../src/training");
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
   if (st.forwardCalls) {
     out["  native decoder forward"] = st.forwardMs / st.forwardCalls;
     out["  native decoder backward"] = st.backwardMs / st.backwardCalls;
+    out["  (backward passes that were fused)"] = st.fusedBackwardCalls / st.backwardCalls;
   }
   const adam = tf.train.adam(1e-3);
   out["Adam update (tfjs)"] = time(() => {

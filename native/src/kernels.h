@@ -260,17 +260,23 @@ IVAE_NOINLINE static void output_backward(const Net& net, int T, const float* HL
   for (int j = 0; j < nl; j += VW) {
     vf sb = vf{};
     if (C == 1) {  // one pass: dP = g w (1 - h^2)
+      // four rows at a time with their own partial sums: one accumulator per sum made each row wait for the
+      // previous row's add (tile-bench, perf: this loop was 8 % of a tile's time; T is a multiple of 4)
       const vf w = load(net.wOut + j);
-      vf sw = vf{};
-      for (int t = 0; t < T; ++t) {
-        const vf gt = splat(dlogit[t]);
-        const vf h = load(HL + (size_t)t * nl + j);
-        sw += gt * h;
-        const vf d = gt * w * (splat(1.f) - h * h);
-        store(dP + (size_t)t * nl + j, d);
-        sb += d;
+      vf sw[4] = {}, sq[4] = {};
+      for (int t = 0; t < T; t += 4) {
+#pragma GCC unroll 4
+        for (int u = 0; u < 4; ++u) {
+          const vf gt = splat(dlogit[t + u]);
+          const vf h = load(HL + (size_t)(t + u) * nl + j);
+          sw[u] += gt * h;
+          const vf d = gt * w * (splat(1.f) - h * h);
+          store(dP + (size_t)(t + u) * nl + j, d);
+          sq[u] += d;
+        }
       }
-      store(g.wOut + j, load(g.wOut + j) + sw);
+      sb = (sq[0] + sq[1]) + (sq[2] + sq[3]);
+      store(g.wOut + j, load(g.wOut + j) + ((sw[0] + sw[1]) + (sw[2] + sw[3])));
       store(db + j, load(db + j) + sb);
       if (dz) store(dz + j, load(dz + j) + sb);
       continue;

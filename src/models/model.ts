@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ImageStack } from "../data/image-stack";
+import { withPixelTarget } from "../native/hooks";
 import { checkInt } from "../util/errors";
 import { Random } from "../util/random";
 import { configChannels, encoderConfig, likelihoodConfig, ModelConfig } from "./config";
@@ -203,12 +204,11 @@ export abstract class LatentModel {
     const beta = opts.beta ?? 1;
     return tf.tidy((): tf.TensorContainer => {
       const rec = (post: Posterior): tf.Tensor1D => {
-        const logits = this.decodeSample(sampleLatents(this.latents, post, opts.seed), c, opts.pixelIndices);
-        if (!opts.pixelIndices) return this.likelihood.nll(logits, x);
-        // the decoder draws the subset in every channel: [B, C·m]
-        const cols = channelPixelIndices(opts.pixelIndices, this.pixels, this.channels);
-        const target = tf.gather(x, tf.tensor1d(cols, "int32"), 1) as tf.Tensor2D;
-        return tf.mul(this.likelihood.nll(logits, target), this.pixels / opts.pixelIndices.length);
+        const cols = opts.pixelIndices ? channelPixelIndices(opts.pixelIndices, this.pixels, this.channels) : null;
+        const target = cols ? (tf.gather(x, tf.tensor1d(cols, "int32"), 1) as tf.Tensor2D) : x; // [B, C·m]
+        const dec = () => this.decodeSample(sampleLatents(this.latents, post, opts.seed), c, opts.pixelIndices);
+        const nll = this.likelihood.nll(withPixelTarget(target, this.likelihood, dec), target); // hooks.ts
+        return opts.pixelIndices ? tf.mul(nll, this.pixels / opts.pixelIndices.length) : nll;
       };
       // the frame posterior (frame-posterior.ts) marginalises the ELBO over the candidate frames
       const pose = this.encoder instanceof EquivariantPoseEncoder ? this.encoder : null;

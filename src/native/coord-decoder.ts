@@ -1,8 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
 import { CoordDecoderInputs, coordDecoderReference, setCoordDecoder } from "../models/coord-decoder";
-import { loadNative } from "./addon";
+import { loadNative, NativeAddon } from "./addon";
+import { FusedPass, recordFusedPass } from "./fused-loss";
+import { pixelTargetHook } from "./hooks";
 import { readViews, withOutputs } from "./wasm-heap";
+
+/** The addon's training pass fused with the pixel loss (native/src/addon.cc; absent in addons built before it). */
+type FusedAddon = NativeAddon & {
+  forwardTrain?(...args: unknown[]): Float32Array;
+  backwardFused?(...args: unknown[]): number | Float32Array;
+};
 
 /** Time spent in the addon by `coordDecoderNative` since the last reset (for the bench's per-op profile). */
 export interface NativeOpStats {
@@ -10,15 +18,31 @@ export interface NativeOpStats {
   forwardMs: number;
   backwardCalls: number;
   backwardMs: number;
+  /** backward passes that used a fused training pass (the others recomputed or read the activation cache) */
+  fusedBackwardCalls: number;
 }
 
-const stats: NativeOpStats = { forwardCalls: 0, forwardMs: 0, backwardCalls: 0, backwardMs: 0 };
+const stats: NativeOpStats = { forwardCalls: 0, forwardMs: 0, backwardCalls: 0, backwardMs: 0, fusedBackwardCalls: 0 };
 
 /** A copy of the accumulated timings of the native decoder op; `reset` zeroes them afterwards. */
 export function nativeOpStats(reset = false): NativeOpStats {
   const copy = { ...stats };
-  if (reset) Object.assign(stats, { forwardCalls: 0, forwardMs: 0, backwardCalls: 0, backwardMs: 0 });
+  if (reset)
+    Object.assign(stats, { forwardCalls: 0, forwardMs: 0, backwardCalls: 0, backwardMs: 0, fusedBackwardCalls: 0 });
   return copy;
+}
+
+let fusedEnabled = process.env.IVAE_NATIVE_FUSED !== "0";
+
+/**
+ * Whether a training step's decode fuses the forward, the Bernoulli pixel loss and the backward into one pass of the
+ * addon (default; IVAE_NATIVE_FUSED=0 turns it off): the same results up to float rounding, without writing the
+ * hidden layer of every pixel to memory. Returns the setting now in force (false when the addon lacks the pass).
+ */
+export function useFusedTrainingPass(enable = true): boolean {
+  const a = loadNative() as FusedAddon | null;
+  fusedEnabled = enable && !!a && typeof a.forwardTrain === "function";
+  return fusedEnabled;
 }
 
 /** True while a gradient tape records (tf.grad, variableGrads, optimizer.minimize). */
@@ -54,7 +78,7 @@ function checkShape(name: string, t: tf.Tensor, shape: number[]): void {
  * (`nativeCoordDecoderHandles` says which path a model takes).
  */
 export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
-  const addon = loadNative();
+  const addon = loadNative() as FusedAddon | null;
   if (!addon || !nativeCoordDecoderHandles(inputs.wOut.shape[1])) return coordDecoderReference(inputs);
   const { coords, A, o, layers, wOut, bOut } = inputs;
   if (A.rank !== 3 || A.shape[1] !== 2)
@@ -88,6 +112,21 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
   }
   list.push(wOut, bOut);
   const keep = recordingGradients();
+  // a training step scoring these logits with the Bernoulli loss (models/model.ts announces the target): the
+  // forward, the loss and the backward in one pass over the pixels (addon.cc forwardTrain); nothing is cached
+  const target = pixelTargetHook.target;
+  const fused =
+    fusedEnabled &&
+    keep &&
+    target !== null &&
+    !target.isDisposed &&
+    typeof addon.forwardTrain === "function" &&
+    typeof addon.backwardFused === "function" &&
+    target.dtype === "float32" &&
+    target.shape[0] === B &&
+    target.shape[1] === C * P
+      ? target
+      : null;
   // layer 0's activation travels only when it is not the default tanh, so an addon built before the
   // option existed still serves tanh models
   const actArg: [number] | [] = inputs.firstActivation === "sin" ? [1] : [];
@@ -110,10 +149,17 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
     const bOutV: number | Float32Array = C === 1 ? f32(t[list.length - 1])[0] : f32(t[list.length - 1]).slice();
     // the logits are written straight into a new tensor (a view of the wasm heap there: no 1.2 MB copy per step)
     let cacheId = 0;
+    let pass: FusedPass | null = null;
+    let acc: Float32Array | null = null;
     const t0 = performance.now();
-    const [value] = withOutputs([[B, C * P]], [], ([logits]) => {
-      cacheId = addon.forward(B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV, logits, keep, ...actArg);
+    const net = [B, P, dimsArr, coordsD, AD, oD, Ws, bs, zs, wOutD, bOutV] as const;
+    const [value] = withOutputs([[B, C * P]], fused ? [fused] : [], ([logits], [xv]) => {
+      if (fused) {
+        pass = { x: fused, nll: new Float32Array(B), dl: new Float32Array(B * C * P), dnll: null, grad: null };
+        acc = addon.forwardTrain!(...net, xv, logits, pass.dl, pass.nll, ...actArg);
+      } else cacheId = addon.forward(...net, logits, keep, ...actArg);
     });
+    if (pass) recordFusedPass(value, pass);
     stats.forwardMs += performance.now() - t0;
     stats.forwardCalls++;
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
@@ -124,30 +170,20 @@ export function coordDecoderNative(inputs: CoordDecoderInputs): tf.Tensor2D {
       const dzs = zs.map((z) => (z ? new Float32Array(z.length) : null));
       const dwOut = new Float32Array(wOutD.length);
       if (dy.dtype !== "float32") throw new IvaeInputError(`coordDecoderNative: expected float32 dy, got ${dy.dtype}`);
-      const [dyD] = readViews([dy]); // no allocation follows before the call, so the heap view stays valid
       const t1 = performance.now();
-      const dbOut = addon.backward(
-        B,
-        P,
-        dimsArr,
-        coordsD,
-        AD,
-        oD,
-        Ws,
-        bs,
-        zs,
-        wOutD,
-        bOutV,
-        cacheId,
-        dyD,
-        dA,
-        dO,
-        dWs,
-        dbs,
-        dzs,
-        dwOut,
-        ...actArg,
-      );
+      const p = pass as FusedPass | null;
+      const outs = [dA, dO, dWs, dbs, dzs, dwOut];
+      let dbOut: number | Float32Array;
+      if (p && acc && p.dnll && p.grad !== null && p.grad.dataId === dy.dataId) {
+        // dy is the loss op's dnll·(σ(l) − x): the fused pass holds each image's gradient, added here by dnll
+        dbOut = addon.backwardFused!(...net, acc, p.dnll, ...outs, ...actArg);
+        stats.fusedBackwardCalls++;
+      } else {
+        // no fused pass, or another gradient reached the logits too: from dy, with the cache or recomputing tiles
+        const [dyD] = readViews([dy]); // no allocation follows before the call, so the heap view stays valid
+        dbOut = addon.backward(...net, cacheId, dyD, dA, dO, dWs, dbs, dzs, dwOut, ...actArg);
+      }
+      acc = null;
       stats.backwardMs += performance.now() - t1;
       stats.backwardCalls++;
       const grads: tf.Tensor[] = [tf.zerosLike(t[0]), tf.tensor3d(dA, [B, 2, h0]), tf.tensor2d(dO, [B, h0])];

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
 import { loadNative } from "./addon";
 import { denseHook } from "./hooks";
+import { withOutputs } from "./wasm-heap";
 
 /**
  * `x W + b` (x [M,K], W [K,N], b [N]) as a native op with its gradient (dx = dy Wᵀ, dW = xᵀ dy,
@@ -21,27 +22,23 @@ export function denseNative(x: tf.Tensor2D, W: tf.Tensor2D, b?: tf.Tensor1D): tf
   if (b && (b.rank !== 1 || b.shape[0] !== N))
     throw new IvaeInputError(`denseNative: b has shape [${b.shape}], expected [${N}]`);
   if (x.dtype !== "float32" || W.dtype !== "float32") throw new IvaeInputError("denseNative: expected float32 tensors");
-  const run = (xd: Float32Array, wd: Float32Array, bd: Float32Array | null) => {
-    const y = new Float32Array(M * N);
-    addon.matmul(M, K, N, xd, false, wd, false, bd, y);
-    return y;
-  };
-  const grads = (xd: Float32Array, wd: Float32Array, dy: tf.Tensor): tf.Tensor[] => {
-    const dyd = dy.dataSync() as Float32Array;
-    const dx = new Float32Array(M * K),
-      dW = new Float32Array(K * N);
-    addon.matmul(M, N, K, dyd, false, wd, true, null, dx); // dy [M,N] x Wᵀ
-    addon.matmul(K, M, N, xd, true, dyd, false, null, dW); // xᵀ [K,M] x dy [M,N]
-    return [tf.tensor2d(dx, [M, K]), tf.tensor2d(dW, [K, N])];
-  };
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const t = args.slice(0, b ? 3 : 2) as tf.Tensor[];
-    const xd = t[0].dataSync() as Float32Array,
-      wd = t[1].dataSync() as Float32Array;
-    const bd = b ? (t[2].dataSync() as Float32Array) : null;
+    (args[t.length] as tf.GradSaveFunc)([t[0], t[1]]);
+    // operands read and results written in place on the wasm heap (wasm-heap.ts): no copies of x, W, dy
+    const [y] = withOutputs([[M, N]], t, ([out], [xd, wd, bd]) =>
+      addon.matmul(M, K, N, xd, false, wd, false, bd ?? null, out),
+    );
     return {
-      value: tf.tensor2d(run(xd, wd, bd), [M, N]),
-      gradFunc: (dy: tf.Tensor) => (b ? [...grads(xd, wd, dy), tf.sum(dy, 0)] : grads(xd, wd, dy)),
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const shape = (r: number, c: number) => [r, c];
+        const grads = withOutputs([shape(M, K), shape(K, N)], [saved[0], saved[1], dy], ([dx, dW], [xd, wd, dyd]) => {
+          addon.matmul(M, N, K, dyd, false, wd, true, null, dx); // dy [M,N] x Wᵀ
+          addon.matmul(K, M, N, xd, true, dyd, false, null, dW); // xᵀ [K,M] x dy [M,N]
+        });
+        return b ? [...grads, tf.sum(dy, 0)] : grads;
+      },
     };
   });
   return (b ? op(x, W, b) : op(x, W)) as tf.Tensor2D;

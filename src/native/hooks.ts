@@ -70,3 +70,26 @@ export const vaeStepHook: {
 export const bernoulliNllHook: {
   kernel: ((logits: tf.Tensor2D, x: tf.Tensor2D) => tf.Tensor1D | null) | null;
 } = { kernel: null };
+
+/**
+ * The images a decoder call is about to be scored against with the Bernoulli likelihood (rows [B, C·P] like its
+ * logits), set by the models' loss around the decode (`withPixelTarget`); null otherwise. With it the native
+ * coordinate decoder does the training pass and the pixel loss in one pass over the pixels (src/native
+ * coord-decoder.ts); the loss op then takes its values from that pass. Purely an optimisation: every result is the
+ * same without it.
+ */
+export const pixelTargetHook: { target: tf.Tensor2D | null } = { target: null };
+
+/**
+ * Runs `f` (a decode) with `pixelTargetHook.target` set to `target` when `likelihood` is Bernoulli (null otherwise),
+ * restoring the previous value afterwards.
+ */
+export function withPixelTarget<T>(target: tf.Tensor2D, likelihood: { config: { kind: string } }, f: () => T): T {
+  const prev = pixelTargetHook.target;
+  pixelTargetHook.target = likelihood.config.kind === "bernoulli" ? target : null;
+  try {
+    return f();
+  } finally {
+    pixelTargetHook.target = prev;
+  }
+}

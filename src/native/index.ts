@@ -1,5 +1,5 @@
 // Optional native kernels (C++ addon in native/) with tfjs reference fallbacks.
-export { coordDecoderNative, useNativeCoordDecoder, nativeOpStats } from "./coord-decoder";
+export { coordDecoderNative, useNativeCoordDecoder, nativeOpStats, useFusedTrainingPass } from "./coord-decoder";
 export { denseNative, useNativeDense, DENSE_NATIVE_MIN_MACS } from "./dense";
 export { frameScoresNative, useNativeFrameScorer } from "./frame-scorer";
 export { vaeLossNative, useNativeVaeStep } from "./vae-step";

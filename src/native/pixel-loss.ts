@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError } from "../util/errors";
 import { loadNative, NativeAddon } from "./addon";
+import { fusedPassOf, type FusedPass } from "./fused-loss";
 import { bernoulliNllHook } from "./hooks";
 import { withOutputs } from "./wasm-heap";
 
@@ -19,6 +20,8 @@ export function bernoulliNllNative(logits: tf.Tensor2D, x: tf.Tensor2D, addon: L
       `bernoulliNllNative: logits [${logits.shape}] and targets [${x.shape}] must be 2-D of the same shape`,
     );
   const [B, n] = logits.shape;
+  const pass = fusedPassOf(logits, x);
+  if (pass) return nllOfPass(logits, x, pass, addon);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [l, xx] = args as tf.Tensor[];
     (args[2] as tf.GradSaveFunc)([l]); // kept by tfjs for the gradient (the caller's tidy may dispose l before)
@@ -36,6 +39,36 @@ export function bernoulliNllNative(logits: tf.Tensor2D, x: tf.Tensor2D, addon: L
           [saved[0]],
           (g, ins) => addon.bernoulliNllGrad(B, n, dyD, dl, ins[0], g[0], g[1]),
         );
+      },
+    };
+  });
+  return op(logits, x) as tf.Tensor1D;
+}
+
+/**
+ * The loss of logits that the native decoder's training pass already scored against x (fused-loss.ts): its nll as
+ * the value; the gradient dnll·(σ(l) − x) from the pass's σ(l) − x, recorded with dnll for the decoder's gradient.
+ */
+function nllOfPass(logits: tf.Tensor2D, x: tf.Tensor2D, pass: FusedPass, addon: LossAddon): tf.Tensor1D {
+  const [B, n] = logits.shape;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [l] = args as tf.Tensor[];
+    (args[2] as tf.GradSaveFunc)([l]);
+    return {
+      value: tf.tensor1d(pass.nll),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dyD = (dy.dataSync() as Float32Array).slice();
+        const grads = withOutputs(
+          [
+            [B, n],
+            [B, n],
+          ],
+          [saved[0]],
+          (g, ins) => addon.bernoulliNllGrad(B, n, dyD, pass.dl, ins[0], g[0], g[1]),
+        );
+        pass.dnll = dyD;
+        pass.grad = grads[0];
+        return grads;
       },
     };
   });
