@@ -8,6 +8,7 @@
 // polar [B, K R] (trial-major), W0 [kw R, C], b0 [C], W1 [C], scores [B, K], h [B, K, Cp].
 //   polarImages(B, H, W, K, R, rMax, x, centre, out)        (pose-encoder.ts `polarImages`)
 //   normalisedImages(B, H, W, x, centre, angle, out)        (pose-encoder.ts `normalisedImages`)
+//   centroids(B, H, W, x, out)                               (pose-encoder.ts `centroids`; out float64 [B, 2])
 // The two resamplings of the equivariant pose encoder, the JS code's float64 arithmetic in the same order
 // (this file is built without FMA contraction: baseline x86-64), threaded over images; on AVX2 CPUs four samples
 // at a time (target "avx2" without "fma": still no contraction), bit-identical (test/native/resample-exact.test.ts).
@@ -330,6 +331,36 @@ napi_value PolarImages(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Intensity centroid (row, col) of each image: pose-encoder.ts `centroids`, the same float64 sums in the same order
+// (baseline x86-64, nothing contracted), so bit-identical; the image centre when an image has no positive pixel.
+napi_value Centroids(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value a[5];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 5) throw JsError{"centroids: expected 5 arguments"};
+  const int B = to_int(env, a[0]), H = to_int(env, a[1]), W = to_int(env, a[2]);
+  if (B <= 0 || H <= 0 || W <= 0) throw JsError{"centroids: sizes must be positive"};
+  const size_t P = (size_t)H * W;
+  const float* x = f32(env, a[3], B * P, "x");
+  double* out = f64(env, a[4], 2 * (size_t)B, "out");
+  parallel(B, [&](int, long b0, long b1) {
+    for (long b = b0; b < b1; ++b) {
+      double s = 0, sr = 0, sc = 0;
+      const float* img = x + b * P;
+      for (int i = 0; i < H; ++i)
+        for (int j = 0; j < W; ++j) {
+          const double v = std::max(0.0, (double)img[(size_t)i * W + j]);
+          s += v;
+          sr += v * i;
+          sc += v * j;
+        }
+      out[2 * b] = s > 0 ? sr / s : (H - 1) / 2.0;
+      out[2 * b + 1] = s > 0 ? sc / s : (W - 1) / 2.0;
+    }
+  });
+  return nullptr;
+}
+
 napi_value NormalisedImages(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value a[7];
@@ -375,6 +406,7 @@ void register_extra(napi_env env, napi_value exports) {
       {"scorerForward", nullptr, guarded<ScorerForward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scorerBackward", nullptr, guarded<ScorerBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"polarImages", nullptr, guarded<PolarImages>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"centroids", nullptr, guarded<Centroids>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"normalisedImages", nullptr, guarded<NormalisedImages>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -5,7 +5,7 @@ import { useNativeFrameScorer } from "../../src/native/frame-scorer";
 import { resampleHook } from "../../src/native/hooks";
 import { nativeAvailable, setNativeIsa, setNativeThreads } from "../../src/native/addon";
 
-// The addon's polar and de-rotated resampling (addon_extra.cc: AVX2 lanes on CPUs that have it, the scalar loop
+// The addon's centroids, polar and de-rotated resampling (addon_extra.cc: AVX2 lanes on CPUs that have it, the scalar loop
 // with setIsa("generic")) give the JS code's float32 results bit for bit: the same float64 operations in the same
 // order, out-of-frame corners adding +0. Images whose width is not a multiple of the four lanes, centres off the
 // frame and samples outside it, 1 and 2 threads. No timing.
@@ -28,7 +28,7 @@ describe("native resampling of the equivariant pose encoder: bit-identical to th
     Object.assign(resampleHook, saved);
   });
 
-  it("polar and de-rotated images equal the JS code's on every instruction set, 1 and 2 threads", function () {
+  it("centroids, polar and de-rotated images equal the JS code's on every instruction set, 1 and 2 threads", function () {
     if (!nativeAvailable()) this.skip();
     useNativeFrameScorer(true);
     const native = { ...resampleHook };
@@ -39,12 +39,15 @@ describe("native resampling of the equivariant pose encoder: bit-identical to th
       [9, 30, 3, 7],
     ]) {
       const x = Float32Array.from({ length: B * H * W }, () => rng.uniform(-0.2, 1));
-      const c = centroids(x, B, H, W);
+      x.fill(-0.5, 0, H * W); // an image without a positive pixel: the centroid is the image centre
+      Object.assign(resampleHook, { centroids: null });
+      const wantC = centroids(x, B, H, W);
+      const c = wantC.slice();
       c[0] += 0.37; // off-centre: samples fall outside the frame
       c[2 * (B - 1) + 1] = W + 3.25; // a centre outside the frame
       const angle = Float32Array.from({ length: B }, () => rng.uniform(-7, 7));
       const g = poseGeometry(H, W, K);
-      Object.assign(resampleHook, { polar: null, normalised: null });
+      Object.assign(resampleHook, { centroids: null, polar: null, normalised: null });
       const wantP = polarImages(x, B, g, c),
         wantN = normalisedImages(x, B, H, W, c, angle);
       Object.assign(resampleHook, native);
@@ -57,6 +60,11 @@ describe("native resampling of the equivariant pose encoder: bit-identical to th
         for (const threads of [1, 2]) {
           setNativeThreads(threads);
           const where = `${H}x${W}, K ${K}, ${isa}, ${threads} threads`;
+          const gotC = centroids(x, B, H, W);
+          assert.ok(
+            gotC.every((v, i) => v === wantC[i]),
+            `centroids ${where}: ${gotC} vs JS ${wantC}`,
+          );
           assert.equal(firstDifference(wantP, polarImages(x, B, g, c)), null, `polar ${where}`);
           assert.equal(firstDifference(wantN, normalisedImages(x, B, H, W, c, angle)), null, `de-rotated ${where}`);
         }
