@@ -5,10 +5,10 @@ import { useNativeFrameScorer } from "../../src/native/frame-scorer";
 import { resampleHook } from "../../src/native/hooks";
 import { nativeAvailable, setNativeIsa, setNativeThreads } from "../../src/native/addon";
 
-// The addon's centroids, polar and de-rotated resampling (addon_extra.cc: AVX2 lanes on CPUs that have it, the scalar loop
-// with setIsa("generic")) give the JS code's float32 results bit for bit: the same float64 operations in the same
-// order, out-of-frame corners adding +0. Images whose width is not a multiple of the four lanes, centres off the
-// frame and samples outside it, 1 and 2 threads. No timing.
+// The addon's centroids, polar and de-rotated resampling (addon_extra.cc, resample.h: AVX2 lanes on CPUs that have
+// it, the scalar loop with setIsa("generic")) give the JS code's float32 results bit for bit: the same float64
+// operations in the same order, out-of-frame corners adding +0. Images whose width is not a multiple of the four
+// lanes, centres off the frame and samples outside it, 1 and 2 threads. No timing.
 
 function firstDifference(want: Float32Array, got: Float32Array): string | null {
   if (want.length !== got.length) return `length ${got.length}, expected ${want.length}`;
@@ -28,7 +28,7 @@ describe("native resampling of the equivariant pose encoder: bit-identical to th
     Object.assign(resampleHook, saved);
   });
 
-  it("centroids, polar and de-rotated images equal the JS code's on every instruction set, 1 and 2 threads", function () {
+  it("centroids, polar and de-rotated images equal the JS's on every instruction set, 1 and 2 threads", function () {
     if (!nativeAvailable()) this.skip();
     useNativeFrameScorer(true);
     const native = { ...resampleHook };
