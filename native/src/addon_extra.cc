@@ -8,8 +8,10 @@
 // polar [B, K R] (trial-major), W0 [kw R, C], b0 [C], W1 [C], scores [B, K], h [B, K, Cp].
 //   polarImages(B, H, W, K, R, rMax, x, centre, out)        (pose-encoder.ts `polarImages`)
 //   normalisedImages(B, H, W, x, centre, angle, out)        (pose-encoder.ts `normalisedImages`)
+//   centroids(B, H, W, x, out)                               (pose-encoder.ts `centroids`; out float64 [B, 2])
 // The two resamplings of the equivariant pose encoder, the JS code's float64 arithmetic in the same order
-// (this file is built without FMA contraction: baseline x86-64), threaded over images.
+// (this file is built without FMA contraction: baseline x86-64), threaded over images; on AVX2 CPUs four samples
+// at a time (target "avx2" without "fma": still no contraction), bit-identical (test/native/resample-exact.test.ts).
 #include <node_api.h>
 
 #include <algorithm>
@@ -19,6 +21,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include "extra_api.h"
 #include "napi_util.h"
@@ -143,22 +149,18 @@ napi_value ScorerBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// Bilinear sample of one image (row-major H x W) at fractional (row, col), 0 outside: pose-encoder.ts `bilinear`,
-// same operations in the same order.
-inline double bilinear(const float* img, int H, int W, double row, double col) {
-  const double fi = std::floor(row), fj = std::floor(col);
-  const long i0 = (long)fi, j0 = (long)fj;
-  const double fy = row - fi, fx = col - fj;
-  double v = 0;
-  if (i0 >= 0 && i0 < H) {
-    if (j0 >= 0 && j0 < W) v += (1 - fx) * (1 - fy) * img[i0 * W + j0];
-    if (j0 + 1 >= 0 && j0 + 1 < W) v += fx * (1 - fy) * img[i0 * W + j0 + 1];
-  }
-  if (i0 + 1 >= 0 && i0 + 1 < H) {
-    if (j0 >= 0 && j0 < W) v += (1 - fx) * fy * img[(i0 + 1) * W + j0];
-    if (j0 + 1 >= 0 && j0 + 1 < W) v += fx * fy * img[(i0 + 1) * W + j0 + 1];
-  }
-  return v;
+#include "resample.h"  // bilinear sampling, scalar and AVX2 (same float64 results)
+
+// Whether the AVX2 resampling runs: on CPUs with AVX2 unless the addon was set to the generic kernels (so that
+// setIsa("generic") also tests the scalar loops), and only for coordinates far inside int32.
+bool resample_avx2(int H, int W) {
+#if defined(__x86_64__) || defined(__i386__)
+  const std::string isa = current_isa();
+  return isa != "generic" && __builtin_cpu_supports("avx2") && H < (1 << 14) && W < (1 << 14);
+#else
+  (void)H, (void)W;
+  return false;
+#endif
 }
 
 napi_value PolarImages(napi_env env, napi_callback_info info) {
@@ -187,6 +189,33 @@ napi_value PolarImages(napi_env env, napi_callback_info info) {
         off[o + 1] = rad * std::cos(ang);
       }
     }
+  const size_t n = (size_t)K * R;
+  if (resample_avx2(H, W)) {
+#if defined(__x86_64__) || defined(__i386__)
+    std::vector<double> offT(6 * n);
+    for (size_t q = 0; q < n; ++q)
+      for (int t = 0; t < 3; ++t) {
+        offT[(2 * t) * n + q] = off[(q * 3 + t) * 2];
+        offT[(2 * t + 1) * n + q] = off[(q * 3 + t) * 2 + 1];
+      }
+    // a centre far outside the image would overflow the int32 lanes: those images take the scalar loop
+    parallel(B, [&](int, long b0, long b1) {
+      for (long b = b0; b < b1; ++b) {
+        const double cr = centre[2 * b], cc = centre[2 * b + 1];
+        if (std::fabs(cr) + rMax < 1e9 && std::fabs(cc) + rMax < 1e9)
+          polar_row_avx2(x + b * P, H, W, cr, cc, offT.data(), n, out + b * n);
+        else
+          for (size_t q = 0; q < n; ++q) {
+            double v = 0;
+            for (int t = 0; t < 3; ++t)
+              v += bilinear(x + b * P, H, W, cr + off[(q * 3 + t) * 2], cc + off[(q * 3 + t) * 2 + 1]);
+            out[b * n + q] = (float)(v / 3);
+          }
+      }
+    });
+#endif
+    return nullptr;
+  }
   parallel(B, [&](int, long b0, long b1) {
     for (long b = b0; b < b1; ++b) {
       const double cr = centre[2 * b], cc = centre[2 * b + 1];
@@ -196,6 +225,36 @@ napi_value PolarImages(napi_env env, napi_callback_info info) {
         for (int t = 0; t < 3; ++t) v += bilinear(img, H, W, cr + off[(q * 3 + t) * 2], cc + off[(q * 3 + t) * 2 + 1]);
         out[b * (size_t)K * R + q] = (float)(v / 3);
       }
+    }
+  });
+  return nullptr;
+}
+
+// Intensity centroid (row, col) of each image: pose-encoder.ts `centroids`, the same float64 sums in the same order
+// (baseline x86-64, nothing contracted), so bit-identical; the image centre when an image has no positive pixel.
+napi_value Centroids(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value a[5];
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc != 5) throw JsError{"centroids: expected 5 arguments"};
+  const int B = to_int(env, a[0]), H = to_int(env, a[1]), W = to_int(env, a[2]);
+  if (B <= 0 || H <= 0 || W <= 0) throw JsError{"centroids: sizes must be positive"};
+  const size_t P = (size_t)H * W;
+  const float* x = f32(env, a[3], B * P, "x");
+  double* out = f64(env, a[4], 2 * (size_t)B, "out");
+  parallel(B, [&](int, long b0, long b1) {
+    for (long b = b0; b < b1; ++b) {
+      double s = 0, sr = 0, sc = 0;
+      const float* img = x + b * P;
+      for (int i = 0; i < H; ++i)
+        for (int j = 0; j < W; ++j) {
+          const double v = std::max(0.0, (double)img[(size_t)i * W + j]);
+          s += v;
+          sr += v * i;
+          sc += v * j;
+        }
+      out[2 * b] = s > 0 ? sr / s : (H - 1) / 2.0;
+      out[2 * b + 1] = s > 0 ? sc / s : (W - 1) / 2.0;
     }
   });
   return nullptr;
@@ -214,10 +273,17 @@ napi_value NormalisedImages(napi_env env, napi_callback_info info) {
   const float* angle = f32(env, a[5], B, "angle");
   float* out = f32(env, a[6], B * P, "out");
   const double cy = (H - 1) / 2.0, cx = (W - 1) / 2.0;
+  const bool vec = resample_avx2(H, W);
   parallel(B, [&](int, long b0, long b1) {
     for (long b = b0; b < b1; ++b) {
       const double c = std::cos((double)angle[b]), s = std::sin((double)angle[b]);
       const double cr = centre[2 * b], cc = centre[2 * b + 1];
+#if defined(__x86_64__) || defined(__i386__)
+      if (vec && std::fabs(cr) + H + W < 1e9 && std::fabs(cc) + H + W < 1e9) {
+        normalised_avx2(x + b * P, H, W, c, s, cr, cc, out + b * P);
+        continue;
+      }
+#endif
       for (int i = 0; i < H; ++i) {
         const double Y = cy - i;
         for (int j = 0; j < W; ++j) {
@@ -239,6 +305,7 @@ void register_extra(napi_env env, napi_value exports) {
       {"scorerForward", nullptr, guarded<ScorerForward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scorerBackward", nullptr, guarded<ScorerBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"polarImages", nullptr, guarded<PolarImages>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"centroids", nullptr, guarded<Centroids>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"normalisedImages", nullptr, guarded<NormalisedImages>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -137,6 +137,7 @@ function bilinear(img: Float32Array, off: number, H: number, W: number, row: num
  * Returns [B·2] as (row, col) pairs.
  */
 export function centroids(x: Float32Array, B: number, H: number, W: number): Float64Array {
+  if (resampleHook.centroids) return resampleHook.centroids(x, B, H, W); // native, threaded (src/native)
   const out = new Float64Array(2 * B);
   const P = H * W;
   for (let b = 0; b < B; b++) {

@@ -103,6 +103,8 @@ export interface NativeAddon {
     centre: Float64Array,
     out: Float32Array,
   ): void;
+  /** intensity centroids (row, col) per image, pose-encoder.ts `centroids`' float64 sums (absent in older addons) */
+  centroids?(B: number, H: number, W: number, x: Float32Array, out: Float64Array): void;
   normalisedImages(
     B: number,
     H: number,

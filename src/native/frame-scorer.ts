@@ -64,7 +64,15 @@ export function frameScoresNative(
 export function useNativeFrameScorer(enable = true): boolean {
   const a = enable ? loadNative() : null;
   frameScoresHook.kernel = a ? (polar, B, s) => frameScoresNative(polar, B, s, a) : null;
-  // the encoder's polar and de-rotated resampling (same float64 arithmetic as the JS, threaded)
+  // the encoder's centroids, polar and de-rotated resampling (same float64 arithmetic as the JS, threaded)
+  resampleHook.centroids =
+    a && a.centroids
+      ? (x, B, H, W) => {
+          const out = new Float64Array(2 * B);
+          a.centroids!(B, H, W, x, out);
+          return out;
+        }
+      : null;
   resampleHook.polar = a
     ? (x, B, g, centre) => {
         const out = new Float32Array(B * g.steps * g.radii);

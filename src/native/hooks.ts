@@ -36,6 +36,8 @@ export const denseHook: {
  * float64 arithmetic threaded over images; null: the JS code.
  */
 export const resampleHook: {
+  /** the intensity centroids (row, col) [B·2] of a batch [B, H·W] (models/pose-encoder.ts `centroids`) */
+  centroids?: ((x: Float32Array, B: number, H: number, W: number) => Float64Array) | null;
   polar:
     | ((
         x: Float32Array,
