@@ -13,7 +13,8 @@
  *
  * Options: --fast (small data, few epochs), --seeds 1,2,3 (the default; a count N means seeds 1..N),
  * --only jrvae,ssrvae,scale,movie, --scale-models rVAE,shift-VAE, --scale-epochs N, --scale-prior σ,
- * --scale-balance λ, --scale-encoder equivariant|mlp, --jr-epochs N, --jr-lr, --jr-cont-max C, --jr-capacity-epochs N,
+ * --scale-balance λ, --scale-encoder equivariant|mlp, --scale-reference global|content, --scale-debiased on|off,
+ * --jr-epochs N, --jr-lr, --jr-cont-max C, --jr-capacity-epochs N,
  * --every K (print the held-out metric every
  * K epochs), --out DIR (default out).
  * Writes DIR/models-check.json and prints a table (mean ± sd over seeds).
@@ -61,6 +62,12 @@ const SCALE_EPOCHS = Number(opt("--scale-epochs") ?? (fast ? 8 : 40));
  * shift-VAE 0.980, 0.626, 0.746 (the MLP: 0.659 on seed 1); docs/experiments/scale-latent.md, session 10.
  */
 const SCALE_ENCODER = (opt("--scale-encoder") ?? "equivariant") as "mlp" | "equivariant";
+/**
+ * --scale-reference global|content (parts/scale-reference.ts) and --scale-debiased on|off (the balance term without
+ * its bias and its gradient into z, parts/scale-balance.ts): docs/experiments/scale-latent.md, session 11.
+ */
+const SCALE_REFERENCE = (opt("--scale-reference") ?? "global") as "global" | "content";
+const SCALE_DEBIASED = (opt("--scale-debiased") ?? "off") === "on";
 const OUT = path.resolve(opt("--out") ?? "out");
 const SIZE = 24; // px: cards at 24 px keep a run to about a minute on one core
 const N = fast ? 600 : 2000;
@@ -189,6 +196,8 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
     scalePrior: SCALE_PRIOR,
     scaleBalance: SCALE_BALANCE,
     scaleEncoder: SCALE_ENCODER,
+    ...(SCALE_REFERENCE === "content" ? { scaleReference: SCALE_REFERENCE } : {}),
+    ...(SCALE_DEBIASED && SCALE_BALANCE > 0 ? { scaleBalanceDebiased: true } : {}),
   };
   const m = kind === "rVAE" ? new RVAE(o) : new ShiftVAE(o);
   const measure = (): [number, number] => {
