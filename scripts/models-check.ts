@@ -14,7 +14,7 @@
  * Options: --fast (small data, few epochs), --seeds 1,2,3 (the default; a count N means seeds 1..N),
  * --only jrvae,ssrvae,scale,movie, --scale-models rVAE,shift-VAE, --scale-epochs N, --scale-prior σ,
  * --scale-balance λ, --scale-encoder equivariant|mlp, --scale-reference global|content, --scale-debiased on|off,
- * --jr-epochs N, --jr-lr, --jr-cont-max C, --jr-capacity-epochs N,
+ * --scale-correction on|off, --jr-epochs N, --jr-lr, --jr-cont-max C, --jr-capacity-epochs N,
  * --every K (print the held-out metric every
  * K epochs), --out DIR (default out).
  * Writes DIR/models-check.json and prints a table (mean ± sd over seeds).
@@ -68,6 +68,8 @@ const SCALE_ENCODER = (opt("--scale-encoder") ?? "equivariant") as "mlp" | "equi
  */
 const SCALE_REFERENCE = (opt("--scale-reference") ?? "global") as "global" | "content";
 const SCALE_DEBIASED = (opt("--scale-debiased") ?? "off") === "on";
+/** --scale-correction on|off: the MLP's correction of the equivariant encoder's coarse scale (scale-search.ts) */
+const SCALE_CORRECTION = (opt("--scale-correction") ?? "on") === "on";
 const OUT = path.resolve(opt("--out") ?? "out");
 const SIZE = 24; // px: cards at 24 px keep a run to about a minute on one core
 const N = fast ? 600 : 2000;
@@ -198,6 +200,7 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
     scaleEncoder: SCALE_ENCODER,
     ...(SCALE_REFERENCE === "content" ? { scaleReference: SCALE_REFERENCE } : {}),
     ...(SCALE_DEBIASED && SCALE_BALANCE > 0 ? { scaleBalanceDebiased: true } : {}),
+    ...(SCALE_CORRECTION ? {} : { scaleCorrection: false }),
   };
   const m = kind === "rVAE" ? new RVAE(o) : new ShiftVAE(o);
   const measure = (): [number, number] => {

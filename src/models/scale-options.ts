@@ -8,6 +8,8 @@ export interface ScaleEncoderField {
   scaleReference?: "content";
   /** present only when true (parts/scale-balance.ts) */
   scaleBalanceDebiased?: true;
+  /** present only when false (parts/scale-search.ts) */
+  scaleCorrection?: false;
 }
 
 /** The scale options that live here (config.ts and options.ts are full): RVAEOptions extends it. */
@@ -26,10 +28,18 @@ export interface ScaleRecipeOptions {
    * separates nothing (parts/scale-balance.ts).
    */
   scaleBalanceDebiased?: boolean;
+  /**
+   * Whether the MLP corrects the equivariant encoder's coarse scale, s = ŝ·exp(σ_s·a) (default true). false: the
+   * posterior mean of s is ŝ itself and the MLP's scale column gives only its log-variance. With
+   * `scaleReference: "content"` the correction has no per-class offset left to take out, and what it still could
+   * do cost r: follow the size within a class through blur, or move a class's mean (docs/experiments/scale-latent.md,
+   * session 11). Needs `scaleEncoder: "equivariant"`.
+   */
+  scaleCorrection?: boolean;
 }
 
 /**
- * The `scaleEncoder`, `scaleReference` and `scaleBalanceDebiased` options, checked; each stored only when set
+ * The `scaleEncoder`, `scaleReference`, `scaleBalanceDebiased` and `scaleCorrection` options, checked; each stored only when set
  * (parts/scale-search.ts), so that no other configuration changes. `scaleEncoder: "equivariant"` needs the scale
  * latent, and a centre to measure the size about: the equivariant pose encoder's centroid with rotation; without
  * rotation it brings its own centring, so not the offset search.
@@ -62,9 +72,16 @@ export function scaleEncoderOption(
     where,
     `scaleBalanceDebiased must be a boolean and needs scaleBalance > 0, got ${JSON.stringify(o.scaleBalanceDebiased)}`,
   );
+  const correction = o.scaleCorrection ?? true;
+  check(
+    typeof correction === "boolean" && (correction || scaleEncoder === "equivariant"),
+    where,
+    `scaleCorrection must be a boolean; false needs scaleEncoder "equivariant", got ${JSON.stringify(o.scaleCorrection)}`,
+  );
   return {
     ...(scaleEncoder === "equivariant" ? { scaleEncoder } : {}),
     ...(ref === "content" ? { scaleReference: ref } : {}),
     ...(debiased ? { scaleBalanceDebiased: true as const } : {}),
+    ...(correction ? {} : { scaleCorrection: false as const }),
   };
 }

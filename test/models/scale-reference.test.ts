@@ -10,7 +10,10 @@ import { Random } from "../../src/util/random";
 import { useBackend } from "./setup";
 import { renderShapes } from "./helpers";
 
-/** 4 clusters of z (2-D, centres 3 apart), n each; log r_g = the cluster's own reference + log of a scale U(0.8, 1.2). */
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+
+/** 4 clusters of z (2-D, centres 3 apart), n each; log r_g = the cluster's reference + log of a scale U(0.8, 1.2). */
 function clusters(n: number, seed: number) {
   const rng = new Random(seed);
   const refs = [1.35, 1.19, 1.35, 0.92]; // log r_g at scale 1: spades, hearts, clubs, diamonds at 24 px
@@ -190,5 +193,28 @@ describe('models: the content reference of the scale search (scaleReference: "co
     assert.equal(l.config.scaleBalanceDebiased, true);
     assert.deepEqual(Array.from(l.encode(imgs).scale!), Array.from(m.encode(imgs).scale!));
     for (const x of [plain, m, l]) x.dispose();
+  });
+
+  it("scaleCorrection: false takes s from the coarse scale alone (the MLP's head does not move it)", () => {
+    const o = { imageShape: [12, 12] as [number, number], scale: true, encoderHidden: [8], decoderHidden: [8, 8] };
+    const eq = { ...o, scaleEncoder: "equivariant" as const, scaleReference: "content" as const, seed: 1 };
+    assert.throws(() => new ShiftVAE({ ...o, scaleCorrection: false }), /false needs scaleEncoder "equivariant"/);
+    assert.equal(new ShiftVAE(eq).config.scaleCorrection, undefined);
+    const imgs = renderShapes(6, 12, { seed: 4, maxShift: 1, sizes: [0.8, 1.2] }).images;
+    for (const correction of [true, false]) {
+      const m = new ShiftVAE({ ...eq, scaleCorrection: correction });
+      const before = m.encode(imgs).scale!;
+      const head = m.getWeights();
+      const rng = new Random(3);
+      head.set(
+        "encoder.head.W",
+        head.get("encoder.head.W")!.map(() => rng.normal()),
+      );
+      m.setWeights(head);
+      const moved = maxDiff(before, m.encode(imgs).scale!);
+      if (correction) assert.ok(moved > 0.01, `the correction did not move s: ${moved}`);
+      else assert.ok(moved < 1e-6 && m.config.scaleCorrection === false, `s moved by ${moved}`);
+      m.dispose();
+    }
   });
 });

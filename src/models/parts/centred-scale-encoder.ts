@@ -16,8 +16,13 @@ import { ScaleSearch, scaledNormalisedImages } from "./scale-search";
 export function scaleSearchOf(params: ParamStore, c: ModelConfig): ScaleSearch | undefined {
   if (c.scaleEncoder !== "equivariant") return undefined;
   const content = c.scaleReference === "content";
-  return new ScaleSearch(params, c.imageShape[0], c.imageShape[1], c.scalePrior ?? 0.1, (p) =>
-    content ? new ContentReference(p, c.latentDim, c.seed) : undefined,
+  return new ScaleSearch(
+    params,
+    c.imageShape[0],
+    c.imageShape[1],
+    c.scalePrior ?? 0.1,
+    (p) => (content ? new ContentReference(p, c.latentDim, c.seed) : undefined),
+    c.scaleCorrection !== false,
   );
 }
 
