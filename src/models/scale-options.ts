@@ -1,5 +1,4 @@
 import { check } from "../util/errors";
-import type { RVAEOptions } from "./options";
 
 /** The saved configuration's scale-encoder fields: each present only when set (older saves load unchanged). */
 export interface ScaleEncoderField {
@@ -39,13 +38,14 @@ export interface ScaleRecipeOptions {
 }
 
 /**
- * The `scaleEncoder`, `scaleReference`, `scaleBalanceDebiased` and `scaleCorrection` options, checked; each stored only when set
- * (parts/scale-search.ts), so that no other configuration changes. `scaleEncoder: "equivariant"` needs the scale
+ * The `scaleEncoder`, `scaleReference`, `scaleBalanceDebiased` and `scaleCorrection` options, checked; each stored
+ * only when set (parts/scale-search.ts), so that no other configuration changes. `scaleEncoder: "equivariant"` needs the scale
  * latent, and a centre to measure the size about: the equivariant pose encoder's centroid with rotation; without
  * rotation it brings its own centring, so not the offset search.
  */
 export function scaleEncoderOption(
-  o: RVAEOptions,
+  // the fields of RVAEOptions read here (options.ts imports this file's types: no import back)
+  o: ScaleRecipeOptions & { scaleEncoder?: unknown; scaleBalance?: number; framePosterior?: boolean },
   c: { scale: boolean; rotation: boolean; framed: boolean; offsetEncoder: string },
   where: string,
 ): ScaleEncoderField {
@@ -76,7 +76,8 @@ export function scaleEncoderOption(
   check(
     typeof correction === "boolean" && (correction || scaleEncoder === "equivariant"),
     where,
-    `scaleCorrection must be a boolean; false needs scaleEncoder "equivariant", got ${JSON.stringify(o.scaleCorrection)}`,
+    `scaleCorrection must be a boolean; false needs scaleEncoder "equivariant", got ` +
+      `${JSON.stringify(o.scaleCorrection)}`,
   );
   return {
     ...(scaleEncoder === "equivariant" ? { scaleEncoder } : {}),
