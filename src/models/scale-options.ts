@@ -39,9 +39,9 @@ export interface ScaleRecipeOptions {
 
 /**
  * The `scaleEncoder`, `scaleReference`, `scaleBalanceDebiased` and `scaleCorrection` options, checked; each stored
- * only when set (parts/scale-search.ts), so that no other configuration changes. `scaleEncoder: "equivariant"` needs the scale
- * latent, and a centre to measure the size about: the equivariant pose encoder's centroid with rotation; without
- * rotation it brings its own centring, so not the offset search.
+ * only when set (parts/scale-search.ts), so that no other configuration changes. `scaleEncoder: "equivariant"`
+ * needs the scale latent, and a centre to measure the size about: the equivariant pose encoder's centroid with
+ * rotation; without rotation it brings its own centring, so not the offset search.
  */
 export function scaleEncoderOption(
   // the fields of RVAEOptions read here (options.ts imports this file's types: no import back)
