@@ -66,8 +66,9 @@ const SCALE_ENCODER = (opt("--scale-encoder") ?? "equivariant") as "mlp" | "equi
  * --scale-reference global|content (parts/scale-reference.ts) and --scale-debiased on|off (the balance term without
  * its bias and its gradient into z, parts/scale-balance.ts); the defaults, content and on: |r| rVAE 0.998, 0.975,
  * 0.952 and shift-VAE 0.820, 0.994, 0.979 on seeds 1–3, held-out seeds 4, 5: rVAE 0.707, 0.977, shift-VAE 0.996,
- * 0.991 (global and off, session 10: 0.982, 0.854, 0.996 and 0.980, 0.626, 0.746); content alone: shift-VAE 0.626, 0.634 on seeds 2–3 (z collapsed); with --scale-correction off
- * shift-VAE seed 1 0.765 (docs/experiments/scale-latent.md, session 11).
+ * 0.991 (global and off, session 10: 0.982, 0.854, 0.996 and 0.980, 0.626, 0.746); content alone: shift-VAE
+ * 0.626, 0.634 on seeds 2–3 (z collapsed); with --scale-correction off shift-VAE seed 1 0.765
+ * (docs/experiments/scale-latent.md, session 11).
  */
 const SCALE_REFERENCE = (opt("--scale-reference") ?? "content") as "global" | "content";
 const SCALE_DEBIASED = (opt("--scale-debiased") ?? "on") === "on";
