@@ -13,7 +13,8 @@
  *
  * Options: --fast (small data, few epochs), --seeds 1,2,3 (the default; a count N means seeds 1..N),
  * --only jrvae,ssrvae,scale,movie, --scale-models rVAE,shift-VAE, --scale-epochs N, --scale-prior σ,
- * --scale-balance λ, --scale-encoder equivariant|mlp, --jr-epochs N, --jr-lr, --jr-cont-max C, --jr-capacity-epochs N,
+ * --scale-balance λ, --scale-encoder equivariant|mlp, --scale-reference global|content, --scale-debiased on|off,
+ * --scale-correction on|off, --jr-epochs N, --jr-lr, --jr-cont-max C, --jr-capacity-epochs N,
  * --every K (print the held-out metric every
  * K epochs), --out DIR (default out).
  * Writes DIR/models-check.json and prints a table (mean ± sd over seeds).
@@ -61,6 +62,18 @@ const SCALE_EPOCHS = Number(opt("--scale-epochs") ?? (fast ? 8 : 40));
  * shift-VAE 0.980, 0.626, 0.746 (the MLP: 0.659 on seed 1); docs/experiments/scale-latent.md, session 10.
  */
 const SCALE_ENCODER = (opt("--scale-encoder") ?? "equivariant") as "mlp" | "equivariant";
+/**
+ * --scale-reference global|content (parts/scale-reference.ts) and --scale-debiased on|off (the balance term without
+ * its bias and its gradient into z, parts/scale-balance.ts); the defaults, content and on: |r| rVAE 0.998, 0.975,
+ * 0.952 and shift-VAE 0.820, 0.994, 0.979 on seeds 1–3, held-out seeds 4, 5: rVAE 0.707, 0.977, shift-VAE 0.996,
+ * 0.991 (global and off, session 10: 0.982, 0.854, 0.996 and 0.980, 0.626, 0.746); content alone: shift-VAE
+ * 0.626, 0.634 on seeds 2–3 (z collapsed); with --scale-correction off shift-VAE seed 1 0.765
+ * (docs/experiments/scale-latent.md, session 11).
+ */
+const SCALE_REFERENCE = (opt("--scale-reference") ?? "content") as "global" | "content";
+const SCALE_DEBIASED = (opt("--scale-debiased") ?? "on") === "on";
+/** --scale-correction on|off: the MLP's correction of the equivariant encoder's coarse scale (scale-search.ts) */
+const SCALE_CORRECTION = (opt("--scale-correction") ?? "on") === "on";
 const OUT = path.resolve(opt("--out") ?? "out");
 const SIZE = 24; // px: cards at 24 px keep a run to about a minute on one core
 const N = fast ? 600 : 2000;
@@ -189,6 +202,10 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
     scalePrior: SCALE_PRIOR,
     scaleBalance: SCALE_BALANCE,
     scaleEncoder: SCALE_ENCODER,
+    // the content reference belongs to the equivariant encoder: --scale-encoder mlp runs as in session 9
+    ...(SCALE_REFERENCE === "content" && SCALE_ENCODER === "equivariant" ? { scaleReference: SCALE_REFERENCE } : {}),
+    ...(SCALE_DEBIASED && SCALE_BALANCE > 0 ? { scaleBalanceDebiased: true } : {}),
+    ...(SCALE_CORRECTION ? {} : { scaleCorrection: false }),
   };
   const m = kind === "rVAE" ? new RVAE(o) : new ShiftVAE(o);
   const measure = (): [number, number] => {

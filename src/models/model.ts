@@ -20,7 +20,7 @@ import { candidateNegElbo } from "./parts/pose-frame-choice";
 import { LatentSpec, negativeElbo, Posterior, sampleLatents } from "./parts/latents";
 import { Likelihood, makeLikelihood } from "./parts/likelihood";
 import { OffsetSearchEncoder } from "./parts/offset-search-encoder";
-import { mlpOrCentredScale, scaleBalanceTerm, scaleSearchOf } from "./parts/scale";
+import { mlpOrCentredScale, scaleSearchOf, withScaleTerms } from "./parts/scale";
 import { artifactsOf } from "./weights";
 import { writeArtifacts } from "./io";
 import { meanIntensityLogits } from "./output-bias";
@@ -218,9 +218,9 @@ export abstract class LatentModel {
         ? frameMixtureElbo(this.latents, mix, rec, beta)
         : negativeElbo(this.latents, post!, rec(post!), beta);
       const zero = tf.scalar(0);
-      if (this.config.scaleBalance) terms.scaleBalance = scaleBalanceTerm(post!);
+      // the scale latent's own terms (parts/scale.ts): the balance term, the content reference's fit
       return {
-        loss: terms.scaleBalance ? tf.add(loss, tf.mul(this.config.scaleBalance!, terms.scaleBalance)) : loss,
+        loss: withScaleTerms(this.config, post, loss, terms),
         terms,
         reconstruction: terms.reconstruction,
         klZ: terms.klZ ?? zero,

@@ -96,7 +96,11 @@ describe('models: the scale-equivariant scale encoder (scaleEncoder: "equivarian
   it("keeps the MLP's correction within a factor e of the coarse scale (and follows it inside)", () => {
     const params = new ParamStore();
     const search = new ScaleSearch(params, SIDE, SIDE, 0.1);
-    const c = { scale: Float32Array.of(1.2, 1.2, 0.8), ref: search.coarse(new Float32Array(1)).ref };
+    const c = {
+      scale: Float32Array.of(1.2, 1.2, 0.8),
+      ref: search.coarse(new Float32Array(1)).ref,
+      logRg: new Float32Array(3),
+    };
     const q = { mean: tf.tensor2d([[2], [1000], [-1000]]), logVar: tf.zeros([3, 1]) as tf.Tensor2D };
     const u = search.posterior(q, c).mean.dataSync();
     const s = Array.from(u, (v) => 1 + 0.1 * v);

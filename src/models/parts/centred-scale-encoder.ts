@@ -5,15 +5,25 @@ import { configChannels, type ModelConfig } from "../config";
 import type { ParamStore } from "../params";
 import type { Encoder, MlpEncoder } from "./encoder";
 import type { Posterior } from "./latents";
+import { ContentReference } from "./scale-reference";
 import { ScaleSearch, scaledNormalisedImages } from "./scale-search";
 
 /**
- * The scale search of a configuration with `scaleEncoder: "equivariant"` (weight `scale.logRef`), undefined without.
- * It takes no random draws, so a seed gives the other weights as without it.
+ * The scale search of a configuration with `scaleEncoder: "equivariant"` (weight `scale.logRef`; with
+ * `scaleReference: "content"` also `scale.ref.*`), undefined without. It takes no draws from the model's generator,
+ * so a seed gives the other weights as without it.
  */
 export function scaleSearchOf(params: ParamStore, c: ModelConfig): ScaleSearch | undefined {
   if (c.scaleEncoder !== "equivariant") return undefined;
-  return new ScaleSearch(params, c.imageShape[0], c.imageShape[1], c.scalePrior ?? 0.1);
+  const content = c.scaleReference === "content";
+  return new ScaleSearch(
+    params,
+    c.imageShape[0],
+    c.imageShape[1],
+    c.scalePrior ?? 0.1,
+    (p) => (content ? new ContentReference(p, c.latentDim, c.seed) : undefined),
+    c.scaleCorrection !== false,
+  );
 }
 
 /** The MLP itself, or with `scaleEncoder: "equivariant"` the centred scale encoder around it. */
@@ -50,7 +60,7 @@ export class CentredScaleEncoder implements Encoder {
     const xn = tf.tensor2d(scaledNormalisedImages(xv, B, C, H, W, centre, null, sc.scale), [B, CP]);
     return tf.tidy((): tf.TensorContainer => {
       const out = this.mlp.posterior(xn, c);
-      out.scale = this.search.posterior(out.scale, sc);
+      this.search.attach(out, sc);
       if (out.offset) {
         // grid units, x right and y up: the centroid, then the bounded residual
         const cg = new Float32Array(2 * B);

@@ -223,7 +223,7 @@ export class EquivariantPoseEncoder implements Encoder {
       // the MLP's angle column is a residual of at most one trial step; its offset column an offset in the de-rotated
       // frame
       const out = this.mlp.posterior(xn, c);
-      if (sc) out.scale = ss!.posterior(out.scale, sc);
+      if (sc) ss!.attach(out, sc);
       if (zHeld) out.z = { mean: tf.zerosLike(out.z.mean), logVar: tf.fill(out.z.mean.shape, -20) as tf.Tensor2D };
       const a = out.angle;
       const gamma = tf.add(coarse, tf.mul((2 * Math.PI) / steps, fastTanh(a.mean.reshape([-1]))));

@@ -17,10 +17,17 @@ const NEIGHBOURS = 4;
  * batch mean of φ_i·E[φ | z_i]: with image i left out of its own estimate its expectation is the squared
  * conditional mean, without the pull of each u towards 0 that a squared estimate including u_i would add (that
  * pull is a narrower prior's, which costs r within a class). Gradients reach u and, through the kernel, z.
+ *
+ * `debiased` (`scaleBalanceDebiased`, docs/experiments/scale-latent.md, session 11): z enters by its values, so the
+ * term cannot move z, and the spread part gains mean(φ²)/(B − 1). Why: the spread φ = u² − mean(u²) is centred on
+ * a batch mean that holds φ_i itself, so E[φ_i·φ_j] = −var/B for any two images and the term's expectation is −var/B
+ * where z says nothing of u; mean(φ²)/(B − 1) has expectation var/B, so the sum is 0 there, for any kernel weights.
+ * As first written the term was −0.45 to −0.60 on a collapsed z (a reward), and its gradient into z could lower
+ * it by making z *not* separate classes whose mean u differ instead of moving u.
  */
-export function scaleBalanceTerm(post: Posterior): tf.Scalar {
+export function scaleBalanceTerm(post: Posterior, debiased = false): tf.Scalar {
   return tf.tidy(() => {
-    const z = post.z.mean;
+    const z = debiased ? tf.tensor2d(post.z.mean.dataSync(), post.z.mean.shape) : post.z.mean;
     const u = post.scale.mean; // [B, 1]
     const B = z.shape[0];
     if (B < 2) return tf.scalar(0);
@@ -34,7 +41,10 @@ export function scaleBalanceTerm(post: Posterior): tf.Scalar {
     const u2 = tf.square(u);
     const phi = tf.concat([u, tf.sub(u2, tf.mean(u2))], 1) as tf.Tensor2D;
     const local = tf.matMul(tf.softmax(logits, 1), phi);
-    return tf.div(tf.sum(tf.mul(phi, local)), B) as tf.Scalar;
+    const term = tf.div(tf.sum(tf.mul(phi, local)), B) as tf.Scalar;
+    if (!debiased) return term;
+    const spread = phi.slice([0, 1], [-1, 1]);
+    return tf.add(term, tf.div(tf.mean(tf.square(spread)), B - 1)) as tf.Scalar;
   });
 }
 

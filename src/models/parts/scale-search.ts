@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { ParamStore } from "../params";
-import type { GaussianPosterior } from "./latents";
+import type { GaussianPosterior, Posterior } from "./latents";
+import type { ContentReference } from "./scale-reference";
 
 /**
  * The scale-equivariant scale encoder (`scaleEncoder: "equivariant"`, docs/experiments/scale-latent.md, session
@@ -12,18 +13,26 @@ import type { GaussianPosterior } from "./latents";
  * correction can see it; the correction only sets each class's reference (a heart's r_g is 1.56 times a
  * diamond's at the same scale), which the KL on u and the scale balance term pull to the same mean. Why not the
  * MLP alone: its s moved 0.13–0.62 times the true scale, with a slope per class (sessions 8–9).
- * r_ref is a trainable log (`scale.logRef`) started at 0.13 of the shorter side (the cards' r_g at 24 px).
+ * r_ref is a trainable log (`scale.logRef`) started at 0.13 of the shorter side (the cards' r_g at 24 px). With a
+ * `ContentReference` (`scaleReference: "content"`, scale-reference.ts) ŝ = r_g / r_ref(z) instead, r_ref(z)
+ * fitted to r_g per content; the MLP still reads the image de-scaled by the global r_ref (no circle through z).
  */
 export class ScaleSearch {
   private readonly logRef: tf.Variable;
+  private readonly reference?: ContentReference;
 
+  /** `reference` makes the content reference's weights, if any, after `scale.logRef`. */
   constructor(
     params: ParamStore,
     readonly height: number,
     readonly width: number,
     private readonly sigma: number,
+    reference?: (params: ParamStore) => ContentReference | undefined,
+    /** false (`scaleCorrection: false`): s = ŝ, the MLP's scale column gives only the log-variance */
+    private readonly correction = true,
   ) {
     this.logRef = params.add("scale.logRef", [1], Float32Array.of(Math.log(0.13 * Math.min(height, width))));
+    this.reference = reference?.(params);
   }
 
   /** log r_g (px) of channel 0 of each image [B·P] about its centre (row, col pairs); NaN for a blank image. */
@@ -38,22 +47,52 @@ export class ScaleSearch {
   coarse(logRg: Float32Array): CoarseScale {
     const ref = this.logRef.dataSync()[0];
     const scale = logRg.map((v) => (Number.isFinite(v) ? Math.min(4, Math.max(0.25, Math.exp(v - ref))) : 1));
-    return { scale, ref };
+    return { scale, ref, logRg };
+  }
+
+  /**
+   * Sets `out.scale` from the MLP's scale column and the coarse scale (`posterior`). With a content reference the
+   * coarse scale is r_g / r_ref(z) (z: `out.z`'s means), entering as data, and `out.scaleFit` holds the reference
+   * fit's residual log r_g − log r_ref(z) per image [B, 1] (0 for a blank image; not a latent: its logVar is
+   * unused), whose mean square is the model's `scaleFit` loss term (parts/scale.ts).
+   */
+  attach(out: Posterior, c: CoarseScale): void {
+    if (!this.reference) {
+      out.scale = this.posterior(out.scale, c);
+      return;
+    }
+    const B = c.scale.length;
+    const fit = tf.tidy(() => {
+      const ok = Float32Array.from(c.logRg, (v) => (Number.isFinite(v) ? 1 : 0));
+      const logRg = tf.tensor2d(
+        c.logRg.map((v) => (Number.isFinite(v) ? v : 0)),
+        [B, 1],
+      );
+      const logRef = tf.add(this.logRef, this.reference!.offset(out.z.mean.dataSync() as Float32Array, B));
+      return tf.mul(tf.tensor2d(ok, [B, 1]), tf.sub(logRg, logRef)) as tf.Tensor2D;
+    });
+    // log ŝ = the residual, clamped as `coarse`'s (blank: 0, so ŝ = 1), as data: the ELBO does not move r_ref(z)
+    const logCoarse = (fit.dataSync() as Float32Array).map((v) => Math.min(LOG4, Math.max(-LOG4, v)));
+    out.scale = this.posterior(out.scale, { scale: logCoarse.map(Math.exp), ref: NaN, logRg: c.logRg }, false);
+    out.scaleFit = { mean: fit, logVar: tf.zerosLike(fit) as tf.Tensor2D };
   }
 
   /**
    * The posterior of u from the MLP's scale column q (a = q.mean, its log-variance kept) and the coarse scale:
    * mean (ŝ·exp(σ_s·a) − 1)/σ_s, σ_s·a clipped to ±1. Gradients reach the MLP and, as through −log r_ref in ŝ,
-   * the reference.
+   * the reference (not with `viaRef` false: ŝ is then data). Without the correction the mean is (ŝ − 1)/σ_s.
    */
-  posterior(q: GaussianPosterior, c: CoarseScale): GaussianPosterior {
+  posterior(q: GaussianPosterior, c: CoarseScale, viaRef = true): GaussianPosterior {
     return tf.tidy(() => {
       const B = c.scale.length;
+      const logHat = tf.tensor2d(c.scale.map(Math.log), [B, 1]);
       // log ŝ + (ref − logRef): the value of log ŝ, the gradient of −log r_ref
-      const logCoarse = tf.sub(tf.tensor2d(c.scale.map(Math.log), [B, 1]), tf.sub(this.logRef, c.ref));
+      const logCoarse = viaRef ? tf.sub(logHat, tf.sub(this.logRef, c.ref)) : logHat;
       // the correction clipped to a factor e^±1 (per-class corrections need ±0.25): with σ_s 0.05 an unbounded one ran
       // away to s ≈ 10⁴ (docs/experiments/scale-latent.md, session 10); inside the clip nothing changes
-      const logS = tf.add(logCoarse, tf.clipByValue(tf.mul(this.sigma, q.mean), -CORRECTION_MAX, CORRECTION_MAX));
+      const logS = this.correction
+        ? tf.add(logCoarse, tf.clipByValue(tf.mul(this.sigma, q.mean), -CORRECTION_MAX, CORRECTION_MAX))
+        : logCoarse;
       return { mean: tf.div(tf.sub(tf.exp(logS), 1), this.sigma) as tf.Tensor2D, logVar: q.logVar };
     }) as unknown as GaussianPosterior;
   }
@@ -61,11 +100,14 @@ export class ScaleSearch {
 
 /** Largest |log| of the MLP's correction to the coarse scale. */
 const CORRECTION_MAX = 1;
+/** Largest |log ŝ| (`coarse` clamps ŝ to [1/4, 4]). */
+const LOG4 = Math.log(4);
 
-/** Coarse scales of a batch (data) and the log r_ref they were taken with. */
+/** Coarse scales of a batch (data), the log r_ref they were taken with and each image's log r_g (NaN: blank). */
 export interface CoarseScale {
   scale: Float32Array;
   ref: number;
+  logRg: Float32Array;
 }
 
 /** log of each image's intensity radius of gyration (px) about `centre` [B·2] (row, col); NaN when blank. */
