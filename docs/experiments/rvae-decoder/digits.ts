@@ -5,7 +5,7 @@
 // oppositeFrames, choice=elbo frameChoice, harm = poseKernelHarmonics (the scorer's initial kernel);
 // pose=group: the group-convolution pose encoder (session 9), with gr = groupRotations, gc = groupChannels.
 // fprior=rot: framePrior "rotation" (session 10: the angle prior N(0, rp²) over the trial frames; needs fp=1 or
-// choice=elbo).
+// choice=elbo). hz=1: halfTurnInvariantZ (session 11: z averaged over the canonical image and its half-turn).
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -101,6 +101,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
               : { poseKernelHarmonics: num("harm", 1), rotationSteps: num("steps", 64) }),
             frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
             ...(args.fprior === "rot" ? { framePrior: "rotation" as const } : {}),
+            ...(args.hz === "1" ? { halfTurnInvariantZ: true } : {}),
           })
         : m === "rvae"
           ? new RVAE({
