@@ -6,6 +6,7 @@
 // pose=group: the group-convolution pose encoder (session 9), with gr = groupRotations, gc = groupChannels.
 // fprior=rot: framePrior "rotation" (session 10: the angle prior N(0, rp²) over the trial frames; needs fp=1 or
 // choice=elbo). hz=1: halfTurnInvariantZ (session 11: z averaged over the canonical image and its half-turn).
+// bw=B:E: β = B for the first E epochs, then 1 (train's betaSchedule; session 11: a coarse z while frames settle).
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -73,6 +74,53 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
     sst += (y[i] - my) ** 2;
   }
   return 1 - ssr / sst;
+}
+
+/**
+ * Per digit: the share of its members on the minority end of the class's axis (offsets d = inferred − true angle;
+ * axis φ = arg mean e^{2id}/2; side = sign cos(d − φ)), and how well z tells the two ends apart (leave-one-out
+ * nearest of the two side means in z, balanced accuracy). Near 0.5: the two ends share z (the variant is not in z).
+ */
+function frameSides(idx: number[], ang: Float32Array, truth: Float32Array, labels: ArrayLike<number>, z: Float32Array) {
+  const out: string[] = [];
+  for (const digit of new Set(idx.map((i) => labels[i]))) {
+    const mem = idx.filter((i) => labels[i] === digit);
+    let c = 0,
+      s = 0;
+    for (const i of mem) {
+      c += Math.cos(2 * (ang[i] - truth[i]));
+      s += Math.sin(2 * (ang[i] - truth[i]));
+    }
+    const phi = Math.atan2(s, c) / 2;
+    const side = mem.map((i) => (Math.cos(ang[i] - truth[i] - phi) >= 0 ? 1 : 0));
+    const n1 = side.reduce((a: number, v) => a + v, 0),
+      n0 = mem.length - n1;
+    if (Math.min(n0, n1) < 2) {
+      out.push(`${digit}:${(Math.min(n0, n1) / mem.length).toFixed(2)}/-`);
+      continue;
+    }
+    const sum = [
+      [0, 0],
+      [0, 0],
+    ];
+    mem.forEach((i, k) => {
+      sum[side[k]][0] += z[2 * i];
+      sum[side[k]][1] += z[2 * i + 1];
+    });
+    const right = [0, 0];
+    mem.forEach((i, k) => {
+      const d = [0, 1].map((g) => {
+        const n = (g ? n1 : n0) - (g === side[k] ? 1 : 0);
+        const m0 = (sum[g][0] - (g === side[k] ? z[2 * i] : 0)) / n,
+          m1 = (sum[g][1] - (g === side[k] ? z[2 * i + 1] : 0)) / n;
+        return (z[2 * i] - m0) ** 2 + (z[2 * i + 1] - m1) ** 2;
+      });
+      if ((d[1] < d[0] ? 1 : 0) === side[k]) right[side[k]]++;
+    });
+    const balanced = (right[0] / n0 + right[1] / n1) / 2;
+    out.push(`${digit}:${(Math.min(n0, n1) / mem.length).toFixed(2)}/${balanced.toFixed(2)}`);
+  }
+  return out.join(" ");
 }
 
 (async () => {
@@ -144,6 +192,8 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       testImgs = m === "vaeUp" ? te.upright : te.images;
     const t0 = Date.now();
     const ps = args.ps ? { pixelSubsample: Number(args.ps) } : {};
+    const [bw, bwEpochs] = (args.bw ?? "1:0").split(":").map(Number);
+    const beta = args.bw ? { betaSchedule: (e: number) => (e <= bwEpochs ? bw : 1) } : {};
     const h = await train(model, trainImgs, {
       epochs,
       batchSize: batch,
@@ -152,6 +202,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       progress: false,
       onEpoch,
       ...ps,
+      ...beta,
     });
     const enc = model.encode(testImgs);
     const nca = nearestCentroidAccuracy(enc.zMean, 2, te.labels, { seed });
@@ -189,6 +240,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       res.offsetHist = Object.entries(hist)
         .map(([k, h]) => `${k}:${h.join(",")}`)
         .join(" ");
+      res.sides = frameSides(idx, enc.angle!, te.angle, te.labels, enc.zMean);
       // with the frame posterior: the same model encoded by decoding its candidates (the hard choice) instead
       const encoder = (model as unknown as { encoder: { framePosterior: boolean } }).encoder;
       if (encoder.framePosterior) {
