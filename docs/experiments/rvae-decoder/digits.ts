@@ -6,7 +6,8 @@
 // pose=group: the group-convolution pose encoder (session 9), with gr = groupRotations, gc = groupChannels.
 // fprior=rot: framePrior "rotation" (session 10: the angle prior N(0, rp²) over the trial frames; needs fp=1 or
 // choice=elbo). hz=1: halfTurnInvariantZ (session 11: z averaged over the canonical image and its half-turn).
-// bw=B:E: β = B for the first E epochs, then 1 (train's betaSchedule; session 11: a coarse z while frames settle).
+// zd = latentDim of the "sin" model (default 2). bw=B:E: β = B for the first E epochs, then 1 (train's
+// betaSchedule; session 11: a coarse z while frames settle).
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -27,7 +28,8 @@ const n = num("n", 4000),
   epochs = num("epochs", 20),
   seed = num("seed", 1),
   lr = num("lr", 1e-3),
-  batch = num("batch", 64);
+  batch = num("batch", 64),
+  zd = num("zd", 2);
 const hidden = num("hidden", 128),
   edges = num("edges", 0),
   which = (args.models ?? "vaeUp,vaeRot,rvae").split(",");
@@ -81,7 +83,14 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
  * axis φ = arg mean e^{2id}/2; side = sign cos(d − φ)), and how well z tells the two ends apart (leave-one-out
  * nearest of the two side means in z, balanced accuracy). Near 0.5: the two ends share z (the variant is not in z).
  */
-function frameSides(idx: number[], ang: Float32Array, truth: Float32Array, labels: ArrayLike<number>, z: Float32Array) {
+function frameSides(
+  idx: number[],
+  ang: Float32Array,
+  truth: Float32Array,
+  labels: ArrayLike<number>,
+  z: Float32Array,
+  zd: number,
+) {
   const out: string[] = [];
   for (const digit of new Set(idx.map((i) => labels[i]))) {
     const mem = idx.filter((i) => labels[i] === digit);
@@ -99,21 +108,18 @@ function frameSides(idx: number[], ang: Float32Array, truth: Float32Array, label
       out.push(`${digit}:${(Math.min(n0, n1) / mem.length).toFixed(2)}/-`);
       continue;
     }
-    const sum = [
-      [0, 0],
-      [0, 0],
-    ];
+    const sum = [new Float64Array(zd), new Float64Array(zd)];
     mem.forEach((i, k) => {
-      sum[side[k]][0] += z[2 * i];
-      sum[side[k]][1] += z[2 * i + 1];
+      for (let a = 0; a < zd; a++) sum[side[k]][a] += z[zd * i + a];
     });
     const right = [0, 0];
     mem.forEach((i, k) => {
       const d = [0, 1].map((g) => {
-        const n = (g ? n1 : n0) - (g === side[k] ? 1 : 0);
-        const m0 = (sum[g][0] - (g === side[k] ? z[2 * i] : 0)) / n,
-          m1 = (sum[g][1] - (g === side[k] ? z[2 * i + 1] : 0)) / n;
-        return (z[2 * i] - m0) ** 2 + (z[2 * i + 1] - m1) ** 2;
+        const own = g === side[k],
+          n = (g ? n1 : n0) - (own ? 1 : 0);
+        let e = 0;
+        for (let a = 0; a < zd; a++) e += (z[zd * i + a] - (sum[g][a] - (own ? z[zd * i + a] : 0)) / n) ** 2;
+        return e;
       });
       if ((d[1] < d[0] ? 1 : 0) === side[k]) right[side[k]]++;
     });
@@ -133,7 +139,7 @@ function frameSides(idx: number[], ang: Float32Array, truth: Float32Array, label
       m === "sin"
         ? new RVAE({
             imageShape: [28, 28],
-            latentDim: 2,
+            latentDim: zd,
             translation: true,
             seed,
             decoderHidden: [hidden, hidden, hidden],
@@ -205,8 +211,9 @@ function frameSides(idx: number[], ang: Float32Array, truth: Float32Array, label
       ...beta,
     });
     const enc = model.encode(testImgs);
-    const nca = nearestCentroidAccuracy(enc.zMean, 2, te.labels, { seed });
-    const km = kmeans(enc.zMean, 2, 10, { seed, restarts: 8 });
+    const zdim = m === "sin" ? zd : 2;
+    const nca = nearestCentroidAccuracy(enc.zMean, zdim, te.labels, { seed });
+    const km = kmeans(enc.zMean, zdim, 10, { seed, restarts: 8 });
     const res: Record<string, unknown> = {
       secs: (Date.now() - t0) / 1000,
       loss: +h.loss[h.loss.length - 1].toFixed(1),
@@ -216,7 +223,9 @@ function frameSides(idx: number[], ang: Float32Array, truth: Float32Array, label
     const truth = Float64Array.from(te.angle);
     if (m !== "vaeUp") {
       // R^2 of the rotation (as cos, sin) from z
-      res.r2rot = +((r2(enc.zMean, 2, truth.map(Math.cos)) + r2(enc.zMean, 2, truth.map(Math.sin))) / 2).toFixed(3);
+      res.r2rot = +((r2(enc.zMean, zdim, truth.map(Math.cos)) + r2(enc.zMean, zdim, truth.map(Math.sin))) / 2).toFixed(
+        3,
+      );
     }
     if (m === "rvae" || m === "sin") {
       const asym = digits.asymmetric as readonly number[];
@@ -240,7 +249,7 @@ function frameSides(idx: number[], ang: Float32Array, truth: Float32Array, label
       res.offsetHist = Object.entries(hist)
         .map(([k, h]) => `${k}:${h.join(",")}`)
         .join(" ");
-      res.sides = frameSides(idx, enc.angle!, te.angle, te.labels, enc.zMean);
+      res.sides = frameSides(idx, enc.angle!, te.angle, te.labels, enc.zMean, zd);
       // with the frame posterior: the same model encoded by decoding its candidates (the hard choice) instead
       const encoder = (model as unknown as { encoder: { framePosterior: boolean } }).encoder;
       if (encoder.framePosterior) {
@@ -254,7 +263,7 @@ function frameSides(idx: number[], ang: Float32Array, truth: Float32Array, label
         );
         res.rhoAsymDecoded = +a2.meanAbsRho.toFixed(3);
         res.rhoPerDigitDecoded = a2.groups.map((g) => `${g.group}:${g.absRho.toFixed(2)}`).join(" ");
-        res.ncaDecoded = +nearestCentroidAccuracy(e2.zMean, 2, te.labels, { seed }).accuracy.toFixed(3);
+        res.ncaDecoded = +nearestCentroidAccuracy(e2.zMean, zdim, te.labels, { seed }).accuracy.toFixed(3);
       }
     }
     out[m] = res;
