@@ -7,7 +7,8 @@
 // fprior=rot: framePrior "rotation" (session 10: the angle prior N(0, rp²) over the trial frames; needs fp=1 or
 // choice=elbo). hz=1: halfTurnInvariantZ (session 11: z averaged over the canonical image and its half-turn).
 // zd = latentDim of the "sin" model (default 2). bw=B:E: β = B for the first E epochs, then 1 (train's
-// betaSchedule; session 11: a coarse z while frames settle).
+// betaSchedule; session 11: a coarse z while frames settle). wc=k (with wz): in the warm-up z is held at a code per
+// cluster of rotation-invariant features (k clusters, cluster-warmup.ts) instead of 0 (session 11 prototype).
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -17,6 +18,7 @@ import { VAE } from "../../../src/models/vae";
 import { train } from "../../../src/training/train";
 import { angleRecovery, nearestCentroidAccuracy, adjustedRandIndex } from "../../../src/analysis/metrics";
 import { kmeans } from "../../../src/analysis/cluster";
+import { clusterWarmup } from "./cluster-warmup";
 
 const args: Record<string, string> = {};
 for (const a of process.argv.slice(2)) {
@@ -191,6 +193,7 @@ function frameSides(
       model.params.vars[i].assign(tf.tensor2d(W, [2, h]));
       model.params.vars[j].assign(tf.tensor1d(b));
     }
+    const wc = m === "sin" && args.wc ? clusterWarmup(model, Number(args.wc), 28, 28) : null;
     const onEpoch = (r: { epoch: number; loss: number; seconds: number }) => {
       if (args.log === "1") console.log(`epoch ${r.epoch} loss ${r.loss.toFixed(1)} (${r.seconds.toFixed(1)} s)`);
     };
@@ -266,6 +269,7 @@ function frameSides(
         res.ncaDecoded = +nearestCentroidAccuracy(e2.zMean, zdim, te.labels, { seed }).accuracy.toFixed(3);
       }
     }
+    if (wc) res.clusterSizes = Array.from(wc.counts).join(",");
     out[m] = res;
     model.dispose();
     console.log(m, JSON.stringify(res));
