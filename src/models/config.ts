@@ -5,7 +5,7 @@ import type { FrameChoice } from "./parts/pose-frame-choice";
 import type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 import { GROUP_DEFAULTS, groupOptions } from "./group-options";
 import { scaleEncoderOption, type ScaleEncoderField } from "./scale-options";
-import { framePriorOption, framePriorSpec, type FramePriorField, type FramePriorSearch } from "./frame-prior-options";
+import { frameSearchOptions, frameSearchSpec, type FrameFields, type FrameSearchExtras } from "./frame-search-options";
 
 export type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
@@ -21,7 +21,7 @@ export type BuiltinClassName = "VAE" | "CVAE" | "RVAE" | "ShiftVAE";
  * Fully resolved configuration, stored flat in model.json (the format of every saved model since the first;
  * the typed choices below are read from it by `likelihoodConfig` and `encoderConfig`).
  */
-export interface ModelConfig extends FramePriorField, ScaleEncoderField {
+export interface ModelConfig extends FrameFields, ScaleEncoderField {
   className: BuiltinClassName | (string & Record<never, never>);
   imageShape: [number, number];
   latentDim: number;
@@ -90,7 +90,7 @@ export type EncoderConfig =
   | { kind: "offset-search"; radius: number };
 
 /** The frame search of the equivariant pose encoders (polar or group scorer): candidates, posterior, warm-up. */
-export interface FrameSearchConfig extends FramePriorSearch {
+export interface FrameSearchConfig extends FrameSearchExtras {
   frameCandidates: number;
   framePosterior: boolean;
   offsetBound: number;
@@ -112,9 +112,9 @@ export function encoderConfig(c: ModelConfig): EncoderConfig {
     const search = { frameCandidates, framePosterior, offsetBound, oppositeFrames, poseWarmup, frameChoice };
     if (c.poseEncoder === "group") {
       const { groupRotations = GROUP_DEFAULTS.rotations, groupChannels = GROUP_DEFAULTS.channels } = c;
-      return { kind: "group-pose", groupRotations, groupChannels, ...search, framePrior: framePriorSpec(c) };
+      return { kind: "group-pose", groupRotations, groupChannels, ...search, ...frameSearchSpec(c) };
     }
-    return { kind: "equivariant-pose", rotationSteps, poseKernelHarmonics, ...search, framePrior: framePriorSpec(c) };
+    return { kind: "equivariant-pose", rotationSteps, poseKernelHarmonics, ...search, ...frameSearchSpec(c) };
   }
   if (c.translation && c.offsetEncoder === "equivariant") {
     return {
@@ -371,7 +371,7 @@ export function resolveConfig(
     ...(poseWarmup > 0 ? { poseWarmup } : {}),
     ...(poseKernelHarmonics > 1 ? { poseKernelHarmonics } : {}),
     ...(frameChoice === "elbo" ? { frameChoice } : {}),
-    ...framePriorOption(o, rotation && framed, framePosterior || frameChoice === "elbo", where),
+    ...frameSearchOptions(o, rotation && framed, framePosterior || frameChoice === "elbo", where),
     ...group,
     offsetEncoder: translation ? offsetEncoder : undefined,
     offsetSearchRadius: translation && offsetEncoder === "equivariant" ? offsetSearchRadius : undefined,

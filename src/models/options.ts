@@ -1,6 +1,7 @@
 import type { FrameChoice } from "./parts/pose-frame-choice";
 export type { FrameChoice } from "./parts/pose-frame-choice";
 import type { ScaleRecipeOptions } from "./scale-options";
+import type { HalfTurnOption } from "./half-turn-options";
 
 /** The options users pass to the model constructors (resolved and checked by config.ts). */
 /** Pixel likelihood p(x|z) by name: Bernoulli (BCE with logits; pixels in [0,1]) or Gaussian with fixed σ. */
@@ -32,7 +33,7 @@ export interface ModelOptions {
 }
 
 /** Options of the rotation/translation invariant VAE. */
-export interface RVAEOptions extends ModelOptions, ScaleRecipeOptions {
+export interface RVAEOptions extends ModelOptions, ScaleRecipeOptions, HalfTurnOption {
   /** infer an angle latent γ (default true) */
   rotation?: boolean;
   /** infer a shift latent Δr = (tx, ty) (default true) */

@@ -5,7 +5,10 @@
 // oppositeFrames, choice=elbo frameChoice, harm = poseKernelHarmonics (the scorer's initial kernel);
 // pose=group: the group-convolution pose encoder (session 9), with gr = groupRotations, gc = groupChannels.
 // fprior=rot: framePrior "rotation" (session 10: the angle prior N(0, rp²) over the trial frames; needs fp=1 or
-// choice=elbo).
+// choice=elbo). hz=1: halfTurnInvariantZ (session 11: z averaged over the canonical image and its half-turn).
+// zd = latentDim of the "sin" model (default 2). bw=B:E: β = B for the first E epochs, then 1 (train's
+// betaSchedule; session 11: a coarse z while frames settle). wc=k (with wz): in the warm-up z is held at a code per
+// cluster of rotation-invariant features (k clusters, cluster-warmup.ts) instead of 0 (session 11 prototype).
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -15,6 +18,7 @@ import { VAE } from "../../../src/models/vae";
 import { train } from "../../../src/training/train";
 import { angleRecovery, nearestCentroidAccuracy, adjustedRandIndex } from "../../../src/analysis/metrics";
 import { kmeans } from "../../../src/analysis/cluster";
+import { clusterWarmup } from "./cluster-warmup";
 
 const args: Record<string, string> = {};
 for (const a of process.argv.slice(2)) {
@@ -26,7 +30,8 @@ const n = num("n", 4000),
   epochs = num("epochs", 20),
   seed = num("seed", 1),
   lr = num("lr", 1e-3),
-  batch = num("batch", 64);
+  batch = num("batch", 64),
+  zd = num("zd", 2);
 const hidden = num("hidden", 128),
   edges = num("edges", 0),
   which = (args.models ?? "vaeUp,vaeRot,rvae").split(",");
@@ -75,6 +80,57 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
   return 1 - ssr / sst;
 }
 
+/**
+ * Per digit: the share of its members on the minority end of the class's axis (offsets d = inferred − true angle;
+ * axis φ = arg mean e^{2id}/2; side = sign cos(d − φ)), and how well z tells the two ends apart (leave-one-out
+ * nearest of the two side means in z, balanced accuracy). Near 0.5: the two ends share z (the variant is not in z).
+ */
+function frameSides(
+  idx: number[],
+  ang: Float32Array,
+  truth: Float32Array,
+  labels: ArrayLike<number>,
+  z: Float32Array,
+  zd: number,
+) {
+  const out: string[] = [];
+  for (const digit of new Set(idx.map((i) => labels[i]))) {
+    const mem = idx.filter((i) => labels[i] === digit);
+    let c = 0,
+      s = 0;
+    for (const i of mem) {
+      c += Math.cos(2 * (ang[i] - truth[i]));
+      s += Math.sin(2 * (ang[i] - truth[i]));
+    }
+    const phi = Math.atan2(s, c) / 2;
+    const side = mem.map((i) => (Math.cos(ang[i] - truth[i] - phi) >= 0 ? 1 : 0));
+    const n1 = side.reduce((a: number, v) => a + v, 0),
+      n0 = mem.length - n1;
+    if (Math.min(n0, n1) < 2) {
+      out.push(`${digit}:${(Math.min(n0, n1) / mem.length).toFixed(2)}/-`);
+      continue;
+    }
+    const sum = [new Float64Array(zd), new Float64Array(zd)];
+    mem.forEach((i, k) => {
+      for (let a = 0; a < zd; a++) sum[side[k]][a] += z[zd * i + a];
+    });
+    const right = [0, 0];
+    mem.forEach((i, k) => {
+      const d = [0, 1].map((g) => {
+        const own = g === side[k],
+          n = (g ? n1 : n0) - (own ? 1 : 0);
+        let e = 0;
+        for (let a = 0; a < zd; a++) e += (z[zd * i + a] - (sum[g][a] - (own ? z[zd * i + a] : 0)) / n) ** 2;
+        return e;
+      });
+      if ((d[1] < d[0] ? 1 : 0) === side[k]) right[side[k]]++;
+    });
+    const balanced = (right[0] / n0 + right[1] / n1) / 2;
+    out.push(`${digit}:${(Math.min(n0, n1) / mem.length).toFixed(2)}/${balanced.toFixed(2)}`);
+  }
+  return out.join(" ");
+}
+
 (async () => {
   await selectBackend();
   const { train: tr, test: te } = digits.rotatedSplit({ n, seed, testFraction: 0.25 });
@@ -85,7 +141,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       m === "sin"
         ? new RVAE({
             imageShape: [28, 28],
-            latentDim: 2,
+            latentDim: zd,
             translation: true,
             seed,
             decoderHidden: [hidden, hidden, hidden],
@@ -101,6 +157,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
               : { poseKernelHarmonics: num("harm", 1), rotationSteps: num("steps", 64) }),
             frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
             ...(args.fprior === "rot" ? { framePrior: "rotation" as const } : {}),
+            ...(args.hz === "1" ? { halfTurnInvariantZ: true } : {}),
           })
         : m === "rvae"
           ? new RVAE({
@@ -136,6 +193,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       model.params.vars[i].assign(tf.tensor2d(W, [2, h]));
       model.params.vars[j].assign(tf.tensor1d(b));
     }
+    const wc = m === "sin" && args.wc ? clusterWarmup(model, Number(args.wc), 28, 28) : null;
     const onEpoch = (r: { epoch: number; loss: number; seconds: number }) => {
       if (args.log === "1") console.log(`epoch ${r.epoch} loss ${r.loss.toFixed(1)} (${r.seconds.toFixed(1)} s)`);
     };
@@ -143,6 +201,8 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       testImgs = m === "vaeUp" ? te.upright : te.images;
     const t0 = Date.now();
     const ps = args.ps ? { pixelSubsample: Number(args.ps) } : {};
+    const [bw, bwEpochs] = (args.bw ?? "1:0").split(":").map(Number);
+    const beta = args.bw ? { betaSchedule: (e: number) => (e <= bwEpochs ? bw : 1) } : {};
     const h = await train(model, trainImgs, {
       epochs,
       batchSize: batch,
@@ -151,10 +211,12 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       progress: false,
       onEpoch,
       ...ps,
+      ...beta,
     });
     const enc = model.encode(testImgs);
-    const nca = nearestCentroidAccuracy(enc.zMean, 2, te.labels, { seed });
-    const km = kmeans(enc.zMean, 2, 10, { seed, restarts: 8 });
+    const zdim = m === "sin" ? zd : 2;
+    const nca = nearestCentroidAccuracy(enc.zMean, zdim, te.labels, { seed });
+    const km = kmeans(enc.zMean, zdim, 10, { seed, restarts: 8 });
     const res: Record<string, unknown> = {
       secs: (Date.now() - t0) / 1000,
       loss: +h.loss[h.loss.length - 1].toFixed(1),
@@ -164,7 +226,9 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
     const truth = Float64Array.from(te.angle);
     if (m !== "vaeUp") {
       // R^2 of the rotation (as cos, sin) from z
-      res.r2rot = +((r2(enc.zMean, 2, truth.map(Math.cos)) + r2(enc.zMean, 2, truth.map(Math.sin))) / 2).toFixed(3);
+      res.r2rot = +((r2(enc.zMean, zdim, truth.map(Math.cos)) + r2(enc.zMean, zdim, truth.map(Math.sin))) / 2).toFixed(
+        3,
+      );
     }
     if (m === "rvae" || m === "sin") {
       const asym = digits.asymmetric as readonly number[];
@@ -188,6 +252,7 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
       res.offsetHist = Object.entries(hist)
         .map(([k, h]) => `${k}:${h.join(",")}`)
         .join(" ");
+      res.sides = frameSides(idx, enc.angle!, te.angle, te.labels, enc.zMean, zd);
       // with the frame posterior: the same model encoded by decoding its candidates (the hard choice) instead
       const encoder = (model as unknown as { encoder: { framePosterior: boolean } }).encoder;
       if (encoder.framePosterior) {
@@ -201,9 +266,10 @@ function r2(z: Float32Array, d: number, y: Float64Array): number {
         );
         res.rhoAsymDecoded = +a2.meanAbsRho.toFixed(3);
         res.rhoPerDigitDecoded = a2.groups.map((g) => `${g.group}:${g.absRho.toFixed(2)}`).join(" ");
-        res.ncaDecoded = +nearestCentroidAccuracy(e2.zMean, 2, te.labels, { seed }).accuracy.toFixed(3);
+        res.ncaDecoded = +nearestCentroidAccuracy(e2.zMean, zdim, te.labels, { seed }).accuracy.toFixed(3);
       }
     }
+    if (wc) res.clusterSizes = Array.from(wc.counts).join(",");
     out[m] = res;
     model.dispose();
     console.log(m, JSON.stringify(res));

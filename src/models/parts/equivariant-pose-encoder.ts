@@ -22,6 +22,7 @@ import {
 import type { Posterior } from "./latents";
 import { ScaleSearch, scaledNormalisedImages } from "./scale-search";
 import type { FrameSearchConfig } from "../config";
+import { halfTurnedPlanes } from "../half-turn-options";
 
 /**
  * The encoder's options: its part of the model config (config.ts `encoderConfig`; the frame options shared by the
@@ -84,6 +85,8 @@ export class EquivariantPoseEncoder implements Encoder {
   private readonly logPrior: Float32Array | null;
   /** the hard choice ranks candidates by −ELBO (`frameChoice: "elbo"`), which then includes −log p(frame) */
   private readonly choiceByElbo: boolean;
+  /** z is the mean of the MLP's z on the canonical image and on it turned by 180° (`halfTurnInvariantZ`) */
+  private readonly halfTurnZ: boolean;
 
   constructor(
     private readonly mlp: MlpEncoder,
@@ -101,6 +104,7 @@ export class EquivariantPoseEncoder implements Encoder {
     const prior = opts.framePrior ?? { kind: "uniform" };
     this.logPrior = prior.kind === "uniform" ? null : frameLogPrior(scorer.geometry.steps, prior);
     this.choiceByElbo = opts.frameChoice === "elbo";
+    this.halfTurnZ = opts.halfTurnInvariantZ ?? false;
   }
 
   /**
@@ -212,18 +216,26 @@ export class EquivariantPoseEncoder implements Encoder {
     const C = this.channels,
       ss = this.scaleSearch;
     const sc = ss?.coarse(ss.logGyration(firstChannel(xv, B, C, H * W), B, centre));
-    const xn = tf.tensor2d(
-      sc
-        ? scaledNormalisedImages(xv, B, C, H, W, centre, angles, sc.scale)
-        : channelNormalisedImages(xv, B, C, H, W, centre, angles),
-      [B, P],
-    );
+    const xa = sc
+      ? scaledNormalisedImages(xv, B, C, H, W, centre, angles, sc.scale)
+      : channelNormalisedImages(xv, B, C, H, W, centre, angles);
+    const xn = tf.tensor2d(xa, [B, P]);
+    // the canonical image turned by 180°: exactly the image de-rotated by the opposite frame (half-turn-options.ts)
+    const xr = this.halfTurnZ ? tf.tensor2d(halfTurnedPlanes(xa, B, C, H * W), [B, P]) : null;
     // coarse and xn stay alive until the caller's tidy ends: the backward pass still reads xn
     return tf.tidy((): tf.TensorContainer => {
       // the MLP's angle column is a residual of at most one trial step; its offset column an offset in the de-rotated
       // frame
       const out = this.mlp.posterior(xn, c);
       if (sc) ss!.attach(out, sc);
+      if (xr) {
+        // z averaged over the frame and its half-turn: the same z whichever of the two frames is chosen
+        const zr = this.mlp.posterior(xr, c).z;
+        out.z = {
+          mean: tf.mul(0.5, tf.add(out.z.mean, zr.mean)),
+          logVar: tf.mul(0.5, tf.add(out.z.logVar, zr.logVar)),
+        };
+      }
       if (zHeld) out.z = { mean: tf.zerosLike(out.z.mean), logVar: tf.fill(out.z.mean.shape, -20) as tf.Tensor2D };
       const a = out.angle;
       const gamma = tf.add(coarse, tf.mul((2 * Math.PI) / steps, fastTanh(a.mean.reshape([-1]))));
