@@ -25,7 +25,10 @@ function meanKl(zMean: Float32Array, zLogVar: Float32Array, n: number): number {
 function zInputs(model: LatentModel): { W: string; b: string }[] {
   const names = new Set(model.params.names);
   const out: { W: string; b: string }[] = [];
-  if (names.has("decoder.0.Wz")) {
+  if (names.has("decoder.z.0.W")) {
+    // a z network (`latentHidden`): z enters only its first layer (no skip with it)
+    out.push({ W: "decoder.z.0.W", b: "decoder.z.0.b" });
+  } else if (names.has("decoder.0.Wz")) {
     // coordinate decoder: z enters layer 0 (linear coordinates) or layer 1 (Fourier features; decoder.md)
     const fourier = (model.config as { coordinateFeatures?: string }).coordinateFeatures === "fourier";
     out.push({ W: "decoder.0.Wz", b: fourier ? "decoder.1.b" : "decoder.0.b" });
