@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { IvaeInputError, loadModel, RVAE, VAE } from "../../src/index";
+import { decoderFromArtifacts } from "../../src/jupyter/decoder";
 import { useBackend } from "./setup";
 import { maxAbsDiff } from "./helpers";
 
@@ -69,6 +70,8 @@ describe("models: the z network of the coordinate decoder (latentHidden)", () =>
       const z = Float32Array.from([0.3, -0.7, -1.2, 0.4]);
       const d = maxAbsDiff(m.decode(z, { angle: 0 }).data, back.decode(z, { angle: 0 }).data);
       assert.equal(d, 0, `loaded model decodes differently by ${d}`);
+      // the browser Traversal's decoder has no z network: refused, not drawn without it
+      assert.throws(() => decoderFromArtifacts(m.toArtifacts()), /latentHidden/);
       back.dispose();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
