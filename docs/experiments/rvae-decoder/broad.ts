@@ -69,6 +69,12 @@ function grid(model: RVAE, scale: number): string[] {
         for (let i = 0; i < enc.n; i++) v += Math.exp(enc.zLogVar[2 * i + j]) / enc.n;
         return +v.toPrecision(2);
       }),
+      // the posterior variance in the units standardizeLatent would give (÷ the aggregated variance): scale-free
+      stdVar: [0, 1].map((j) => {
+        let v = 0;
+        for (let i = 0; i < enc.n; i++) v += Math.exp(enc.zLogVar[2 * i + j]) / enc.n;
+        return +(v / c.aggVariance[j]).toPrecision(2);
+      }),
       mass: f3(c.massInside),
       aggVar: c.aggVariance.map(f3),
       cells: [Math.round(c.cells80 * 49), Math.round(c.cells95 * 49)],
