@@ -23,7 +23,8 @@ for (const C of [30, 100, 300, 1000]) {
     }
   const f = (x: number, d = 3) => x.toFixed(d);
   console.log(
-    `C ${C}: a ${f(best.a, 2)}, σ² ${f(best.v)}, KL ${f(best.kl, 2)}, P(wrong) ${f(best.p, 4)}, total ${f(best.total, 2)}`,
+    `C ${C}: a ${f(best.a, 2)}, σ² ${f(best.v)}, KL ${f(best.kl, 2)}, P(wrong) ${f(best.p, 4)}, ` +
+      `total ${f(best.total, 2)}`,
   );
 }
 // tight dots for comparison: σ² = 0.01 per dimension, means at ±1
