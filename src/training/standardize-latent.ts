@@ -51,7 +51,8 @@ function zInputs(model: LatentModel): { W: string; b: string }[] {
  * these directions only slowly (their gradient is small next to the reconstruction's noise), so a trained rVAE's
  * tight clusters sit off-centre and too far out, and the manifold over the prior's bulk misses some of them
  * (docs/experiments/rvae-decoder.md, session 10). Needs the MLP encoder head `encoder.head` (every built-in model)
- * and a decoder whose z enters through weights and a bias (coordinate or MLP decoder).
+ * and a decoder whose z enters through weights and a bias (coordinate or MLP decoder; with `latentHidden`, the z
+ * network's first layer).
  */
 export function standardizeLatent(
   model: LatentModel,
