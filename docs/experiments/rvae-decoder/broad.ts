@@ -13,7 +13,7 @@ import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
 import { cards, RVAE, train, angleRecovery, nearestCentroidAccuracy, standardizeLatent } from "../../../src/index";
 import { CARDS_RVAE } from "../../../scripts/results/config";
-import { heldOutNegElbo, priorCover, suitScores } from "../../../scripts/results/scores";
+import { heldOutNegElbo, invertedCells, priorCover, suitScores } from "../../../scripts/results/scores";
 
 const args: Record<string, string> = {};
 for (const a of process.argv.slice(2)) args[a.split("=")[0]] = a.split("=")[1];
@@ -114,6 +114,7 @@ function grid(model: RVAE, scale: number): string[] {
     own: s.ownCorrelation.map(f3),
     right: s.nearestRight.every(Boolean),
     recon: f3(s.reconToSuit),
+    inverted: invertedCells(model),
     grid: grid(model, scale),
     trainS,
   };
