@@ -141,6 +141,12 @@ export function decoderFromArtifacts(artifacts: unknown): DecoderDescription {
         "decoders (decode the channels with model.decode and channelAt instead)",
     );
   }
+  // the browser's decoder has no z network (RVAEOptions.latentHidden): refuse rather than draw without it
+  if (Array.isArray(cfgRaw.latentHidden) && cfgRaw.latentHidden.length > 0)
+    throw new IvaeInputError(
+      "Traversal.fromModel: the model reads z through latentHidden layers, which the widget's decoder does not " +
+        "draw yet; use model.decode or model.manifold",
+    );
   const hidden = cfgRaw.decoderHidden as number[];
   const need = (name: string): Float32Array => {
     const v = named.get(name);

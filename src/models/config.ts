@@ -6,6 +6,7 @@ import type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseE
 import { GROUP_DEFAULTS, groupOptions } from "./group-options";
 import { scaleEncoderOption, type ScaleEncoderField } from "./scale-options";
 import { frameSearchOptions, frameSearchSpec, type FrameFields, type FrameSearchExtras } from "./frame-search-options";
+import { latentNetOption, type LatentNetField } from "./latent-net-options";
 
 export type { CoordinateFeatures, Likelihood, ModelOptions, OffsetEncoder, PoseEncoder, RVAEOptions } from "./options";
 
@@ -21,7 +22,7 @@ export type BuiltinClassName = "VAE" | "CVAE" | "RVAE" | "ShiftVAE";
  * Fully resolved configuration, stored flat in model.json (the format of every saved model since the first;
  * the typed choices below are read from it by `likelihoodConfig` and `encoderConfig`).
  */
-export interface ModelConfig extends FrameFields, ScaleEncoderField {
+export interface ModelConfig extends FrameFields, ScaleEncoderField, LatentNetField {
   className: BuiltinClassName | (string & Record<never, never>);
   imageShape: [number, number];
   latentDim: number;
@@ -205,11 +206,8 @@ export function resolveConfig(
     `likelihood must be "bernoulli" or "gaussian", got ${String(likelihood)}`,
   );
   const decoderSigma = o.decoderSigma ?? 0.5;
-  check(
-    Number.isFinite(decoderSigma) && decoderSigma > 0,
-    where,
-    `decoderSigma must be a positive number, got ${decoderSigma}`,
-  );
+  const sigmaOk = Number.isFinite(decoderSigma) && decoderSigma > 0;
+  check(sigmaOk, where, `decoderSigma must be a positive number, got ${decoderSigma}`);
   const conditionDim = o.conditionDim ?? 0;
   checkInt(conditionDim, where, "conditionDim", 0);
   const seed = o.seed ?? 0;
@@ -380,6 +378,7 @@ export function resolveConfig(
     ...scaleEncoderOption(o, { scale, rotation, framed, offsetEncoder }, where),
     ...(coordinateFeatures ? { coordinateFeatures } : {}),
     ...(coordinateFeatures === "fourier" ? { fourierScale } : {}),
+    ...latentNetOption(o, coordinate, where),
     ...(channels > 1 ? { channels } : {}),
     className,
     imageShape: [o.imageShape[0], o.imageShape[1]],

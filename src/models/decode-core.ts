@@ -173,6 +173,12 @@ export interface CoordDecoderParams {
    * as a per-image offset (default false: h0 = tanh(c′ W_c + z W_z + b_0))
    */
   fourier?: boolean;
+  /**
+   * `latentHidden`: tanh layers on the z·label row alone, z ← tanh(z W + b) each, before `Wz` (absent: z enters
+   * `Wz` directly). Why: a decoder whose z enters linearly changes its drawing everywhere in z; these layers can
+   * saturate, holding the drawing flat over a region and switching at its border.
+   */
+  zNet?: { W: tfc.Tensor2D; b: tfc.Tensor1D }[];
 }
 
 /**
@@ -210,7 +216,10 @@ export function coordDecoderLogits(
     }
     // drawn s times larger: c' = (c − t) R(γ) / s, so A_b is divided by s_b (the shift term uses the same A_b)
     if (scale) A = tf.div(A, tf.reshape(scale, [B, 1, 1])) as tfc.Tensor3D;
-    const zIn = tf.matMul(zc, p.Wz) as tfc.Tensor2D;
+    let u = zc;
+    for (const l of p.zNet ?? [])
+      u = tf.sub(tf.mul(tf.sigmoid(tf.mul(tf.add(tf.matMul(u, l.W), l.b), 2)), 2), 1) as tfc.Tensor2D;
+    const zIn = tf.matMul(u, p.Wz) as tfc.Tensor2D;
     // b_0 broadcast by an add, not tf.tile, whose gradient is B slices and B adds (~2 ms per step at batch 128)
     let o = (p.fourier ? tf.add(tf.zeros([B, h]), p.b0) : tf.add(zIn, p.b0)) as tfc.Tensor2D;
     if (shift) {

@@ -165,6 +165,15 @@ export interface RVAEOptions extends ModelOptions, ScaleRecipeOptions, HalfTurnO
    * (the image spans [−1, 1]); default 0.3·(side − 1), a typical feature period of about 10 pixels.
    */
   fourierScale?: number;
+  /**
+   * Coordinate decoders: widths of tanh layers that read z alone before it enters the decoder (default none: z
+   * enters linearly, as pyroVED's). With them the decoder can hold its drawing flat over a region of z and change
+   * it sharply at the region's border, which a z entering linearly cannot (docs/experiments/rvae-decoder.md,
+   * session 11). Not with `skip`; stored only when set.
+   */
+  latentHidden?: number[];
+  /** `latentHidden`: gain of its first layer's Glorot weights at initialisation (default 1); stored only when set */
+  latentGain?: number;
 }
 
 /** First layer of the coordinate decoder; see `RVAEOptions.coordinateFeatures`. */

@@ -4,6 +4,7 @@ import { check } from "../util/errors";
 import { configChannels, ModelConfig, resolveConfig, RVAEOptions, storedConfig } from "./config";
 import type { EncodeOptions, PoseEncoding, ShiftEncoding } from "./encode";
 import { LatentModel } from "./model";
+import { latentNetSpec } from "./latent-net-options";
 import { CoordinateDecoder, coordinateLayerConfig } from "./parts/coordinate-decoder";
 import type { LatentSpec } from "./parts/latents";
 import { registerModel } from "./registry";
@@ -23,6 +24,7 @@ export abstract class CoordinateModel extends LatentModel {
           rng,
           coordinateLayerConfig(c),
           configChannels(c),
+          latentNetSpec(c),
         ),
       latents,
     );

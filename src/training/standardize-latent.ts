@@ -25,7 +25,10 @@ function meanKl(zMean: Float32Array, zLogVar: Float32Array, n: number): number {
 function zInputs(model: LatentModel): { W: string; b: string }[] {
   const names = new Set(model.params.names);
   const out: { W: string; b: string }[] = [];
-  if (names.has("decoder.0.Wz")) {
+  if (names.has("decoder.z.0.W")) {
+    // a z network (`latentHidden`): z enters only its first layer (no skip with it)
+    out.push({ W: "decoder.z.0.W", b: "decoder.z.0.b" });
+  } else if (names.has("decoder.0.Wz")) {
     // coordinate decoder: z enters layer 0 (linear coordinates) or layer 1 (Fourier features; decoder.md)
     const fourier = (model.config as { coordinateFeatures?: string }).coordinateFeatures === "fourier";
     out.push({ W: "decoder.0.Wz", b: fourier ? "decoder.1.b" : "decoder.0.b" });
@@ -48,7 +51,8 @@ function zInputs(model: LatentModel): { W: string; b: string }[] {
  * these directions only slowly (their gradient is small next to the reconstruction's noise), so a trained rVAE's
  * tight clusters sit off-centre and too far out, and the manifold over the prior's bulk misses some of them
  * (docs/experiments/rvae-decoder.md, session 10). Needs the MLP encoder head `encoder.head` (every built-in model)
- * and a decoder whose z enters through weights and a bias (coordinate or MLP decoder).
+ * and a decoder whose z enters through weights and a bias (coordinate or MLP decoder; with `latentHidden`, the z
+ * network's first layer).
  */
 export function standardizeLatent(
   model: LatentModel,

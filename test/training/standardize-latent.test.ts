@@ -54,6 +54,10 @@ describe("standardizeLatent", () => {
           seed: 2,
         }),
     ],
+    [
+      "rVAE with a z network (latentHidden)",
+      () => new RVAE({ imageShape: [H, H], decoderHidden: [16, 16], latentHidden: [8], latentGain: 2, seed: 4 }),
+    ],
     ["plain VAE", () => new VAE({ imageShape: [H, H], encoderHidden: [32], decoderHidden: [32], seed: 3 })],
   ];
   for (const [name, make] of kinds) {

@@ -36,7 +36,8 @@ export function coordinateLayerConfig(c: {
  */
 export class CoordinateDecoder implements Decoder {
   private readonly Wc: tf.Variable; // [2, h]
-  private readonly Wz: tf.Variable; // [d + c, h]
+  private readonly Wz: tf.Variable; // [d + c, h], or [k, h] after a z network whose last layer has k units
+  private readonly zNet: { W: tf.Variable; b: tf.Variable }[] = [];
   private readonly b0: tf.Variable; // [h]
   private readonly hidden: { W: tf.Variable; b: tf.Variable; U?: tf.Variable }[] = [];
   private readonly wOut: tf.Variable;
@@ -54,8 +55,13 @@ export class CoordinateDecoder implements Decoder {
     rng: Random,
     features: CoordinateLayerConfig = { kind: "linear" },
     channels = 1,
+    latentNet: { hidden: number[]; gain: number } = { hidden: [], gain: 1 },
   ) {
     const h = hidden[0];
+    // with a z network, z reaches decoder.0.Wz through it: Wz reads its last layer's units and is drawn last (its
+    // draw in the usual place is made and dropped), so that every other weight is drawn as without the network
+    const net = latentNet.hidden.length > 0;
+    let Wz: tf.Variable | undefined;
     this.width = h;
     this.fourier = features.kind === "fourier";
     if (features.kind === "fourier") {
@@ -66,13 +72,14 @@ export class CoordinateDecoder implements Decoder {
       for (let i = 0; i < w.length; i++) w[i] = features.scale * rng.normal();
       for (let j = 0; j < h; j++) phase[j] = rng.uniform(-Math.PI, Math.PI);
       this.Wc = params.add("decoder.0.Wc", [2, h], w);
-      this.Wz = params.add("decoder.0.Wz", [inputDim, h], glorotValues(inputDim, h, rng));
+      const wz = glorotValues(inputDim, h, rng);
+      if (!net) Wz = params.add("decoder.0.Wz", [inputDim, h], wz);
       this.b0 = params.add("decoder.0.b", [h], phase);
     } else {
       // layer 0 acts on [x, y, z, c]: Glorot over the full fan-in, split into the coordinate and latent parts
       const vals = glorotValues(2 + inputDim, h, rng);
       this.Wc = params.add("decoder.0.Wc", [2, h], vals.subarray(0, 2 * h));
-      this.Wz = params.add("decoder.0.Wz", [inputDim, h], vals.subarray(2 * h));
+      if (!net) Wz = params.add("decoder.0.Wz", [inputDim, h], vals.subarray(2 * h));
       this.b0 = params.zeros("decoder.0.b", h);
     }
     for (let l = 1; l < hidden.length; l++) {
@@ -86,6 +93,16 @@ export class CoordinateDecoder implements Decoder {
     }
     this.wOut = params.glorot("decoder.out.W", h, channels, rng);
     this.bOut = params.zeros("decoder.out.b", channels);
+    let fan = inputDim;
+    latentNet.hidden.forEach((k, i) => {
+      const w = glorotValues(fan, k, rng);
+      if (i === 0) for (let j = 0; j < w.length; j++) w[j] *= latentNet.gain;
+      this.zNet.push({ W: params.add(`decoder.z.${i}.W`, [fan, k], w), b: params.zeros(`decoder.z.${i}.b`, k) });
+      fan = k;
+    });
+    // Glorot as without the network: over z's fan-in alone (Fourier), over (c, z) (linear layer 0)
+    const wzNet = () => glorotValues(this.fourier ? fan : 2 + fan, h, rng).subarray(this.fourier ? 0 : 2 * h);
+    this.Wz = Wz ?? params.add("decoder.0.Wz", [fan, h], wzNet());
     this.coords = tf.tensor2d(coordGrid(imageShape[0], imageShape[1]), [imageShape[0] * imageShape[1], 2]);
   }
 
@@ -104,6 +121,9 @@ export class CoordinateDecoder implements Decoder {
       wOut: this.wOut as tf.Tensor2D,
       bOut: this.bOut as tf.Tensor1D,
       fourier: this.fourier,
+      ...(this.zNet.length > 0
+        ? { zNet: this.zNet.map((l) => ({ W: l.W as tf.Tensor2D, b: l.b as tf.Tensor1D })) }
+        : {}),
     };
     return coordDecoderLogits(
       tf,
