@@ -7,8 +7,9 @@
  *
  * Phases: the whole step as train() runs it; forward only (lossTerms without a tape); forward + backward
  * (variableGrads; with the fused training pass, the default, the decoder's forward, pixel loss and backward are all
- * in "native decoder forward" and its "backward" only adds the per-image blocks); the Adam update alone; the encoder's posterior alone; for the equivariant encoder its JS
- * geometry (centroids, polar images, im2col + frame scores); the native decoder's own forward/backward time.
+ * in "native decoder forward" and its "backward" only adds the per-image blocks); the Adam update alone; the
+ * encoder's posterior alone; for the equivariant encoder its JS geometry (centroids, polar images, im2col + frame
+ * scores); the native decoder's own forward/backward time.
  * Prints one JSON line and a table.
  */
 import * as tf from "@tensorflow/tfjs";
