@@ -322,6 +322,41 @@ napi_value Forward(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// The shared weights' gradients from a padded accumulator into the caller's arrays (Backward and BackwardFused):
+// dWs[l], dbs[l] (a[15], a[16]), dwOut (a[18]) un-padded; returns dbOut (a number for one channel called with a
+// number in a[10], else a Float32Array). The per-image gradients (dA, do, dz) are the caller's: the fused pass weighs
+// them by dnll.
+napi_value write_shared_grads(napi_env env, napi_value* a, const Padded& d, const float* tot,
+                              const std::vector<size_t>& offW, const std::vector<size_t>& offb, size_t offw,
+                              size_t offbo) {
+  const int L = d.L, C = d.C;
+  if ((int)array_len(env, a[15], "dWs") != L || (int)array_len(env, a[16], "dbs") != L || (int)array_len(env, a[17], "dzs") != L)
+    throw JsError{"dWs, dbs, dzs: need one entry per hidden layer"};
+  for (int l = 0; l < L; ++l) {
+    const int k = d.dims[l], m = d.dims[l + 1], mp = d.pdims[l + 1];
+    float* dW = f32(env, array_at(env, a[15], l), (size_t)k * m, "dW");
+    for (int i = 0; i < k; ++i) std::memcpy(&dW[(size_t)i * m], &tot[offW[l] + (size_t)i * mp], sizeof(float) * m);
+    float* db = f32(env, array_at(env, a[16], l), (size_t)m, "db");
+    std::memcpy(db, &tot[offb[l]], sizeof(float) * m);
+  }
+  const int nL = d.dims[L], pL = d.pdims[L];
+  float* dw = f32(env, a[18], (size_t)nL * C, "dwOut");
+  for (int j = 0; j < nL; ++j)
+    for (int c = 0; c < C; ++c) dw[(size_t)j * C + c] = tot[offw + (size_t)c * pL + j];
+  napi_value out;
+  if (!is_typed_array(env, a[10])) {  // called with a number: one channel, a number back
+    check(env, napi_create_double(env, tot[offbo], &out));
+    return out;
+  }
+  // C channels: dbOut as a Float32Array
+  void* mem;
+  napi_value ab;
+  check(env, napi_create_arraybuffer(env, sizeof(float) * C, &mem, &ab));
+  std::memcpy(mem, &tot[offbo], sizeof(float) * C);
+  check(env, napi_create_typedarray(env, napi_float32_array, C, ab, 0, &out));
+  return out;
+}
+
 napi_value Backward(napi_env env, napi_callback_info info) {
   size_t argc = 20;
   napi_value a[20];
@@ -402,35 +437,15 @@ napi_value Backward(napi_env env, napi_callback_info info) {
     for (int r = 0; r < 2; ++r) std::memcpy(&dA[((size_t)bb * 2 + r) * n0], &tot[offA + ((size_t)bb * 2 + r) * p0], sizeof(float) * n0);
     std::memcpy(&dob[(size_t)bb * n0], &tot[offo + (size_t)bb * p0], sizeof(float) * n0);
   }
-  if ((int)array_len(env, a[15], "dWs") != L || (int)array_len(env, a[16], "dbs") != L || (int)array_len(env, a[17], "dzs") != L)
-    throw JsError{"dWs, dbs, dzs: need one entry per hidden layer"};
+  napi_value out = write_shared_grads(env, a, d, tot.data(), offW, offb, offw, offbo);
   for (int l = 0; l < L; ++l) {
-    const int k = d.dims[l], m = d.dims[l + 1], mp = d.pdims[l + 1];
-    float* dW = f32(env, array_at(env, a[15], l), (size_t)k * m, "dW");
-    for (int i = 0; i < k; ++i) std::memcpy(&dW[(size_t)i * m], &tot[offW[l] + (size_t)i * mp], sizeof(float) * m);
-    float* db = f32(env, array_at(env, a[16], l), (size_t)m, "db");
-    std::memcpy(db, &tot[offb[l]], sizeof(float) * m);
+    const int m = d.dims[l + 1], mp = d.pdims[l + 1];
     napi_value zv = array_at(env, a[17], l);
     if (d.zp[l] && !is_nullish(env, zv)) {
       float* dz = f32(env, zv, (size_t)B * m, "dzOffset");
       for (int bb = 0; bb < B; ++bb) std::memcpy(&dz[(size_t)bb * m], &tot[offz[l] + (size_t)bb * mp], sizeof(float) * m);
     }
   }
-  const int nL = d.dims[L], pL = d.pdims[L];
-  float* dw = f32(env, a[18], (size_t)nL * C, "dwOut");
-  for (int j = 0; j < nL; ++j)
-    for (int c = 0; c < C; ++c) dw[(size_t)j * C + c] = tot[offw + (size_t)c * pL + j];
-  napi_value out;
-  if (!is_typed_array(env, a[10])) {  // called with a number: one channel, a number back
-    check(env, napi_create_double(env, tot[offbo], &out));
-    return out;
-  }
-  // C channels: dbOut as a Float32Array
-  void* mem;
-  napi_value ab;
-  check(env, napi_create_arraybuffer(env, sizeof(float) * C, &mem, &ab));
-  std::memcpy(mem, &tot[offbo], sizeof(float) * C);
-  check(env, napi_create_typedarray(env, napi_float32_array, C, ab, 0, &out));
   return out;
 }
 
@@ -591,14 +606,9 @@ napi_value BackwardFused(napi_env env, napi_callback_info info) {
       for (int j = 0; j < n0; ++j) dA[((size_t)b * 2 + r) * n0 + j] = w[b] * acc[f.offA + ((size_t)b * 2 + r) * p0 + j];
     for (int j = 0; j < n0; ++j) dob[(size_t)b * n0 + j] = w[b] * acc[f.offo + (size_t)b * p0 + j];
   }
-  if ((int)array_len(env, a[15], "dWs") != L || (int)array_len(env, a[16], "dbs") != L || (int)array_len(env, a[17], "dzs") != L)
-    throw JsError{"dWs, dbs, dzs: need one entry per hidden layer"};
+  napi_value out = write_shared_grads(env, a, d, tot.data(), f.offW, f.offb, f.offw, f.offbo);
   for (int l = 0; l < L; ++l) {
-    const int k = d.dims[l], m = d.dims[l + 1], mp = d.pdims[l + 1];
-    float* dW = f32(env, array_at(env, a[15], l), (size_t)k * m, "dW");
-    for (int i = 0; i < k; ++i) std::memcpy(&dW[(size_t)i * m], &tot[f.offW[l] + (size_t)i * mp], sizeof(float) * m);
-    float* db = f32(env, array_at(env, a[16], l), (size_t)m, "db");
-    std::memcpy(db, &tot[f.offb[l]], sizeof(float) * m);
+    const int m = d.dims[l + 1], mp = d.pdims[l + 1];
     napi_value zv = array_at(env, a[17], l);
     if (d.zp[l] && !is_nullish(env, zv)) {
       float* dz = f32(env, zv, (size_t)B * m, "dzOffset");
@@ -606,20 +616,6 @@ napi_value BackwardFused(napi_env env, napi_callback_info info) {
         for (int j = 0; j < m; ++j) dz[(size_t)b * m + j] = w[b] * acc[f.offz[l] + (size_t)b * mp + j];
     }
   }
-  const int nL = d.dims[L], pL = d.pdims[L];
-  float* dw = f32(env, a[18], (size_t)nL * C, "dwOut");
-  for (int j = 0; j < nL; ++j)
-    for (int c = 0; c < C; ++c) dw[(size_t)j * C + c] = tot[f.offw + (size_t)c * pL + j];
-  napi_value out;
-  if (!is_typed_array(env, a[10])) {
-    check(env, napi_create_double(env, tot[f.offbo], &out));
-    return out;
-  }
-  void* mem;
-  napi_value ab;
-  check(env, napi_create_arraybuffer(env, sizeof(float) * C, &mem, &ab));
-  std::memcpy(mem, &tot[f.offbo], sizeof(float) * C);
-  check(env, napi_create_typedarray(env, napi_float32_array, C, ab, 0, &out));
   return out;
 }
 
