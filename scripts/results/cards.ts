@@ -130,6 +130,7 @@ export async function cardsRun(cfg: ResultsConfig, variant: Variant, style: Styl
         cells80: +r.rvae.priorCover.cells80.toFixed(3),
         suits95: r.rvae.priorCover.suits95,
         mass: +r.rvae.priorCover.massInside.toFixed(3),
+        postVar: r.rvae.priorCover.postVarianceDim.map((v) => +v.toPrecision(2)),
       },
       s: [r.vae.trainSeconds, r.rvae.trainSeconds].map((v) => +v.toFixed(0)),
     }),

@@ -3,6 +3,7 @@ import type { ResultsConfig } from "./config";
 import type { CardsRun, CardsModelRun } from "./cards";
 import type { DigitsRun, DigitsModelKey, DigitsModelRun } from "./digits";
 import { fmt, meanSd, type MeanSd } from "./stats";
+import { coversPrior, POSTERIOR_COVER_BAR, PRIOR_MASS_15 } from "./scores";
 import { CARDS_RVAE, CARDS_TRAIN, DIGITS_RVAE } from "./config";
 
 export interface ResultsMeta {
@@ -83,6 +84,28 @@ export function priorCoverVerdict(g: CardsRun[]): string | undefined {
   );
 }
 
+/**
+ * Issue 13's must-have read strictly (session 12): on every seed the aggregated posterior's mass inside ±1.5 is
+ * within 0.1 of the prior's 0.75 and the posterior variance is ≥ 0.05 per dimension, in z's units and relative to
+ * the aggregated variance (`coversPrior`). Undefined for runs made before the per-dimension variance was stored.
+ */
+export function posteriorCoverVerdict(g: CardsRun[], standardized: boolean): string | undefined {
+  const c = g.map((r) => r.rvae.priorCover);
+  if (!c.length || c.some((x) => !x?.postVarianceDim)) return undefined;
+  const cs = c as NonNullable<(typeof c)[number]>[];
+  const ok = cs.every(coversPrior);
+  const b = POSTERIOR_COVER_BAR;
+  const dims = cs.map((x) => x.postVarianceDim.map((v) => v.toFixed(3)).join("/")).join(", ");
+  const rel = cs.map((x) => x.postVarianceDim.map((v, j) => (v / x.aggVariance[j]).toFixed(3)).join("/")).join(", ");
+  return (
+    `the posteriors cover the prior's bulk (aggregated mass inside ±1.5 within ${b.massTolerance} of the prior's ` +
+    `${PRIOR_MASS_15.toFixed(2)}, posterior variance ≥ ${b.postVariance} per dimension in z's units and relative to ` +
+    `the aggregated variance, every seed${standardized ? "; measured after `standardizeLatent`" : ""}) ` +
+    `${pass(ok)} (mass ${cs.map((x) => x.massInside.toFixed(2)).join(", ")}; posterior variance per dimension ` +
+    `${dims}; relative ${rel})`
+  );
+}
+
 function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
   const c = cfg.cards;
   const L: string[] = ["## (a) Cards: rVAE vs plain VAE", ""];
@@ -119,7 +142,10 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
         `no inverted cell in the central ±1.5 grid ${pass(inv === 0)} (most ${inv}); ` +
         `rVAE −ELBO below the VAE's in ${below} of ${g.length} seeds; angle |ρ| ≥ 0.99 ${pass(rho >= 0.99)} ` +
         `(lowest ${rho.toFixed(3)})` +
-        (priorCoverVerdict(g) ? `; ${priorCoverVerdict(g)}.` : "."),
+        (priorCoverVerdict(g) ? `; ${priorCoverVerdict(g)}` : "") +
+        (posteriorCoverVerdict(g, !!CARDS_TRAIN.standardizeLatent)
+          ? `; ${posteriorCoverVerdict(g, !!CARDS_TRAIN.standardizeLatent)}.`
+          : "."),
     );
   }
   const budget = lectureBudgetVerdict(c, runs);

@@ -124,6 +124,26 @@ function normalCdf(x: number): number {
   return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
+/** The prior's own mass inside ±1.5 in 2-D: (2Φ(1.5) − 1)². */
+export const PRIOR_MASS_15 = 0.7506;
+
+/**
+ * Issue 13's "the aggregated posterior should cover the prior's bulk", read strictly (session 12, fixed before the
+ * runs that test it): the aggregated posterior's mass inside ±1.5 within 0.1 of the prior's, and the posteriors
+ * not dots: mean posterior variance ≥ 0.05 in each dimension, both in z's own units and as a share of that
+ * dimension's aggregated variance (the units `standardizeLatent` gives, so a rescaled z cannot pass on its own).
+ */
+export const POSTERIOR_COVER_BAR = { massTolerance: 0.1, postVariance: 0.05 };
+
+/** Whether one run's `priorCover` meets {@link POSTERIOR_COVER_BAR}. */
+export function coversPrior(c: PriorCover): boolean {
+  const b = POSTERIOR_COVER_BAR;
+  return (
+    Math.abs(c.massInside - PRIOR_MASS_15) <= b.massTolerance &&
+    c.postVarianceDim.every((v, j) => v >= b.postVariance && v / c.aggVariance[j] >= b.postVariance)
+  );
+}
+
 /** Result of `priorCover`. */
 export interface PriorCover {
   /** fraction of the grid's cells whose decode matches some suit's glyph with correlation ≥ 0.8 */
@@ -139,6 +159,8 @@ export interface PriorCover {
   aggVariance: number[];
   /** mean posterior variance over images and dimensions */
   postVariance: number;
+  /** mean posterior variance per dimension (a dimension the decoder ignores inflates `postVariance`) */
+  postVarianceDim: number[];
 }
 
 /**
@@ -184,5 +206,14 @@ export function priorCover(model: LatentModel, enc: Encoding, scale: number, hal
     mass += p / n;
   }
   const aggVariance = Array.from(mean, (mu, j) => sq[j] - mu * mu + pv[j]);
-  return { cells80, cells95, suits80, suits95, massInside: mass, aggVariance, postVariance: post };
+  return {
+    cells80,
+    cells95,
+    suits80,
+    suits95,
+    massInside: mass,
+    aggVariance,
+    postVariance: post,
+    postVarianceDim: Array.from(pv),
+  };
 }

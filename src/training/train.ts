@@ -50,6 +50,11 @@ export interface TrainOptions extends CheckpointOptions {
    * Why: docs/experiments/rvae-decoder.md, session 10.
    */
   standardizeLatent?: boolean;
+  /**
+   * Scale each step's gradients down to this global L2 norm (over all variables) when their norm exceeds it
+   * (default: no clipping). Why: docs/experiments/rvae-decoder.md, session 12.
+   */
+  clipGradNorm?: number;
   /** called after every epoch (awaited) */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /** progress line: true (default) on the terminal, false for none, or a custom sink */
@@ -77,6 +82,17 @@ export interface TrainHistory {
   aborted: boolean;
   /** with `standardizeLatent`: the shift and scale applied to z and the KL of z before and after */
   latentStandardization?: LatentStandardization;
+}
+
+/** The gradients scaled to global norm `c` when it is larger (the inputs are disposed then); non-finite: unchanged. */
+function clipByGlobalNorm(grads: tf.NamedTensorMap, c: number): tf.NamedTensorMap {
+  const normT = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))));
+  const norm = normT.dataSync()[0];
+  normT.dispose();
+  if (!(Number.isFinite(norm) && norm > c)) return grads;
+  const out = tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, c / norm)])));
+  tf.dispose(Object.values(grads));
+  return out as tf.NamedTensorMap;
 }
 
 function betaFor(epoch: number, opts: TrainOptions): number {
@@ -116,6 +132,12 @@ export async function train(
       "betaSchedule.warmupEpochs must be a number >= 0",
     );
   }
+  const clip = opts.clipGradNorm;
+  check(
+    clip === undefined || (Number.isFinite(clip) && clip > 0),
+    where,
+    `clipGradNorm must be a positive number (a global gradient norm), got ${clip}`,
+  );
   const stack = model.checkImages(images, where);
   const labels = model.checkLabels(opts.labels, stack.n, where);
   const n = stack.n;
@@ -156,7 +178,7 @@ export async function train(
   // the model's loss-term names, fixed by its first step
   let names: string[] | null = null;
   const pixelPool = new Int32Array(P).map((_, i) => i);
-  const fingerprint = { n, P, m, batchSize, lr, seed: opts.seed ?? 0 };
+  const fingerprint = { n, P, m, batchSize, lr, seed: opts.seed ?? 0, ...(clip ? { clipGradNorm: clip } : {}) };
   const ckpt = await openCheckpoint(model, opts, { rng, optimizer, history, pixelPool, fingerprint }).catch(
     (e: unknown) => {
       optimizer.dispose();
@@ -215,6 +237,7 @@ export async function train(
           c?.dispose();
         }
         if (sums.length === 0) sums = new Array(names!.length + 1).fill(0);
+        if (clip) grads = clipByGlobalNorm(grads, clip);
         const gradList = vars.map((v) => grads[v.name]);
         const terms = (termsT as unknown as tf.Tensor).dataSync() as Float32Array;
         (termsT as unknown as tf.Tensor).dispose();

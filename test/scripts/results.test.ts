@@ -1,8 +1,13 @@
 /** The helpers of `npm run results` (scripts/results/): statistics over seeds and the decoded-image scores. */
 import { strict as assert } from "assert";
 import { meanSd, fmt, linearR2 } from "../../scripts/results/stats";
-import { classCentres, invertedCells, priorCover } from "../../scripts/results/scores";
-import { cardsGroups, lectureBudgetVerdict, priorCoverVerdict } from "../../scripts/results/markdown";
+import { classCentres, coversPrior, invertedCells, priorCover } from "../../scripts/results/scores";
+import {
+  cardsGroups,
+  lectureBudgetVerdict,
+  posteriorCoverVerdict,
+  priorCoverVerdict,
+} from "../../scripts/results/markdown";
 import { parseConfig } from "../../scripts/results/config";
 import { cards, imageStack, Random } from "../../src/index";
 import type { Encoding, LatentModel } from "../../src/index";
@@ -94,6 +99,31 @@ describe("scripts/results helpers", () => {
     assert.match(priorCoverVerdict([run(full), run({ ...full, suits95: 3 })])!, /\*\*fails\*\*/);
     assert.match(priorCoverVerdict([run(full), run({ ...full, cells80: 20 / 49 })])!, /\*\*fails\*\*.*fewest 20/);
     assert.equal(priorCoverVerdict([{ rvae: {} } as unknown as CardsRun]), undefined);
+    // per dimension: the mean posterior variance, (1 + 0.01) / 2 in each
+    c.postVarianceDim.forEach((v) => assert.ok(Math.abs(v - 0.505) < 1e-6, `posterior variance ${v}`));
+  });
+
+  it("coversPrior / posteriorCoverVerdict: mass inside ±1.5 near the prior's, posteriors not dots (session 12)", () => {
+    const base = { cells80: 1, cells95: 1, suits80: 4, suits95: 4, postVariance: 0.1 };
+    const cover = (massInside: number, postVarianceDim: number[], aggVariance = [1, 1]) => ({
+      ...base,
+      massInside,
+      postVarianceDim,
+      aggVariance,
+    });
+    assert.ok(coversPrior(cover(0.7, [0.06, 0.1])));
+    assert.ok(!coversPrior(cover(0.64, [0.06, 0.1])), "mass more than 0.1 below the prior's 0.75");
+    assert.ok(!coversPrior(cover(0.86, [0.06, 0.1])), "mass more than 0.1 above");
+    assert.ok(!coversPrior(cover(0.7, [0.06, 0.04])), "one dimension's posteriors are dots");
+    assert.ok(!coversPrior(cover(0.7, [0.06, 0.1], [1, 3])), "0.1 of an aggregated variance of 3 is a dot");
+    const run = (c: ReturnType<typeof cover>) => ({ rvae: { priorCover: c } }) as unknown as CardsRun;
+    const ok = run(cover(0.7, [0.06, 0.1]));
+    assert.match(posteriorCoverVerdict([ok, ok], false)!, /\*\*passes\*\*/);
+    assert.match(posteriorCoverVerdict([ok, run(cover(0.5, [0.06, 0.1]))], false)!, /\*\*fails\*\*.*mass 0\.70, 0\.50/);
+    assert.match(posteriorCoverVerdict([ok], true)!, /after `standardizeLatent`/);
+    // runs stored before the per-dimension variance existed: no verdict
+    const old = run({ ...cover(0.7, [0.06, 0.1]), postVarianceDim: undefined as unknown as number[] });
+    assert.equal(posteriorCoverVerdict([old], false), undefined);
   });
 
   it("cardsGroups: runs grouped by variant and style in first-seen order", () => {

@@ -121,6 +121,44 @@ describe("training", () => {
     m.dispose();
   });
 
+  it("clipGradNorm: a norm no step reaches changes nothing, a small one slows the steps; no leak", async () => {
+    const { images } = renderShapes(64, H, { seed: 6 });
+    const run = async (clipGradNorm?: number) => {
+      const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16], seed: 3 });
+      const w0 = m.params.get("decoder.out.W").dataSync().slice();
+      const counts: number[] = [];
+      const h = await train(m, images, {
+        epochs: 3,
+        batchSize: 16,
+        learningRate: 3e-3,
+        progress: false,
+        clipGradNorm,
+        onEpoch: () => {
+          counts.push(tf.memory().numTensors);
+        },
+      });
+      const w = m.params.get("decoder.out.W").dataSync();
+      let moved = 0;
+      for (let k = 0; k < w.length; k++) moved += Math.abs(w[k] - w0[k]);
+      m.dispose();
+      return { loss: h.loss, moved, counts };
+    };
+    const plain = await run();
+    const loose = await run(1e12);
+    assert.deepEqual(loose.loss, plain.loss, "a norm no step reaches: the same numbers");
+    // gradients scaled to norm 1e-9: Adam's ε (1e-7) dominates, so the weights barely move
+    const tight = await run(1e-9);
+    assert.ok(tight.moved < 0.1 * plain.moved, `moved ${tight.moved} against ${plain.moved}`);
+    assert.equal(tight.counts[2], tight.counts[1], `tensors per epoch: ${tight.counts.join(", ")}`);
+    const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16] });
+    for (const bad of [0, -1, NaN])
+      await assert.rejects(
+        train(m, images, { epochs: 1, progress: false, clipGradNorm: bad }),
+        (e: unknown) => e instanceof IvaeInputError && /clipGradNorm must be a positive number/.test(e.message),
+      );
+    m.dispose();
+  });
+
   it("stops on a non-finite loss with TrainingDivergedError and keeps the last good weights", async () => {
     const { images } = renderShapes(48, H, { seed: 5 });
     const m = new RVAE({ imageShape: [H, H], decoderHidden: [16, 16] });

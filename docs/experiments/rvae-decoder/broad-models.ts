@@ -3,7 +3,8 @@
 // held-out cards: posterior variance per dimension, the aggregated posterior's mass inside ±1.5 and variance, the
 // prior grid (`priorCover`), inverted cells, and the 7×7 grid of suits (upper case r ≥ 0.95, lower case ≥ 0.8,
 // "#" an inverted cell; top row z2 = +1.5).
-// Usage: npx tsx docs/experiments/rvae-decoder/broad-models.ts /tmp/broad/results/models
+// Usage: npx tsx docs/experiments/rvae-decoder/broad-models.ts /tmp/broad/results/models [styles] [seeds]
+//   (session 12: optional comma lists, default ivae,notebook and 1,2,3)
 import * as path from "path";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -54,8 +55,10 @@ function look(model: LatentModel, test: ReturnType<typeof cards.lecture>) {
 (async () => {
   await selectBackend();
   const dir = process.argv[2];
-  for (const style of ["ivae", "notebook"] as const)
-    for (const seed of [1, 2, 3]) {
+  const styles = (process.argv[3] ?? "ivae,notebook").split(",") as ("ivae" | "notebook")[];
+  const seeds = (process.argv[4] ?? "1,2,3").split(",").map(Number);
+  for (const style of styles)
+    for (const seed of seeds) {
       const model = (await loadModel(path.join(dir, `cards3-${style}-seed${seed}-rvae`))) as LatentModel;
       const data = cards.lecture("cards3", { n: 2000, seed, size: 48, style });
       const test = cards.lecture("cards3", { n: 400, seed: seed + 1000, size: 48, style });
