@@ -5,7 +5,8 @@
 // oppositeFrames, choice=elbo frameChoice, harm = poseKernelHarmonics (the scorer's initial kernel);
 // pose=group: the group-convolution pose encoder (session 9), with gr = groupRotations, gc = groupChannels.
 // fprior=rot: framePrior "rotation" (session 10: the angle prior N(0, rp²) over the trial frames; needs fp=1 or
-// choice=elbo). hz=1: halfTurnInvariantZ (session 11: z averaged over the canonical image and its half-turn).
+// choice=elbo); fprior=learned: framePrior "learned" (session 12: p(k|z), needs fp=1). hz=1: halfTurnInvariantZ
+// (session 11: z averaged over the canonical image and its half-turn).
 // zd = latentDim of the "sin" model (default 2). bw=B:E: β = B for the first E epochs, then 1 (train's
 // betaSchedule; session 11: a coarse z while frames settle). wc=k (with wz): in the warm-up z is held at a code per
 // cluster of rotation-invariant features (k clusters, cluster-warmup.ts) instead of 0 (session 11 prototype).
@@ -157,6 +158,7 @@ function frameSides(
               : { poseKernelHarmonics: num("harm", 1), rotationSteps: num("steps", 64) }),
             frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
             ...(args.fprior === "rot" ? { framePrior: "rotation" as const } : {}),
+            ...(args.fprior === "learned" ? { framePrior: "learned" as const } : {}),
             ...(args.hz === "1" ? { halfTurnInvariantZ: true } : {}),
           })
         : m === "rvae"
