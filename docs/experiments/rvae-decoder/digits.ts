@@ -20,6 +20,7 @@ import { train } from "../../../src/training/train";
 import { angleRecovery, nearestCentroidAccuracy, adjustedRandIndex } from "../../../src/analysis/metrics";
 import { kmeans } from "../../../src/analysis/cluster";
 import { clusterWarmup } from "./cluster-warmup";
+import type { LearnedFramePrior } from "../../../src/models/parts/learned-frame-prior";
 
 const args: Record<string, string> = {};
 for (const a of process.argv.slice(2)) {
@@ -272,6 +273,20 @@ function frameSides(
       }
     }
     if (wc) res.clusterSizes = Array.from(wc.counts).join(",");
+    // framePrior "learned": per digit, the effective arc of p(k|z) at each held-out z (360° · e^H / K, H its entropy;
+    // 360° = uniform, 240° = the ±120° of the data in one frame), mean over the digit's images
+    const lpNet = (model as unknown as { encoder: { learnedPrior?: LearnedFramePrior | null } }).encoder.learnedPrior;
+    if (lpNet) {
+      const p = tf.tidy(() => tf.exp(lpNet.logPrior(tf.tensor2d(enc.zMean, [te.labels.length, zdim]))).arraySync());
+      const arc: Record<number, number[]> = {};
+      p.forEach((row, i) => {
+        const H = -row.reduce((a, v) => a + (v > 0 ? v * Math.log(v) : 0), 0);
+        (arc[te.labels[i]] ??= []).push((360 * Math.exp(H)) / row.length);
+      });
+      res.priorArc = Object.entries(arc)
+        .map(([k, v]) => `${k}:${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(0)}`)
+        .join(" ");
+    }
     out[m] = res;
     model.dispose();
     console.log(m, JSON.stringify(res));
