@@ -70,7 +70,7 @@ describe("models: the learned frame prior p(k|z) (framePrior: learned)", () => {
     }
     const z = tf.tensor2d(zs, [48, 2]),
       s = tf.tensor2d(scores, [48, K]);
-    const opt = tf.train.adam(0.05);
+    const opt = tf.train.adam(0.005);
     const first = tf.tidy(() => tf.mean(klFrameConditional(s, prior.logPrior(z))).dataSync()[0]);
     for (let it = 0; it < 150; it++) opt.minimize(() => tf.mean(klFrameConditional(s, prior.logPrior(z))) as tf.Scalar);
     const last = tf.tidy(() => tf.mean(klFrameConditional(s, prior.logPrior(z))).dataSync()[0]);

@@ -7,10 +7,18 @@ import type { Random } from "../../util/random";
 export const LEARNED_PRIOR_HIDDEN = 32;
 
 /**
+ * Fixed gains on the net's two layers: the hidden layer's pre-activation is 3 (W₁z + b₁), the logits 10 (W₂h + b₂).
+ * With one Adam optimizer for the whole model each weight moves about one learning rate a step; the gains let the
+ * prior follow the frames within a training of a few hundred steps (without them, at lr 1e-3 and 10 epochs of 2000
+ * digits, it stayed within a few percent of uniform: docs/experiments/rotated-digits-pose.md, session 12).
+ */
+export const LEARNED_PRIOR_GAINS = [3, 10] as const;
+
+/**
  * The learned, content-conditional prior over the K trial frames (`framePrior: "learned"`): p(k | z) =
- * softmax(W₂ tanh(W₁ z + b₁) + b₂)_k, weights `framePrior.*` in the model's parameters. The generative model becomes
- * p(z) p(k|z) p(x|z,k), so the ELBO's frame term is E_q[log q(k|x) − log p(k|z)]; its parameters are fitted with the
- * rest of the ELBO (an empirical-Bayes prior, as the VampPrior of Tomczak & Welling 2018 learns p(z)). The output
+ * softmax(g₂ (W₂ tanh(g₁ (W₁ z + b₁)) + b₂))_k (gains `LEARNED_PRIOR_GAINS`), weights `framePrior.*` in the model's
+ * parameters. The generative model becomes p(z) p(k|z) p(x|z,k), so the ELBO's frame term is
+ * E_q[log q(k|x) − log p(k|z)]; its parameters are fitted with the rest of the ELBO (an empirical-Bayes prior, as the VampPrior of Tomczak & Welling 2018 learns p(z)). The output
  * layer starts at zero, so a fresh prior is uniform over the K trials.
  */
 export class LearnedFramePrior {
@@ -38,8 +46,9 @@ export class LearnedFramePrior {
   /** log p(k | z) [B, K] for z [B, latentDim]; each row sums to 1 after exp. */
   logPrior(z: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const h = fastTanh(tf.add(tf.matMul(z, this.w1), this.b1));
-      return tf.logSoftmax(tf.add(tf.matMul(h, this.w2), this.b2)) as tf.Tensor2D;
+      const [g1, g2] = LEARNED_PRIOR_GAINS;
+      const h = fastTanh(tf.mul(g1, tf.add(tf.matMul(z, this.w1), this.b1)));
+      return tf.logSoftmax(tf.mul(g2, tf.add(tf.matMul(h, this.w2), this.b2))) as tf.Tensor2D;
     });
   }
 }
