@@ -104,6 +104,22 @@ describe("models: the learned frame prior p(k|z) (framePrior: learned)", () => {
     tf.dispose([m0, m1, w]);
   });
 
+  it("starts every other weight, and the first loss, as the uniform prior's", () => {
+    const a = new RVAE({ ...base, framePosterior: true, oppositeFrames: true });
+    const b = new RVAE({ ...base, framePosterior: true, oppositeFrames: true, framePrior: "learned" });
+    const wa = a.getWeights(),
+      wb = b.getWeights();
+    for (const [name, v] of wa) assert.deepEqual(Array.from(wb.get(name)!), Array.from(v), name);
+    const { images } = renderShapes(16, 16, { seed: 4, maxAngle: (2 * Math.PI) / 3 });
+    const x = tf.tensor2d(images.data, [16, 256]);
+    const la = tf.tidy(() => a.lossTerms(x, null, { seed: 1 }).loss.dataSync()[0]);
+    const lb = tf.tidy(() => b.lossTerms(x, null, { seed: 1 }).loss.dataSync()[0]);
+    close(lb, la, 1e-3, "first loss");
+    tf.dispose(x);
+    a.dispose();
+    b.dispose();
+  });
+
   it("is refused without the frame posterior, stored only when set, saved and loaded with its weights", async () => {
     assert.throws(() => new RVAE({ ...base, framePrior: "learned" }), IvaeInputError);
     assert.throws(() => new RVAE({ ...base, frameChoice: "elbo", framePrior: "learned" }), IvaeInputError);

@@ -11,7 +11,7 @@ import { LearnedFramePrior } from "./learned-frame-prior";
  * The frame scorer of an equivariant pose encoder, with its weights created in `params` from `rng`: the polar
  * template (`poseEncoder: "equivariant"`, weights `pose.*`) or the group convolutions (`"group"`, weights `group.*`).
  * With `framePrior: "learned"` the scorer carries the prior p(k|z) over its trials (weights `framePrior.*`, made
- * after the scorer's).
+ * after the scorer's, from their own generator).
  */
 export function makeFrameScorer(
   params: ParamStore,
@@ -28,7 +28,11 @@ export function makeFrameScorer(
           createPoseScorer(params, channelPoseGeometry(poseGeometry(h, w, enc.rotationSteps), channels), rng, enc),
         );
   const p = enc.framePrior;
-  if (p.kind === "learned")
-    scorer.learnedPrior = new LearnedFramePrior(params, p.latentDim, scorer.geometry.steps, rng);
+  // the prior draws from its own generator (derived from rng's state, which it leaves as it was), so that every other
+  // weight starts as without it; with its zero output layer the run starts as the uniform prior's
+  if (p.kind === "learned") {
+    const own = new Random((rng.getState().state ^ 0x9e3779b9) >>> 0);
+    scorer.learnedPrior = new LearnedFramePrior(params, p.latentDim, scorer.geometry.steps, own);
+  }
   return scorer;
 }
