@@ -7,9 +7,9 @@ export type { FramePriorSpec } from "./parts/frame-posterior";
 
 /**
  * The `framePrior` option, checked; stored only when "rotation" or "learned", so that saved models without it load
- * as "uniform" and every other configuration is unchanged. It acts only where frames are weighed against each other: the frame
- * posterior's KL (`framePosterior`) or the candidates' −ELBO (`frameChoice: "elbo"`); elsewhere it is refused.
- * "learned" is trained through the frame posterior's KL only, so it needs `framePosterior`.
+ * as "uniform" and every other configuration is unchanged. It acts only where frames are weighed against each
+ * other: the frame posterior's KL (`framePosterior`) or the candidates' −ELBO (`frameChoice: "elbo"`); elsewhere it
+ * is refused. "learned" is trained through the frame posterior's KL only, so it needs `framePosterior`.
  */
 export function framePriorOption(
   o: RVAEOptions,

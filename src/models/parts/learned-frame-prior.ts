@@ -15,11 +15,12 @@ export const LEARNED_PRIOR_HIDDEN = 32;
 export const LEARNED_PRIOR_GAINS = [3, 10] as const;
 
 /**
- * The learned, content-conditional prior over the K trial frames (`framePrior: "learned"`): p(k | z) =
- * softmax(g₂ (W₂ tanh(g₁ (W₁ z + b₁)) + b₂))_k (gains `LEARNED_PRIOR_GAINS`), weights `framePrior.*` in the model's
- * parameters. The generative model becomes p(z) p(k|z) p(x|z,k), so the ELBO's frame term is
- * E_q[log q(k|x) − log p(k|z)]; its parameters are fitted with the rest of the ELBO (an empirical-Bayes prior, as the VampPrior of Tomczak & Welling 2018 learns p(z)). The output
- * layer starts at zero, so a fresh prior is uniform over the K trials.
+ * The learned, content-conditional prior over the K trial frames (`framePrior: "learned"`):
+ * p(k | z) = softmax(g₂ (W₂ tanh(g₁ (W₁ z + b₁)) + b₂))_k (gains `LEARNED_PRIOR_GAINS`), weights `framePrior.*` in
+ * the model's parameters. The generative model becomes p(z) p(k|z) p(x|z,k), so the ELBO's frame term is
+ * E_q[log q(k|x) − log p(k|z)]; its parameters are fitted with the rest of the ELBO (an empirical-Bayes prior, as
+ * the VampPrior of Tomczak & Welling 2018 learns p(z)). The output layer starts at zero, so a fresh prior is uniform
+ * over the K trials.
  */
 export class LearnedFramePrior {
   private readonly w1: tf.Variable;
