@@ -8,9 +8,8 @@ export const LEARNED_PRIOR_HIDDEN = 32;
 
 /**
  * Fixed gains on the net's two layers: the hidden layer's pre-activation is 3 (W₁z + b₁), the logits 10 (W₂h + b₂).
- * With one Adam optimizer for the whole model each weight moves about one learning rate a step; the gains let the
- * prior follow the frames within a training of a few hundred steps (without them, at lr 1e-3 and 10 epochs of 2000
- * digits, it stayed within a few percent of uniform: docs/experiments/rotated-digits-pose.md, session 12).
+ * With one Adam optimizer for the whole model each weight moves about one learning rate a step; the gains make the
+ * prior's outputs move about that much faster (docs/experiments/rotated-digits-pose.md, session 12, says why).
  */
 export const LEARNED_PRIOR_GAINS = [3, 10] as const;
 
