@@ -18,6 +18,6 @@ export function frameSearchOptions(o: RVAEOptions, framed: boolean, weighed: boo
 }
 
 /** What the frame search reads of those options in a stored configuration. */
-export function frameSearchSpec(c: FrameFields & { rotationPrior: number }): FrameSearchExtras {
+export function frameSearchSpec(c: FrameFields & { rotationPrior: number; latentDim: number }): FrameSearchExtras {
   return { framePrior: framePriorSpec(c), halfTurnInvariantZ: c.halfTurnInvariantZ === true };
 }

@@ -117,7 +117,10 @@ export interface RVAEOptions extends ModelOptions, ScaleRecipeOptions, HalfTurnO
    * "uniform" (default): 1/K. "rotation": the angle prior N(0, `rotationPrior`²) at each trial angle, normalised
    * over the trials, in the frame KL (`klFrame`) and, for the hard choice by −ELBO, as −log p(frame) in each
    * candidate's score; so a frame near upright costs less than its half-turn (by π²/(2s²) nats, 3.4 at s = 1.2).
-   * For data turned uniformly within ±θ, s ≈ θ/√3 matches their spread (1.2 rad for ±120°); stored only when set.
+   * For data turned uniformly within ±θ, s ≈ θ/√3 matches their spread (1.2 rad for ±120°). "learned" (needs
+   * `framePosterior`): p(k | z), a small net from z to the K trial frames fitted with the ELBO (the generative model
+   * becomes p(z) p(k|z) p(x|z,k)); its input is the candidates' weighed z mean, without gradient into the encoder;
+   * its weights are saved with the model (parts/learned-frame-prior.ts). Stored only when set.
    */
   framePrior?: FramePrior;
   /**
@@ -183,7 +186,7 @@ export type CoordinateFeatures = "fourier" | "linear";
 export type OffsetEncoder = "equivariant" | "mlp";
 
 /** The prior over the equivariant encoder's trial frames; see `RVAEOptions.framePrior`. */
-export type FramePrior = "uniform" | "rotation";
+export type FramePrior = "uniform" | "rotation" | "learned";
 
 /** How an rVAE infers its angle; see `RVAEOptions.poseEncoder`. */
 export type PoseEncoder = "equivariant" | "group" | "mlp";

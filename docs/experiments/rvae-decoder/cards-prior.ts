@@ -1,7 +1,8 @@
 // Session 10 (docs/experiments/rotated-digits-pose.md): does the rotation prior over frames keep cards3's angles?
 // The training test's budget (test/training/cards-rotation.test.ts: cards3, 32 px, 1600 cards, 12 epochs, batch 32,
 // lr 3e-3, pixelSubsample 0.25), frameCandidates fc (default 2, CARDS_RVAE), with fp=1 framePosterior, flip=1
-// oppositeFrames, choice=elbo frameChoice, fprior=rot framePrior "rotation", rp = rotationPrior (rad).
+// oppositeFrames, choice=elbo frameChoice, fprior=rot framePrior "rotation", rp = rotationPrior (rad);
+// fprior=learned framePrior "learned", hz=1 halfTurnInvariantZ (session 12).
 // Usage: npx tsx docs/experiments/rvae-decoder/cards-prior.ts fc=2 fp=1 flip=1 fprior=rot rp=0.8 seed=0
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -29,6 +30,8 @@ const num = (k: string, d: number) => (args[k] !== undefined ? Number(args[k]) :
     frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
     rotationPrior: num("rp", Math.PI / 2),
     ...(args.fprior === "rot" ? { framePrior: "rotation" as const } : {}),
+    ...(args.fprior === "learned" ? { framePrior: "learned" as const } : {}),
+    ...(args.hz === "1" ? { halfTurnInvariantZ: true } : {}),
   });
   const t0 = Date.now();
   const h = await train(rvae, data.images, {

@@ -5,7 +5,8 @@
 // oppositeFrames, choice=elbo frameChoice, harm = poseKernelHarmonics (the scorer's initial kernel);
 // pose=group: the group-convolution pose encoder (session 9), with gr = groupRotations, gc = groupChannels.
 // fprior=rot: framePrior "rotation" (session 10: the angle prior N(0, rp²) over the trial frames; needs fp=1 or
-// choice=elbo). hz=1: halfTurnInvariantZ (session 11: z averaged over the canonical image and its half-turn).
+// choice=elbo); fprior=learned: framePrior "learned" (session 12: p(k|z), needs fp=1). hz=1: halfTurnInvariantZ
+// (session 11: z averaged over the canonical image and its half-turn).
 // zd = latentDim of the "sin" model (default 2). bw=B:E: β = B for the first E epochs, then 1 (train's
 // betaSchedule; session 11: a coarse z while frames settle). wc=k (with wz): in the warm-up z is held at a code per
 // cluster of rotation-invariant features (k clusters, cluster-warmup.ts) instead of 0 (session 11 prototype).
@@ -19,6 +20,7 @@ import { train } from "../../../src/training/train";
 import { angleRecovery, nearestCentroidAccuracy, adjustedRandIndex } from "../../../src/analysis/metrics";
 import { kmeans } from "../../../src/analysis/cluster";
 import { clusterWarmup } from "./cluster-warmup";
+import type { LearnedFramePrior } from "../../../src/models/parts/learned-frame-prior";
 
 const args: Record<string, string> = {};
 for (const a of process.argv.slice(2)) {
@@ -157,6 +159,7 @@ function frameSides(
               : { poseKernelHarmonics: num("harm", 1), rotationSteps: num("steps", 64) }),
             frameChoice: args.choice === "elbo" ? "elbo" : "reconstruction",
             ...(args.fprior === "rot" ? { framePrior: "rotation" as const } : {}),
+            ...(args.fprior === "learned" ? { framePrior: "learned" as const } : {}),
             ...(args.hz === "1" ? { halfTurnInvariantZ: true } : {}),
           })
         : m === "rvae"
@@ -270,6 +273,20 @@ function frameSides(
       }
     }
     if (wc) res.clusterSizes = Array.from(wc.counts).join(",");
+    // framePrior "learned": per digit, the effective arc of p(k|z) at each held-out z (360° · e^H / K, H its entropy;
+    // 360° = uniform, 240° = the ±120° of the data in one frame), mean over the digit's images
+    const lpNet = (model as unknown as { encoder: { learnedPrior?: LearnedFramePrior | null } }).encoder.learnedPrior;
+    if (lpNet) {
+      const p = tf.tidy(() => tf.exp(lpNet.logPrior(tf.tensor2d(enc.zMean, [te.labels.length, zdim]))).arraySync());
+      const arc: Record<number, number[]> = {};
+      p.forEach((row, i) => {
+        const H = -row.reduce((a, v) => a + (v > 0 ? v * Math.log(v) : 0), 0);
+        (arc[te.labels[i]] ??= []).push((360 * Math.exp(H)) / row.length);
+      });
+      res.priorArc = Object.entries(arc)
+        .map(([k, v]) => `${k}:${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(0)}`)
+        .join(" ");
+    }
     out[m] = res;
     model.dispose();
     console.log(m, JSON.stringify(res));

@@ -23,6 +23,7 @@ import type { Posterior } from "./latents";
 import { ScaleSearch, scaledNormalisedImages } from "./scale-search";
 import type { FrameSearchConfig } from "../config";
 import { halfTurnedPlanes } from "../half-turn-options";
+import { klFrameConditional, type LearnedFramePrior, priorInput } from "./learned-frame-prior";
 
 /**
  * The encoder's options: its part of the model config (config.ts `encoderConfig`; the frame options shared by the
@@ -39,6 +40,8 @@ export type EquivariantPoseOptions = FrameSearchConfig & { channels: number; sca
 export interface FrameScorer {
   readonly geometry: { height: number; width: number; steps: number };
   scores(xv: Float32Array, B: number, C: number, centre: Float64Array): tf.Tensor2D;
+  /** p(k | z) over the trials under `framePrior: "learned"` (frame-scorers.ts makes it) */
+  learnedPrior?: LearnedFramePrior;
 }
 
 /** The polar scorer of pose-encoder.ts as a {@link FrameScorer}. */
@@ -81,8 +84,10 @@ export class EquivariantPoseEncoder implements Encoder {
   private readonly poseWarmup: number;
   /** `scaleEncoder: "equivariant"`: the coarse scale that also de-scales the MLP's image (scale-search.ts) */
   private readonly scaleSearch?: ScaleSearch;
-  /** log p(k) over the K trials under `framePrior` "rotation"; null for the uniform prior */
+  /** log p(k) over the K trials under `framePrior` "rotation"; null for the uniform and the learned prior */
   private readonly logPrior: Float32Array | null;
+  /** p(k | z) under `framePrior` "learned" (the scorer's); null otherwise */
+  private readonly learnedPrior: LearnedFramePrior | null;
   /** the hard choice ranks candidates by −ELBO (`frameChoice: "elbo"`), which then includes −log p(frame) */
   private readonly choiceByElbo: boolean;
   /** z is the mean of the MLP's z on the canonical image and on it turned by 180° (`halfTurnInvariantZ`) */
@@ -102,7 +107,9 @@ export class EquivariantPoseEncoder implements Encoder {
     this.poseWarmup = opts.poseWarmup;
     this.scaleSearch = opts.scaleSearch;
     const prior = opts.framePrior ?? { kind: "uniform" };
-    this.logPrior = prior.kind === "uniform" ? null : frameLogPrior(scorer.geometry.steps, prior);
+    this.logPrior = prior.kind === "rotation" ? frameLogPrior(scorer.geometry.steps, prior) : null;
+    this.learnedPrior = prior.kind === "learned" ? (scorer.learnedPrior ?? null) : null;
+    if (prior.kind === "learned" && !this.learnedPrior) throw new Error("EquivariantPoseEncoder: no learned prior");
     this.choiceByElbo = opts.frameChoice === "elbo";
     this.halfTurnZ = opts.halfTurnInvariantZ ?? false;
   }
@@ -192,9 +199,21 @@ export class EquivariantPoseEncoder implements Encoder {
     const { xv, centre, scores, frames, masks, coarse } = this.search(x);
     const held = this.zHeld(epoch);
     const posts = frames.map((f, i) => this.inFrame(x, xv, c, coarse(f, i), centre, held));
+    const weights = candidateWeights(windowLogMass(scores, masks!));
+    // the learned prior reads the candidates' weighed z mean as a constant (learned-frame-prior.ts)
+    const lp = this.learnedPrior?.logPrior(
+      priorInput(
+        posts.map((p) => p.z.mean as tf.Tensor2D),
+        weights,
+      ),
+    );
     // the uniform prior keeps its own closed form, so that earlier seeded runs are unchanged to the last float
-    const kl = this.logPrior ? klFrame(scores, this.logPrior) : klFrameUniform(scores);
-    return { posts, weights: candidateWeights(windowLogMass(scores, masks!)), klFrame: kl };
+    const kl = lp
+      ? klFrameConditional(scores, lp)
+      : this.logPrior
+        ? klFrame(scores, this.logPrior)
+        : klFrameUniform(scores);
+    return { posts, weights, klFrame: kl };
   }
 
   /**

@@ -92,12 +92,19 @@ export function klFrameUniform(scores: tf.Tensor2D): tf.Tensor1D {
  * TARGET-VAE's non-uniform p(r) over its discrete rotations). Why: data turned within ±120° are upright on average,
  * so a prior peaked at upright makes the half-turned frame of a shape cost more than its upright one.
  */
-export type FramePriorSpec = { kind: "uniform" } | { kind: "rotation"; std: number };
+export type FramePriorSpec =
+  | { kind: "uniform" }
+  | { kind: "rotation"; std: number }
+  | { kind: "learned"; latentDim: number };
 
-/** log p(k) over the K trial frames under `spec` [K] (sums to 1 after exp). */
+/**
+ * log p(k) over the K trial frames under a fixed `spec` [K] (sums to 1 after exp). The learned prior
+ * (learned-frame-prior.ts) depends on z and is not a fixed vector: refused here.
+ */
 export function frameLogPrior(K: number, spec: FramePriorSpec): Float32Array {
   const out = new Float32Array(K);
   if (spec.kind === "uniform") return out.fill(-Math.log(K));
+  if (spec.kind === "learned") throw new Error("frameLogPrior: the learned prior depends on z");
   const e = new Float64Array(K);
   for (let k = 0; k < K; k++) e[k] = -(trialOffset(k, 0, K) ** 2) / (2 * spec.std * spec.std);
   const max = Math.max(...e);
