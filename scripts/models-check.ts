@@ -14,9 +14,9 @@
  * Options: --fast (small data, few epochs), --seeds 1,2,3 (the default; a count N means seeds 1..N),
  * --only jrvae,ssrvae,scale,movie, --scale-models rVAE,shift-VAE, --scale-epochs N, --scale-prior σ,
  * --scale-balance λ, --scale-encoder equivariant|mlp, --scale-reference global|content, --scale-debiased on|off,
- * --scale-correction on|off, --jr-epochs N, --jr-lr, --jr-cont-max C, --jr-capacity-epochs N,
- * --every K (print the held-out metric every
- * K epochs), --out DIR (default out).
+ * --scale-correction on|off, --scale-lr none|cosine[:START[:FINAL]]|step:EVERY[:FACTOR], --jr-epochs N, --jr-lr,
+ * --jr-cont-max C, --jr-capacity-epochs N, --every K (print the held-out metric every K epochs), --out DIR
+ * (default out).
  * Writes DIR/models-check.json and prints a table (mean ± sd over seeds).
  */
 import * as fs from "fs";
@@ -29,7 +29,7 @@ import { linearR2 } from "../src/analysis/invariance";
 import { meanSd, nameClustersByMajority, unitPatches } from "../src/analysis/microscopy";
 import { classTransitions } from "../src/analysis/transitions";
 import { JRVAE, oversampleLabelled, RVAE, ShiftVAE, SSRVAE } from "../src/models";
-import { train } from "../src/training";
+import { LearningRateSchedule, train } from "../src/training";
 import { selectBackend } from "../src/backend";
 
 const argv = process.argv.slice(2);
@@ -74,6 +74,18 @@ const SCALE_REFERENCE = (opt("--scale-reference") ?? "content") as "global" | "c
 const SCALE_DEBIASED = (opt("--scale-debiased") ?? "on") === "on";
 /** --scale-correction on|off: the MLP's correction of the equivariant encoder's coarse scale (scale-search.ts) */
 const SCALE_CORRECTION = (opt("--scale-correction") ?? "on") === "on";
+/**
+ * --scale-lr none|cosine[:START[:FINAL]]|step:EVERY[:FACTOR]: the learning-rate schedule of the scale runs
+ * (train's learningRateSchedule; docs/experiments/scale-latent.md, session 12).
+ */
+const SCALE_LR = parseSchedule(opt("--scale-lr") ?? "none");
+function parseSchedule(v: string): LearningRateSchedule | undefined {
+  const [kind, a, b] = v.split(":");
+  if (kind === "none") return undefined;
+  if (kind === "cosine") return { kind, start: a ? Number(a) : undefined, final: b ? Number(b) : undefined };
+  if (kind === "step") return { kind, every: Number(a), factor: b ? Number(b) : undefined };
+  throw new Error(`--scale-lr: expected none, cosine[:START[:FINAL]] or step:EVERY[:FACTOR], got ${v}`);
+}
 const OUT = path.resolve(opt("--out") ?? "out");
 const SIZE = 24; // px: cards at 24 px keep a run to about a minute on one core
 const N = fast ? 600 : 2000;
@@ -240,6 +252,7 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
     epochs: SCALE_EPOCHS,
     batchSize: 32,
     learningRate: 3e-3,
+    ...(SCALE_LR ? { learningRateSchedule: SCALE_LR } : {}),
     seed,
     progress: false,
     onEpoch: monitor(`scale ${kind} seed ${seed}`, () => {
