@@ -74,14 +74,10 @@ const SCALE_REFERENCE = (opt("--scale-reference") ?? "content") as "global" | "c
 const SCALE_DEBIASED = (opt("--scale-debiased") ?? "on") === "on";
 /**
  * --scale-correction on|off: the MLP's correction of the equivariant encoder's coarse scale (scale-search.ts).
- * Default per model: off for the rVAE (its z separates the suits, so the content reference calibrates them, and the
- * correction could move against the size within a suit: seed 4 r 0.878 with it, 0.994 without, both with the
- * cosine schedule), on for the shift-VAE (its z, which also holds the rotation and shear, did not separate the suits
- * on seed 1: 0.957 with it, 0.775 without); docs/experiments/scale-latent.md, session 12.
+ * Off, with the cosine schedule: rVAE seed 4 0.994 (0.878 on), but seed 1 0.821 and shift-VAE seed 1 0.775 (0.957
+ * on); docs/experiments/scale-latent.md, session 12.
  */
-const SCALE_CORRECTION_OPT = opt("--scale-correction");
-const scaleCorrection = (kind: "rVAE" | "shift-VAE") =>
-  SCALE_CORRECTION_OPT === undefined ? kind === "shift-VAE" : SCALE_CORRECTION_OPT === "on";
+const SCALE_CORRECTION = (opt("--scale-correction") ?? "on") === "on";
 /**
  * --scale-lr none|cosine[:START[:FINAL]]|step:EVERY[:FACTOR]: the learning-rate schedule of the scale runs
  * (train's learningRateSchedule). Default cosine (3e-3 falling to 3e-5 over the 40 epochs): r stops swinging
@@ -226,7 +222,7 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
     // the content reference belongs to the equivariant encoder: --scale-encoder mlp runs as in session 9
     ...(SCALE_REFERENCE === "content" && SCALE_ENCODER === "equivariant" ? { scaleReference: SCALE_REFERENCE } : {}),
     ...(SCALE_DEBIASED && SCALE_BALANCE > 0 ? { scaleBalanceDebiased: true } : {}),
-    ...(scaleCorrection(kind) ? {} : { scaleCorrection: false }),
+    ...(SCALE_CORRECTION ? {} : { scaleCorrection: false }),
   };
   const m = kind === "rVAE" ? new RVAE(o) : new ShiftVAE(o);
   const measure = (): [number, number] => {
