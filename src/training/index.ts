@@ -4,3 +4,5 @@ export { terminalProgress, textProgress, formatReport, formatDuration, termLabel
 export type { EpochReport, ProgressSink } from "./progress";
 export { standardizeLatent } from "./standardize-latent";
 export type { LatentStandardization } from "./standardize-latent";
+export { learningRateAt } from "./lr-schedule";
+export type { LearningRateSchedule, CosineSchedule, StepSchedule } from "./lr-schedule";

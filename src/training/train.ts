@@ -8,6 +8,7 @@ import { EpochReport, formatReport, ProgressSink, termLabel, terminalProgress } 
 import { variableGrads } from "./grads";
 import { AdamOutcome, makeAdam } from "./native-adam";
 import { LatentStandardization, standardizeLatent } from "./standardize-latent";
+import { checkLearningRateSchedule, LearningRateSchedule, learningRateAt } from "./lr-schedule";
 
 /** Linear KL warm-up: β goes from `from` (default 0) in epoch 1 to `beta` in epoch warmupEpochs + 1. */
 export interface BetaWarmup {
@@ -22,6 +23,12 @@ export interface TrainOptions extends CheckpointOptions {
   batchSize?: number;
   /** Adam learning rate (default 1e-3) */
   learningRate?: number;
+  /**
+   * Learning rate per epoch (default: `learningRate` throughout): `{ kind: "cosine", start?, final? }`,
+   * `{ kind: "step", every, factor? }` (both scale `learningRate`), or a function (epoch, epochs) → learning rate.
+   * Applied to Adam at the start of each epoch.
+   */
+  learningRateSchedule?: LearningRateSchedule;
   /** seeds data order and reparameterisation noise (default 0); initialisation is seeded by the model */
   seed?: number;
   /** class index per image, for conditional models */
@@ -123,6 +130,7 @@ export async function train(
   checkInt(batchSize, where, "batchSize", 1);
   const lr = opts.learningRate ?? 1e-3;
   check(Number.isFinite(lr) && lr > 0, where, `learningRate must be a positive number, got ${lr}`);
+  checkLearningRateSchedule(opts.learningRateSchedule, where);
   const beta0 = opts.beta ?? 1;
   check(Number.isFinite(beta0) && beta0 >= 0, where, `beta must be a number >= 0, got ${beta0}`);
   if (opts.betaSchedule && typeof opts.betaSchedule !== "function") {
@@ -201,6 +209,14 @@ export async function train(
         Number.isFinite(beta) && beta >= 0,
         where,
         `betaSchedule gave β = ${beta} at epoch ${epoch}; expected a number >= 0`,
+      );
+      // Adam reads its learningRate field at every step (tfjs's update and the native one alike)
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(
+        epoch,
+        opts.epochs,
+        lr,
+        opts.learningRateSchedule,
+        where,
       );
       const perm = rng.permutation(n);
       let sums: number[] = [];
