@@ -9,6 +9,8 @@ export interface ScaleEncoderField {
   scaleBalanceDebiased?: true;
   /** present only when false (parts/scale-search.ts) */
   scaleCorrection?: false;
+  /** present only when set (parts/scale-search.ts) */
+  scaleCorrectionMax?: number;
 }
 
 /** The scale options that live here (config.ts and options.ts are full): RVAEOptions extends it. */
@@ -35,6 +37,12 @@ export interface ScaleRecipeOptions {
    * session 11). Needs `scaleEncoder: "equivariant"`.
    */
   scaleCorrection?: boolean;
+  /**
+   * Largest |log| of the MLP's correction, reached smoothly: log s = log ŝ + m·tanh(σ_s·a/m). Unset: a hard clip at
+   * 1 (a factor e). A small m (e.g. 0.1) leaves the correction the residuals of the content reference and keeps it
+   * from undoing the size inside a class. Needs `scaleEncoder: "equivariant"` and the correction on.
+   */
+  scaleCorrectionMax?: number;
 }
 
 /**
@@ -79,10 +87,19 @@ export function scaleEncoderOption(
     `scaleCorrection must be a boolean; false needs scaleEncoder "equivariant", got ` +
       `${JSON.stringify(o.scaleCorrection)}`,
   );
+  const cmax = o.scaleCorrectionMax;
+  check(
+    cmax === undefined ||
+      (Number.isFinite(cmax) && cmax > 0 && cmax <= 1 && correction && scaleEncoder === "equivariant"),
+    where,
+    `scaleCorrectionMax must be a number in (0, 1] and needs scaleEncoder "equivariant" with the correction on, got ` +
+      `${JSON.stringify(cmax)}`,
+  );
   return {
     ...(scaleEncoder === "equivariant" ? { scaleEncoder } : {}),
     ...(ref === "content" ? { scaleReference: ref } : {}),
     ...(debiased ? { scaleBalanceDebiased: true as const } : {}),
     ...(correction ? {} : { scaleCorrection: false as const }),
+    ...(cmax === undefined ? {} : { scaleCorrectionMax: cmax }),
   };
 }

@@ -217,4 +217,35 @@ describe('models: the content reference of the scale search (scaleReference: "co
       m.dispose();
     }
   });
+  it("scaleCorrectionMax bounds the MLP's correction of the coarse scale (checked, stored only when set)", () => {
+    const o = { imageShape: [12, 12] as [number, number], scale: true, encoderHidden: [8], decoderHidden: [8, 8] };
+    const eq = { ...o, scaleEncoder: "equivariant" as const, scaleReference: "content" as const, seed: 1 };
+    for (const bad of [0, -0.1, 1.5, Number.NaN])
+      assert.throws(() => new ShiftVAE({ ...eq, scaleCorrectionMax: bad }), /scaleCorrectionMax must be a number/);
+    assert.throws(() => new ShiftVAE({ ...o, scaleCorrectionMax: 0.1 }), /scaleCorrectionMax/);
+    assert.throws(() => new ShiftVAE({ ...eq, scaleCorrection: false, scaleCorrectionMax: 0.1 }), /correction on/);
+    assert.equal(new ShiftVAE(eq).config.scaleCorrectionMax, undefined);
+    const imgs = renderShapes(6, 12, { seed: 4, maxShift: 1, sizes: [0.8, 1.2] }).images;
+    const coarse = new ShiftVAE({ ...eq, scaleCorrection: false });
+    const s0 = coarse.encode(imgs).scale!;
+    const largest = (max?: number) => {
+      const m = new ShiftVAE({ ...eq, ...(max === undefined ? {} : { scaleCorrectionMax: max }) });
+      if (max !== undefined) assert.equal(m.config.scaleCorrectionMax, max);
+      const head = m.getWeights();
+      const rng = new Random(3);
+      head.set(
+        "encoder.head.W",
+        head.get("encoder.head.W")!.map(() => 50 * rng.normal()),
+      );
+      m.setWeights(head);
+      const s = m.encode(imgs).scale!;
+      m.dispose();
+      return Math.max(...Array.from(s, (v, i) => Math.abs(Math.log(v / s0[i]))));
+    };
+    const bounded = largest(0.1);
+    const clipped = largest();
+    assert.ok(bounded <= 0.1 + 1e-5 && bounded > 0.05, `bounded correction ${bounded}`);
+    assert.ok(clipped > 0.3, `the default correction reached only ${clipped}`);
+    coarse.dispose();
+  });
 });

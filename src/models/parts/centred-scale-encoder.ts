@@ -23,6 +23,7 @@ export function scaleSearchOf(params: ParamStore, c: ModelConfig): ScaleSearch |
     c.scalePrior ?? 0.1,
     (p) => (content ? new ContentReference(p, c.latentDim, c.seed) : undefined),
     c.scaleCorrection !== false,
+    c.scaleCorrectionMax,
   );
 }
 

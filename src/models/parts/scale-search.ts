@@ -30,6 +30,8 @@ export class ScaleSearch {
     reference?: (params: ParamStore) => ContentReference | undefined,
     /** false (`scaleCorrection: false`): s = ŝ, the MLP's scale column gives only the log-variance */
     private readonly correction = true,
+    /** `scaleCorrectionMax`: the correction's smooth bound; undefined: the hard clip at CORRECTION_MAX */
+    private readonly correctionMax?: number,
   ) {
     this.logRef = params.add("scale.logRef", [1], Float32Array.of(Math.log(0.13 * Math.min(height, width))));
     this.reference = reference?.(params);
@@ -79,8 +81,9 @@ export class ScaleSearch {
 
   /**
    * The posterior of u from the MLP's scale column q (a = q.mean, its log-variance kept) and the coarse scale:
-   * mean (ŝ·exp(σ_s·a) − 1)/σ_s, σ_s·a clipped to ±1. Gradients reach the MLP and, as through −log r_ref in ŝ,
-   * the reference (not with `viaRef` false: ŝ is then data). Without the correction the mean is (ŝ − 1)/σ_s.
+   * mean (ŝ·exp(σ_s·a) − 1)/σ_s, σ_s·a clipped to ±1 (or bounded smoothly by `correctionMax`). Gradients reach the
+   * MLP and, as through −log r_ref in ŝ, the reference (not with `viaRef` false: ŝ is then data). Without the
+   * correction the mean is (ŝ − 1)/σ_s.
    */
   posterior(q: GaussianPosterior, c: CoarseScale, viaRef = true): GaussianPosterior {
     return tf.tidy(() => {
@@ -90,9 +93,11 @@ export class ScaleSearch {
       const logCoarse = viaRef ? tf.sub(logHat, tf.sub(this.logRef, c.ref)) : logHat;
       // the correction clipped to a factor e^±1 (per-class corrections need ±0.25): with σ_s 0.05 an unbounded one ran
       // away to s ≈ 10⁴ (docs/experiments/scale-latent.md, session 10); inside the clip nothing changes
-      const logS = this.correction
-        ? tf.add(logCoarse, tf.clipByValue(tf.mul(this.sigma, q.mean), -CORRECTION_MAX, CORRECTION_MAX))
-        : logCoarse;
+      const m = this.correctionMax;
+      const a = tf.mul(this.sigma, q.mean);
+      const bounded =
+        m === undefined ? tf.clipByValue(a, -CORRECTION_MAX, CORRECTION_MAX) : tf.mul(m, tf.tanh(tf.div(a, m)));
+      const logS = this.correction ? tf.add(logCoarse, bounded) : logCoarse;
       return { mean: tf.div(tf.sub(tf.exp(logS), 1), this.sigma) as tf.Tensor2D, logVar: q.logVar };
     }) as unknown as GaussianPosterior;
   }
