@@ -11,6 +11,8 @@ export interface ScaleEncoderField {
   scaleCorrection?: false;
   /** present only when set (parts/scale-search.ts) */
   scaleCorrectionMax?: number;
+  /** present only when set (parts/scale-search.ts) */
+  scaleReferenceNeighbours?: number;
 }
 
 /** The scale options that live here (config.ts and options.ts are full): RVAEOptions extends it. */
@@ -43,6 +45,12 @@ export interface ScaleRecipeOptions {
    * from undoing the size inside a class. Needs `scaleEncoder: "equivariant"` and the correction on.
    */
   scaleCorrectionMax?: number;
+  /**
+   * With `scaleReference: "content"`: the reference is fitted to the kernel mean of log r_g around each image's z
+   * (kernel width: the distance to its k-th nearest neighbour in the batch) instead of its own log r_g, so that it
+   * cannot follow a size that z holds within a class. Unset: each image's own.
+   */
+  scaleReferenceNeighbours?: number;
 }
 
 /**
@@ -95,11 +103,18 @@ export function scaleEncoderOption(
     `scaleCorrectionMax must be a number in (0, 1] and needs scaleEncoder "equivariant" with the correction on, got ` +
       `${JSON.stringify(cmax)}`,
   );
+  const kn = o.scaleReferenceNeighbours;
+  check(
+    kn === undefined || (Number.isInteger(kn) && kn >= 1 && ref === "content"),
+    where,
+    `scaleReferenceNeighbours must be an integer >= 1 and needs scaleReference "content", got ${JSON.stringify(kn)}`,
+  );
   return {
     ...(scaleEncoder === "equivariant" ? { scaleEncoder } : {}),
     ...(ref === "content" ? { scaleReference: ref } : {}),
     ...(debiased ? { scaleBalanceDebiased: true as const } : {}),
     ...(correction ? {} : { scaleCorrection: false as const }),
     ...(cmax === undefined ? {} : { scaleCorrectionMax: cmax }),
+    ...(kn === undefined ? {} : { scaleReferenceNeighbours: kn }),
   };
 }

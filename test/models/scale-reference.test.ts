@@ -5,7 +5,7 @@ import { ParamStore } from "../../src/models/params";
 import type { Posterior } from "../../src/models/parts/latents";
 import { scaleBalanceTerm } from "../../src/models/parts/scale-balance";
 import { ContentReference } from "../../src/models/parts/scale-reference";
-import { ScaleSearch } from "../../src/models/parts/scale-search";
+import { neighbourMeans, ScaleSearch } from "../../src/models/parts/scale-search";
 import { Random } from "../../src/util/random";
 import { useBackend } from "./setup";
 import { renderShapes } from "./helpers";
@@ -247,5 +247,25 @@ describe('models: the content reference of the scale search (scaleReference: "co
     assert.ok(bounded <= 0.1 + 1e-5 && bounded > 0.05, `bounded correction ${bounded}`);
     assert.ok(clipped > 0.3, `the default correction reached only ${clipped}`);
     coarse.dispose();
+  });
+  it("scaleReferenceNeighbours: the fit's target is the mean log r_g around each z (checked, stored when set)", () => {
+    // two tight clusters of z; inside each, log r_g varies with a size that z also holds (along z1)
+    const z = Float32Array.of(0, 0, 0.01, 0, 0.02, 0, 5, 5, 5.01, 5, 5.02, 5, 5.01, 5.01);
+    const logRg = Float32Array.of(1.0, 1.2, 1.4, 2.0, 2.2, 2.4, Number.NaN);
+    const shift = neighbourMeans(z, logRg, 7, 2);
+    const target = Array.from(logRg, (v, i) => v + shift[i]);
+    // each image's target is (about) its cluster's mean, the blank image's shift is 0 and it is left out of the means
+    for (const i of [0, 1, 2]) assert.ok(Math.abs(target[i] - 1.2) < 0.05, `cluster 1, image ${i}: ${target[i]}`);
+    for (const i of [3, 4, 5]) assert.ok(Math.abs(target[i] - 2.2) < 0.05, `cluster 2, image ${i}: ${target[i]}`);
+    assert.equal(shift[6], 0);
+    const o = { imageShape: [12, 12] as [number, number], scale: true, encoderHidden: [8], decoderHidden: [8, 8] };
+    const eq = { ...o, scaleEncoder: "equivariant" as const, seed: 1 };
+    assert.throws(() => new ShiftVAE({ ...eq, scaleReferenceNeighbours: 4 }), /needs scaleReference "content"/);
+    const content = { ...eq, scaleReference: "content" as const };
+    assert.throws(() => new ShiftVAE({ ...content, scaleReferenceNeighbours: 0 }), /integer >= 1/);
+    assert.equal(new ShiftVAE(content).config.scaleReferenceNeighbours, undefined);
+    const m = new ShiftVAE({ ...content, scaleReferenceNeighbours: 4 });
+    assert.equal(m.config.scaleReferenceNeighbours, 4);
+    m.dispose();
   });
 });

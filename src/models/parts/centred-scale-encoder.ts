@@ -24,6 +24,7 @@ export function scaleSearchOf(params: ParamStore, c: ModelConfig): ScaleSearch |
     (p) => (content ? new ContentReference(p, c.latentDim, c.seed) : undefined),
     c.scaleCorrection !== false,
     c.scaleCorrectionMax,
+    c.scaleReferenceNeighbours,
   );
 }
 

@@ -32,6 +32,8 @@ export class ScaleSearch {
     private readonly correction = true,
     /** `scaleCorrectionMax`: the correction's smooth bound; undefined: the hard clip at CORRECTION_MAX */
     private readonly correctionMax?: number,
+    /** `scaleReferenceNeighbours`: the reference is fitted to the mean log r_g around each z; undefined: its own */
+    private readonly neighbours?: number,
   ) {
     this.logRef = params.add("scale.logRef", [1], Float32Array.of(Math.log(0.13 * Math.min(height, width))));
     this.reference = reference?.(params);
@@ -74,9 +76,19 @@ export class ScaleSearch {
       return tf.mul(tf.tensor2d(ok, [B, 1]), tf.sub(logRg, logRef)) as tf.Tensor2D;
     });
     // log ŝ = the residual, clamped as `coarse`'s (blank: 0, so ŝ = 1), as data: the ELBO does not move r_ref(z)
-    const logCoarse = (fit.dataSync() as Float32Array).map((v) => Math.min(LOG4, Math.max(-LOG4, v)));
+    const residual = fit.dataSync() as Float32Array;
+    const logCoarse = residual.map((v) => Math.min(LOG4, Math.max(-LOG4, v)));
     out.scale = this.posterior(out.scale, { scale: logCoarse.map(Math.exp), ref: NaN, logRg: c.logRg }, false);
-    out.scaleFit = { mean: fit, logVar: tf.zerosLike(fit) as tf.Tensor2D };
+    if (this.neighbours === undefined) {
+      out.scaleFit = { mean: fit, logVar: tf.zerosLike(fit) as tf.Tensor2D };
+      return;
+    }
+    // the fit's target: the mean log r_g of the images around each z, so that g(z) cannot follow a size that z holds
+    // within a class (docs/experiments/scale-latent.md, session 12); ŝ still uses the image's own r_g
+    const shift = neighbourMeans(out.z.mean.dataSync() as Float32Array, c.logRg, B, this.neighbours);
+    const smoothed = tf.tidy(() => tf.add(fit, tf.tensor2d(shift, [B, 1])) as tf.Tensor2D);
+    fit.dispose();
+    out.scaleFit = { mean: smoothed, logVar: tf.zerosLike(smoothed) as tf.Tensor2D };
   }
 
   /**
@@ -180,6 +192,37 @@ export function scaledNormalisedImages(
         }
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Per image, (kernel mean of log r_g around its z) − (its own log r_g), 0 for a blank image: a Gaussian kernel in z
+ * whose width is the distance to the k-th nearest other image of the batch, over the images with a finite r_g.
+ */
+export function neighbourMeans(z: Float32Array, logRg: Float32Array, B: number, k: number): Float32Array {
+  const d = z.length / B;
+  const out = new Float32Array(B);
+  const d2 = new Float64Array(B);
+  for (let i = 0; i < B; i++) {
+    if (!Number.isFinite(logRg[i])) continue;
+    for (let j = 0; j < B; j++) {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += (z[i * d + q] - z[j * d + q]) ** 2;
+      d2[j] = s;
+    }
+    const others = Array.from(d2).filter((_, j) => j !== i && Number.isFinite(logRg[j]));
+    others.sort((a, b) => a - b);
+    const h2 = Math.max(others[Math.min(k, others.length) - 1] ?? 0, 1e-12);
+    let w = 0,
+      m = 0;
+    for (let j = 0; j < B; j++) {
+      if (!Number.isFinite(logRg[j])) continue;
+      const wj = Math.exp(-d2[j] / (2 * h2));
+      w += wj;
+      m += wj * logRg[j];
+    }
+    out[i] = m / w - logRg[i];
   }
   return out;
 }
