@@ -14,7 +14,7 @@
  * Options: --fast (small data, few epochs), --seeds 1,2,3 (the default; a count N means seeds 1..N),
  * --only jrvae,ssrvae,scale,movie, --scale-models rVAE,shift-VAE, --scale-epochs N, --scale-prior σ,
  * --scale-balance λ, --scale-encoder equivariant|mlp, --scale-reference global|content, --scale-debiased on|off,
- * --scale-correction on|off, --scale-correction-max m, --scale-ref-neighbours k|none,
+ * --scale-correction on|off, --scale-correction-max m, --scale-ref-neighbours k,
  * --scale-lr none|cosine[:START[:FINAL]]|step:EVERY[:FACTOR],
  * --jr-epochs N, --jr-lr, --jr-cont-max C, --jr-capacity-epochs N, --every K (print the held-out metric every K
  * epochs), --out DIR (default out).
@@ -81,13 +81,8 @@ const SCALE_DEBIASED = (opt("--scale-debiased") ?? "on") === "on";
 const SCALE_CORRECTION = (opt("--scale-correction") ?? "on") === "on";
 /** --scale-correction-max m: the correction's smooth bound (`scaleCorrectionMax`); unset: the model's hard clip */
 const SCALE_CORRECTION_MAX = opt("--scale-correction-max") ? Number(opt("--scale-correction-max")) : undefined;
-/**
- * --scale-ref-neighbours k|none (default 8): the content reference fitted to the kernel mean of log r_g around each
- * z (`scaleReferenceNeighbours`), so that it cannot take out a size z holds within a suit: rVAE seed 4 0.878 -> 0.942
- * (docs/experiments/scale-latent.md, session 12)
- */
-const REF_NEIGHBOURS_OPT = opt("--scale-ref-neighbours") ?? "8";
-const SCALE_REF_NEIGHBOURS = REF_NEIGHBOURS_OPT === "none" ? undefined : Number(REF_NEIGHBOURS_OPT);
+/** --scale-ref-neighbours k: the content reference fitted to the mean log r_g of the k nearest in z */
+const SCALE_REF_NEIGHBOURS = opt("--scale-ref-neighbours") ? Number(opt("--scale-ref-neighbours")) : undefined;
 /**
  * --scale-lr none|cosine[:START[:FINAL]]|step:EVERY[:FACTOR]: the learning-rate schedule of the scale runs
  * (train's learningRateSchedule). Default cosine (3e-3 falling to 3e-5 over the 40 epochs): |r| rVAE 0.981, 0.988,
@@ -236,9 +231,7 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
     ...(SCALE_DEBIASED && SCALE_BALANCE > 0 ? { scaleBalanceDebiased: true } : {}),
     ...(SCALE_CORRECTION ? {} : { scaleCorrection: false }),
     ...(SCALE_CORRECTION_MAX === undefined ? {} : { scaleCorrectionMax: SCALE_CORRECTION_MAX }),
-    ...(SCALE_REF_NEIGHBOURS === undefined || SCALE_REFERENCE !== "content" || SCALE_ENCODER !== "equivariant"
-      ? {}
-      : { scaleReferenceNeighbours: SCALE_REF_NEIGHBOURS }),
+    ...(SCALE_REF_NEIGHBOURS === undefined ? {} : { scaleReferenceNeighbours: SCALE_REF_NEIGHBOURS }),
   };
   const m = kind === "rVAE" ? new RVAE(o) : new ShiftVAE(o);
   const measure = (): [number, number] => {
