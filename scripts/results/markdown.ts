@@ -142,10 +142,11 @@ function cardsSection(cfg: ResultsConfig, runs: CardsRun[]): string[] {
         `no inverted cell in the central ±1.5 grid ${pass(inv === 0)} (most ${inv}); ` +
         `rVAE −ELBO below the VAE's in ${below} of ${g.length} seeds; angle |ρ| ≥ 0.99 ${pass(rho >= 0.99)} ` +
         `(lowest ${rho.toFixed(3)})` +
-        (priorCoverVerdict(g) ? `; ${priorCoverVerdict(g)}` : "") +
-        (posteriorCoverVerdict(g, !!CARDS_TRAIN.standardizeLatent)
-          ? `; ${posteriorCoverVerdict(g, !!CARDS_TRAIN.standardizeLatent)}.`
-          : "."),
+        [priorCoverVerdict(g), posteriorCoverVerdict(g, !!CARDS_TRAIN.standardizeLatent)]
+          .filter((v) => v)
+          .map((v) => `; ${v}`)
+          .join("") +
+        ".",
     );
   }
   const budget = lectureBudgetVerdict(c, runs);
