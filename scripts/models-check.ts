@@ -14,7 +14,7 @@
  * Options: --fast (small data, few epochs), --seeds 1,2,3 (the default; a count N means seeds 1..N),
  * --only jrvae,ssrvae,scale,movie, --scale-models rVAE,shift-VAE, --scale-epochs N, --scale-prior σ,
  * --scale-balance λ, --scale-encoder equivariant|mlp, --scale-reference global|content, --scale-debiased on|off,
- * --scale-correction on|off, --scale-correction-max m, --scale-ref-neighbours k,
+ * --scale-correction on|off, --scale-correction-max m, --scale-ref-neighbours k, --scale-warmup N,
  * --scale-lr none|cosine[:START[:FINAL]]|step:EVERY[:FACTOR],
  * --jr-epochs N, --jr-lr, --jr-cont-max C, --jr-capacity-epochs N, --every K (print the held-out metric every K
  * epochs), --out DIR (default out).
@@ -81,8 +81,17 @@ const SCALE_DEBIASED = (opt("--scale-debiased") ?? "on") === "on";
 const SCALE_CORRECTION = (opt("--scale-correction") ?? "on") === "on";
 /** --scale-correction-max m: the correction's smooth bound (`scaleCorrectionMax`); unset: the model's hard clip */
 const SCALE_CORRECTION_MAX = opt("--scale-correction-max") ? Number(opt("--scale-correction-max")) : undefined;
-/** --scale-ref-neighbours k: the content reference fitted to the mean log r_g of the k nearest in z */
+/**
+ * --scale-ref-neighbours k (0: none): the content reference fitted to the mean log r_g of the k nearest in z, and
+ * --scale-warmup N (0: none): the rVAE's first N epochs with z held at 0 (`poseWarmup`), so that the scale latent
+ * takes the size before z can. Defaults: 8 and 3 for the rVAE, none for the shift-VAE. Together they pass rVAE seeds
+ * 1–12 (lowest 0.900, seed 2), where each alone failed one seed of nine (docs/experiments/scale-latent.md, session 13).
+ */
 const SCALE_REF_NEIGHBOURS = opt("--scale-ref-neighbours") ? Number(opt("--scale-ref-neighbours")) : undefined;
+const SCALE_WARMUP = opt("--scale-warmup") ? Number(opt("--scale-warmup")) : undefined;
+/** the rVAE's defaults of the two switches above */
+const RVAE_SCALE_NEIGHBOURS = 8,
+  RVAE_SCALE_WARMUP = 3;
 /**
  * --scale-lr none|cosine[:START[:FINAL]]|step:EVERY[:FACTOR]: the learning-rate schedule of the scale runs
  * (train's learningRateSchedule). Default cosine (3e-3 falling to 3e-5 over the 40 epochs): |r| rVAE 0.981, 0.988,
@@ -118,7 +127,7 @@ const JR_CONT_MAX = Number(opt("--jr-cont-max") ?? 4);
 const JR_CAPACITY_EPOCHS = opt("--jr-capacity-epochs") ? Number(opt("--jr-capacity-epochs")) : undefined;
 /** ss-rVAE: times each labelled card is repeated in the training set (oversampleLabelled). */
 const SS_REPEAT = 10;
-const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+const r4 = (v: number) => Math.round(v * 1e6) / 1e6; // the JSON keeps 6 decimals: a value at a bar reads as such
 const results: Record<string, unknown> = {};
 const table: string[][] = [];
 
@@ -219,6 +228,9 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
   const variant = kind === "rVAE" ? "cards3" : "cards1";
   const data = cards.lecture(variant, { n: N_SCALE, seed, size: SIZE, scaleJitter: 0.2 });
   const test = cards.lecture(variant, { n: N_TEST, seed: 1000 + seed, size: SIZE, scaleJitter: 0.2 });
+  const neighbours = SCALE_REF_NEIGHBOURS ?? (kind === "rVAE" ? RVAE_SCALE_NEIGHBOURS : 0);
+  // the pose warm-up holds z while the frames and the scale settle: it needs the rVAE's angle
+  const warmup = kind === "rVAE" ? (SCALE_WARMUP ?? RVAE_SCALE_WARMUP) : 0;
   const o = {
     imageShape: [SIZE, SIZE] as [number, number],
     scale: true,
@@ -231,7 +243,8 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
     ...(SCALE_DEBIASED && SCALE_BALANCE > 0 ? { scaleBalanceDebiased: true } : {}),
     ...(SCALE_CORRECTION ? {} : { scaleCorrection: false }),
     ...(SCALE_CORRECTION_MAX === undefined ? {} : { scaleCorrectionMax: SCALE_CORRECTION_MAX }),
-    ...(SCALE_REF_NEIGHBOURS === undefined ? {} : { scaleReferenceNeighbours: SCALE_REF_NEIGHBOURS }),
+    ...(neighbours > 0 ? { scaleReferenceNeighbours: neighbours } : {}),
+    ...(warmup > 0 ? { poseWarmup: warmup } : {}),
   };
   const m = kind === "rVAE" ? new RVAE(o) : new ShiftVAE(o);
   const measure = (): [number, number] => {
