@@ -4,7 +4,7 @@ import type { CardsRun, CardsModelRun } from "./cards";
 import type { DigitsRun, DigitsModelKey, DigitsModelRun } from "./digits";
 import { fmt, meanSd, type MeanSd } from "./stats";
 import { coversPrior, POSTERIOR_COVER_BAR, PRIOR_MASS_15 } from "./scores";
-import { CARDS_RVAE, CARDS_TRAIN, DIGITS_RVAE } from "./config";
+import { CARDS_RVAE, CARDS_TRAIN, DIGITS_RVAE, DIGITS_SYNC } from "./config";
 
 export interface ResultsMeta {
   generated: string;
@@ -198,7 +198,12 @@ function digitsSection(cfg: ResultsConfig, runs: DigitsRun[]): string[] {
       `bicubic; the test quarter has its own poses). ` +
       `Same digits and budget for every model: ${c.epochs} epochs, batch ${c.batchSize}, ` +
       `Adam lr ${c.learningRate}, Bernoulli likelihood. VAE: MLP [128, 128]. ` +
-      `rVAE: \`${JSON.stringify(DIGITS_RVAE)}\` (scripts/results/config.ts \`DIGITS_RVAE\`). ` +
+      `rVAE: \`${JSON.stringify(DIGITS_RVAE)}\` (scripts/results/config.ts \`DIGITS_RVAE\`)` +
+      (c.sync
+        ? `, trained with each training digit held in the frame that \`synchroniseAngles(images, ` +
+          `${JSON.stringify(DIGITS_SYNC)})\` gives it, every epoch (\`DIGITS_SYNC\`, train's \`initialAngles\`; ` +
+          `no labels, no true angles; held-out digits encoded by the model alone). `
+        : ` (without the synchronised training frames: \`--digits-sync=off\`). `) +
       `All scores on the held-out digits.`,
     "",
   );

@@ -51,6 +51,8 @@ export type { ClusterFeatures, RvaePatchOptions, RvaePatchResult } from "./micro
 export { offsetProbes, translationInvariance, shiftTracking, linearR2 } from "./invariance";
 export type { OffsetProbes, TranslationInvariance } from "./invariance";
 export { poseMaps } from "./pose-maps";
+export { synchroniseAngles } from "./angle-sync";
+export type { AngleSync, AngleSyncOptions } from "./angle-sync";
 export type { PoseMapOptions, PoseMapPanel } from "./pose-maps";
 export { linkFrames, transitionMatrix, classTransitions } from "./transitions";
 export type { FramePoints, LinkOptions, TransitionMatrix } from "./transitions";

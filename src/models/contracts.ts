@@ -50,6 +50,11 @@ export interface LossOptions {
   pixelIndices?: Int32Array;
   /** 1-based training epoch, for objectives that change during training (e.g. the jrVAE's capacity annealing) */
   epoch?: number;
+  /**
+   * Per image of the batch, an angle (radians, CCW as displayed) whose nearest trial frame is taken instead of the
+   * frame search (`TrainOptions.initialAngles`)
+   */
+  frameHint?: Float32Array;
 }
 
 /** Options of `decode`. */

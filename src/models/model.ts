@@ -213,7 +213,7 @@ export abstract class LatentModel {
       // the frame posterior (frame-posterior.ts) marginalises the ELBO over the candidate frames
       const pose = this.encoder instanceof EquivariantPoseEncoder ? this.encoder : null;
       const mix = pose ? pose.frameMixture(x, c, opts.epoch) : null;
-      const post = mix ? null : pose ? pose.posterior(x, c, opts.epoch) : this.encoder.posterior(x, c);
+      const post = mix ? null : pose ? pose.posterior(x, c, opts.epoch, opts.frameHint) : this.encoder.posterior(x, c);
       const { loss, terms } = mix
         ? frameMixtureElbo(this.latents, mix, rec, beta)
         : negativeElbo(this.latents, post!, rec(post!), beta);

@@ -62,6 +62,15 @@ export interface TrainOptions extends CheckpointOptions {
    * (default: no clipping). Why: docs/experiments/rvae-decoder.md, session 12.
    */
   clipGradNorm?: number;
+  /**
+   * Per training image, an angle (radians, CCW as displayed, up to one common constant) that fixes its frame during
+   * the first `initialAngleEpochs` epochs: the image is aligned to the trial nearest its angle, refined by the scorer
+   * within ±45°, instead of by the frame search. E.g. `synchroniseAngles(images).angle`. Needs the equivariant or
+   * group pose encoder without `framePosterior`. Why: docs/experiments/rotated-digits-pose.md, session 13.
+   */
+  initialAngles?: ArrayLike<number>;
+  /** epochs (from the first) in which `initialAngles` fix the frames (default: the model's `poseWarmup`, at least 1) */
+  initialAngleEpochs?: number;
   /** called after every epoch (awaited) */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /** progress line: true (default) on the terminal, false for none, or a custom sink */
@@ -149,6 +158,9 @@ export async function train(
   const stack = model.checkImages(images, where);
   const labels = model.checkLabels(opts.labels, stack.n, where);
   const n = stack.n;
+  const hints = checkInitialAngles(model, opts.initialAngles, n, where);
+  const hintEpochs = opts.initialAngleEpochs ?? Math.max(1, model.config.poseWarmup ?? 0);
+  checkInt(hintEpochs, where, "initialAngleEpochs", 1);
   const P = stack.height * stack.width;
   const row = (stack.channels ?? 1) * P; // values per image (channel planes); pixel subsets index one plane
   let m = P;
@@ -186,7 +198,18 @@ export async function train(
   // the model's loss-term names, fixed by its first step
   let names: string[] | null = null;
   const pixelPool = new Int32Array(P).map((_, i) => i);
-  const fingerprint = { n, P, m, batchSize, lr, seed: opts.seed ?? 0, ...(clip ? { clipGradNorm: clip } : {}) };
+  // initialAngles enter as a checksum: a resume with other angles would not continue the same run
+  const hintSum = hints ? hints.reduce((t, v, i) => t + v * ((i % 7) + 1), 0) : 0;
+  const fingerprint = {
+    n,
+    P,
+    m,
+    batchSize,
+    lr,
+    seed: opts.seed ?? 0,
+    ...(clip ? { clipGradNorm: clip } : {}),
+    ...(hints ? { initialAngles: Math.round(hintSum * 1e3) / 1e3 } : {}),
+  };
   const ckpt = await openCheckpoint(model, opts, { rng, optimizer, history, pixelPool, fingerprint }).catch(
     (e: unknown) => {
       optimizer.dispose();
@@ -243,7 +266,8 @@ export async function train(
         let value: tf.Scalar, grads: tf.NamedTensorMap;
         try {
           ({ value, grads } = variableGrads(() => {
-            const t = model.lossTerms(x, c, { seed: noiseSeed, beta, pixelIndices, epoch });
+            const frameHint = hints && epoch <= hintEpochs ? Float32Array.from(idx, (i) => hints[i]) : undefined;
+            const t = model.lossTerms(x, c, { seed: noiseSeed, beta, pixelIndices, epoch, frameHint });
             names ??= Object.keys(t.terms);
             termsT = tf.keep(tf.stack([t.loss, ...names.map((k) => t.terms[k])]));
             return t.loss;
@@ -339,4 +363,21 @@ export async function train(
   if (opts.standardizeLatent && !history.aborted) history.latentStandardization = standardizeLatent(model, stack, opts);
   history.seconds = (Date.now() - t0) / 1000;
   return history;
+}
+
+/** `initialAngles` checked against the images and the model: finite, one per image, a model with a frame search. */
+function checkInitialAngles(model: LatentModel, a: ArrayLike<number> | undefined, n: number, where: string) {
+  if (a === undefined) return null;
+  const c = model.config;
+  const framed = c.rotation && (c.poseEncoder === "equivariant" || c.poseEncoder === "group");
+  check(
+    framed && !c.framePosterior,
+    where,
+    `initialAngles replace the frame search: the model needs rotation with poseEncoder "equivariant" or "group" and ` +
+      `no framePosterior, got poseEncoder ${c.poseEncoder}, framePosterior ${c.framePosterior ?? false}`,
+  );
+  check(a.length === n, where, `initialAngles must hold one angle per image (${n}), got ${a.length}`);
+  for (let i = 0; i < n; i++)
+    check(Number.isFinite(a[i]), where, `initialAngles[${i}] is ${a[i]}; expected a finite angle in radians`);
+  return Float32Array.from(a);
 }

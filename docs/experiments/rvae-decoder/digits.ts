@@ -10,6 +10,9 @@
 // zd = latentDim of the "sin" model (default 2). bw=B:E: β = B for the first E epochs, then 1 (train's
 // betaSchedule; session 11: a coarse z while frames settle). wc=k (with wz): in the warm-up z is held at a code per
 // cluster of rotation-invariant features (k clusters, cluster-warmup.ts) instead of 0 (session 11 prototype).
+// sync=1 (with wz): the warm-up's frames from the angular synchronisation of the training digits (train's
+// initialAngles = synchroniseAngles(images).angle; session 13); synck = its neighbours (default 10), synce = the
+// epochs the synchronised frames hold (initialAngleEpochs; default wz).
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
@@ -20,6 +23,7 @@ import { train } from "../../../src/training/train";
 import { angleRecovery, nearestCentroidAccuracy, adjustedRandIndex } from "../../../src/analysis/metrics";
 import { kmeans } from "../../../src/analysis/cluster";
 import { clusterWarmup } from "./cluster-warmup";
+import { synchroniseAngles } from "../../../src/analysis/angle-sync";
 import type { LearnedFramePrior } from "../../../src/models/parts/learned-frame-prior";
 
 const args: Record<string, string> = {};
@@ -206,6 +210,13 @@ function frameSides(
     const ps = args.ps ? { pixelSubsample: Number(args.ps) } : {};
     const [bw, bwEpochs] = (args.bw ?? "1:0").split(":").map(Number);
     const beta = args.bw ? { betaSchedule: (e: number) => (e <= bwEpochs ? bw : 1) } : {};
+    const sync =
+      m === "sin" && args.sync === "1"
+        ? {
+            initialAngles: synchroniseAngles(trainImgs, { neighbours: num("synck", 10) }).angle,
+            ...(args.synce ? { initialAngleEpochs: num("synce", 1) } : {}),
+          }
+        : {};
     const h = await train(model, trainImgs, {
       epochs,
       batchSize: batch,
@@ -215,6 +226,7 @@ function frameSides(
       onEpoch,
       ...ps,
       ...beta,
+      ...sync,
     });
     const enc = model.encode(testImgs);
     const zdim = m === "sin" ? zd : 2;

@@ -157,12 +157,21 @@ export class EquivariantPoseEncoder implements Encoder {
     return { xv, centre, scores, frames, masks, coarse };
   }
 
-  /** q(latents | x); `epoch` (training only) holds z at 0 during the pose warm-up. */
-  posterior(x: tf.Tensor2D, c: tf.Tensor2D | null, epoch?: number): Posterior {
+  /**
+   * q(latents | x); `epoch` (training only) holds z at 0 during the pose warm-up. `hint` (an angle per image,
+   * training only) replaces the frame search: the frame is the trial nearest the hint, refined by the scorer within
+   * ±45°.
+   */
+  posterior(x: tf.Tensor2D, c: tf.Tensor2D | null, epoch?: number, hint?: Float32Array): Posterior {
     const [B] = x.shape;
     const g = this.scorer.geometry;
     const held = this.zHeld(epoch);
     const { xv, centre, scores, frames, masks, coarse } = this.search(x);
+    if (hint) {
+      const K = g.steps;
+      const trial = Int32Array.from(hint, (a) => ((Math.round((a * K) / (2 * Math.PI)) % K) + K) % K);
+      return this.inFrame(x, xv, c, windowedAngle(scores, trial), centre, held);
+    }
     if (frames.length === 1) return this.inFrame(x, xv, c, coarse(frames[0], 0), centre, held);
     // per image, the index of the candidate kept
     const pick = new Int32Array(B);
