@@ -28,6 +28,8 @@ export interface AngleSync {
   neighbours: Int32Array;
   /** per pair in `neighbours`, the normalised correlation of the two images at their best relative rotation */
   similarity: Float32Array;
+  /** per pair in `neighbours` (image i, its neighbour j), the measured rotation θ_i − θ_j (radians) */
+  rotation: Float32Array;
   /** weighted mean of cos(θ_u − θ_v − r_uv) over the pairs: 1 when every measured rotation is honoured */
   consistency: number;
 }
@@ -93,6 +95,7 @@ export function synchroniseAngles(images: ImageStack, opts: AngleSyncOptions = {
     angle: Float32Array.from(theta, (t) => wrapAngle(t - c)),
     neighbours: nb,
     similarity: sim,
+    rotation: Float32Array.from(rel),
     consistency: total > 0 ? agree / total : 0,
   };
 }

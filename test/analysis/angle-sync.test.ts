@@ -34,6 +34,16 @@ describe("analysis: angular synchronisation (synchroniseAngles)", () => {
     assert.equal(s.neighbours.length, 80 * 6);
     for (let i = 0; i < 80 * 6; i++)
       assert.notEqual(s.neighbours[i], Math.floor(i / 6), "an image is not its own neighbour");
+    // each measured pairwise rotation is the difference of the applied angles
+    for (let q = 0; q < 80 * 6; q++) {
+      const i = Math.floor(q / 6),
+        j = s.neighbours[q];
+      const d = Math.abs(wrapAngle(s.rotation[q] - (angle[i] - angle[j])));
+      assert.ok(
+        d < (10 * Math.PI) / 180,
+        `pair ${i}, ${j}: measured rotation off by ${((d * 180) / Math.PI).toFixed(1)}°`,
+      );
+    }
   });
 
   it("is deterministic", () => {

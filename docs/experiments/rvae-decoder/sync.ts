@@ -12,13 +12,33 @@ const { train } = digits.rotatedSplit({ n: arg("n", 4000), seed: arg("seed", 1),
 const n = train.images.n,
   k = arg("k", 10);
 const t0 = Date.now();
-const s = synchroniseAngles(train.images, {
-  neighbours: k,
-  candidates: arg("cand", 50),
+// filter=grad: the synchronisation reads each digit's gradient magnitude (stroke edges) instead of its ink;
+// filter=mix: ink and gradient side by side (a 2-plane image is refused, so they are averaged: ink + g·|∇|)
+const filter = (process.argv.find((a) => a.startsWith("filter=")) ?? "filter=none").slice(7);
+function filtered(x: Float32Array, n: number): Float32Array {
+  if (filter === "none") return x;
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < 28; i++)
+      for (let j = 0; j < 28; j++) {
+        const at = (u: number, v: number) => (u < 0 || v < 0 || u > 27 || v > 27 ? 0 : x[b * 784 + u * 28 + v]);
+        const gx = at(i, j + 1) - at(i, j - 1),
+          gy = at(i + 1, j) - at(i - 1, j);
+        const g = Math.hypot(gx, gy);
+        out[b * 784 + i * 28 + j] = filter === "grad" ? g : x[b * 784 + i * 28 + j] + arg("g", 1) * g;
+      }
+  return out;
+}
+const s = synchroniseAngles(
+  { ...train.images, data: filtered(train.images.data, train.images.n) },
+  {
+    neighbours: k,
+    candidates: arg("cand", 50),
 
-  weight: process.argv.includes("similarity") ? "similarity" : "margin",
-  iterations: arg("iters", 200),
-});
+    weight: process.argv.includes("similarity") ? "similarity" : "margin",
+    iterations: arg("iters", 200),
+  },
+);
 let same = 0;
 for (let i = 0; i < n * k; i++) same += train.labels[Math.floor(i / k)] === train.labels[s.neighbours[i]] ? 1 : 0;
 const secs = ((Date.now() - t0) / 1000).toFixed(1);
