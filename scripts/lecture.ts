@@ -62,7 +62,7 @@ export const FULL_SECONDS: Record<string, number> = {
   "07": 61,
   "08": 39,
   "09": 32,
-  "10": 131,
+  "10": 123,
   "11": 171,
 };
 

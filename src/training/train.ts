@@ -370,11 +370,13 @@ function checkInitialAngles(model: LatentModel, a: ArrayLike<number> | undefined
   if (a === undefined) return null;
   const c = model.config;
   const framed = c.rotation && (c.poseEncoder === "equivariant" || c.poseEncoder === "group");
+  // the rVAE's ELBO passes the hints to its encoder; other models' objectives would ignore them
   check(
-    framed && !c.framePosterior,
+    c.className === "RVAE" && framed && !c.framePosterior,
     where,
-    `initialAngles replace the frame search: the model needs rotation with poseEncoder "equivariant" or "group" and ` +
-      `no framePosterior, got poseEncoder ${c.poseEncoder}, framePosterior ${c.framePosterior ?? false}`,
+    `initialAngles replace the frame search: the model needs to be an RVAE with poseEncoder "equivariant" or "group" ` +
+      `and no framePosterior, got ${c.className} with poseEncoder ${c.poseEncoder}, framePosterior ` +
+      `${c.framePosterior ?? false}`,
   );
   check(a.length === n, where, `initialAngles must hold one angle per image (${n}), got ${a.length}`);
   for (let i = 0; i < n; i++)

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
-import { IvaeInputError, RVAE, train } from "../../src/index";
+import { IvaeInputError, JRVAE, RVAE, train } from "../../src/index";
 import { wrapAngle } from "../../src/analysis/metrics";
 import type { EquivariantPoseEncoder } from "../../src/models/parts/equivariant-pose-encoder";
 import { useBackend } from "../models/setup";
@@ -73,6 +73,10 @@ describe("training: initial angles fix the first epochs' frames (initialAngles)"
   it("refuses hints the model cannot use or that do not fit the images", async () => {
     const { images } = renderShapes(8, H, { seed: 1 });
     const opts = { epochs: 1, batchSize: 8, progress: false as const };
+    // a jrVAE's objective would ignore the hints: refused rather than silently unused
+    const jr = new JRVAE({ ...base, classes: 2 });
+    await assert.rejects(train(jr, images, { ...opts, initialAngles: new Float32Array(8) }), /RVAE/);
+    jr.dispose();
     const mlp = new RVAE({ ...base, poseEncoder: "mlp" });
     await assert.rejects(train(mlp, images, { ...opts, initialAngles: new Float32Array(8) }), /poseEncoder/);
     mlp.dispose();

@@ -1,7 +1,7 @@
 // How the digits rVAE trained in synchronised frames should encode (session 13): the frame search of `encode` with
 // the trained model's 4 candidates decoded (its configuration) against the scorer's best frame alone (1 candidate),
 // on held-out digits; and the synchronisation's own |ρ| on the training digits for comparison.
-// Usage: npx tsx docs/experiments/rvae-decoder/sync-encode.ts [seed=1] [n=4000] [epochs=20]
+// Usage: npx tsx docs/experiments/rvae-decoder/sync-encode.ts [seed=1] [n=4000] [epochs=20] [m=4,2,1] (candidates) [pose=group]
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
 import { digits, RVAE, train, angleRecovery, nearestCentroidAccuracy, synchroniseAngles } from "../../../src/index";
@@ -15,7 +15,9 @@ async function main() {
   await selectBackend();
   const { train: tr, test: te } = digits.rotatedSplit({ n: arg("n", 4000), seed, testFraction: 0.25 });
   const sync = synchroniseAngles(tr.images, DIGITS_SYNC);
-  const model = new RVAE({ imageShape: [28, 28], latentDim: 2, seed, ...DIGITS_RVAE });
+  // pose=group: the group-convolution scorer (session 9) learns the synchronised frames instead of the polar template
+  const group = process.argv.includes("pose=group") ? { poseEncoder: "group" as const } : {};
+  const model = new RVAE({ imageShape: [28, 28], latentDim: 2, seed, ...DIGITS_RVAE, ...group });
   await train(model, tr.images, {
     epochs,
     batchSize: 64,
@@ -40,7 +42,7 @@ async function main() {
     (model as unknown as { encoder: { frameCandidates: number } }).encoder.frameCandidates = m;
     return model.encode(te.images);
   };
-  for (const m of [4, 2, 1]) {
+  for (const m of (process.argv.find((a) => a.startsWith("m=")) ?? "m=4,2,1").slice(2).split(",").map(Number)) {
     const e = enc(m);
     const acc = nearestCentroidAccuracy(e.zMean, 2, te.labels, { seed }).accuracy;
     console.log(`encode with ${m} candidate(s): |ρ| ${score(e.angle!, te)}, accuracy ${acc.toFixed(3)}`);
