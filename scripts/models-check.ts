@@ -25,7 +25,7 @@ import * as path from "path";
 import { cards } from "../src/data";
 import { stemTimeSeries } from "../src/data/stem";
 import { extractPatches, findAtomsLoG, refinePositions, scoreAtoms } from "../src/atoms";
-import { bestMatchAccuracy, pearson } from "../src/analysis/metrics";
+import { bestMatchAccuracy, nearestCentroidAccuracy, pearson } from "../src/analysis/metrics";
 import { linearR2 } from "../src/analysis/invariance";
 import { meanSd, nameClustersByMajority, unitPatches } from "../src/analysis/microscopy";
 import { classTransitions } from "../src/analysis/transitions";
@@ -284,7 +284,10 @@ async function scale(kind: "rVAE" | "shift-VAE", seed: number): Promise<[number,
     progress: false,
     onEpoch: monitor(`scale ${kind} seed ${seed}`, () => {
       const [r, r2] = measure();
-      return `r ${r.toFixed(3)}, R² from z ${r2.toFixed(3)}, ${bySuit(m.encode(test.images).scale!)}`;
+      const e = m.encode(test.images);
+      // whether z tells the suits apart: the content reference can set each suit's "scale 1" only then
+      const suitFromZ = nearestCentroidAccuracy(e.zMean, e.latentDim, test.factors.suit, { seed }).accuracy;
+      return `r ${r.toFixed(3)}, R² from z ${r2.toFixed(3)}, suit from z ${suitFromZ.toFixed(3)}, ${bySuit(e.scale!)}`;
     }),
   });
   const out = measure();
