@@ -36,6 +36,9 @@ export interface AngleSync {
 
 const HARMONICS = 7;
 
+/** cos and sin of 2π m s / K ([s·(K/2+1) + m]; `correlationPhases`) */
+type Phases = { cos: Float64Array; sin: Float64Array };
+
 /**
  * Rotations of a set of images relative to one another, without a model: angular synchronisation (Singer 2011, as
  * cryo-EM uses it for class averages). Each image is compared with its nearest neighbours; the relative rotation of a
@@ -62,7 +65,8 @@ export function synchroniseAngles(images: ImageStack, opts: AngleSyncOptions = {
   for (let i = 0; i < data.length; i++)
     check(Number.isFinite(data[i]), where, `image ${Math.floor(i / (H * W))} holds a non-finite pixel`);
   const g = poseGeometry(H, W, opts.steps ?? 64);
-  const spectra = polarSpectra(polarImages(data, n, g, centroids(data, n, H, W)), n, g.steps, g.radii);
+  const phases = correlationPhases(g.steps);
+  const spectra = polarSpectra(polarImages(data, n, g, centroids(data, n, H, W)), n, g.steps, g.radii, phases);
   const feats = invariantFeatures(spectra, n, g.radii);
   const nb = new Int32Array(n * k),
     sim = new Float32Array(n * k),
@@ -72,7 +76,7 @@ export function synchroniseAngles(images: ImageStack, opts: AngleSyncOptions = {
   const cands = Math.min(Math.max(M, k), n - 1);
   for (let i = 0; i < n; i++) {
     const near = nearest(feats, n, HARMONICS * g.radii, i, cands);
-    const scored = Array.from(near, (j) => ({ j, ...bestRotation(spectra, g.steps, g.radii, i, j, corr) }));
+    const scored = Array.from(near, (j) => ({ j, ...bestRotation(spectra, g.steps, g.radii, i, j, corr, phases) }));
     scored.sort((a, b) => b.c - a.c);
     for (let q = 0; q < k; q++) {
       nb[i * k + q] = scored[q].j;
@@ -101,15 +105,10 @@ export function synchroniseAngles(images: ImageStack, opts: AngleSyncOptions = {
 }
 
 /** Per image and radius, the angular DFT (m = 0…K/2) of the centred, radius-weighted unit-norm polar images. */
-function polarSpectra(polar: Float32Array, n: number, K: number, R: number): Float64Array {
+function polarSpectra(polar: Float32Array, n: number, K: number, R: number, phases: Phases): Float64Array {
   const Mh = K / 2 + 1;
   const out = new Float64Array(n * R * Mh * 2);
-  const cos = Float64Array.from({ length: K * Mh }, (_, q) =>
-    Math.cos((2 * Math.PI * (q % K) * Math.floor(q / K)) / K),
-  );
-  const sin = Float64Array.from({ length: K * Mh }, (_, q) =>
-    Math.sin((2 * Math.PI * (q % K) * Math.floor(q / K)) / K),
-  );
+  const { cos, sin } = phases;
   const v = new Float64Array(K * R);
   for (let b = 0; b < n; b++) {
     let mean = 0;
@@ -128,8 +127,8 @@ function polarSpectra(polar: Float32Array, n: number, K: number, R: number): Flo
         let re = 0,
           im = 0;
         for (let a = 0; a < K; a++) {
-          re += v[r * K + a] * cos[m * K + a];
-          im -= v[r * K + a] * sin[m * K + a];
+          re += v[r * K + a] * cos[a * Mh + m];
+          im -= v[r * K + a] * sin[a * Mh + m];
         }
         const o = ((b * R + r) * Mh + m) * 2;
         out[o] = re * s;
@@ -176,7 +175,15 @@ function nearest(f: Float64Array, n: number, F: number, i: number, count: number
  * The rotation of image i relative to image j (θ_i − θ_j, radians) and their correlation there: the peak of
  * corr(s) = Σ_r Σ_a p_i(a + s, r) p_j(a, r), evaluated from the spectra, refined by a parabola through the peak.
  */
-function bestRotation(spec: Float64Array, K: number, R: number, i: number, j: number, corr: Float64Array) {
+function bestRotation(
+  spec: Float64Array,
+  K: number,
+  R: number,
+  i: number,
+  j: number,
+  corr: Float64Array,
+  phases: Phases,
+) {
   const Mh = K / 2 + 1;
   // cross-spectrum Σ_r F_i conj(F_j): corr(s) = (1/K) Σ_m w_m Re(X_m e^{+2πi m s/K}) for real signals
   let best = 0;
@@ -192,8 +199,7 @@ function bestRotation(spec: Float64Array, K: number, R: number, i: number, j: nu
     let c = 0;
     for (let m = 0; m < Mh; m++) {
       const w = m === 0 || m === K / 2 ? 1 : 2;
-      const ph = (2 * Math.PI * m * s) / K;
-      c += w * (X[2 * m] * Math.cos(ph) - X[2 * m + 1] * Math.sin(ph));
+      c += w * (X[2 * m] * phases.cos[s * Mh + m] - X[2 * m + 1] * phases.sin[s * Mh + m]);
     }
     corr[s] = c / K;
     if (corr[s] > corr[best]) best = s;
@@ -211,6 +217,23 @@ function bestRotation(spec: Float64Array, K: number, R: number, i: number, j: nu
   }
   // p_i(a + s) = p_j(a): image i shows image j turned counter-clockwise by s steps
   return { rot: wrapAngle((2 * Math.PI * (best + frac)) / K), c: c1, margin: c1 - alt };
+}
+
+/**
+ * cos and sin of 2π m s / K for every angle step s and harmonic m ≤ K/2 ([s·(K/2+1) + m]): the DFT of the polar
+ * images and the phases of `bestRotation`'s sum, the same for every image and pair, so computed once.
+ */
+function correlationPhases(K: number): Phases {
+  const Mh = K / 2 + 1;
+  const cos = new Float64Array(K * Mh),
+    sin = new Float64Array(K * Mh);
+  for (let s = 0; s < K; s++)
+    for (let m = 0; m < Mh; m++) {
+      const ph = (2 * Math.PI * m * s) / K;
+      cos[s * Mh + m] = Math.cos(ph);
+      sin[s * Mh + m] = Math.sin(ph);
+    }
+  return { cos, sin };
 }
 
 /** Projected power method for θ_u − θ_v ≈ r_uv over the neighbour pairs, each pair weighed by `weight`. */
