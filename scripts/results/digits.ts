@@ -53,13 +53,13 @@ export async function digitsRun(cfg: ResultsConfig, seed: number): Promise<Digit
         ? new RVAE({ imageShape: [28, 28], latentDim: 2, seed, ...DIGITS_RVAE })
         : new VAE({ imageShape: [28, 28], latentDim: 2, seed });
     const upright = key === "vaeUpright";
+    const t0 = Date.now();
     // the rVAE's training frames from angular synchronisation of its training digits (DIGITS_SYNC), all epochs
     const frames =
       key === "rvaeRotated" && c.sync
         ? { initialAngles: synchroniseAngles(tr.images, DIGITS_SYNC).angle, initialAngleEpochs: c.epochs }
         : {};
-    const t0 = Date.now();
-    const h = await train(model, upright ? tr.upright : tr.images, {
+    await train(model, upright ? tr.upright : tr.images, {
       epochs: c.epochs,
       batchSize: c.batchSize,
       learningRate: c.learningRate,
