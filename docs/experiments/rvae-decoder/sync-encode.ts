@@ -4,8 +4,9 @@
 // Usage: npx tsx docs/experiments/rvae-decoder/sync-encode.ts [seed=1] [n=4000] [epochs=20] [m=4,2,1] (candidates) [pose=group]
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
-import { digits, RVAE, train, angleRecovery, nearestCentroidAccuracy, synchroniseAngles } from "../../../src/index";
+import { digits, RVAE, train, nearestCentroidAccuracy, synchroniseAngles } from "../../../src/index";
 import { DIGITS_RVAE, DIGITS_SYNC } from "../../../scripts/results/config";
+import { asymmetricRho } from "./angle-score";
 
 const arg = (k: string, d: number) =>
   Number((process.argv.find((a) => a.startsWith(k + "=")) ?? `=${d}`).split("=")[1]);
@@ -27,17 +28,7 @@ async function main() {
     initialAngles: sync.angle,
     initialAngleEpochs: epochs,
   });
-  const asym = digits.asymmetric;
-  const score = (angle: ArrayLike<number>, set: typeof te) => {
-    const idx = [...Array(set.labels.length).keys()].filter((i) => asym.includes(set.labels[i]));
-    const ar = angleRecovery(
-      idx.map((i) => angle[i]),
-      idx.map((i) => set.angle[i]),
-      { groups: idx.map((i) => set.labels[i]) },
-    );
-    return `${ar.meanAbsRho.toFixed(3)} (${ar.groups.map((g) => `${g.group}: ${g.absRho.toFixed(2)}`).join(", ")})`;
-  };
-  console.log(`synchronisation, training digits: ${score(sync.angle, tr)}`);
+  console.log(`synchronisation, training digits: ${asymmetricRho(sync.angle, tr)}`);
   const enc = (m: number) => {
     (model as unknown as { encoder: { frameCandidates: number } }).encoder.frameCandidates = m;
     return model.encode(te.images);
@@ -45,9 +36,9 @@ async function main() {
   for (const m of (process.argv.find((a) => a.startsWith("m=")) ?? "m=4,2,1").slice(2).split(",").map(Number)) {
     const e = enc(m);
     const acc = nearestCentroidAccuracy(e.zMean, 2, te.labels, { seed }).accuracy;
-    console.log(`encode with ${m} candidate(s): |ρ| ${score(e.angle!, te)}, accuracy ${acc.toFixed(3)}`);
+    console.log(`encode with ${m} candidate(s): |ρ| ${asymmetricRho(e.angle!, te)}, accuracy ${acc.toFixed(3)}`);
   }
   (model as unknown as { encoder: { frameCandidates: number } }).encoder.frameCandidates = 4;
-  console.log(`model on its training digits (4 candidates): ${score(model.encode(tr.images).angle!, tr)}`);
+  console.log(`model on its training digits (4 candidates): ${asymmetricRho(model.encode(tr.images).angle!, tr)}`);
 }
 main();

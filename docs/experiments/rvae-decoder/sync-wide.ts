@@ -5,8 +5,9 @@
 // Usage: npx tsx docs/experiments/rvae-decoder/sync-wide.ts [seed=1] [zd=8] [second=1]
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
-import { digits, RVAE, train, angleRecovery, nearestCentroidAccuracy, synchroniseAngles } from "../../../src/index";
+import { digits, RVAE, train, nearestCentroidAccuracy, synchroniseAngles } from "../../../src/index";
 import { DIGITS_RVAE, DIGITS_SYNC } from "../../../scripts/results/config";
+import { asymmetricRho } from "./angle-score";
 
 const arg = (k: string, d: number) =>
   Number((process.argv.find((a) => a.startsWith(k + "=")) ?? `=${d}`).split("=")[1]);
@@ -17,22 +18,13 @@ const fit = { epochs, batchSize: 64, learningRate: 1e-3, seed, progress: false a
 async function main() {
   await selectBackend();
   const { train: tr, test: te } = digits.rotatedSplit({ n: 4000, seed, testFraction: 0.25 });
-  const score = (angle: ArrayLike<number>, set: typeof te) => {
-    const idx = [...Array(set.labels.length).keys()].filter((i) => digits.asymmetric.includes(set.labels[i]));
-    const ar = angleRecovery(
-      idx.map((i) => angle[i]),
-      idx.map((i) => set.angle[i]),
-      { groups: idx.map((i) => set.labels[i]) },
-    );
-    return `${ar.meanAbsRho.toFixed(3)} (${ar.groups.map((g) => `${g.group}: ${g.absRho.toFixed(2)}`).join(", ")})`;
-  };
   const sync = synchroniseAngles(tr.images, DIGITS_SYNC);
-  console.log(`synchronisation, training digits: ${score(sync.angle, tr)}`);
+  console.log(`synchronisation, training digits: ${asymmetricRho(sync.angle, tr)}`);
   const wide = new RVAE({ imageShape: [28, 28], latentDim: zd, seed, ...DIGITS_RVAE });
   await train(wide, tr.images, { ...fit, initialAngles: sync.angle, initialAngleEpochs: epochs });
   const wideAngles = wide.encode(tr.images).angle!;
-  console.log(`rVAE with ${zd}-D z, its frame search on the training digits: ${score(wideAngles, tr)}`);
-  console.log(`the same on held-out digits: ${score(wide.encode(te.images).angle!, te)}`);
+  console.log(`rVAE with ${zd}-D z, its frame search on the training digits: ${asymmetricRho(wideAngles, tr)}`);
+  console.log(`the same on held-out digits: ${asymmetricRho(wide.encode(te.images).angle!, te)}`);
   wide.dispose();
   if (process.argv.includes("second=1")) {
     const m = new RVAE({ imageShape: [28, 28], latentDim: 2, seed, ...DIGITS_RVAE });
@@ -40,7 +32,7 @@ async function main() {
     const e = m.encode(te.images);
     const acc = nearestCentroidAccuracy(e.zMean, 2, te.labels, { seed }).accuracy;
     console.log(
-      `2-D rVAE in the wide model's frames, held out: |ρ| ${score(e.angle!, te)}, accuracy ${acc.toFixed(3)}`,
+      `2-D rVAE in the wide model's frames, held out: |ρ| ${asymmetricRho(e.angle!, te)}, accuracy ${acc.toFixed(3)}`,
     );
   }
 }
