@@ -4,6 +4,7 @@ import type { LatentModel } from "../models/model";
 import { check, checkInt, TrainingDivergedError } from "../util/errors";
 import { Random } from "../util/random";
 import { CheckpointOptions, openCheckpoint } from "./checkpoint";
+import { sha256 } from "../models/io";
 import { EpochReport, formatReport, ProgressSink, termLabel, terminalProgress } from "./progress";
 import { variableGrads } from "./grads";
 import { AdamOutcome, makeAdam } from "./native-adam";
@@ -198,8 +199,6 @@ export async function train(
   // the model's loss-term names, fixed by its first step
   let names: string[] | null = null;
   const pixelPool = new Int32Array(P).map((_, i) => i);
-  // initialAngles enter as a checksum: a resume with other angles would not continue the same run
-  const hintSum = hints ? hints.reduce((t, v, i) => t + v * ((i % 7) + 1), 0) : 0;
   const fingerprint = {
     n,
     P,
@@ -208,7 +207,8 @@ export async function train(
     lr,
     seed: opts.seed ?? 0,
     ...(clip ? { clipGradNorm: clip } : {}),
-    ...(hints ? { initialAngles: Math.round(hintSum * 1e3) / 1e3 } : {}),
+    // the angles' sha256 (as the saved weights'): a resume with other angles would not continue the same run
+    ...(hints ? { initialAngles: sha256(new Uint8Array(hints.buffer)) } : {}),
   };
   const ckpt = await openCheckpoint(model, opts, { rng, optimizer, history, pixelPool, fingerprint }).catch(
     (e: unknown) => {

@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { IvaeInputError, JRVAE, RVAE, train } from "../../src/index";
 import { wrapAngle } from "../../src/analysis/metrics";
@@ -68,6 +71,30 @@ describe("training: initial angles fix the first epochs' frames (initialAngles)"
     assert.ok(hinted.every(Number.isFinite), `losses ${hinted}`);
     const plain = await run();
     assert.notEqual(hinted[0], plain[0], "the hints did not change the warm-up");
+  });
+
+  it("resumes a checkpoint only with the same angles", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ivae-hints-"));
+    try {
+      const { images, angle } = renderShapes(16, H, { seed: 6 });
+      const opts = { batchSize: 8, seed: 1, progress: false as const, checkpoint: { dir } };
+      const first = new RVAE({ ...base, poseWarmup: 1 });
+      await train(first, images, { ...opts, epochs: 1, initialAngles: angle });
+      first.dispose();
+      const other = new RVAE({ ...base, poseWarmup: 1 });
+      const turned = Float32Array.from(angle, (a, i) => (i === 3 ? a + 0.01 : a));
+      await assert.rejects(
+        train(other, images, { ...opts, epochs: 2, resume: true, initialAngles: turned }),
+        (e: Error) => e instanceof IvaeInputError && /initialAngles/.test(e.message),
+      );
+      other.dispose();
+      const same = new RVAE({ ...base, poseWarmup: 1 });
+      const h = await train(same, images, { ...opts, epochs: 2, resume: true, initialAngles: angle });
+      assert.equal(h.loss.length, 2, "the resumed run continues from epoch 1");
+      same.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses hints the model cannot use or that do not fit the images", async () => {
