@@ -4,7 +4,7 @@ import type { CardsRun, CardsModelRun } from "./cards";
 import type { DigitsRun, DigitsModelKey, DigitsModelRun } from "./digits";
 import { fmt, meanSd, type MeanSd } from "./stats";
 import { coversPrior, POSTERIOR_COVER_BAR, PRIOR_MASS_15 } from "./scores";
-import { CARDS_RVAE, CARDS_TRAIN, DIGITS_RVAE, DIGITS_SYNC } from "./config";
+import { CARDS_RVAE, CARDS_TRAIN, DIGITS_RVAE, DIGITS_SYNC, DIGITS_UPRIGHT } from "./config";
 
 export interface ResultsMeta {
   generated: string;
@@ -189,6 +189,26 @@ const DIGIT_MODELS: [DigitsModelKey, string][] = [
   ["rvaeRotated", "rVAE, rotated digits"],
 ];
 
+/** Where the rVAE's frames came from, in words (runs saved before `frames` existed had `sync`). */
+function framesText(c: ResultsConfig["digits"]): string {
+  const frames = c.frames ?? ((c as { sync?: boolean }).sync === false ? "search" : "sync");
+  if (frames === "upright")
+    return (
+      `, trained with each training digit held in the frame that \`learnUprightPose(images, ` +
+      `${JSON.stringify(DIGITS_UPRIGHT)})\` learns for it (rotation prediction, cross-fitted: each digit's angle from ` +
+      `the net that did not see it), every epoch (\`DIGITS_UPRIGHT\`, train's \`initialAngles\`), and held-out ` +
+      `digits encoded, and their −ELBO taken, in the frames its nets give them (\`encode\`'s \`angles\`; no labels, no true angles; the ` +
+      `model's own frame search and the frames alone are given below the table). `
+    );
+  if (frames === "sync")
+    return (
+      `, trained with each training digit held in the frame that \`synchroniseAngles(images, ` +
+      `${JSON.stringify(DIGITS_SYNC)})\` gives it, every epoch (\`DIGITS_SYNC\`, train's \`initialAngles\`; ` +
+      `no labels, no true angles; held-out digits encoded by the model alone). `
+    );
+  return ` (the model's own frame search: \`--digits-frames=search\`). `;
+}
+
 function digitsSection(cfg: ResultsConfig, runs: DigitsRun[]): string[] {
   const c = cfg.digits;
   const L: string[] = ["## (b) Rotated handwritten digits (±120°, 28 px, 2-D z)", ""];
@@ -199,11 +219,7 @@ function digitsSection(cfg: ResultsConfig, runs: DigitsRun[]): string[] {
       `Same digits and budget for every model: ${c.epochs} epochs, batch ${c.batchSize}, ` +
       `Adam lr ${c.learningRate}, Bernoulli likelihood. VAE: MLP [128, 128]. ` +
       `rVAE: \`${JSON.stringify(DIGITS_RVAE)}\` (scripts/results/config.ts \`DIGITS_RVAE\`)` +
-      (c.sync
-        ? `, trained with each training digit held in the frame that \`synchroniseAngles(images, ` +
-          `${JSON.stringify(DIGITS_SYNC)})\` gives it, every epoch (\`DIGITS_SYNC\`, train's \`initialAngles\`; ` +
-          `no labels, no true angles; held-out digits encoded by the model alone). `
-        : ` (without the synchronised training frames: \`--digits-sync=off\`). `) +
+      framesText(c) +
       `All scores on the held-out digits.`,
     "",
   );
@@ -247,6 +263,24 @@ function digitsSection(cfg: ResultsConfig, runs: DigitsRun[]): string[] {
     "rVAE |ρ| per asymmetric digit (mean ± sd): " + asym.map((d) => `${d}: ${fmt(perDigit(d), 2)}`).join(", ") + ".",
     "",
   );
+  const search = st("rvaeRotated", (r) => r.rhoAsymmetricSearch);
+  if (Number.isFinite(search.mean)) {
+    const searchDigit = (d: number) => st("rvaeRotated", (r) => r.rhoPerDigitSearch?.[String(d)]);
+    L.push(
+      `The same rVAE encoding the held-out digits with its own frame search (no frames given): |ρ| ` +
+        `${fmt(search, 3)} (` +
+        asym.map((d) => `${d}: ${fmt(searchDigit(d), 2)}`).join(", ") +
+        `), −ELBO ${fmt(
+          st("rvaeRotated", (r) => r.negElboSearch),
+          1,
+        )}; the upright frames alone (no model): |ρ| ` +
+        `${fmt(
+          st("rvaeRotated", (r) => r.rhoAsymmetricFrames),
+          3,
+        )}.`,
+      "",
+    );
+  }
   return L;
 }
 

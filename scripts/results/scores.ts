@@ -9,16 +9,24 @@ import type { ImageStack, LatentModel, Encoding } from "../../src/index";
 
 /**
  * −ELBO in nats per image on held-out images: all pixels, β = 1, one reparameterised sample per image
- * (seeded), in batches so that the coordinate decoder's per-pixel activations stay small.
+ * (seeded), in batches so that the coordinate decoder's per-pixel activations stay small. `frames` (an angle per
+ * image, rVAE only): each image's frame is taken near its angle instead of the encoder's frame search.
  */
-export function heldOutNegElbo(model: LatentModel, images: ImageStack, seed = 5, batch = 100): number {
+export function heldOutNegElbo(
+  model: LatentModel,
+  images: ImageStack,
+  seed = 5,
+  batch = 100,
+  frames: Float32Array | null = null,
+): number {
   const px = images.height * images.width;
   let total = 0;
   for (let s = 0; s < images.n; s += batch) {
     const m = Math.min(batch, images.n - s);
     const loss = tf.tidy(() => {
       const x = tf.tensor2d(images.data.subarray(s * px, (s + m) * px), [m, px]);
-      return model.lossTerms(x, null, { seed: seed + s }).loss as tf.Scalar;
+      const frameHint = frames ? frames.subarray(s, s + m) : undefined;
+      return model.lossTerms(x, null, { seed: seed + s, frameHint }).loss as tf.Scalar;
     });
     total += loss.dataSync()[0] * m;
     loss.dispose();

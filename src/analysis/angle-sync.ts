@@ -30,6 +30,8 @@ export interface AngleSync {
   similarity: Float32Array;
   /** per pair in `neighbours` (image i, its neighbour j), the measured rotation θ_i − θ_j (radians) */
   rotation: Float32Array;
+  /** per pair in `neighbours`, its weight in the synchronisation (`weight` option; negative margins count 0) */
+  weight: Float32Array;
   /** weighted mean of cos(θ_u − θ_v − r_uv) over the pairs: 1 when every measured rotation is honoured */
   consistency: number;
 }
@@ -100,6 +102,7 @@ export function synchroniseAngles(images: ImageStack, opts: AngleSyncOptions = {
     neighbours: nb,
     similarity: sim,
     rotation: Float32Array.from(rel),
+    weight: w,
     consistency: total > 0 ? agree / total : 0,
   };
 }

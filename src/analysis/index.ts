@@ -53,6 +53,8 @@ export type { OffsetProbes, TranslationInvariance } from "./invariance";
 export { poseMaps } from "./pose-maps";
 export { synchroniseAngles } from "./angle-sync";
 export type { AngleSync, AngleSyncOptions } from "./angle-sync";
+export { learnUprightPose } from "./upright-pose";
+export type { UprightAngles, UprightPose, UprightPoseOptions } from "./upright-pose";
 export type { PoseMapOptions, PoseMapPanel } from "./pose-maps";
 export { linkFrames, transitionMatrix, classTransitions } from "./transitions";
 export type { FramePoints, LinkOptions, TransitionMatrix } from "./transitions";

@@ -89,7 +89,7 @@ export interface EncodableModel {
   checkImages(images: ImageStack | tf.Tensor | number[][][], where: string): ImageStack;
   checkLabels(labels: ArrayLike<number> | undefined | null, n: number, where: string): Int32Array | null;
   oneHot(labels: Int32Array | null, start: number, count: number): tf.Tensor2D | null;
-  encodeTensors(x: tf.Tensor2D, c?: tf.Tensor2D | null): PosteriorTensors;
+  encodeTensors(x: tf.Tensor2D, c?: tf.Tensor2D | null, frameHint?: Float32Array): PosteriorTensors;
 }
 
 /** What manifolds and traversals need of a model (`LatentModel` has it). */

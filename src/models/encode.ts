@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ImageStack } from "../data/image-stack";
-import { checkInt } from "../util/errors";
+import { check, checkFinite, checkInt } from "../util/errors";
 import type { EncodableModel } from "./contracts";
 
 /** Posterior means (and log-variances) of a data set under a model; see DEVELOPERS.md. */
@@ -38,6 +38,12 @@ export interface EncodeOptions {
   batchSize?: number;
   /** class index per image, for conditional models */
   labels?: ArrayLike<number>;
+  /**
+   * per image, an angle (radians) near which its frame is taken, instead of the encoder's frame search: the trial
+   * nearest it, refined by the scorer within ±45° (rVAE with an equivariant or group pose encoder; e.g. the angles of
+   * `learnUprightPose` or `synchroniseAngles`, as `train`'s `initialAngles`)
+   */
+  angles?: ArrayLike<number>;
 }
 
 /**
@@ -55,6 +61,18 @@ export function encodeImages(
   const labels = model.checkLabels(opts.labels, stack.n, where);
   const bs = opts.batchSize ?? 512;
   checkInt(bs, where, "batchSize", 1);
+  const hints = opts.angles === undefined ? null : Float32Array.from(opts.angles);
+  if (hints) {
+    const c = model.config;
+    check(
+      Boolean(c.rotation) && (c.poseEncoder === "equivariant" || c.poseEncoder === "group"),
+      where,
+      `angles (frame hints) need a model with a rotation and poseEncoder "equivariant" or "group", got ` +
+        `${c.className} with poseEncoder ${c.poseEncoder ?? "none"}`,
+    );
+    check(hints.length === stack.n, where, `angles must hold one angle per image (${stack.n}), got ${hints.length}`);
+    checkFinite(hints, where, "angles");
+  }
   const n = stack.n,
     d = model.config.latentDim,
     P = (stack.channels ?? 1) * stack.height * stack.width; // values per image: channel planes
@@ -83,7 +101,7 @@ export function encodeImages(
     const packed = tf.tidy(() => {
       const x = tf.tensor2d(stack.data.subarray(s * P, (s + m) * P), [m, P]);
       const c = model.oneHot(labels, s, m);
-      const post = model.encodeTensors(x, c);
+      const post = model.encodeTensors(x, c, hints ? hints.subarray(s, s + m) : undefined);
       const parts: tf.Tensor2D[] = [post.zMean, post.zLogVar];
       if (post.angleMean && post.angleLogVar)
         parts.push(post.angleMean.reshape([-1, 1]), post.angleLogVar.reshape([-1, 1]));

@@ -12,7 +12,11 @@ interface EngineState {
  */
 export function variableGrads(f: () => tf.Scalar, vars: tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   try {
-    return tf.variableGrads(f, vars);
+    const { value, grads } = tf.variableGrads(f, vars);
+    // a variable the loss did not reach (e.g. the frame scorer when every frame is given) has a zero gradient:
+    // tfjs leaves it out, and the optimiser expects one per variable, always in the same order (its moments are
+    // kept by position)
+    return { value, grads: Object.fromEntries(vars.map((v) => [v.name, grads[v.name] ?? tf.zerosLike(v)])) };
   } catch (e) {
     const state = (tf.engine() as unknown as { state: EngineState }).state;
     if (state.gradientDepth === 0 && state.activeTape) {

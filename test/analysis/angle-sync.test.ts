@@ -32,6 +32,8 @@ describe("analysis: angular synchronisation (synchroniseAngles)", () => {
     const m = offsets(s.angle, new Float32Array(80)).mean;
     assert.ok(Math.abs(m) < 1e-6, `circular mean ${m}`);
     assert.equal(s.neighbours.length, 80 * 6);
+    assert.equal(s.weight.length, 80 * 6);
+    assert.ok(s.weight.every((w) => w >= 0) && s.weight.some((w) => w > 0), "pair weights: margins, none negative");
     for (let i = 0; i < 80 * 6; i++)
       assert.notEqual(s.neighbours[i], Math.floor(i / 6), "an image is not its own neighbour");
     // each measured pairwise rotation is the difference of the applied angles

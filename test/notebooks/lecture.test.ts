@@ -218,10 +218,11 @@ describe("notebooks: the lecture in fast mode", function () {
       inRange(m.vaeRotated_rotationCorr, 0, 1, "VAE rotation correlation");
       inRange(m.rvaeRotated_rotationCorr, 0, 1, "rVAE rotation correlation");
       inRange(m.rvaeRotated_rhoAsymmetric, 0, 1, "rVAE angle rho");
-      inRange(m.sync_rhoAsymmetric, 0, 1, "synchronised angle rho");
-      inRange(m.sync_consistency, -1, 1, "synchronisation consistency");
-      const synced = figure("10", "sync-vs-truth").layer.find((l: any) => l.mark.type === "circle");
-      assert.ok(synced.data.values.length >= 20, `${synced.data.values.length} synchronised points`);
+      inRange(m.rvaeRotated_rhoAsymmetricSearch, 0, 1, "rVAE angle rho with its own frame search");
+      inRange(m.pose_rhoAsymmetric, 0, 1, "learned pose rho, training digits");
+      inRange(m.pose_rhoTest, 0, 1, "learned pose rho, held-out digits");
+      const posed = figure("10", "pose-vs-truth").layer.find((l: any) => l.mark.type === "circle");
+      assert.ok(posed.data.values.length >= 20, `${posed.data.values.length} learned-pose points`);
       assert.equal(figure("10", "latent-digit").concat.length, 3);
       assert.equal(figure("10", "latent-angle").concat.length, 2);
       assert.equal(figure("10", "manifolds").concat.length, 6);

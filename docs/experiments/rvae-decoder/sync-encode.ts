@@ -4,7 +4,7 @@
 // Usage: npx tsx docs/experiments/rvae-decoder/sync-encode.ts [seed=1] [n=4000] [epochs=20] [m=4,2,1] (candidates) [pose=group]
 import { selectBackend } from "../../../src/backend";
 import "../../../src/native";
-import { digits, RVAE, train, nearestCentroidAccuracy, synchroniseAngles } from "../../../src/index";
+import { digits, RVAE, train, nearestCentroidAccuracy, synchroniseAngles, learnUprightPose } from "../../../src/index";
 import { DIGITS_RVAE, DIGITS_SYNC } from "../../../scripts/results/config";
 import { asymmetricRho } from "./angle-score";
 
@@ -15,7 +15,11 @@ const seed = arg("seed", 1),
 async function main() {
   await selectBackend();
   const { train: tr, test: te } = digits.rotatedSplit({ n: arg("n", 4000), seed, testFraction: 0.25 });
-  const sync = synchroniseAngles(tr.images, DIGITS_SYNC);
+  // frames=upright (session 14): the frames learned by rotation prediction (learnUprightPose) instead
+  const upright = process.argv.includes("frames=upright")
+    ? learnUprightPose(tr.images, { folds: 4, turns: 4, seed, progress: false })
+    : null;
+  const sync = upright ?? synchroniseAngles(tr.images, DIGITS_SYNC);
   // pose=group: the group-convolution scorer (session 9) learns the synchronised frames instead of the polar template
   const group = process.argv.includes("pose=group") ? { poseEncoder: "group" as const } : {};
   const model = new RVAE({ imageShape: [28, 28], latentDim: 2, seed, ...DIGITS_RVAE, ...group });
@@ -28,7 +32,8 @@ async function main() {
     initialAngles: sync.angle,
     initialAngleEpochs: epochs,
   });
-  console.log(`synchronisation, training digits: ${asymmetricRho(sync.angle, tr)}`);
+  console.log(`${upright ? "upright pose" : "synchronisation"}, training digits: ${asymmetricRho(sync.angle, tr)}`);
+  if (upright) console.log(`upright pose, held-out digits: ${asymmetricRho(upright.predict(te.images).angle, te)}`);
   const enc = (m: number) => {
     (model as unknown as { encoder: { frameCandidates: number } }).encoder.frameCandidates = m;
     return model.encode(te.images);

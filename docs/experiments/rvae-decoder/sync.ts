@@ -12,11 +12,35 @@ const { train } = digits.rotatedSplit({ n: arg("n", 4000), seed: arg("seed", 1),
 const n = train.images.n,
   k = arg("k", 10);
 const t0 = Date.now();
+// filter=blur [sigma=1.5]: a Gaussian low-pass of the digits first (session 14);
 // filter=grad: the synchronisation reads each digit's gradient magnitude (stroke edges) instead of its ink;
 // filter=mix: ink and gradient side by side (a 2-plane image is refused, so they are averaged: ink + g·|∇|)
 const filter = (process.argv.find((a) => a.startsWith("filter=")) ?? "filter=none").slice(7);
 function filtered(x: Float32Array, n: number): Float32Array {
   if (filter === "none") return x;
+  if (filter === "blur") {
+    // separable Gaussian low-pass of sd `sigma` px (cryo-EM aligns low-passed images)
+    const sg = arg("sigma", 1.5),
+      r = Math.ceil(3 * sg);
+    const ker = Array.from({ length: 2 * r + 1 }, (_, q) => Math.exp(-((q - r) ** 2) / (2 * sg * sg)));
+    const tmp = new Float32Array(x.length),
+      out = new Float32Array(x.length);
+    for (let b = 0; b < n; b++)
+      for (let i = 0; i < 28; i++)
+        for (let j = 0; j < 28; j++) {
+          let a = 0;
+          for (let q = -r; q <= r; q++) if (j + q >= 0 && j + q < 28) a += ker[q + r] * x[b * 784 + i * 28 + j + q];
+          tmp[b * 784 + i * 28 + j] = a;
+        }
+    for (let b = 0; b < n; b++)
+      for (let i = 0; i < 28; i++)
+        for (let j = 0; j < 28; j++) {
+          let a = 0;
+          for (let q = -r; q <= r; q++) if (i + q >= 0 && i + q < 28) a += ker[q + r] * tmp[b * 784 + (i + q) * 28 + j];
+          out[b * 784 + i * 28 + j] = a;
+        }
+    return out;
+  }
   const out = new Float32Array(x.length);
   for (let b = 0; b < n; b++)
     for (let i = 0; i < 28; i++)

@@ -158,20 +158,22 @@ export class EquivariantPoseEncoder implements Encoder {
   }
 
   /**
-   * q(latents | x); `epoch` (training only) holds z at 0 during the pose warm-up. `hint` (an angle per image,
-   * training only) replaces the frame search: the frame is the trial nearest the hint, refined by the scorer within
-   * ±45°.
+   * q(latents | x); `epoch` (training only) holds z at 0 during the pose warm-up. `hint` (an angle per image) replaces
+   * the frame search: the image is de-rotated by the hint itself, and the angle is the hint plus the MLP's residual
+   * (at most one trial step).
    */
   posterior(x: tf.Tensor2D, c: tf.Tensor2D | null, epoch?: number, hint?: Float32Array): Posterior {
     const [B] = x.shape;
     const g = this.scorer.geometry;
     const held = this.zHeld(epoch);
-    const { xv, centre, scores, frames, masks, coarse } = this.search(x);
+    // the given angle is the frame itself, so nothing is searched: the scorer does not move it (its single template is
+    // what fails on objects that differ within a kind; rotated-digits-pose.md, session 14); the MLP's residual refines it
     if (hint) {
-      const K = g.steps;
-      const trial = Int32Array.from(hint, (a) => ((Math.round((a * K) / (2 * Math.PI)) % K) + K) % K);
-      return this.inFrame(x, xv, c, windowedAngle(scores, trial), centre, held);
+      const xv = x.dataSync() as Float32Array;
+      const centre = channelCentroids(xv, B, this.channels, g.height, g.width);
+      return this.inFrame(x, xv, c, tf.tensor1d(hint), centre, held);
     }
+    const { xv, centre, scores, frames, masks, coarse } = this.search(x);
     if (frames.length === 1) return this.inFrame(x, xv, c, coarse(frames[0], 0), centre, held);
     // per image, the index of the candidate kept
     const pick = new Int32Array(B);

@@ -1,0 +1,77 @@
+import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs";
+import { IvaeInputError } from "../../src/index";
+import { learnUprightPose } from "../../src/analysis/upright-pose";
+import { wrapAngle } from "../../src/analysis/metrics";
+import { renderShapes } from "../models/helpers";
+import { useBackend } from "../models/setup";
+
+const DEG = Math.PI / 180;
+const SMALL = { hidden: [64], epochs: 8, folds: 2, turns: 4, progress: false as const };
+
+/** Median absolute error in degrees of angles a against t. */
+function medianError(a: ArrayLike<number>, t: ArrayLike<number>): number {
+  const e = Array.from(a, (v, i) => Math.abs(wrapAngle(v - t[i])) / DEG).sort((x, y) => x - y);
+  return e[Math.floor(e.length / 2)];
+}
+
+describe("analysis: poses learned by rotation prediction (learnUprightPose)", function () {
+  this.timeout(120000);
+  before(useBackend);
+
+  it("finds each L glyph's turn from upright when the turns are spread within ±120°, seen and unseen", () => {
+    const before = tf.memory().numTensors;
+    const { images, angle } = renderShapes(240, 16, { maxAngle: (2 * Math.PI) / 3, seed: 4 });
+    const pose = learnUprightPose(images, { ...SMALL, seed: 1 });
+    // absolute angles (not up to a constant): the glyph's usual pose is upright
+    const own = medianError(pose.angle, angle);
+    assert.ok(own < 15, `training glyphs (cross-fitted): median error ${own.toFixed(1)}°`);
+    const unseen = renderShapes(120, 16, { maxAngle: (2 * Math.PI) / 3, seed: 9 });
+    const p = pose.predict(unseen.images);
+    const err = medianError(p.angle, unseen.angle);
+    assert.ok(err < 15, `unseen glyphs: median error ${err.toFixed(1)}°`);
+    assert.ok(p.strength.every((s) => s > 0 && s <= 1 + 1e-6));
+    pose.dispose();
+    assert.equal(tf.memory().numTensors, before, "no tensor left after dispose");
+    assert.throws(() => pose.predict(unseen.images), /disposed/);
+  });
+
+  it("says its angles are worth less when the turns are spread over the whole circle", () => {
+    const spread = renderShapes(240, 16, { maxAngle: (2 * Math.PI) / 3, seed: 4 });
+    const circle = renderShapes(240, 16, { maxAngle: Math.PI, seed: 4 });
+    const a = learnUprightPose(spread.images, { ...SMALL, seed: 1 });
+    const b = learnUprightPose(circle.images, { ...SMALL, seed: 1 });
+    const mean = (v: Float32Array) => v.reduce((x, y) => x + y, 0) / v.length;
+    assert.ok(
+      mean(b.strength) < 0.5 * mean(a.strength),
+      `strength over the whole circle ${mean(b.strength).toFixed(3)}, within ±120° ${mean(a.strength).toFixed(3)}`,
+    );
+    a.dispose();
+    b.dispose();
+  });
+
+  it("is deterministic for a seed", () => {
+    const { images } = renderShapes(60, 12, { maxAngle: Math.PI / 2, seed: 2 });
+    const opts = { ...SMALL, epochs: 2, hidden: [16] };
+    const a = learnUprightPose(images, { ...opts, seed: 3 });
+    const b = learnUprightPose(images, { ...opts, seed: 3 });
+    assert.deepEqual(Array.from(a.angle), Array.from(b.angle));
+    a.dispose();
+    b.dispose();
+  });
+
+  it("refuses what it cannot learn from, saying what was expected", () => {
+    const { images } = renderShapes(8, 12, { seed: 1 });
+    assert.throws(() => learnUprightPose(images, { folds: 1 }), IvaeInputError);
+    assert.throws(() => learnUprightPose(images, { folds: 5 }), /at least 10 images/);
+    assert.throws(() => learnUprightPose(images, { bins: 36, turns: 5 }), /multiple of turns/);
+    assert.throws(() => learnUprightPose(images, { hidden: [0] }), /hidden\[0\]/);
+    const bad = { ...images, data: images.data.slice() };
+    bad.data[150] = NaN;
+    assert.throws(() => learnUprightPose(bad, { progress: false }), /image 1 holds a non-finite pixel/);
+    const pose = learnUprightPose(images, { ...SMALL, epochs: 1, hidden: [8], seed: 1 });
+    const other = renderShapes(2, 10, { seed: 1 }).images;
+    assert.throws(() => pose.predict(other), /12×12/);
+    pose.dispose();
+  });
+});
