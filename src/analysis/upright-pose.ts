@@ -53,10 +53,80 @@ export interface UprightAngles {
 
 /** What {@link learnUprightPose} returns: the training images' cross-fitted poses and the nets for new images. */
 export interface UprightPose extends UprightAngles {
+  /** the nets' shape: image size, angles told apart, turned copies averaged, hidden widths */
+  readonly geometry: UprightGeometry;
   /** poses of other images of the same size, from all the fold nets (their distributions averaged) */
   predict(images: ImageStack): UprightAngles;
+  /** the fold nets' weights, per net in layer order (kernel, bias, …), as plain arrays */
+  weights(): Float32Array[][];
   /** frees the nets' weights */
   dispose(): void;
+}
+
+/** The shape of a set of pose nets (enough to rebuild them). */
+export interface UprightGeometry {
+  height: number;
+  width: number;
+  bins: number;
+  turns: number;
+  hidden: number[];
+}
+
+/**
+ * The pose object around trained nets (or nets rebuilt from saved weights: upright-pose-io.ts), with the training
+ * images' angles and strengths.
+ */
+export function uprightPose(
+  nets: tf.Sequential[],
+  geometry: UprightGeometry,
+  angle: Float32Array,
+  strength: Float32Array,
+): UprightPose {
+  const { height: H, width: W, bins, turns } = geometry;
+  let disposed = false;
+  const live = (what: string) => check(!disposed, `${WHERE}.${what}`, "the nets were disposed");
+  return {
+    angle,
+    strength,
+    geometry,
+    predict(other: ImageStack): UprightAngles {
+      live("predict");
+      check(
+        other && other.data instanceof Float32Array && other.height === H && other.width === W,
+        `${WHERE}.predict`,
+        `expected an ImageStack of ${H}×${W} images, got ${other?.height}×${other?.width}`,
+      );
+      return predictWith(nets, other, bins, turns);
+    },
+    weights() {
+      live("weights");
+      return nets.map((net) =>
+        net
+          .getWeights()
+          .map((w) => w.dataSync() as Float32Array)
+          .map((v) => v.slice()),
+      );
+    },
+    dispose() {
+      if (!disposed) nets.forEach((net) => net.dispose());
+      disposed = true;
+    },
+  };
+}
+
+/** An untrained net of the given shape with the given weights (per layer: kernel, bias). */
+export function netWithWeights(geometry: UprightGeometry, weights: Float32Array[]): tf.Sequential {
+  const net = buildNet(geometry.height * geometry.width, geometry.hidden, geometry.bins, new Random(0));
+  const shapes = net.getWeights().map((w) => w.shape);
+  check(
+    weights.length === shapes.length && weights.every((w, i) => w.length === shapes[i].reduce((a, b) => a * b, 1)),
+    WHERE,
+    `saved weights do not fit nets of ${JSON.stringify(geometry)}`,
+  );
+  const values = weights.map((w, i) => tf.tensor(w, shapes[i]));
+  net.setWeights(values);
+  tf.dispose(values);
+  return net;
 }
 
 const WHERE = "learnUprightPose";
@@ -244,22 +314,5 @@ export function learnUprightPose(images: ImageStack, opts: UprightPoseOptions = 
   } finally {
     out?.close?.();
   }
-  let disposed = false;
-  return {
-    angle,
-    strength,
-    predict(other: ImageStack): UprightAngles {
-      check(!disposed, `${WHERE}.predict`, "the nets were disposed");
-      check(
-        other && other.data instanceof Float32Array && other.height === H && other.width === W,
-        `${WHERE}.predict`,
-        `expected an ImageStack of ${H}×${W} images, got ${other?.height}×${other?.width}`,
-      );
-      return predictWith(nets, other, bins, turns);
-    },
-    dispose() {
-      if (!disposed) nets.forEach((net) => net.dispose());
-      disposed = true;
-    },
-  };
+  return uprightPose(nets, { height: H, width: W, bins, turns, hidden }, angle, strength);
 }

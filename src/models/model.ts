@@ -175,9 +175,8 @@ export abstract class LatentModel {
 
   /** q(latents | x) for a batch x [B, C·P] (channel planes; labels c); `frameHint`: the frames (encode's `angles`). */
   encodeTensors(x: tf.Tensor2D, c?: tf.Tensor2D | null, frameHint?: Float32Array): PosteriorTensors {
-    const pose = frameHint && this.encoder instanceof EquivariantPoseEncoder ? this.encoder : null; // checked there
     return tf.tidy((): tf.TensorContainer => {
-      const post = pose ? pose.posterior(x, c ?? null, undefined, frameHint) : this.encoder.posterior(x, c ?? null);
+      const post = this.encoder.posterior(x, c ?? null, undefined, frameHint); // encodeImages checked the hints
       const out: PosteriorTensors = { zMean: post.z.mean, zLogVar: post.z.logVar, latents: post };
       if (post.angle) {
         out.angleMean = post.angle.mean.reshape([-1]) as tf.Tensor1D;

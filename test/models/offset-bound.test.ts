@@ -24,7 +24,7 @@ function spread(a: { dx: Float32Array; dy: Float32Array }, b: { dx: Float32Array
 }
 
 describe("models: the equivariant encoder's offset bound (offsetBound)", () => {
-  useBackend();
+  before(useBackend);
 
   it("bounds the MLP's part of the shift to ±offsetBound px per axis around the centroid (default 2 px)", () => {
     const bounded = new RVAE({ imageShape: [24, 24], seed: 1 });

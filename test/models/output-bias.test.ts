@@ -17,7 +17,7 @@ function mean(a: Float32Array): number {
 }
 
 describe("models: the decoder's output bias can start at the data's mean (train's initOutputBias)", () => {
-  useBackend();
+  before(useBackend);
 
   it("meanIntensityLogits is the logit of each channel's mean, finite for blank and saturated channels", () => {
     const a = dots(5, 6, 6, 0.1),

@@ -21,7 +21,7 @@ const base = {
 };
 
 describe("training: initial angles fix the first epochs' frames (initialAngles)", () => {
-  useBackend();
+  before(useBackend);
 
   it("takes the trial nearest each hint, with z held or not; without hints the frame search decides", () => {
     const { images } = renderShapes(6, H, { seed: 4, maxAngle: Math.PI });

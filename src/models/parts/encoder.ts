@@ -10,7 +10,8 @@ import type { Posterior } from "./latents";
  * offset) leave intermediate tensors to the caller's scope, because the backward pass still reads them.
  */
 export interface Encoder {
-  posterior(x: tf.Tensor2D, c: tf.Tensor2D | null): Posterior;
+  /** `epoch` and `hint` (the frames given per image) are read by the pose encoders only */
+  posterior(x: tf.Tensor2D, c: tf.Tensor2D | null, epoch?: number, hint?: Float32Array): Posterior;
 }
 
 /** One latent read from the MLP head: `dim` mean columns and `dim` log-variance columns. */
