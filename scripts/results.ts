@@ -18,7 +18,7 @@
  *                                        # at the run's own budget when that is no larger, and says which it was)
  *   options: --seeds=1,2,3 --variants=cards3,cards4 --styles=ivae,notebook --n=2000 --n-test=400 --size=48
  *            --epochs=15 --vae-epochs=15 --batch=32 --lr=0.003 --subsample=0.25 --digits-n=4000
- *            --digits-epochs=20 --digits-frames=upright|sync|search (--digits-sync=off: search)
+ *            --digits-epochs=20 --digits-frames=upright|sync|search (--digits-sync=on: sync, off: search)
  *            --out=out/results --doc=docs/RESULTS.md
  */
 import * as fs from "fs";

@@ -153,7 +153,12 @@ export function parseConfig(argv = process.argv): ResultsConfig {
       epochs: num("digits-epochs", fast ? 3 : 20),
       batchSize: 64,
       learningRate: 1e-3,
-      frames: digitsFrames(f("digits-frames") ?? (f("digits-sync") === "off" ? "search" : "upright")),
+      // --digits-sync (session 13's switch): on = the synchronised frames, off = the model's own search
+      frames: digitsFrames(
+        f("digits-frames") ??
+          ({ on: "sync", off: "search" } as Record<string, string>)[f("digits-sync") ?? ""] ??
+          "upright",
+      ),
     },
     out: f("out") ?? "out/results",
     doc: f("doc") ?? "docs/RESULTS.md",

@@ -80,16 +80,16 @@ export async function digitsRun(cfg: ResultsConfig, seed: number): Promise<Digit
       progress: false,
       ...frames,
     });
+    // learning the frames counts as training time, giving them to the test digits does not
+    const trainSeconds = (Date.now() - t0) / 1000;
     const testImages = upright ? te.upright : te.images;
     const testFrames = pose ? pose.predict(testImages).angle : null;
     pose?.dispose();
-    const trainSeconds = (Date.now() - t0) / 1000;
     const enc = model.encode(testImages, testFrames ? { angles: testFrames } : {});
     const km = kmeans(enc.zMean, 2, 10, { seed, restarts: 8 });
     const r: DigitsModelRun = {
-      // an rVAE given frames is scored in them: q(z, γ | x) with the frame taken near the given angle
+      // an rVAE given frames is scored in them: q(z, γ | x) with the given angle as its frame
       negElboTest: heldOutNegElbo(model, testImages, 5, 100, testFrames),
-      // learning the frames counts as training time
       trainSeconds,
       digitAccuracy: nearestCentroidAccuracy(enc.zMean, 2, te.labels, { seed }).accuracy,
       kmeansARI: adjustedRandIndex(km.labels, te.labels),

@@ -195,10 +195,10 @@ function framesText(c: ResultsConfig["digits"]): string {
   if (frames === "upright")
     return (
       `, trained with each training digit held in the frame that \`learnUprightPose(images, ` +
-      `${JSON.stringify(DIGITS_UPRIGHT)})\` learns for it (rotation prediction, cross-fitted: each digit's angle from ` +
-      `the net that did not see it), every epoch (\`DIGITS_UPRIGHT\`, train's \`initialAngles\`), and held-out ` +
-      `digits encoded, and their −ELBO taken, in the frames its nets give them (\`encode\`'s \`angles\`; no labels, no true angles; the ` +
-      `model's own frame search and the frames alone are given below the table). `
+      `${JSON.stringify(DIGITS_UPRIGHT)})\` learns for it (rotation prediction, cross-fitted: each digit's angle ` +
+      `from the net that did not see it), every epoch (\`DIGITS_UPRIGHT\`, train's \`initialAngles\`), and ` +
+      `held-out digits encoded, and their −ELBO taken, in the frames its nets give them (\`encode\`'s \`angles\`; ` +
+      `no labels, no true angles; the model's own frame search and the frames alone are given below the table). `
     );
   if (frames === "sync")
     return (

@@ -10,7 +10,7 @@ import type { ImageStack, LatentModel, Encoding } from "../../src/index";
 /**
  * −ELBO in nats per image on held-out images: all pixels, β = 1, one reparameterised sample per image
  * (seeded), in batches so that the coordinate decoder's per-pixel activations stay small. `frames` (an angle per
- * image, rVAE only): each image's frame is taken near its angle instead of the encoder's frame search.
+ * image, rVAE only): each image's angle is its frame, instead of the encoder's frame search.
  */
 export function heldOutNegElbo(
   model: LatentModel,

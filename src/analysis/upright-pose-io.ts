@@ -34,9 +34,18 @@ function fromBase64(s: unknown, file: string): Float32Array {
   return out;
 }
 
-/** The bytes the stored hash covers: every net's weights in order, then the angles and strengths. */
-function digest(nets: Float32Array[][], angle: Float32Array, strength: Float32Array): string {
-  const parts = [...nets.flat(), angle, strength].map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+/** The bytes the stored hash covers: the geometry as JSON, every net's weights in order, the angles and strengths. */
+function digest(
+  geometry: UprightGeometry,
+  nets: Float32Array[][],
+  angle: Float32Array,
+  strength: Float32Array,
+): string {
+  const shape = new TextEncoder().encode(JSON.stringify(geometry));
+  const parts = [
+    shape,
+    ...[...nets.flat(), angle, strength].map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength)),
+  ];
   const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) {
@@ -56,7 +65,7 @@ export async function saveUprightPose(pose: UprightPose, file: string): Promise<
     angle: toBase64(pose.angle),
     strength: toBase64(pose.strength),
     nets: nets.map((net) => net.map(toBase64)),
-    sha256: digest(nets, pose.angle, pose.strength),
+    sha256: digest(pose.geometry, nets, pose.angle, pose.strength),
   };
   await writeAtomic(file, JSON.stringify(stored));
 }
@@ -77,18 +86,23 @@ export async function loadUprightPose(file: string): Promise<UprightPose> {
   );
   const g = stored.geometry;
   check(
-    g && [g.height, g.width, g.bins, g.turns].every((v) => Number.isInteger(v) && v > 0) && Array.isArray(g.hidden),
+    g &&
+      [g.height, g.width, g.bins, g.turns].every((v) => Number.isInteger(v) && v > 0) &&
+      g.bins % g.turns === 0 &&
+      Array.isArray(g.hidden) &&
+      g.hidden.every((u) => Number.isInteger(u) && u > 0),
     where,
-    `${file} has no valid geometry`,
+    `${file} has no valid geometry (positive integer sizes, bins a multiple of turns): ${JSON.stringify(g)}`,
   );
   check(Array.isArray(stored.nets) && stored.nets.length > 0, where, `${file} holds no nets`);
   const nets = stored.nets.map((net) => (Array.isArray(net) ? net : []).map((w) => fromBase64(w, file)));
   const angle = fromBase64(stored.angle, file),
     strength = fromBase64(stored.strength, file);
+  check(angle.length === strength.length, where, `${file}: ${angle.length} angles but ${strength.length} strengths`);
   check(
-    digest(nets, angle, strength) === stored.sha256,
+    digest(g, nets, angle, strength) === stored.sha256,
     where,
-    `${file}: the weights do not match their sha256 (a damaged or edited file)`,
+    `${file}: the geometry and weights do not match their sha256 (a damaged or edited file)`,
   );
   const built = [];
   try {

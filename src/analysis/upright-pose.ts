@@ -10,9 +10,9 @@
  * tell a pose from its half-turn, which a comparison of two images' pixels misses.
  *
  * A net that has seen an image learns that image's own t; so the training images' angles are cross-fitted: the
- * images are split into `folds`, and each image's angle comes from the nets trained without it. New images are
- * scored by all the fold nets together. When the poses are spread uniformly over the circle there is no usual
- * pose and the distributions are flat: `strength` (their resultant length) says how much each angle is worth.
+ * images are split into `folds`, and each image's angle comes from the net of the fold that did not see it. New
+ * images are scored by all the fold nets together. When the poses are spread uniformly over the circle there is no
+ * usual pose and the distributions are flat: `strength` (their resultant length) says how much each angle is worth.
  */
 import * as tf from "@tensorflow/tfjs";
 import { ImageStack, selectImages } from "../data/image-stack";
@@ -47,7 +47,10 @@ export interface UprightPoseOptions {
 export interface UprightAngles {
   /** per image, its rotation (radians, CCW as displayed, as `rotateImages` applies it) from its kind's usual pose */
   angle: Float32Array;
-  /** per image, the resultant length of the net's distribution over angles: 0 (flat) … 1 (one angle) */
+  /**
+   * per image, the resultant length of the distribution over angles: 0 (flat) … 1 (one angle); one net's for the
+   * training images, the fold nets' average for `predict` (so the two are not on one scale)
+   */
   strength: Float32Array;
 }
 
@@ -65,10 +68,15 @@ export interface UprightPose extends UprightAngles {
 
 /** The shape of a set of pose nets (enough to rebuild them). */
 export interface UprightGeometry {
+  /** image height, px */
   height: number;
+  /** image width, px */
   width: number;
+  /** angles the nets tell apart over the circle */
   bins: number;
+  /** turned copies of an image whose predictions are averaged */
   turns: number;
+  /** hidden layer widths of each net */
   hidden: number[];
 }
 
@@ -92,9 +100,14 @@ export function uprightPose(
     predict(other: ImageStack): UprightAngles {
       live("predict");
       check(
-        other && other.data instanceof Float32Array && other.height === H && other.width === W,
+        other &&
+          other.data instanceof Float32Array &&
+          other.height === H &&
+          other.width === W &&
+          (!other.channels || other.channels === 1),
         `${WHERE}.predict`,
-        `expected an ImageStack of ${H}×${W} images, got ${other?.height}×${other?.width}`,
+        `expected an ImageStack of ${H}×${W} one-channel images, got ${other?.height}×${other?.width} with ` +
+          `${other?.channels ?? 1} channel(s)`,
       );
       return predictWith(nets, other, bins, turns);
     },
@@ -247,7 +260,9 @@ function sink(progress: UprightPoseOptions["progress"]): ProgressSink | null {
 /**
  * Learns, without labels, each image's pose from the pose its kind is usually seen in (module comment): MLPs trained
  * to tell the random angle by which an image was turned, cross-fitted over `folds`. Returns the training images'
- * angles (each from the nets that did not see it), a `predict` for new images and `dispose`. Deterministic for a seed.
+ * angles and strengths (each from the net of the fold that did not see it), the nets' `geometry`, `predict` for new
+ * images (all fold nets), `weights()` (for `saveUprightPose`) and `dispose`. Deterministic for a seed. Needs at least
+ * 2 × folds images.
  * Cost: folds × epochs passes over (folds − 1)/folds of the images.
  */
 export function learnUprightPose(images: ImageStack, opts: UprightPoseOptions = {}): UprightPose {
@@ -290,18 +305,21 @@ export function learnUprightPose(images: ImageStack, opts: UprightPoseOptions = 
       const net = buildNet(H * W, hidden, bins, rng);
       nets.push(net);
       const opt = tf.train.adam(lr);
-      const subset = selectImages(images, seen);
-      for (let e = 0; e < epochs; e++) {
-        const loss = trainEpoch(net, opt, subset, bins, batchSize, rng);
-        const done = f * epochs + e + 1;
-        const secs = (Date.now() - t0) / 1000;
-        out?.update(
-          `upright pose: fold ${f + 1}/${folds}  epoch ${e + 1}/${epochs}  loss ${loss.toFixed(3)} ` +
-            `(flat: ${Math.log(bins).toFixed(3)})  left ${formatDuration((secs / done) * (folds * epochs - done))}`,
-          e === epochs - 1,
-        );
+      try {
+        const subset = selectImages(images, seen);
+        for (let e = 0; e < epochs; e++) {
+          const loss = trainEpoch(net, opt, subset, bins, batchSize, rng);
+          const done = f * epochs + e + 1;
+          const secs = (Date.now() - t0) / 1000;
+          out?.update(
+            `upright pose: fold ${f + 1}/${folds}  epoch ${e + 1}/${epochs}  loss ${loss.toFixed(3)} ` +
+              `(flat: ${Math.log(bins).toFixed(3)})  left ${formatDuration((secs / done) * (folds * epochs - done))}`,
+            e === epochs - 1,
+          );
+        }
+      } finally {
+        opt.dispose(); // Adam's moments, also when a step throws
       }
-      opt.dispose();
       const own = predictWith([net], selectImages(images, held), bins, turns);
       held.forEach((i, r) => {
         angle[i] = own.angle[r];

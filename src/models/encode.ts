@@ -39,9 +39,9 @@ export interface EncodeOptions {
   /** class index per image, for conditional models */
   labels?: ArrayLike<number>;
   /**
-   * per image, an angle (radians) near which its frame is taken, instead of the encoder's frame search: the trial
-   * nearest it, refined by the scorer within ±45° (rVAE with an equivariant or group pose encoder; e.g. the angles of
-   * `learnUprightPose` or `synchroniseAngles`, as `train`'s `initialAngles`)
+   * per image, an angle (radians) that is its frame, instead of the encoder's frame search: the image is de-rotated by
+   * it, and the encoded angle is it plus the MLP's residual of at most one trial step (rVAE with an equivariant or
+   * group pose encoder; e.g. the angles of `learnUprightPose`, as given to `train`'s `initialAngles`)
    */
   angles?: ArrayLike<number>;
 }

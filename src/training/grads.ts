@@ -8,7 +8,8 @@ interface EngineState {
 /**
  * `tf.variableGrads` that frees what the tape saved when `f` throws. tfjs ends the tape on an error but keeps
  * the tensors its nodes saved for the backward pass (they are `keep`-ed, so no tidy frees them): an error
- * inside a loss left 1 (VAE) to 86 (rVAE) tensors behind per failed step (issue 16, item 11).
+ * inside a loss left 1 (VAE) to 86 (rVAE) tensors behind per failed step (issue 16, item 11). Every variable gets
+ * a gradient, in the order of `vars`: zeros for one the loss did not reach (tfjs leaves it out).
  */
 export function variableGrads(f: () => tf.Scalar, vars: tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   try {

@@ -65,9 +65,11 @@ export interface TrainOptions extends CheckpointOptions {
   clipGradNorm?: number;
   /**
    * Per training image, an angle (radians, CCW as displayed, up to one common constant) that fixes its frame during
-   * the first `initialAngleEpochs` epochs: the image is aligned to the trial nearest its angle, refined by the scorer
-   * within ±45°, instead of by the frame search. E.g. `synchroniseAngles(images).angle`. Needs the equivariant or
-   * group pose encoder without `framePosterior`. Why: docs/experiments/rotated-digits-pose.md, session 13.
+   * the first `initialAngleEpochs` epochs: the image is de-rotated by its angle (plus the MLP's residual of at most
+   * one trial step) instead of by the frame search, whose scorer then gets no gradient: a model trained with angles
+   * for all epochs encodes with `encode(images, { angles })`. E.g. `learnUprightPose(images).angle`. Needs the
+   * equivariant or group pose encoder without `framePosterior`. Why: docs/experiments/rotated-digits-pose.md,
+   * sessions 13–14.
    */
   initialAngles?: ArrayLike<number>;
   /** epochs (from the first) in which `initialAngles` fix the frames (default: the model's `poseWarmup`, at least 1) */

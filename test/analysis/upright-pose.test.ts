@@ -90,7 +90,8 @@ describe("analysis: poses learned by rotation prediction (learnUprightPose)", fu
     const loaded = await loadUprightPose(file);
     assert.deepEqual(loaded.geometry, pose.geometry);
     assert.deepEqual(Array.from(loaded.angle), Array.from(pose.angle));
-    assert.deepEqual(Array.from(loaded.predict(unseen).angle), Array.from(pose.predict(unseen).angle));
+    assert.deepEqual(Array.from(loaded.strength), Array.from(pose.strength));
+    assert.deepEqual(loaded.predict(unseen), pose.predict(unseen));
     loaded.dispose();
     assert.equal(tf.memory().numTensors, before, "a loaded pose frees its nets");
     pose.dispose();
@@ -102,6 +103,12 @@ describe("analysis: poses learned by rotation prediction (learnUprightPose)", fu
     stored.nets[0][0] = w.toString("base64");
     fs.writeFileSync(file, JSON.stringify(stored));
     await assert.rejects(loadUprightPose(file), /sha256/);
+    // an edited geometry too (it decides how predictions are averaged), and an impossible one before the hash
+    stored.nets[0][0] = JSON.parse(text).nets[0][0];
+    fs.writeFileSync(file, JSON.stringify({ ...stored, geometry: { ...stored.geometry, turns: 2 } }));
+    await assert.rejects(loadUprightPose(file), /sha256/);
+    fs.writeFileSync(file, JSON.stringify({ ...stored, geometry: { ...stored.geometry, turns: 5 } }));
+    await assert.rejects(loadUprightPose(file), /bins a multiple of turns/);
     fs.writeFileSync(file, JSON.stringify({ format: "something else" }));
     await assert.rejects(loadUprightPose(file), /ivae-upright-pose/);
     fs.writeFileSync(file, "{ not json");

@@ -23,7 +23,7 @@ const base = {
 describe("training: initial angles fix the first epochs' frames (initialAngles)", () => {
   before(useBackend);
 
-  it("takes the trial nearest each hint, with z held or not; without hints the frame search decides", () => {
+  it("takes each hint as the frame, with z held or not; without hints the frame search decides", () => {
     const { images } = renderShapes(6, H, { seed: 4, maxAngle: Math.PI });
     const m = new RVAE({ ...base, poseWarmup: 1 });
     const enc = (m as unknown as { encoder: EquivariantPoseEncoder }).encoder;
@@ -119,7 +119,7 @@ describe("training: initial angles fix the first epochs' frames (initialAngles)"
     m.dispose();
   });
 
-  it("encodes with given angles as frames: each angle within the residual's step of it, as the encoder's hint path", () => {
+  it("encodes with given angles as frames: each angle within the residual's step of it, as the hint path", () => {
     const { images } = renderShapes(6, H, { seed: 4, maxAngle: Math.PI });
     const m = new RVAE({ ...base, poseWarmup: 1 });
     const enc = (m as unknown as { encoder: EquivariantPoseEncoder }).encoder;
@@ -143,5 +143,20 @@ describe("training: initial angles fix the first epochs' frames (initialAngles)"
     const mlp = new RVAE({ ...base, poseEncoder: "mlp" });
     assert.throws(() => mlp.encode(images, { angles: new Float32Array(6) }), /poseEncoder "equivariant" or "group"/);
     mlp.dispose();
+  });
+
+  it("de-rotates each image by its given angle, in rotateImages' sense: turned copies of one glyph get one z", () => {
+    const { images, angle } = renderShapes(8, H, { seed: 6, maxAngle: Math.PI });
+    const m = new RVAE({ ...base, poseWarmup: 1 });
+    const spread = (a: Float32Array) => {
+      const z = m.encode(images, { angles: a }).zMean;
+      let s = 0;
+      for (let i = 1; i < 8; i++) s += Math.hypot(z[2 * i] - z[0], z[2 * i + 1] - z[1]);
+      return s / 7;
+    };
+    const right = spread(angle),
+      wrong = spread(angle.map((a) => -a));
+    assert.ok(right < 0.25 * wrong, `z spread with the true angles ${right}, with the negated ones ${wrong}`);
+    m.dispose();
   });
 });

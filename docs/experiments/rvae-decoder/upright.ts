@@ -1,7 +1,8 @@
 // Session 14: each digit's pose learned by rotation prediction (src/analysis/upright-pose.ts), against the applied
 // rotation: the training digits' cross-fitted angles and the held-out digits' (all fold nets), and the
 // synchronisation's for comparison. Usage: npx tsx docs/experiments/rvae-decoder/upright.ts [seed=1] [n=4000]
-// [epochs=30] [folds=2] [hidden=256,256] [bins=36] [sync=1]
+// [epochs=30] [folds=2] [turns=1] [hidden=256,256] [bins=36] [sync=1] (the script's defaults are session 14's first
+// settings; the library's are folds=4 turns=4)
 import { selectBackend } from "../../../src/backend";
 import { digits, learnUprightPose, synchroniseAngles } from "../../../src/index";
 import { DIGITS_SYNC } from "../../../scripts/results/config";

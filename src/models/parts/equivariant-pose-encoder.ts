@@ -166,8 +166,9 @@ export class EquivariantPoseEncoder implements Encoder {
     const [B] = x.shape;
     const g = this.scorer.geometry;
     const held = this.zHeld(epoch);
-    // the given angle is the frame itself, so nothing is searched: the scorer does not move it (its single template is
-    // what fails on objects that differ within a kind; rotated-digits-pose.md, session 14); the MLP's residual refines it
+    // the given angle is the frame itself, so nothing is searched: the scorer does not move it (its single template
+    // is what fails on objects that differ within a kind; rotated-digits-pose.md, session 14); the MLP's residual
+    // refines it
     if (hint) {
       const xv = x.dataSync() as Float32Array;
       const centre = channelCentroids(xv, B, this.channels, g.height, g.width);
