@@ -121,7 +121,7 @@ export async function digitsRun(cfg: ResultsConfig, seed: number): Promise<Digit
 }
 
 /** |ρ| of angles against the applied rotations over the asymmetric digits: the mean and per digit. */
-function asymmetricRho(angle: Float32Array, set: { labels: ArrayLike<number>; angle: ArrayLike<number> }) {
+export function asymmetricRho(angle: ArrayLike<number>, set: { labels: ArrayLike<number>; angle: ArrayLike<number> }) {
   const idx: number[] = [];
   for (let i = 0; i < set.labels.length; i++) if (digits.asymmetric.includes(set.labels[i])) idx.push(i);
   const ar = angleRecovery(

@@ -1,6 +1,6 @@
 import type { ImageStack } from "../data/image-stack";
 import { centroids, polarImages, poseGeometry } from "../models/pose-encoder";
-import { check, checkInt } from "../util/errors";
+import { check, checkFinitePixels, checkInt } from "../util/errors";
 import { circularMean, wrapAngle } from "./metrics";
 
 /** Options of {@link synchroniseAngles}. */
@@ -64,8 +64,7 @@ export function synchroniseAngles(images: ImageStack, opts: AngleSyncOptions = {
   checkInt(M, where, "candidates", 1);
   checkInt(iters, where, "iterations", 1);
   check(k < n, where, `neighbours must be below the number of images (${n}), got ${k}`);
-  for (let i = 0; i < data.length; i++)
-    check(Number.isFinite(data[i]), where, `image ${Math.floor(i / (H * W))} holds a non-finite pixel`);
+  checkFinitePixels(data, H * W, where);
   const g = poseGeometry(H, W, opts.steps ?? 64);
   const phases = correlationPhases(g.steps);
   const spectra = polarSpectra(polarImages(data, n, g, centroids(data, n, H, W)), n, g.steps, g.radii, phases);

@@ -17,8 +17,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { ImageStack, selectImages } from "../data/image-stack";
 import { rotateImages } from "../data/rotate";
-import { formatDuration, ProgressSink, terminalProgress } from "../training/progress";
-import { check, checkInt } from "../util/errors";
+import { formatDuration, ProgressSink, progressSink } from "../training/progress";
+import { check, checkFinitePixels, checkInt } from "../util/errors";
 import { Random } from "../util/random";
 
 /** Options of {@link learnUprightPose}. */
@@ -183,11 +183,7 @@ function trainEpoch(
 ): number {
   const turned = rotateImages(images, { maxAngle: Math.PI, seed: rng.int(2 ** 31) });
   const target = angleBins(turned.angle, bins);
-  const order = Array.from({ length: images.n }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = rng.permutation(images.n);
   const size = images.height * images.width;
   const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
   let sum = 0;
@@ -239,22 +235,19 @@ function predictWith(nets: tf.Sequential[], images: ImageStack, bins: number, tu
     }
   }
   const norm = nets.length * turns;
+  const cos = Float64Array.from({ length: bins }, (_, b) => Math.cos((2 * Math.PI * b) / bins)),
+    sin = Float64Array.from({ length: bins }, (_, b) => Math.sin((2 * Math.PI * b) / bins));
   for (let i = 0; i < n; i++) {
     let c = 0,
       s = 0;
     for (let b = 0; b < bins; b++) {
-      c += sum[i * bins + b] * Math.cos((2 * Math.PI * b) / bins);
-      s += sum[i * bins + b] * Math.sin((2 * Math.PI * b) / bins);
+      c += sum[i * bins + b] * cos[b];
+      s += sum[i * bins + b] * sin[b];
     }
     angle[i] = Math.atan2(s, c);
     strength[i] = Math.hypot(c, s) / norm;
   }
   return { angle, strength };
-}
-
-function sink(progress: UprightPoseOptions["progress"]): ProgressSink | null {
-  if (progress === false) return null;
-  return progress === undefined || progress === true ? terminalProgress(process.stdout) : progress;
 }
 
 /**
@@ -290,10 +283,9 @@ export function learnUprightPose(images: ImageStack, opts: UprightPoseOptions = 
   check(bins % turns === 0, WHERE, `bins (${bins}) must be a multiple of turns (${turns})`);
   check(Number.isFinite(lr) && lr > 0, WHERE, `learningRate must be a positive number, got ${lr}`);
   check(n >= 2 * folds, WHERE, `expected at least ${2 * folds} images for ${folds} folds, got ${n}`);
-  for (let i = 0; i < data.length; i++)
-    check(Number.isFinite(data[i]), WHERE, `image ${Math.floor(i / (H * W))} holds a non-finite pixel`);
+  checkFinitePixels(data, H * W, WHERE);
   const rng = new Random(opts.seed ?? 0);
-  const out = sink(opts.progress);
+  const out = progressSink(opts.progress);
   const nets: tf.Sequential[] = [];
   const angle = new Float32Array(n),
     strength = new Float32Array(n);

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ImageStack } from "../data/image-stack";
-import { check, checkFinite, checkInt } from "../util/errors";
+import { check, checkInt } from "../util/errors";
+import { checkFrameAngles } from "./inputs";
 import type { EncodableModel } from "./contracts";
 
 /** Posterior means (and log-variances) of a data set under a model; see DEVELOPERS.md. */
@@ -61,8 +62,8 @@ export function encodeImages(
   const labels = model.checkLabels(opts.labels, stack.n, where);
   const bs = opts.batchSize ?? 512;
   checkInt(bs, where, "batchSize", 1);
-  const hints = opts.angles === undefined ? null : Float32Array.from(opts.angles);
-  if (hints) {
+  let hints: Float32Array | null = null;
+  if (opts.angles !== undefined) {
     const c = model.config;
     check(
       Boolean(c.rotation) && (c.poseEncoder === "equivariant" || c.poseEncoder === "group"),
@@ -70,8 +71,7 @@ export function encodeImages(
       `angles (frame hints) need a model with a rotation and poseEncoder "equivariant" or "group", got ` +
         `${c.className} with poseEncoder ${c.poseEncoder ?? "none"}`,
     );
-    check(hints.length === stack.n, where, `angles must hold one angle per image (${stack.n}), got ${hints.length}`);
-    checkFinite(hints, where, "angles");
+    hints = checkFrameAngles(opts.angles, stack.n, where, "angles");
   }
   const n = stack.n,
     d = model.config.latentDim,

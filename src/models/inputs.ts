@@ -27,6 +27,17 @@ export function checkModelImages(
 }
 
 /** Validates class labels for a conditional model (null for unconditional models). */
+/**
+ * Frame angles given per image (train's `initialAngles`, encode's `angles`): one finite angle (radians) per image,
+ * as a Float32Array.
+ */
+export function checkFrameAngles(a: ArrayLike<number>, n: number, where: string, what: string): Float32Array {
+  check(a.length === n, where, `${what} must hold one angle per image (${n}), got ${a.length}`);
+  for (let i = 0; i < n; i++)
+    check(Number.isFinite(a[i]), where, `${what}[${i}] is ${a[i]}; expected a finite angle in radians`);
+  return Float32Array.from(a);
+}
+
 export function checkModelLabels(
   conditionDim: number,
   labels: ArrayLike<number> | undefined | null,

@@ -90,6 +90,12 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stdout): P
   };
 }
 
+/** The sink a `progress` option names: none for false, the terminal for true or undefined, else the sink given. */
+export function progressSink(progress: boolean | ProgressSink | undefined): ProgressSink | null {
+  if (progress === false) return null;
+  return progress === undefined || progress === true ? terminalProgress() : progress;
+}
+
 /**
  * Progress through a callback, one call per epoch, e.g. in a tslab notebook:
  * `progress: textProgress((s) => tslab.display.text(s))`.

@@ -5,7 +5,8 @@ import { check, checkInt, TrainingDivergedError } from "../util/errors";
 import { Random } from "../util/random";
 import { CheckpointOptions, openCheckpoint } from "./checkpoint";
 import { sha256 } from "../models/io";
-import { EpochReport, formatReport, ProgressSink, termLabel, terminalProgress } from "./progress";
+import { checkFrameAngles } from "../models/inputs";
+import { EpochReport, formatReport, ProgressSink, progressSink, termLabel } from "./progress";
 import { variableGrads } from "./grads";
 import { AdamOutcome, makeAdam } from "./native-adam";
 import { LatentStandardization, standardizeLatent } from "./standardize-latent";
@@ -178,12 +179,7 @@ export async function train(
     check(m <= P, where, `pixelSubsample ${ps} exceeds the ${P} pixels of an image`);
   }
   const rng = new Random(opts.seed ?? 0);
-  const sink: ProgressSink | null =
-    opts.progress === false
-      ? null
-      : opts.progress === undefined || opts.progress === true
-        ? terminalProgress()
-        : opts.progress;
+  const sink = progressSink(opts.progress);
   const vars = model.params.vars;
   // checks gradients and new weights as it updates (no update when a gradient is not finite)
   const optimizer = makeAdam(lr);
@@ -380,8 +376,5 @@ function checkInitialAngles(model: LatentModel, a: ArrayLike<number> | undefined
       `and no framePosterior, got ${c.className} with poseEncoder ${c.poseEncoder}, framePosterior ` +
       `${c.framePosterior ?? false}`,
   );
-  check(a.length === n, where, `initialAngles must hold one angle per image (${n}), got ${a.length}`);
-  for (let i = 0; i < n; i++)
-    check(Number.isFinite(a[i]), where, `initialAngles[${i}] is ${a[i]}; expected a finite angle in radians`);
-  return Float32Array.from(a);
+  return checkFrameAngles(a, n, where, "initialAngles");
 }

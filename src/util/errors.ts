@@ -35,6 +35,12 @@ export function firstNonFinite(values: ArrayLike<number>): number {
   return -1;
 }
 
+/** Throws unless every pixel of a stack of images is finite, naming the image that holds the first offender. */
+export function checkFinitePixels(data: ArrayLike<number>, pixelsPerImage: number, where: string): void {
+  const i = firstNonFinite(data);
+  if (i >= 0) throw new IvaeInputError(`${where}: image ${Math.floor(i / pixelsPerImage)} holds a non-finite pixel`);
+}
+
 /** Throws unless every value is finite, naming the first offender. */
 export function checkFinite(values: ArrayLike<number>, where: string, what: string): void {
   const i = firstNonFinite(values);

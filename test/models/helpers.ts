@@ -80,3 +80,14 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/** A small rVAE on 16-px glyphs, quick to build and train: the frame tests' common options. */
+export const SMALL_RVAE_16 = {
+  imageShape: [16, 16] as [number, number],
+  latentDim: 2,
+  encoderHidden: [32],
+  decoderHidden: [32, 32],
+  rotationSteps: 16,
+  frameCandidates: 2,
+  seed: 2,
+};

@@ -5,20 +5,12 @@ import { klFrameConditional, LearnedFramePrior, priorInput } from "../../src/mod
 import { ParamStore } from "../../src/models/params";
 import { Random } from "../../src/util/random";
 import { useBackend } from "./setup";
-import { renderShapes } from "./helpers";
+import { renderShapes, SMALL_RVAE_16 } from "./helpers";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
-const base = {
-  imageShape: [16, 16] as [number, number],
-  latentDim: 2,
-  encoderHidden: [32],
-  decoderHidden: [32, 32],
-  rotationSteps: 16,
-  frameCandidates: 2,
-  seed: 2,
-};
+const base = SMALL_RVAE_16;
 
 describe("models: the learned frame prior p(k|z) (framePrior: learned)", () => {
   before(useBackend);

@@ -7,18 +7,10 @@ import { IvaeInputError, JRVAE, RVAE, train } from "../../src/index";
 import { wrapAngle } from "../../src/analysis/metrics";
 import type { EquivariantPoseEncoder } from "../../src/models/parts/equivariant-pose-encoder";
 import { useBackend } from "../models/setup";
-import { renderShapes } from "../models/helpers";
+import { renderShapes, SMALL_RVAE_16 } from "../models/helpers";
 
 const H = 16;
-const base = {
-  imageShape: [H, H] as [number, number],
-  latentDim: 2,
-  encoderHidden: [32],
-  decoderHidden: [32, 32],
-  rotationSteps: 16,
-  frameCandidates: 2,
-  seed: 2,
-};
+const base = SMALL_RVAE_16;
 
 describe("training: initial angles fix the first epochs' frames (initialAngles)", () => {
   before(useBackend);

@@ -1,13 +1,10 @@
 // |ρ| of angles against a rotated-digits set's applied rotations, over its asymmetric digits: the mean and per digit,
-// as one line (the sync-*.ts experiments of session 13).
-import { angleRecovery, digits } from "../../../src/index";
+// as one line (the sync-*.ts and upright*.ts experiments of sessions 13–14), from the results' own score.
+import { asymmetricRho as rhoOf } from "../../../scripts/results/digits";
 
 export function asymmetricRho(angle: ArrayLike<number>, set: { labels: ArrayLike<number>; angle: ArrayLike<number> }) {
-  const idx = [...Array(set.labels.length).keys()].filter((i) => digits.asymmetric.includes(set.labels[i]));
-  const ar = angleRecovery(
-    idx.map((i) => angle[i]),
-    idx.map((i) => set.angle[i]),
-    { groups: idx.map((i) => set.labels[i]) },
-  );
-  return `${ar.meanAbsRho.toFixed(3)} (${ar.groups.map((g) => `${g.group}: ${g.absRho.toFixed(2)}`).join(", ")})`;
+  const { mean, perDigit } = rhoOf(angle, set);
+  return `${mean.toFixed(3)} (${Object.entries(perDigit)
+    .map(([d, r]) => `${d}: ${r.toFixed(2)}`)
+    .join(", ")})`;
 }

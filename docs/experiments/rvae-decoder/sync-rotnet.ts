@@ -19,6 +19,19 @@ const seed = arg("seed", 1),
   net = str("net", "mlp");
 const TWO_PI = 2 * Math.PI;
 
+/** Per image, the circular mean of its distribution over the B bins (rows of p), times the sign convention sg. */
+function meanDirection(p: Float32Array, count: number, sg: number): Float32Array {
+  return Float32Array.from({ length: count }, (_, i) => {
+    let c = 0,
+      sn = 0;
+    for (let b = 0; b < B; b++) {
+      c += p[i * B + b] * Math.cos((b * TWO_PI) / B);
+      sn += p[i * B + b] * Math.sin((b * TWO_PI) / B);
+    }
+    return sg * Math.atan2(sn, c);
+  });
+}
+
 function build(): tf.LayersModel {
   const m = tf.sequential();
   if (net === "cnn") {
@@ -71,7 +84,6 @@ async function main() {
     const K = arg("folds", 1);
     const p = new Float32Array(n * B);
     const t1 = Date.now();
-    let pTest: Float32Array | null = null;
     for (let f = 0; f < K + (process.argv.includes("test=1") ? 1 : 0); f++) {
       const inFold = (i: number) => K > 1 && f < K && i % K === f;
       const trainIdx = [...Array(n).keys()].filter((i) => !inFold(i));
@@ -108,16 +120,7 @@ async function main() {
       xs.dispose();
       model.dispose();
       if (testing) {
-        pTest = q;
-        const md = Float32Array.from({ length: te.images.n }, (_, i) => {
-          let c = 0,
-            sn = 0;
-          for (let b = 0; b < B; b++) {
-            c += q[i * B + b] * Math.cos((b * TWO_PI) / B);
-            sn += q[i * B + b] * Math.sin((b * TWO_PI) / B);
-          }
-          return s * Math.atan2(sn, c);
-        });
+        const md = meanDirection(q, te.images.n, s);
         console.log(`round ${round}: held-out digits, mean direction ${asymmetricRho(md, te)}`);
       } else predIdx.forEach((i, r) => p.set(q.subarray(r * B, (r + 1) * B), i * B));
     }
@@ -144,15 +147,7 @@ async function main() {
       }
     }
     console.log(`round ${round} (${((Date.now() - t1) / 1000).toFixed(1)} s): argmax ${asymmetricRho(argmax, tr)}`);
-    const meanDir = Float32Array.from({ length: n }, (_, i) => {
-      let c = 0,
-        sn = 0;
-      for (let b = 0; b < B; b++) {
-        c += p[i * B + b] * Math.cos((b * TWO_PI) / B);
-        sn += p[i * B + b] * Math.sin((b * TWO_PI) / B);
-      }
-      return s * Math.atan2(sn, c);
-    });
+    const meanDir = meanDirection(p, n, s);
     console.log(`round ${round}: mean direction ${asymmetricRho(meanDir, tr)}`);
     // the net's prediction as an anchor of every image in the synchronisation: field = Σ pairs + λ·(mean degree)·m_i
     const lam = arg("lam", 0);
